@@ -1,0 +1,230 @@
+"""`asbhub ...`: the command line. Thin: parse arguments, call the library, print the result."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+DB_HELP = ("database URL: sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db "
+           "(default: $ASBHUB_DB, else a SQLite file in your user data folder)")
+
+err = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        err.print("[red]interrupted[/]: the file being loaded was rolled back; files already "
+                  "reported are stored")
+        return 130
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]error[/]: {exc}")
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="asbhub",
+        description="Find and tackle anti-social behaviour and neighbourhood crime.",
+    )
+    sub = p.add_subparsers(title="commands", metavar="COMMAND")
+
+    ing = sub.add_parser("ingest", help="load data.police.uk street files or a force export",
+                         description="Load files, folders (searched recursively) or zip "
+                                     "archives. Each file is one transaction.")
+    ing.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ing.add_argument("--db", help=DB_HELP)
+    ing.add_argument("--rejects", type=Path, metavar="FILE",
+                     help="write rejected rows here (default: asbhub-rejects-<time>.csv in the "
+                          "current folder, only when there are any)")
+    ing.add_argument("--strict", action="store_true",
+                     help="a file with any rejected row is not loaded, and the exit status is 1")
+    ing.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    ing.set_defaults(func=cmd_ingest)
+
+    db = sub.add_parser("db", help="database housekeeping")
+    dbsub = db.add_subparsers(title="db commands", metavar="DBCOMMAND")
+    up = dbsub.add_parser("upgrade", help="create or migrate the tables")
+    up.add_argument("--db", help=DB_HELP)
+    up.set_defaults(func=cmd_db_upgrade)
+
+    srv = sub.add_parser("serve", help="serve the web app")
+    _serve_args(srv)
+    srv.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="load the bundled real Derbyshire sample and serve it")
+    _serve_args(demo)
+    demo.add_argument("--no-serve", action="store_true", help="load only; do not serve")
+    demo.set_defaults(func=cmd_demo)
+    return p
+
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
+
+# -- ingest --------------------------------------------------------------------------------
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from asbhub.ingest.common import expand_inputs
+    from asbhub.store.db import open_store
+
+    inputs = list(expand_inputs(args.paths))
+    if not inputs:
+        raise ValueError("no .csv, .jsonl or .zip files found under "
+                         + ", ".join(str(p) for p in args.paths))
+    store = open_store(args.db)
+    result = _ingest_with_progress(store, inputs, args.strict)
+    rejects_path = _write_rejects(result, args.rejects)
+    if args.json:
+        out = result.as_json()
+        out["rejects_file"] = str(rejects_path) if rejects_path else None
+        out["db"] = _display_url(store.url)
+        print(json.dumps(out, indent=2))
+    else:
+        _print_summary(result, rejects_path)
+    return 0 if result.ok else 1
+
+
+def _ingest_with_progress(store, inputs, strict: bool):  # noqa: ANN001, ANN202
+    from asbhub.store.load import LoadResult, ingest_iter
+
+    result = LoadResult()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("files"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("loading", total=len(inputs))
+        for f in ingest_iter(store, inputs, strict=strict):
+            result.files.append(f)
+            bar.advance(task)
+    return result
+
+
+def _write_rejects(result, path: Path | None) -> Path | None:  # noqa: ANN001
+    rejects = result.rejects
+    if not rejects and path is None:
+        return None
+    if path is None:
+        path = Path(f"asbhub-rejects-{datetime.now():%Y%m%d-%H%M%S}.csv")
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["file", "line", "field", "value", "reason"])
+        w.writeheader()
+        for r in rejects:
+            w.writerow(r.as_row())
+    return path
+
+
+def _print_summary(result, rejects_path: Path | None) -> None:  # noqa: ANN001
+    out = Console()
+    t = Table(title="Rows read = stored + already stored + rejected")
+    for col in ("file", "read", "stored", "already stored", "rejected", "replaced"):
+        t.add_column(col, justify="left" if col == "file" else "right")
+    for f in result.files:
+        t.add_row(_short(f.path), *(f"{v:,}" for v in (f.read, f.stored, f.already_stored,
+                                                        f.rejected, f.replaced)))
+    tot = result.totals()
+    t.add_row("[b]total[/]", *(f"[b]{tot[k]:,}[/]" for k in ("read", "stored", "already_stored",
+                                                            "rejected", "replaced")))
+    out.print(t)
+    for f in result.files:
+        if f.error:
+            out.print(f"[red]failed[/] {f.path}: {f.error}")
+    shown = result.rejects[:10]
+    for r in shown:
+        out.print(f"[yellow]rejected[/] {r.file} line {r.line}, {r.field} {r.value!r}: {r.reason}")
+    if rejects_path:
+        more = len(result.rejects) - len(shown)
+        extra = f" ({more:,} more than shown)" if more > 0 else ""
+        out.print(f"{len(result.rejects):,} reject(s) listed in {rejects_path}{extra}")
+    if tot["replaced"]:
+        out.print(f"{tot['replaced']:,} row(s) of republished months were replaced by the new "
+                  "edition")
+
+
+def _short(path: str) -> str:
+    # An archive member reads best as archive-name!member; a long path keeps its tail.
+    if "!" in path:
+        archive, member = path.split("!", 1)
+        path = f"{Path(archive).name}!{member}"
+    return path if len(path) <= 60 else "..." + path[-57:]
+
+
+def _display_url(url: str) -> str:
+    # Never print a password that came in a URL.
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return url
+
+
+# -- db, serve, demo ------------------------------------------------------------------------
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from asbhub.store.db import open_store
+
+    store = open_store(args.db, upgrade=False)
+    store.upgrade(verbosity=1)
+    err.print(f"database ready: {_display_url(store.url)}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from asbhub.store.db import open_store
+
+    if args.db:
+        os.environ["ASBHUB_DB"] = args.db
+    store = open_store(args.db)
+    return _serve(store, args.host, args.port)
+
+
+def _serve(store, host: str, port: int) -> int:  # noqa: ANN001
+    import waitress
+
+    from asbhub.web.wsgi import application
+
+    err.print(f"asbhub on http://{host}:{port}/ (database {_display_url(store.url)}); "
+              "Ctrl-C stops it")
+    waitress.serve(application, host=host, port=port, threads=8, _quiet=True)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from asbhub.ingest.common import expand_inputs
+    from asbhub.store.db import open_store
+    from asbhub.data import sample_paths
+
+    if args.db:
+        os.environ["ASBHUB_DB"] = args.db
+    store = open_store(args.db)
+    err.print("loading the bundled sample: data.police.uk street-level crime and ASB for "
+              "Derbyshire (Open Government Licence v3.0)")
+    result = _ingest_with_progress(store, list(expand_inputs(sample_paths())), False)
+    _print_summary(result, _write_rejects(result, None))
+    if not result.ok:
+        return 1
+    if args.no_serve:
+        return 0
+    return _serve(store, args.host, args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""Reader for data.police.uk street-level CSV files, exactly as published.
+
+Each monthly download holds one ``YYYY-MM-<force>-street.csv`` per force, one row per crime
+or anti-social behaviour (ASB) incident, with twelve columns. ASB rows have an empty Crime ID
+and outcome; some forces publish rows with no location or no LSOA. Neither a row's content nor
+its Crime ID identifies it (about one row in eight repeats another exactly: separate incidents
+at the same anonymised point in the same month), so the reader keeps every row and numbers it
+by its line.
+
+Two paths give the same result: a fast one with polars for well-formed files, and a careful
+one with the ``csv`` module, taken whenever the fast one cannot vouch for every line (bytes
+that are not UTF-8, ragged or truncated rows, quoted line breaks, blank lines).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import polars as pl
+
+from asbhub.domain.vocab import ASB_CRIME_TYPE
+from asbhub.ingest.common import ParsedFile, Reject, WrongFileError
+
+KIND = "police_uk_street"
+
+COLUMNS = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
+# Column names in the typed output, in the same order as COLUMNS.
+FIELDS = (
+    "crime_id",
+    "month",
+    "reported_by",
+    "falls_within",
+    "longitude",
+    "latitude",
+    "location",
+    "lsoa_code",
+    "lsoa_name",
+    "crime_type",
+    "outcome",
+    "context",
+)
+HEADER_TEXT = ",".join(COLUMNS)
+
+# Headers of the other files in a data.police.uk download, named so the error can say which.
+OTHER_POLICE_UK_FILES = {
+    "Outcome type": "a data.police.uk outcomes file (-outcomes.csv)",
+    "Object of search": "a data.police.uk stop-and-search file (-stop-and-search.csv)",
+}
+
+_MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+_LSOA_RE = r"^[EWSN]\d{8}$"
+_NUMBER_RE = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def header_matches(first_line: str) -> bool:
+    """True when ``first_line`` is a data.police.uk street-level header."""
+    try:
+        names = next(csv.reader([first_line.lstrip("\ufeff")]))
+    except (StopIteration, csv.Error):
+        return False
+    return tuple(n.strip() for n in names) == COLUMNS
+
+
+def read_police_uk(name: str, raw: bytes) -> ParsedFile:
+    """Read one data.police.uk street-level CSV file.
+
+    Parameters
+    ----------
+    name : str
+        The file's name, used in rejects and errors.
+    raw : bytes
+        The file's content.
+
+    Returns
+    -------
+    ParsedFile
+        Valid rows with typed columns ``line``, ``crime_id``, ``month``, ``reported_by``,
+        ``falls_within``, ``longitude``, ``latitude``, ``location``, ``lsoa_code``,
+        ``lsoa_name``, ``crime_type``, ``outcome``, ``context`` and ``record_type``
+        (``"asb"`` or ``"crime"``), and a reject for every row that failed validation.
+
+    Raises
+    ------
+    WrongFileError
+        The file is empty, is not UTF-8 at all, or its header is not the street-level one.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    _check_header(name, raw)
+    table = _fast_table(raw)
+    pre_rejects: list[Reject] = []
+    if table is None:
+        table, pre_rejects = _careful_table(name, raw)
+    return _validate(name, table, pre_rejects)
+
+
+def _check_header(name: str, raw: bytes) -> None:
+    if not raw.strip():
+        raise WrongFileError(
+            f"{name}: the file is empty; expected a data.police.uk street-level CSV "
+            f"whose first line is the header: {HEADER_TEXT}"
+        )
+    first = raw.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WrongFileError(
+            f"{name}: line 1 is not UTF-8 text (byte 0x{first[exc.start]:02X} at position "
+            f"{exc.start + 1}); expected a UTF-8 data.police.uk street-level CSV. If the file "
+            "was saved by a spreadsheet, save it again as 'CSV UTF-8'."
+        ) from None
+    names = [n.strip() for n in next(csv.reader([text]), [])]
+    if tuple(names) == COLUMNS:
+        return
+    for marker, what in OTHER_POLICE_UK_FILES.items():
+        if marker in names:
+            raise WrongFileError(
+                f"{name}: this is {what}, which asbhub does not load; "
+                f"expected a street-level file (-street.csv) with the header: {HEADER_TEXT}"
+            )
+    missing = [c for c in COLUMNS if c not in names]
+    extra = [c for c in names if c not in COLUMNS]
+    detail = []
+    if missing:
+        detail.append("missing column(s): " + ", ".join(repr(c) for c in missing))
+    if extra:
+        detail.append("unexpected column(s): " + ", ".join(repr(c) for c in extra))
+    if not detail:
+        detail.append("the columns are in another order")
+    raise WrongFileError(
+        f"{name}: line 1 is not a data.police.uk street-level header ({'; '.join(detail)}); "
+        f"expected exactly: {HEADER_TEXT}"
+    )
+
+
+def _fast_table(raw: bytes) -> pl.DataFrame | None:
+    """Parse with polars, or return None when the careful path must decide row by row."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    try:
+        df = pl.read_csv(
+            raw, infer_schema=False, empty_string_is_null=False, raise_if_empty=False
+        )
+    except Exception:  # noqa: BLE001 - any parse trouble: the careful path explains it per row
+        return None
+    # One physical line per data row, and no short (ragged) rows: then line = index + 2.
+    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    if df.height != lines - 1 or df.width != len(COLUMNS):
+        return None
+    if df.select(pl.any_horizontal(pl.all().is_null()).any()).item():
+        return None
+    df.columns = list(FIELDS)
+    return df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias("line"))
+
+
+def _careful_table(name: str, raw: bytes) -> tuple[pl.DataFrame, list[Reject]]:
+    """Parse row by row with the csv module; structural faults become rejects."""
+    text = raw.decode("utf-8", errors="surrogateescape")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    rejects: list[Reject] = []
+    next(reader)  # the header, already checked
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            rejects.append(Reject(name, start, "(row)", "", f"the row cannot be read as CSV ({exc}); "
+                                  "the file may be truncated: download it again"))
+            start = reader.line_num + 1
+            continue
+        line, start = start, reader.line_num + 1
+        if not row:  # a blank line is not a row
+            continue
+        bad = next((i for i, v in enumerate(row) if _has_surrogate(v)), None)
+        if bad is not None:
+            col = COLUMNS[bad] if bad < len(COLUMNS) else f"column {bad + 1}"
+            byte = _first_bad_byte(row[bad])
+            rejects.append(Reject(name, line, col, row[bad].encode("utf-8", "replace").decode(),
+                                  f"not valid UTF-8 (byte 0x{byte:02X}); expected UTF-8 text"))
+            continue
+        if len(row) != len(COLUMNS):
+            what = "truncated" if len(row) < len(COLUMNS) else "has extra fields"
+            rejects.append(Reject(name, line, "(row)", ",".join(row)[:200],
+                                  f"the row has {len(row)} fields and is {what}; expected "
+                                  f"{len(COLUMNS)} fields: {HEADER_TEXT}"))
+            continue
+        rows.append(row)
+        lines.append(line)
+    data = {f: [r[i] for r in rows] for i, f in enumerate(FIELDS)}
+    df = pl.DataFrame(data, schema={f: pl.String for f in FIELDS})
+    return df.with_columns(pl.Series("line", lines, dtype=pl.Int64)), rejects
+
+
+def _has_surrogate(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _first_bad_byte(value: str) -> int:
+    ch = next(ch for ch in value if "\udc80" <= ch <= "\udcff")
+    return ord(ch) - 0xDC00
+
+
+# (field, condition that makes the row bad, reason) checked in this order; a row is rejected
+# for the first that applies, so each row has exactly one reject.
+def _checks() -> list[tuple[str, pl.Expr, str]]:
+    lon, lat = pl.col("longitude").str.strip_chars(), pl.col("latitude").str.strip_chars()
+    lon_f, lat_f = lon.cast(pl.Float64, strict=False), lat.cast(pl.Float64, strict=False)
+    return [
+        ("Month", ~pl.col("month").str.contains(_MONTH_RE),
+         "not a month; expected YYYY-MM with a month 01 to 12, e.g. 2019-01"),
+        ("Falls within", pl.col("falls_within").str.strip_chars() == "",
+         "empty; expected the force's name, e.g. Derbyshire Constabulary"),
+        ("Reported by", pl.col("reported_by").str.strip_chars() == "",
+         "empty; expected the reporting force's name"),
+        ("Crime type", pl.col("crime_type").str.strip_chars() == "",
+         "empty; expected a data.police.uk crime type, e.g. Anti-social behaviour"),
+        ("Longitude", (lon == "") & (lat != ""),
+         "empty while Latitude is given; expected both coordinates or neither"),
+        ("Latitude", (lat == "") & (lon != ""),
+         "empty while Longitude is given; expected both coordinates or neither"),
+        ("Longitude", (lon != "") & ~lon.str.contains(_NUMBER_RE),
+         "not a number; expected decimal degrees, e.g. -1.476"),
+        ("Latitude", (lat != "") & ~lat.str.contains(_NUMBER_RE),
+         "not a number; expected decimal degrees, e.g. 52.922"),
+        ("Longitude", (lon != "") & ((lon_f < -180) | (lon_f > 180) | lon_f.is_nan()),
+         "outside -180 to 180; expected a WGS84 longitude"),
+        ("Latitude", (lat != "") & ((lat_f < -90) | (lat_f > 90) | lat_f.is_nan()),
+         "outside -90 to 90; expected a WGS84 latitude"),
+        ("LSOA code", (pl.col("lsoa_code") != "") & ~pl.col("lsoa_code").str.contains(_LSOA_RE),
+         "not an LSOA code; expected a letter and 8 digits, e.g. E01019400"),
+    ]
+
+
+_SOURCE_COLUMN = dict(zip(COLUMNS, FIELDS, strict=True))
+
+
+def _validate(name: str, df: pl.DataFrame, pre_rejects: list[Reject]) -> ParsedFile:
+    checks = _checks()
+    fails = [cond.fill_null(False) for _, cond, _ in checks]
+    first = pl.coalesce([pl.when(f).then(pl.lit(i)) for i, f in enumerate(fails)])
+    df = df.with_columns(first.alias("_fail"))
+    bad = df.filter(pl.col("_fail").is_not_null())
+    rejects = list(pre_rejects)
+    for row in bad.select("line", "_fail", *FIELDS).iter_rows(named=True):
+        field, _, reason = checks[row["_fail"]]
+        rejects.append(Reject(name, row["line"], field, row[_SOURCE_COLUMN[field]], reason))
+    rejects.sort(key=lambda r: r.line)
+    good = df.filter(pl.col("_fail").is_null()).drop("_fail")
+    good = _typed(good)
+    return ParsedFile(name=name, kind=KIND, read=good.height + len(rejects), rows=good,
+                      rejects=rejects)
+
+
+def _typed(df: pl.DataFrame) -> pl.DataFrame:
+    def opt(col: str) -> pl.Expr:
+        s = pl.col(col).str.strip_chars()
+        return pl.when(s == "").then(None).otherwise(s).alias(col)
+
+    return df.select(
+        "line",
+        opt("crime_id"),
+        pl.col("month").str.strip_chars(),
+        pl.col("reported_by").str.strip_chars(),
+        pl.col("falls_within").str.strip_chars(),
+        opt("longitude").cast(pl.Float64),
+        opt("latitude").cast(pl.Float64),
+        opt("location"),
+        opt("lsoa_code"),
+        opt("lsoa_name"),
+        pl.col("crime_type").str.strip_chars(),
+        opt("outcome"),
+        opt("context"),
+        pl.when(pl.col("crime_type").str.strip_chars() == ASB_CRIME_TYPE)
+        .then(pl.lit("asb")).otherwise(pl.lit("crime")).alias("record_type"),
+    )

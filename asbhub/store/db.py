@@ -1,0 +1,93 @@
+"""Open the store behind a database URL: Django set up once, one connection alias per URL.
+
+The CLI opens one store per process; tests open several (SQLite files and PostgreSQL) in one
+process, which is why each URL gets its own alias rather than replacing ``default``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+from asbhub.store.urls import database_config, default_db_url
+
+
+def setup_django(db_url: str | None = None) -> None:
+    """Configure Django once per process; ``db_url`` becomes the ``default`` database."""
+    import django
+    from django.conf import settings
+
+    if db_url:
+        os.environ["ASBHUB_DB"] = db_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asbhub.web.settings")
+    if not settings.configured or not _apps_ready():
+        django.setup()
+
+
+def _apps_ready() -> bool:
+    from django.apps import apps
+
+    return apps.ready
+
+
+@dataclass(frozen=True)
+class Store:
+    """A database that holds asbhub's tables, reached through a Django connection alias."""
+
+    url: str
+    alias: str
+
+    @property
+    def connection(self):  # noqa: ANN201 - Django's connection type
+        from django.db import connections
+
+        return connections[self.alias]
+
+    @property
+    def vendor(self) -> str:
+        return self.connection.vendor
+
+    def upgrade(self, verbosity: int = 0) -> None:
+        """Create or migrate the tables (``asbhub db upgrade``)."""
+        from django.core.management import call_command
+
+        call_command("migrate", database=self.alias, interactive=False, verbosity=verbosity)
+
+    def atomic(self):  # noqa: ANN201
+        from django.db import transaction
+
+        return transaction.atomic(using=self.alias)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def open_store(url: str | None = None, upgrade: bool = True) -> Store:
+    """Open (and by default create or migrate) the store at ``url``.
+
+    Parameters
+    ----------
+    url : str, optional
+        ``sqlite:///path`` or ``postgresql://...``; default: ``$ASBHUB_DB`` or a SQLite file in
+        the user's data directory.
+    upgrade : bool
+        Run migrations first, so a new file or an empty database is ready to load.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    url = url or os.environ.get("ASBHUB_DB") or default_db_url()
+    setup_django()
+    if database_config(url) == settings.DATABASES["default"]:
+        alias = "default"
+    else:
+        alias = "store_" + hashlib.sha1(url.encode()).hexdigest()[:10]
+        if alias not in connections.settings:
+            connections.settings[alias] = connections.configure_settings(
+                {"default": database_config(url)}
+            )["default"]
+    store = Store(url, alias)
+    if upgrade:
+        store.upgrade()
+    return store

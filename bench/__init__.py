@@ -1,0 +1,1 @@
+"""Speed goals from the issues, measured as ratios against named baselines in the same run."""
