@@ -17,7 +17,8 @@ from rich.table import Table
 DB_HELP = ("database URL: sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db "
            "(default: $ASBHUB_DB, else a SQLite file in your user data folder)")
 
-err = Console(stderr=True)
+# soft_wrap: messages are never broken mid-line, so logs and pipes keep them whole.
+err = Console(stderr=True, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,7 +133,7 @@ def _write_rejects(result, path: Path | None) -> Path | None:  # noqa: ANN001
 
 
 def _print_summary(result, rejects_path: Path | None) -> None:  # noqa: ANN001
-    out = Console()
+    out = Console(soft_wrap=True)
     t = Table(title="Rows read = stored + already stored + rejected")
     for col in ("file", "read", "stored", "already stored", "rejected", "replaced"):
         t.add_column(col, justify="left" if col == "file" else "right")

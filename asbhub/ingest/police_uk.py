@@ -153,6 +153,8 @@ def _fast_table(raw: bytes) -> pl.DataFrame | None:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    if b"\n\n" in raw or b"\n\r\n" in raw:  # blank lines: not rows, so line numbers shift
+        return None
     try:
         df = pl.read_csv(
             raw, infer_schema=False, empty_string_is_null=False, raise_if_empty=False
@@ -163,7 +165,11 @@ def _fast_table(raw: bytes) -> pl.DataFrame | None:
     lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     if df.height != lines - 1 or df.width != len(COLUMNS):
         return None
-    if df.select(pl.any_horizontal(pl.all().is_null()).any()).item():
+    # polars pads a short row with empty strings, so count each line's fields ourselves
+    # (commas outside quotes); any ragged line sends the file down the careful path.
+    text = pl.Series(raw.decode("utf-8").rstrip("\r\n").split("\n"))
+    fields = text.str.replace_all(r'"(?:[^"]|"")*"', "").str.count_matches(",") + 1
+    if (fields != len(COLUMNS)).any() or df.select(pl.any_horizontal(pl.all().is_null()).any()).item():
         return None
     df.columns = list(FIELDS)
     return df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias("line"))

@@ -242,7 +242,7 @@ class _Loader:
         old = pl.DataFrame(cur.fetchall(), schema=names, orient="row",
                            schema_overrides={"longitude": pl.Float64, "latitude": pl.Float64})
         old = old.with_columns(pl.col("location").replace("", None))
-        return _row_text(old)
+        return old.select(_row_text(old).alias("_text")).to_series()
 
     # -- shared by the writers -------------------------------------------------------------
 

@@ -1,0 +1,76 @@
+"""Shared fixtures: stores on SQLite and a real PostgreSQL, the shared data set, the CI rule.
+
+Under CI (``CI=true``) a test that needs PostgreSQL or the shared data set fails instead of
+skipping: CI has both, so a skip there would hide a broken set-up.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_POLICE_UK = ROOT.parent / "shared" / "data" / "police-uk"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Django reads its default database once per process: point it at a throwaway file before
+    # anything sets Django up, so no test ever touches the user's own store.
+    tmp = Path(tempfile.mkdtemp(prefix="asbhub-test-"))
+    os.environ["ASBHUB_DB"] = f"sqlite:///{tmp / 'default.sqlite3'}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "asbhub.web.settings"
+
+
+def need(condition: object, why: str) -> None:
+    """Skip with ``why`` when ``condition`` is false; under CI, fail instead."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{why} -- CI must run this test")
+    pytest.skip(why)
+
+
+@pytest.fixture
+def shared_police_uk() -> Path:
+    """The larger real data set beside the project (../shared/data/police-uk)."""
+    need(SHARED_POLICE_UK.is_dir(), f"the shared data set is not at {SHARED_POLICE_UK}")
+    return SHARED_POLICE_UK
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+
+
+@pytest.fixture
+def pg_url() -> object:
+    """A fresh, empty PostgreSQL database on the server in ``ASBHUB_TEST_PG_URL``."""
+    base = os.environ.get("ASBHUB_TEST_PG_URL")
+    need(base, "no PostgreSQL server: ASBHUB_TEST_PG_URL is not set (`make test` starts one)")
+    import psycopg
+
+    name = f"asbhub_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = base.rsplit("/", 1)[0] + "/" + name
+    yield url
+    from django.db import connections
+
+    for alias in list(connections.settings):
+        if connections.settings[alias].get("NAME") == name:
+            connections[alias].close()
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on the embedded SQLite store and on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    return request.getfixturevalue("pg_url")
