@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 import shapely
 
+from asbhub.geo.areas import AREA_COLUMNS
 from asbhub.geo.projection import to_bng
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,9 +45,10 @@ LSOA_FILES = [
     "E07000036", "E07000037", "E07000038", "E07000039",
 ]  # fmt: skip
 
-# County LPUs follow districts: seed 003 table 5.34 names them, and police.uk's sector prefixes
-# (ND, NE, NH, NR, NT, SK, SS) each cover whole districts. South Derbyshire is absent from 5.34
-# but has its own SNT in table 5.30, so it stays an LPU of its own.
+# County LPUs follow districts (seed 003 table 5.34 names them, and each police.uk county sector
+# is named after its district), except where match_wards finds police.uk placing a
+# neighbourhood across a district line. South Derbyshire is absent from table 5.34 but has its
+# own SNT in table 5.30, so it stays an LPU of its own.
 LPU_BY_LAD = {
     "E07000032": "Amber Valley",
     "E07000033": "North East",  # Bolsover
@@ -67,33 +69,28 @@ LPU_BY_SECTOR = {
 LPU_BY_SNT = {"SE01": "Derby East", "SE03": "Derby East", "SE02": "Derby South",
               "SE04": "Derby South"}  # fmt: skip
 
-# Derby's 18 wards (2025) -> LPU and SNT. Written by hand from police.uk neighbourhood names,
-# which are the pre-2023 ward names; an empty SNT means the ward cannot be given one SNT.
+# Derby's 18 wards (2025) -> LPU, written by hand: police.uk's Derby neighbourhoods are named
+# after the pre-2023 wards, and their sector (SN, SE, SW) gives the LPU; see docs/geography.md.
 DERBY_WARDS = {
-    # ward code: (ward name, LPU, SNT or "", why)
-    "E05015507": ("Abbey", "Derby West", "SW03", "name match"),
-    "E05015508": ("Allestree", "Derby North", "SN02", "name match"),
-    "E05015509": ("Alvaston North", "Derby East", "SE01", "name match"),
-    "E05015510": ("Alvaston South", "Derby East", "", "absorbed Boulton ward (SE03)"),
-    "E05015511": ("Arboretum", "Derby North", "", "holds Derby City (SN03) and Rose Hill (SW04)"),
-    "E05015512": ("Blagreaves", "Derby West", "SW02", "name match"),
-    "E05015513": ("Chaddesden East", "Derby North", "SN05", "name match"),
-    "E05015514": ("Chaddesden North", "Derby North", "", "absorbed Derwent ward (SN04)"),
-    "E05015515": ("Chaddesden West", "Derby North", "SN05", "name match"),
-    "E05015516": ("Chellaston & Shelton Lock", "Derby South", "", "absorbed Boulton ward (SE03)"),
-    "E05015517": ("Darley", "Derby North", "SN02", "name match"),
-    "E05015518": ("Littleover", "Derby West", "SW02", "name match"),
-    "E05015519": ("Mackworth & New Zealand", "Derby North", "SN01", "name match"),
-    "E05015520": ("Mickleover", "Derby West", "SW01", "name match"),
-    "E05015521": ("Normanton", "Derby West", "SW05", "name match"),
-    "E05015522": ("Oakwood", "Derby North", "SN04", "name match"),
-    "E05015523": ("Sinfin & Osmaston", "Derby South", "SE02", "name match"),
-    "E05015524": ("Spondon", "Derby North", "SN05", "name match"),
+    "E05015507": ("Abbey", "Derby West"),  # SW03 Abbey
+    "E05015508": ("Allestree", "Derby North"),  # SN02 Allestree and Darley
+    "E05015509": ("Alvaston North", "Derby East"),  # SE01 Alvaston
+    "E05015510": ("Alvaston South", "Derby East"),  # SE01 Alvaston; SE03 Boulton (abolished)
+    "E05015511": ("Arboretum", "Derby North"),  # SN03 Derby City (city centre); SW04 Rose Hill
+    "E05015512": ("Blagreaves", "Derby West"),  # SW02 Littleover and Blagreaves
+    "E05015513": ("Chaddesden East", "Derby North"),  # SN05 Chaddesden and Spondon
+    "E05015514": ("Chaddesden North", "Derby North"),  # SN05; SN04 Derwent (abolished)
+    "E05015515": ("Chaddesden West", "Derby North"),  # SN05
+    "E05015516": ("Chellaston & Shelton Lock", "Derby South"),  # SE04 Chellaston
+    "E05015517": ("Darley", "Derby North"),  # SN02 Allestree and Darley
+    "E05015518": ("Littleover", "Derby West"),  # SW02 Littleover and Blagreaves
+    "E05015519": ("Mackworth & New Zealand", "Derby North"),  # SN01 Mackworth and Morley
+    "E05015520": ("Mickleover", "Derby West"),  # SW01 Mickleover
+    "E05015521": ("Normanton", "Derby West"),  # SW05 Normanton
+    "E05015522": ("Oakwood", "Derby North"),  # SN04 Derwent and Oakwood
+    "E05015523": ("Sinfin & Osmaston", "Derby South"),  # SE02 Sinfin and Osmaston
+    "E05015524": ("Spondon", "Derby North"),  # SN05 Chaddesden and Spondon
 }
-AREA_COLUMNS = [
-    "force_code", "force_name", "lpu", "snt_code", "snt_name", "lsoa_code", "lsoa_name",
-    "lad_code", "lad_name", "imd_rank", "imd_decile",
-]  # fmt: skip
 # Places that ONS and police.uk spell differently.
 SPELLINGS = {"youlgreave": "youlgrave"}
 _COMPASS = re.compile(r"\s+(north|south|east|west|central)$")
@@ -123,7 +120,7 @@ def place_parts(name: str, *, strip_compass: bool) -> set[str]:
     """
     text = name.lower().replace("&", " and ").replace("'", "").replace(".", "")
     parts = set()
-    for part in re.split(r",|\band\b", text):
+    for part in re.split(r",|\band\b|-with-", text):
         part = " ".join(part.split())
         if strip_compass:
             part = _COMPASS.sub("", part)
@@ -163,8 +160,8 @@ def largest(shares: pl.DataFrame, key: str) -> pl.DataFrame:
     )
 
 
-def match_county_wards(wards: pl.DataFrame, hoods: pl.DataFrame) -> dict[str, tuple[str, str]]:
-    """County ward -> (SNT code, rule): its name must name exactly one candidate neighbourhood.
+def match_wards(wards: pl.DataFrame, hoods: pl.DataFrame) -> dict[str, tuple[str, str]]:
+    """Ward -> (SNT code or "", rule): its name must name exactly one candidate neighbourhood.
 
     Candidates are the neighbourhoods of the ward's own LPU, plus any neighbourhood whose every
     place is a ward of one other LPU only (police.uk puts "South Normanton and Pinxton", wards of
@@ -177,7 +174,9 @@ def match_county_wards(wards: pl.DataFrame, hoods: pl.DataFrame) -> dict[str, tu
     displaced = set()
     for code, _, lpu in hood_rows:
         # Every place the name lists must be a ward of one other LPU, and none a ward of its own.
-        homes = [{wl for w, _, wl in ward_rows if part in ward_parts[w]} for part in hood_parts[code]]
+        homes = [
+            {wl for w, _, wl in ward_rows if part in ward_parts[w]} for part in hood_parts[code]
+        ]
         if all(len(h) == 1 and lpu not in h for h in homes) and len(set.union(*homes)) == 1:
             displaced.add(code)
     out = {}
@@ -201,8 +200,8 @@ def imd_decile(rank: pl.Expr) -> pl.Expr:
     return ((rank * 10 + N_LSOA_ENGLAND - 1) // N_LSOA_ENGLAND).cast(pl.Int64)
 
 
-def read_lsoas(source: Path) -> tuple[pl.DataFrame, np.ndarray]:
-    """The lookup (sorted by LSOA code) and the LSOA polygons on BNG in the same order."""
+def read_lsoas(source: Path) -> tuple[pl.DataFrame, np.ndarray, list[dict]]:
+    """The lookup (sorted by LSOA code), the LSOA polygons on BNG and ONS's centroids."""
     lookup = pl.read_csv(source / "lookups" / "derbyshire_lsoa11_lookup.csv", infer_schema=False)
     lookup = lookup.with_columns(pl.col("IMD19_RANK").cast(pl.Int64)).sort("LSOA11CD")
     feats = [f for lad in LSOA_FILES for f in read_features(source / "lsoa11" / f"{lad}.geojson")]
@@ -211,7 +210,13 @@ def read_lsoas(source: Path) -> tuple[pl.DataFrame, np.ndarray]:
     lads = [f["properties"]["LADCD_ACTIVE"] for f in feats]
     if codes != lookup["LSOA11CD"].to_list() or lads != lookup["LAD19CD"].to_list():
         raise SystemExit("LSOA polygons and derbyshire_lsoa11_lookup.csv disagree on LSOAs or LADs")
-    return lookup, project([f["geometry"] for f in feats])
+    # ONS's own centroid, kept as a label point and as an independent check of to_bng.
+    centroids = [
+        {"centroid_lon": p["LONG"], "centroid_lat": p["LAT"], "centroid_e": p["BNG_E"],
+         "centroid_n": p["BNG_N"]}
+        for p in (f["properties"] for f in feats)
+    ]  # fmt: skip
+    return lookup, project([f["geometry"] for f in feats]), centroids
 
 
 def read_neighbourhoods(source: Path) -> pl.DataFrame:
@@ -244,17 +249,22 @@ def read_wards(source: Path, hoods: pl.DataFrame) -> tuple[pl.DataFrame, np.ndar
     )
     derby = wards.filter(pl.col("lad_code") == DERBY)
     if dict(derby.select("ward_code", "ward_name").iter_rows()) != {
-        code: row[0] for code, row in DERBY_WARDS.items()
+        code: name for code, (name, _) in DERBY_WARDS.items()
     }:
         raise SystemExit(f"Derby's wards differ from DERBY_WARDS; update the table:\n{derby}")
-    county = wards.filter(pl.col("lad_code") != DERBY).with_columns(
-        pl.col("lad_code").replace_strict(LPU_BY_LAD).alias("lpu")
+    derby_lpu = {code: lpu for code, (_, lpu) in DERBY_WARDS.items()}
+    wards = wards.with_columns(
+        pl.when(pl.col("lad_code") == DERBY)
+        .then(pl.col("ward_code").replace_strict(derby_lpu, default=None))
+        .otherwise(pl.col("lad_code").replace_strict(LPU_BY_LAD, default=None))
+        .alias("lpu")
     )
-    rule = {code: (row[1], row[2] or None, row[3]) for code, row in DERBY_WARDS.items()}
     hood_lpu = dict(hoods.select("snt_code", "lpu").iter_rows())
-    for code, (snt, why) in match_county_wards(county, hoods).items():
-        district_lpu = county.filter(pl.col("ward_code") == code)["lpu"].item()
-        rule[code] = (hood_lpu.get(snt, district_lpu), snt or None, why)
+    district_lpu = dict(wards.select("ward_code", "lpu").iter_rows())
+    rule = {
+        code: (hood_lpu.get(snt, district_lpu[code]), snt or None, why)
+        for code, (snt, why) in match_wards(wards, hoods).items()
+    }
     codes = wards["ward_code"].to_list()
     wards = wards.with_columns(
         pl.Series("lpu", [rule[c][0] for c in codes]),
@@ -264,9 +274,9 @@ def read_wards(source: Path, hoods: pl.DataFrame) -> tuple[pl.DataFrame, np.ndar
     return wards, project([f["geometry"] for f in feats])
 
 
-def build(source: Path, out: Path) -> dict[str, object]:
+def build(source: Path, out: Path) -> dict:
     """Write the bundled files from ``source`` into ``out``; return the counts for the README."""
-    lookup, lsoas = read_lsoas(source)
+    lookup, lsoas, centroids = read_lsoas(source)
     hoods = read_neighbourhoods(source)
     wards, ward_geoms = read_wards(source, hoods)
     codes = lookup["LSOA11CD"].to_list()
@@ -303,9 +313,10 @@ def build(source: Path, out: Path) -> dict[str, object]:
     hoods = hoods.join(
         areas.group_by("snt_code").len("n_lsoas"), on="snt_code", how="left"
     ).with_columns(pl.col("n_lsoas").fill_null(0))
+    main_ward = largest(shares, "ward_code")
     wards = wards.join(
-        largest(shares, "ward_code").group_by("ward_code").len("n_lsoas"), on="ward_code", how="left"
-    ).with_columns(pl.col("n_lsoas").fill_null(0))  # fmt: skip
+        main_ward.group_by("ward_code").len("n_lsoas"), on="ward_code", how="left"
+    ).with_columns(pl.col("n_lsoas").fill_null(0))
 
     out.mkdir(parents=True, exist_ok=True)
     areas.write_csv(out / "areas.csv")
@@ -316,15 +327,14 @@ def build(source: Path, out: Path) -> dict[str, object]:
     wards.select("ward_code", "ward_name", "lad_code", "lpu", "snt_code", "rule", "n_lsoas").sort(
         "ward_code"
     ).write_csv(out / "wards.csv")  # fmt: skip
-    write_polygons(out / "lsoa_bng.geojson", codes, simplify(lsoas))
+    write_polygons(out / "lsoa_bng.geojson", codes, simplify(lsoas), centroids)
 
-    main_ward = largest(shares, "ward_code")["share"]
     counts = {
         "lsoas": areas.height,
         "snt_mapped": areas["snt_code"].is_not_null().sum(),
         "hoods_with_lsoas": int((hoods["n_lsoas"] > 0).sum()),
         "hoods": hoods.height,
-        "lsoas_over_90pc_in_one_ward": int((main_ward >= 0.9).sum()),
+        "lsoas_over_90pc_in_one_ward": int((main_ward["share"] >= 0.9).sum()),
         "per_lpu": dict(areas.group_by("lpu").len().sort("lpu").iter_rows()),
     }
     write_readme(out / "README.md", counts)
@@ -339,13 +349,14 @@ def simplify(geoms: np.ndarray) -> np.ndarray:
     return simple
 
 
-def write_polygons(path: Path, codes: list[str], geoms: np.ndarray) -> None:
+def write_polygons(path: Path, codes: list[str], geoms: np.ndarray, extra: list[dict]) -> None:
     """GeoJSON on EPSG:27700, integer metres, one feature a line (small, diffable)."""
     lines = []
-    for code, geom in zip(codes, geoms, strict=True):
+    for code, geom, props in zip(codes, geoms, extra, strict=True):
         geometry = json.loads(shapely.to_geojson(geom))
         geometry["coordinates"] = _ints(geometry["coordinates"])
-        feature = {"type": "Feature", "properties": {"lsoa_code": code}, "geometry": geometry}
+        properties = {"lsoa_code": code} | props
+        feature = {"type": "Feature", "properties": properties, "geometry": geometry}
         lines.append(json.dumps(feature, separators=(",", ":")))
     head = (
         '{"type":"FeatureCollection","name":"lsoa_bng",'
@@ -366,12 +377,15 @@ README = """# Derbyshire area hierarchy (bundled)
 Generated by `data-raw/build_geography.py`; do not edit by hand. The rules are in
 `docs/geography.md`.
 
-| file | what |
-|---|---|
-| `areas.csv` | one row per 2011 LSOA ({lsoas}): force, LPU, SNT, district (LAD 2019), IMD 2019 rank and decile |
-| `neighbourhoods.csv` | the {hoods} police.uk neighbourhoods (SNTs) with their LPU and how many LSOAs map to each |
-| `lsoa_bng.geojson` | LSOA polygons on British National Grid (EPSG:27700), simplified {simplify:g} m, whole metres |
-| `wards.csv` | provenance only: each 2025 ward's LPU and SNT and the rule used; asbhub does not read it |
+- `areas.csv`: one row per 2011 LSOA ({lsoas}): force, LPU, SNT, district (LAD 2019), IMD 2019
+  rank and decile of England's 32,844 LSOAs (1 = most deprived 10%).
+- `neighbourhoods.csv`: the {hoods} police.uk neighbourhoods (SNTs) with their LPU and how many
+  LSOAs map to each.
+- `lsoa_bng.geojson`: the LSOA polygons on British National Grid (EPSG:27700), simplified by
+  {simplify:g} m and rounded to whole metres; properties `lsoa_code` and ONS's centroid
+  (`centroid_lon`, `centroid_lat` in WGS84; `centroid_e`, `centroid_n` on BNG).
+- `wards.csv`: provenance only, not read by asbhub: each 2025 ward's LPU and SNT, the rule that
+  gave them, and how many LSOAs have most of their area in it.
 
 LSOAs with an SNT: {snt_mapped} of {lsoas}; neighbourhoods with at least one LSOA:
 {hoods_with_lsoas} of {hoods}. LSOAs per LPU: {per_lpu}.
@@ -384,17 +398,18 @@ A force points `ASBHUB_AREAS` at its own folder with the same files and columns 
 - LSOA 2011 and ward 2025 boundaries (ONS Generalised Clipped, via drkane/geo-lookups), LSOA to
   LAD lookup and the Index of Multiple Deprivation 2019 (ONS / MHCLG, via jtrim-ons/ons-lookups).
   Source: Office for National Statistics, licensed under the Open Government Licence v3.0.
-  Contains OS data © Crown copyright and database right 2025.
+  Contains OS data © Crown copyright and database right.
 - Police neighbourhood list (data.police.uk, via lvalnegri/RgeoUK): Open Government Licence v3.0.
 - LPU names: Derbyshire Police and Crime Commissioner, Performance Scrutiny Meeting paper
   (seed 003, table 5.34).
 
-Open Government Licence v3.0: https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/
+Open Government Licence v3.0:
+https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/
 """
 
 
-def write_readme(path: Path, counts: dict[str, object]) -> None:
-    per_lpu = ", ".join(f"{k} {v}" for k, v in counts["per_lpu"].items())  # type: ignore[union-attr]
+def write_readme(path: Path, counts: dict) -> None:
+    per_lpu = ", ".join(f"{k} {v}" for k, v in counts["per_lpu"].items())
     text = README.format(**(counts | {"per_lpu": per_lpu, "simplify": SIMPLIFY_M}))
     path.write_text(text, encoding="utf-8")
 

@@ -51,6 +51,9 @@ class LsoaLocator:
         self.codes = np.asarray(codes, dtype=object)[order]
         self.polygons = np.asarray(polygons, dtype=object)[order]
         self._tree = shapely.STRtree(self.polygons)
+        # Prepared polygons make each point test a fast indexed look-up (several times faster
+        # than letting STRtree evaluate the predicate on unprepared tree geometries).
+        shapely.prepare(self.polygons)
 
     @classmethod
     def from_geojson(cls, path: Path, code_property: str = "lsoa_code") -> LsoaLocator:
@@ -82,7 +85,9 @@ class LsoaLocator:
                 )
             geom = shapely.geometry.shape(feature["geometry"])
             if geom.geom_type not in ("Polygon", "MultiPolygon"):
-                raise ValueError(f"{path}: feature {i} ({code}) is a {geom.geom_type}, not a polygon")
+                raise ValueError(
+                    f"{path}: feature {i} ({code}) is a {geom.geom_type}, not a polygon"
+                )
             codes.append(code)
             geoms.append(geom)
         return cls(codes, geoms)
@@ -106,14 +111,19 @@ class LsoaLocator:
         e = np.atleast_1d(np.asarray(easting, dtype=np.float64))
         n = np.atleast_1d(np.asarray(northing, dtype=np.float64))
         if e.shape != n.shape or e.ndim != 1:
-            raise ValueError(f"easting and northing must be 1-d and alike, not {e.shape}, {n.shape}")
+            raise ValueError(
+                f"easting and northing must be 1-d and alike, not {e.shape}, {n.shape}"
+            )
         out = np.full(e.shape, None, dtype=object)
         ok = np.flatnonzero(np.isfinite(e) & np.isfinite(n))
         if ok.size == 0 or len(self) == 0:
             return out
-        points = shapely.points(e[ok], n[ok])
-        # "intersects" rather than "within" so boundary points are found, then resolved below.
-        point_idx, poly_idx = self._tree.query(points, predicate="intersects")
+        e, n = e[ok], n[ok]
+        # Bounding boxes first, then the exact test; "intersects" rather than "within" so that
+        # boundary points are found, and resolved to the lowest code below.
+        point_idx, poly_idx = self._tree.query(shapely.points(e, n))
+        hit = shapely.intersects_xy(self.polygons[poly_idx], e[point_idx], n[point_idx])
+        point_idx, poly_idx = point_idx[hit], poly_idx[hit]
         best = np.full(ok.size, len(self), dtype=np.intp)
         np.minimum.at(best, point_idx, poly_idx)
         found = best < len(self)
