@@ -63,7 +63,6 @@ OTHER_POLICE_UK_FILES = {
 
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 _LSOA_RE = r"^[EWSN]\d{8}$"
-_NUMBER_RE = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
 def header_matches(first_line: str) -> bool:
@@ -150,27 +149,27 @@ def _check_header(name: str, raw: bytes) -> None:
 def _fast_table(raw: bytes) -> pl.DataFrame | None:
     """Parse with polars, or return None when the careful path must decide row by row."""
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if b"\n\n" in raw or b"\n\r\n" in raw:  # blank lines: not rows, so line numbers shift
-        return None
-    try:
+        # polars checks the bytes are UTF-8 and fails on a row with too many fields.
         df = pl.read_csv(
             raw, infer_schema=False, empty_string_is_null=False, raise_if_empty=False
         )
     except Exception:  # noqa: BLE001 - any parse trouble: the careful path explains it per row
         return None
-    # One physical line per data row, and no short (ragged) rows: then line = index + 2.
+    # One physical line per data row: then a row's line is its index + 2.
     lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     if df.height != lines - 1 or df.width != len(COLUMNS):
         return None
-    # polars pads a short row with empty strings, so count each line's fields ourselves
-    # (commas outside quotes); any ragged line sends the file down the careful path.
-    text = pl.Series(raw.decode("utf-8").rstrip("\r\n").split("\n"))
-    fields = text.str.replace_all(r'"(?:[^"]|"")*"', "").str.count_matches(",") + 1
-    if (fields != len(COLUMNS)).any() or df.select(pl.any_horizontal(pl.all().is_null()).any()).item():
-        return None
+    # polars pads a short row (and reads a blank line as a row) with empty strings, so count
+    # fields ourselves. With no quotes, no line has more than 11 commas (polars would have
+    # failed), so the total settles it.
+    if b'"' not in raw:
+        if raw.count(b",") != (len(COLUMNS) - 1) * lines:
+            return None
+    else:
+        text = pl.Series(raw.decode("utf-8").rstrip("\r\n").split("\n"))
+        fields = text.str.replace_all(r'"(?:[^"]|"")*"', "").str.count_matches(",") + 1
+        if (fields != len(COLUMNS)).any():
+            return None
     df.columns = list(FIELDS)
     return df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias("line"))
 
@@ -227,10 +226,11 @@ def _first_bad_byte(value: str) -> int:
 
 
 # (field, condition that makes the row bad, reason) checked in this order; a row is rejected
-# for the first that applies, so each row has exactly one reject.
+# for the first that applies, so each row has exactly one reject. The conditions read the
+# helper columns _lon and _lat (the coordinates as numbers, null where not a number).
 def _checks() -> list[tuple[str, pl.Expr, str]]:
-    lon, lat = pl.col("longitude").str.strip_chars(), pl.col("latitude").str.strip_chars()
-    lon_f, lat_f = lon.cast(pl.Float64, strict=False), lat.cast(pl.Float64, strict=False)
+    lon, lat = pl.col("longitude"), pl.col("latitude")
+    lon_f, lat_f = pl.col("_lon"), pl.col("_lat")
     return [
         ("Month", ~pl.col("month").str.contains(_MONTH_RE),
          "not a month; expected YYYY-MM with a month 01 to 12, e.g. 2019-01"),
@@ -244,13 +244,13 @@ def _checks() -> list[tuple[str, pl.Expr, str]]:
          "empty while Latitude is given; expected both coordinates or neither"),
         ("Latitude", (lat == "") & (lon != ""),
          "empty while Longitude is given; expected both coordinates or neither"),
-        ("Longitude", (lon != "") & ~lon.str.contains(_NUMBER_RE),
+        ("Longitude", (lon != "") & lon_f.is_null(),
          "not a number; expected decimal degrees, e.g. -1.476"),
-        ("Latitude", (lat != "") & ~lat.str.contains(_NUMBER_RE),
+        ("Latitude", (lat != "") & lat_f.is_null(),
          "not a number; expected decimal degrees, e.g. 52.922"),
-        ("Longitude", (lon != "") & ((lon_f < -180) | (lon_f > 180) | lon_f.is_nan()),
+        ("Longitude", (lon_f < -180) | (lon_f > 180) | lon_f.is_nan(),
          "outside -180 to 180; expected a WGS84 longitude"),
-        ("Latitude", (lat != "") & ((lat_f < -90) | (lat_f > 90) | lat_f.is_nan()),
+        ("Latitude", (lat_f < -90) | (lat_f > 90) | lat_f.is_nan(),
          "outside -90 to 90; expected a WGS84 latitude"),
         ("LSOA code", (pl.col("lsoa_code") != "") & ~pl.col("lsoa_code").str.contains(_LSOA_RE),
          "not an LSOA code; expected a letter and 8 digits, e.g. E01019400"),
@@ -262,40 +262,45 @@ _SOURCE_COLUMN = dict(zip(COLUMNS, FIELDS, strict=True))
 
 def _validate(name: str, df: pl.DataFrame, pre_rejects: list[Reject]) -> ParsedFile:
     checks = _checks()
-    fails = [cond.fill_null(False) for _, cond, _ in checks]
-    first = pl.coalesce([pl.when(f).then(pl.lit(i)) for i, f in enumerate(fails)])
-    df = df.with_columns(first.alias("_fail"))
-    bad = df.filter(pl.col("_fail").is_not_null())
+    conds = [cond.fill_null(False) for _, cond, _ in checks]
+    df = df.with_columns(
+        pl.col("longitude").cast(pl.Float64, strict=False).alias("_lon"),
+        pl.col("latitude").cast(pl.Float64, strict=False).alias("_lat"),
+    ).with_columns(pl.any_horizontal(conds).alias("_bad"))
     rejects = list(pre_rejects)
-    for row in bad.select("line", "_fail", *FIELDS).iter_rows(named=True):
-        field, _, reason = checks[row["_fail"]]
-        rejects.append(Reject(name, row["line"], field, row[_SOURCE_COLUMN[field]], reason))
-    rejects.sort(key=lambda r: r.line)
-    good = df.filter(pl.col("_fail").is_null()).drop("_fail")
-    good = _typed(good)
+    bad = df.filter(pl.col("_bad"))
+    if bad.height:
+        # Only the bad rows are told apart by reason: most files have none.
+        first = pl.coalesce([pl.when(c).then(pl.lit(i)) for i, c in enumerate(conds)])
+        for row in bad.with_columns(first.alias("_fail")).iter_rows(named=True):
+            field, _, reason = checks[row["_fail"]]
+            rejects.append(Reject(name, row["line"], field, row[_SOURCE_COLUMN[field]], reason))
+        rejects.sort(key=lambda r: r.line)
+    good = _typed(df.filter(~pl.col("_bad")))
     return ParsedFile(name=name, kind=KIND, read=good.height + len(rejects), rows=good,
                       rejects=rejects)
 
 
 def _typed(df: pl.DataFrame) -> pl.DataFrame:
-    def opt(col: str) -> pl.Expr:
-        s = pl.col(col).str.strip_chars()
-        return pl.when(s == "").then(None).otherwise(s).alias(col)
+    """Values as published; an empty optional field becomes null."""
 
+    def opt(col: str) -> pl.Expr:
+        return pl.when(pl.col(col) != "").then(pl.col(col)).alias(col)
+
+    asb = pl.col("crime_type") == ASB_CRIME_TYPE
     return df.select(
         "line",
         opt("crime_id"),
-        pl.col("month").str.strip_chars(),
-        pl.col("reported_by").str.strip_chars(),
-        pl.col("falls_within").str.strip_chars(),
-        opt("longitude").cast(pl.Float64),
-        opt("latitude").cast(pl.Float64),
+        "month",
+        "reported_by",
+        "falls_within",
+        pl.col("_lon").alias("longitude"),
+        pl.col("_lat").alias("latitude"),
         opt("location"),
         opt("lsoa_code"),
         opt("lsoa_name"),
-        pl.col("crime_type").str.strip_chars(),
+        "crime_type",
         opt("outcome"),
         opt("context"),
-        pl.when(pl.col("crime_type").str.strip_chars() == ASB_CRIME_TYPE)
-        .then(pl.lit("asb")).otherwise(pl.lit("crime")).alias("record_type"),
+        pl.when(asb).then(pl.lit("asb")).otherwise(pl.lit("crime")).alias("record_type"),
     )
