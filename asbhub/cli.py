@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="load data.police.uk street files or a force export",
                          description="Load files, folders (searched recursively) or zip "
                                      "archives. Each file is one transaction.")
-    ing.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ing.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                     help="files, folders or .zip archives (as downloaded from data.police.uk)")
     ing.add_argument("--db", help=DB_HELP)
     ing.add_argument("--rejects", type=Path, metavar="FILE",
                      help="write rejected rows here (default: asbhub-rejects-<time>.csv in the "
