@@ -10,7 +10,7 @@ ASBHUB_DEMO_DB ?= var/demo.sqlite3
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,postgres]'
+	$(BIN)/python -m pip install -q -e '.[dev,postgres,linkage]'
 	touch $(STAMP)
 
 install: $(STAMP)
