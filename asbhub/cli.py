@@ -99,7 +99,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         out = result.as_json()
         out["rejects_file"] = str(rejects_path) if rejects_path else None
         out["db"] = _display_url(store.url)
-        print(json.dumps(out, indent=2))
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         _print_summary(result, rejects_path)
     return 0 if result.ok else 1
@@ -210,9 +210,9 @@ def _serve(store, host: str, port: int) -> int:  # noqa: ANN001
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from asbhub.data import sample_paths
     from asbhub.ingest.common import expand_inputs
     from asbhub.store.db import open_store
-    from asbhub.data import sample_paths
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db

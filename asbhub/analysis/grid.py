@@ -8,7 +8,7 @@ trend classes of one run line up cell for cell. Arrays on a grid have shape ``(n
 Points are (easting, northing) pairs in metres (EPSG:27700). Where the grid is chosen
 automatically, stray points (a mistyped coordinate, an incident recorded against a head
 office 300 km away) are left out and reported rather than stretching the lattice to cover
-them; that is the failure that turns a 50 x 80 grid into a 50 x 20,000 one in other tools.
+them, which is how other tools end up with a lattice hundreds of kilometres wide.
 """
 
 from __future__ import annotations
@@ -46,11 +46,12 @@ _MIN_AUTO_CELL = 1.0
 # ... and this when every point sits on one spot, so the extent has no size at all.
 _DEGENERATE_CELL = 100.0
 
-# Stray points: per axis, fences at Q1 - k * IQR and Q3 + k * IQR (Tukey's "far out" k = 3),
-# with the IQR floored so that tightly clustered data (every point in one street) keep their
-# near neighbours.
+# Stray points: cut off from the rest by an empty gap wider than k IQRs (k = 3, Tukey's "far
+# out"), with the IQR floored so that tightly clustered data (every point in one street) keep
+# their near neighbours, and only if few: a big group beyond a gap is a real cluster.
 _STRAY_FENCE = 3.0
 _MIN_SPREAD = 1000.0
+_MAX_STRAY_SHARE = 0.01
 
 
 def _readonly(a: NDArray) -> NDArray:
@@ -153,9 +154,13 @@ class Grid:
         if not (math.isfinite(self.cell_size) and self.cell_size > 0):
             raise ValueError(f"cell_size must be a positive number of metres, got {self.cell_size}")
         if int(self.nx) < 1 or int(self.ny) < 1:
-            raise ValueError(f"a grid needs at least one cell each way, got nx={self.nx}, ny={self.ny}")
+            raise ValueError(
+                f"a grid needs at least one cell each way, got nx={self.nx}, ny={self.ny}"
+            )
         if self.epsg != BNG_EPSG:
-            raise ValueError(f"grids are on the British National Grid (EPSG:27700), got {self.epsg}")
+            raise ValueError(
+                f"grids are on the British National Grid (EPSG:27700), got {self.epsg}"
+            )
         object.__setattr__(self, "x0", float(self.x0))
         object.__setattr__(self, "y0", float(self.y0))
         object.__setattr__(self, "cell_size", float(self.cell_size))
@@ -222,12 +227,12 @@ class Grid:
     @property
     def x_centres(self) -> NDArray[np.float64]:
         """Eastings of the column centres, west to east."""
-        return self.x0 + (np.arange(self.nx) + 0.5) * self.cell_size
+        return np.asarray(self.x0 + (np.arange(self.nx) + 0.5) * self.cell_size, dtype=np.float64)
 
     @property
     def y_centres(self) -> NDArray[np.float64]:
         """Northings of the row centres, south to north."""
-        return self.y0 + (np.arange(self.ny) + 0.5) * self.cell_size
+        return np.asarray(self.y0 + (np.arange(self.ny) + 0.5) * self.cell_size, dtype=np.float64)
 
     def centres(self) -> NDArray[np.float64]:
         """``(ny * nx, 2)`` cell centres in the order of ``array.ravel()`` (row by row)."""
@@ -313,22 +318,20 @@ def as_points(points: ArrayLike, name: str = "points") -> NDArray[np.float64]:
     return a
 
 
-def _nice_floor(value: float) -> float:
-    """The largest of 1, 2, 2.5, 5 x 10**k not above ``value``: cell sizes a reader can say."""
+def _nice(value: float) -> float:
+    """The nearest (by ratio) of 1, 2, 2.5, 5 x 10**k to ``value``: cell sizes a reader can
+    say, and the same for extents that differ by a few metres."""
     exponent = math.floor(math.log10(value))
-    for mantissa in (5.0, 2.5, 2.0, 1.0):
-        candidate = mantissa * 10.0**exponent
-        if candidate <= value * (1 + 1e-12):
-            return float(candidate)
-    return float(10.0**exponent)  # pragma: no cover - 1 x 10**k always qualifies
+    candidates = [m * 10.0**e for e in (exponent, exponent + 1) for m in (1.0, 2.0, 2.5, 5.0)]
+    return float(min(candidates, key=lambda c: abs(math.log(c / value))))
 
 
 def auto_cell_size(extent: Extent | tuple[float, float, float, float]) -> tuple[float, str]:
     """Choose a cell size for an extent, and say how.
 
     The rule: the shorter side over 50, but no finer than the longer side over 1,000 (so a
-    long thin area does not get millions of cells), rounded down to 1, 2, 2.5 or 5 times a
-    power of ten, and never under 1 m. When the extent has no size (one point, or all points
+    long thin area does not get millions of cells), rounded to the nearest of 1, 2, 2.5 or 5
+    times a power of ten, and never under 1 m. When the extent has no size (one point, or all points
     on one spot) the cell is 100 m. The result is never zero.
 
     Returns
@@ -341,7 +344,7 @@ def auto_cell_size(extent: Extent | tuple[float, float, float, float]) -> tuple[
     Examples
     --------
     >>> auto_cell_size((400000, 300000, 460000, 410000))
-    (1000.0, 'shorter side 60000 m / 50 = 1200 m, rounded down to 1000 m')
+    (1000.0, 'shorter side 60000 m / 50 = 1200 m, rounded to 1000 m')
     >>> auto_cell_size((0, 0, 30, 20))[0]
     1.0
     >>> auto_cell_size((5, 5, 5, 5))[0]
@@ -363,8 +366,25 @@ def auto_cell_size(extent: Extent | tuple[float, float, float, float]) -> tuple[
         rule += f"; raised to longer side {long:.0f} m / {_MAX_CELLS_ON_LONG_SIDE} = {raw:.4g} m"
     if raw < _MIN_AUTO_CELL:
         return _MIN_AUTO_CELL, rule + f", raised to the {_MIN_AUTO_CELL:g} m minimum"
-    cell = _nice_floor(raw)
-    return cell, rule + f", rounded down to {cell:g} m"
+    cell = _nice(raw)
+    return cell, rule + f", rounded to {cell:g} m"
+
+
+def _stray_cuts(v: NDArray[np.float64], threshold: float, allowed: int) -> tuple[float, float]:
+    """Lowest and highest kept value on one axis (see :func:`robust_extent`)."""
+    s = np.sort(v)
+    n = s.size
+    big = np.flatnonzero(np.diff(s) > threshold)
+    mid = n // 2
+    lo, hi = s[0], s[-1]
+    # Above the median: the innermost wide gap with few enough points beyond it.
+    upper = big[(big >= mid) & (n - (big + 1) <= allowed)]
+    if upper.size:
+        hi = s[upper[0]]
+    lower = big[(big < mid) & (big + 1 <= allowed)]
+    if lower.size:
+        lo = s[lower[-1] + 1]
+    return float(lo), float(hi)
 
 
 def robust_extent(
@@ -372,22 +392,31 @@ def robust_extent(
     *,
     fence: float = _STRAY_FENCE,
     min_spread: float = _MIN_SPREAD,
+    max_stray_share: float = _MAX_STRAY_SHARE,
 ) -> tuple[Extent, NDArray[np.bool_], str]:
     """The extent of the points once strays far outside the bulk are set aside.
 
-    On each axis the fences are ``Q1 - fence * IQR`` and ``Q3 + fence * IQR`` (quartiles of
-    that axis), with the IQR taken as at least ``min_spread`` metres so that points all in
-    one street keep their near neighbours. A point outside either pair of fences is a stray.
-    With fewer than five points strays cannot be told from the rest, and none is dropped.
+    A stray is a point cut off from the rest by an empty gap. On each axis the coordinates
+    are sorted; a gap between neighbouring values wider than ``fence`` times the
+    interquartile range of that axis (the IQR taken as at least ``min_spread`` metres, so
+    that points all in one street keep their near neighbours) splits off the points beyond
+    it, on the side away from the median, as strays, provided they are at most
+    ``max_stray_share`` of the points (at least one point may always go). A town at the edge
+    of a force area is joined to the rest by the points in between and stays; a record
+    geocoded 300 km away does not. With fewer than three points strays cannot be told from
+    the rest, and none is dropped.
 
     Parameters
     ----------
     points : (n, 2) ndarray
         Finite eastings and northings.
     fence : float
-        Multiple of the IQR beyond the quartiles (3 is Tukey's "far out").
+        Gap, in IQRs, that cuts off strays.
     min_spread : float
         Floor on the IQR, in metres.
+    max_stray_share : float
+        Largest share of the points that may be set aside; a bigger group beyond a gap is a
+        real cluster, not a stray.
 
     Returns
     -------
@@ -396,7 +425,7 @@ def robust_extent(
     keep : ndarray of bool
         Which points are kept.
     rule : str
-        The rule and fences as applied, for reports.
+        The rule and cut-offs as applied, for reports.
 
     Examples
     --------
@@ -409,19 +438,24 @@ def robust_extent(
     n = points.shape[0]
     if n == 0:
         raise ValueError("no points with coordinates to take an extent from")
-    if n < 5:
+    if n < 3:
         keep = np.ones(n, dtype=bool)
-        rule = "bounding box of all points (fewer than 5, so no stray test)"
+        rule = "bounding box of all points (fewer than 3, so no stray test)"
     else:
         q1, q3 = np.quantile(points, [0.25, 0.75], axis=0)
-        spread = np.maximum(q3 - q1, min_spread)
-        lo = q1 - fence * spread
-        hi = q3 + fence * spread
-        keep = np.all((points >= lo) & (points <= hi), axis=1)
+        threshold = fence * np.maximum(q3 - q1, min_spread)
+        allowed = max(1, int(max_stray_share * n))
+        cuts = [_stray_cuts(points[:, k], float(threshold[k]), allowed) for k in (0, 1)]
+        keep = (
+            (points[:, 0] >= cuts[0][0])
+            & (points[:, 0] <= cuts[0][1])
+            & (points[:, 1] >= cuts[1][0])
+            & (points[:, 1] <= cuts[1][1])
+        )
         rule = (
-            f"bounding box of points within quartiles -/+ {fence:g} x IQR (IQR at least "
-            f"{min_spread:g} m): easting {lo[0]:.0f}..{hi[0]:.0f}, "
-            f"northing {lo[1]:.0f}..{hi[1]:.0f}"
+            f"bounding box of points less strays (beyond a gap wider than {fence:g} x IQR, "
+            f"IQR at least {min_spread:g} m: {threshold[0]:.0f} m easting, "
+            f"{threshold[1]:.0f} m northing; at most {allowed} points)"
         )
     kept = points[keep]
     lo_k = kept.min(axis=0)
@@ -488,13 +522,13 @@ def grid_points(
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"weights must be finite and non-negative; point {i} has weight {w[i]!r} "
+                f"weights must be finite and non-negative; point {i} has weight {float(w[i])!r} "
                 f"({int(bad.sum())} bad weights in all)"
             )
     if grid is not None and (cell_size is not None or extent is not None):
         raise ValueError("pass either grid= or cell_size=/extent=, not both")
 
-    finite = np.isfinite(pts).all(axis=1)
+    finite = np.isfinite(pts[:, 0]) & np.isfinite(pts[:, 1])
     keep = finite.copy()
     extent_rule: str
     cell_rule: str
@@ -506,9 +540,7 @@ def grid_points(
         if extent is not None:
             e = Extent.of(extent)
             keep &= e.contains(np.where(finite[:, None], pts, np.inf))
-            extent_rule = (
-                f"given extent {e.xmin:.0f}, {e.ymin:.0f}, {e.xmax:.0f}, {e.ymax:.0f}"
-            )
+            extent_rule = f"given extent {e.xmin:.0f}, {e.ymin:.0f}, {e.xmax:.0f}, {e.ymax:.0f}"
         else:
             if not finite.any():
                 raise ValueError(

@@ -79,7 +79,10 @@ def open_store(url: str | None = None, upgrade: bool = True) -> Store:
 
     url = url or os.environ.get("ASBHUB_DB") or default_db_url()
     setup_django()
-    if database_config(url) == settings.DATABASES["default"]:
+    wanted, default = database_config(url), settings.DATABASES["default"]
+    # Django fills in defaults for ``default``: the same database is the same engine and name.
+    if all(str(wanted.get(k) or "") == str(default.get(k) or "")
+           for k in ("ENGINE", "NAME", "HOST", "PORT", "USER")):
         alias = "default"
     else:
         alias = "store_" + hashlib.sha1(url.encode()).hexdigest()[:10]

@@ -38,6 +38,9 @@ class FileResult:
     already_stored: int = 0
     rejected: int = 0
     replaced: int = 0
+    #: Force export rows whose reference was stored with other content, now updated (these
+    #: are also counted in ``stored``).
+    updated: int = 0
     error: str | None = None
     by_crime_type: dict[str, int] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list, repr=False)
@@ -64,7 +67,7 @@ class LoadResult:
         return [r for f in self.files for r in f.rejects]
 
     def totals(self) -> dict[str, int]:
-        keys = ("read", "stored", "already_stored", "rejected", "replaced")
+        keys = ("read", "stored", "already_stored", "rejected", "replaced", "updated")
         return {k: sum(getattr(f, k) for f in self.files) for k in keys}
 
     def by_crime_type(self) -> dict[str, int]:
@@ -150,7 +153,7 @@ class _Loader:
                     raise StrictModeError
         except StrictModeError:
             self._locations = saved_cache
-            result.stored = result.already_stored = result.replaced = 0
+            result.stored = result.already_stored = result.replaced = result.updated = 0
             result.rejected = result.read
             result.by_crime_type = {}
             result.error = (f"--strict: {len(parsed.rejects)} row(s) rejected, so nothing from "

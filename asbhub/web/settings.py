@@ -77,4 +77,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Serve static files straight from the package (no collectstatic step for the embedded server).
+WHITENOISE_USE_FINDERS = True
+
+# Map tiles: OpenStreetMap by default; an empty value turns tiles off (outlines and points only),
+# as on a machine with no internet access.
+ASBHUB_TILE_URL = os.environ.get("ASBHUB_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+ASBHUB_TILE_ATTRIBUTION = os.environ.get(
+    "ASBHUB_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,9 +1,70 @@
-from django.http import HttpResponse
+"""Incident pages: the overview of what is loaded, its CSV tables and the ASB map points.
+
+Thin: parse the request, call :mod:`asbhub.web.incidents.services`, render.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from asbhub.web.incidents import services
+
+#: The tables the overview offers as CSV (?format=csv&table=NAME): builder, rows, file name.
+CSV_TABLES = {
+    "types": (services.counts_by_month_and_type, services.month_type_csv_rows,
+              "asbhub-records-by-month-and-type.csv"),
+    "areas": (services.counts_by_area, services.area_csv_rows, "asbhub-records-by-area.csv"),
+}
 
 
-def overview(request):
-    return HttpResponse("asbhub")
+def tile_layer() -> dict[str, str]:
+    """The background map tiles: the ``ASBHUB_TILE_URL`` setting (from the environment).
+
+    OpenStreetMap's public tiles by default; a force's own tile server in production (OSM's
+    usage policy does not cover heavy use); an empty value turns tiles off, which is what an
+    offline machine wants: the map then shows the area outlines and the points alone.
+    """
+    return {"url": settings.ASBHUB_TILE_URL, "attribution": settings.ASBHUB_TILE_ATTRIBUTION}
 
 
-def latest_asb_geojson(request):
-    return HttpResponse("{}", content_type="application/geo+json")
+def overview(request: HttpRequest) -> HttpResponse:
+    """What is loaded: totals, counts by month and type and by area, the latest ASB map.
+
+    ``?format=csv&table=types`` or ``table=areas`` downloads a table as CSV.
+    """
+    fmt = request.GET.get("format", "html")
+    if fmt == "csv":
+        return _csv_download(request.GET.get("table", ""))
+    if fmt != "html":
+        raise Http404(f"no format {fmt!r}; use html or csv")
+    by_type = services.counts_by_month_and_type()
+    summary = services.store_summary(by_type=by_type)
+    if not summary["rows"]:
+        return render(request, "incidents/overview.html", {"summary": summary, "empty": True})
+    return render(request, "incidents/overview.html", {
+        "summary": summary,
+        "by_type": by_type,
+        "by_area": services.counts_by_area(),
+        "outlines": services.lpu_outlines_geojson(),
+        "tiles": tile_layer(),
+    })
+
+
+def _csv_download(table: str) -> HttpResponse:
+    if table not in CSV_TABLES:
+        raise Http404(f"no table {table!r}; use one of {', '.join(CSV_TABLES)}")
+    build, to_rows, filename = CSV_TABLES[table]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    csv.writer(response).writerows(to_rows(build()))
+    return response
+
+
+def latest_asb_geojson(request: HttpRequest) -> JsonResponse:
+    """The latest month's ASB incidents as GeoJSON points (see services.latest_asb_points)."""
+    return JsonResponse(services.latest_asb_points(), content_type="application/geo+json",
+                        json_dumps_params={"separators": (",", ":")})
