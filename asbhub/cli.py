@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_args(demo)
     demo.add_argument("--no-serve", action="store_true", help="load only; do not serve")
     demo.set_defaults(func=cmd_demo)
+
+    from asbhub.cli_analysis import add_analysis_commands
+
+    add_analysis_commands(sub, db_help=DB_HELP)
     return p
 
 
