@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "asbhub.web.incidents",
+    "asbhub.web.partners",
+    "asbhub.web.contact",
 ]
 
 MIDDLEWARE = [
