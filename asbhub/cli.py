@@ -138,16 +138,17 @@ def _write_rejects(result, path: Path | None) -> Path | None:  # noqa: ANN001
 
 
 def _print_summary(result, rejects_path: Path | None) -> None:  # noqa: ANN001
-    out = Console(soft_wrap=True)
+    # A pipe or log gets a wide table rather than rich's 80 columns, so file names stay whole.
+    out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
     t = Table(title="Rows read = stored + already stored + rejected")
-    for col in ("file", "read", "stored", "already stored", "rejected", "replaced"):
-        t.add_column(col, justify="left" if col == "file" else "right")
+    keys = ("read", "stored", "already_stored", "rejected", "replaced", "updated")
+    t.add_column("file", overflow="fold")
+    for k in keys:
+        t.add_column(k.replace("_", " "), justify="right")
     for f in result.files:
-        t.add_row(_short(f.path), *(f"{v:,}" for v in (f.read, f.stored, f.already_stored,
-                                                        f.rejected, f.replaced)))
+        t.add_row(_short(f.path), *(f"{getattr(f, k):,}" for k in keys))
     tot = result.totals()
-    t.add_row("[b]total[/]", *(f"[b]{tot[k]:,}[/]" for k in ("read", "stored", "already_stored",
-                                                            "rejected", "replaced")))
+    t.add_row("[b]total[/]", *(f"[b]{tot[k]:,}[/]" for k in keys))
     out.print(t)
     for f in result.files:
         if f.error:
@@ -160,8 +161,11 @@ def _print_summary(result, rejects_path: Path | None) -> None:  # noqa: ANN001
         extra = f" ({more:,} more than shown)" if more > 0 else ""
         out.print(f"{len(result.rejects):,} reject(s) listed in {rejects_path}{extra}")
     if tot["replaced"]:
-        out.print(f"{tot['replaced']:,} row(s) of republished months were replaced by the new "
-                  "edition")
+        out.print(f"{tot['replaced']:,} row(s) of republished data.police.uk months were "
+                  "replaced by the new edition")
+    if tot["updated"]:
+        out.print(f"{tot['updated']:,} force-export incident(s) changed since they were stored "
+                  "and were updated (counted as stored)")
 
 
 def _short(path: str) -> str:
