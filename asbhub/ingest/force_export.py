@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
-import io
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -36,7 +35,13 @@ from asbhub.domain.vocab import (
     RecordType,
 )
 from asbhub.geo.projection import from_bng, to_bng
-from asbhub.ingest.common import ParsedFile, Reject, WrongFileError
+from asbhub.ingest.common import (
+    ParsedFile,
+    Reject,
+    WrongFileError,
+    csv_careful_table,
+    csv_fast_table,
+)
 
 KIND = "force_export"
 
@@ -193,10 +198,10 @@ def _normalise(column: str) -> str:
 
 def _csv_tables(name: str, raw: bytes) -> tuple[pl.DataFrame, pl.DataFrame, list[Reject]]:
     names = _csv_header(name, raw)
-    wide = _csv_fast(raw, names)
+    wide = csv_fast_table(raw, names)
     pre_rejects: list[Reject] = []
     if wide is None:
-        wide, pre_rejects = _csv_careful(name, raw, names)
+        wide, pre_rejects = csv_careful_table(name, raw, names, again="export it again")
     wide = wide.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
     table = wide.select(
         "_row", "line",
@@ -251,69 +256,6 @@ def _csv_header(name: str, raw: bytes) -> list[str]:
             f"{EXPECTED_HEADER} (see docs/force-export.md)"
         )
     return names
-
-
-def _csv_fast(raw: bytes, names: list[str]) -> pl.DataFrame | None:
-    """Parse with polars, or return None when the careful path must decide row by row."""
-    try:
-        raw.decode("utf-8")
-        df = pl.read_csv(raw, infer_schema=False, empty_string_is_null=False,
-                         raise_if_empty=False, new_columns=names)
-    except Exception:  # noqa: BLE001 - any trouble: the careful path explains it per row
-        return None
-    # One physical line per data row and no short rows: then the row's line is index + 2.
-    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
-    if df.height != lines - 1 or df.width != len(names):
-        return None
-    if df.height and df.select(pl.any_horizontal(pl.all().is_null()).any()).item():
-        return None
-    return df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias("line"))
-
-
-def _csv_careful(name: str, raw: bytes, names: list[str]) -> tuple[pl.DataFrame, list[Reject]]:
-    """Parse row by row with the csv module; structural faults become rejects."""
-    reader = csv.reader(io.StringIO(raw.decode("utf-8", errors="surrogateescape"), newline=""))
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    rejects: list[Reject] = []
-    next(reader)  # the header, already checked
-    start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            rejects.append(Reject(name, start, "(row)", "", f"the row cannot be read as CSV "
-                                  f"({exc}); the file may be truncated: export it again"))
-            start = reader.line_num + 1
-            continue
-        line, start = start, reader.line_num + 1
-        if not row:  # a blank line is not a row
-            continue
-        bad = next((i for i, v in enumerate(row) if _has_surrogate(v)), None)
-        if bad is not None:
-            col = names[bad] if bad < len(names) else f"column {bad + 1}"
-            byte = next(ord(ch) - 0xDC00 for ch in row[bad] if "\udc80" <= ch <= "\udcff")
-            value = row[bad].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            rejects.append(Reject(name, line, col, value,
-                                  f"not valid UTF-8 (byte 0x{byte:02X}); expected UTF-8 text"))
-            continue
-        if len(row) != len(names):
-            what = "is truncated" if len(row) < len(names) else "has extra fields"
-            rejects.append(Reject(name, line, "(row)", ",".join(row)[:200],
-                                  f"the row has {len(row)} fields and {what}; expected "
-                                  f"{len(names)}, one per header column"))
-            continue
-        rows.append(row)
-        lines.append(line)
-    data = {n: [r[i] for r in rows] for i, n in enumerate(names)}
-    df = pl.DataFrame(data, schema={n: pl.String for n in names})
-    return df.with_columns(pl.Series("line", lines, dtype=pl.Int64)), rejects
-
-
-def _has_surrogate(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
 
 
 # -- JSON Lines ----------------------------------------------------------------------------------

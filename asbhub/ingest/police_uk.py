@@ -15,12 +15,17 @@ that are not UTF-8, ragged or truncated rows, quoted line breaks, blank lines).
 from __future__ import annotations
 
 import csv
-import io
 
 import polars as pl
 
 from asbhub.domain.vocab import ASB_CRIME_TYPE
-from asbhub.ingest.common import ParsedFile, Reject, WrongFileError
+from asbhub.ingest.common import (
+    ParsedFile,
+    Reject,
+    WrongFileError,
+    csv_careful_table,
+    csv_fast_table,
+)
 
 KIND = "police_uk_street"
 
@@ -100,10 +105,11 @@ def read_police_uk(name: str, raw: bytes) -> ParsedFile:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     _check_header(name, raw)
-    table = _fast_table(raw)
+    table = csv_fast_table(raw, list(FIELDS))
     pre_rejects: list[Reject] = []
     if table is None:
-        table, pre_rejects = _careful_table(name, raw)
+        table, pre_rejects = csv_careful_table(name, raw, list(FIELDS), list(COLUMNS),
+                                               again="download it again from data.police.uk")
     return _validate(name, table, pre_rejects)
 
 
@@ -144,85 +150,6 @@ def _check_header(name: str, raw: bytes) -> None:
         f"{name}: line 1 is not a data.police.uk street-level header ({'; '.join(detail)}); "
         f"expected exactly: {HEADER_TEXT}"
     )
-
-
-def _fast_table(raw: bytes) -> pl.DataFrame | None:
-    """Parse with polars, or return None when the careful path must decide row by row."""
-    try:
-        # polars checks the bytes are UTF-8 and fails on a row with too many fields.
-        df = pl.read_csv(
-            raw, infer_schema=False, empty_string_is_null=False, raise_if_empty=False
-        )
-    except Exception:  # noqa: BLE001 - any parse trouble: the careful path explains it per row
-        return None
-    # One physical line per data row: then a row's line is its index + 2.
-    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
-    if df.height != lines - 1 or df.width != len(COLUMNS):
-        return None
-    # polars pads a short row (and reads a blank line as a row) with empty strings, so count
-    # fields ourselves. With no quotes, no line has more than 11 commas (polars would have
-    # failed), so the total settles it.
-    if b'"' not in raw:
-        if raw.count(b",") != (len(COLUMNS) - 1) * lines:
-            return None
-    else:
-        text = pl.Series(raw.decode("utf-8").rstrip("\r\n").split("\n"))
-        fields = text.str.replace_all(r'"(?:[^"]|"")*"', "").str.count_matches(",") + 1
-        if (fields != len(COLUMNS)).any():
-            return None
-    df.columns = list(FIELDS)
-    return df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias("line"))
-
-
-def _careful_table(name: str, raw: bytes) -> tuple[pl.DataFrame, list[Reject]]:
-    """Parse row by row with the csv module; structural faults become rejects."""
-    text = raw.decode("utf-8", errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    rejects: list[Reject] = []
-    next(reader)  # the header, already checked
-    start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            rejects.append(Reject(name, start, "(row)", "", f"the row cannot be read as CSV ({exc}); "
-                                  "the file may be truncated: download it again"))
-            start = reader.line_num + 1
-            continue
-        line, start = start, reader.line_num + 1
-        if not row:  # a blank line is not a row
-            continue
-        bad = next((i for i, v in enumerate(row) if _has_surrogate(v)), None)
-        if bad is not None:
-            col = COLUMNS[bad] if bad < len(COLUMNS) else f"column {bad + 1}"
-            byte = _first_bad_byte(row[bad])
-            rejects.append(Reject(name, line, col, row[bad].encode("utf-8", "replace").decode(),
-                                  f"not valid UTF-8 (byte 0x{byte:02X}); expected UTF-8 text"))
-            continue
-        if len(row) != len(COLUMNS):
-            what = "truncated" if len(row) < len(COLUMNS) else "has extra fields"
-            rejects.append(Reject(name, line, "(row)", ",".join(row)[:200],
-                                  f"the row has {len(row)} fields and is {what}; expected "
-                                  f"{len(COLUMNS)} fields: {HEADER_TEXT}"))
-            continue
-        rows.append(row)
-        lines.append(line)
-    data = {f: [r[i] for r in rows] for i, f in enumerate(FIELDS)}
-    df = pl.DataFrame(data, schema={f: pl.String for f in FIELDS})
-    return df.with_columns(pl.Series("line", lines, dtype=pl.Int64)), rejects
-
-
-def _has_surrogate(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
-
-
-def _first_bad_byte(value: str) -> int:
-    ch = next(ch for ch in value if "\udc80" <= ch <= "\udcff")
-    return ord(ch) - 0xDC00
 
 
 # (field, condition that makes the row bad, reason) checked in this order; a row is rejected
