@@ -71,8 +71,10 @@ def _verdict(ok: bool) -> str:
 
 def load_derbyshire_asb() -> tuple[np.ndarray, str]:
     """(n, 2) BNG points of every Derbyshire ASB incident available, and where they came from."""
-    from asbhub.geo.projection import to_bng
-    from asbhub.ingest.police_uk import read_police_uk
+    import polars as pl
+
+    from asbhub.analysis_inputs import police_uk_points
+    from asbhub.domain.vocab import ASB_CRIME_TYPE
 
     raws: list[tuple[str, bytes]] = []
     files = sorted(SHARED.glob("*/*-derbyshire-street.csv"))
@@ -90,14 +92,10 @@ def load_derbyshire_asb() -> tuple[np.ndarray, str]:
         raise SystemExit(f"no Derbyshire data in {SHARED} or {SAMPLE_DIR}")
     parts = []
     for name, raw in raws:
-        rows = read_police_uk(name, raw).rows
-        asb = rows.filter(
-            (rows["crime_type"] == "Anti-social behaviour")
-            & rows["longitude"].is_not_null()
-            & rows["latitude"].is_not_null()
-        )
-        x, y = to_bng(asb["longitude"].to_numpy(), asb["latitude"].to_numpy())
-        parts.append(np.column_stack([x, y]))
+        # Read and projected as the CLI and the web app read them.
+        pts = police_uk_points(name, raw)
+        asb = pts.filter((pl.col("crime_type") == ASB_CRIME_TYPE) & pl.col("easting").is_not_null())
+        parts.append(asb.select("easting", "northing").to_numpy().astype(np.float64))
     return np.vstack(parts), source
 
 

@@ -10,10 +10,24 @@ Hotspots on a British National Grid lattice:
   former hot spots over weeks or months (Mann-Kendall on each cell's Gi* z).
 - :func:`harm_weights`: a weight per record from a ``{crime_type: weight}`` mapping.
 
-Sibling families (temporal profiles, near-repeat, evaluation, ...) are re-exported here as
-they are added.
+Siblings:
+
+- Area tables and period comparisons: :func:`area_counts`, :func:`period_compare`,
+  :func:`year_on_year`, :func:`force_share` (seed 003 tables 5.13, 5.18, 5.19).
+- Time: :func:`temporal_profile` (day x hour, peak window), :func:`monthly_exceedance`.
+- Near repeats: :func:`near_repeat_knox`. Interventions: :func:`evaluate_intervention`,
+  :func:`intervention_counts`.
+- Contact handling: :func:`call_kpis`, :func:`triage_vs_main`.
 """
 
+from .calls import CallKpis, TriageVsMain, call_kpis, format_hms, triage_vs_main
+from .evaluation import (
+    InterventionCounts,
+    InterventionEvaluation,
+    InterventionTally,
+    evaluate_intervention,
+    intervention_counts,
+)
 from .gistar import CONFIDENCE_LEVELS, GISTAR_CLASS_LABELS, HotspotGiStar, gistar_z, hotspot_gistar
 from .grid import Extent, Grid, GriddedPoints, auto_cell_size, grid_points, robust_extent
 from .hotspot import (
@@ -25,7 +39,26 @@ from .hotspot import (
     hotspot_kde,
 )
 from .hotspot_trend import TREND_CATEGORIES, HotspotTrend, hotspot_classify
+from .near_repeat import KnoxBands, NearRepeatKnox, near_repeat_knox
 from .stats import MannKendall, fdr_bh, mann_kendall, normal_p_two_sided
+from .tables import (
+    AreaCounts,
+    ForceShare,
+    PeriodComparison,
+    YearOnYear,
+    area_counts,
+    force_share,
+    period_compare,
+    with_areas,
+    year_on_year,
+)
+from .temporal import (
+    MonthlyExceedance,
+    PeakWindow,
+    TemporalProfile,
+    monthly_exceedance,
+    temporal_profile,
+)
 
 __all__ = [
     # hotspots
@@ -54,4 +87,35 @@ __all__ = [
     "fdr_bh",
     "mann_kendall",
     "normal_p_two_sided",
+    # area tables and periods
+    "AreaCounts",
+    "ForceShare",
+    "PeriodComparison",
+    "YearOnYear",
+    "area_counts",
+    "force_share",
+    "period_compare",
+    "with_areas",
+    "year_on_year",
+    # time
+    "MonthlyExceedance",
+    "PeakWindow",
+    "TemporalProfile",
+    "monthly_exceedance",
+    "temporal_profile",
+    # near repeats and interventions
+    "InterventionCounts",
+    "InterventionEvaluation",
+    "InterventionTally",
+    "KnoxBands",
+    "NearRepeatKnox",
+    "evaluate_intervention",
+    "intervention_counts",
+    "near_repeat_knox",
+    # contact handling
+    "CallKpis",
+    "TriageVsMain",
+    "call_kpis",
+    "format_hms",
+    "triage_vs_main",
 ]

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from asbhub.geo.projection import to_bng
-from asbhub.ingest import police_uk
+from asbhub.ingest import calls, police_uk
 from asbhub.ingest.common import InputFile, ParsedFile, Reject, WrongFileError
 from asbhub.store.db import Store
 
@@ -121,6 +121,8 @@ def detect_kind(name: str, raw: bytes) -> str:
     first = raw[:4096].split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff").strip()
     if police_uk.header_matches(first):
         return police_uk.KIND
+    if calls.header_matches(first):
+        return calls.KIND
     if force_export.header_matches(first):
         return force_export.KIND
     # Let the police.uk reader explain the header: it names missing and unexpected columns
@@ -165,6 +167,8 @@ class _Loader:
         return result
 
     def _read(self, name: str, raw: bytes, kind: str) -> ParsedFile:
+        if kind == calls.KIND:
+            return calls.read_calls(name, raw)
         if kind == police_uk.KIND:
             return police_uk.read_police_uk(name, raw)
         from asbhub.ingest import force_export
@@ -172,6 +176,10 @@ class _Loader:
         return force_export.read_force_export(name, raw)
 
     def _write(self, parsed: ParsedFile, result: FileResult) -> None:
+        if parsed.kind == calls.KIND:
+            from asbhub.store import load_calls
+
+            return load_calls.write_calls(self, parsed, result)
         if parsed.kind == police_uk.KIND:
             self._write_police_uk(parsed, result)
         else:

@@ -90,3 +90,6 @@ ASBHUB_TILE_ATTRIBUTION = os.environ.get(
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Passwords, sign-in throttling, sessions and security headers (issue #4).
+from asbhub.web.settings_security import *  # noqa: E402,F403

@@ -1,10 +1,13 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
-from asbhub.web.incidents import views
+from asbhub.web.incidents import hotspots, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("hotspots/", hotspots.hotspots_page, name="hotspots"),
     path("api/incidents/latest-asb.geojson", views.latest_asb_geojson, name="latest-asb-geojson"),
+    path("api/hotspots.geojson", hotspots.hotspots_geojson, name="hotspots-geojson"),
+    path("", include("asbhub.web.partners.urls")),
     path("admin/", admin.site.urls),
 ]

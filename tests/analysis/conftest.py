@@ -12,11 +12,12 @@ import zipfile
 from functools import cache
 
 import numpy as np
+import polars as pl
 import pytest
 from numpy.typing import NDArray
 
-from asbhub.geo.projection import to_bng
-from asbhub.ingest.police_uk import read_police_uk
+from asbhub.analysis_inputs import police_uk_points
+from asbhub.domain.vocab import ASB_CRIME_TYPE
 from tests.conftest import ROOT, SHARED_POLICE_UK, need
 
 SAMPLE_DIR = ROOT / "asbhub" / "data" / "sample"
@@ -44,14 +45,10 @@ def _raw_months() -> tuple[tuple[str, bytes], ...] | None:
 @cache
 def _asb(month: str) -> NDArray[np.float64]:
     raw = dict(_raw_months() or ())[month]
-    rows = read_police_uk(_file_name(month), raw).rows
-    asb = rows.filter(
-        (rows["crime_type"] == "Anti-social behaviour")
-        & rows["longitude"].is_not_null()
-        & rows["latitude"].is_not_null()
-    )
-    x, y = to_bng(asb["longitude"].to_numpy(), asb["latitude"].to_numpy())
-    return np.column_stack([x, y])
+    # Read and projected as the CLI and the web app read them (asbhub.analysis_inputs).
+    pts = police_uk_points(_file_name(month), raw)
+    asb = pts.filter((pl.col("crime_type") == ASB_CRIME_TYPE) & pl.col("easting").is_not_null())
+    return asb.select("easting", "northing").to_numpy().astype(np.float64)
 
 
 def _need_data() -> None:

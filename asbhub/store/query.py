@@ -1,0 +1,146 @@
+"""Reading incidents back out of the store for the analyses: points, and what the store holds.
+
+The SQL of the analysis commands lives here and nowhere else. Filtering happens in the
+database, so a force's years of records stay there and only the rows asked for reach Python.
+An LPU or SNT filter is turned into its LSOA codes through the area hierarchy, the same rule
+the file path applies (:func:`asbhub.analysis_inputs.area_lsoa_codes`), so both give the
+same points.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from asbhub.analysis_inputs import POINT_COLUMNS, area_lsoa_codes
+from asbhub.geo import AreaHierarchy
+from asbhub.store.db import Store
+
+__all__ = ["incident_points", "store_crime_types", "store_loads", "store_months", "store_version"]
+
+_SCHEMA = {
+    "easting": pl.Float64,
+    "northing": pl.Float64,
+    "month": pl.String,
+    "crime_type": pl.String,
+    "record_type": pl.String,
+    "lsoa_code": pl.String,
+}
+
+
+def _in(column: str, values: list[Any], where: list[str], params: list[Any]) -> None:
+    # One placeholder per value: portable between SQLite and PostgreSQL, and a force has a
+    # few hundred LSOAs at most, far below either's limit on parameters.
+    where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+    params.extend(values)
+
+
+def incident_points(
+    store: Store,
+    months: tuple[str, str] | None = None,
+    crime_types: list[str] | tuple[str, ...] | None = None,
+    record_types: list[str] | tuple[str, ...] | None = None,
+    lpu: str | None = None,
+    snt: str | None = None,
+    areas: AreaHierarchy | None = None,
+) -> pl.DataFrame:
+    """Incidents in the store as points on British National Grid.
+
+    Parameters
+    ----------
+    store : Store
+    months : (str, str), optional
+        First and last month, inclusive, ``'YYYY-MM'``.
+    crime_types : sequence of str, optional
+        Exact crime types as stored (see :func:`asbhub.analysis_inputs.resolve_crime_types`
+        for what a user types).
+    record_types : sequence of str, optional
+        ``'asb'``, ``'crime'``, ``'roc'``.
+    lpu, snt : str, optional
+        Keep records whose LSOA lies in this LPU (name) or SNT (code or name), by the area
+        hierarchy. Records without an LSOA are then left out.
+    areas : AreaHierarchy, optional
+        Default :meth:`AreaHierarchy.load` when an LPU or SNT is given.
+
+    Returns
+    -------
+    polars.DataFrame
+        Columns ``easting``, ``northing`` (null for a record without coordinates), ``month``,
+        ``crime_type``, ``record_type``, ``lsoa_code``; in the order stored.
+
+    Raises
+    ------
+    ValueError
+        For an unknown LPU or SNT (listing the valid LPUs).
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if months is not None:
+        where.append("i.month >= %s AND i.month <= %s")
+        params.extend(months)
+    if crime_types is not None:
+        _in("i.crime_type", list(crime_types), where, params)
+    if record_types is not None:
+        _in("i.record_type", list(record_types), where, params)
+    if lpu is not None or snt is not None:
+        codes, _, _ = area_lsoa_codes(areas or AreaHierarchy.load(), lpu, snt)
+        if not codes:
+            return pl.DataFrame(schema=_SCHEMA)
+        _in("l.lsoa_code", codes, where, params)
+    sql = ("SELECT l.easting, l.northing, i.month, i.crime_type, i.record_type, l.lsoa_code "
+           "FROM incidents_incident i LEFT JOIN incidents_location l ON l.id = i.location_id")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY i.id"
+    with store.connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    frame = pl.DataFrame(rows, schema=_SCHEMA, orient="row")
+    return frame.select(POINT_COLUMNS)
+
+
+def store_crime_types(store: Store) -> list[str]:
+    """The crime types the store holds, sorted."""
+    with store.connection.cursor() as cur:
+        cur.execute("SELECT DISTINCT crime_type FROM incidents_incident")
+        return sorted(r[0] for r in cur.fetchall())
+
+
+def store_months(store: Store) -> list[str]:
+    """The months the store holds records for, sorted."""
+    with store.connection.cursor() as cur:
+        cur.execute("SELECT DISTINCT month FROM incidents_incident")
+        return sorted(r[0] for r in cur.fetchall())
+
+
+def store_loads(store: Store, months: list[str]) -> list[dict[str, Any]]:
+    """The loaded units behind the given months, for a stamp: which file each came from and
+    the digest of its content, so a map can be traced to the files that made it.
+
+    Force exports are stored as one unit per file with no month, and are listed whenever
+    they are loaded.
+    """
+    sql = "SELECT kind, force, month, file, content_hash, rows, loaded_at FROM incidents_source"
+    with store.connection.cursor() as cur:
+        cur.execute(sql + " ORDER BY kind, force, month, id")
+        rows = cur.fetchall()
+    wanted = set(months)
+    out = []
+    for kind, force, month, file, digest, n, loaded_at in rows:
+        if month and month not in wanted:
+            continue
+        out.append({"kind": kind, "force": force, "month": month or None, "file": file,
+                    "content_sha256": digest, "rows": n,
+                    "loaded_at": loaded_at.isoformat() if hasattr(loaded_at, "isoformat")
+                    else str(loaded_at)})
+    return out
+
+
+def store_version(store: Store) -> tuple[int, str]:
+    """Something that changes whenever the store's incidents do: the number of loaded units
+    and the latest load time. A cache of results keyed on it is never stale."""
+    with store.connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*), MAX(loaded_at) FROM incidents_source")
+        n, latest = cur.fetchall()[0]
+    return int(n), str(latest)

@@ -1,0 +1,275 @@
+"""The hotspot page: a map of hot spots for a chosen area, crime type and period, and its data.
+
+Thin: parse the form, get the points from the store (:mod:`asbhub.analysis_inputs`), run the
+analysis, render. The map's cells come from ``api/hotspots.geojson`` with the same query, as
+the same GeoJSON the CLI writes (:func:`asbhub.outputs.hotspot_geojson`); the page and the
+data share one computation through a small cache keyed on the store's loads, so a reload of
+the data is never answered from a stale result.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from asbhub.analysis_inputs import (
+    HotspotRequest,
+    NoPointsError,
+    PointFilters,
+    points_from_store,
+    run_hotspots,
+)
+from asbhub.domain.vocab import ASB_CRIME_TYPE
+from asbhub.outputs import cell_table, describe_data, hotspot_geojson, legend_for, make_stamp
+from asbhub.store import query
+from asbhub.store.db import Store
+from asbhub.web.incidents import services
+from asbhub.web.incidents.views import tile_layer
+
+#: Cell sizes offered, in metres; "auto" lets the analysis choose from the extent and say how.
+CELL_SIZES = ("auto", "100", "250", "500", "1000")
+METHODS = {
+    "gistar": "Hot and cold spots (Getis-Ord Gi*)",
+    "kde": "Kernel density",
+    "count": "Counts per cell",
+}
+#: How many of the strongest cells the page lists in its table.
+TOP_CELLS = 20
+STORE_NAME = "the asbhub web app's database"
+
+
+class HotspotForm(forms.Form):
+    """What to map. Choices come from the data loaded, so only real options are offered."""
+
+    def __init__(self, data: dict[str, str], *, months: list[str], crime_types: list[str],
+                 lpus: list[str], force_name: str) -> None:
+        super().__init__(data)
+        month_choices = [(m, services.month_label(m)) for m in months]
+        self.fields["area"] = forms.ChoiceField(
+            label="Area", required=False,
+            choices=[("", f"All of {force_name}")] + [(lpu, f"{lpu} LPU") for lpu in lpus])
+        self.fields["crime_type"] = forms.ChoiceField(
+            label="Crime type",
+            choices=[("asb", ASB_CRIME_TYPE), ("all", "All crime and ASB")]
+            + [(t, t) for t in crime_types if t != ASB_CRIME_TYPE])
+        self.fields["from"] = forms.ChoiceField(label="From", choices=month_choices)
+        self.fields["to"] = forms.ChoiceField(label="To", choices=month_choices)
+        self.fields["method"] = forms.ChoiceField(label="Method", choices=list(METHODS.items()),
+                                                  widget=forms.RadioSelect)
+        self.fields["cell"] = forms.ChoiceField(
+            label="Cell size",
+            choices=[(c, "Automatic" if c == "auto" else f"{c} m") for c in CELL_SIZES])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("from") and data.get("to") and data["to"] < data["from"]:
+            self.add_error("to", "The period must end in or after the month it starts; "
+                                 "choose a later ‘To’ month")
+        return data
+
+
+def _defaults(months: list[str]) -> dict[str, str]:
+    # The latest month: what the morning briefing asks about first.
+    return {"area": "", "crime_type": "asb", "from": months[-1], "to": months[-1],
+            "method": "gistar", "cell": "auto"}
+
+
+def _form(request: HttpRequest) -> tuple[HotspotForm | None, dict[str, Any]]:
+    """The form bound to the query (with defaults for what it leaves out), or None if the
+    store is empty; and what the page needs to describe the choices."""
+    by_type = services.counts_by_month_and_type()
+    months = by_type["months"]
+    if not months:
+        return None, {}
+    crime_types = sorted({r["crime_type"] for g in by_type["groups"] for r in g["rows"]})
+    areas = services.area_hierarchy()
+    data = {**_defaults(months), **{k: v for k, v in request.GET.items() if v is not None}}
+    form = HotspotForm(data, months=months, crime_types=crime_types, lpus=areas.lpus,
+                       force_name=areas.force_name)
+    return form, {"force_name": areas.force_name}
+
+
+def _store() -> Store:
+    return Store(url=STORE_NAME, alias=services.DB_ALIAS)
+
+
+def _query_string(cleaned: dict[str, Any]) -> str:
+    keys = ("area", "crime_type", "from", "to", "method", "cell")
+    return urlencode({k: cleaned[k] for k in keys})
+
+
+@lru_cache(maxsize=8)
+def _analyse(version: tuple[int, str], area: str, crime_type: str, first: str, last: str,
+             method: str, cell: str) -> dict[str, Any]:
+    """Points, result, stamp and GeoJSON for one choice; cached per store version."""
+    filters = PointFilters(months=(first, last), crime_types=(crime_type,),
+                           lpu=area or None)
+    areas = services.area_hierarchy()
+    points = points_from_store(_store(), filters, areas, url=STORE_NAME)
+    request = HotspotRequest(method=method,  # type: ignore[arg-type]
+                             cell_size=None if cell == "auto" else float(cell))
+    result = run_hotspots(points, request)
+    query_string = _query_string({"area": area, "crime_type": crime_type, "from": first,
+                                  "to": last, "method": method, "cell": cell})
+    stamp = make_stamp(result, data=points.data_stamp(),
+                       command=f"{reverse('hotspots')}?{query_string}",
+                       requested={"method": method, "cell_size": request.cell_size})
+    return {"points": points, "result": result, "stamp": stamp,
+            "geojson": hotspot_geojson(result, stamp, areas),
+            "cells": cell_table(result, areas)}
+
+
+def _run(cleaned: dict[str, Any]) -> dict[str, Any]:
+    return _analyse(query.store_version(_store()), cleaned["area"], cleaned["crime_type"],
+                    cleaned["from"], cleaned["to"], cleaned["method"], cleaned["cell"])
+
+
+# -- the page -------------------------------------------------------------------------------
+
+
+def hotspots_page(request: HttpRequest) -> HttpResponse:
+    """The hotspot map for the area, crime type, period, method and cell size in the query.
+
+    Bad choices give the form back with a message and status 400; a choice with no records
+    says so (status 200: nothing is wrong with the request).
+    """
+    form, extra = _form(request)
+    if form is None:
+        return render(request, "incidents/hotspots.html", {"empty": True})
+    context: dict[str, Any] = {"form": form, "methods": METHODS, **extra}
+    if not form.is_valid():
+        return render(request, "incidents/hotspots.html", context, status=400)
+    try:
+        run = _run(form.cleaned_data)
+    except NoPointsError as exc:
+        context["no_points"] = str(exc)
+        return render(request, "incidents/hotspots.html", context)
+    except ValueError as exc:
+        context["problem"] = str(exc)
+        return render(request, "incidents/hotspots.html", context, status=400)
+    qs = _query_string(form.cleaned_data)
+    context.update({
+        "run": run,
+        "stamp": run["stamp"],
+        "what": describe_data(run["stamp"]),
+        "legend": legend_for(run["result"]),
+        "details": _details(run),
+        "by_lpu": _by_lpu(run, form.cleaned_data["area"]),
+        "top": _top_cells(run),
+        "geojson_url": f"{reverse('hotspots-geojson')}?{qs}",
+        "outlines": services.lpu_outlines_geojson(),
+        "tiles": tile_layer(),
+    })
+    return render(request, "incidents/hotspots.html", context)
+
+
+def hotspots_geojson(request: HttpRequest) -> JsonResponse:
+    """The cells of the page's map as GeoJSON (EPSG:4326) with the ``asbhub`` stamp; 400 with
+    ``error`` and ``fields`` for bad parameters, 404 when no record matches."""
+    form, _ = _form(request)
+    if form is None:
+        return JsonResponse({"error": "no records are loaded"}, status=404)
+    if not form.is_valid():
+        fields = {k: [str(e) for e in v] for k, v in form.errors.items()}
+        message = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
+        return JsonResponse({"error": f"bad parameters: {message}", "fields": fields}, status=400)
+    try:
+        run = _run(form.cleaned_data)
+    except NoPointsError as exc:
+        return JsonResponse({"error": str(exc)}, status=404)
+    except ValueError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse(run["geojson"], content_type="application/geo+json",
+                        json_dumps_params={"separators": (",", ":")})
+
+
+# -- what the page shows beside the map -----------------------------------------------------
+
+
+def _details(run: dict[str, Any]) -> list[tuple[str, str]]:
+    """The parameters and counts, as (term, description) pairs."""
+    stamp, result = run["stamp"], run["result"]
+    prm, data, g = stamp["parameters"], stamp["data"], result.grid
+    rule = prm["cell_size_rule"]
+    out = [
+        ("Method", stamp["method_name"]),
+        ("Records", f"{data['records_matching']:,} matching; {data['n_points_used']:,} mapped; "
+                    f"{data['excluded_without_coordinates']:,} without a place and "
+                    f"{data['excluded_strays_or_outside']:,} far-off strays left out"),
+        ("Cell size", f"{g.cell_size:g} m ("
+                      + ("chosen by you" if rule == "given" else f"chosen: {rule}") + ")"),
+    ]
+    if stamp["method"] == "gistar":
+        out.append(("Neighbours", f"cells within {result.band:.0f} m, the cell itself "
+                                  "included (the cell and its eight neighbours)"
+                    if abs(result.band - g.cell_size * 2**0.5) < 1e-6 else
+                    f"cells within {result.band:.0f} m"))
+        levels = "/".join(f"{c:.0%}" for c in result.confidence_levels)
+        out.append(("Significance", f"{levels} confidence, "
+                    + ("Benjamini-Hochberg false discovery rate correction"
+                       if result.fdr else "no correction for multiple tests")))
+        hot = int((result.classes > 0).sum())
+        cold = int((result.classes < 0).sum())
+        out.append(("Found", f"{hot:,} hot spot cells and {cold:,} cold spot cells"))
+    if stamp["method"] == "kde":
+        out.append(("Kernel", f"{result.kernel}, bandwidth {result.bandwidth:.0f} m "
+                              f"({result.bandwidth_rule})"))
+    output = run["geojson"]["asbhub"]["output"]
+    out.append(("Lattice", f"{g.nx:,} × {g.ny:,} cells of British National Grid; "
+                           f"{output['cells_written']:,} shown ({output['cells_rule']})"))
+    out.append(("Run", f"{stamp['run_id']}, asbhub {stamp['version']}, {stamp['generated_at']}"))
+    return out
+
+
+def _lpu_label(lpu: str | None) -> str:
+    return lpu or services.OUTSIDE_FORCE_AREA
+
+
+def _by_lpu(run: dict[str, Any], area: str) -> dict[str, Any] | None:
+    """Gi* hot spot cells per LPU at each confidence level, and the records in them."""
+    if run["stamp"]["method"] != "gistar":
+        return None
+    result = run["result"]
+    levels = result.confidence_levels
+    cells = run["cells"]
+    names = [area] if area else services.area_hierarchy().lpus
+    rows: dict[str, list[int]] = {name: [0] * (len(levels) + 2) for name in names}
+    for rec in cells.filter(cells["class"] > 0).iter_rows(named=True):
+        row = rows.setdefault(_lpu_label(rec["lpu"]), [0] * (len(levels) + 2))
+        row[len(levels) - rec["class"]] += 1
+        row[len(levels)] += 1
+        row[len(levels) + 1] += int(rec["count"])
+    body = [{"lpu": k, "counts": v} for k, v in rows.items()]
+    totals = [sum(r["counts"][i] for r in body) for i in range(len(levels) + 2)]
+    return {"levels": [f"{c:.0%}" for c in reversed(levels)], "rows": body, "totals": totals,
+            "records": run["stamp"]["data"]["n_points_used"]}
+
+
+def _top_cells(run: dict[str, Any]) -> dict[str, Any]:
+    """The strongest cells: Gi* hot spots by z, or the densest or busiest cells."""
+    method = run["stamp"]["method"]
+    cells = run["cells"]
+    names = dict(services.area_hierarchy().lsoa.select("lsoa_code", "lsoa_name").iter_rows())
+    if method == "gistar":
+        chosen = cells.filter(cells["class"] > 0).sort(["class", "z"], descending=True)
+        caption = f"The {TOP_CELLS} strongest hot spots"
+    elif method == "kde":
+        chosen = cells.sort("density", descending=True)
+        caption = f"The {TOP_CELLS} densest cells"
+    else:
+        chosen = cells.sort("count", descending=True)
+        caption = f"The {TOP_CELLS} busiest cells"
+    rows = []
+    for i, rec in enumerate(chosen.head(TOP_CELLS).iter_rows(named=True), start=1):
+        rows.append({"rank": i, "lpu": _lpu_label(rec["lpu"]),
+                     "lsoa": names.get(rec["lsoa_code"] or "", rec["lsoa_code"] or "–"),
+                     "cell_id": rec["cell_id"], "count": rec.get("count"),
+                     "z": rec.get("z"), "density": rec.get("density"),
+                     "class_label": rec["class_label"]})
+    return {"caption": caption, "rows": rows, "method": method, "total": chosen.height}

@@ -1,0 +1,53 @@
+"""Security settings for asbhub: password hashing, sign-in throttling, sessions, cookies.
+
+Imported at the end of :mod:`asbhub.web.settings` (``from asbhub.web.settings_security import
+*``), so these values win. Environment variables:
+
+``ASBHUB_HTTPS=1``
+    The site is served over HTTPS (production): cookies are sent only over HTTPS. Off by
+    default because the embedded server (``asbhub serve``, ``make demo``) speaks plain HTTP on
+    127.0.0.1, where secure-only cookies would make signing in impossible.
+``ASBHUB_SESSION_HOURS``
+    How long a sign-in lasts (default 8: a shift).
+"""
+
+from __future__ import annotations
+
+import os
+
+# Argon2id first: new and changed passwords are hashed with it, and older hashes are upgraded
+# to it when their owner next signs in. The others stay only so that those old hashes verify.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# Django's model backend behind a throttle on failed sign-ins (username and address).
+AUTHENTICATION_BACKENDS = ["asbhub.web.partners.auth.ThrottledModelBackend"]
+ASBHUB_LOGIN_MAX_FAILURES = 5
+ASBHUB_LOGIN_WINDOW_SECONDS = 15 * 60
+
+LOGIN_URL = "partners:sign-in"
+LOGIN_REDIRECT_URL = "overview"
+LOGOUT_REDIRECT_URL = "partners:sign-in"
+
+# A sign-in lasts one shift at most, counted from signing in (the session is not extended by
+# use: SESSION_SAVE_EVERY_REQUEST off), and ends when the browser closes.
+SESSION_COOKIE_AGE = int(float(os.environ.get("ASBHUB_SESSION_HOURS") or 8) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+_HTTPS = os.environ.get("ASBHUB_HTTPS", "") == "1"
+SESSION_COOKIE_SECURE = _HTTPS
+CSRF_COOKIE_SECURE = _HTTPS
+SECURE_HSTS_SECONDS = 31536000 if _HTTPS else 0
+
+# No page of asbhub is meant to be shown inside another site's frame.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
