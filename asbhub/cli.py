@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     from asbhub.cli_analysis import add_analysis_commands
 
     add_analysis_commands(sub, db_help=DB_HELP)
+    from asbhub.cli_admin import add_admin_commands
+
+    add_admin_commands(sub, db_help=DB_HELP)
     return p
 
 
@@ -231,6 +234,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _print_summary(result, _write_rejects(result, None))
     if not result.ok:
         return 1
+    from asbhub.web.partners.demo import seed_demo_partners
+
+    accounts = seed_demo_partners(using=store.alias)
+    err.print("[b]Demonstration accounts[/] (fictional agencies and people; passwords are new "
+              "on every run and shown only now):")
+    for user, password in sorted(accounts.items()):
+        err.print(f"  {user:<28} {password}")
     if args.no_serve:
         return 0
     return _serve(store, args.host, args.port)

@@ -1,0 +1,69 @@
+"""`asbhub audit verify` and `asbhub synth ...`: housekeeping and synthetic data commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+    """Register ``audit`` and ``synth`` on the main parser's sub-commands."""
+    audit = sub.add_parser("audit", help="check the audit log of access to personal data")
+    asub = audit.add_subparsers(title="audit commands", metavar="AUDITCOMMAND")
+    ver = asub.add_parser("verify", help="recompute the hash chain and report any tampering",
+                          description="Exit status 0 when the chain is intact, 1 when an entry "
+                                      "was changed, removed or reordered.")
+    ver.add_argument("--db", help=db_help)
+    ver.set_defaults(func=cmd_audit_verify)
+
+    synth = sub.add_parser("synth", help="write synthetic data with ground truth (clearly "
+                                         "labelled, fictional people only)")
+    ssub = synth.add_subparsers(title="synth commands", metavar="SYNTHCOMMAND")
+    calls = ssub.add_parser("calls", help="999/101/triage/online calls calibrated on seed 003")
+    calls.add_argument("out", type=Path, metavar="OUT.csv")
+    calls.add_argument("--start", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD")
+    calls.add_argument("--end", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD")
+    calls.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    calls.add_argument("--scale", type=float, default=1.0,
+                       help="volume multiplier, e.g. 0.1 for a tenth of a force (default 1)")
+    calls.set_defaults(func=cmd_synth_calls)
+    people = ssub.add_parser("people", help="person records with the true person_id of each")
+    people.add_argument("out", type=Path, metavar="OUT.csv")
+    people.add_argument("-n", type=int, default=10_000, help="records (default 10,000)")
+    people.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    people.set_defaults(func=cmd_synth_people)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from asbhub.store.db import setup_django
+
+    setup_django()
+    from asbhub.web.partners.audit import verify_store
+
+    result = verify_store(args.db)
+    sys.stdout.write(result.summary() + "\n")
+    return 0 if result.ok else 1
+
+
+def cmd_synth_calls(args: argparse.Namespace) -> int:
+    from asbhub.synth import generate_calls, write_calls_csv
+
+    if args.end < args.start:
+        raise ValueError(f"--end {args.end} is before --start {args.start}")
+    calls = generate_calls(args.start, args.end, seed=args.seed, scale=args.scale)
+    path = write_calls_csv(calls, args.out)
+    sys.stdout.write(f"wrote {path}: {calls.height:,} synthetic calls, {args.start} to "
+                     f"{args.end}, seed {args.seed}\n")
+    return 0
+
+
+def cmd_synth_people(args: argparse.Namespace) -> int:
+    from asbhub.synth import generate_people
+
+    people = generate_people(args.n, seed=args.seed)
+    people.write_csv(args.out)
+    sys.stdout.write(f"wrote {args.out}: {people.height:,} synthetic person records "
+                     f"({people['person_id'].n_unique():,} people), seed {args.seed}\n")
+    return 0
