@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "asbhub.web.incidents",
     "asbhub.web.partners",
     "asbhub.web.contact",
+    "asbhub.web.cases",
 ]
 
 MIDDLEWARE = [
