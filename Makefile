@@ -10,7 +10,7 @@ ASBHUB_DEMO_DB ?= var/demo.sqlite3
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,postgres,linkage]'
+	$(BIN)/python -m pip install -q -e '.[dev,postgres,linkage,pdf]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,6 +22,7 @@ demo: $(STAMP)
 
 ## make test: the whole suite, with a throwaway PostgreSQL server started for it
 test: $(STAMP)
+	bash scripts/system-packages.sh
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -q
 
 ## make test-fast: the suite on SQLite only (PostgreSQL tests skip)

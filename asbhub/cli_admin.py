@@ -9,7 +9,21 @@ from pathlib import Path
 
 
 def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
-    """Register ``audit`` and ``synth`` on the main parser's sub-commands."""
+    """Register ``report``, ``audit`` and ``synth`` on the main parser's sub-commands."""
+    report = sub.add_parser("report", help="write reports from the store")
+    rsub = report.add_subparsers(title="report commands", metavar="REPORTCOMMAND")
+    scr = rsub.add_parser("scrutiny", help="the Performance Scrutiny report (HTML and PDF)",
+                          description="Writes DIR/scrutiny-YYYY-MM.html and .pdf with the "
+                                      "structure of the Chief Constable's report to the "
+                                      "Commissioner's scrutiny meeting, from the data loaded.")
+    scr.add_argument("--period", required=True, metavar="YYYY-MM",
+                     help="the last month the report covers")
+    scr.add_argument("--area", help="an LPU (or district) to limit the tables to")
+    scr.add_argument("--db", help=db_help)
+    scr.add_argument("--out", required=True, type=Path, metavar="DIR")
+    scr.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+    scr.set_defaults(func=cmd_report_scrutiny)
+
     audit = sub.add_parser("audit", help="check the audit log of access to personal data")
     asub = audit.add_subparsers(title="audit commands", metavar="AUDITCOMMAND")
     ver = asub.add_parser("verify", help="recompute the hash chain and report any tampering",
@@ -34,6 +48,17 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  
     people.add_argument("-n", type=int, default=10_000, help="records (default 10,000)")
     people.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     people.set_defaults(func=cmd_synth_people)
+
+
+def cmd_report_scrutiny(args: argparse.Namespace) -> int:
+    from asbhub.reports.scrutiny import write_scrutiny
+    from asbhub.store.db import open_store
+
+    written = write_scrutiny(open_store(args.db), args.period, args.out, area=args.area,
+                             pdf=not args.no_pdf)
+    for kind, path in written.items():
+        sys.stdout.write(f"wrote {path} ({kind})\n")
+    return 0
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:

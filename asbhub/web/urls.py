@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/incidents/latest-asb.geojson", views.latest_asb_geojson, name="latest-asb-geojson"),
     path("api/hotspots.geojson", hotspots.hotspots_geojson, name="hotspots-geojson"),
     path("", include("asbhub.web.partners.urls")),
+    path("", include("asbhub.web.cases.urls")),
     path("admin/", admin.site.urls),
 ]

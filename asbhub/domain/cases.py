@@ -1,0 +1,410 @@
+"""Rules for Problem Management Plans (PMPs), supervisor reviews and ASB Case Reviews.
+
+No Django, no database: plain values in, plain values out, so the web app, the CLI and a
+notebook apply the same rules.
+
+- SARA stages (Scanning, Analysis, Response, Assessment, then Closed) and what each stage must
+  hold before a plan moves on: :func:`missing_for_stage`, :func:`check_transition`.
+- Supervisor reviews on a cadence: :func:`next_review_due`, :func:`review_status`.
+- Working days in England and Wales: :func:`add_working_days`, with the bank holidays in
+  :data:`BANK_HOLIDAYS_ENGLAND_WALES`.
+- The ASB Case Review (Community Trigger) threshold: :func:`check_threshold`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+#: Problem types of the ASB PMPs open in Derbyshire (seed 003, section 5.33). The web app seeds
+#: its editable list from these; add to it there rather than here.
+PROBLEM_TYPES: tuple[str, ...] = (
+    "Juvenile ASB in and around our communities",
+    "ASB targeted at addresses",
+    "Car cruises",
+    "Nuisance motorcycles",
+    "Neighbour disputes",
+    "Urban Street Gangs",
+    "Problems associated with begging, street drinking and homelessness",
+    "On street sex workers",
+    "Regular criminal damage hotspots",
+    "Dwellings whose occupants cause ASB in the community",
+    "Premises used for drug dealing",
+    "Working with young people on the verge of causing ASB",
+    "Public sexual activity",
+)
+
+
+class SaraStage(StrEnum):
+    """The stages of a problem-solving plan on the SARA model, in order."""
+
+    SCANNING = "scanning"
+    ANALYSIS = "analysis"
+    RESPONSE = "response"
+    ASSESSMENT = "assessment"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+STAGE_ORDER: tuple[SaraStage, ...] = tuple(SaraStage)
+
+
+@dataclass(frozen=True)
+class PlanAction:
+    """One action of a plan's response, as far as the stage rules need it."""
+
+    description: str
+    owner_agency: str = ""
+    due: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class PlanContent:
+    """What a plan holds, as far as the stage rules need it.
+
+    Attributes
+    ----------
+    statement : str
+        The problem statement (Scanning).
+    data_summary : str
+        The data that show the problem: counts, hotspots, times (Scanning).
+    victim, offender, location : str
+        The three sides of the problem analysis triangle (Analysis).
+    actions : sequence of PlanAction
+        The response (Response).
+    assessment : str
+        What changed and whether it worked (Assessment).
+    """
+
+    statement: str = ""
+    data_summary: str = ""
+    victim: str = ""
+    offender: str = ""
+    location: str = ""
+    actions: Sequence[PlanAction] = ()
+    assessment: str = ""
+
+
+def _blank(text: str) -> bool:
+    return not (text or "").strip()
+
+
+def missing_for_stage(stage: SaraStage | str, content: PlanContent) -> list[str]:
+    """What ``stage`` asks for that ``content`` does not yet hold, as sentences for the user.
+
+    A stage's content must be complete before the plan moves past it: Scanning needs the
+    problem statement and its data; Analysis the three sides of the problem analysis triangle;
+    Response at least one action, each with an owner agency and a due date; Assessment the
+    assessment. Closed asks for nothing more.
+
+    Examples
+    --------
+    >>> missing_for_stage("scanning", PlanContent(statement="Youths at the memorial gardens"))
+    ['Describe the data that show the problem (counts, places, times).']
+    """
+    stage = SaraStage(stage)
+    missing: list[str] = []
+    if stage is SaraStage.SCANNING:
+        if _blank(content.statement):
+            missing.append("Write the problem statement.")
+        if _blank(content.data_summary):
+            missing.append("Describe the data that show the problem (counts, places, times).")
+    elif stage is SaraStage.ANALYSIS:
+        for side, name in (("victim", "victim"), ("offender", "offender"),
+                           ("location", "location")):
+            if _blank(getattr(content, side)):
+                missing.append(f"Complete the {name} side of the problem analysis triangle.")
+    elif stage is SaraStage.RESPONSE:
+        if not content.actions:
+            missing.append("Add at least one action.")
+        for number, action in enumerate(content.actions, start=1):
+            if _blank(action.owner_agency):
+                missing.append(f"Give action {number} an owner agency.")
+            if action.due is None:
+                missing.append(f"Give action {number} a due date.")
+    elif stage is SaraStage.ASSESSMENT:
+        if _blank(content.assessment):
+            missing.append("Write the assessment: what changed, and did the response work?")
+    return missing
+
+
+def allowed_next_stages(stage: SaraStage | str) -> tuple[SaraStage, ...]:
+    """The stages a plan at ``stage`` may move to.
+
+    One step on, or one step back (new information sends a plan back to analysis); a closed
+    plan may be reopened at Assessment.
+    """
+    stage = SaraStage(stage)
+    i = STAGE_ORDER.index(stage)
+    out = []
+    if i + 1 < len(STAGE_ORDER):
+        out.append(STAGE_ORDER[i + 1])
+    if i > 0:
+        out.append(STAGE_ORDER[i - 1])
+    return tuple(out)
+
+
+def check_transition(current: SaraStage | str, target: SaraStage | str,
+                     content: PlanContent) -> list[str]:
+    """Problems with moving a plan from ``current`` to ``target``; empty when it may move.
+
+    Moving on needs the current stage's content complete (:func:`missing_for_stage`); moving
+    back needs nothing.
+    """
+    current, target = SaraStage(current), SaraStage(target)
+    if current is target:
+        return []
+    if target not in allowed_next_stages(current):
+        options = " or ".join(s.label for s in allowed_next_stages(current))
+        return [f"A plan at {current.label} can move only to {options}, not to {target.label}."]
+    if STAGE_ORDER.index(target) < STAGE_ORDER.index(current):
+        return []
+    return missing_for_stage(current, content)
+
+
+# --------------------------------------------------------------------------------------------
+# Supervisor reviews
+# --------------------------------------------------------------------------------------------
+
+#: Days between supervisor reviews when a plan does not set its own cadence.
+DEFAULT_REVIEW_CADENCE_DAYS = 28
+
+
+def next_review_due(last: dt.date, cadence_days: int = DEFAULT_REVIEW_CADENCE_DAYS) -> dt.date:
+    """The day the next supervisor review is due: ``cadence_days`` after ``last`` (the last
+    review, or the day the plan was opened)."""
+    if cadence_days < 1:
+        raise ValueError(f"review cadence must be at least 1 day, got {cadence_days}")
+    return last + dt.timedelta(days=cadence_days)
+
+
+def review_status(due: dt.date | None, today: dt.date, closed: bool = False) -> str:
+    """``overdue`` (due before today), ``due`` (today), ``upcoming`` or ``none`` (closed or no
+    date set)."""
+    if closed or due is None:
+        return "none"
+    if due < today:
+        return "overdue"
+    return "due" if due == today else "upcoming"
+
+
+# --------------------------------------------------------------------------------------------
+# Working days
+# --------------------------------------------------------------------------------------------
+
+def _days(*isos: str) -> frozenset[dt.date]:
+    return frozenset(dt.date.fromisoformat(s) for s in isos)
+
+
+#: Bank holidays in England and Wales, 2019 to 2027 (GOV.UK, https://www.gov.uk/bank-holidays,
+#: including the one-off days of 2020, 2022 and 2023). Extend it each year as GOV.UK publishes.
+BANK_HOLIDAYS_ENGLAND_WALES: frozenset[dt.date] = _days(
+    "2019-01-01", "2019-04-19", "2019-04-22", "2019-05-06", "2019-05-27", "2019-08-26",
+    "2019-12-25", "2019-12-26",
+    "2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08", "2020-05-25", "2020-08-31",
+    "2020-12-25", "2020-12-28",
+    "2021-01-01", "2021-04-02", "2021-04-05", "2021-05-03", "2021-05-31", "2021-08-30",
+    "2021-12-27", "2021-12-28",
+    "2022-01-03", "2022-04-15", "2022-04-18", "2022-05-02", "2022-06-02", "2022-06-03",
+    "2022-08-29", "2022-09-19", "2022-12-26", "2022-12-27",
+    "2023-01-02", "2023-04-07", "2023-04-10", "2023-05-01", "2023-05-08", "2023-05-29",
+    "2023-08-28", "2023-12-25", "2023-12-26",
+    "2024-01-01", "2024-03-29", "2024-04-01", "2024-05-06", "2024-05-27", "2024-08-26",
+    "2024-12-25", "2024-12-26",
+    "2025-01-01", "2025-04-18", "2025-04-21", "2025-05-05", "2025-05-26", "2025-08-25",
+    "2025-12-25", "2025-12-26",
+    "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31",
+    "2026-12-25", "2026-12-28",
+    "2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30",
+    "2027-12-27", "2027-12-28",
+)
+BANK_HOLIDAY_YEARS = range(2019, 2028)
+
+
+def is_working_day(day: dt.date,
+                   holidays: Iterable[dt.date] = BANK_HOLIDAYS_ENGLAND_WALES) -> bool:
+    """Monday to Friday and not a bank holiday."""
+    return day.weekday() < 5 and day not in frozenset(holidays)
+
+
+def add_working_days(start: dt.date, days: int,
+                     holidays: Iterable[dt.date] = BANK_HOLIDAYS_ENGLAND_WALES) -> dt.date:
+    """The working day that is ``days`` working days after ``start`` (``start`` not counted).
+
+    Raises
+    ------
+    ValueError
+        If the count runs past the years the bundled bank holiday table covers (a silent
+        guess could set a statutory deadline on a bank holiday), or ``days`` is negative.
+
+    Examples
+    --------
+    >>> add_working_days(dt.date(2024, 12, 20), 3)   # Friday; 25 and 26 December skipped
+    datetime.date(2024, 12, 27)
+    """
+    if days < 0:
+        raise ValueError(f"days must be zero or more, got {days}")
+    hols = frozenset(holidays)
+    default_table = hols == BANK_HOLIDAYS_ENGLAND_WALES
+    day, left = start, days
+    while left:
+        day += dt.timedelta(days=1)
+        if default_table and day.year not in BANK_HOLIDAY_YEARS:
+            raise ValueError(
+                f"no bank holidays are bundled for {day.year}: add that year's England and Wales "
+                f"bank holidays to asbhub.domain.cases.BANK_HOLIDAYS_ENGLAND_WALES")
+        if is_working_day(day, hols):
+            left -= 1
+    return day
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier, or that month's last day if shorter
+    (31 August less six months is 28 or 29 February)."""
+    index = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# --------------------------------------------------------------------------------------------
+# ASB Case Review threshold
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Complaint:
+    """One complaint about ASB linked to a Case Review application.
+
+    Attributes
+    ----------
+    reference : str
+        The incident or complaint reference, quoted in the reason.
+    incident_on : date
+        When the behaviour happened.
+    reported_on : date
+        When it was reported to the council, police or housing provider.
+    complainant : str
+        Who complained (any stable key: for the per-person rule).
+    problem : str
+        A key naming the problem, so complaints about different problems are not added up.
+    hate : bool
+        A hate incident or crime.
+    """
+
+    reference: str
+    incident_on: dt.date
+    reported_on: dt.date
+    complainant: str = ""
+    problem: str = ""
+    hate: bool = False
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """A local threshold for an ASB Case Review.
+
+    The default is the common one: three complaints about the same problem in the six months
+    before the application, each reported within one month of the incident. Variants: count
+    people rather than complaints (``count_people=True, complaints=5``), or let a single hate
+    incident meet it (``hate_incidents=1``).
+    """
+
+    complaints: int = 3
+    window_months: int = 6
+    report_within_days: int = 31
+    count_people: bool = False
+    hate_incidents: int | None = None
+
+    def describe(self) -> str:
+        what = "different people complaining" if self.count_people else "complaints"
+        text = (f"{self.complaints} {what} about the same problem in {self.window_months} months, "
+                f"each reported within {self.report_within_days} days of the incident")
+        if self.hate_incidents:
+            text += f"; or {self.hate_incidents} hate incident(s)"
+        return text
+
+
+@dataclass(frozen=True)
+class ThresholdResult:
+    """Whether an application meets the threshold, and why.
+
+    Attributes
+    ----------
+    met : bool
+    reason : str
+        A sentence naming the rule and the complaints that counted.
+    counted : tuple of str
+        References of the complaints that counted towards the threshold.
+    excluded : tuple of (str, str)
+        References left out, each with why.
+    """
+
+    met: bool
+    reason: str
+    counted: tuple[str, ...] = ()
+    excluded: tuple[tuple[str, str], ...] = field(default=())
+
+
+def check_threshold(complaints: Iterable[Complaint], received_on: dt.date,
+                    rule: ThresholdRule | None = None) -> ThresholdResult:
+    """Does an ASB Case Review application received on ``received_on`` meet ``rule``?
+
+    A complaint qualifies if it was reported in the window (from ``window_months`` before the
+    application up to the day it arrived, both days included) and within
+    ``report_within_days`` of the incident. Qualifying complaints are grouped by problem; the
+    threshold is met if one problem has enough complaints (or enough different complainants),
+    or enough qualifying hate incidents when the rule allows that shortcut.
+
+    Examples
+    --------
+    >>> c = [Complaint(f"C{i}", dt.date(2024, m, 1), dt.date(2024, m, 2), problem="noise")
+    ...      for i, m in enumerate((3, 4, 5))]
+    >>> check_threshold(c, dt.date(2024, 6, 1)).met
+    True
+    """
+    rule = rule or ThresholdRule()
+    start = months_before(received_on, rule.window_months)
+    qualifying: list[Complaint] = []
+    excluded: list[tuple[str, str]] = []
+    for c in complaints:
+        if c.reported_on < start or c.reported_on > received_on:
+            excluded.append((c.reference, f"reported on {c.reported_on:%d/%m/%Y}, outside the "
+                                          f"{rule.window_months} months from {start:%d/%m/%Y}"))
+        elif (c.reported_on - c.incident_on).days > rule.report_within_days:
+            excluded.append((c.reference, f"reported {(c.reported_on - c.incident_on).days} days "
+                                          f"after the incident, more than "
+                                          f"{rule.report_within_days}"))
+        else:
+            qualifying.append(c)
+    if rule.hate_incidents:
+        hate = [c.reference for c in qualifying if c.hate]
+        if len(hate) >= rule.hate_incidents:
+            return ThresholdResult(
+                True, f"Threshold met: {len(hate)} hate incident(s) ({', '.join(hate)}) "
+                      f"under the rule '{rule.describe()}'.", tuple(hate), tuple(excluded))
+    groups: dict[str, list[Complaint]] = defaultdict(list)
+    for c in qualifying:
+        groups[c.problem.strip().lower()].append(c)
+    best_key, best_count = "", 0
+    for key, group in sorted(groups.items()):
+        count = len({c.complainant for c in group}) if rule.count_people else len(group)
+        if count > best_count:
+            best_key, best_count = key, count
+    counted = tuple(c.reference for c in groups.get(best_key, []))
+    unit = "different people" if rule.count_people else "qualifying complaints"
+    about = f" about '{best_key}'" if best_key else ""
+    if best_count >= rule.complaints:
+        return ThresholdResult(
+            True, f"Threshold met: {best_count} {unit}{about} ({', '.join(counted)}) under the "
+                  f"rule '{rule.describe()}'.", counted, tuple(excluded))
+    listed = f" ({', '.join(counted)})" if counted else ""
+    return ThresholdResult(
+        False, f"Threshold not met: {best_count} {unit}{about}{listed}; the rule "
+               f"'{rule.describe()}' needs {rule.complaints}.", counted, tuple(excluded))

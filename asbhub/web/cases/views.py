@@ -1,0 +1,169 @@
+"""PMP list, detail and edit; the powers register with table 5.36; the Case Review form.
+
+Thin: check who is asking, call :mod:`~asbhub.web.cases.services`, render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from asbhub.domain.cases import SaraStage, allowed_next_stages, missing_for_stage
+from asbhub.web.cases import services
+from asbhub.web.cases.forms import CaseReviewForm, PmpCreateForm, PmpForm
+from asbhub.web.cases.models import Power
+from asbhub.web.partners.access import PURPOSES, profile_of, record_access
+from asbhub.web.partners.models import AuditAction
+
+
+def _profile(request: HttpRequest):  # noqa: ANN202 - UserProfile
+    profile = profile_of(request.user)
+    if profile is None:
+        raise PermissionDenied("Your account is not linked to an agency.")
+    return profile
+
+
+@login_required
+def pmp_list(request: HttpRequest) -> HttpResponse:
+    """Plans the user may see, filtered by LPU, stage and overdue review."""
+    _profile(request)
+    plans = services.visible_pmps(request.user).select_related("problem_type", "owner_agency")
+    lpu, stage = request.GET.get("lpu", ""), request.GET.get("stage", "")
+    overdue = request.GET.get("overdue") == "1"
+    lpus = sorted(set(plans.values_list("lpu", flat=True)))
+    if lpu:
+        plans = plans.filter(lpu=lpu)
+    if stage in SaraStage._value2member_map_:
+        plans = plans.filter(stage=stage)
+    today = timezone.localdate()
+    if overdue:
+        plans = plans.filter(next_review_due__lt=today).exclude(stage=SaraStage.CLOSED)
+    rows = [(p, services.review_state(p, today)) for p in plans.order_by("next_review_due")]
+    return render(request, "cases/pmp_list.html", {
+        "rows": rows, "lpus": lpus, "stages": list(SaraStage), "lpu": lpu, "stage": stage,
+        "overdue": overdue,
+    })
+
+
+@login_required
+def pmp_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One plan as the user may see it, after they say why they need it; every view audited."""
+    pmp = services.pmp_or_404(request.user, pk, request)
+    purpose_code = request.GET.get("purpose", "")
+    if purpose_code not in PURPOSES:
+        return render(request, "cases/purpose.html", {
+            "pmp": pmp, "purposes": PURPOSES, "first_purpose": next(iter(PURPOSES)),
+            "error": "purpose" in request.GET,
+        })
+    view = services.pmp_view(request.user, pmp)
+    record_access(request.user, AuditAction.VIEW, pmp, purpose=PURPOSES[purpose_code],
+                  request=request, detail=view.audit_detail())
+    return render(request, "cases/pmp_detail.html", {
+        "view": view, "pmp": pmp, "purpose": PURPOSES[purpose_code],
+        "review": services.review_state(pmp), "can_edit": services.can_edit(request.user, pmp),
+        "missing": missing_for_stage(pmp.stage, services.plan_content(pmp)),
+        "actions": pmp.actions.select_related("owner_agency"),
+        "powers": pmp.powers.all(),
+    })
+
+
+@login_required
+def pmp_create(request: HttpRequest) -> HttpResponse:
+    """A new plan, owned by the user's agency, at Scanning."""
+    profile = _profile(request)
+    if profile.role not in services.EDITOR_ROLES:
+        raise PermissionDenied("Your role cannot open plans.")
+    form = PmpCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items()
+                if k not in ("version", "partner_agencies")}
+        pmp = services.create_pmp(owner_agency=profile.agency,
+                                  partner_agencies=list(form.cleaned_data["partner_agencies"]),
+                                  **data)
+        record_access(request.user, AuditAction.CREATE, pmp, purpose=PURPOSES["case"],
+                      request=request)
+        return redirect(reverse("cases:pmp-detail", args=[pmp.pk]) + "?purpose=case")
+    return render(request, "cases/pmp_form.html", {"form": form, "pmp": None, "errors": []})
+
+
+@login_required
+def pmp_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a plan. A save based on an out-of-date version is refused (status 409) and nothing
+    is overwritten."""
+    pmp = services.pmp_or_404(request.user, pk, request)
+    if not services.can_edit(request.user, pmp):
+        raise PermissionDenied("Only the owner and partner agencies on this plan can edit it.")
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        form = PmpForm(request.POST, instance=services.Pmp(pk=pmp.pk))
+    else:
+        form = PmpForm(instance=pmp, initial={"version": pmp.version})
+    # Victim and offender text the editor's agency is not entitled to is left out of the form
+    # before it is read, so it is neither shown nor overwritten by an empty box.
+    shared = services.pmp_view(request.user, pmp)
+    for name, decision in (("victim", shared.victim_decision),
+                           ("offender", shared.offender_decision)):
+        if not decision.allowed:
+            form.fields.pop(name, None)
+    if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data.pop("version") or 0
+        changes = {k: v for k, v in form.cleaned_data.items() if k in services.EDITABLE_FIELDS}
+        try:
+            services.save_pmp(pmp, version, changes, user=request.user, request=request)
+            return redirect(reverse("cases:pmp-detail", args=[pmp.pk]) + "?purpose=case")
+        except services.ConcurrentEditError as exc:
+            errors, status = [str(exc)], 409
+        except services.StageError as exc:
+            errors = exc.problems
+    if request.method != "POST":
+        record_access(request.user, AuditAction.VIEW, pmp, purpose=PURPOSES["case"],
+                      request=request, detail={**shared.audit_detail(), "form": "edit"})
+    stages = [SaraStage(pmp.stage), *allowed_next_stages(pmp.stage)]
+    form.fields["stage"].choices = [(s.value, s.label) for s in stages]
+    return render(request, "cases/pmp_form.html", {"form": form, "pmp": pmp, "errors": errors},
+                  status=status)
+
+
+def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return default
+
+
+@login_required
+def powers_page(request: HttpRequest) -> HttpResponse:
+    """Table 5.36 for any period (default the last 12 months) and the agency's register."""
+    profile = _profile(request)
+    today = timezone.localdate()
+    end = _date_param(request, "end", today)
+    start = _date_param(request, "start", end - dt.timedelta(days=364))
+    error = ""
+    if end < start:
+        error, start = "The start of the period must be on or before its end.", end
+    table = services.table_5_36(start, end)
+    powers = (Power.objects.filter(owner_agency=profile.agency).select_related("pmp")
+              .order_by("-pk")[:100])
+    return render(request, "cases/powers.html", {
+        "table": table, "start": start, "end": end, "powers": powers, "error": error,
+    })
+
+
+@login_required
+def case_review_create(request: HttpRequest) -> HttpResponse:
+    """Record an ASB Case Review application; the decision date follows the area's rule."""
+    profile = _profile(request)
+    form = CaseReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        cr = services.create_case_review(owner_agency=profile.agency, **form.cleaned_data)
+        record_access(request.user, AuditAction.CREATE, cr, purpose=PURPOSES["case_review"],
+                      request=request)
+        return render(request, "cases/case_review_done.html", {"cr": cr})
+    return render(request, "cases/case_review_form.html", {"form": form})

@@ -1,0 +1,191 @@
+"""The scrutiny report from the bundled Derbyshire sample: figures equal independent counts of
+the zip (csv module), every section is present, sections without data say so, and the PDF
+prints every page (each page turned into a non-blank image with pdftoppm)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+import zipfile
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from asbhub.analysis import InterventionCounts, evaluate_intervention
+from asbhub.data import sample_paths
+from asbhub.geo import AreaHierarchy
+from asbhub.ingest.common import expand_inputs
+from asbhub.reports import CaseStudy, build_scrutiny, render_html, write_pdf, write_scrutiny
+from asbhub.store.db import open_store
+from asbhub.store.load import ingest
+from tests.conftest import need
+
+PERIOD = "2019-02"
+ASB = "Anti-social behaviour"
+WHEN = datetime(2025, 1, 1, tzinfo=UTC)
+HEADINGS = (
+    "ASB incidents by type",
+    "ASB incidents and records of contact by month",
+    "ASB incidents excluding Covid: latest 12 months against the 12 before",
+    "ASB records of contact excluding Covid: latest 12 months against the 12 before",
+    "Comparison with other forces",
+    "ASB incidents by Local Policing Unit",
+    "ASB hot spots",
+    "Neighbourhood crime, drugs and theft by year",
+    "999 and 101 call handling",
+    "Problem Management Plans and ASB powers",
+)
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict[str, str]]:
+    """Every row of the sample, read with the csv module alone."""
+    out = []
+    with zipfile.ZipFile(sample_paths()[0]) as zf:
+        for name in sorted(zf.namelist()):
+            if name.endswith(".csv"):
+                out += list(csv.DictReader(io.TextIOWrapper(zf.open(name), "utf-8-sig")))
+    return out
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'store.sqlite3'}"
+    s = open_store(url)
+    ingest(s, expand_inputs(sample_paths()))
+    return s
+
+
+@pytest.fixture(scope="module")
+def report(store):  # noqa: ANN001, ANN201
+    return build_scrutiny(store, PERIOD, generated_at=WHEN)
+
+
+def test_asb_by_type_equals_independent_count(report, rows) -> None:  # noqa: ANN001
+    t = report.section("asb-by-type").table("asb-by-type")
+    expected = sum(r["Crime type"] == ASB for r in rows)
+    assert expected == 8507
+    assert t.columns == ["ASB incidents by type", "12 months to Feb 2019"]
+    assert t.cell("Total", "12 months to Feb 2019") == expected
+    assert t.rows == [["Total", expected]]  # police.uk: no ASB category, no invented rows
+
+
+def test_monthly_and_period_tables(report, rows) -> None:  # noqa: ANN001
+    per_month = Counter(r["Month"] for r in rows if r["Crime type"] == ASB)
+    t = report.section("monthly").table("monthly")
+    assert {r[0]: r[1] for r in t.rows} == {
+        "Dec 2018": per_month["2018-12"], "Jan 2019": per_month["2019-01"],
+        "Feb 2019": per_month["2019-02"]}
+    assert report.section("monthly").charts[0].svg.startswith("<svg")
+    cmp = report.section("asb-excluding-covid").table("asb-excluding-covid")
+    assert cmp.cell("Total", "12 months to Feb 2019") == sum(per_month.values())
+    # The year before was never loaded: "no data", not a count of zero or a -100% change.
+    assert cmp.cell("Total", "12 months to Feb 2018") == "no data"
+    assert cmp.cell("Total", "% Change") is None
+
+
+def test_lpu_table_equals_lsoa_mapping(report, rows) -> None:  # noqa: ANN001
+    lpu_of = dict(AreaHierarchy.load().lsoa.select("lsoa_code", "lpu").iter_rows())
+    expected = Counter(lpu_of.get(r["LSOA code"], "Outside the force area") if r["LSOA code"]
+                       else "No LSOA" for r in rows if r["Crime type"] == ASB)
+    t = report.section("asb-by-lpu").table("asb-by-lpu")
+    got = {r[0]: r[-1] for r in t.rows if r[0] != "Total"}
+    assert {k: v for k, v in got.items() if v} == dict(expected)
+    assert t.cell("Total", "ASB incidents") == 8507
+
+
+def test_crime_and_force_tables(report, rows) -> None:  # noqa: ANN001
+    crime = report.section("neighbourhood-crime").table("neighbourhood-crime")
+    burglary = sum(r["Crime type"] == "Burglary" for r in rows)
+    assert crime.cell("Burglary", "12 months to Feb 2019") == burglary
+    share = report.section("force-comparison").table("force-share")
+    n = len(rows)
+    force = "Derbyshire Constabulary"
+    assert share.cell("Records", force) == n
+    asb_pct = round(100 * 8507 / n, 1)
+    assert share.cell(ASB, force) == pytest.approx(asb_pct)
+
+
+def test_sections_without_data_say_so(report) -> None:  # noqa: ANN001
+    for sid in ("roc-comparison", "call-handling", "pmps"):
+        s = report.section(sid)
+        assert s.no_data and not s.tables, sid
+    html = render_html(report)
+    assert "No data: No call logs were loaded" in html
+
+
+def test_html_has_every_section_and_stamp(report, store) -> None:  # noqa: ANN001
+    html = render_html(report)
+    for heading in HEADINGS:
+        assert f". {heading}</h2>" in html, heading
+    assert html.count('<dl class="stamp">') == len(HEADINGS)
+    for unit in report.data_version["incident_sources"]:
+        assert unit["content_sha256"] in html
+    assert "case-study" not in html  # no PMP supplied: no placeholder section
+    # Same store, same parameters, same time: the same report, byte for byte.
+    assert render_html(build_scrutiny(store, PERIOD, generated_at=WHEN)) == html
+
+
+def test_area_limits_tables(store) -> None:  # noqa: ANN001
+    r = build_scrutiny(store, PERIOD, "erewash", generated_at=WHEN)
+    assert r.area == "Erewash"
+    lpu = build_scrutiny(store, PERIOD, generated_at=WHEN).section("asb-by-lpu").table(
+        "asb-by-lpu").cell("Erewash", "ASB incidents")
+    assert r.section("asb-by-type").table("asb-by-type").cell(
+        "Total", "12 months to Feb 2019") == lpu
+    assert r.report_id != build_scrutiny(store, PERIOD, generated_at=WHEN).report_id
+
+
+def test_case_study_gives_rate_ratio_with_interval(store) -> None:  # noqa: ANN001
+    counts = InterventionCounts(response_before=188, response_after=41, buffer_before=60,
+                                buffer_after=52, control_before=160, control_after=150)
+    case = CaseStudy("Op Dexter, Bolsover town centre", counts, before_period="Jan-Mar 2021",
+                     after_period="May-Jul 2021")
+    r = build_scrutiny(store, PERIOD, case_study=case, generated_at=WHEN)
+    ev = evaluate_intervention(counts)
+    t = r.section("case-study").table("case-evaluation")
+    assert t.cell("Rate ratio (response against control)", "Value") == ev.rate_ratio.value
+    reading = t.cell("Rate ratio (response against control)", "Reading")
+    assert f"CI {ev.rate_ratio.ci_low:.2f} to {ev.rate_ratio.ci_high:.2f}" in reading
+    assert t.cell("Weighted Displacement Quotient", "Value") == ev.wdq.wdq
+    assert "Case study: Op Dexter" in render_html(r)
+
+
+def test_pdf_renders_every_page(store, tmp_path: Path) -> None:  # noqa: ANN001
+    try:
+        import weasyprint  # noqa: F401
+    except ImportError:
+        need(False, "WeasyPrint is not installed (pip install 'asbhub[pdf]')")
+    need(shutil.which("pdftoppm"), "pdftoppm is not installed (apt-get install poppler-utils)")
+    written = write_scrutiny(store, PERIOD, tmp_path)
+    assert written["html"].name == "scrutiny-2019-02.html"
+    pdf = written["pdf"]
+    assert pdf.name == "scrutiny-2019-02.pdf" and pdf.read_bytes()[:5] == b"%PDF-"
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")],
+                   check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) > 1
+    from matplotlib.image import imread
+
+    for page in pages:
+        assert float(np.var(imread(page))) > 0, page.name
+
+
+def test_write_pdf_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import builtins
+
+    real = builtins.__import__
+
+    def no_weasyprint(name: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        if name == "weasyprint":
+            raise ImportError("No module named 'weasyprint'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    with pytest.raises(ImportError, match=r"asbhub\[pdf\]"):
+        write_pdf("<p>x</p>", tmp_path / "x.pdf")
