@@ -74,9 +74,10 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
                     help=OUT_HELP)
     tr.set_defaults(func=cmd_trends)
 
-    # `near-repeat` and `evaluate` are registered here too, beside these, once their
-    # functions land (asbhub.analysis.near_repeat, asbhub.analysis.evaluation); they can reuse
-    # _data_arguments and _points for the same PATH/--db and filter options.
+    # The analyses that need event dates live in their own module, beside these.
+    from asbhub.cli_evaluate import add_dated_commands
+
+    add_dated_commands(sub, db_help)
 
 
 def _data_arguments(p: argparse.ArgumentParser, db_help: str) -> None:
