@@ -197,42 +197,12 @@ def _dated_points(args: argparse.Namespace, filters: PointFilters, command: str)
 
 
 def _occurred_from(store: Store, filters: PointFilters) -> list[Any]:
-    """``occurred_from`` of the records :func:`asbhub.store.query.incident_points` returns for
-    the same (resolved) filters, in the same order.
+    """``occurred_from`` of the records the points query returned, in the same order."""
+    from asbhub.store import query
 
-    The points query has no time column, and :mod:`asbhub.store.query` belongs to another
-    change; this mirrors its filters and should move there as a ``times`` option.
-    """
-    from asbhub.analysis_inputs import area_lsoa_codes
-    from asbhub.geo import AreaHierarchy
-
-    where: list[str] = []
-    params: list[Any] = []
-
-    def among(column: str, values: list[Any]) -> None:
-        where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
-        params.extend(values)
-
-    if filters.months is not None:
-        where.append("i.month >= %s AND i.month <= %s")
-        params.extend(filters.months)
-    if filters.crime_types is not None:
-        among("i.crime_type", list(filters.crime_types))
-    if filters.record_types is not None:
-        among("i.record_type", list(filters.record_types))
-    if filters.lpu is not None or filters.snt is not None:
-        codes, _, _ = area_lsoa_codes(AreaHierarchy.load(), filters.lpu, filters.snt)
-        if not codes:
-            return []
-        among("l.lsoa_code", codes)
-    sql = ("SELECT i.occurred_from FROM incidents_incident i "
-           "LEFT JOIN incidents_location l ON l.id = i.location_id")
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY i.id"
-    with store.connection.cursor() as cur:
-        cur.execute(sql, params)
-        return [r[0] for r in cur.fetchall()]
+    return query.incident_times(store, months=filters.months, crime_types=filters.crime_types,
+                                record_types=filters.record_types, lpu=filters.lpu,
+                                snt=filters.snt)
 
 
 def _data_stamp(dated: DatedPoints, used: int) -> dict[str, Any]:

@@ -74,6 +74,36 @@ def incident_points(
     ValueError
         For an unknown LPU or SNT (listing the valid LPUs).
     """
+    found = _select(store, "l.easting, l.northing, i.month, i.crime_type, i.record_type, "
+                    "l.lsoa_code", months, crime_types, record_types, lpu, snt, areas)
+    if found is None:
+        return pl.DataFrame(schema=_SCHEMA)
+    rows = found
+    frame = pl.DataFrame(rows, schema=_SCHEMA, orient="row")
+    return frame.select(POINT_COLUMNS)
+
+
+def incident_times(
+    store: Store,
+    months: tuple[str, str] | None = None,
+    crime_types: list[str] | tuple[str, ...] | None = None,
+    record_types: list[str] | tuple[str, ...] | None = None,
+    lpu: str | None = None,
+    snt: str | None = None,
+    areas: AreaHierarchy | None = None,
+) -> list[Any]:
+    """``occurred_from`` of the records :func:`incident_points` returns for the same filters,
+    in the same order (None for a record with no date, as every data.police.uk row)."""
+    found = _select(store, "i.occurred_from", months, crime_types, record_types, lpu, snt,
+                    areas)
+    return [] if found is None else [r[0] for r in found]
+
+
+def _select(store: Store, columns: str, months: tuple[str, str] | None,
+            crime_types: list[str] | tuple[str, ...] | None,
+            record_types: list[str] | tuple[str, ...] | None, lpu: str | None,
+            snt: str | None, areas: AreaHierarchy | None) -> list[tuple[Any, ...]] | None:
+    """Rows of ``columns`` for the filters, in stored order; None when the area has no LSOA."""
     where: list[str] = []
     params: list[Any] = []
     if months is not None:
@@ -86,18 +116,16 @@ def incident_points(
     if lpu is not None or snt is not None:
         codes, _, _ = area_lsoa_codes(areas or AreaHierarchy.load(), lpu, snt)
         if not codes:
-            return pl.DataFrame(schema=_SCHEMA)
+            return None
         _in("l.lsoa_code", codes, where, params)
-    sql = ("SELECT l.easting, l.northing, i.month, i.crime_type, i.record_type, l.lsoa_code "
-           "FROM incidents_incident i LEFT JOIN incidents_location l ON l.id = i.location_id")
+    sql = (f"SELECT {columns} FROM incidents_incident i "
+           "LEFT JOIN incidents_location l ON l.id = i.location_id")
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY i.id"
     with store.connection.cursor() as cur:
         cur.execute(sql, params)
-        rows = cur.fetchall()
-    frame = pl.DataFrame(rows, schema=_SCHEMA, orient="row")
-    return frame.select(POINT_COLUMNS)
+        return cur.fetchall()
 
 
 def store_crime_types(store: Store) -> list[str]:
