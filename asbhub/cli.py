@@ -241,6 +241,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
               "on every run and shown only now):")
     for user, password in sorted(accounts.items()):
         err.print(f"  {user:<28} {password}")
+    from asbhub.web.cases.demo import seed_demo_cases
+
+    made = seed_demo_cases(using=store.alias)
+    err.print("[b]Demonstration cases[/] (invented, titled 'DEMONSTRATION:'): "
+              + ", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in made.items()))
     if args.no_serve:
         return 0
     return _serve(store, args.host, args.port)
