@@ -1,4 +1,5 @@
-"""`asbhub audit verify` and `asbhub synth ...`: housekeeping and synthetic data commands."""
+"""`asbhub audit verify`, `asbhub briefing` and `asbhub synth ...`: housekeeping, the daily
+briefing and synthetic data commands."""
 
 from __future__ import annotations
 
@@ -48,6 +49,31 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  
     people.add_argument("-n", type=int, default=10_000, help="records (default 10,000)")
     people.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     people.set_defaults(func=cmd_synth_people)
+    inc = ssub.add_parser("incidents", help="a force incident export (crime, ASB, ROC) with "
+                                            "fictional people, on real places",
+                          description="Writes OUT.csv in the force export format "
+                                      "(docs/force-export.md), ready for `asbhub ingest`, and "
+                                      "OUT-truth.csv: the true person behind each person group.")
+    inc.add_argument("out", type=Path, metavar="OUT.csv")
+    inc.add_argument("--start", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD")
+    inc.add_argument("--end", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD")
+    inc.add_argument("-n", type=int, default=5_000, help="incidents (default 5,000)")
+    inc.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    inc.set_defaults(func=cmd_synth_incidents)
+
+    brief = sub.add_parser("briefing", help="the daily briefing: incidents by LPU, repeat "
+                                            "victims and locations, hot spots, PMP reviews",
+                           description="Writes the morning briefing for --date as one HTML "
+                                       "page. It covers --since (default the day before) to "
+                                       "the day before --date. Contains personal data.")
+    brief.add_argument("--date", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                       help="the day of the briefing (default today)")
+    brief.add_argument("--since", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                       help="first day covered (default the day before --date)")
+    brief.add_argument("--db", help=db_help)
+    brief.add_argument("--out", type=Path, metavar="FILE.html",
+                       help="default briefing-YYYY-MM-DD.html")
+    brief.set_defaults(func=cmd_briefing)
 
 
 def cmd_report_scrutiny(args: argparse.Namespace) -> int:
@@ -91,4 +117,30 @@ def cmd_synth_people(args: argparse.Namespace) -> int:
     people.write_csv(args.out)
     sys.stdout.write(f"wrote {args.out}: {people.height:,} synthetic person records "
                      f"({people['person_id'].n_unique():,} people), seed {args.seed}\n")
+    return 0
+
+
+def cmd_synth_incidents(args: argparse.Namespace) -> int:
+    from asbhub.synth.incidents import generate_force_export, write_force_export_csv
+
+    export, truth = generate_force_export(args.start, args.end, seed=args.seed,
+                                          n_incidents=args.n)
+    path = write_force_export_csv(export, args.out)
+    truth_path = path.with_name(path.stem + "-truth.csv")
+    truth.write_csv(truth_path)
+    sys.stdout.write(f"wrote {path}: {export.height:,} synthetic incidents, {args.start} to "
+                     f"{args.end}, seed {args.seed}; ground truth in {truth_path}\n")
+    return 0
+
+
+def cmd_briefing(args: argparse.Namespace) -> int:
+    from asbhub.reports.briefing import write_briefing
+    from asbhub.store.db import open_store
+
+    day = args.date or date.today()
+    out = args.out or Path(f"briefing-{day.isoformat()}.html")
+    data = write_briefing(open_store(args.db), day, str(out), since=args.since)
+    sys.stdout.write(f"wrote {out}: briefing for {day}, {data.n_incidents:,} incidents since "
+                     f"{data.since}, {data.repeat_victim_rows.height:,} repeat victims new or "
+                     f"rising\n")
     return 0

@@ -17,6 +17,7 @@ Siblings:
 - Time: :func:`temporal_profile` (day x hour, peak window), :func:`monthly_exceedance`.
 - Near repeats: :func:`near_repeat_knox`. Interventions: :func:`evaluate_intervention`,
   :func:`intervention_counts`.
+- Repeats: :func:`repeat_victims`, :func:`repeat_locations`.
 - Contact handling: :func:`call_kpis`, :func:`triage_vs_main`.
 """
 
@@ -40,6 +41,7 @@ from .hotspot import (
 )
 from .hotspot_trend import TREND_CATEGORIES, HotspotTrend, hotspot_classify
 from .near_repeat import KnoxBands, NearRepeatKnox, near_repeat_knox
+from .repeats import RepeatLocations, RepeatVictims, repeat_locations, repeat_victims
 from .stats import MannKendall, fdr_bh, mann_kendall, normal_p_two_sided
 from .tables import (
     AreaCounts,
@@ -112,6 +114,11 @@ __all__ = [
     "evaluate_intervention",
     "intervention_counts",
     "near_repeat_knox",
+    # repeats
+    "RepeatLocations",
+    "RepeatVictims",
+    "repeat_locations",
+    "repeat_victims",
     # contact handling
     "CallKpis",
     "TriageVsMain",
