@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "asbhub.web.partners",
     "asbhub.web.contact",
     "asbhub.web.cases",
+    "asbhub.web.public",
 ]
 
 MIDDLEWARE = [

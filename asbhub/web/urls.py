@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/hotspots.geojson", hotspots.hotspots_geojson, name="hotspots-geojson"),
     path("", include("asbhub.web.partners.urls")),
     path("", include("asbhub.web.cases.urls")),
+    path("", include("asbhub.web.public.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -333,8 +333,12 @@ def area_csv_rows(table: dict[str, Any]) -> list[list[Any]]:
 # -- the map ------------------------------------------------------------------------------
 
 def latest_asb_month(using: str = DB_ALIAS) -> str | None:
-    """The latest month holding any ASB incident ('YYYY-MM'), or None."""
-    return (Incident.objects.using(using).filter(record_type=RecordType.ASB.value)
+    """The latest month holding any mappable ASB incident ('YYYY-MM'), or None.
+
+    Public reports don't count: they are never mapped on the public pages.
+    """
+    return (Incident.objects.using(using)
+            .filter(record_type=RecordType.ASB.value, public_report=False)
             .aggregate(m=Max("month"))["m"])
 
 
@@ -351,8 +355,10 @@ def latest_asb_points(using: str = DB_ALIAS) -> dict[str, Any]:
     features: list[dict[str, Any]] = []
     without = 0
     if month:
+        # A member of the public's own report carries the exact point and the words they
+        # typed: never on this public map (data.police.uk points are anonymised already).
         rows = (Incident.objects.using(using)
-                .filter(record_type=RecordType.ASB.value, month=month)
+                .filter(record_type=RecordType.ASB.value, month=month, public_report=False)
                 .values_list("crime_type", "location__longitude", "location__latitude",
                              "location__description")
                 .order_by("id"))

@@ -1,0 +1,67 @@
+"""Public pages, open to anyone without signing in.
+
+Thin: parse the request, call :mod:`asbhub.web.public.services`, render. Nothing here shows
+a stored report back: the confirmation page gives only the reference it was handed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from asbhub.web.incidents.services import lpu_outlines_geojson
+from asbhub.web.incidents.views import tile_layer
+from asbhub.web.public import services
+from asbhub.web.public.forms import CATEGORY_GUIDANCE, PublicReportForm
+
+REFERENCE_RE = re.compile(r"ASB-[A-Z2-9]{8}")
+
+
+def report_asb(request: HttpRequest) -> HttpResponse:
+    """The report form; a valid report is stored and the resident sent to its reference."""
+    if request.method == "POST":
+        form = PublicReportForm(request.POST)
+        if form.is_valid():
+            incident = services.create_public_report(form.cleaned_data, request)
+            return redirect("public:report-done", reference=incident.reference)
+    else:
+        form = PublicReportForm()
+    categories = [
+        {"field": radio, "summary": CATEGORY_GUIDANCE[radio.data["value"]][0],
+         "examples": CATEGORY_GUIDANCE[radio.data["value"]][1]}
+        for radio in form["category"]
+    ]
+    return render(request, "public/report.html", {
+        "form": form, "categories": categories, "tiles": tile_layer(),
+        "outlines": lpu_outlines_geojson(),
+    })
+
+
+def report_done(request: HttpRequest, reference: str) -> HttpResponse:
+    """The confirmation: the reference and what happens next (no details of the report)."""
+    if not REFERENCE_RE.fullmatch(reference):
+        raise Http404("No such reference")
+    return render(request, "public/report_done.html", {"reference": reference})
+
+
+def advice(request: HttpRequest) -> HttpResponse:
+    """What ASB is, who deals with what, how to report it and how to ask for a Case Review."""
+    return render(request, "public/advice.html", {"guidance": [
+        {"label": label, "summary": CATEGORY_GUIDANCE[value][0],
+         "examples": CATEGORY_GUIDANCE[value][1]}
+        for value, label in PublicReportForm.base_fields["category"].choices
+    ]})
+
+
+def figures(request: HttpRequest) -> HttpResponse:
+    """ASB counts for a chosen LPU or neighbourhood (``?area=lpu:NAME`` or ``snt:CODE``)."""
+    choices = services.area_choices()
+    value = request.GET.get("area", "")
+    result = services.area_figures(value) if value else None
+    status = 404 if value and result is None else 200
+    return render(request, "public/figures.html", {
+        "choices": choices, "area": value, "result": result, "unknown_area": status == 404,
+        "months": services.FIGURE_MONTHS,
+    }, status=status)
