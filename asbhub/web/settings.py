@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "asbhub.web.contact",
     "asbhub.web.cases",
     "asbhub.web.public",
+    "asbhub.web.scrutiny",
 ]
 
 MIDDLEWARE = [

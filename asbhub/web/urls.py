@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("asbhub.web.partners.urls")),
     path("", include("asbhub.web.cases.urls")),
     path("", include("asbhub.web.public.urls")),
+    path("", include("asbhub.web.scrutiny.urls")),
     path("admin/", admin.site.urls),
 ]

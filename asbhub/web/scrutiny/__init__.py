@@ -1,0 +1,1 @@
+"""Public questions to the Performance Scrutiny Meeting and the Commissioner's dashboard."""
