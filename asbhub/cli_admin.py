@@ -25,6 +25,20 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  
     scr.add_argument("--no-pdf", action="store_true", help="write the HTML only")
     scr.set_defaults(func=cmd_report_scrutiny)
 
+    link = sub.add_parser("link", help="link a CSV of person records: who is the same person",
+                          description="Writes the input columns plus each record's cluster id "
+                                      "and best match weight. Standard column names: first_name, "
+                                      "surname, date_of_birth, address, postcode, phone, email "
+                                      "(any may be missing); --columns maps others.")
+    link.add_argument("people", type=Path, metavar="PEOPLE.csv")
+    link.add_argument("--out", type=Path, required=True, metavar="CLUSTERS.csv")
+    link.add_argument("--columns", metavar="MAP",
+                      help="e.g. first_name=Forename,surname=Family name,address=House+Street")
+    link.add_argument("--id-column", help="a column of unique record ids (default: row numbers)")
+    link.add_argument("--review-out", type=Path, metavar="REVIEW.csv",
+                      help="also write the uncertain pairs for an analyst to confirm or reject")
+    link.set_defaults(func=cmd_link)
+
     audit = sub.add_parser("audit", help="check the audit log of access to personal data")
     asub = audit.add_subparsers(title="audit commands", metavar="AUDITCOMMAND")
     ver = asub.add_parser("verify", help="recompute the hash chain and report any tampering",
@@ -84,6 +98,19 @@ def cmd_report_scrutiny(args: argparse.Namespace) -> int:
                              pdf=not args.no_pdf)
     for kind, path in written.items():
         sys.stdout.write(f"wrote {path} ({kind})\n")
+    return 0
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    from asbhub.linkage import link_csv
+
+    result = link_csv(args.people, args.out, columns=args.columns, id_column=args.id_column,
+                      review_out=args.review_out)
+    records = result.records
+    people = records["cluster_id"].n_unique()
+    sys.stdout.write(f"wrote {args.out}: {records.height:,} records linked into {people:,} "
+                     f"people; {result.review.height:,} uncertain pair(s) for review"
+                     + (f" in {args.review_out}" if args.review_out else "") + "\n")
     return 0
 
 

@@ -60,3 +60,27 @@ def test_synthetic_people_are_reproducible(tmp_path: Path) -> None:
     with a.open() as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 500 and "person_id" in rows[0]
+
+
+def test_link_csv_finds_the_same_people_as_the_ground_truth(tmp_path: Path) -> None:
+    people, out = tmp_path / "people.csv", tmp_path / "clusters.csv"
+    assert asbhub("synth", "people", str(people), "-n", "1500", "--seed", "11").returncode == 0
+    proc = asbhub("link", str(people), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    with out.open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 1500
+    # Pairwise precision and recall against the generator's true person ids, counted here.
+    from collections import defaultdict
+    from itertools import combinations
+
+    def pairs(key: str) -> set[tuple[int, int]]:
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, r in enumerate(rows):
+            groups[r[key]].append(i)
+        return {p for g in groups.values() for p in combinations(g, 2)}
+
+    truth, found = pairs("person_id"), pairs("cluster_id")
+    precision = len(truth & found) / len(found)
+    recall = len(truth & found) / len(truth)
+    assert precision >= 0.98 and recall >= 0.9, (precision, recall)

@@ -66,7 +66,7 @@ class SynthConfig:
     household_sizes: tuple[float, ...] = (0.30, 0.34, 0.16, 0.13, 0.07)
     own_surname_in_household: float = 0.15  # per person: not the household surname
     twins: float = 0.02  # per child: same birth date as the previous child
-    junior: float = 0.05  # per son: named after his father
+    junior: float = 0.02  # per son: named after his father (less usual in the UK than the US)
     mobile: float = 0.80  # per person: has a phone of their own
     new_mobile: float = 0.12  # per person: changes number during the period
     landline: float = 0.30  # per household
