@@ -17,8 +17,8 @@ Measured in one run, each contender in its own process (so its peak memory is it
   (``PersonIndex.link``), against re-linking all N + 1,000 records with the same model (no
   retraining; with retraining the ratio is larger still). Goal: >= 50x faster.
 
-Peak memory (VmHWM, the resident-set high-water mark) of every process is printed; the bound checked is 8 GiB per million
-records for asbhub.
+Peak memory (VmHWM, the resident-set high-water mark) of every process is printed; the bound
+checked is 8 GiB per million records for asbhub.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .model import LinkResult, Thresholds, link_normalised
+from .model import LinkageModel, LinkResult, Thresholds, link_normalised
 from .normalise import STANDARD_COLUMNS, normalise_people, resolve_columns
 
 __all__ = ["OUTPUT_COLUMNS", "link_csv", "parse_columns"]
@@ -73,6 +73,7 @@ def link_csv(
     id_column: str | None = None,
     review_out: str | Path | None = None,
     thresholds: Thresholds | None = None,
+    model: LinkageModel | None = None,
     separator: str = ",",
     seed: int = 42,
 ) -> LinkResult:
@@ -92,6 +93,11 @@ def link_csv(
     review_out : str or Path, optional
         Also write the review queue (uncertain pairs, side by side) here.
     thresholds : Thresholds, optional
+    model : LinkageModel, optional
+        A trained model (e.g. ``LinkageModel.from_json("model.json")``). By default a model is
+        trained on the file itself, which needs a few hundred records or more: a file of a
+        handful of records gives it too little to learn from, and is best linked with a model
+        trained on a larger set.
     separator : str
         Field separator (``","``; ``";"`` or ``"\\t"`` for other exports).
     seed : int
@@ -115,13 +121,16 @@ def link_csv(
     Examples
     --------
     >>> import tempfile, pathlib
+    >>> from asbhub.synth import generate_people
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "people.csv").write_text("Forename,Surname,DOB\\n"
-    ...     "Robert,Smith,01/02/1980\\nBob,Smith,1980-02-01\\nJane,Jones,03/04/1990\\n")
-    >>> result = link_csv(d / "people.csv", d / "clusters.csv", "first_name=Forename,"
-    ...                   "date_of_birth=DOB")
-    >>> pl.read_csv(d / "clusters.csv")["cluster_id"].to_list()
-    [1, 1, 3]
+    >>> people = generate_people(2000, seed=1).rename({"first_name": "Forename",
+    ...                                                 "date_of_birth": "DOB"})
+    >>> people.drop("person_id", "household_id").write_csv(d / "people.csv")
+    >>> result = link_csv(d / "people.csv", d / "clusters.csv",
+    ...                   "first_name=Forename,date_of_birth=DOB")
+    >>> out = pl.read_csv(d / "clusters.csv")
+    >>> out.columns[-2:], out["cluster_id"].n_unique() < out.height
+    (['cluster_id', 'best_match_weight'], True)
     """
     path = Path(path)
     if not path.exists():
@@ -150,7 +159,7 @@ def link_csv(
         ids = pl.Series(range(1, frame.height + 1), dtype=pl.Int64)
     norm = normalise_people(frame, columns=mapping).with_columns(ids.alias("unique_id"))
     try:
-        result = link_normalised(norm, thresholds=thresholds, seed=seed)
+        result = link_normalised(norm, model=model, thresholds=thresholds, seed=seed)
     except ValueError as exc:
         used = ", ".join(f"{k} <- {'+'.join(v)}" for k, v in source.items())
         raise ValueError(f"{path}: {exc} (columns used: {used})") from None

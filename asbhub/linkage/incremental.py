@@ -228,9 +228,11 @@ class PersonIndex:
             new_long = pl.concat(long)
             within = new_long.join(new_long.rename({"r": "l"}), on=["rule", "h"]).filter(
                 pl.col("l") < pl.col("r"))
-            found = [pl.DataFrame({"join_key_l": np.concatenate(lefts or [np.zeros(0, np.int64)]),
-                                   "join_key_r": np.concatenate(rights or [np.zeros(0, np.int64)])}),
-                     within.select(pl.col("l").alias("join_key_l"), pl.col("r").alias("join_key_r"))]
+            none = [np.zeros(0, np.int64)]
+            found = [pl.DataFrame({"join_key_l": np.concatenate(lefts or none),
+                                   "join_key_r": np.concatenate(rights or none)}),
+                     within.select(pl.col("l").alias("join_key_l"),
+                                   pl.col("r").alias("join_key_r"))]
             blocked = pl.concat([f.cast(pl.Int64) for f in found]).unique()
             old_rows = blocked.filter(pl.col("join_key_l") < n_old)["join_key_l"].unique().sort()
             candidates = self._frame[old_rows.to_numpy()]

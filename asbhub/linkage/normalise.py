@@ -176,7 +176,8 @@ def _clean_text(expr: pl.Expr) -> pl.Expr:
 
 # One character repeated (``0000000``, ``xxx``): polars' regex engine has no backreferences,
 # so spell out the alternatives.
-_ONE_CHARACTER_RUN = "^(?:" + "|".join(f"{c}+" for c in "abcdefghijklmnopqrstuvwxyz0123456789") + ")$"
+_ONE_CHARACTER_RUN = (
+    "^(?:" + "|".join(f"{c}+" for c in "abcdefghijklmnopqrstuvwxyz0123456789") + ")$")
 
 
 def _one_character_run(expr: pl.Expr) -> pl.Expr:

@@ -126,7 +126,8 @@ _RARE_PREFIXES = ("Ash", "Black", "Brad", "Brook", "Cal", "Dun", "Fair", "Hart",
                   "Wood", "Alder", "Bram", "Crow", "Elder", "Fern", "Gold", "Har", "Lin", "Mill",
                   "Oak", "Red", "Stan", "Sum", "Ten", "Up", "Wyn", "Yar")
 _RARE_SUFFIXES = ("ley", "ton", "ford", "field", "well", "wood", "by", "croft", "worth", "ham",
-                  "shaw", "bridge", "cott", "den", "hurst", "more", "stone", "wick", "sall", "ridge")
+                  "shaw", "bridge", "cott", "den", "hurst", "more", "stone", "wick", "sall",
+                  "ridge")
 # Share of people whose surname is outside the common list: real populations have a long tail
 # of rare surnames, which the bundled 540 cannot show alone.
 _RARE_SURNAME_SHARE = 0.35
@@ -395,7 +396,8 @@ def _people(n_people: int, cfg: SynthConfig, rng: np.random.Generator, lists: _L
     era = np.where(year < 1960, "old", np.where(year < 1990, "mid", "young"))
     first = _draw_first_names(sex, era, rng, lists)
     # Sons named after their father (the household head, when a man): a classic hard negative.
-    junior = (position >= 2) & (sex == "M") & (head_sex == "M") & (rng.random(n_people) < cfg.junior)
+    junior = ((position >= 2) & (sex == "M") & (head_sex == "M")
+              & (rng.random(n_people) < cfg.junior))
     first = np.where(junior, first[starts], first)
     # Twins get different first names (redrawn until different).
     for i in np.flatnonzero(twin):
@@ -685,7 +687,8 @@ _ABBREVIATIONS = {"Road": "Rd", "Street": "St", "Avenue": "Ave", "Lane": "Ln", "
 def _format_address() -> pl.Expr:
     line = pl.col("address_line")
     for long, short in _ABBREVIATIONS.items():
-        line = pl.when(pl.col("abbrev")).then(line.str.replace(rf"\b{long}$", short)).otherwise(line)
+        line = pl.when(pl.col("abbrev")).then(line.str.replace(rf"\b{long}$", short)).otherwise(
+            line)
     full = pl.when(pl.col("with_town")).then(
         pl.concat_str([line, pl.col("town")], separator=", ")).otherwise(line)
     return pl.when(pl.col("upper")).then(full.str.to_uppercase()).otherwise(full)

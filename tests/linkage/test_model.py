@@ -40,7 +40,8 @@ def result(people: pl.DataFrame):  # noqa: ANN201
     return link_people(people, id_column="record_id")
 
 
-def test_precision_and_recall_against_ground_truth(people: pl.DataFrame, result) -> None:  # noqa: ANN001
+def test_precision_and_recall_against_ground_truth(people: pl.DataFrame,
+                                                   result) -> None:  # noqa: ANN001
     truth = pairs_of(people["record_id"], people["person_id"])
     found = pairs_of(result.records["unique_id"], result.records["cluster_id"])
     tp = len(truth & found)
@@ -143,7 +144,8 @@ def test_exact_keys_link_whatever_the_score(people: pl.DataFrame) -> None:
     assert set(exact["exact_key"].unique()) <= {"+".join(k) for k in strict.model.exact_keys}
 
 
-def test_saved_model_links_the_same_way(people: pl.DataFrame, result, tmp_path) -> None:  # noqa: ANN001
+def test_saved_model_links_the_same_way(people: pl.DataFrame, result,  # noqa: ANN001
+                                        tmp_path) -> None:  # noqa: ANN001
     path = tmp_path / "model.json"
     result.model.to_json(path)
     loaded = LinkageModel.from_json(path)

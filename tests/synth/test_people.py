@@ -86,7 +86,8 @@ def test_variation_is_there_and_normalises(people: pl.DataFrame) -> None:
                                                                   abs=0.01)
     # Nicknames: some records of a Robert say Bob, Rob or Bobby.
     names = people.with_columns(norm["first_name_canonical"])
-    roberts = names.filter(pl.col("first_name_canonical") == "robert")["first_name"].str.to_lowercase()
+    roberts = names.filter(pl.col("first_name_canonical") == "robert")["first_name"]
+    roberts = roberts.str.to_lowercase()
     assert roberts.is_in(["bob", "rob", "bobby", "robbie", "robby"]).any()
     # Moves: some people have records at more than one postcode.
     moves = pl.DataFrame({"p": people["person_id"], "pc": norm["postcode"]}).drop_nulls()
