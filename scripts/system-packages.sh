@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the tests use besides PostgreSQL (installed by with-postgres.sh):
-# pdftoppm (poppler-utils) turns report PDFs into page images. Installed when missing, as root.
+# pdftoppm (poppler-utils) turns report PDFs into page images; chromium runs the Playwright browser tests. Installed when missing, as root.
 set -euo pipefail
 missing=()
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "system-packages: please install ${missing[*]} (apt-get install ${missing[*]})" >&2

@@ -33,6 +33,10 @@ INSTALLED_APPS = [
     "asbhub.web.cases",
     "asbhub.web.public",
     "asbhub.web.scrutiny",
+    "asbhub.web.risk",
+    "asbhub.web.tasking",
+    "asbhub.web.people",
+    "asbhub.web.api",
 ]
 
 MIDDLEWARE = [

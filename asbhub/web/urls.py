@@ -12,5 +12,9 @@ urlpatterns = [
     path("", include("asbhub.web.cases.urls")),
     path("", include("asbhub.web.public.urls")),
     path("", include("asbhub.web.scrutiny.urls")),
+    path("", include("asbhub.web.risk.urls")),
+    path("", include("asbhub.web.tasking.urls")),
+    path("", include("asbhub.web.people.urls")),
+    path("api/v1/", include("asbhub.web.api.urls")),
     path("admin/", admin.site.urls),
 ]

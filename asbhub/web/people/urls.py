@@ -1,0 +1,7 @@
+"""Pages of the people app: included by asbhub.web.urls."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "people"
+
+urlpatterns: list = []
