@@ -28,6 +28,10 @@ from asbhub.ingest.common import (
     csv_fast_table,
 )
 
+# LOCAL_TIME_ZONE is re-exported: synthetic call logs use the readers' time zone.
+from asbhub.ingest.datetimes import LOCAL_TIME_ZONE as LOCAL_TIME_ZONE
+from asbhub.ingest.datetimes import datetime_checks, parse_datetimes
+
 KIND = "call_log"
 
 #: The contact channels a call log may hold: the 999 emergency line, the 101 main queue
@@ -44,7 +48,6 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 DATETIME_COLUMNS: tuple[str, ...] = ("queued_at", "answered_at", "ended_at")
 EXPECTED_HEADER = ",".join(COLUMNS)
-LOCAL_TIME_ZONE = "Europe/London"
 #: A call whose end is more than this after it was queued is taken for a mistyped date.
 MAX_CALL_HOURS = 24
 MAX_ID_CHARS = 64
@@ -55,12 +58,9 @@ _MARKERS = {"call_id", "queued_at", "answered_at", "abandoned"}
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
 _FLAG_FORMS = "true, false, yes, no, 1 or 0"
-_DT_RE = (r"^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-          r"(?:\s*([Zz]|[+-]\d{2}(?::?\d{2})?))?)?$")
 _DT_FORMS = ("expected ISO 8601, e.g. 2022-01-05T14:30:07 (Europe/London time), "
              "2022-01-05T14:30:07.250Z or 2022-06-05T14:30:07+01:00")
 _CONTROL_RE = r"[\x00-\x1f\x7f]"
-_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 def header_matches(first_line: str) -> bool:
@@ -225,72 +225,6 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def parse_datetimes(df: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
-    """Parse ISO 8601 text columns, adding ``_{c}_match``, ``_{c}_naive``, ``_{c}_bad_offset``,
-    ``_{c}_gap`` and ``_{c}_utc`` for each column ``c``.
-
-    A date-time without an offset is Europe/London local time; in the hour the clocks repeat
-    in October the first (BST) occurrence is taken, and a time in the hour they skip in March
-    has no instant (``_{c}_gap``). Staged so that each regex and each parse runs once per
-    column (an expression used twice in one ``with_columns`` may be evaluated twice).
-    """
-    df = df.with_columns(pl.col(c).str.extract_groups(_DT_RE).struct.rename_fields(
-        [f"_{c}_{k}" for k in range(1, 7)]).alias(f"_{c}_parts") for c in columns)
-    df = df.unnest([f"_{c}_parts" for c in columns])
-    stage: list[pl.Expr] = []
-    for c in columns:
-        def part(k: int, c: str = c) -> pl.Expr:
-            return pl.col(f"_{c}_{k}")
-
-        local = pl.concat_str([
-            part(1), pl.lit(" "), part(2).fill_null("00"), pl.lit(":"),
-            part(3).fill_null("00"), pl.lit(":"), part(4).fill_null("00"), pl.lit("."),
-            part(5).fill_null("").str.pad_end(6, "0").str.slice(0, 6),
-        ])
-        offset = part(6).str.to_uppercase().str.replace(":", "", literal=True)
-        off_h = offset.str.slice(1, 2).cast(pl.Int64, strict=False).fill_null(0)
-        off_m = offset.str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0)
-        sign = pl.when(offset.str.starts_with("-")).then(-1).otherwise(1)
-        stage += [
-            part(1).is_not_null().alias(f"_{c}_match"),
-            local.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
-            .alias(f"_{c}_naive"),
-            offset.is_not_null().alias(f"_{c}_aware"),
-            pl.when(offset == "Z").then(0).otherwise(sign * (off_h * 60 + off_m))
-            .alias(f"_{c}_minutes"),
-            (offset.is_not_null() & ((off_h > 14) | (off_m > 59))).alias(f"_{c}_bad_offset"),
-        ]
-    df = df.with_columns(stage)
-    df = df.with_columns(
-        pl.col(f"_{c}_naive").dt.replace_time_zone(
-            LOCAL_TIME_ZONE, ambiguous="earliest", non_existent="null")
-        .dt.convert_time_zone("UTC").alias(f"_{c}_local") for c in columns)
-    df = df.with_columns(e for c in columns for e in (
-        (~pl.col(f"_{c}_aware") & pl.col(f"_{c}_naive").is_not_null()
-         & pl.col(f"_{c}_local").is_null()).alias(f"_{c}_gap"),
-        pl.when(pl.col(f"_{c}_aware"))
-        .then(pl.col(f"_{c}_naive").dt.replace_time_zone("UTC")
-              - pl.duration(minutes=pl.col(f"_{c}_minutes")))
-        .otherwise(pl.col(f"_{c}_local")).alias(f"_{c}_utc"),
-    ))
-    return df
-
-
-def _datetime_checks(c: str, what: str, latest: datetime) -> list[tuple[str, pl.Expr, str]]:
-    given = pl.col(c) != ""
-    utc = pl.col(f"_{c}_utc")
-    return [
-        (c, given & ~pl.col(f"_{c}_match"), f"not a date-time; {_DT_FORMS}"),
-        (c, given & (pl.col(f"_{c}_naive").is_null() | pl.col(f"_{c}_bad_offset")),
-         f"not a real date, time or UTC offset (e.g. 30 February, 25:00 or +15:00); {_DT_FORMS}"),
-        (c, given & pl.col(f"_{c}_gap"),
-         "this local time does not exist in the UK: the clocks went forward an hour then; "
-         "give the right time, or a UTC offset (e.g. +00:00)"),
-        (c, given & ((utc < _EARLIEST) | (utc > latest)),
-         f"before 1900 or in the future; expected the date-time {what}"),
-    ]
-
-
 def _checks() -> list[tuple[str, pl.Expr, str]]:
     """(field, condition that makes the row bad, reason), in the order they are tried.
 
@@ -320,14 +254,16 @@ def _checks() -> list[tuple[str, pl.Expr, str]]:
         ("queued_at", empty["queued_at"],
          "empty; expected when the call reached the queue, e.g. 2022-02-01T10:00:00"),
     ]
-    checks += _datetime_checks("queued_at", "the call reached the queue", latest)
-    checks += _datetime_checks("answered_at", "the call was answered", latest)
+    checks += datetime_checks("queued_at", _DT_FORMS,
+                              "the date-time the call reached the queue", latest)
+    checks += datetime_checks("answered_at", _DT_FORMS, "the date-time the call was answered",
+                              latest)
     checks += [
         ("ended_at", empty["ended_at"],
          "empty; expected when the call ended (or the caller hung up), e.g. "
          "2022-02-01T10:03:00"),
     ]
-    checks += _datetime_checks("ended_at", "the call ended", latest)
+    checks += datetime_checks("ended_at", _DT_FORMS, "the date-time the call ended", latest)
     checks += [
         ("abandoned", empty["abandoned"],
          f"empty; expected {_FLAG_FORMS} (true: the caller hung up before an answer)"),

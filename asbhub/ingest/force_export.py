@@ -42,6 +42,7 @@ from asbhub.ingest.common import (
     csv_careful_table,
     csv_fast_table,
 )
+from asbhub.ingest.datetimes import LOCAL_TIME_ZONE, datetime_checks, parse_datetimes
 
 KIND = "force_export"
 
@@ -56,7 +57,6 @@ COLUMNS: tuple[str, ...] = (
 REQUIRED_COLUMNS = ("incident_reference", "record_type", "occurred_from", "reported_at")
 PERSON_FIELDS = ("role", "name", "date_of_birth", "phone", "email", "address", "postcode")
 DATETIME_COLUMNS = ("occurred_from", "occurred_to", "reported_at")
-LOCAL_TIME_ZONE = "Europe/London"
 #: Both coordinate pairs may be given; further apart than this, the row is rejected.
 MAX_PAIR_DISTANCE_M = 50.0
 
@@ -69,8 +69,6 @@ EXPECTED_HEADER = ",".join(COLUMNS) + "," + ",".join(f"person1_{f}" for f in PER
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
 _FLAG_FORMS = "true, false, yes, no, 1, 0 or empty"
-_DT_RE = (r"^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-          r"(?:\s*([Zz]|[+-]\d{2}(?::?\d{2})?))?)?$")
 _DT_FORMS = ("expected ISO 8601, e.g. 2021-03-01T14:30 (Europe/London time), "
              "2021-03-01T14:30:00Z or 2021-03-01T14:30:00+01:00")
 _NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
@@ -83,7 +81,6 @@ _CONTROL_RE = r"[\x00-\x1f\x7f]"
 # EPSG:27700's area of use, and the extent of the grid itself.
 _LAT_RANGE, _LON_RANGE = (49.75, 61.01), (-9.01, 2.01)
 _EASTING_RANGE, _NORTHING_RANGE = (0.0, 700_000.0), (0.0, 1_300_000.0)
-_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _CLOSURE_LETTER = {k: v.value for k, v in CLOSURE_CODES.items()}
 # What asbhub.domain.vocab.asb_category accepts: a name, a letter or a closure code.
 _CATEGORY_LETTER = {
@@ -454,7 +451,7 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
         *[pl.col(c).cast(pl.Float64, strict=False).alias(f"_{c}")
           for c in ("latitude", "longitude", "easting", "northing")],
     )
-    df = _parse_datetimes(df)
+    df = parse_datetimes(df, DATETIME_COLUMNS)
     # Both coordinate pairs, each converted to the other, for rows that give only one.
     e, n = to_bng(df["_longitude"].to_numpy(), df["_latitude"].to_numpy())
     lon, lat = from_bng(df["_easting"].to_numpy(), df["_northing"].to_numpy())
@@ -467,72 +464,6 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
         ((pl.col("_e_wgs") - pl.col("_easting")) ** 2
          + (pl.col("_n_wgs") - pl.col("_northing")) ** 2).sqrt().round(0).alias("_pair_gap"),
     )
-
-
-def _parse_datetimes(df: pl.DataFrame) -> pl.DataFrame:
-    """Add ``_{c}_match``, ``_{c}_naive``, ``_{c}_bad_offset``, ``_{c}_gap``, ``_{c}_utc``.
-
-    In stages, so that each regex and each parse runs once per column (an expression used
-    several times in one ``with_columns`` may be evaluated several times).
-    """
-    df = df.with_columns(pl.col(c).str.extract_groups(_DT_RE).struct.rename_fields(
-        [f"_{c}_{k}" for k in range(1, 7)]).alias(f"_{c}_parts") for c in DATETIME_COLUMNS)
-    df = df.unnest([f"_{c}_parts" for c in DATETIME_COLUMNS])
-    stage: list[pl.Expr] = []
-    for c in DATETIME_COLUMNS:
-        def part(k: int, c: str = c) -> pl.Expr:
-            return pl.col(f"_{c}_{k}")
-
-        local = pl.concat_str([
-            part(1), pl.lit(" "), part(2).fill_null("00"), pl.lit(":"),
-            part(3).fill_null("00"), pl.lit(":"), part(4).fill_null("00"), pl.lit("."),
-            part(5).fill_null("").str.pad_end(6, "0").str.slice(0, 6),
-        ])
-        offset = part(6).str.to_uppercase().str.replace(":", "", literal=True)
-        off_h = offset.str.slice(1, 2).cast(pl.Int64, strict=False).fill_null(0)
-        off_m = offset.str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0)
-        sign = pl.when(offset.str.starts_with("-")).then(-1).otherwise(1)
-        stage += [
-            part(1).is_not_null().alias(f"_{c}_match"),
-            local.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
-            .alias(f"_{c}_naive"),
-            offset.is_not_null().alias(f"_{c}_aware"),
-            pl.when(offset == "Z").then(0).otherwise(sign * (off_h * 60 + off_m))
-            .alias(f"_{c}_minutes"),
-            (offset.is_not_null() & ((off_h > 14) | (off_m > 59))).alias(f"_{c}_bad_offset"),
-        ]
-    df = df.with_columns(stage)
-    # Naive times are UK local time; an hour that the clocks skipped has no UTC instant, and
-    # in the repeated autumn hour the first (BST) occurrence is taken.
-    df = df.with_columns(
-        pl.col(f"_{c}_naive").dt.replace_time_zone(
-            LOCAL_TIME_ZONE, ambiguous="earliest", non_existent="null")
-        .dt.convert_time_zone("UTC").alias(f"_{c}_local") for c in DATETIME_COLUMNS)
-    df = df.with_columns(e for c in DATETIME_COLUMNS for e in (
-        (~pl.col(f"_{c}_aware") & pl.col(f"_{c}_naive").is_not_null()
-         & pl.col(f"_{c}_local").is_null()).alias(f"_{c}_gap"),
-        pl.when(pl.col(f"_{c}_aware"))
-        .then(pl.col(f"_{c}_naive").dt.replace_time_zone("UTC")
-              - pl.duration(minutes=pl.col(f"_{c}_minutes")))
-        .otherwise(pl.col(f"_{c}_local")).alias(f"_{c}_utc"),
-    ))
-    return df
-
-
-def _datetime_checks(c: str, latest: datetime) -> list[tuple[str, pl.Expr, str]]:
-    given = pl.col(c) != ""
-    utc = pl.col(f"_{c}_utc")
-    return [
-        (c, given & ~pl.col(f"_{c}_match"), f"not a date-time; {_DT_FORMS}"),
-        (c, given & (pl.col(f"_{c}_naive").is_null() | pl.col(f"_{c}_bad_offset")),
-         f"not a real date, time or UTC offset (e.g. 30 February, 25:00 or +15:00); {_DT_FORMS}"),
-        (c, given & pl.col(f"_{c}_gap"),
-         "this local time does not exist in the UK: the clocks went forward an hour then; "
-         "give the right time, or a UTC offset (e.g. +00:00)"),
-        (c, given & ((utc < _EARLIEST) | (utc > latest)),
-         "before 1900 or in the future; expected the date-time the incident happened or was "
-         "reported"),
-    ]
 
 
 def _row_checks() -> list[tuple[str, pl.Expr, str]]:
@@ -594,7 +525,8 @@ def _row_checks() -> list[tuple[str, pl.Expr, str]]:
         ("covid", ~empty["covid"] & _flag("covid").is_null(), f"expected {_FLAG_FORMS}"),
     ]
     for c in DATETIME_COLUMNS:
-        checks += _datetime_checks(c, latest)
+        checks += datetime_checks(c, _DT_FORMS, "the date-time the incident happened or was "
+                                  "reported", latest)
     checks += [
         ("occurred_from", empty["occurred_from"] & empty["reported_at"],
          "empty, and so is reported_at; expected at least one of them, e.g. 2021-03-01T14:30"),
