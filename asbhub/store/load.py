@@ -324,6 +324,47 @@ class _Loader:
         with conn.cursor() as cur:
             cur.executemany(f"INSERT INTO {table} ({col_sql}) VALUES ({placeholders})", rows)
 
+    def update_by_id(self, table: str, columns: tuple[str, ...] | list[str],
+                     frame: pl.DataFrame) -> None:
+        """Rewrite rows of ``table`` in place: ``frame`` holds ``id`` and ``columns``.
+
+        On PostgreSQL one UPDATE ... FROM a COPY-filled temporary table (executemany of
+        100,000 UPDATEs costs a round trip each: measured 11 s against under 2 s); on SQLite a
+        prepared executemany, which is in-process and fast.
+        """
+        conn = self.store.connection
+        if conn.vendor == "postgresql":
+            cols = ", ".join(columns)
+            temp = f"_update_{table}"
+            with conn.cursor() as cur:
+                cur.execute(f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
+                            f"SELECT id, {cols} FROM {table} WITH NO DATA")
+            self.bulk_insert(temp, ["id", *columns], frame.select(["id", *columns]).iter_rows())
+            sets = ", ".join(f"{c} = u.{c}" for c in columns)
+            with conn.cursor() as cur:
+                cur.execute(f"UPDATE {table} AS t SET {sets} FROM {temp} AS u WHERE t.id = u.id")
+                cur.execute(f"DROP TABLE {temp}")
+            return
+        sets = ", ".join(f"{c} = %s" for c in columns)
+        with conn.cursor() as cur:
+            cur.executemany(f"UPDATE {table} SET {sets} WHERE id = %s",
+                            frame.select([*columns, "id"]).iter_rows())
+
+
+#: Values per ``IN (...)`` list: under SQLite's old 999-parameter limit.
+CHUNK = 900
+
+
+def chunks(values: list[Any]) -> Iterator[list[Any]]:
+    """``values`` in lists of at most :data:`CHUNK`."""
+    for i in range(0, len(values), CHUNK):
+        yield values[i:i + CHUNK]
+
+
+def marks(values: list[Any]) -> str:
+    """``%s, %s, ...``: one placeholder per value."""
+    return ", ".join(["%s"] * len(values))
+
 
 def _row_text(df: pl.DataFrame) -> pl.Expr:
     """One string per row holding every published field: equal rows give equal strings."""

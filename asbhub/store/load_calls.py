@@ -29,6 +29,8 @@ from asbhub.ingest import calls
 from asbhub.ingest.common import InputFile, ParsedFile
 from asbhub.store.db import Store
 from asbhub.store.load import FileResult, _Loader
+from asbhub.store.load import chunks as _chunks
+from asbhub.store.load import marks as _marks
 
 TABLE = "contact_call"
 SOURCE_TABLE = "contact_callsource"
@@ -38,7 +40,6 @@ CALL_COLUMNS = (
     "abandoned", "transferred_to", "force", "wait_seconds", "row_hash",
 )  # fmt: skip
 # SQLite's default limit on bound parameters is 999 in older builds; stay under it.
-_CHUNK = 900
 
 
 def load_calls(store: Store, inputs: Iterable[InputFile], strict: bool = False) -> list[FileResult]:
@@ -158,26 +159,8 @@ def _source_id(conn: Any, parsed: ParsedFile) -> int:
 
 def _update_calls(loader: _Loader, changed: pl.DataFrame) -> None:
     """Rewrite changed calls in place, keeping their ids."""
-    conn = loader.store.connection
-    frame = _db_frame(conn, changed).with_columns(changed["_id"].alias("id"))
-    if conn.vendor == "postgresql":
-        # One UPDATE ... FROM a COPY-filled temporary table, not a round trip per call.
-        cols = ", ".join(CALL_COLUMNS)
-        with conn.cursor() as cur:
-            cur.execute(f"CREATE TEMPORARY TABLE _call_update ON COMMIT DROP AS "
-                        f"SELECT id, {cols} FROM {TABLE} WITH NO DATA")
-        columns = ["id", *CALL_COLUMNS]
-        loader.bulk_insert("_call_update", columns, frame.select(columns).iter_rows())
-        sets = ", ".join(f"{c} = u.{c}" for c in CALL_COLUMNS)
-        with conn.cursor() as cur:
-            cur.execute(f"UPDATE {TABLE} AS c SET {sets} FROM _call_update AS u "
-                        "WHERE c.id = u.id")
-            cur.execute("DROP TABLE _call_update")
-        return
-    sets = ", ".join(f"{c} = %s" for c in CALL_COLUMNS)
-    with conn.cursor() as cur:
-        cur.executemany(f"UPDATE {TABLE} SET {sets} WHERE id = %s",
-                        frame.select([*CALL_COLUMNS, "id"]).iter_rows())
+    frame = _db_frame(loader.store.connection, changed).with_columns(changed["_id"].alias("id"))
+    loader.update_by_id(TABLE, CALL_COLUMNS, frame)
 
 
 def _recount_sources(conn: Any, source_ids: list[int]) -> None:
@@ -204,12 +187,3 @@ def _db_frame(conn: Any, rows: pl.DataFrame) -> pl.DataFrame:
         .alias(c)
         for c in calls.DATETIME_COLUMNS
     )
-
-
-def _chunks(values: list[Any]) -> Iterator[list[Any]]:
-    for i in range(0, len(values), _CHUNK):
-        yield values[i:i + _CHUNK]
-
-
-def _marks(values: list[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
