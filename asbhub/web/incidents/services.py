@@ -8,7 +8,6 @@ LSOA -> LPU mapping from the area hierarchy is applied.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -396,24 +395,17 @@ def lpu_outlines_geojson() -> dict[str, Any] | None:
 def _lpu_outlines(folder: str) -> dict[str, Any] | None:
     import numpy as np
     import shapely
-    from shapely.geometry import mapping, shape
+    from shapely.geometry import mapping
+
+    from asbhub.outputs import lpu_outlines_bng
 
     path = Path(folder) / POLYGONS_FILE
     if not path.is_file():
         log.warning("no LPU outlines: %s not found", path)
         return None
-    hierarchy = _load_areas(folder)
-    lpu_of = dict(zip(hierarchy.lsoa["lsoa_code"].to_list(), hierarchy.lsoa["lpu"].to_list(),
-                      strict=True))
-    with path.open(encoding="utf-8") as fh:
-        collection = json.load(fh)
-    parts: dict[str, list[Any]] = {}
-    for feature in collection.get("features", []):
-        lpu = lpu_of.get(feature.get("properties", {}).get("lsoa_code"))
-        if lpu:
-            parts.setdefault(lpu, []).append(shape(feature["geometry"]))
-    names = sorted(parts)
-    dissolved = [shapely.union_all(parts[name]) for name in names]
+    outlines = lpu_outlines_bng(_load_areas(folder))
+    names = list(outlines)
+    dissolved = [outlines[name] for name in names]
     # Simplify the LPUs as one coverage, so neighbours keep a shared edge (no slivers or gaps).
     simplified = shapely.coverage_simplify(dissolved, OUTLINE_TOLERANCE_M)
 
