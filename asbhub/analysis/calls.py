@@ -43,6 +43,8 @@ from typing import Any, Literal
 
 import polars as pl
 
+from asbhub.domain.vocab import CALL_CHANNELS
+
 __all__ = [
     "CHANNELS",
     "DEFAULT_BAND_EDGES",
@@ -59,7 +61,7 @@ __all__ = [
 ]
 
 #: The channels of a call log (see docs/call-logs.md).
-CHANNELS: tuple[str, ...] = ("999", "101", "triage", "online")
+CHANNELS: tuple[str, ...] = CALL_CHANNELS
 #: The national 999 standard: 90% of calls answered within 10 seconds.
 NATIONAL_999_TARGET_SECONDS = 10.0
 NATIONAL_999_TARGET_SHARE = 0.90

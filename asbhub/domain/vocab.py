@@ -100,3 +100,7 @@ THRIVE_ELEMENTS: tuple[str, ...] = (
 
 #: The grades a THRIVE element may take.
 THRIVE_GRADES: tuple[str, ...] = ("low", "medium", "high")
+
+#: The contact channels a call log may hold: the 999 emergency line, the 101 main queue
+#: (the control room's "CW 101"), the 101 triage service, and online contact (live chat).
+CALL_CHANNELS: tuple[str, ...] = ("999", "101", "triage", "online")

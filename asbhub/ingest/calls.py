@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
+from asbhub.domain.vocab import CALL_CHANNELS
 from asbhub.ingest.common import (
     ParsedFile,
     Reject,
@@ -34,9 +35,8 @@ from asbhub.ingest.datetimes import datetime_checks, parse_datetimes
 
 KIND = "call_log"
 
-#: The contact channels a call log may hold: the 999 emergency line, the 101 main queue
-#: (the control room's "CW 101"), the 101 triage service, and online contact (live chat).
-CHANNELS: tuple[str, ...] = ("999", "101", "triage", "online")
+#: The contact channels a call log may hold (asbhub.domain.vocab.CALL_CHANNELS).
+CHANNELS: tuple[str, ...] = CALL_CHANNELS
 #: Every column, in the documented order.
 COLUMNS: tuple[str, ...] = (
     "call_id", "channel", "queued_at", "answered_at", "ended_at", "abandoned", "transferred_to",
