@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     from asbhub.cli_admin import add_admin_commands
 
     add_admin_commands(sub, db_help=DB_HELP)
+    from asbhub.cli_api import add_api_commands
+
+    add_api_commands(sub, db_help=DB_HELP)
     return p
 
 

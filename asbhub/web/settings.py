@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # django-ninja: serves its bundled Swagger UI (no CDN) for /api/v1/docs.
+    "ninja",
     "asbhub.web.incidents",
     "asbhub.web.partners",
     "asbhub.web.contact",
