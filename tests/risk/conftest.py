@@ -1,0 +1,84 @@
+"""Fixtures for the risk tests: the partners fixtures (the ``default`` store rolled back after
+each test, agencies, users, agreements, a synthetic incident with invented people) and
+helpers to answer the bundled questionnaire."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tests.partners.conftest import (  # noqa: F401
+    SYNTHETIC_FORCE,
+    client,
+    db,
+    default_store,
+    incident,
+    make_agency,
+    make_agreement,
+    make_user,
+    police,
+)
+
+
+def answers(**yes: str) -> dict[str, str]:
+    """Answers to the bundled questionnaire: every yes/no 'no' and frequency 'once', then the
+    given overrides (``targeted="yes"``, ``frequency="often"``)."""
+    from asbhub.domain.risk import default_questionnaire
+
+    q = default_questionnaire()
+    base = {x.id: "no" for x in q.questions if x.is_yes_no} | {"frequency": "once"}
+    return base | yes
+
+
+#: Score 6+6+6+4+4+3 = 29: high.
+HIGH = {"targeted": "yes", "violence": "yes", "frequency": "constant", "unsafe_home": "yes",
+        "health": "yes", "isolated": "yes"}
+#: Score 6+6+4+4 = 20: medium.
+MEDIUM = {"targeted": "yes", "violence": "yes", "unsafe_home": "yes", "health": "yes"}
+
+
+def at(day: dt.date, hour: int = 12) -> dt.datetime:
+    from django.utils import timezone
+
+    return dt.datetime.combine(day, dt.time(hour), timezone.get_current_timezone())
+
+
+@pytest.fixture
+def victim(incident: Any) -> Any:  # noqa: F811
+    return incident.people.get(role="victim")
+
+
+@pytest.fixture
+def version(db: str) -> Any:  # noqa: F811
+    from asbhub.web.risk import services
+
+    v = services.current_version()
+    assert v is not None and v.number == 1, "migration 0002 publishes the bundled version 1"
+    return v
+
+
+@pytest.fixture
+def make_victim(police: Any) -> Any:  # noqa: F811
+    """Another synthetic incident with one invented victim, on a given day and LPU."""
+    from django.utils import timezone
+
+    from asbhub.web.incidents.models import Incident, Person, Source
+
+    source = Source.objects.create(kind="force_export", force=SYNTHETIC_FORCE, month="extra",
+                                   content_hash="1" * 64, rows=1, file="synthetic",
+                                   loaded_at=timezone.now())
+    count = [0]
+
+    def make(name: str, day: dt.date, lpu: str = "North", dob: dt.date | None = None,
+             record_type: str = "asb", role: str = "victim", postcode: str = "") -> Any:
+        count[0] += 1
+        inc = Incident.objects.create(source=source, line=count[0] + 1, record_type=record_type,
+                                      month=f"{day:%Y-%m}", crime_type="Anti-social behaviour",
+                                      reference=f"SYN-X{count[0]:04d}", lpu=lpu,
+                                      occurred_from=at(day, 9))
+        return Person.objects.create(incident=inc, role=role, name=name, date_of_birth=dob,
+                                     postcode=postcode)
+
+    return make
