@@ -79,7 +79,7 @@ def test_one_overdue_review_and_one_overdue_action(seeded: dict[str, Any]) -> No
 def test_powers_and_table_5_36(seeded: dict[str, Any]) -> None:
     today = timezone.localdate()
     assert sorted(Power.objects.filter(is_demo=True).values_list("kind", flat=True)) == [
-        "cbo", "cpn", "cpw", "cpw"]
+        "cbo", "closure_notice_48", "cpn", "cpw", "cpw", "injunction", "pspo"]
     assert PowerEvent.objects.filter(power__is_demo=True, kind="fpn",
                                      power__kind="cpn").count() == 1
     table: dict[str, int] = {}
@@ -92,19 +92,41 @@ def test_powers_and_table_5_36(seeded: dict[str, Any]) -> None:
     assert table["Number of Criminal Behaviour Orders applied for"] >= 1
 
 
-def test_case_review_meets_the_default_threshold(seeded: dict[str, Any]) -> None:
-    cr = CaseReview.objects.get(is_demo=True)
-    assert cr.threshold_met is True
-    assert cr.complaints.count() >= 3
-    assert cr.rule_used["complaints"] == 3
-    assert cr.decision_due > cr.received_on
+def test_case_reviews_in_four_states(seeded: dict[str, Any]) -> None:
+    from asbhub.web.cases.case_reviews import decision_state
+
+    today = timezone.localdate()
+    reviews = list(CaseReview.objects.filter(is_demo=True))
+    states = sorted(decision_state(cr, today) for cr in reviews)
+    assert states == ["on_time", "on_time", "overdue", "pending"]
+    met = CaseReview.objects.get(is_demo=True, decision="met")
+    assert met.threshold_met is True and met.rule_used["complaints"] == 3
+    assert met.complaints.count() >= 3 and met.decision_due > met.received_on
+    attendees = {a.name for a in met.attendees.all()}
+    assert met.meeting_on is not None
+    assert {met.owner_agency.name, POLICE, "Derbyshire Youth Offending Service"} == attendees
+    assert met.actions.count() == 3 and met.actions.filter(done_at__isnull=False).count() == 1
+    not_met = CaseReview.objects.get(is_demo=True, decision="not_met")
+    assert not_met.threshold_met is False        # one complaint was reported too late
+    public = CaseReview.objects.get(is_demo=True, from_public_form=True)
+    assert public.applicant.name.startswith("DEMONSTRATION") and public.applicant_name == ""
+    for cr in reviews:
+        assert cr.description.startswith("DEMONSTRATION:")
+
+
+def test_assessed_and_closed_plans_are_evaluated(seeded: dict[str, Any]) -> None:
+    for stage in (SaraStage.ASSESSMENT, SaraStage.CLOSED):
+        ev = Pmp.objects.get(is_demo=True, stage=stage).evaluation
+        c = ev["counts"]
+        assert c["response_before"] + c["response_after"] >= 20   # its 20 linked incidents
+        assert ev["areas"]["response"] == 1 and ev["areas"]["control"] > 0
 
 
 def test_rerunning_replaces_rather_than_duplicates(seeded: dict[str, Any]) -> None:
     assert seeded["first"] == seeded["second"]
     assert seeded["second"]["pmps"] == Pmp.objects.filter(is_demo=True).count() == 5
     assert Power.objects.filter(is_demo=True).count() == seeded["second"]["powers"]
-    assert CaseReview.objects.filter(is_demo=True).count() == 1
+    assert CaseReview.objects.filter(is_demo=True).count() == 4
     assert PmpIncident.objects.filter(pmp__is_demo=True).count() == 100
 
 
@@ -127,8 +149,8 @@ def test_supervisor_sees_the_plans_on_the_list(seeded: dict[str, Any]) -> None:
     page = client.get("/pmps/").content.decode()
     for pmp in Pmp.objects.filter(is_demo=True):
         assert pmp.reference in page
-    assert page.count('class="overdue"') == 1
-    assert 'class="tag tag--red"' in page
+    # One demonstration plan has its review overdue, tagged (in words, not colour alone).
+    assert page.count('<strong class="govuk-tag govuk-tag--red">Overdue</strong>') == 1
     # The navigation links to the case and partner pages, and offers sign out.
     for href in ('href="/pmps/"', 'href="/powers/"', 'href="/case-reviews/new/"',
                  'href="/partners/usage/"', 'href="/partners/audit/"', 'action="/sign-out/"'):

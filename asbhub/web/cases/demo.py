@@ -1,9 +1,9 @@
-"""Demonstration PMPs, powers and an ASB Case Review for ``make demo``.
+"""Demonstration PMPs, powers and ASB Case Reviews for ``make demo``.
 
 DEMONSTRATION DATA. Every plan's title starts "DEMONSTRATION:" and every row is flagged
 ``is_demo``; the plans are written around real places and real ASB incidents from the loaded
 data (the busiest LSOAs of the busiest LPUs), but the problems, people, actions, reviews,
-powers and the Case Review are invented. Running again replaces the previous demonstration rows.
+powers and the Case Reviews are invented. Running again replaces the previous demonstration rows.
 
 Needs the demonstration agencies and accounts of :func:`asbhub.web.partners.demo.
 seed_demo_partners` (run here if they are missing) and incidents in the store.
@@ -21,11 +21,15 @@ from django.db.models import Count
 from django.utils import timezone
 
 from asbhub.domain.cases import SaraStage, next_review_due
-from asbhub.web.cases import services
+from asbhub.web.cases import assessment, services
 from asbhub.web.cases.models import (
     AgeBand,
+    ApplyingFor,
     CaseReview,
+    CaseReviewAction,
+    CaseReviewApplicant,
     CaseReviewComplaint,
+    CaseReviewDecision,
     Pmp,
     PmpAction,
     PmpIncident,
@@ -256,6 +260,16 @@ def _create_powers(plans: dict[SaraStage, Pmp], agencies: dict[str, Agency], tod
           "issued_on": today - D(days=70)}, []),
         ({"kind": PowerKind.CBO, "owner_agency": police, "pmp": analysis,
           "age_band": AgeBand.OVER_18, "applied_on": today - D(days=30)}, []),
+        ({"kind": PowerKind.INJUNCTION, "owner_agency": response_council, "pmp": response,
+          "age_band": AgeBand.OVER_18, "applied_on": today - D(days=150),
+          "granted_on": today - D(days=140), "power_of_arrest": True},
+         [(PowerEventKind.BREACH, 90), (PowerEventKind.PROSECUTION, 60)]),
+        ({"kind": PowerKind.PSPO, "owner_agency": analysis_council,
+          "premises": f"DEMONSTRATION: the shopping streets of {analysis.area}",
+          "issued_on": today - D(days=250)}, [(PowerEventKind.FPN, 120)]),
+        ({"kind": PowerKind.CLOSURE_NOTICE_48, "owner_agency": police,
+          "premises": f"DEMONSTRATION: a flat in {response.area}",
+          "issued_on": today - D(days=45)}, []),
     ]
     events = 0
     for values, power_events in specs:
@@ -270,29 +284,98 @@ def _create_powers(plans: dict[SaraStage, Pmp], agencies: dict[str, Agency], tod
     return {"powers": len(specs), "power_events": events}
 
 
-def _create_case_review(pmp: Pmp, agencies: dict[str, Agency], today: dt.date,
-                        using: str) -> dict[str, int]:
-    owner = agencies.get(_council_for(pmp.lpu) or "", agencies[partners_demo.POLICE])
-    received = today - D(days=3)
-    cr = services.create_case_review(
-        owner_agency=owner, area=pmp.lpu, received_on=received, using=using,
-        applicant_name="DEMONSTRATION: an invented applicant",
-        description=f"{PREFIX}a resident near {pmp.area} asks for a review of the response to "
-                    f"youths gathering outside their home.",
-        pmp=pmp, is_demo=True)
-    complaints = [(150, 2), (95, 1), (60, 3), (20, 1)]
-    for number, (reported_ago, delay) in enumerate(complaints, start=1):
+def _complaints(cr: CaseReview, today: dt.date, spec: list[tuple[int, int]], problem: str,
+                using: str) -> int:
+    """Complaints ``(days ago reported, days between incident and report)``."""
+    for number, (reported_ago, delay) in enumerate(spec, start=1):
         CaseReviewComplaint.objects.using(using).create(
-            case_review=cr, reference=f"DEMO-COMPLAINT-{number:03d}",
+            case_review=cr, reference=f"DEMO-{cr.reference}-{number:02d}",
             incident_on=today - D(days=reported_ago + delay),
             reported_on=today - D(days=reported_ago),
-            complainant="DEMONSTRATION resident", problem="Youths gathering")
-    services.check_case_review(cr)
-    return {"case_reviews": 1, "complaints": len(complaints)}
+            complainant=f"DEMONSTRATION resident {1 + number % 2}", problem=problem)
+    return len(spec)
+
+
+def _create_case_reviews(pmp: Pmp, agencies: dict[str, Agency], today: dt.date,
+                         using: str) -> dict[str, int]:
+    """Case Reviews in four states: met with its meeting and actions; not met; undecided and
+    overdue; and a fresh application from the public form (with its applicant kept apart)."""
+    police = agencies[partners_demo.POLICE]
+    owner = agencies.get(_council_for(pmp.lpu) or "", police)
+    complaints = 0
+
+    def new(received: dt.date, text: str, **extra: Any) -> CaseReview:
+        return services.create_case_review(
+            owner_agency=owner, area=pmp.lpu, received_on=received, using=using,
+            applicant_name=extra.pop("applicant_name", "DEMONSTRATION: an invented applicant"),
+            description=f"{PREFIX}{text}", is_demo=True, **extra)
+
+    # 1. Met: decided on time, meeting held, actions agreed (one done).
+    met = new(today - D(days=40), f"a resident near {pmp.area} asks for a review of the "
+                                  f"response to youths gathering outside their home.", pmp=pmp)
+    complaints += _complaints(met, today, [(150, 2), (95, 1), (60, 3), (45, 1)],
+                              "Youths gathering", using)
+    services.check_case_review(met)
+    CaseReview.objects.using(using).filter(pk=met.pk).update(
+        decision=CaseReviewDecision.MET, decided_on=met.decision_due - D(days=2),
+        decision_notes="DEMONSTRATION: four complaints about the same problem in six months.",
+        meeting_on=today - D(days=14),
+        recommendations="DEMONSTRATION: mediation between neighbours; targeted patrols; a "
+                        "youth diversion referral.")
+    met.attendees.set([owner, police, agencies[partners_demo.YOT]])
+    for description, agency, due, done in (
+            ("DEMONSTRATION: offer mediation to both households", owner, 7, True),
+            ("DEMONSTRATION: patrols on Friday and Saturday evenings for a month", police, 21,
+             False),
+            ("DEMONSTRATION: refer the young people to the diversion scheme",
+             agencies[partners_demo.YOT], 28, False)):
+        CaseReviewAction.objects.using(using).create(
+            case_review=met, owner_agency=agency, description=description,
+            due=today - D(days=14) + D(days=due),
+            done_at=_at(today - D(days=5)) if done else None)
+    # 2. Not met: two qualifying complaints, one reported too late.
+    not_met = new(today - D(days=60), "a resident reports noise from a neighbouring flat.")
+    complaints += _complaints(not_met, today, [(100, 2), (80, 45), (70, 1)], "Noise", using)
+    services.check_case_review(not_met)
+    CaseReview.objects.using(using).filter(pk=not_met.pk).update(
+        decision=CaseReviewDecision.NOT_MET, decided_on=not_met.decision_due - D(days=1),
+        decision_notes="DEMONSTRATION: two qualifying complaints; the threshold needs three.")
+    # 3. Undecided and overdue.
+    overdue = new(today - D(days=30), "a shopkeeper reports repeated intimidation of staff.")
+    complaints += _complaints(overdue, today, [(90, 1), (50, 2), (35, 1)],
+                              "Intimidation of shop staff", using)
+    services.check_case_review(overdue)
+    # 4. From the public form, received yesterday: the applicant's details kept apart.
+    public = new(today - D(days=1), "cars racing in the retail park car park at night.",
+                 applicant_name="", from_public_form=True)
+    CaseReviewApplicant.objects.using(using).create(
+        case_review=public, applying_for=ApplyingFor.SELF,
+        name="DEMONSTRATION: an invented resident", phone="01632 960000",
+        email="resident@example.invalid", consent=True, consented_at=_at(today - D(days=1)))
+    complaints += _complaints(public, today, [(20, 0), (12, 1), (5, 0)], "Car cruises", using)
+    services.check_case_review(public)
+    return {"case_reviews": 4, "complaints": complaints}
+
+
+def _evaluate(plans: dict[SaraStage, Pmp], using: str) -> int:
+    """Evaluate the assessed and closed plans: the first loaded month against the last."""
+    months = sorted(Incident.objects.using(using).values_list("month", flat=True)
+                    .distinct().order_by())
+    if len(months) < 2:
+        return 0
+    done = 0
+    for stage in (SaraStage.ASSESSMENT, SaraStage.CLOSED):
+        try:
+            assessment.evaluate_plan(plans[stage], (months[0], months[0]),
+                                     (months[-1], months[-1]))
+            done += 1
+        except assessment.AssessmentError:
+            continue
+    return done
 
 
 def seed_demo_cases(using: str = "default", today: dt.date | None = None) -> dict[str, int]:
-    """Create (or replace) the demonstration PMPs, powers and Case Review.
+    """Create (or replace) the demonstration PMPs, powers and Case Reviews.
 
     Parameters
     ----------
@@ -328,5 +411,6 @@ def seed_demo_cases(using: str = "default", today: dt.date | None = None) -> dic
                 counts[key] = counts.get(key, 0) + n
             plans[spec.stage] = Pmp.objects.using(using).get(is_demo=True, stage=spec.stage)
         counts |= _create_powers(plans, agencies, today, using)
-        counts |= _create_case_review(plans[SaraStage.RESPONSE], agencies, today, using)
+        counts |= _create_case_reviews(plans[SaraStage.RESPONSE], agencies, today, using)
+        counts["evaluations"] = _evaluate(plans, using)
     return counts

@@ -47,3 +47,126 @@ class CaseReviewForm(forms.Form):
                                   widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(label="What has been happening", widget=forms.Textarea,
                                   required=False)
+
+
+# --------------------------------------------------------------------------------------------
+# SARA stage pages, actions, reviews, the incident picker and the evaluation
+# --------------------------------------------------------------------------------------------
+
+DATE = {"widget": forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})}
+TEXTAREA = forms.Textarea(attrs={"rows": 5, "class": "govuk-textarea"})
+MONTH_WIDGET = forms.TextInput(attrs={"type": "month", "class": "govuk-input govuk-input--width-10",
+                                      "placeholder": "YYYY-MM"})
+
+#: The plan's fields each stage's page edits (Response edits actions; Closed nothing).
+STAGE_FIELDS: dict[str, tuple[str, ...]] = {
+    "scanning": ("statement", "data_summary"),
+    "analysis": ("victim", "offender", "location"),
+    "response": (),
+    "assessment": ("assessment",),
+    "closed": (),
+}
+
+
+class VersionForm(forms.Form):
+    """Any write to a versioned record carries the version its editor started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput,
+                                 error_messages={"required": "The form lost its version: "
+                                                             "open the page again."})
+
+
+class StageForm(VersionForm):
+    """The current stage's content, and whether to move on (or back) when saving."""
+
+    statement = forms.CharField(label="Problem statement", required=False, widget=TEXTAREA,
+                                help_text="What is happening, where, when and to whom.")
+    data_summary = forms.CharField(label="Data", required=False, widget=TEXTAREA,
+                                   help_text="The counts, places and times that show the problem.")
+    victim = forms.CharField(label="Victim", required=False, widget=TEXTAREA,
+                             help_text="Who is harmed, and why they are vulnerable to it.")
+    offender = forms.CharField(label="Offender", required=False, widget=TEXTAREA,
+                               help_text="Who causes it, and what draws them.")
+    location = forms.CharField(label="Location", required=False, widget=TEXTAREA,
+                               help_text="What about the place lets it happen.")
+    assessment = forms.CharField(label="Assessment", required=False, widget=TEXTAREA,
+                                 help_text="What changed, and did the response work?")
+    move_to = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, stage: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        keep = set(STAGE_FIELDS[stage]) | {"version", "move_to"}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+
+
+class ActionForm(VersionForm):
+    description = forms.CharField(label="Action", widget=forms.Textarea(
+        attrs={"rows": 3, "class": "govuk-textarea"}), max_length=2000,
+        error_messages={"required": "Describe the action"})
+    owner_agency = forms.ModelChoiceField(label="Owner agency", queryset=Agency.objects.none(),
+                                          error_messages={"required": "Choose the agency that "
+                                                                      "owns the action"})
+    due = forms.DateField(label="Due by", **DATE,
+                          error_messages={"required": "Enter the date the action is due",
+                                          "invalid": "Enter the due date as a real date"})
+
+    def __init__(self, *args: object, agencies: list[Agency] | None = None,
+                 **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner_agency"].queryset = Agency.objects.filter(
+            pk__in=[a.pk for a in agencies or []])
+        self.fields["owner_agency"].widget.attrs["class"] = "govuk-select"
+
+
+class ReviewForm(VersionForm):
+    notes = forms.CharField(label="Review notes", widget=TEXTAREA, max_length=5000,
+                            error_messages={"required": "Write what the review found"})
+    next_review_due = forms.DateField(
+        label="Next review due (optional)", required=False, **DATE,
+        help_text="Leave blank for the plan's cadence from today.",
+        error_messages={"invalid": "Enter the next review date as a real date"})
+
+
+class PickerQueryForm(forms.Form):
+    """The no-JavaScript query (and the map's): month range, crime type, LSOA or area."""
+
+    first = forms.CharField(label="From month", widget=MONTH_WIDGET)
+    last = forms.CharField(label="To month", widget=MONTH_WIDGET)
+    crime_type = forms.ChoiceField(label="Crime type", required=False, choices=[("", "All")])
+    area = forms.CharField(label="LSOA code, LSOA name or SNT (optional)", required=False,
+                           max_length=100,
+                           widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20"}))
+
+    def __init__(self, *args: object, crime_types: list[str] | None = None,
+                 **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["crime_type"].choices = [("", "All"), *((c, c) for c in crime_types or [])]
+        self.fields["crime_type"].widget.attrs["class"] = "govuk-select"
+
+    def clean(self) -> dict[str, object]:
+        from asbhub.web.cases.plan_work import check_query
+
+        data = super().clean()
+        if "first" in data and "last" in data:
+            for problem in check_query(data["first"], data["last"]):
+                self.add_error("first" if "From" in problem else "last", problem)
+        return data
+
+
+class EvaluationForm(forms.Form):
+    before_first = forms.CharField(label="Before: first month", widget=MONTH_WIDGET)
+    before_last = forms.CharField(label="Before: last month", widget=MONTH_WIDGET)
+    after_first = forms.CharField(label="After: first month", widget=MONTH_WIDGET)
+    after_last = forms.CharField(label="After: last month", widget=MONTH_WIDGET)
+
+    def clean(self) -> dict[str, object]:
+        from asbhub.web.cases.plan_work import MONTH_RE
+
+        data = super().clean()
+        for name in ("before_first", "before_last", "after_first", "after_last"):
+            if name in data and not MONTH_RE.fullmatch(data[name]):
+                self.add_error(name, f"Enter a month as YYYY-MM, for example 2019-01; got "
+                                     f"'{data[name]}'")
+        return data

@@ -181,6 +181,7 @@ class Power(models.Model):
     interim = models.BooleanField(default=False)
     notes = models.TextField(blank=True, default="")
     is_demo = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1, help_text="Counts saves (optimistic locking)")
 
     class Meta:
         ordering = ["-pk"]
@@ -278,7 +279,11 @@ class CaseReview(models.Model):
     recommendations = models.TextField(blank=True, default="")
     pmp = models.ForeignKey(Pmp, on_delete=models.SET_NULL, null=True, blank=True,
                             related_name="case_reviews", help_text="Actions are tracked here")
+    decision_notes = models.TextField(blank=True, default="")
+    attendees = models.ManyToManyField(Agency, blank=True, related_name="case_review_meetings",
+                                       help_text="Agencies at the review meeting")
     is_demo = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1, help_text="Counts saves (optimistic locking)")
 
     class Meta:
         ordering = ["-received_on"]
@@ -300,6 +305,47 @@ class CaseReviewComplaint(models.Model):
     complainant = models.CharField(max_length=200, blank=True, default="")
     problem = models.CharField(max_length=200, blank=True, default="")
     hate = models.BooleanField(default=False)
+    reported_to = models.CharField(max_length=100, blank=True, default="",
+                                   help_text="Police, council, housing provider ...")
+    description = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["reported_on", "pk"]
+
+
+class CaseReviewAction(models.Model):
+    """An action the Case Review meeting recommended, owned by an agency and due by a date."""
+
+    case_review = models.ForeignKey(CaseReview, on_delete=models.CASCADE, related_name="actions")
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT,
+                                     related_name="case_review_actions")
+    description = models.TextField()
+    due = models.DateField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due", "pk"]
+
+
+class ApplyingFor(models.TextChoices):
+    SELF = "self", "Myself (I am the victim)"
+    OTHER = "other", "Someone else, with their consent"
+
+
+class CaseReviewApplicant(models.Model):
+    """The applicant's details from the public form, kept apart from the application itself
+    (as the public ASB report keeps its caller apart from the incident), so they are shown
+    only to those entitled to victims' personal details of the owner agency."""
+
+    case_review = models.OneToOneField(CaseReview, on_delete=models.CASCADE,
+                                       related_name="applicant")
+    applying_for = models.CharField(max_length=5, choices=ApplyingFor.choices)
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=40, blank=True, default="")
+    email = models.CharField(max_length=254, blank=True, default="")
+    address = models.TextField(blank=True, default="")
+    postcode = models.CharField(max_length=10, blank=True, default="")
+    victim_name = models.CharField(max_length=200, blank=True, default="")
+    relationship = models.CharField(max_length=100, blank=True, default="")
+    consent = models.BooleanField(default=False)
+    consented_at = models.DateTimeField(null=True, blank=True)

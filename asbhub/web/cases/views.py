@@ -18,6 +18,7 @@ from asbhub.domain.cases import SaraStage, allowed_next_stages, missing_for_stag
 from asbhub.web.cases import services
 from asbhub.web.cases.forms import CaseReviewForm, PmpCreateForm, PmpForm
 from asbhub.web.cases.models import Power
+from asbhub.web.cases.plan_work import can_review
 from asbhub.web.partners.access import PURPOSES, profile_of, record_access
 from asbhub.web.partners.models import AuditAction
 
@@ -35,19 +36,25 @@ def pmp_list(request: HttpRequest) -> HttpResponse:
     _profile(request)
     plans = services.visible_pmps(request.user).select_related("problem_type", "owner_agency")
     lpu, stage = request.GET.get("lpu", ""), request.GET.get("stage", "")
-    overdue = request.GET.get("overdue") == "1"
+    # "overdue" (before today) or "due" (due or overdue: on or before today); the old
+    # ?overdue=1 link still works.
+    review = request.GET.get("review", "overdue" if request.GET.get("overdue") == "1" else "")
     lpus = sorted(set(plans.values_list("lpu", flat=True)))
     if lpu:
         plans = plans.filter(lpu=lpu)
     if stage in SaraStage._value2member_map_:
         plans = plans.filter(stage=stage)
     today = timezone.localdate()
-    if overdue:
+    if review == "overdue":
         plans = plans.filter(next_review_due__lt=today).exclude(stage=SaraStage.CLOSED)
+    elif review == "due":
+        plans = plans.filter(next_review_due__lte=today).exclude(stage=SaraStage.CLOSED)
+    else:
+        review = ""
     rows = [(p, services.review_state(p, today)) for p in plans.order_by("next_review_due")]
     return render(request, "cases/pmp_list.html", {
         "rows": rows, "lpus": lpus, "stages": list(SaraStage), "lpu": lpu, "stage": stage,
-        "overdue": overdue,
+        "review": review,
     })
 
 
@@ -70,6 +77,8 @@ def pmp_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "missing": missing_for_stage(pmp.stage, services.plan_content(pmp)),
         "actions": pmp.actions.select_related("owner_agency"),
         "powers": pmp.powers.all(),
+        "can_review": can_review(request.user, pmp),
+        "reviews": pmp.reviews.select_related("reviewer")[:5],
     })
 
 
@@ -88,7 +97,7 @@ def pmp_create(request: HttpRequest) -> HttpResponse:
                                   **data)
         record_access(request.user, AuditAction.CREATE, pmp, purpose=PURPOSES["case"],
                       request=request)
-        return redirect(reverse("cases:pmp-detail", args=[pmp.pk]) + "?purpose=case")
+        return redirect("cases:pmp-incidents", pk=pmp.pk)
     return render(request, "cases/pmp_form.html", {"form": form, "pmp": None, "errors": []})
 
 
@@ -153,6 +162,7 @@ def powers_page(request: HttpRequest) -> HttpResponse:
               .order_by("-pk")[:100])
     return render(request, "cases/powers.html", {
         "table": table, "start": start, "end": end, "powers": powers, "error": error,
+        "error_list": [error] if error else [],
     })
 
 
@@ -165,5 +175,5 @@ def case_review_create(request: HttpRequest) -> HttpResponse:
         cr = services.create_case_review(owner_agency=profile.agency, **form.cleaned_data)
         record_access(request.user, AuditAction.CREATE, cr, purpose=PURPOSES["case_review"],
                       request=request)
-        return render(request, "cases/case_review_done.html", {"cr": cr})
+        return redirect("cases:case-review-detail", pk=cr.pk)
     return render(request, "cases/case_review_form.html", {"form": form})
