@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     from asbhub.cli_api import add_api_commands
 
     add_api_commands(sub, db_help=DB_HELP)
+    from asbhub.cli_weekly import add_tasking_commands
+
+    add_tasking_commands(sub, db_help=DB_HELP)
     return p
 
 
@@ -249,9 +252,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     made = seed_demo_cases(using=store.alias)
     err.print("[b]Demonstration cases[/] (invented, titled 'DEMONSTRATION:'): "
               + ", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in made.items()))
+    if _demo_incidents(store) != 0:
+        return 1
+    url = f"http://{args.host}:{args.port}"
+    err.print(f"[b]Daily briefing[/] (sign in first, e.g. as demo.analyst): {url}/briefing/ ; "
+              f"weekly LPU pack: {url}/weekly/")
     if args.no_serve:
         return 0
     return _serve(store, args.host, args.port)
+
+
+def _demo_incidents(store) -> int:  # noqa: ANN001
+    from asbhub.web.tasking.demo import seed_demo_incidents
+
+    err.print("generating SYNTHETIC incidents with fictional people on the sample's real "
+              "places, for the daily briefing and the weekly pack")
+    result, info = seed_demo_incidents(store)
+    _print_summary(result, _write_rejects(result, None))
+    err.print(f"[b]Synthetic incidents[/] (force '{info['force']}', seed {info['seed']}): "
+              f"{info['incidents']:,} dated {info['around_sample']} and {info['recent']}")
+    return 0 if result.ok and not result.rejects else 1
 
 
 if __name__ == "__main__":

@@ -1,16 +1,21 @@
-"""The daily briefing for the LPU inspector and the tasking meeting: data -> HTML.
+"""The daily briefing for the LPU inspector and the tasking meeting: data -> HTML -> PDF.
 
 :func:`build_briefing` assembles, for the morning of a date, what happened since the last
-briefing (by default the previous day): incidents by Local Policing Unit, repeat victims who
-are new or rising, repeat locations, emerging hot spots, and Problem Management Plans due or
-overdue for review. :func:`render_briefing_html` turns it into one self-contained HTML page.
+briefing (by default the previous working day, so Monday's covers Friday to Sunday): incidents
+by Local Policing Unit, high risk at first contact, people who meet their area's ASB Case
+Review threshold (flagged before they apply), repeat victims who are new or rising, repeat
+locations, emerging hot spots, and Problem Management Plans due or overdue for review.
+:func:`render_briefing_html` turns it into one self-contained HTML page marked
+OFFICIAL-SENSITIVE, which :func:`briefing_pdf_bytes` prints with the marking on every page;
+:func:`render_briefing_body` gives the sections alone, for the web app's page.
 
 Dates
 -----
 An incident's date is the UK local date of its start (``occurred_from``), else of its report
 (``reported_at``): the rule the store's ``month`` follows. A briefing for date *D* with
-``since`` *S* covers incidents dated *S* to *D - 1* inclusive; the repeat windows end on
-*D - 1* and are compared with the windows ending on *S - 1* (the previous briefing's view).
+``since`` *S* covers incidents dated *S* to *D - 1* inclusive; the repeat windows and the Case
+Review check end on *D - 1* and are compared with those ending on *S - 1* (the previous
+briefing's view), which is what makes a row *new*.
 
 Who is who
 ----------
@@ -18,19 +23,22 @@ Until person linkage lands, a person is known by the **interim person key**
 (:func:`interim_person_key`): the normalised surname with the date of birth, or else with the
 postcode. It splits a person whose surname is misspelt and joins two namesakes born the same
 day; the briefing says it is interim. Linkage plugs in through ``person_key``: a mapping from
-``incidents_person.id`` to a cluster id (any hashable), as a linkage run produces.
+``incidents_person.id`` to a cluster id (any hashable), as a linkage run produces. Repeat
+victims and Case Review flags both use it.
 
-Personal data: the repeat victim table names people. The page is marked OFFICIAL-SENSITIVE and
-is for those entitled to see the people in the store.
+Personal data: the repeat victim and Case Review tables name people. The page is marked
+OFFICIAL-SENSITIVE; :meth:`Briefing.redact` removes what a reader is not entitled to, given
+the access policy's answers (the web app passes ``asbhub.web.partners.access``'s).
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,15 +46,26 @@ import numpy as np
 import polars as pl
 
 from asbhub.analysis.repeats import RepeatLocations, RepeatVictims, repeat_locations, repeat_victims
-from asbhub.domain.cases import review_status
+from asbhub.domain.cases import (
+    Complaint,
+    ThresholdRule,
+    check_threshold,
+    is_working_day,
+    review_status,
+)
 from asbhub.reports import briefing_data as q
 from asbhub.store.db import Store
 
 __all__ = [
     "INTERIM_PERSON_KEY",
     "Briefing",
+    "CaseReviewFlags",
+    "briefing_pdf_bytes",
     "build_briefing",
+    "case_review_flags",
     "interim_person_key",
+    "previous_working_day",
+    "render_briefing_body",
     "render_briefing_html",
     "write_briefing",
 ]
@@ -141,11 +160,228 @@ class Briefing:
     hotspot_parameters: dict[str, Any]
     pmps: pl.DataFrame | None
     person_key_name: str
+    case_review: CaseReviewFlags | None = None
+    synthetic: tuple[str, ...] = ()
+    high_risk_withheld: tuple[str, ...] = ()
     parameters: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_incidents(self) -> int:
         return int(self.incidents_by_lpu["total"].sum()) if self.incidents_by_lpu.height else 0
+
+    def person_row_ids(self) -> list[int]:
+        """Every ``incidents_person`` row behind a name the briefing shows (for the audit)."""
+        ids: set[int] = set()
+        for frame in (self.repeat_victim_rows,
+                      self.case_review.rows if self.case_review else None):
+            if frame is not None and frame.height:
+                for group in frame["person_row_ids"].to_list():
+                    ids.update(group or [])
+        return sorted(ids)
+
+    def redact(self, person_reason: Callable[[list[int]], str | None],
+               incident_reason: Callable[[int], str | None] | None = None) -> Briefing:
+        """The briefing as one reader may see it.
+
+        Parameters
+        ----------
+        person_reason : callable
+            Given the ``incidents_person`` ids behind a row, None when the reader may see
+            them all, else the reason they may not (a sentence shown in place of the name).
+        incident_reason : callable, optional
+            Given an incident id, None when the reader may see its risk grading, else why not;
+            rows withheld leave the high risk table and their reasons go to
+            ``high_risk_withheld``.
+
+        Returns
+        -------
+        Briefing
+            A copy: names, dates of birth and complaint references of withheld rows removed.
+        """
+        def people(frame: pl.DataFrame, blank: tuple[str, ...]) -> pl.DataFrame:
+            if not frame.height:
+                return frame
+            ids = frame["person_row_ids"].to_list()
+            reasons = [person_reason(list(group or [])) for group in ids]
+            hide = pl.Series([r is not None for r in reasons])
+            out = frame.with_columns(pl.Series("withheld", reasons, dtype=pl.String))
+            return out.with_columns([
+                pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in blank])
+
+        victims = people(self.repeat_victim_rows, ("name", "person_key"))
+        review = self.case_review
+        if review is not None:
+            review = replace(review, rows=people(review.rows, (
+                "name", "person_key", "references", "complaints")))
+        high, withheld = self.high_risk, list(self.high_risk_withheld)
+        if incident_reason is not None and high.height:
+            why = [incident_reason(i) for i in high["incident_id"].to_list()]
+            high = high.filter(pl.Series([w is None for w in why]))
+            withheld += [w for w in why if w is not None]
+        return replace(self, repeat_victim_rows=victims, case_review=review, high_risk=high,
+                       high_risk_withheld=tuple(withheld))
+
+
+# --------------------------------------------------------------------------------------------
+# ASB Case Review threshold flags
+# --------------------------------------------------------------------------------------------
+
+#: Records that are complaints about ASB, and the people whose complaints they are.
+COMPLAINT_RECORD_TYPES = ("asb", "roc")
+COMPLAINANT_ROLES = ("victim", "caller")
+
+
+@dataclass(frozen=True)
+class CaseReviewFlags:
+    """People (and, under a rule that counts people, places) who meet their area's ASB Case
+    Review threshold as of the briefing: for the tasking chair to act on before they apply.
+
+    Attributes
+    ----------
+    rows : polars.DataFrame
+        ``kind`` (``person`` or ``place``), ``name`` (the person's latest recorded name, or
+        the names of the people complaining about the place, joined), ``location``, ``lpu``,
+        ``rule`` (in words), ``n_qualifying``, ``references`` and ``complaints`` (each
+        qualifying complaint with its incident and report dates), ``reason`` (the threshold
+        check's sentence), ``new`` (not met at the previous briefing), ``person_key``,
+        ``person_row_ids``, ``withheld`` (null, or why the names are withheld).
+    as_of, before : datetime.date
+        The day the threshold is checked for (the day before the briefing), and the day the
+        previous briefing checked it for.
+    rules : dict
+        Area (``""`` for the default) -> the rule in words.
+    n_people, n_places : int
+        Complainants and places whose complaints were checked.
+    """
+
+    rows: pl.DataFrame
+    as_of: dt.date
+    before: dt.date
+    rules: dict[str, str]
+    n_people: int
+    n_places: int
+
+    @property
+    def n_new(self) -> int:
+        return int(self.rows["new"].sum()) if self.rows.height else 0
+
+
+_FLAG_SCHEMA = {
+    "kind": pl.String, "name": pl.String, "location": pl.String, "lpu": pl.String,
+    "rule": pl.String, "n_qualifying": pl.Int64, "references": pl.List(pl.String),
+    "complaints": pl.List(pl.String), "reason": pl.String, "new": pl.Boolean,
+    "person_key": pl.String, "person_row_ids": pl.List(pl.Int64), "withheld": pl.String,
+}
+
+
+def _rule_lookup(rules: Mapping[str, ThresholdRule] | None) -> Callable[[str | None], ThresholdRule]:
+    table = dict(rules or {})
+
+    def rule_for(area: str | None) -> ThresholdRule:
+        return table.get(area or "") or table.get("") or ThresholdRule()
+    return rule_for
+
+
+def case_review_flags(people: pl.DataFrame, as_of: dt.date, before: dt.date,
+                      rules: Mapping[str, ThresholdRule] | None = None) -> CaseReviewFlags:
+    """Who meets the ASB Case Review threshold of their area on ``as_of``.
+
+    Each complaint is an ASB incident or record of contact in which the person is the victim
+    or the caller (once per incident): behaviour on the incident's start date, reported on its
+    report date. The area is the LPU of the person's latest complaint, and its rule is
+    ``rules[lpu]``, else ``rules[""]``, else the default (three complaints in six months, each
+    reported within 31 days). The threshold itself is
+    :func:`asbhub.domain.cases.check_threshold`, as if they applied on ``as_of``; a rule that
+    counts different people (``count_people``) is checked per place, with the people
+    complaining about it. Two limits of incident data, said on the page: all of a person's
+    complaints are taken as one problem, and there is no hate-incident marker, so the
+    hate-incident shortcut of a rule cannot be applied.
+
+    Parameters
+    ----------
+    people : polars.DataFrame
+        One row per person per incident with ``person_key`` (the briefing's person identity,
+        the linkage hook), ``person_row_id``, ``incident_id``, ``reference``, ``role``,
+        ``record_type``, ``name``, ``lpu``, ``location_id``, ``location_text``,
+        ``occurred_from`` and ``reported_at`` (UTC-aware).
+    as_of, before : datetime.date
+    rules : mapping of str to ThresholdRule, optional
+
+    Returns
+    -------
+    CaseReviewFlags
+    """
+    rule_for = _rule_lookup(rules)
+    local = "Europe/London"
+    c = people.filter(pl.col("role").is_in(COMPLAINANT_ROLES)
+                      & pl.col("record_type").is_in(COMPLAINT_RECORD_TYPES)
+                      & pl.col("person_key").is_not_null())
+    c = c.with_columns(
+        pl.coalesce("occurred_from", "reported_at").dt.convert_time_zone(local).dt.date()
+        .alias("incident_on"),
+        pl.coalesce("reported_at", "occurred_from").dt.convert_time_zone(local).dt.date()
+        .alias("reported_on"),
+    ).filter(pl.col("reported_on") <= as_of)
+    c = (c.sort("reported_on", "incident_id", "person_row_id")
+         .unique(["person_key", "incident_id"], keep="first", maintain_order=True))
+    rows: list[dict[str, Any]] = []
+    by_person: dict[str, list[dict[str, Any]]] = {}
+    for r in c.iter_rows(named=True):
+        by_person.setdefault(r["person_key"], []).append(r)
+    for key, group in by_person.items():
+        latest = group[-1]
+        rule = rule_for(latest["lpu"])
+        if rule.count_people or len(group) < min(rule.complaints, rule.hate_incidents or 10**9):
+            continue
+        flag = _check(group, rule, as_of, before, lambda r: r["person_key"])
+        if flag:
+            rows.append({**flag, "kind": "person", "name": latest["name"],
+                         "location": latest["location_text"], "lpu": latest["lpu"],
+                         "person_key": key})
+    places: dict[int, list[dict[str, Any]]] = {}
+    for r in c.iter_rows(named=True):
+        if r["location_id"] is not None and rule_for(r["lpu"]).count_people:
+            places.setdefault(r["location_id"], []).append(r)
+    for group in places.values():
+        latest = group[-1]
+        rule = rule_for(latest["lpu"])
+        if len({r["person_key"] for r in group}) < rule.complaints:
+            continue
+        flag = _check(group, rule, as_of, before, lambda r: r["person_key"])
+        if flag:
+            names = sorted({r["name"] for r in group if r["name"]})
+            rows.append({**flag, "kind": "place", "name": "; ".join(names),
+                         "location": latest["location_text"], "lpu": latest["lpu"],
+                         "person_key": None})
+    frame = pl.DataFrame([{**r, "withheld": None} for r in rows], schema=_FLAG_SCHEMA)
+    frame = frame.sort(["new", "n_qualifying"], descending=[True, True])
+    described = {area: rule.describe() for area, rule in sorted((rules or {}).items())}
+    described.setdefault("", rule_for("").describe())
+    return CaseReviewFlags(rows=frame, as_of=as_of, before=before, rules=described,
+                           n_people=len(by_person), n_places=len(places))
+
+
+def _check(group: list[dict[str, Any]], rule: ThresholdRule, as_of: dt.date, before: dt.date,
+           complainant: Callable[[dict[str, Any]], str]) -> dict[str, Any] | None:
+    complaints = [Complaint(r["reference"] or f"incident {r['incident_id']}", r["incident_on"],
+                            r["reported_on"], complainant=complainant(r)) for r in group]
+    result = check_threshold(complaints, as_of, rule)
+    if not result.met:
+        return None
+    earlier = check_threshold([x for x in complaints if x.reported_on <= before], before, rule)
+    counted = set(result.counted)
+    used = [r for r, x in zip(group, complaints, strict=True) if x.reference in counted]
+    return {
+        "rule": rule.describe(), "n_qualifying": len(used),
+        "references": [x.reference for x in complaints if x.reference in counted],
+        "complaints": [f"{r['reference'] or r['incident_id']}: {r['record_type'].upper()} on "
+                       f"{r['incident_on']:%d/%m/%Y}, reported {r['reported_on']:%d/%m/%Y}"
+                       for r in used],
+        "reason": result.reason, "new": not earlier.met,
+        "person_row_ids": sorted({r["person_row_id"] for r in group}),
+    }
+
+
 
 
 def _by_lpu(incidents: pl.DataFrame) -> pl.DataFrame:
@@ -161,25 +397,69 @@ def _by_lpu(incidents: pl.DataFrame) -> pl.DataFrame:
                                                     "total": pl.Int64})
 
 
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        m = (m + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
 def _hotspots(store: Store, day: dt.date, months: int, cell_size: float,
-              record_types: tuple[str, ...]) -> tuple[pl.DataFrame | None, str, dict[str, Any]]:
+              record_types: tuple[str, ...], min_months: int, min_day_share: float = 0.5
+              ) -> tuple[pl.DataFrame | None, str, dict[str, Any]]:
+    """Emerging hot spots over the full months before ``day``, on months that have data.
+
+    A month for which the store holds no dated incidents is a month without data, not a month
+    without crime: counted as zero it would make every busy cell look as if it had just
+    appeared (*new* or *emerging*); a month whose data start on the 25th does the same on a
+    smaller scale. So a month *has data* when the store holds dated incidents (of any type,
+    anywhere) on at least ``min_day_share`` of its days; the trend runs only on the unbroken
+    run of such months that ends with the last full month, and not at all when that run is
+    shorter than ``min_months``.
+    """
     from asbhub.analysis import TREND_CATEGORIES, hotspot_classify
 
     last = (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)  # last full month
     first = last
     for _ in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
-    params = {"months": f"{first:%Y-%m} to {last:%Y-%m}", "cell_size_m": cell_size,
-              "record_types": list(record_types), "period": "month"}
     end = (last + dt.timedelta(days=32)).replace(day=1)
-    inc = q.incident_rows(store, _local_midnight(first), _local_midnight(end))
-    inc = inc.filter(pl.col("record_type").is_in(list(record_types))
-                     & pl.col("easting").is_not_null())
+    every = q.incident_rows(store, _local_midnight(first), _local_midnight(end)).with_columns(
+        pl.coalesce("occurred_from", "reported_at").alias("_when"))
+    every = every.with_columns(_local_date().alias("_day"))
+    window = _months(first, last)
+    days_with_data: dict[dt.date, int] = {}
+    for d in set(every["_day"].to_list()):
+        days_with_data[d.replace(day=1)] = days_with_data.get(d.replace(day=1), 0) + 1
+    with_data = {m for m, n in days_with_data.items()
+                 if n >= min_day_share * calendar.monthrange(m.year, m.month)[1]}
+    run: list[dt.date] = []
+    for m in reversed(window):
+        if m not in with_data:
+            break
+        run.insert(0, m)
+    params: dict[str, Any] = {
+        "window": f"{first:%Y-%m} to {last:%Y-%m}", "cell_size_m": cell_size,
+        "record_types": list(record_types), "period": "month",
+        "min_months_with_data": min_months, "min_day_share": min_day_share,
+        "months_without_data": [f"{m:%Y-%m}" for m in window if m not in with_data],
+        "months": f"{run[0]:%Y-%m} to {run[-1]:%Y-%m}" if run else "none"}
+    if len(run) < min_months:
+        missing = ", ".join(f"{m:%B %Y}" for m in window if m not in with_data)
+        return None, (f"Not enough data to look for emerging hot spots: the trend needs at "
+                      f"least {min_months} consecutive months with dated incidents up to "
+                      f"{last:%B %Y}, and the store has {len(run)} (no dated incidents, or "
+                      f"on fewer than {min_day_share:.0%} of the days, in {missing}). Load "
+                      f"the force export for those months."), params
+    first = run[0]
+    inc = every.filter(pl.col("record_type").is_in(list(record_types))
+                       & pl.col("easting").is_not_null())
+    inc = inc.filter(pl.col("_day") >= first)
     if inc.height < 10:
         return None, (f"Too few incidents with a point ({inc.height}) from {first:%B %Y} to "
                       f"{last:%B %Y} to look for hot spots."), params
-    when = inc.select(pl.coalesce("occurred_from", "reported_at").alias("_when"))
-    days = when.select(_local_date()).to_series().to_numpy().astype("datetime64[D]")
+    days = inc["_day"].to_numpy().astype("datetime64[D]")
     pts = inc.select("easting", "northing").to_numpy()
     try:
         trend = hotspot_classify(pts, days, period="month", start=first, end=last,
@@ -207,6 +487,21 @@ def _hotspots(store: Store, day: dt.date, months: int, cell_size: float,
     return frame.sort("last_month_count", descending=True), note, params
 
 
+def previous_working_day(day: dt.date) -> dt.date:
+    """The working day before ``day`` (England and Wales): the last briefing's day, so a
+    Monday briefing covers Friday to Sunday."""
+    prev = day - dt.timedelta(days=1)
+    while not is_working_day(prev):
+        prev -= dt.timedelta(days=1)
+    return prev
+
+
+def domain_rules(raw: Mapping[str, Mapping[str, Any]] | None) -> dict[str, ThresholdRule]:
+    """Rules as :func:`asbhub.reports.briefing_data.threshold_rules` reads them -> domain
+    :class:`~asbhub.domain.cases.ThresholdRule` objects, by area."""
+    return {area: ThresholdRule(**values) for area, values in (raw or {}).items()}
+
+
 def build_briefing(
     store: Store,
     date: dt.date,
@@ -218,8 +513,10 @@ def build_briefing(
     location_min_count: int = 3,
     location_distance_m: float = 0.0,
     hotspot_months: int = 6,
+    hotspot_min_months: int = 4,
     hotspot_cell_size: float = 250.0,
     hotspot_record_types: tuple[str, ...] = ("asb",),
+    case_review_rules: Mapping[str, ThresholdRule] | None = None,
 ) -> Briefing:
     """Assemble the briefing for the morning of ``date``.
 
@@ -229,7 +526,8 @@ def build_briefing(
     date : datetime.date
         The day of the briefing; it covers ``since`` to the day before.
     since : datetime.date, optional
-        First day covered: the day after the last briefing's period. Default the day before.
+        First day covered: the day of the last briefing. Default the previous working day
+        (:func:`previous_working_day`): Friday for a Monday.
     person_key : mapping of int to hashable, optional
         The hook for person linkage: ``incidents_person.id`` -> cluster id. People not in
         the mapping count as themselves alone. Default: the interim key
@@ -242,26 +540,33 @@ def build_briefing(
         0 for the same point; more to join nearby points.
     hotspot_months : int
         Full months before ``date``'s month in which to classify hot spots.
+    hotspot_min_months : int
+        Consecutive months with dated incidents, ending with the last full month, that the
+        hot spot trend needs; with fewer the section says there is not enough data.
     hotspot_cell_size : float
         Metres.
     hotspot_record_types : tuple of str
         Which records the hot spot analysis uses (default ASB incidents).
+    case_review_rules : mapping of str to ThresholdRule, optional
+        ASB Case Review thresholds by area (LPU name; ``""`` the default). Default: the rules
+        set in the case system (``cases_thresholdrule``), else the built-in default.
 
     Returns
     -------
     Briefing
     """
-    since = since or date - dt.timedelta(days=1)
+    since = since or previous_working_day(date)
     if since >= date:
-        raise ValueError(f"since ({since}) must be before the briefing date ({date})")
+        raise ValueError(f"since ({since}) must be before the briefing date ({date}); leave "
+                         f"it out for the previous working day")
     as_of = date - dt.timedelta(days=1)
     before = since - dt.timedelta(days=1)
 
     incidents = q.incident_rows(store, _local_midnight(since), _local_midnight(date))
     high = incidents.filter((pl.col("thrive_risk") == "high")
                             | (pl.col("thrive_vulnerability") == "high")).select(
-        "reference", "record_type", "lpu", "occurred_from", "location_text", "thrive_risk",
-        "thrive_vulnerability")
+        "incident_id", "reference", "record_type", "lpu", "occurred_from", "location_text",
+        "thrive_risk", "thrive_vulnerability")
 
     # The window back to the previous briefing's window start.
     start = _local_midnight(before - dt.timedelta(days=window_days))
@@ -279,12 +584,21 @@ def build_briefing(
     victims = repeat_victims(people, "person_key", window_days, min_count, as_of, before,
                              date_column="date")
     shown = victims.new_or_rising()
-    latest = (people.filter(pl.col("person_key").is_not_null())
+    # Names and the person rows behind them come from the records that made them a repeat
+    # victim (victim or caller), so a partner's access is judged on exactly those records.
+    latest = (people.filter(pl.col("person_key").is_not_null()
+                            & pl.col("role").is_in(COMPLAINANT_ROLES) & (pl.col("date") <= as_of))
               .sort("date", "person_row_id")
-              .group_by("person_key").agg(pl.col("name").last(), pl.col("lpu").last()))
+              .group_by("person_key").agg(pl.col("name").last(), pl.col("lpu").last(),
+                                          pl.col("person_row_id").alias("person_row_ids")))
     victim_rows = shown.join(latest, on="person_key", how="left").select(
         "name", "lpu", "n_incidents", "n_before", "first_date", "last_date", "new", "rising",
-        "person_key").sort(["new", "n_incidents"], descending=[True, True])
+        "person_key", "person_row_ids").with_columns(pl.lit(None, pl.String).alias("withheld"))
+    victim_rows = victim_rows.sort(["new", "n_incidents"], descending=[True, True])
+
+    if case_review_rules is None:
+        case_review_rules = domain_rules(q.threshold_rules(store))
+    review = case_review_flags(people, as_of, before, case_review_rules)
 
     places_window = q.incident_rows(store, start, _local_midnight(date)).with_columns(
         pl.coalesce("occurred_from", "reported_at").alias("_when"))
@@ -293,7 +607,7 @@ def build_briefing(
                                  location_min_count, as_of, before, date_column="date")
 
     hotspots, note, hot_params = _hotspots(store, date, hotspot_months, hotspot_cell_size,
-                                           hotspot_record_types)
+                                           hotspot_record_types, hotspot_min_months)
     pmps = q.pmps_for_review(store, date)
     if pmps is not None:
         pmps = pmps.with_columns(pl.Series(
@@ -303,17 +617,34 @@ def build_briefing(
         date=date, since=since, incidents_by_lpu=_by_lpu(incidents), high_risk=high,
         repeat_victims=victims, repeat_victim_rows=victim_rows, repeat_locations=locations,
         hotspots=hotspots, hotspot_note=note, hotspot_parameters=hot_params, pmps=pmps,
-        person_key_name=key_name,
+        person_key_name=key_name, case_review=review,
+        synthetic=tuple(q.synthetic_forces(store)),
         parameters={"date": date.isoformat(), "since": since.isoformat(),
                     "period": f"{since.isoformat()} to {as_of.isoformat()}",
                     "person_key": key_name, "repeat_victims": victims.parameters,
                     "repeat_locations": locations.parameters, "hotspots": hot_params,
+                    "case_review_rules": review.rules,
                     "store": store.url.split("@")[-1]},
     )
 
 
+def _env() -> Any:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("asbhub.reports", "templates"),
+                       autoescape=select_autoescape(["html"]), trim_blocks=True,
+                       lstrip_blocks=True)
+
+
+def render_briefing_body(data: Briefing) -> str:
+    """The briefing's sections as an HTML fragment (GOV.UK Frontend class names), for a page
+    that supplies its own header: the web app's briefing page."""
+    return _env().get_template("briefing/_body.html").render(b=data, rows=_rows)
+
+
 def render_briefing_html(data: Briefing) -> str:
-    """The briefing as one self-contained HTML page.
+    """The briefing as one self-contained HTML page, marked OFFICIAL-SENSITIVE, that also
+    prints to PDF (:func:`write_briefing_pdf`) with the marking on every page.
 
     Parameters
     ----------
@@ -323,22 +654,38 @@ def render_briefing_html(data: Briefing) -> str:
     -------
     str
     """
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    return _env().get_template("briefing/briefing.html").render(
+        b=data, body=render_briefing_body(data))
 
-    env = Environment(loader=PackageLoader("asbhub.reports", "templates"),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True,
-                      lstrip_blocks=True)
-    return env.get_template("briefing/briefing.html").render(b=data, rows=_rows)
+
+def briefing_pdf_bytes(html: str) -> bytes:
+    """The briefing page as PDF bytes (WeasyPrint, the ``pdf`` extra, imported only here)."""
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:  # the PDF is optional: keep the HTML path free of it
+        raise ImportError("PDF briefings need WeasyPrint: pip install 'asbhub[pdf]' "
+                          f"(the 'pdf' extra) ({exc})") from exc
+    return HTML(string=html).write_pdf()
 
 
 def _rows(frame: pl.DataFrame | None) -> list[dict[str, Any]]:
     return [] if frame is None else list(frame.iter_rows(named=True))
 
 
-def write_briefing(store: Store, date: dt.date, path: str, since: dt.date | None = None
-                   ) -> Briefing:
-    """Build the briefing and write its HTML to ``path``; returns the data."""
-    data = build_briefing(store, date, since)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(render_briefing_html(data))
+def write_briefing(store: Store, date: dt.date, path: str, since: dt.date | None = None,
+                   *, fmt: str = "html", **kwargs: Any) -> Briefing:
+    """Build the briefing and write it to ``path`` as ``fmt`` (``html`` or ``pdf``).
+
+    ``kwargs`` go to :func:`build_briefing`. Returns the data.
+    """
+    if fmt not in ("html", "pdf"):
+        raise ValueError(f"unknown briefing format {fmt!r}: expected html or pdf")
+    data = build_briefing(store, date, since, **kwargs)
+    html = render_briefing_html(data)
+    if fmt == "pdf":
+        with open(path, "wb") as fh:
+            fh.write(briefing_pdf_bytes(html))
+    else:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(html)
     return data

@@ -15,20 +15,22 @@ import polars as pl
 from asbhub.reports.data import table_exists
 from asbhub.store.db import Store
 
-__all__ = ["incident_rows", "person_rows", "pmps_for_review"]
+__all__ = ["incident_rows", "person_rows", "pmps_for_review", "synthetic_forces",
+           "threshold_rules"]
 
 _INCIDENT_SCHEMA = {
     "incident_id": pl.Int64, "reference": pl.String, "record_type": pl.String,
     "crime_type": pl.String, "asb_category": pl.String, "occurred_from": pl.Datetime("us", "UTC"),
     "reported_at": pl.Datetime("us", "UTC"), "lpu": pl.String, "thrive_risk": pl.String,
     "thrive_vulnerability": pl.String, "easting": pl.Float64, "northing": pl.Float64,
-    "lsoa_code": pl.String, "location_text": pl.String,
+    "lsoa_code": pl.String, "location_text": pl.String, "snt": pl.String,
 }
 _PERSON_SCHEMA = {
     "person_row_id": pl.Int64, "incident_id": pl.Int64, "role": pl.String, "name": pl.String,
     "date_of_birth": pl.Date, "postcode": pl.String, "record_type": pl.String,
     "occurred_from": pl.Datetime("us", "UTC"), "reported_at": pl.Datetime("us", "UTC"),
-    "lpu": pl.String,
+    "lpu": pl.String, "reference": pl.String, "asb_category": pl.String,
+    "location_id": pl.Int64, "location_text": pl.String, "snt": pl.String,
 }
 # When an incident happened: its start, else when it was reported (as its month is defined).
 _WHEN = "COALESCE(i.occurred_from, i.reported_at)"
@@ -64,11 +66,11 @@ def incident_rows(store: Store, start: dt.datetime, end: dt.datetime) -> pl.Data
     polars.DataFrame
         ``incident_id``, ``reference``, ``record_type``, ``crime_type``, ``asb_category``,
         ``occurred_from``, ``reported_at``, ``lpu``, ``thrive_risk``, ``thrive_vulnerability``,
-        ``easting``, ``northing``, ``lsoa_code``, ``location_text``.
+        ``easting``, ``northing``, ``lsoa_code``, ``location_text``, ``snt``.
     """
     sql = ("SELECT i.id, i.reference, i.record_type, i.crime_type, i.asb_category, "
            "i.occurred_from, i.reported_at, i.lpu, i.thrive_risk, i.thrive_vulnerability, "
-           "l.easting, l.northing, l.lsoa_code, l.description "
+           "l.easting, l.northing, l.lsoa_code, l.description, i.snt "
            "FROM incidents_incident i LEFT JOIN incidents_location l ON l.id = i.location_id "
            f"WHERE {_WHEN} >= %s AND {_WHEN} < %s ORDER BY i.id")
     rows = [(*r[:5], _utc(r[5]), _utc(r[6]), *r[7:])
@@ -84,18 +86,21 @@ def person_rows(store: Store, start: dt.datetime, end: dt.datetime) -> pl.DataFr
     polars.DataFrame
         ``person_row_id`` (``incidents_person.id``, the row a linkage cluster refers to),
         ``incident_id``, ``role``, ``name``, ``date_of_birth``, ``postcode``, ``record_type``,
-        ``occurred_from``, ``reported_at``, ``lpu``.
+        ``occurred_from``, ``reported_at``, ``lpu``, ``reference``, ``asb_category``,
+        ``location_id``, ``location_text``, ``snt``.
     """
     sql = ("SELECT p.id, p.incident_id, p.role, p.name, p.date_of_birth, p.postcode, "
-           "i.record_type, i.occurred_from, i.reported_at, i.lpu "
+           "i.record_type, i.occurred_from, i.reported_at, i.lpu, i.reference, "
+           "i.asb_category, i.location_id, l.description, i.snt "
            "FROM incidents_person p JOIN incidents_incident i ON i.id = p.incident_id "
+           "LEFT JOIN incidents_location l ON l.id = i.location_id "
            f"WHERE {_WHEN} >= %s AND {_WHEN} < %s ORDER BY p.id")
     rows = []
     for r in _fetch(store, sql, [_param(store, start), _param(store, end)]):
         dob = r[4]
         if isinstance(dob, str):
             dob = dt.date.fromisoformat(dob)
-        rows.append((*r[:4], dob, r[5], r[6], _utc(r[7]), _utc(r[8]), r[9]))
+        rows.append((*r[:4], dob, r[5], r[6], _utc(r[7]), _utc(r[8]), *r[9:]))
     return pl.DataFrame(rows, schema=_PERSON_SCHEMA, orient="row")
 
 
@@ -123,3 +128,34 @@ def pmps_for_review(store: Store, day: dt.date) -> pl.DataFrame | None:
         due = dt.date.fromisoformat(r[4]) if isinstance(r[4], str) else r[4]
         rows.append((*r[:4], due, bool(r[5])))
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def threshold_rules(store: Store) -> dict[str, dict[str, Any]] | None:
+    """The ASB Case Review threshold rules the areas have set, by area (``""``: the default).
+
+    None when the case system's table is not in the store.
+
+    Returns
+    -------
+    dict or None
+        Area -> ``complaints``, ``window_months``, ``report_within_days``, ``count_people``,
+        ``hate_incidents`` (the fields of :class:`asbhub.domain.cases.ThresholdRule`).
+    """
+    if not table_exists(store, "cases_thresholdrule"):
+        return None
+    sql = ("SELECT area, complaints, window_months, report_within_days, count_people, "
+           "hate_incidents FROM cases_thresholdrule ORDER BY area")
+    return {r[0] or "": {"complaints": int(r[1]), "window_months": int(r[2]),
+                         "report_within_days": int(r[3]), "count_people": bool(r[4]),
+                         "hate_incidents": None if r[5] is None else int(r[5])}
+            for r in _fetch(store, sql, [])}
+
+
+#: Sources whose force name holds this word are synthetic (``asbhub demo`` names its own so).
+SYNTHETIC_MARK = "SYNTHETIC"
+
+
+def synthetic_forces(store: Store) -> list[str]:
+    """Force names of the loaded sources that say they are synthetic, so pages can say so."""
+    sql = "SELECT DISTINCT force FROM incidents_source WHERE UPPER(force) LIKE %s ORDER BY force"
+    return [r[0] for r in _fetch(store, sql, [f"%{SYNTHETIC_MARK}%"])]

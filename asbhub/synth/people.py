@@ -685,10 +685,13 @@ _ABBREVIATIONS = {"Road": "Rd", "Street": "St", "Avenue": "Ave", "Lane": "Ln", "
 
 
 def _format_address() -> pl.Expr:
-    line = pl.col("address_line")
-    for long, short in _ABBREVIATIONS.items():
-        line = pl.when(pl.col("abbrev")).then(line.str.replace(rf"\b{long}$", short)).otherwise(
-            line)
+    # The replacements chain inside one branch: nesting a when/then per abbreviation, each
+    # naming the line twice, doubled the expression twelve times over (4,096 copies), and
+    # planning it cost seconds per call whatever the number of records.
+    short = pl.col("address_line")
+    for long, abbreviation in _ABBREVIATIONS.items():
+        short = short.str.replace(rf"\b{long}$", abbreviation)
+    line = pl.when(pl.col("abbrev")).then(short).otherwise(pl.col("address_line"))
     full = pl.when(pl.col("with_town")).then(
         pl.concat_str([line, pl.col("town")], separator=", ")).otherwise(line)
     return pl.when(pl.col("upper")).then(full.str.to_uppercase()).otherwise(full)

@@ -6,15 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
 from asbhub.ingest.common import expand_inputs
+from asbhub.reports import briefing_data
 from asbhub.reports.briefing import (
     INTERIM_PERSON_KEY,
     build_briefing,
     interim_person_key,
     render_briefing_html,
+    write_briefing,
 )
 from asbhub.store.db import open_store
 from asbhub.store.load import ingest
@@ -113,3 +116,218 @@ def test_since_must_be_before_date(loaded) -> None:  # noqa: ANN001
     store, _ = loaded
     with pytest.raises(ValueError, match="before"):
         build_briefing(store, DAY, since=DAY)
+
+
+# --------------------------------------------------------------------------------------------
+# ASB Case Review threshold flags
+# --------------------------------------------------------------------------------------------
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    """Written out here rather than taken from the domain module, as an independent check."""
+    y, m = day.year, day.month - months
+    while m < 1:
+        y, m = y - 1, m + 12
+    last = [31, 29 if y % 4 == 0 and (y % 100 or y % 400 == 0) else 28, 31, 30, 31, 30, 31,
+            31, 30, 31, 30, 31][m - 1]
+    return dt.date(y, m, min(day.day, last))
+
+
+def _brute_force_flags(rows: list[tuple[str, str, dt.date, dt.date]], as_of: dt.date,
+                       complaints: int = 3, months: int = 6, within: int = 31) -> set[str]:
+    """(person key, incident, incident date, report date) -> keys meeting the rule."""
+    start = _months_back(as_of, months)
+    good: dict[str, set[str]] = {}
+    for key, inc, happened, reported in rows:
+        if start <= reported <= as_of and (reported - happened).days <= within:
+            good.setdefault(key, set()).add(inc)
+    return {k for k, v in good.items() if len(v) >= complaints}
+
+
+def test_case_review_flags_match_a_brute_force_count(loaded) -> None:  # noqa: ANN001
+    store, synth = loaded
+    b = build_briefing(store, DAY)
+    as_of = DAY - dt.timedelta(days=1)
+    rows = synth.export.with_columns(
+        _local_day("occurred_from").alias("d"), _local_day("reported_at").alias("r")
+    ).explode("people").drop_nulls("people").unnest("people")
+    facts = []
+    for r in rows.iter_rows(named=True):
+        key = interim_person_key(r["name"], r["date_of_birth"] or None, r["postcode"] or None)
+        if key and r["role"] in ("victim", "caller") and r["record_type"] in ("asb", "roc"):
+            facts.append((key, r["incident_reference"], r["d"], r["r"]))
+    expect = _brute_force_flags(facts, as_of)
+    flagged = b.case_review.rows.filter(pl.col("kind") == "person")
+    assert set(flagged["person_key"].to_list()) == expect
+    assert len(expect) >= 3
+    # Each flag lists its qualifying complaints, at least three, all of that person's.
+    by_key: dict[str, set[str]] = {}
+    for key, ref, _, _ in facts:
+        by_key.setdefault(key, set()).add(ref)
+    for r in flagged.iter_rows(named=True):
+        assert len(r["references"]) == r["n_qualifying"] >= 3
+        assert set(r["references"]) <= by_key[r["person_key"]]
+
+
+CRAFT_DAY = dt.date(2021, 3, 15)   # a Monday: since Friday 12 March, "before" = 11 March
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from tests.tasking.crafted import case_review_rows, load
+
+    tmp = tmp_path_factory.mktemp("caserev")
+    store = open_store(f"sqlite:///{tmp / 'store.sqlite3'}")
+
+    rows = case_review_rows()
+    load(store, rows, tmp)
+    from asbhub.web.cases.models import ThresholdRule
+
+    ThresholdRule.objects.using(store.alias).create(area="High Peak", complaints=2)
+    ThresholdRule.objects.using(store.alias).create(area="Amber Valley", complaints=3,
+                                                    count_people=True)
+    return store
+
+
+def test_case_review_flags_on_crafted_people(crafted) -> None:  # noqa: ANN001
+    b = build_briefing(crafted, CRAFT_DAY)
+    assert b.since == dt.date(2021, 3, 12)          # the previous working day
+    rows = {r["name"]: r for r in b.case_review.rows.iter_rows(named=True)}
+    assert set(rows) == {"Alice Threshold", "Dan Newflag", "Gus Arearule",
+                         "Hana Neighbour; Ivan Neighbour; Jo Neighbour"}
+    assert rows["Alice Threshold"]["references"] == ["A-0", "A-1", "A-2"]
+    assert rows["Alice Threshold"]["new"] is False   # already met on 11 March
+    assert rows["Dan Newflag"]["new"] is True        # the third complaint came on 13 March
+    assert rows["Gus Arearule"]["rule"].startswith("2 complaints")
+    place = rows["Hana Neighbour; Ivan Neighbour; Jo Neighbour"]
+    assert place["kind"] == "place" and place["n_qualifying"] == 3
+    assert "3 different people" in place["reason"]
+    assert b.case_review.n_new == 1                   # only Dan: the others met it by 11 March
+    html = render_briefing_html(b)
+    assert "ASB Case Review threshold met" in html and "A-2: ASB on 01/03/2021" in html
+    # Without the area rules, the default applies everywhere: Gus (2) is out, Kim (3) is in.
+    plain = build_briefing(crafted, CRAFT_DAY, case_review_rules={})
+    names = set(plain.case_review.rows["name"].to_list())
+    assert names == {"Alice Threshold", "Dan Newflag", "Kim Alone"}
+
+
+def test_redact_withholds_names_and_complaints(crafted) -> None:  # noqa: ANN001
+    b = build_briefing(crafted, CRAFT_DAY)
+    ids = b.person_row_ids()
+    assert ids
+    hidden = b.redact(lambda rows: "Withheld: not shared." if rows else None)
+    html = render_briefing_html(hidden)
+    for name in ("Alice Threshold", "Dan Newflag", "Hana Neighbour"):
+        assert name in render_briefing_html(b) and name not in html
+    assert "Withheld</strong> not shared." in html and "A-2:" not in html
+
+
+# --------------------------------------------------------------------------------------------
+# Emerging hot spots need months with data
+# --------------------------------------------------------------------------------------------
+
+HOT_DAY = dt.date(2021, 7, 15)   # window January to June 2021
+
+
+def _hot_rows(months: list[int], seed: int = 3) -> list[dict]:
+    import random
+
+    from tests.tasking.crafted import incident, places
+
+    rnd = random.Random(seed)
+    n_places = len(places("Erewash"))
+    rows = []
+    for m in months:
+        for k in range(14):                       # a steady cluster at place 0
+            rows.append(incident(f"HC-{m}-{k}", dt.datetime(2021, m, 1 + k, 20)))
+        for k in range(60):                       # and background across Erewash
+            rows.append(incident(f"HB-{m}-{k}", dt.datetime(2021, m, 1 + k % 27, 15),
+                                 place=rnd.randrange(1, n_places)))
+    return rows
+
+
+def test_hotspots_ignore_months_without_data(tmp_path: Path) -> None:
+    from asbhub.analysis import TREND_CATEGORIES, hotspot_classify
+    from tests.tasking.crafted import load
+
+    store = open_store(f"sqlite:///{tmp_path / 'hot.sqlite3'}")
+    load(store, _hot_rows([3, 4, 5, 6]), tmp_path)
+    b = build_briefing(store, HOT_DAY)
+    assert b.hotspot_parameters["months"] == "2021-03 to 2021-06"
+    assert b.hotspot_parameters["months_without_data"] == ["2021-01", "2021-02"]
+    inc = briefing_data.incident_rows(
+        store, dt.datetime(2021, 1, 1, tzinfo=dt.UTC), dt.datetime(2021, 7, 1, tzinfo=dt.UTC))
+    days = inc.select(_local_day("occurred_from")).to_series().to_numpy().astype("datetime64[D]")
+    pts = inc.select("easting", "northing").to_numpy()
+    cluster = inc.filter(pl.col("reference").str.starts_with("HC")).row(0, named=True)
+    # The same points over all six months: the empty months make the steady cluster look
+    # as if it had only just appeared.
+    naive = hotspot_classify(pts, days, period="month", start=dt.date(2021, 1, 1),
+                             end=dt.date(2021, 6, 1), cell_size=250.0)
+    cats = naive.categories.ravel()
+    centres = naive.grid.centres()
+    k = int(np.argmin(np.hypot(centres[:, 0] - cluster["easting"],
+                               centres[:, 1] - cluster["northing"])))
+    assert TREND_CATEGORIES[cats[k]] in ("emerging", "new")
+    # With the rule, the cluster is a persistent hot spot, not listed as emerging.
+    near = b.hotspots.filter((pl.col("easting") - centres[k, 0]).abs() < 1
+                             & ((pl.col("northing") - centres[k, 1]).abs() < 1))
+    assert near.height == 0
+
+
+def test_hotspots_say_when_there_is_not_enough_data(tmp_path: Path) -> None:
+    from tests.tasking.crafted import load
+
+    store = open_store(f"sqlite:///{tmp_path / 'few.sqlite3'}")
+    load(store, _hot_rows([1, 2, 3, 5, 6]), tmp_path)   # April missing: only May and June run
+    b = build_briefing(store, HOT_DAY)
+    assert b.hotspots is None
+    assert "Not enough data" in b.hotspot_note and "April 2021" in b.hotspot_note
+    assert "has 2" in b.hotspot_note
+    assert "Not enough data" in render_briefing_html(b)
+    # A lower minimum lets the two months run.
+    assert build_briefing(store, HOT_DAY, hotspot_min_months=2).hotspot_parameters[
+        "months"] == "2021-05 to 2021-06"
+
+
+def test_a_month_with_data_on_few_days_is_a_month_without_data(tmp_path: Path) -> None:
+    from tests.tasking.crafted import load
+
+    rows = [r for r in _hot_rows([3, 4, 5, 6])
+            if not (r["occurred_from"].month == 3 and r["occurred_from"].day < 25)]
+    store = open_store(f"sqlite:///{tmp_path / 'partial.sqlite3'}")
+    load(store, rows, tmp_path)
+    b = build_briefing(store, HOT_DAY, hotspot_min_months=3)
+    # March has incidents on 3 of its 31 days (25 to 27), under half: it is left out.
+    assert b.hotspot_parameters["months"] == "2021-04 to 2021-06"
+    assert "2021-03" in b.hotspot_parameters["months_without_data"]
+    assert build_briefing(store, HOT_DAY).hotspots is None      # 3 months < the default 4
+
+
+def test_pdf_renders_every_page_marked(crafted, tmp_path: Path) -> None:  # noqa: ANN001
+    import shutil
+    import subprocess
+
+    from tests.conftest import need
+
+    try:
+        import weasyprint  # noqa: F401
+    except ImportError:
+        need(False, "WeasyPrint is not installed (pip install 'asbhub[pdf]')")
+    need(shutil.which("pdftoppm") and shutil.which("pdftotext"),
+         "pdftoppm and pdftotext are not installed (apt-get install poppler-utils)")
+    pdf = tmp_path / "briefing.pdf"
+    b = write_briefing(crafted, CRAFT_DAY, str(pdf), fmt="pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and b.case_review.rows.height == 4
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")],
+                   check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) > 1
+    from matplotlib.image import imread
+
+    for number, page in enumerate(pages, start=1):
+        assert float(np.var(imread(page))) > 0, page.name
+        text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(pdf),
+                               "-"], capture_output=True, text=True, check=True).stdout
+        assert "OFFICIAL-SENSITIVE" in text, f"page {number} is not marked"
+    with pytest.raises(ValueError, match="html or pdf"):
+        write_briefing(crafted, CRAFT_DAY, str(tmp_path / "x.doc"), fmt="doc")

@@ -1,0 +1,97 @@
+"""`asbhub briefing` (HTML or PDF) and `asbhub report weekly`: the tasking outputs.
+
+Registered by :func:`add_tasking_commands` after the admin commands: ``weekly`` joins the
+existing ``report`` group, and ``briefing`` gains ``--format`` (the command keeps its name and
+options wherever its parser was first made).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:  # noqa: SLF001
+    for action in parser._actions:  # noqa: SLF001 - argparse keeps sub-commands only here
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            return action
+    return None
+
+
+def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+    """Add ``report weekly`` and ``briefing --format`` to the main parser's sub-commands."""
+    report = sub.choices.get("report") or sub.add_parser("report",
+                                                         help="write reports from the store")
+    rsub = _subcommands(report) or report.add_subparsers(title="report commands",
+                                                         metavar="REPORTCOMMAND")
+    weekly = rsub.add_parser(
+        "weekly", help="the weekly ASB data pack for an LPU inspector (HTML, CSV and a map)",
+        description="Writes DIR/weekly-LPU-YYYY-MM-DD.html, .csv and .png: ASB by day, NSIR "
+                    "category and SNT for the seven days ending on --week-ending, against the "
+                    "average of the four weeks before, and a map. Needs dated records (the "
+                    "force export): data.police.uk data has months only.")
+    weekly.add_argument("--lpu", required=True, metavar="NAME",
+                        help="the Local Policing Unit, as named in the area hierarchy")
+    weekly.add_argument("--week-ending", type=date.fromisoformat, default=None,
+                        metavar="YYYY-MM-DD", help="last day of the week (default yesterday)")
+    weekly.add_argument("--roc", action="store_true",
+                        help="count records of contact (ROCs) as well as ASB incidents")
+    weekly.add_argument("--db", help=db_help)
+    weekly.add_argument("--out", required=True, type=Path, metavar="DIR")
+    weekly.set_defaults(func=cmd_report_weekly)
+
+    brief = sub.choices.get("briefing")
+    if brief is None:
+        brief = sub.add_parser("briefing", help="the daily briefing (HTML or PDF)")
+        brief.add_argument("--date", type=date.fromisoformat, default=None,
+                           metavar="YYYY-MM-DD", help="the day of the briefing (default today)")
+        brief.add_argument("--since", type=date.fromisoformat, default=None,
+                           metavar="YYYY-MM-DD",
+                           help="first day covered (default the previous working day)")
+        brief.add_argument("--db", help=db_help)
+        brief.add_argument("--out", type=Path, metavar="FILE")
+    brief.description = ("Writes the morning briefing for --date as one HTML page or a PDF "
+                         "marked OFFICIAL-SENSITIVE on every page: incidents by LPU, high risk, "
+                         "ASB Case Review thresholds met, repeat victims and locations, "
+                         "emerging hot spots, PMP reviews. It covers --since (default the "
+                         "previous working day) to the day before --date. Contains personal "
+                         "data.")
+    for action in brief._actions:  # noqa: SLF001 - the options may come from another module
+        if action.dest == "since":
+            action.help = "first day covered (default the previous working day)"
+        elif action.dest == "out":
+            action.metavar, action.help = "FILE", "default briefing-YYYY-MM-DD.html (or .pdf)"
+    brief.add_argument("--format", choices=("html", "pdf"), default="html",
+                       help="html (default) or pdf (needs the 'pdf' extra)")
+    brief.set_defaults(func=cmd_briefing)
+
+
+def cmd_briefing(args: argparse.Namespace) -> int:
+    from asbhub.reports.briefing import write_briefing
+    from asbhub.store.db import open_store
+
+    day = args.date or date.today()
+    out = args.out or Path(f"briefing-{day.isoformat()}.{args.format}")
+    data = write_briefing(open_store(args.db), day, str(out), since=args.since, fmt=args.format)
+    flags = data.case_review.rows.height if data.case_review else 0
+    sys.stdout.write(f"wrote {out}: briefing for {day}, {data.n_incidents:,} incidents since "
+                     f"{data.since}, {data.repeat_victim_rows.height:,} repeat victims new or "
+                     f"rising, {flags:,} at the ASB Case Review threshold\n")
+    return 0
+
+
+def cmd_report_weekly(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from asbhub.reports.weekly import write_weekly
+    from asbhub.store.db import open_store
+
+    week_ending = args.week_ending or date.today() - timedelta(days=1)
+    types = ("asb", "roc") if args.roc else ("asb",)
+    paths = write_weekly(open_store(args.db), args.lpu, week_ending, args.out,
+                         record_types=types)
+    for kind, path in paths.items():
+        sys.stdout.write(f"wrote {path} ({kind})\n")
+    return 0

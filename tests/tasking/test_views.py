@@ -1,0 +1,182 @@
+"""The briefing and weekly pack pages: police see the people, partners only what their
+sharing agreements allow (each withheld row says why), every view or PDF download audited
+with its purpose; the weekly pack's page, CSV and map."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from asbhub.store.db import setup_django
+from tests.partners.conftest import (  # noqa: F401
+    client,
+    db,
+    default_store,
+    make_agency,
+    make_agreement,
+    make_user,
+    police,
+)
+
+setup_django()
+
+from asbhub.web.partners.models import AuditEntry  # noqa: E402
+
+DATE = "2021-03-15"
+TASKING = "Preparing for or attending a partnership tasking meeting"
+NAMES = ("Alice Threshold", "Dan Newflag")
+
+
+@pytest.fixture
+def loaded(db: str, default_store: Any, tmp_path: Path) -> Any:  # noqa: F811
+    """The crafted Case Review people in the default store (rolled back with the test)."""
+    from tests.tasking.crafted import case_review_rows, load
+
+    load(default_store, case_review_rows(), tmp_path)
+    return default_store
+
+
+def _briefing(client: Any, **extra: str) -> Any:  # noqa: F811
+    return client.get("/briefing/", {"date": DATE, "purpose": "tasking", **extra})
+
+
+def test_police_analyst_sees_people_and_the_view_is_audited(
+        client: Any, loaded: Any, police: Any, make_user: Any) -> None:  # noqa: F811
+    client.force_login(make_user("analyst", police, role="analyst"))
+    before = AuditEntry.objects.count()
+    page = _briefing(client).content.decode()
+    for name in NAMES:
+        assert name in page
+    assert "A-2: ASB on 01/03/2021" in page and "Rita Highrisk" not in page
+    assert "R-1" in page                                  # the high risk incident
+    entries = list(AuditEntry.objects.order_by("seq"))[before:]
+    assert [(e.action, e.purpose, e.object_type, e.object_id) for e in entries] == [
+        ("view", TASKING, "tasking.briefing", DATE)]
+    assert entries[0].detail["people_shown"] and not entries[0].detail["people_withheld"]
+    assert entries[0].detail["since"] == "2021-03-12"
+
+
+def test_partner_without_agreement_sees_no_people(
+        client: Any, loaded: Any, police: Any, make_agency: Any,  # noqa: F811
+        make_user: Any) -> None:  # noqa: F811
+    council = make_agency("Synthetic Borough Council")
+    client.force_login(make_user("council", council))
+    page = _briefing(client).content.decode()
+    for name in NAMES:
+        assert name not in page
+    assert "A-2:" not in page and "R-1" not in page
+    assert "has no information sharing agreement with" in page
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry.detail["people_withheld"] and not entry.detail["people_shown"]
+    assert entry.detail["high_risk_withheld"] == 1
+
+
+def test_agreement_covering_victims_only_shows_victims_not_callers(
+        client: Any, loaded: Any, police: Any, make_agency: Any, make_user: Any,  # noqa: F811
+        make_agreement: Any) -> None:  # noqa: F811
+    council = make_agency("Synthetic Borough Council")
+    today = dt.date.today()
+    make_agreement("ISA-TASK", [police, council], ["incident_summary", "victim_personal"],
+                   today - dt.timedelta(days=1), today + dt.timedelta(days=30))
+    client.force_login(make_user("council", council))
+    page = _briefing(client).content.decode()
+    assert "Alice Threshold" in page                      # a victim: covered
+    assert "Dan Newflag" not in page                      # a caller: witness details
+    assert "are not covered by ISA-TASK" in page
+
+
+def test_purpose_is_required_and_dates_are_checked(
+        client: Any, loaded: Any, police: Any, make_user: Any) -> None:  # noqa: F811
+    client.force_login(make_user("analyst", police, role="analyst"))
+    before = AuditEntry.objects.count()
+    form = client.get("/briefing/", {"date": DATE})
+    assert form.status_code == 200 and "Why do you need the briefing?" in form.content.decode()
+    assert "Alice Threshold" not in form.content.decode()
+    bad = client.get("/briefing/", {"date": "15/03/2021", "purpose": "nonsense"})
+    text = bad.content.decode()
+    assert bad.status_code == 400 and "There is a problem" in text
+    assert "YYYY-MM-DD" in text and "Choose why you need the briefing" in text
+    assert AuditEntry.objects.count() == before
+
+
+def test_signed_out_and_unlinked_users_are_turned_away(
+        client: Any, loaded: Any, make_user: Any) -> None:  # noqa: F811
+    assert _briefing(client).status_code == 302
+    client.force_login(make_user("nobody"))
+    assert _briefing(client).status_code == 403
+
+
+def test_pdf_download_is_audited_as_an_export(
+        client: Any, loaded: Any, police: Any, make_user: Any, tmp_path: Path) -> None:  # noqa: F811
+    pytest.importorskip("weasyprint")
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
+    client.force_login(make_user("analyst", police, role="analyst"))
+    response = _briefing(client, format="pdf")
+    assert response["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "b.pdf"
+    pdf.write_bytes(response.content)
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(pdf), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    from matplotlib.image import imread
+
+    assert pages and all(float(np.var(imread(p))) > 0 for p in pages)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout if shutil.which("pdftotext") else ""
+    if text:
+        assert text.count("OFFICIAL-SENSITIVE") >= len(pages)
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert (entry.action, entry.purpose, entry.detail["format"]) == ("export", TASKING, "pdf")
+
+
+def test_weekly_page_csv_and_map(client: Any, loaded: Any, police: Any,  # noqa: F811
+                                 make_user: Any) -> None:  # noqa: F811
+    client.force_login(make_user("analyst", police, role="analyst"))
+    query = {"lpu": "Erewash", "week_ending": "2021-03-14"}
+    page = client.get("/weekly/", query).content.decode()
+    assert "Weekly ASB data pack: Erewash LPU" in page and "By Safer Neighbourhood Team" in page
+    # Counted by hand from the crafted rows. ASB in Erewash 8 to 14 March 2021: D-2 and R-1,
+    # both on Saturday the 13th. In the four weeks before (8 February to 7 March): D-1, E-1,
+    # F-1 (Wednesday 10 February), A-2 and F-2 (Monday 1 March): 5, or 1.25 a week.
+    rows = client.get("/weekly/pack.csv", query).content.decode().splitlines()
+    assert rows[-1] == "total,Erewash,2,1.25"
+    days = [r for r in rows if r.startswith("day,")]
+    assert days == ["day,Monday 8 March 2021,0,0.50", "day,Tuesday 9 March 2021,0,0.00",
+                    "day,Wednesday 10 March 2021,0,0.75", "day,Thursday 11 March 2021,0,0.00",
+                    "day,Friday 12 March 2021,0,0.00", "day,Saturday 13 March 2021,2,0.00",
+                    "day,Sunday 14 March 2021,0,0.00"]
+    png = client.get("/weekly/map.png", query)
+    assert png["Content-Type"] == "image/png" and png.content[:4] == b"\x89PNG"
+    bad = client.get("/weekly/", {"lpu": "Atlantis"})
+    assert bad.status_code == 400 and "Choose an LPU from the list" in bad.content.decode()
+
+
+def test_risk_sections_follow_the_access_policy(
+        client: Any, loaded: Any, police: Any, make_agency: Any, make_user: Any) -> None:  # noqa: F811
+    """A victim assessed as high risk on 13 March appears for the police, not for a partner
+    without an agreement (the risk app's rows name victims and their grading)."""
+    from django.utils import timezone
+
+    from asbhub.web.incidents.models import Person
+    from asbhub.web.risk import services as risk
+    from tests.risk.conftest import HIGH, answers
+
+    rita = Person.objects.get(name="Rita Highrisk")
+    when = dt.datetime(2021, 3, 13, 23, tzinfo=timezone.get_current_timezone())
+    risk.record_assessment(person=rita, answers=answers(**HIGH), agency=police,
+                           assessed_at=when)
+    client.force_login(make_user("analyst", police, role="analyst"))
+    page = _briefing(client).content.decode()
+    assert "Victims newly assessed as high risk" in page
+    assert page.count("Rita Highrisk") == 1          # in the risk section only
+    council = make_agency("Synthetic Borough Council")
+    client.force_login(make_user("council", council))
+    page = _briefing(client).content.decode()
+    assert "Rita Highrisk" not in page and "Victims newly assessed as high risk" in page
+    assert "has no information sharing agreement with" in page
