@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     from asbhub.cli_api import add_api_commands
 
     add_api_commands(sub, db_help=DB_HELP)
+    from asbhub.cli_people import add_people_commands
+
+    add_people_commands(sub, db_help=DB_HELP)
     from asbhub.cli_weekly import add_tasking_commands
 
     add_tasking_commands(sub, db_help=DB_HELP)
