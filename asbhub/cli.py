@@ -257,6 +257,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
               + ", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in made.items()))
     if _demo_incidents(store) != 0:
         return 1
+    from asbhub.web.people.demo import seed_demo_people
+    from asbhub.web.risk.demo import seed_demo_risk
+
+    linked = seed_demo_people(using=store.alias)
+    if linked.get("error"):
+        err.print(f"[yellow]person linkage skipped:[/] {linked['error']}")
+    else:
+        err.print(f"[b]Linked people[/]: {linked['people']:,} records in {linked['clusters']:,} "
+                  f"people; {linked['open_pairs']:,} pairs to review")
+    err.print(f"[b]Demonstration risk assessments[/]: {seed_demo_risk(using=store.alias):,}")
     url = f"http://{args.host}:{args.port}"
     err.print(f"[b]Daily briefing[/] (sign in first, e.g. as demo.analyst): {url}/briefing/ ; "
               f"weekly LPU pack: {url}/weekly/")

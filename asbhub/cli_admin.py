@@ -23,6 +23,16 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  
     scr.add_argument("--db", help=db_help)
     scr.add_argument("--out", required=True, type=Path, metavar="DIR")
     scr.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+    case = scr.add_argument_group("case study (appendix A): a stored PMP evaluated")
+    case.add_argument("--case-study", metavar="PMP", help="the PMP's reference or number")
+    case.add_argument("--case-start", metavar="YYYY-MM",
+                      help="first month of the PMP's response (required with --case-study)")
+    case.add_argument("--case-end", metavar="YYYY-MM",
+                      help="last month of the response (default: --case-start)")
+    case.add_argument("--case-months", type=int, default=3, metavar="N",
+                      help="months counted before and after the response (default 3)")
+    case.add_argument("--case-buffer", type=float, default=500.0, metavar="M",
+                      help="buffer ring around the PMP's LSOAs, in metres (default 500)")
     scr.set_defaults(func=cmd_report_scrutiny)
 
     link = sub.add_parser("link", help="link a CSV of person records: who is the same person",
@@ -94,8 +104,16 @@ def cmd_report_scrutiny(args: argparse.Namespace) -> int:
     from asbhub.reports.scrutiny import write_scrutiny
     from asbhub.store.db import open_store
 
+    case = None
+    if args.case_study:
+        from asbhub.reports.scrutiny import PmpCaseStudy
+
+        case = PmpCaseStudy(args.case_study, start=args.case_start, end=args.case_end,
+                            before_months=args.case_months, buffer_m=args.case_buffer)
+    elif args.case_start or args.case_end:
+        raise ValueError("--case-start and --case-end need --case-study PMP")
     written = write_scrutiny(open_store(args.db), args.period, args.out, area=args.area,
-                             pdf=not args.no_pdf)
+                             pdf=not args.no_pdf, case_study=case)
     for kind, path in written.items():
         sys.stdout.write(f"wrote {path} ({kind})\n")
     return 0

@@ -9,6 +9,7 @@
 from .scrutiny import (
     CaseStudy,
     Chart,
+    PmpCaseStudy,
     ReportTable,
     ScrutinyReport,
     Section,
@@ -21,6 +22,7 @@ from .scrutiny import (
 __all__ = [
     "CaseStudy",
     "Chart",
+    "PmpCaseStudy",
     "ReportTable",
     "ScrutinyReport",
     "Section",

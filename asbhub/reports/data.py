@@ -2,12 +2,14 @@
 
 As :mod:`asbhub.store.query` does for the analysis commands, the SQL of the report lives here,
 filters run in the database, and the results come back as polars frames ready for
-:mod:`asbhub.analysis`. Tables that another part of asbhub creates (the cases app's PMPs and
-powers) are looked for first, so the report works, and says "no data", before they exist.
+:mod:`asbhub.analysis`. Tables 5.34 and 5.36 are counted by the case system's own services
+(:mod:`asbhub.web.cases.services`); the Case Review counts, which it has no function for, are
+here.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -24,8 +26,8 @@ __all__ = [
     "report_records",
     "incident_sources",
     "table_exists",
-    "pmp_counts",
-    "power_counts",
+    "CASE_REVIEW_COLUMNS",
+    "case_review_counts",
 ]
 
 #: Columns of :func:`report_records`; ``force`` is the force named by the loaded unit.
@@ -150,38 +152,38 @@ def table_exists(store: Store, name: str) -> bool:
         return name in store.connection.introspection.table_names(cur)
 
 
-def pmp_counts(store: Store, end: str) -> pl.DataFrame | None:
-    """PMPs per LPU opened by the end of ``end`` (``YYYY-MM-DD``, exclusive) and open then.
+#: Columns of :func:`case_review_counts` after ``area``, with the headings the report gives them.
+CASE_REVIEW_COLUMNS = {
+    "received": "Applications received",
+    "met": "Threshold met",
+    "not_met": "Threshold not met",
+    "pending": "Not yet decided",
+    "held": "Case Reviews held",
+    "recommendations": "Reviews with recommendations",
+}
 
-    None when the cases app's table is not in the store. Demonstration plans are left out.
+
+def case_review_counts(store: Store, start: date, end: date) -> pl.DataFrame:
+    """ASB Case Review applications received from ``start`` to before ``end``, by area: how
+    many, the decision on each (threshold met, not met, not yet decided), and how many reviews
+    were held (a meeting date recorded) and made recommendations.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``area`` and the columns of :data:`CASE_REVIEW_COLUMNS`, one row per area, by area.
     """
-    if not table_exists(store, "cases_pmp"):
-        return None
-    sql = ("SELECT lpu, COUNT(*), SUM(CASE WHEN closed_at IS NULL OR closed_at >= %s "
-           "THEN 1 ELSE 0 END) FROM cases_pmp WHERE opened_at < %s AND NOT is_demo "
-           "GROUP BY lpu ORDER BY lpu")
-    with store.connection.cursor() as cur:
-        cur.execute(sql, [end, end])
-        rows = cur.fetchall()
-    return pl.DataFrame([(a, int(b), int(c)) for a, b, c in rows], orient="row",
-                        schema={"lpu": pl.String, "opened": pl.Int64, "open": pl.Int64})
-
-
-def power_counts(store: Store, start: str, end: str) -> pl.DataFrame | None:
-    """Uses of ASB powers by kind and age band dated from ``start`` to before ``end``
-    (``YYYY-MM-DD``): the day issued, else granted, else applied for.
-
-    None when the cases app's table is not in the store. Demonstration rows are left out.
-    """
-    if not table_exists(store, "cases_power"):
-        return None
-    day = "COALESCE(issued_on, granted_on, applied_on)"
-    sql = (f"SELECT kind, age_band, COUNT(*), SUM(CASE WHEN granted_on IS NOT NULL THEN 1 "
-           f"ELSE 0 END) FROM cases_power WHERE {day} >= %s AND {day} < %s AND NOT is_demo "
-           "GROUP BY kind, age_band ORDER BY kind, age_band")
+    sql = ("SELECT area, COUNT(*), "
+           "SUM(CASE WHEN decision = 'met' THEN 1 ELSE 0 END), "
+           "SUM(CASE WHEN decision = 'not_met' THEN 1 ELSE 0 END), "
+           "SUM(CASE WHEN decision NOT IN ('met', 'not_met') THEN 1 ELSE 0 END), "
+           "SUM(CASE WHEN meeting_on IS NOT NULL THEN 1 ELSE 0 END), "
+           "SUM(CASE WHEN meeting_on IS NOT NULL AND recommendations <> '' THEN 1 ELSE 0 END) "
+           "FROM cases_casereview WHERE received_on >= %s AND received_on < %s "
+           "GROUP BY area ORDER BY area")
     with store.connection.cursor() as cur:
         cur.execute(sql, [start, end])
         rows = cur.fetchall()
-    return pl.DataFrame([(k, a or "", int(n), int(g)) for k, a, n, g in rows], orient="row",
-                        schema={"kind": pl.String, "age_band": pl.String, "uses": pl.Int64,
-                                "granted": pl.Int64})
+    schema = {"area": pl.String, **dict.fromkeys(CASE_REVIEW_COLUMNS, pl.Int64)}
+    return pl.DataFrame([(a, *(int(v) for v in rest)) for a, *rest in rows], orient="row",
+                        schema=schema)

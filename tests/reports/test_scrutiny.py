@@ -38,7 +38,9 @@ HEADINGS = (
     "ASB hot spots",
     "Neighbourhood crime, drugs and theft by year",
     "999 and 101 call handling",
-    "Problem Management Plans and ASB powers",
+    "Problem Management Plans by LPU",
+    "ASB powers used",
+    "ASB Case Reviews (Community Trigger)",
 )
 
 
@@ -112,7 +114,7 @@ def test_crime_and_force_tables(report, rows) -> None:  # noqa: ANN001
 
 
 def test_sections_without_data_say_so(report) -> None:  # noqa: ANN001
-    for sid in ("roc-comparison", "call-handling", "pmps"):
+    for sid in ("roc-comparison", "call-handling", "pmps", "powers", "case-reviews"):
         s = report.section(sid)
         assert s.no_data and not s.tables, sid
     html = render_html(report)
@@ -123,7 +125,7 @@ def test_html_has_every_section_and_stamp(report, store) -> None:  # noqa: ANN00
     html = render_html(report)
     for heading in HEADINGS:
         assert f". {heading}</h2>" in html, heading
-    assert html.count('<dl class="stamp">') == len(HEADINGS)
+    assert html.count('<p class="stamp">') == len(HEADINGS)
     for unit in report.data_version["incident_sources"]:
         assert unit["content_sha256"] in html
     assert "case-study" not in html  # no PMP supplied: no placeholder section
@@ -189,3 +191,27 @@ def test_write_pdf_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     monkeypatch.setattr(builtins, "__import__", no_weasyprint)
     with pytest.raises(ImportError, match=r"asbhub\[pdf\]"):
         write_pdf("<p>x</p>", tmp_path / "x.pdf")
+
+
+def test_hotspot_map_is_svg_with_a_key_that_counts_cells(report, store) -> None:  # noqa: ANN001
+    from asbhub.analysis import hotspot_gistar
+    from asbhub.store import query
+
+    s = report.section("hotspots")
+    chart = s.charts[0]
+    assert chart.svg.startswith("<svg") and "data:image/png;base64," in chart.svg
+    assert ">Erewash</text>" in chart.svg  # LPU outlines are named
+    # The key is words, not colour alone, and its counts are the Gi* result's own (recomputed
+    # here from the same points).
+    pts = query.incident_points(store, months=("2018-12", "2019-02"), crime_types=[ASB])
+    in_force = set(AreaHierarchy.load().lsoa["lsoa_code"].to_list())
+    pts = pts.filter(pts["lsoa_code"].is_in(in_force))
+    result = hotspot_gistar(np.column_stack([pts["easting"], pts["northing"]]))
+    classes = np.asarray(result.classes)
+    keep = (np.asarray(result.counts) > 0) | (classes != 0)
+    key = dict((label.rsplit(" (", 1)[0], label) for _, label in chart.legend)
+    n99 = int((keep & (classes == 3)).sum())
+    assert n99 == result.n_hot(3) == s.table("hotspot-summary").cell(
+        "Hot spot cells at 99% confidence", "Value") > 0
+    assert key["Hot spot, 99% confidence"].endswith(f"({n99:,} cells)")
+    assert key["Not significant"].endswith(f"({int((keep & (classes == 0)).sum()):,} cells)")

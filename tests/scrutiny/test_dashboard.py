@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.utils.html import escape
 
 from asbhub.reports import build_scrutiny
 from asbhub.reports.scrutiny import ScrutinyReport, _fmt
@@ -110,9 +111,9 @@ def test_figures_equal_the_scrutiny_report(viewer: Any, area: str | None) -> Non
             [_fmt(v) if j == 0 else _fmt(v, t.decimals, j in t.percent_columns)
              for j, v in enumerate(row)] for row in t.rows], table_id
     for s in report.sections:
-        assert s.title in html and s.source in html
+        assert escape(s.title) in html and escape(s.source) in html
         if s.no_data:
-            assert f"No data: {s.no_data}" in html
+            assert escape(f"No data: {s.no_data}") in html
 
 
 def test_lpu_drill_down_changes_the_figures(viewer: Any) -> None:

@@ -47,13 +47,9 @@ def person_key_map(using: str = DB_ALIAS) -> Mapping[int, Hashable] | None:
     None (the briefing's interim key) when linkage has not been run on this store: an empty
     map would make everyone a person of one record, and no one a repeat victim.
     """
-    try:
-        from asbhub.web.people import services as people
-    except ImportError:
-        return None
-    get = getattr(people, "person_cluster_map", None)
-    clusters = get(using=using) if callable(get) else None
-    return clusters or None
+    from asbhub.web.people.services import person_cluster_map
+
+    return person_cluster_map(using=using) or None
 
 
 @dataclass(frozen=True)
