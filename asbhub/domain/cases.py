@@ -203,9 +203,20 @@ def _days(*isos: str) -> frozenset[dt.date]:
     return frozenset(dt.date.fromisoformat(s) for s in isos)
 
 
-#: Bank holidays in England and Wales, 2019 to 2027 (GOV.UK, https://www.gov.uk/bank-holidays,
-#: including the one-off days of 2020, 2022 and 2023). Extend it each year as GOV.UK publishes.
+#: Bank holidays in England and Wales, 2014 (the Community Trigger began that October) to 2027
+#: (GOV.UK, https://www.gov.uk/bank-holidays, including the one-off days of 2020, 2022 and
+#: 2023). Extend it each year as GOV.UK publishes.
 BANK_HOLIDAYS_ENGLAND_WALES: frozenset[dt.date] = _days(
+    "2014-01-01", "2014-04-18", "2014-04-21", "2014-05-05", "2014-05-26", "2014-08-25",
+    "2014-12-25", "2014-12-26",
+    "2015-01-01", "2015-04-03", "2015-04-06", "2015-05-04", "2015-05-25", "2015-08-31",
+    "2015-12-25", "2015-12-28",
+    "2016-01-01", "2016-03-25", "2016-03-28", "2016-05-02", "2016-05-30", "2016-08-29",
+    "2016-12-26", "2016-12-27",
+    "2017-01-02", "2017-04-14", "2017-04-17", "2017-05-01", "2017-05-29", "2017-08-28",
+    "2017-12-25", "2017-12-26",
+    "2018-01-01", "2018-03-30", "2018-04-02", "2018-05-07", "2018-05-28", "2018-08-27",
+    "2018-12-25", "2018-12-26",
     "2019-01-01", "2019-04-19", "2019-04-22", "2019-05-06", "2019-05-27", "2019-08-26",
     "2019-12-25", "2019-12-26",
     "2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08", "2020-05-25", "2020-08-31",
@@ -225,7 +236,7 @@ BANK_HOLIDAYS_ENGLAND_WALES: frozenset[dt.date] = _days(
     "2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30",
     "2027-12-27", "2027-12-28",
 )
-BANK_HOLIDAY_YEARS = range(2019, 2028)
+BANK_HOLIDAY_YEARS = range(2014, 2028)
 
 
 def is_working_day(day: dt.date,

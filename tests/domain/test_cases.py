@@ -142,3 +142,46 @@ def test_one_hate_incident_variant() -> None:
     hate = [_c("H1", D(2024, 3, 1), D(2024, 3, 1), hate=True)]
     assert check_threshold(hate, D(2024, 4, 1), rule).met
     assert not check_threshold(hate, D(2024, 4, 1)).met
+
+
+def _rule_holidays(year: int) -> set[dt.date]:
+    """England and Wales bank holidays from the statutory pattern (Banking and Financial
+    Dealings Act 1971 and the royal proclamations), computed independently of the table."""
+    from dateutil.easter import easter
+
+    def substitute(day: dt.date, taken: set[dt.date]) -> dt.date:
+        while day.weekday() >= 5 or day in taken:
+            day += dt.timedelta(days=1)
+        return day
+
+    def first_monday(month: int) -> dt.date:
+        day = dt.date(year, month, 1)
+        return day + dt.timedelta(days=(7 - day.weekday()) % 7)
+
+    def last_monday(month: int) -> dt.date:
+        day = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+        return day - dt.timedelta(days=day.weekday())
+
+    sunday = easter(year)
+    days = {substitute(dt.date(year, 1, 1), set()), sunday - dt.timedelta(days=2),
+            sunday + dt.timedelta(days=1), first_monday(5), last_monday(5), last_monday(8)}
+    christmas = substitute(dt.date(year, 12, 25), set())
+    days |= {christmas, substitute(dt.date(year, 12, 26), {christmas})}
+    moved = {2020: ({first_monday(5)}, {dt.date(2020, 5, 8)}),            # VE Day 75
+             2022: ({last_monday(5)}, {dt.date(2022, 6, 2), dt.date(2022, 6, 3),  # Jubilee
+                                      dt.date(2022, 9, 19)}),              # the Queen's funeral
+             2023: (set(), {dt.date(2023, 5, 8)})}                         # the Coronation
+    if year in moved:
+        days = (days - moved[year][0]) | moved[year][1]
+    return days
+
+
+def test_bundled_bank_holidays_follow_the_statutory_pattern() -> None:
+    from asbhub.domain.cases import BANK_HOLIDAY_YEARS, BANK_HOLIDAYS_ENGLAND_WALES
+
+    for year in BANK_HOLIDAY_YEARS:
+        table = {d for d in BANK_HOLIDAYS_ENGLAND_WALES if d.year == year}
+        assert table == _rule_holidays(year), year
+    assert {d.year for d in BANK_HOLIDAYS_ENGLAND_WALES} == set(BANK_HOLIDAY_YEARS)
+    # The bundled sample's months (2018-12 to 2019-02) are covered: Christmas 2018 is skipped.
+    assert add_working_days(D(2018, 12, 21), 2) == D(2018, 12, 27)
