@@ -106,8 +106,7 @@ def write_force_export(loader: _Loader, parsed: ParsedFile, result: FileResult) 
         new = new.drop("_id").join(ids, on="reference", how="left", maintain_order="left")
     if changed.height:
         _update_incidents(loader, changed)
-    _insert_people(loader, pl.concat([new.select("_id", "people"),
-                                      changed.select("_id", "people")]))
+    _insert_people(loader, new.select("_id", "people"))
     touched = set(sources.values()) | set(changed["_old_source"].drop_nulls().to_list())
     _recount_sources(conn, sorted(touched))
     result.stored += todo.height
@@ -204,24 +203,65 @@ def _mark_outside(conn: Any, rows: pl.DataFrame) -> None:
 # -- writes --------------------------------------------------------------------------------
 
 def _update_incidents(loader: _Loader, changed: pl.DataFrame) -> None:
-    """Rewrite changed incidents in place and delete their people (inserted again after)."""
+    """Rewrite changed incidents in place, and their people (see :func:`_update_people`)."""
     conn = loader.store.connection
     frame = _db_frame(conn, changed, INCIDENT_COLUMNS).with_columns(changed["_id"].alias("id"))
     loader.update_by_id("incidents_incident", INCIDENT_COLUMNS, frame)
-    for chunk in _chunks(changed["_id"].to_list()):
+    _update_people(loader, changed.select("_id", "people"))
+
+
+def _people_frame(conn: Any, incidents: pl.DataFrame) -> pl.DataFrame:
+    """One row per person of ``incidents`` (``_id``, ``people``), in file order, with
+    ``incident_id`` and ``ordinal`` (0, 1, ... within the incident)."""
+    people = (incidents.explode("people").filter(pl.col("people").is_not_null())
+              .unnest("people").rename({"_id": "incident_id"}))
+    people = people.with_columns(pl.int_range(pl.len()).over("incident_id").alias("ordinal"))
+    if conn.vendor != "postgresql":
+        people = people.with_columns(pl.col("date_of_birth").cast(pl.String))
+    return people
+
+
+def _update_people(loader: _Loader, changed: pl.DataFrame) -> None:
+    """The people of changed incidents, kept in place where they can be.
+
+    The n-th person of a changed row rewrites the n-th stored person of that incident (by
+    id, which is file order), so a corrected phone number or name keeps the person's id and
+    everything that points at it (PMPs, risk assessments, linkage). Surplus stored people are
+    deleted; surplus new ones inserted.
+    """
+    conn = loader.store.connection
+    ids = changed["_id"].to_list()
+    old_rows: list[tuple[int, int]] = []
+    for chunk in _chunks(ids):
         with conn.cursor() as cur:
-            cur.execute(f"DELETE FROM incidents_person WHERE incident_id IN ({_marks(chunk)})",
-                        chunk)
+            cur.execute("SELECT incident_id, id FROM incidents_person WHERE incident_id IN "
+                        f"({_marks(chunk)}) ORDER BY incident_id, id", chunk)
+            old_rows += cur.fetchall()
+    old = pl.DataFrame(old_rows, schema={"incident_id": pl.Int64, "id": pl.Int64}, orient="row")
+    old = old.with_columns(pl.int_range(pl.len()).over("incident_id").alias("ordinal"))
+    new = _people_frame(conn, changed)
+    if new.height == 0:
+        new = pl.DataFrame(schema={"incident_id": pl.Int64, "ordinal": pl.Int64})
+    new = new.with_columns(pl.col("incident_id").cast(pl.Int64), pl.col("ordinal").cast(pl.Int64))
+    paired = new.join(old, on=["incident_id", "ordinal"], how="left")
+    kept = paired.filter(pl.col("id").is_not_null())
+    if kept.height:
+        loader.update_by_id("incidents_person", PERSON_FIELDS, kept)
+    added = paired.filter(pl.col("id").is_null())
+    if added.height:
+        loader.bulk_insert("incidents_person", PERSON_COLUMNS,
+                           added.select(PERSON_COLUMNS).iter_rows())
+    gone = old.join(new.select("incident_id", "ordinal"), on=["incident_id", "ordinal"],
+                    how="anti")["id"].to_list()
+    for chunk in _chunks(gone):
+        with conn.cursor() as cur:
+            cur.execute(f"DELETE FROM incidents_person WHERE id IN ({_marks(chunk)})", chunk)
 
 
 def _insert_people(loader: _Loader, incidents: pl.DataFrame) -> None:
-    people = (incidents.explode("people").filter(pl.col("people").is_not_null())
-              .unnest("people").rename({"_id": "incident_id"}))
+    people = _people_frame(loader.store.connection, incidents)
     if people.height == 0:
         return
-    conn = loader.store.connection
-    if conn.vendor != "postgresql":
-        people = people.with_columns(pl.col("date_of_birth").cast(pl.String))
     loader.bulk_insert("incidents_person", PERSON_COLUMNS,
                        people.select(PERSON_COLUMNS).iter_rows())
 

@@ -330,3 +330,37 @@ def test_zip_of_exports(store: Store, tmp_path: Path) -> None:
     result = ingest(store, list(expand_inputs([Path(archive)])))
     assert [counts(f) for f in result.files] == [(6, 6, 0, 0, 0), (6, 0, 6, 0, 0)]
     assert result.totals()["updated"] == 0 and result.ok
+
+
+def test_reload_keeps_people_that_cases_point_at(store: Store, tmp_path: Path) -> None:
+    """A corrected row keeps its people's ids (a PMP links the victim), updates their details,
+    and drops a person the source no longer has."""
+    from django.utils import timezone
+
+    from asbhub.web.cases.models import Pmp, PmpPerson, ProblemType
+    from asbhub.web.partners.models import Agency
+
+    _, _, Person, _ = models()
+    first = write(tmp_path, "v1.csv", [
+        HEADER,
+        "R1,,asb,,Nuisance,,,2021-03-01T10:00,,,,,,,,victim,Dana Madeup,01632 960100,"
+        "witness,Eli Notreal",
+    ])
+    assert counts(load(store, first)) == (1, 1, 0, 0, 0)
+    victim = Person.objects.using(store.alias).get(name="Dana Madeup")
+    police = Agency.objects.using(store.alias).create(name="Synthetic Police", kind="police")
+    pmp = Pmp.objects.using(store.alias).create(
+        reference="PMP-T-1", title="Synthetic plan", lpu="Erewash", owner_agency=police,
+        problem_type=ProblemType.objects.using(store.alias).first(), opened_at=timezone.now())
+    PmpPerson.objects.using(store.alias).create(pmp=pmp, person=victim, role="victim")
+
+    second = write(tmp_path, "v2.csv", [
+        HEADER,
+        "R1,,asb,,Nuisance,,,2021-03-01T10:00,,,,,,,,victim,Dana Madeup,01632 960199,,",
+    ])
+    assert counts(load(store, second)) == (1, 1, 0, 0, 1)
+    again = Person.objects.using(store.alias).get(name="Dana Madeup")
+    assert (again.id, again.phone) == (victim.id, "01632 960199")
+    assert not Person.objects.using(store.alias).filter(name="Eli Notreal").exists()
+    assert PmpPerson.objects.using(store.alias).get(pmp=pmp).person_id == victim.id
+    assert people_of(store, "R1") == [("victim", "Dana Madeup")]
