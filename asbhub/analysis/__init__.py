@@ -17,7 +17,8 @@ Siblings:
 - Time: :func:`temporal_profile` (day x hour, peak window), :func:`monthly_exceedance`.
 - Near repeats: :func:`near_repeat_knox`. Interventions: :func:`evaluate_intervention`,
   :func:`intervention_counts`.
-- Repeats: :func:`repeat_victims`, :func:`repeat_locations`.
+- Repeats: :func:`repeat_victims`, :func:`repeat_perpetrators`, :func:`repeat_locations`,
+  :func:`repeat_addresses`, :func:`repeat_recall`.
 - Contact handling: :func:`call_kpis`, :func:`triage_vs_main`.
 """
 
@@ -41,7 +42,18 @@ from .hotspot import (
 )
 from .hotspot_trend import TREND_CATEGORIES, HotspotTrend, hotspot_classify
 from .near_repeat import KnoxBands, NearRepeatKnox, near_repeat_knox
-from .repeats import RepeatLocations, RepeatVictims, repeat_locations, repeat_victims
+from .repeats import (
+    RepeatAddresses,
+    RepeatLocations,
+    RepeatPerpetrators,
+    RepeatRecall,
+    RepeatVictims,
+    repeat_addresses,
+    repeat_locations,
+    repeat_perpetrators,
+    repeat_recall,
+    repeat_victims,
+)
 from .stats import MannKendall, fdr_bh, mann_kendall, normal_p_two_sided
 from .tables import (
     AreaCounts,
@@ -115,9 +127,15 @@ __all__ = [
     "intervention_counts",
     "near_repeat_knox",
     # repeats
+    "RepeatAddresses",
     "RepeatLocations",
+    "RepeatPerpetrators",
+    "RepeatRecall",
     "RepeatVictims",
+    "repeat_addresses",
     "repeat_locations",
+    "repeat_perpetrators",
+    "repeat_recall",
     "repeat_victims",
     # contact handling
     "CallKpis",
