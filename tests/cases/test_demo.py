@@ -152,6 +152,6 @@ def test_supervisor_sees_the_plans_on_the_list(seeded: dict[str, Any]) -> None:
     # One demonstration plan has its review overdue, tagged (in words, not colour alone).
     assert page.count('<strong class="govuk-tag govuk-tag--red">Overdue</strong>') == 1
     # The navigation links to the case and partner pages, and offers sign out.
-    for href in ('href="/pmps/"', 'href="/powers/"', 'href="/case-reviews/new/"',
+    for href in ('href="/pmps/"', 'href="/powers/"', 'href="/case-reviews/"', 'href="/briefing/"',
                  'href="/partners/usage/"', 'href="/partners/audit/"', 'action="/sign-out/"'):
         assert href in page

@@ -1,0 +1,52 @@
+"""The site's main navigation, in one place: a context processor gives base.html ``nav``.
+
+Each item is (URL name, label, who sees it). ``public`` items show to everyone; ``signed_in``
+items only to signed-in users (each page still checks its own permissions: a link shown is not
+a right granted). Whether an item is the current page is judged on the view's namespaced name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str
+    signed_in: bool = False
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("overview", "Overview"),
+    NavItem("hotspots", "Hot spots"),
+    NavItem("public:report", "Report ASB"),
+    NavItem("public:advice", "ASB advice"),
+    NavItem("scrutiny:questions", "Questions for the Commissioner"),
+    NavItem("tasking:briefing", "Briefing", signed_in=True),
+    NavItem("tasking:weekly", "Weekly pack", signed_in=True),
+    NavItem("cases:pmp-list", "Plans (PMPs)", signed_in=True),
+    NavItem("cases:case-review-list", "Case Reviews", signed_in=True),
+    NavItem("cases:powers", "Powers (table 5.36)", signed_in=True),
+    NavItem("risk:due", "Risk reviews", signed_in=True),
+    NavItem("people:queue", "People to review", signed_in=True),
+    NavItem("scrutiny:dashboard", "Scrutiny dashboard", signed_in=True),
+    NavItem("partners:usage", "Usage", signed_in=True),
+    NavItem("partners:audit-log", "Audit log", signed_in=True),
+    NavItem("api-tokens:list", "API tokens", signed_in=True),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
+    user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
+    items = [{"href": reverse(item.url_name), "label": item.label,
+              "current": item.url_name == current}
+             for item in NAV if signed_in or not item.signed_in]
+    return {"nav": items}
