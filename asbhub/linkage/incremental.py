@@ -39,21 +39,17 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .model import (
-    _PREDICT_MARGIN,
-    LinkageModel,
-    LinkResult,
-    _map_ids,
-    _Session,
-    key_hashes,
-    quiet_splink,
-    review_queue,
-    rules_from_sql,
-    score_pairs,
-)
 from .normalise import MODEL_COLUMNS, normalise_people
+from .scoring import _map_ids, review_queue, score_pairs
+from .session import Session, quiet_splink
+from .spec import _PREDICT_MARGIN, key_hashes, rules_from_sql
+from .trained import LinkageModel, LinkResult
 
 __all__ = ["IncrementalResult", "PersonIndex", "link_incremental", "population_from"]
+
+# Records added batch by batch are merged into the population's contiguous frame once there
+# are more than this many of them (or a twentieth of the population).
+_MERGE_AT = 10_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,10 +122,15 @@ class PersonIndex:
                              "population_from()")
         self.model = model
         self._columns = [c for c in MODEL_COLUMNS if c in population.columns]
-        self._ids = population["unique_id"]
-        self._clusters = population["cluster_id"]
+        # Contiguous columns: a batch gathers its candidates by row number. Records added
+        # later are kept apart (``_added``) and merged in now and then, so a batch never copies
+        # the population.
+        self._ids = population["unique_id"].rechunk()
+        self._clusters = population["cluster_id"].rechunk()
         self._frame = population.select(self._columns).with_columns(
-            pl.int_range(population.height, dtype=pl.Int64).alias("unique_id"))
+            pl.int_range(population.height, dtype=pl.Int64).alias("unique_id")).rechunk()
+        self._added = self._frame.head(0)
+        self._taken = _IdSet(self._ids)
         self._rules = rules_from_sql(model.blocking_rules)
         # Per blocking rule, the key hashes sorted with their row numbers, in a few segments
         # (each batch adds one; they are merged now and then): a batch finds its candidates by
@@ -138,15 +139,35 @@ class PersonIndex:
         if self._rules is not None:
             keys = key_hashes(self._frame, self._rules)
             self._index = [[_segment(keys[c], self._frame["unique_id"])] for c in keys.columns]
-        # Splink's linker needs a table to be built on; the batches bring their own.
-        self._session = _Session(self._frame.head(0), table="asbhub_schema")
+        # One Splink linker for every batch, built on table ``asbhub_batch``: each batch
+        # replaces the table's data (candidates and new records) and its blocked pairs.
+        self._session = Session(self._frame.head(0), table="asbhub_batch")
         self._session.use_model(model)
         self._batch = 0
+        from scipy.sparse import csgraph  # noqa: F401 - loaded with the index, not per batch
+
+        if self._rules is not None:
+            self._predict(pl.DataFrame(schema={"join_key_l": pl.Int64, "join_key_r": pl.Int64}),
+                          self._frame.head(0))  # Splink builds its SQL once, here, not per batch
+
+    def _predict(self, blocked: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+        """Splink's scores for the ``blocked`` pairs of ``records`` (candidates and new)."""
+        session = self._session
+        cut = self.model.thresholds.review_weight - _PREDICT_MARGIN
+        session.con.register("asbhub_batch", records.to_arrow())
+        session.con.register("asbhub_batch_pairs", blocked.with_columns(
+            pl.lit("0").alias("match_key")).to_arrow())
+        linker = session.linker
+        linker.table_management.register_blocked_pairs_for_predict(
+            session.db_api.table_to_splink_dataframe("asbhub_batch_pairs", "asbhub_batch_pairs"))
+        out = _fetch(linker.inference.predict(threshold_match_weight=cut, warning_mode="never"))
+        session.con.unregister("asbhub_batch_pairs")
+        return out
 
     @property
     def size(self) -> int:
         """Records in the population."""
-        return self._ids.len()
+        return self._frame.height + self._added.height
 
     @property
     def population(self) -> pl.DataFrame:
@@ -190,7 +211,7 @@ class PersonIndex:
         else:
             ids = pl.Series(np.arange(n_old, n_old + n_new, dtype=np.int64))
         ids = ids.alias("unique_id")
-        if ids.n_unique() != n_new or ids.null_count() or ids.is_in(self._ids).any():
+        if ids.n_unique() != n_new or ids.null_count() or self._taken.any_of(ids):
             raise ValueError("new record ids must be unique, never empty and not already in the "
                              "population")
         for c in self._columns:
@@ -214,7 +235,9 @@ class PersonIndex:
             for i, (segments, c) in enumerate(zip(self._index, new_keys.columns, strict=True)):
                 h = new_keys[c]
                 ok = h.is_not_null().to_numpy()
-                q, q_rows = h.to_numpy()[ok].astype(np.uint64), rows[ok]
+                # drop_nulls before to_numpy: a UInt64 column with nulls comes out as float64,
+                # which loses the low bits of a 64-bit hash (and the match with it).
+                q, q_rows = h.drop_nulls().to_numpy().astype(np.uint64), rows[ok]
                 long.append(pl.DataFrame({"rule": np.full(len(q), i), "h": q, "r": q_rows}))
                 for sorted_keys, key_rows in segments:
                     lo = np.searchsorted(sorted_keys, q, "left")
@@ -235,22 +258,13 @@ class PersonIndex:
                                    pl.col("r").alias("join_key_r"))]
             blocked = pl.concat([f.cast(pl.Int64) for f in found]).unique()
             old_rows = blocked.filter(pl.col("join_key_l") < n_old)["join_key_l"].unique().sort()
-            candidates = self._frame[old_rows.to_numpy()]
+            candidates = self._rows(old_rows.to_numpy())
             seconds["candidates"] = time.perf_counter() - clock
             clock = time.perf_counter()
-            blocked = blocked.with_columns(pl.lit("0").alias("match_key"))
-            table = session.db_api.register(pl.concat([candidates, new]).to_arrow(),
-                                            table_name=batch)
-            linker = session._linker(self.model.splink_settings, table,
-                                     self.model.term_frequencies, validate=False)
-            linker.table_management.register_blocked_pairs_for_predict(
-                session.db_api.register(blocked.to_arrow(), table_name=f"{batch}_pairs"))
-            raw = [_fetch(linker.inference.predict(threshold_match_weight=cut,
-                                                   warning_mode="never"))]
-            exact = self._exact_pairs(batch, n_old)
-            session.con.unregister(f"{batch}_pairs")
+            raw = [self._predict(blocked, pl.concat([candidates, new]))]
+            exact = self._exact_pairs("asbhub_batch", n_old)
         else:  # rules asbhub does not know: Splink blocks the whole population
-            candidates = self._frame
+            candidates = pl.concat([self._frame, self._added])
             seconds["candidates"] = 0.0
             old_table = session.db_api.register(candidates.to_arrow(), table_name=f"{batch}_old")
             new_table = session.db_api.register(new.to_arrow(), table_name=f"{batch}_new")
@@ -267,8 +281,6 @@ class PersonIndex:
             session.con.sql(f"DROP VIEW {batch}")
             session.con.unregister(f"{batch}_old")
             session.con.unregister(f"{batch}_new")
-        if self._rules is not None and new_keys is not None:
-            session.con.unregister(batch)
         seconds["predict"] = time.perf_counter() - clock
         clock = time.perf_counter()
         raws = [r for r in raw if r.height]
@@ -276,14 +288,18 @@ class PersonIndex:
                             self.model, th)
         assignments, merges = self._assign(pairs, n_old, n_new, ids)
         review = review_queue(pairs, pl.concat([candidates, new]), self.model, th)
-        lookup = pl.concat([self._ids, ids.cast(self._ids.dtype)])
+        lookup = self._lookup(ids)
         pairs = _map_ids(pairs, lookup, ("unique_id_l", "unique_id_r"))
         review = _map_ids(review, lookup, ("unique_id_l", "unique_id_r"))
         # The new records join the population for the next batch.
         self._ids = lookup
-        self._clusters = pl.concat([self._clusters,
-                                    assignments["cluster_id"].cast(self._clusters.dtype)])
-        self._frame = pl.concat([self._frame, new])
+        self._clusters.append(assignments["cluster_id"].cast(self._clusters.dtype))
+        self._taken.add(ids)
+        self._added = pl.concat([self._added, new])
+        if self._added.height > max(_MERGE_AT, self._frame.height // 20):
+            self._frame = pl.concat([self._frame, self._added]).rechunk()
+            self._added = self._frame.head(0)
+            self._ids, self._clusters = self._ids.rechunk(), self._clusters.rechunk()
         if new_keys is not None:
             for segments, c in zip(self._index, new_keys.columns, strict=True):
                 segments.append(_segment(new_keys[c], new["unique_id"]))
@@ -294,6 +310,21 @@ class PersonIndex:
         seconds["assign"] = time.perf_counter() - clock
         return IncrementalResult(assignments=assignments, pairs=pairs, review=review,
                                  merge_candidates=merges, seconds=seconds)
+
+    def _rows(self, rows: np.ndarray) -> pl.DataFrame:
+        """Population records by row number (ascending)."""
+        n = self._frame.height
+        split = int(np.searchsorted(rows, n))
+        return pl.concat([self._frame[rows[:split]], self._added[rows[split:] - n]])
+
+    def _lookup(self, ids: pl.Series) -> pl.Series:
+        """Record ids by row number, the new records' included (without copying the
+        population's)."""
+        lookup = self._ids.clone()
+        lookup.append(ids.cast(self._ids.dtype))
+        if lookup.n_chunks() > 16:
+            lookup = lookup.rechunk()
+        return lookup
 
     def _exact_pairs(self, table: str, first_new: int) -> pl.DataFrame:
         """Pairs sharing an exact key in ``table`` of which at least one record is new."""
@@ -310,7 +341,8 @@ class PersonIndex:
                                         "exact_key": pl.String})
         sql = (f"SELECT unique_id_l, unique_id_r, min(exact_key) AS exact_key FROM "
                f"({' UNION ALL '.join(parts)}) GROUP BY ALL")
-        return pl.from_arrow(self._session.con.sql(sql).arrow())  # type: ignore[return-value]
+        # .pl(), not from_arrow(.arrow()): DuckDB 2 gives a reader, empty when nothing matches.
+        return self._session.con.sql(sql).pl()
 
     def _assign(self, pairs: pl.DataFrame, n_old: int, n_new: int, ids: pl.Series
                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -327,10 +359,10 @@ class PersonIndex:
         _, group = connected_components(
             coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_new, n_new)),
             directed=False)
-        clusters = pl.DataFrame({"row": np.arange(n_old), "cluster_id": self._clusters})
         between = linked.filter(pl.col("unique_id_l") < n_old).select(
             (pl.col("unique_id_r") - n_old).alias("new_row"), pl.col("unique_id_l").alias("row"),
-            weight.alias("w")).join(clusters, on="row", how="left")
+            weight.alias("w"))
+        between = between.with_columns(self._clusters.gather(between["row"]).alias("cluster_id"))
         between = between.with_columns(pl.lit(pl.Series(group)).gather(pl.col("new_row"))
                                        .alias("group"))
         per_group = between.group_by("group", "cluster_id").agg(pl.col("w").max())
@@ -356,7 +388,7 @@ class PersonIndex:
                 "match_weight"),
         ]).sort(["match_weight", "o"], descending=[True, False]).group_by(
             "u", maintain_order=True).first()
-        lookup = pl.concat([self._ids, ids.cast(self._ids.dtype)])
+        lookup = self._lookup(ids)
         assignments = pl.DataFrame({"unique_id": ids, "cluster_id": cluster_id,
                                     "new_cluster": new_cluster,
                                     "u": np.arange(n_old, n_old + n_new)}).join(
@@ -373,10 +405,34 @@ class PersonIndex:
         return assignments, merges
 
 
+class _IdSet:
+    """The population's record ids, to refuse a new record whose id is taken: whole-number ids
+    sorted once (a batch checks by binary search), others hashed per batch."""
+
+    def __init__(self, ids: pl.Series) -> None:
+        self._numeric = ids.dtype.is_integer()
+        self._sorted = np.sort(ids.to_numpy()) if self._numeric else None
+        self._others = ids if not self._numeric else ids.head(0)
+
+    def any_of(self, ids: pl.Series) -> bool:
+        if self._others.len() and ids.is_in(self._others.cast(ids.dtype, strict=False).implode()).any():
+            return True
+        if self._sorted is None or not len(self._sorted):
+            return False
+        if not ids.dtype.is_integer():
+            return False
+        values = ids.to_numpy().astype(self._sorted.dtype, copy=False)
+        at = np.searchsorted(self._sorted, values).clip(max=len(self._sorted) - 1)
+        return bool((self._sorted[at] == values).any())
+
+    def add(self, ids: pl.Series) -> None:
+        self._others = pl.concat([self._others, ids.cast(self._others.dtype, strict=False)])
+
+
 def _segment(hashes: pl.Series, rows: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """Non-null key hashes sorted, with their row numbers."""
     ok = hashes.is_not_null().to_numpy()
-    keys = hashes.to_numpy()[ok].astype(np.uint64)
+    keys = hashes.drop_nulls().to_numpy().astype(np.uint64)  # no float64 round trip
     ids = rows.to_numpy()[ok].astype(np.int64)
     order = np.argsort(keys, kind="stable")
     return keys[order], ids[order]

@@ -103,3 +103,57 @@ def test_population_must_have_ids_and_clusters(setup) -> None:  # noqa: ANN001
     _, _, _, _, model, population, _, _ = setup
     with pytest.raises(ValueError, match="lacks column"):
         PersonIndex(population.drop("cluster_id"), model)
+
+
+def test_merging_added_records_changes_nothing(setup,  # noqa: ANN001
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches added apart from the population and merged into it give the same
+    assignments, pairs and candidates as batches merged at once."""
+    from asbhub.linkage import incremental
+
+    _, _, new, _, model, population, _, _ = setup
+    batches = [new.slice(i, 60) for i in range(0, 300, 60)]
+
+    def run(merges: bool) -> list[pl.DataFrame]:
+        index = PersonIndex(population, model)
+        out = [index.link(b, id_column="record_id") for b in batches]
+        assert index.size == population.height + 300
+        assert (index._frame.height > population.height) == merges
+        index.close()
+        return out
+
+    apart = run(merges=False)
+    monkeypatch.setattr(incremental, "_MERGE_AT", 0)
+    merged = run(merges=True)
+    for a, b in zip(apart, merged, strict=True):
+        assert a.assignments.equals(b.assignments)
+        assert a.pairs.equals(b.pairs)
+        assert a.merge_candidates.equals(b.merge_candidates)
+    # Later batches found records of earlier ones (the added part of the population).
+    earlier = set(pl.concat([a.assignments for a in apart[:-1]])["unique_id"])
+    last = apart[-1].pairs
+    assert set(last["unique_id_l"]) & earlier
+
+
+def test_taken_ids_are_refused_from_the_population_and_earlier_batches(setup) -> None:  # noqa: ANN001
+    _, _, new, _, model, population, _, _ = setup
+    index = PersonIndex(population, model)
+    clash = new.head(3).with_columns(
+        pl.Series("record_id", [population["unique_id"][10], 10**12, 10**12 + 1]))
+    with pytest.raises(ValueError, match="already in the population"):
+        index.link(clash, id_column="record_id")
+    index.link(new.head(3), id_column="record_id")
+    with pytest.raises(ValueError, match="already in the population"):
+        index.link(new.slice(2, 3), id_column="record_id")
+    index.close()
+    # Ids that are text, not whole numbers.
+    text = population.with_columns(pl.format("p{}", pl.col("unique_id")).alias("unique_id"),
+                                   pl.format("p{}", pl.col("cluster_id")).alias("cluster_id"))
+    index = PersonIndex(text, model)
+    named = new.head(2).with_columns(pl.Series("rid", ["p" + str(population["unique_id"][0]),
+                                                       "fresh"]))
+    with pytest.raises(ValueError, match="already in the population"):
+        index.link(named, id_column="rid")
+    added = index.link(named.with_columns(pl.Series("rid", ["new-1", "new-2"])), id_column="rid")
+    assert added.assignments["unique_id"].to_list() == ["new-1", "new-2"]
+    index.close()

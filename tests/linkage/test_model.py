@@ -222,3 +222,30 @@ def test_public_benchmark_febrl() -> None:
     tp = len(truth & found)
     assert not result.parameters.uk_postcodes
     assert tp / len(found) >= 0.99 and tp / len(truth) >= 0.97  # measured 1.000 and 0.978
+
+
+def test_each_weight_is_its_levels_weight_in_the_model_card(result) -> None:  # noqa: ANN001
+    """Every comparison's weight in a scored pair is the weight of the level named beside it,
+    from the household model for pairs in one household: the label and the number come from
+    the same level. (An exact first name or surname also carries its term frequency
+    adjustment, so those two levels are left out.)"""
+    model = result.model
+    card = model.level_weights()
+    pairs = result.pairs.filter(pl.col("match_weight").is_not_null())
+    assert pairs["household"].any() and not pairs["household"].all()
+    checked = 0
+    for n in model.comparisons:
+        lookup = card.filter(pl.col("comparison") == n).select(
+            pl.col("level").alias(f"{n}_level"), "weight", "household_weight")
+        got = pairs.select(f"{n}_level", f"{n}_weight", "household").join(
+            lookup, on=f"{n}_level", how="left")
+        assert got["weight"].null_count() == 0  # every label is a level of the model
+        if n in ("first_name", "surname"):
+            got = got.filter(pl.col(f"{n}_level") != "Exact match")
+        expected = pl.when("household").then(
+            pl.when(pl.col(f"{n}_level") == "Null").then(0.0)
+            .otherwise(pl.col("household_weight"))).otherwise(pl.col("weight"))
+        diff = got.select((pl.col(f"{n}_weight") - expected).abs().max()).item()
+        assert diff is None or diff < 1e-9, (n, diff)
+        checked += got.height
+    assert checked > pairs.height

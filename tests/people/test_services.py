@@ -29,16 +29,6 @@ from asbhub.web.people.models import (  # noqa: E402
     PairStatus,
 )
 
-# Two faults in asbhub.linkage (reported to its owner; this app must not edit it) break
-# incremental linking of a batch that shares no exact key with the population, or whose key
-# columns have no nulls: (1) PersonIndex._exact_pairs and _Session.exact_key_pairs pass
-# duckdb 2's RecordBatchReader to pl.from_arrow, which raises on an empty result; (2) the
-# population's key hashes go through Series.to_numpy() with nulls present, i.e. float64, and
-# lose their low bits, so an exact copy's hash is not found. Strict: once fixed these tests
-# pass, fail as XPASS, and the mark is removed. Verified here with both faults patched.
-ENGINE_BUGS = pytest.mark.xfail(strict=True, reason="asbhub.linkage incremental faults, see "
-                                                    "ENGINE_BUGS in this file")
-
 
 def _stored() -> dict[int, int]:
     return dict(Membership.objects.values_list("person_id", "linked_person_id"))
@@ -226,7 +216,6 @@ def test_incremental_links_new_rows_and_leaves_existing_ones(
     assert services.link_new().mode == "none"
 
 
-@ENGINE_BUGS
 def test_incremental_queues_new_records_that_link_two_known_people(
         police: Any, load_people: Any, small_export: Any, trained_model: Any,
         make_user: Any) -> None:
@@ -262,7 +251,6 @@ def test_incremental_queues_new_records_that_link_two_known_people(
     assert run.queued_pairs >= 1
 
 
-@ENGINE_BUGS
 def test_incremental_batch_sharing_no_exact_key(load_people: Any, small_export: Any,
                                                 trained_model: Any) -> None:
     load_people(*small_export)
