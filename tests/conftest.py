@@ -26,6 +26,14 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "asbhub.web.settings"
 
 
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """Browser tests last: they start a live server and Chromium, the slowest part, and a
+    failure elsewhere then shows sooner. Order within each group is kept."""
+    browser_dir = ROOT / "tests" / "browser"
+    items.sort(key=lambda item: Path(str(item.path)).is_relative_to(browser_dir))
+
+
 def need(condition: object, why: str) -> None:
     """Skip with ``why`` when ``condition`` is false; under CI, fail instead."""
     if condition:

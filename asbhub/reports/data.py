@@ -101,7 +101,9 @@ def report_records(
     with store.connection.cursor() as cur:
         cur.execute(sql, params)
         rows = cur.fetchall()
-    frame = pl.DataFrame(rows, schema=list(RECORD_COLUMNS), orient="row")
+    # Every row decides the types (a police.uk month first has no ASB category for hundreds of
+    # rows; a force export's later rows do).
+    frame = pl.DataFrame(rows, schema=list(RECORD_COLUMNS), orient="row", infer_schema_length=None)
     # SQLite hands back booleans as 0/1: cast column by column to the one schema.
     return frame.with_columns(pl.col(c).cast(t) for c, t in RECORD_COLUMNS.items())
 
@@ -134,7 +136,7 @@ def report_calls(store: Store) -> pl.DataFrame:
     with store.connection.cursor() as cur:
         cur.execute(sql)
         rows = cur.fetchall()
-    frame = pl.DataFrame(rows, schema=list(CALL_COLUMNS), orient="row", infer_schema_length=None)
+    frame = pl.DataFrame(rows, schema=list(CALL_COLUMNS), orient="row")
     return frame.with_columns(
         pl.col("channel").cast(pl.String),
         pl.col("queued_at").cast(pl.Datetime("us")).dt.replace_time_zone(

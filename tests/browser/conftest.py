@@ -133,8 +133,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(live_server: LiveServer) -> Iterator[Any]:
+    # Module scope, not session: Playwright's sync API keeps an asyncio loop running in this
+    # thread while it is started, and Django's ORM then refuses to run in the same thread
+    # (SynchronousOnlyOperation). Stopping it after each browser module keeps every other
+    # test's ORM calls working whatever the order (tests/conftest.py also runs these last).
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

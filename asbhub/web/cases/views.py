@@ -117,10 +117,12 @@ def pmp_edit(request: HttpRequest, pk: int) -> HttpResponse:
     # Victim and offender text the editor's agency is not entitled to is left out of the form
     # before it is read, so it is neither shown nor overwritten by an empty box.
     shared = services.pmp_view(request.user, pmp)
+    withheld: list[tuple[str, str]] = []
     for name, decision in (("victim", shared.victim_decision),
                            ("offender", shared.offender_decision)):
         if not decision.allowed:
             form.fields.pop(name, None)
+            withheld.append((name.capitalize(), decision.reason))
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data.pop("version") or 0
         changes = {k: v for k, v in form.cleaned_data.items() if k in services.EDITABLE_FIELDS}
@@ -136,8 +138,8 @@ def pmp_edit(request: HttpRequest, pk: int) -> HttpResponse:
                       request=request, detail={**shared.audit_detail(), "form": "edit"})
     stages = [SaraStage(pmp.stage), *allowed_next_stages(pmp.stage)]
     form.fields["stage"].choices = [(s.value, s.label) for s in stages]
-    return render(request, "cases/pmp_form.html", {"form": form, "pmp": pmp, "errors": errors},
-                  status=status)
+    return render(request, "cases/pmp_form.html", {"form": form, "pmp": pmp, "errors": errors,
+                                                   "withheld": withheld}, status=status)
 
 
 def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date:

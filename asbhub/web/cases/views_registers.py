@@ -32,7 +32,7 @@ from asbhub.web.cases.forms_case_reviews import (
 from asbhub.web.cases.forms_powers import PowerEventForm, PowerForm
 from asbhub.web.cases.models import CaseReviewDecision, ThresholdRule
 from asbhub.web.incidents.services import area_hierarchy
-from asbhub.web.partners.access import PURPOSES, record_access
+from asbhub.web.partners.access import PURPOSES, DataCategory, can_see, record_access
 from asbhub.web.partners.models import AuditAction
 
 # --------------------------------------------------------------------------------------------
@@ -109,11 +109,16 @@ def power_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except services.ConcurrentEditError as exc:
                 errors, status = [str(exc)], 409
     person = register.person_view(request.user, power.person)
+    # The notes of a power and its events may name its subject: perpetrators' details, shown
+    # with that access to the power's owner's records (as the API does).
+    notes = can_see(request.user, DataCategory.PERPETRATOR_PERSONAL, power.owner_agency)
     record_access(request.user, AuditAction.VIEW, power, purpose=PURPOSES["powers"],
                   request=request, detail={"person": "shown" if person and person.shown
-                                           else ("withheld" if person else "none")})
+                                           else ("withheld" if person else "none"),
+                                           "notes": "shown" if notes.allowed else "withheld"})
     return render(request, "cases/power_detail.html", {
         "power": power, "person": person, "events": power.events.all(), "form": form,
+        "notes": notes,
         "errors": errors, "can_edit": register.can_edit_power(request.user, power),
     }, status=status)
 

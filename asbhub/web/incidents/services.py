@@ -19,6 +19,7 @@ from django.db.models import Count, Max, Q
 
 from asbhub.domain.vocab import RecordType
 from asbhub.geo import AREAS_ENV_VAR, AreaHierarchy, MappingFileError, from_bng
+from asbhub.ingest.police_uk import KIND as POLICE_UK_KIND
 from asbhub.web.incidents.models import Incident, Source
 
 log = logging.getLogger(__name__)
@@ -334,10 +335,13 @@ def area_csv_rows(table: dict[str, Any]) -> list[list[Any]]:
 def latest_asb_month(using: str = DB_ALIAS) -> str | None:
     """The latest month holding any mappable ASB incident ('YYYY-MM'), or None.
 
-    Public reports don't count: they are never mapped on the public pages.
+    Only data.police.uk records count: their points are anonymised by the Home Office. A
+    force's own records (exact points, location text as typed) and the public's reports are
+    never mapped on the public pages.
     """
     return (Incident.objects.using(using)
-            .filter(record_type=RecordType.ASB.value, public_report=False)
+            .filter(record_type=RecordType.ASB.value, public_report=False,
+                    source__kind=POLICE_UK_KIND)
             .aggregate(m=Max("month"))["m"])
 
 
@@ -357,7 +361,8 @@ def latest_asb_points(using: str = DB_ALIAS) -> dict[str, Any]:
         # A member of the public's own report carries the exact point and the words they
         # typed: never on this public map (data.police.uk points are anonymised already).
         rows = (Incident.objects.using(using)
-                .filter(record_type=RecordType.ASB.value, month=month, public_report=False)
+                .filter(record_type=RecordType.ASB.value, month=month, public_report=False,
+                        source__kind=POLICE_UK_KIND)
                 .values_list("crime_type", "location__longitude", "location__latitude",
                              "location__description")
                 .order_by("id"))

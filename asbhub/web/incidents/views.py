@@ -5,12 +5,11 @@ Thin: parse the request, call :mod:`asbhub.web.incidents.services`, render.
 
 from __future__ import annotations
 
-import csv
-
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from asbhub.web.csvsafe import safe_writer
 from asbhub.web.incidents import services
 
 #: The tables the overview offers as CSV (?format=csv&table=NAME): builder, rows, file name.
@@ -60,7 +59,7 @@ def _csv_download(table: str) -> HttpResponse:
     build, to_rows, filename = CSV_TABLES[table]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    csv.writer(response).writerows(to_rows(build()))
+    safe_writer(response).writerows(to_rows(build()))
     return response
 
 

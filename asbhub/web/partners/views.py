@@ -6,7 +6,6 @@ Thin: check who is asking, call :mod:`~asbhub.web.partners.access`,
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from asbhub.web.csvsafe import safe_writer
 from asbhub.web.partners import review
 from asbhub.web.partners.access import (
     PURPOSES,
@@ -73,7 +73,7 @@ def usage_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="asbhub-usage-by-area.csv"'
-        out = csv.writer(response)
+        out = safe_writer(response)
         out.writerow(["Agency", "Area", "Users with access", "Signed in within 12 months",
                       "Percentage"])
         for r in table.rows:

@@ -27,7 +27,7 @@ from asbhub.web.partners.access import (
 )
 from asbhub.web.partners.models import AuditAction
 from asbhub.web.people import decisions, visibility
-from asbhub.web.people.models import LinkDecision, LinkedPerson, Membership
+from asbhub.web.people.models import CandidatePair, LinkDecision, LinkedPerson, Membership
 from asbhub.web.people.services import LINKAGE_PURPOSE
 
 PAGE_SIZE = 20
@@ -96,6 +96,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm or reject one pair (POST, CSRF-protected)."""
     _reviewer(request)
+    # A pair the user may not decide and a missing pair look the same (404), so ids can't be
+    # probed; the decision itself checks again inside its transaction.
+    pair = CandidatePair.objects.filter(pk=pk).first()
+    people = list(Person.objects.select_related("incident__source")
+                  .filter(pk__in=[pair.person_a_id, pair.person_b_id])) if pair else []
+    if pair is None or not visibility.may_decide(request.user, people):
+        raise Http404("No such pair is waiting for your review.")
     action = request.POST.get("decision", "")
     reason = request.POST.get("reason", "")
     try:

@@ -7,7 +7,6 @@ shows a victim or an assessment asks why first and writes the reason to the audi
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from asbhub.domain import risk as rules
+from asbhub.web.csvsafe import safe_writer
 from asbhub.web.partners.access import PURPOSES, ROLE_CATEGORIES, profile_of, record_access
 from asbhub.web.partners.models import AuditAction, DataCategory
 from asbhub.web.risk import services
@@ -233,7 +233,7 @@ def calibration_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (f'attachment; filename="risk-calibration-'
                                        f'{table.end.isoformat()}.csv"')
-    writer = csv.writer(response)
+    writer = safe_writer(response)
     for row in table.csv_rows():
         writer.writerow(row)
     writer.writerow([])

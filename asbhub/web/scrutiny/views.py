@@ -7,7 +7,6 @@ Thin: check who is asking, call :mod:`~asbhub.web.scrutiny.services` or a
 
 from __future__ import annotations
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,8 +16,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from asbhub.web.csvsafe import safe_writer
 from asbhub.web.partners.access import profile_of, record_access
-from asbhub.web.partners.models import AuditAction, UserProfile
+from asbhub.web.partners.models import AgencyKind, AuditAction, UserProfile
 from asbhub.web.scrutiny import services
 from asbhub.web.scrutiny.forms import (
     AnswerForm,
@@ -34,6 +34,16 @@ def _role_in(request: HttpRequest, roles: frozenset[str], what: str) -> UserProf
     profile = profile_of(request.user)
     if profile is None or profile.role not in roles:
         raise PermissionDenied(f"Only the Commissioner's office and {what} can see this page.")
+    return profile
+
+
+def _queue_worker(request: HttpRequest) -> UserProfile:
+    """The question queue holds askers' names and emails: only the Commissioner's office
+    (its viewers and its administrators) works it, not other agencies' administrators."""
+    profile = _role_in(request, services.QUEUE_ROLES, "its administrators")
+    if profile.agency is None or profile.agency.kind != AgencyKind.COMMISSIONER:
+        raise PermissionDenied("Only the Commissioner's office works the question queue: "
+                               "the askers' details are theirs to hold.")
     return profile
 
 
@@ -71,7 +81,7 @@ def published_questions(request: HttpRequest) -> HttpResponse:
 @login_required
 def question_queue(request: HttpRequest) -> HttpResponse:
     """Questions by status. No asker's details here: they are on the audited question page."""
-    _role_in(request, services.QUEUE_ROLES, "administrators")
+    _queue_worker(request)
     status = request.GET.get("status") or None
     counts = services.queue_counts()
     return render(request, "scrutiny/queue.html", {
@@ -95,7 +105,7 @@ STEPS = {
 @require_http_methods(["GET", "POST"])
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One question with the asker's details (every view audited) and the next steps."""
-    _role_in(request, services.QUEUE_ROLES, "administrators")
+    _queue_worker(request)
     question = get_object_or_404(Question, pk=pk)
     error = ""
     if request.method == "POST":
@@ -178,5 +188,5 @@ def _csv_download(report: services.ScrutinyReport, table_id: str) -> HttpRespons
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (f'attachment; filename="asbhub-scrutiny-{report.period}'
                                        f'{area}-{table.id}.csv"')
-    csv.writer(response).writerows(services.csv_rows(table))
+    safe_writer(response).writerows(services.csv_rows(table))
     return response
