@@ -9,6 +9,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -233,6 +234,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from asbhub.data import sample_paths
     from asbhub.ingest.common import expand_inputs
     from asbhub.store.db import open_store
+    from asbhub.web.demo import seed_demo
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
@@ -243,48 +245,51 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _print_summary(result, _write_rejects(result, None))
     if not result.ok:
         return 1
-    from asbhub.web.partners.demo import seed_demo_partners
-
-    accounts = seed_demo_partners(using=store.alias)
-    err.print("[b]Demonstration accounts[/] (fictional agencies and people; passwords are new "
-              "on every run and shown only now):")
-    for user, password in sorted(accounts.items()):
-        err.print(f"  {user:<28} {password}")
-    from asbhub.web.cases.demo import seed_demo_cases
-
-    made = seed_demo_cases(using=store.alias)
-    err.print("[b]Demonstration cases[/] (invented, titled 'DEMONSTRATION:'): "
-              + ", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in made.items()))
-    if _demo_incidents(store) != 0:
+    if not seed_demo(store, _report_demo_step).ok:
         return 1
-    from asbhub.web.people.demo import seed_demo_people
-    from asbhub.web.risk.demo import seed_demo_risk
-
-    linked = seed_demo_people(using=store.alias)
-    if linked.get("error"):
-        err.print(f"[yellow]person linkage skipped:[/] {linked['error']}")
-    else:
-        err.print(f"[b]Linked people[/]: {linked['people']:,} records in {linked['clusters']:,} "
-                  f"people; {linked['open_pairs']:,} pairs to review")
-    err.print(f"[b]Demonstration risk assessments[/]: {seed_demo_risk(using=store.alias):,}")
     url = f"http://{args.host}:{args.port}"
     err.print(f"[b]Daily briefing[/] (sign in first, e.g. as demo.analyst): {url}/briefing/ ; "
-              f"weekly LPU pack: {url}/weekly/")
+              f"weekly LPU pack: {url}/weekly/ ; scrutiny dashboard (e.g. as demo.opcc): "
+              f"{url}/scrutiny/dashboard/")
     if args.no_serve:
         return 0
     return _serve(store, args.host, args.port)
 
 
-def _demo_incidents(store) -> int:  # noqa: ANN001
-    from asbhub.web.tasking.demo import seed_demo_incidents
-
-    err.print("generating SYNTHETIC incidents with fictional people on the sample's real "
-              "places, for the daily briefing and the weekly pack")
-    result, info = seed_demo_incidents(store)
-    _print_summary(result, _write_rejects(result, None))
-    err.print(f"[b]Synthetic incidents[/] (force '{info['force']}', seed {info['seed']}): "
-              f"{info['incidents']:,} dated {info['around_sample']} and {info['recent']}")
-    return 0 if result.ok and not result.rejects else 1
+def _report_demo_step(step: str, made: Any) -> None:  # noqa: ANN401
+    """Print what one step of :func:`asbhub.web.demo.seed_demo` made."""
+    if step == "partners":
+        err.print("[b]Demonstration accounts[/] (fictional agencies and people; passwords are "
+                  "new on every run and shown only now):")
+        for user, password in sorted(made.items()):
+            err.print(f"  {user:<28} {password}")
+    elif step == "cases":
+        err.print("[b]Demonstration cases[/] (invented, titled 'DEMONSTRATION:'): "
+                  + ", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in made.items()))
+    elif step == "incidents":
+        result, info = made
+        err.print("generated SYNTHETIC incidents with fictional people on the sample's real "
+                  "places, for the daily briefing and the weekly pack")
+        _print_summary(result, _write_rejects(result, None))
+        err.print(f"[b]Synthetic incidents[/] (force '{info['force']}', seed {info['seed']}): "
+                  f"{info['incidents']:,} dated {info['around_sample']} and {info['recent']}")
+    elif step == "calls":
+        result, info = made
+        err.print("generated a SYNTHETIC call log (999, 101, triage, online; calibrated on the "
+                  "force's reported figures) for the scrutiny report's call handling")
+        _print_summary(result, _write_rejects(result, None))
+        periods = " and ".join(f"{a} to {b}" for a, b in info["periods"])
+        channels = ", ".join(f"{c}: {n:,}" for c, n in info["calls"].items())
+        err.print(f"[b]Synthetic calls[/] (force '{info['force']}', seed {info['seed']}, "
+                  f"scale {info['scale']}): {channels}; {periods}")
+    elif step == "people":
+        if made.get("error"):
+            err.print(f"[yellow]person linkage skipped:[/] {made['error']}")
+        else:
+            err.print(f"[b]Linked people[/]: {made['people']:,} records in "
+                      f"{made['clusters']:,} people; {made['open_pairs']:,} pairs to review")
+    elif step == "risk":
+        err.print(f"[b]Demonstration risk assessments[/]: {made:,}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from asbhub.data import sample_paths
 
 HEADER = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context"
@@ -86,3 +88,62 @@ def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"incidents_incident", "incidents_location", "incidents_person",
             "incidents_source"} <= tables
+
+
+# -- asbhub demo ---------------------------------------------------------------------------
+
+
+def _words_after(text: str, heading: str, first: str, n: int) -> list[str]:
+    """The ``n`` words after ``first`` in the section of the page headed ``heading``."""
+    import re
+
+    words = re.sub(r"<[^>]+>", " ", text[text.index(heading):]).split()
+    at = words.index(first)
+    return words[at + 1:at + 1 + n]
+
+
+@pytest.mark.slow
+def test_demo_seeds_each_app_and_the_scrutiny_report_has_call_handling(tmp_path: Path) -> None:
+    import os
+    import sqlite3
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    db_file = tmp_path / "demo.sqlite3"
+    db = f"sqlite:///{db_file}"
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
+    demo = subprocess.run([sys.executable, "-m", "asbhub.cli", "demo", "--no-serve", "--db", db],
+                          capture_output=True, text=True, timeout=900, env=env)
+    out = demo.stdout + demo.stderr
+    assert demo.returncode == 0, out
+    # Every step reported, in order.
+    lines = ["loading the bundled sample", "Demonstration accounts", "Demonstration cases",
+             "Synthetic incidents", "Synthetic calls", "Linked people",
+             "Demonstration risk assessments", "Daily briefing"]
+    at = [out.find(line) for line in lines]
+    assert -1 not in at and at == sorted(at), dict(zip(lines, at, strict=True))
+    assert "SYNTHETIC demonstration call log" in out
+
+    report = asbhub("report", "scrutiny", "--period", "2019-02", "--db", db, "--out",
+                    str(tmp_path), "--no-pdf")
+    assert report.returncode == 0, report.stderr
+    html = (tmp_path / "scrutiny-2019-02.html").read_text(encoding="utf-8")
+    assert "No call logs were loaded" not in html and "No 999 calls" not in html
+    assert "SYNTHETIC-demo-calls-2018-04-01-to-2019-02-28.csv" in html
+    # The figures against a count of the stored calls by UK local date.
+    uk = ZoneInfo("Europe/London")
+    with sqlite3.connect(db_file) as con:
+        rows = con.execute("SELECT channel, queued_at FROM contact_call").fetchall()
+    year = {"999": 0, "101": 0}
+    february = {"999": 0, "101": 0}
+    for channel, queued in rows:
+        day = datetime.fromisoformat(queued).replace(tzinfo=ZoneInfo("UTC")).astimezone(uk)
+        if channel in year and "2018-04-01" <= f"{day:%Y-%m-%d}" < "2019-03-01":
+            year[channel] += 1
+            february[channel] += day.month == 2
+    for channel in ("999", "101"):
+        assert year[channel] > 10 * february[channel] > 0
+        got = _words_after(html, f"{channel} calls by financial year", "2018/19", 1)
+        assert got == [f"{year[channel]:,}"], channel
+        got = _words_after(html, f"{channel} calls in Feb of each year", "2019", 1)
+        assert got == [f"{february[channel]:,}"], channel

@@ -4,7 +4,8 @@
 briefing (by default the previous working day, so Monday's covers Friday to Sunday): incidents
 by Local Policing Unit, high risk at first contact, people who meet their area's ASB Case
 Review threshold (flagged before they apply), repeat victims who are new or rising, repeat
-locations, emerging hot spots, and Problem Management Plans due or overdue for review.
+locations, repeat perpetrators and victims' repeat addresses that are new or rising, emerging
+hot spots, and Problem Management Plans due or overdue for review.
 :func:`render_briefing_html` turns it into one self-contained HTML page marked
 OFFICIAL-SENSITIVE, which :func:`briefing_pdf_bytes` prints with the marking on every page;
 :func:`render_briefing_body` gives the sections alone, for the web app's page.
@@ -24,9 +25,10 @@ Until person linkage lands, a person is known by the **interim person key**
 postcode. It splits a person whose surname is misspelt and joins two namesakes born the same
 day; the briefing says it is interim. Linkage plugs in through ``person_key``: a mapping from
 ``incidents_person.id`` to a cluster id (any hashable), as a linkage run produces. Repeat
-victims and Case Review flags both use it.
+victims, repeat perpetrators and Case Review flags all use it.
 
-Personal data: the repeat victim and Case Review tables name people. The page is marked
+Personal data: the repeat victim, repeat perpetrator and Case Review tables name people, and
+the repeat address table gives victims' home addresses. The page is marked
 OFFICIAL-SENSITIVE; :meth:`Briefing.redact` removes what a reader is not entitled to, given
 the access policy's answers (the web app passes ``asbhub.web.partners.access``'s).
 """
@@ -45,7 +47,20 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
-from asbhub.analysis.repeats import RepeatLocations, RepeatVictims, repeat_locations, repeat_victims
+from asbhub.analysis.repeats import (
+    DEFAULT_ROLES,
+    PERPETRATOR_MIN_COUNT,
+    PERPETRATOR_ROLES,
+    RepeatAddresses,
+    RepeatLocations,
+    RepeatPerpetrators,
+    RepeatVictims,
+    address_keys,
+    repeat_addresses,
+    repeat_locations,
+    repeat_perpetrators,
+    repeat_victims,
+)
 from asbhub.domain.cases import (
     Complaint,
     ThresholdRule,
@@ -135,6 +150,16 @@ class Briefing:
     repeat_victim_rows : polars.DataFrame
         The new or rising repeat victims with a name, LPU and latest date for the page.
     repeat_locations : RepeatLocations
+    repeat_perpetrators : RepeatPerpetrators
+    repeat_perpetrator_rows : polars.DataFrame
+        The new or rising repeat perpetrators, as ``repeat_victim_rows``.
+    repeat_addresses : RepeatAddresses
+        Addresses of victims (and of callers about ASB, as for repeat victims) with repeated
+        crime or ASB.
+    repeat_address_rows : polars.DataFrame
+        The new or rising ones: ``address``, ``postcode``, ``lpu``, counts, dates and flags,
+        ``address_key``, ``person_row_ids`` (the person records giving the address) and
+        ``withheld``.
     hotspots : polars.DataFrame or None
         Cells in the categories new, emerging or intensifying (centre easting and northing,
         category, count in the last month); None with ``hotspot_note`` saying why.
@@ -163,6 +188,10 @@ class Briefing:
     case_review: CaseReviewFlags | None = None
     synthetic: tuple[str, ...] = ()
     high_risk_withheld: tuple[str, ...] = ()
+    repeat_perpetrators: RepeatPerpetrators | None = None
+    repeat_perpetrator_rows: pl.DataFrame | None = None
+    repeat_addresses: RepeatAddresses | None = None
+    repeat_address_rows: pl.DataFrame | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -172,7 +201,8 @@ class Briefing:
     def person_row_ids(self) -> list[int]:
         """Every ``incidents_person`` row behind a name the briefing shows (for the audit)."""
         ids: set[int] = set()
-        for frame in (self.repeat_victim_rows,
+        for frame in (self.repeat_victim_rows, self.repeat_perpetrator_rows,
+                      self.repeat_address_rows,
                       self.case_review.rows if self.case_review else None):
             if frame is not None and frame.height:
                 for group in frame["person_row_ids"].to_list():
@@ -198,8 +228,8 @@ class Briefing:
         Briefing
             A copy: names, dates of birth and complaint references of withheld rows removed.
         """
-        def people(frame: pl.DataFrame, blank: tuple[str, ...]) -> pl.DataFrame:
-            if not frame.height:
+        def people(frame: Any, blank: tuple[str, ...]) -> Any:
+            if frame is None or not frame.height:
                 return frame
             ids = frame["person_row_ids"].to_list()
             reasons = [person_reason(list(group or [])) for group in ids]
@@ -209,6 +239,8 @@ class Briefing:
                 pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in blank])
 
         victims = people(self.repeat_victim_rows, ("name", "person_key"))
+        perpetrators = people(self.repeat_perpetrator_rows, ("name", "person_key"))
+        addresses = people(self.repeat_address_rows, ("address", "postcode", "address_key"))
         review = self.case_review
         if review is not None:
             review = replace(review, rows=people(review.rows, (
@@ -218,7 +250,8 @@ class Briefing:
             why = [incident_reason(i) for i in high["incident_id"].to_list()]
             high = high.filter(pl.Series([w is None for w in why]))
             withheld += [w for w in why if w is not None]
-        return replace(self, repeat_victim_rows=victims, case_review=review, high_risk=high,
+        return replace(self, repeat_victim_rows=victims, repeat_perpetrator_rows=perpetrators,
+                       repeat_address_rows=addresses, case_review=review, high_risk=high,
                        high_risk_withheld=tuple(withheld))
 
 
@@ -382,6 +415,63 @@ def _check(group: list[dict[str, Any]], rule: ThresholdRule, as_of: dt.date, bef
     }
 
 
+# --------------------------------------------------------------------------------------------
+# Repeat people and victims' addresses, named for the page
+# --------------------------------------------------------------------------------------------
+
+def _named_rows(result: RepeatVictims, people: pl.DataFrame, roles: tuple[str, ...],
+                as_of: dt.date) -> pl.DataFrame:
+    """The new or rising repeat people of ``result``, with the name and LPU of their latest
+    record in one of ``roles`` and the ``incidents_person`` rows behind them.
+
+    The names and rows come from the records in those roles only (victim or caller for a
+    repeat victim, suspect for a repeat perpetrator), so a partner's access is judged on
+    exactly the records that made the person a repeat, under the category of that role.
+    """
+    latest = (people.filter(pl.col("person_key").is_not_null() & pl.col("role").is_in(roles)
+                            & (pl.col("date") <= as_of))
+              .sort("date", "person_row_id")
+              .group_by("person_key").agg(pl.col("name").last(), pl.col("lpu").last(),
+                                          pl.col("person_row_id").alias("person_row_ids")))
+    rows = result.new_or_rising().join(latest, on="person_key", how="left").select(
+        "name", "lpu", "n_incidents", "n_before", "first_date", "last_date", "new", "rising",
+        "person_key", "person_row_ids").with_columns(pl.lit(None, pl.String).alias("withheld"))
+    return rows.sort(["new", "n_incidents"], descending=[True, True])
+
+
+def _victim_addresses(people: pl.DataFrame, window_days: int, min_count: int, as_of: dt.date,
+                      before: dt.date) -> tuple[RepeatAddresses, pl.DataFrame]:
+    """Repeat addresses of victims (victim, or caller about ASB: the roles of repeat victims)
+    on their recorded home address and postcode, with the person rows that give each one.
+
+    A row's ``person_row_ids`` are the victims' records with that address (the same
+    :func:`~asbhub.analysis.repeats.address_keys` key) on the incidents counted for it: the records
+    whose address the row shows.
+    """
+    role_ok = pl.lit(False)
+    for role, rtype in DEFAULT_ROLES:
+        role_ok |= (pl.col("role") == role) & (
+            pl.lit(True) if rtype is None else pl.col("record_type") == rtype)
+    victims = people.filter(role_ok)
+    result = repeat_addresses(victims, window_days, min_count, as_of, before,
+                              address_column="address", postcode_column="postcode",
+                              date_column="date")
+    # The same frame gives the same keys as repeat_addresses computed inside.
+    keyed = victims.with_columns(address_keys(victims["address"], victims["postcode"])[
+        "address_key"]).filter(pl.col("date") <= as_of)
+    shown = result.new_or_rising()
+    behind = (shown.select("address_key", pl.col("incident_ids").alias("incident_id"))
+              .explode("incident_id")
+              .join(keyed.select("address_key", "incident_id", "person_row_id", "lpu", "date"),
+                    on=["address_key", "incident_id"])
+              .sort("date", "person_row_id")
+              .group_by("address_key").agg(pl.col("lpu").last(),
+                                           pl.col("person_row_id").alias("person_row_ids")))
+    rows = shown.join(behind, on="address_key", how="left").select(
+        "address", "postcode", "lpu", "n_incidents", "n_before", "first_date", "last_date",
+        "new", "rising", "address_key", "person_row_ids").with_columns(
+        pl.lit(None, pl.String).alias("withheld"))
+    return result, rows.sort(["new", "n_incidents"], descending=[True, True])
 
 
 def _by_lpu(incidents: pl.DataFrame) -> pl.DataFrame:
@@ -511,6 +601,8 @@ def build_briefing(
     window_days: int = 365,
     min_count: int = 2,
     location_min_count: int = 3,
+    perpetrator_min_count: int = PERPETRATOR_MIN_COUNT,
+    address_min_count: int = 3,
     location_distance_m: float = 0.0,
     hotspot_months: int = 6,
     hotspot_min_months: int = 4,
@@ -533,7 +625,13 @@ def build_briefing(
         the mapping count as themselves alone. Default: the interim key
         (:func:`interim_person_key`).
     window_days, min_count : int
-        Repeat victim definition (DESIGN.md: more than one in 12 months).
+        Repeat victim definition (DESIGN.md: more than one in 12 months). ``window_days`` is
+        the window of repeat perpetrators and addresses too.
+    perpetrator_min_count : int
+        Incidents as suspect (or perpetrator) in the window that make a repeat perpetrator
+        (default 3: see :func:`asbhub.analysis.repeat_perpetrators` for why not 2).
+    address_min_count : int
+        Incidents at a victim's address in the window that make it a repeat address.
     location_min_count : int
         Incidents at a place in the window that make it a repeat location.
     location_distance_m : float
@@ -583,18 +681,13 @@ def build_briefing(
     people = people.with_columns(pl.Series("person_key", keys, dtype=pl.String))
     victims = repeat_victims(people, "person_key", window_days, min_count, as_of, before,
                              date_column="date")
-    shown = victims.new_or_rising()
-    # Names and the person rows behind them come from the records that made them a repeat
-    # victim (victim or caller), so a partner's access is judged on exactly those records.
-    latest = (people.filter(pl.col("person_key").is_not_null()
-                            & pl.col("role").is_in(COMPLAINANT_ROLES) & (pl.col("date") <= as_of))
-              .sort("date", "person_row_id")
-              .group_by("person_key").agg(pl.col("name").last(), pl.col("lpu").last(),
-                                          pl.col("person_row_id").alias("person_row_ids")))
-    victim_rows = shown.join(latest, on="person_key", how="left").select(
-        "name", "lpu", "n_incidents", "n_before", "first_date", "last_date", "new", "rising",
-        "person_key", "person_row_ids").with_columns(pl.lit(None, pl.String).alias("withheld"))
-    victim_rows = victim_rows.sort(["new", "n_incidents"], descending=[True, True])
+    victim_rows = _named_rows(victims, people, COMPLAINANT_ROLES, as_of)
+    perpetrators = repeat_perpetrators(people, "person_key", window_days, perpetrator_min_count,
+                                       as_of, before, date_column="date")
+    perpetrator_rows = _named_rows(perpetrators, people,
+                                   tuple(r for r, _ in PERPETRATOR_ROLES), as_of)
+    addresses, address_rows = _victim_addresses(people, window_days, address_min_count, as_of,
+                                                before)
 
     if case_review_rules is None:
         case_review_rules = domain_rules(q.threshold_rules(store))
@@ -616,12 +709,16 @@ def build_briefing(
     return Briefing(
         date=date, since=since, incidents_by_lpu=_by_lpu(incidents), high_risk=high,
         repeat_victims=victims, repeat_victim_rows=victim_rows, repeat_locations=locations,
+        repeat_perpetrators=perpetrators, repeat_perpetrator_rows=perpetrator_rows,
+        repeat_addresses=addresses, repeat_address_rows=address_rows,
         hotspots=hotspots, hotspot_note=note, hotspot_parameters=hot_params, pmps=pmps,
         person_key_name=key_name, case_review=review,
         synthetic=tuple(q.synthetic_forces(store)),
         parameters={"date": date.isoformat(), "since": since.isoformat(),
                     "period": f"{since.isoformat()} to {as_of.isoformat()}",
                     "person_key": key_name, "repeat_victims": victims.parameters,
+                    "repeat_perpetrators": perpetrators.parameters,
+                    "repeat_addresses": addresses.parameters,
                     "repeat_locations": locations.parameters, "hotspots": hot_params,
                     "case_review_rules": review.rules,
                     "store": store.url.split("@")[-1]},

@@ -27,7 +27,8 @@ _INCIDENT_SCHEMA = {
 }
 _PERSON_SCHEMA = {
     "person_row_id": pl.Int64, "incident_id": pl.Int64, "role": pl.String, "name": pl.String,
-    "date_of_birth": pl.Date, "postcode": pl.String, "record_type": pl.String,
+    "date_of_birth": pl.Date, "postcode": pl.String, "address": pl.String,
+    "record_type": pl.String,
     "occurred_from": pl.Datetime("us", "UTC"), "reported_at": pl.Datetime("us", "UTC"),
     "lpu": pl.String, "reference": pl.String, "asb_category": pl.String,
     "location_id": pl.Int64, "location_text": pl.String, "snt": pl.String,
@@ -85,12 +86,13 @@ def person_rows(store: Store, start: dt.datetime, end: dt.datetime) -> pl.DataFr
     -------
     polars.DataFrame
         ``person_row_id`` (``incidents_person.id``, the row a linkage cluster refers to),
-        ``incident_id``, ``role``, ``name``, ``date_of_birth``, ``postcode``, ``record_type``,
+        ``incident_id``, ``role``, ``name``, ``date_of_birth``, ``postcode``, ``address``
+        (both null when not recorded), ``record_type``,
         ``occurred_from``, ``reported_at``, ``lpu``, ``reference``, ``asb_category``,
         ``location_id``, ``location_text``, ``snt``.
     """
     sql = ("SELECT p.id, p.incident_id, p.role, p.name, p.date_of_birth, p.postcode, "
-           "i.record_type, i.occurred_from, i.reported_at, i.lpu, i.reference, "
+           "p.address, i.record_type, i.occurred_from, i.reported_at, i.lpu, i.reference, "
            "i.asb_category, i.location_id, l.description, i.snt "
            "FROM incidents_person p JOIN incidents_incident i ON i.id = p.incident_id "
            "LEFT JOIN incidents_location l ON l.id = i.location_id "
@@ -100,7 +102,9 @@ def person_rows(store: Store, start: dt.datetime, end: dt.datetime) -> pl.DataFr
         dob = r[4]
         if isinstance(dob, str):
             dob = dt.date.fromisoformat(dob)
-        rows.append((*r[:4], dob, r[5], r[6], _utc(r[7]), _utc(r[8]), *r[9:]))
+        # Blank (the store's "not recorded") is null, so it never keys an address or a person.
+        postcode, address = ((v or "").strip() or None for v in r[5:7])
+        rows.append((*r[:4], dob, postcode, address, r[7], _utc(r[8]), _utc(r[9]), *r[10:]))
     return pl.DataFrame(rows, schema=_PERSON_SCHEMA, orient="row")
 
 

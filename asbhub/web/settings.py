@@ -66,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "asbhub.web.nav.navigation",
+                "asbhub.web.banner.phase_banner",
             ],
         },
     },

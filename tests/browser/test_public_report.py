@@ -36,7 +36,7 @@ def test_public_report_with_a_map_point_becomes_a_public_report_incident(
     page.get_by_role("button", name="Send report").click()
     page.wait_for_load_state()
     assert page.title().startswith("Error: ")
-    summary = page.locator(".error-summary")
+    summary = page.locator(".govuk-error-summary")
     assert summary.get_by_role("heading", name="There is a problem").count() == 1
     hrefs = summary.get_by_role("link").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     assert "#id_category_0" in hrefs and "#id_description" in hrefs

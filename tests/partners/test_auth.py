@@ -156,13 +156,15 @@ def test_csrf_enforced_on_sign_in(db, make_user, police) -> None:
 def test_sign_in_page(client) -> None:
     page = client.get(SIGN_IN)
     assert page.status_code == 200
-    assert '<h1>Sign in</h1>' in page.text
+    assert re.search(r'<h1\b[^>]*>Sign in</h1>', page.text)
     assert 'autocomplete="current-password"' in page.text
     assert "8 hours" in page.text
     failed = client.post(SIGN_IN, {"username": "", "password": ""})
     assert failed.status_code == 200
     assert failed.text.count("This field is required.") >= 2
     assert 'aria-invalid="true"' in failed.text and "There is a problem" in failed.text
+    summary = failed.text.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+    assert 'role="alert"' in summary and 'href="#id_username"' in summary
 
 
 @pytest.mark.parametrize("path", ["/partners/usage/", "/partners/audit/", "/partners/incidents/1/"])

@@ -54,6 +54,17 @@ def _report(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def _control(html: str, field_id: str) -> str:
+    """The opening tag of the form control whose id is ``field_id``."""
+    tags = re.findall(rf'<(?:input|textarea|select)\b[^>]*\bid="{field_id}"[^>]*>', html)
+    assert len(tags) == 1, (field_id, tags)
+    return tags[0]
+
+
+def _classes(html: str, field_id: str) -> set[str]:
+    return set(re.search(r'class="([^"]*)"', _control(html, field_id)).group(1).split())
+
+
 def _counts() -> tuple[int, int, int]:
     m = _models()
     return (m.Incident.objects.count(), m.Person.objects.count(), m.Location.objects.count())
@@ -70,8 +81,9 @@ def test_page_renders_without_sign_in(client, url: str, heading: str) -> None:  
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"<h1>{heading}</h1>" in html
-    assert '<html lang="en-GB">' in html
+    assert re.search(rf"<h1\b[^>]*>{re.escape(heading)}</h1>", html)
+    assert re.search(r'<html\b[^>]*\blang="en-GB"', html)
+    assert "{#" not in html and "{%" not in html      # no template syntax shown as text
     assert "999" in html or url == "/asb-figures/"
 
 
@@ -92,6 +104,16 @@ def test_report_form_has_guidance_labels_and_fieldsets(client) -> None:  # noqa:
     assert "postcode is not available" in html
     assert "Privacy notice" in html
     assert "Examples: graffiti; fly-tipping" in html
+    # GOV.UK Frontend's controls, each with its hint: widths where the answer is short.
+    assert _control(html, "id_description").startswith("<textarea")
+    for field, classes in [("id_description", "govuk-textarea"),
+                           ("id_occurred_on", "govuk-input govuk-input--width-10"),
+                           ("id_occurred_at", "govuk-input govuk-input--width-5"),
+                           ("id_location_text", "govuk-input"), ("id_email", "govuk-input")]:
+        assert _classes(html, field) == set(classes.split()), field
+    assert 'aria-describedby="id_description_helptext"' in _control(html, "id_description")
+    assert 'id="id_description_helptext"' in html
+    assert _classes(html, "id_category_0") == {"govuk-radios__input"}
 
 
 # -- the report form ------------------------------------------------------------------------
@@ -177,10 +199,19 @@ def test_invalid_report_shows_error_summary_and_stores_nothing(
     response = client.post("/report-asb/", _report(**overrides))
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<div class="error-summary" role="alert"' in html
-    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    summary = html.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+    assert 'role="alert"' in summary and "There is a problem" in summary
     assert f'href="#{field}"' in summary and message in summary
     assert f'id="{field}"' in html  # the link has somewhere to land
+    if field != "id_category_0":
+        # The control is marked in error and read out with its message.
+        control = _control(html, field)
+        assert "govuk-input--error" in _classes(html, field) and 'aria-invalid="true"' in control
+        described = re.search(r'aria-describedby="([^"]+)"', control).group(1).split()
+        assert f"{field}_error" in described
+        error = re.search(rf'<p id="{field}_error" class="govuk-error-message">(.*?)</p>', html,
+                          re.S)
+        assert error and message in error.group(1)
     assert "<title>Error: " in html
     assert _counts() == before
 
@@ -259,7 +290,8 @@ def test_area_figures_match_an_independent_count(client, lpu: str) -> None:  # n
 
     html = client.get("/asb-figures/", {"area": f"lpu:{lpu}"}).content.decode()
     for month, n in expected.items():
-        assert re.search(rf"<td class=\"num\">{n:,}</td>", html), (month, n)
+        assert re.search(rf'<td class="[^"]*\bgovuk-table__cell--numeric\b[^"]*">{n:,}</td>',
+                         html), (month, n)
 
 
 def test_area_figures_for_a_neighbourhood_and_unknown_area(client) -> None:  # noqa: F811

@@ -19,8 +19,8 @@ def test_categories_after_hundreds_of_rows_without(tmp_path: Path) -> None:
     reader used to guess the category column's type from the first 100 rows and fail."""
     street = tmp_path / "2019-02-derbyshire-street.csv"
     street.write_text(STREET_HEADER + "\n" + "".join(
-        f",2019-02,Derbyshire Constabulary,Derbyshire Constabulary,-1.4,52.9,On or near X,"
-        f"E01019799,Erewash 001A,Anti-social behaviour,,\n" for _ in range(150)),
+        ",2019-02,Derbyshire Constabulary,Derbyshire Constabulary,-1.4,52.9,On or near X,"
+        "E01019799,Erewash 001A,Anti-social behaviour,,\n" for _ in range(150)),
         encoding="utf-8")
     export = tmp_path / "export.csv"
     export.write_text(EXPORT_HEADER + "\n" + "".join(

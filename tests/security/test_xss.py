@@ -113,14 +113,24 @@ def _exempt(label: str) -> bool:
 
 
 class Payloads:
-    """Numbered payloads, each remembering the field it went into."""
+    """Numbered payloads, each remembering the field it went into.
+
+    Each row gets its own number (unique fields stay unique), except in fields too short for
+    more than the shortest form: there every row of the field shares one small number, so it
+    still fits however many rows other tests left in the store.
+    """
 
     def __init__(self) -> None:
         self.labels: dict[int, str] = {}
+        self._short: dict[str, int] = {}
 
     def make(self, label: str, max_length: int | None) -> str:
-        n = len(self.labels) + 100
+        if max_length is not None and max_length < len(MEDIUM.format(n=100)):
+            n = self._short.setdefault(label, 10 + len(self._short))
+        else:
+            n = len(self.labels) + 1000
         self.labels[n] = label
+        self.last = n
         for form in (FULL, MEDIUM, SHORT):
             value = form.format(n=n)
             if max_length is None or len(value) <= max_length:
@@ -144,8 +154,21 @@ def _json_payload(value: Any, keys: set[str], label: str, p: Payloads) -> Any:
     return value
 
 
-def fill(p: Payloads) -> None:
-    """Overwrite every free-text field of every row with a payload (bypassing save())."""
+def latest_pks() -> dict[Any, Any]:
+    """The highest primary key of each incidents model, before the world is made: the real
+    sample other test modules loaded (tens of thousands of records) is not this test's to
+    fill. Other models' rows (problem types, the first questionnaire from the migrations) are
+    filled whoever made them."""
+    from django.db.models import Max
+
+    models = {f.model for f in free_text_fields().values()
+              if f.model._meta.app_label == "incidents"}
+    return {m: m._default_manager.aggregate(top=Max("pk"))["top"] for m in models}
+
+
+def fill(p: Payloads, after: dict[Any, Any] | None = None) -> None:
+    """Overwrite every free-text field of every row made since ``after`` (see
+    :func:`latest_pks`; every row when None) with a payload (bypassing save())."""
     fields = free_text_fields()
     by_model: dict[Any, list[tuple[str, Any]]] = {}
     for label, f in fields.items():
@@ -153,7 +176,10 @@ def fill(p: Payloads) -> None:
             continue
         by_model.setdefault(f.model, []).append((label, f))
     for model, wanted in by_model.items():
-        for pk in model._default_manager.values_list("pk", flat=True):
+        rows = model._default_manager.all()
+        if after and after.get(model) is not None:
+            rows = rows.filter(pk__gt=after[model])
+        for pk in rows.values_list("pk", flat=True):
             row = model._default_manager.filter(pk=pk)
             values = {}
             for label, f in wanted:
@@ -170,11 +196,12 @@ def payload_world(p: Payloads) -> SimpleNamespace:
     from asbhub.web.incidents.models import Source
     from asbhub.web.people.models import LinkDecision
 
+    before = latest_pks()
     w = build_world()
     LinkDecision.objects.create(kind="split", username="sec.analyst", reason="placeholder",
                                 people=[w.victim.pk], before_clusters=[w.linked.pk],
                                 after_clusters=[w.linked.pk])
-    fill(p)
+    fill(p, before)
     reason = p.make("people.linkdecision.reason", None)
     LinkDecision.objects.create(kind="merge", username="sec.analyst", reason=reason,
                                 people=[w.victim.pk], before_clusters=[w.linked.pk],
@@ -219,7 +246,7 @@ def test_detectors_tell_raw_from_escaped() -> None:
     p = Payloads()
     for form, max_length in ((FULL, None), (MEDIUM, 30), (SHORT, 10)):
         value = p.make("x.y.z", max_length)
-        n = max(p.labels)
+        n = p.last
         assert value == form.format(n=n)
         assert RAW.search(value)
         for escaped in (escape(value), str(jinja_escape(value))):

@@ -35,10 +35,11 @@ def places(lpu: str) -> list[dict[str, Any]]:
     return list(frame.iter_rows(named=True))
 
 
-def person(role: str, name: str, dob: str = "", postcode: str = "") -> dict[str, str]:
+def person(role: str, name: str, dob: str = "", postcode: str = "", address: str = ""
+           ) -> dict[str, str]:
     """A synthetic person of an incident."""
     return {"role": role, "name": name, "date_of_birth": dob, "phone": "", "email": "",
-            "address": "", "postcode": postcode}
+            "address": address, "postcode": postcode}
 
 
 def incident(ref: str, occurred: dt.datetime, *, record_type: str = "asb",
@@ -141,4 +142,60 @@ def case_review_rows() -> list[dict[str, Any]]:
                        place=1)
     rows.append(incident("R-1", dt.datetime(2021, 3, 13, 22), risk="high",
                          people=[person("victim", "Rita Highrisk", "1990-09-09")]))
+    return rows
+
+
+def repeat_rows() -> list[dict[str, Any]]:
+    """Repeat perpetrators and victims' repeat addresses around a briefing on Monday 15 March
+    2021 (window to 14 March; the previous briefing's to 11 March), all in High Peak.
+
+    Perpetrators (suspects, three in 12 months): Pat (third on 13 March: new), Quinn (four,
+    three by 11 March: rising), Ros (three by January: a repeat, neither new nor rising). Not
+    repeats: Sam (two), Tess (one of three is over 12 months old), Uma (three records of
+    contact). Addresses (the victim's home, or the ASB caller's): 12 Station Road DE7 5AA
+    written three ways by two victims (third on 13 March: new), 3 Mill Lane DE7 6BB (four,
+    three by 11 March: rising), 8 Elm Street with no postcode (an ASB caller, three: new). Not
+    repeats: 3 Mill Lane with another postcode (two), a witness's address and a crime
+    caller's address (their roles do not count).
+    """
+    def at(day: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(f"{day}T19:00")
+
+    def each(who: dict[str, str], days: list[str], prefix: str, record_type: str = "asb",
+             place: int = 0) -> list[dict[str, Any]]:
+        return [incident(f"{prefix}-{k}", at(day), record_type=record_type, lpu="High Peak",
+                         place=place, people=[who]) for k, day in enumerate(days)]
+
+    def home(role: str, name: str, dob: str, address: str, postcode: str = ""
+             ) -> dict[str, str]:
+        return person(role, name, dob, postcode, address)
+
+    rows = (each(person("suspect", "Pat Persistent", "1980-02-02"),
+                 ["2021-01-05", "2021-02-05", "2021-03-13"], "P")
+            + each(person("suspect", "Quinn Rising", "1981-03-03"),
+                   ["2020-06-01", "2020-09-01", "2020-12-01", "2021-03-12"], "Q", "crime")
+            + each(person("suspect", "Ros Steady", "1982-04-04"),
+                   ["2020-11-01", "2020-12-01", "2021-01-01"], "S")
+            + each(person("suspect", "Sam Twice", "1983-05-05"),
+                   ["2021-02-01", "2021-03-13"], "T")
+            + each(person("suspect", "Tess Old", "1984-06-06"),
+                   ["2020-03-01", "2021-01-01", "2021-03-13"], "U")
+            + each(person("suspect", "Uma Contact", "1985-07-07"),
+                   ["2021-02-01", "2021-02-15", "2021-03-13"], "W", "roc"))
+    rows += each(home("victim", "Vera Home", "1990-01-01", "12 Station Road", "DE7 5AA"),
+                 ["2021-01-10"], "V", "crime", 1)
+    rows += each(home("victim", "Vera Home", "1990-01-01", "12 station rd.", "DE7 5AA"),
+                 ["2021-02-10"], "V2", "crime", 2)
+    rows += each(home("victim", "Walt Home", "1991-02-02", "12 Station Rd", "de7 5aa"),
+                 ["2021-03-13"], "V3", "crime", 3)
+    rows += each(home("victim", "Xena Mill", "1992-03-03", "3 Mill Lane", "DE7 6BB"),
+                 ["2020-10-01", "2020-11-01", "2020-12-01", "2021-03-12"], "X", "crime", 4)
+    rows += each(home("victim", "Yves Mill", "1993-04-04", "3 Mill Lane", "DE56 1CC"),
+                 ["2021-01-01", "2021-02-01"], "Y", "crime", 5)
+    rows += each(home("caller", "Zoe Elm", "1994-05-05", "8 Elm Street"),
+                 ["2021-01-02", "2021-02-02", "2021-03-13"], "Z", "asb", 6)
+    rows += each(home("witness", "Wyn Watch", "1995-06-06", "1 Oak Close", "DE7 7CC"),
+                 ["2021-01-03", "2021-02-03", "2021-03-13"], "O", "asb", 7)
+    rows += each(home("caller", "Cal Crime", "1996-07-07", "2 Ash Way", "DE7 8DD"),
+                 ["2021-01-04", "2021-02-04", "2021-03-13"], "C", "crime", 8)
     return rows

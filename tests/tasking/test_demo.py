@@ -52,6 +52,7 @@ def test_todays_briefing_has_content_and_the_banner(seeded) -> None:  # noqa: AN
     b = build_briefing(store, dt.date.today())
     assert b.n_incidents > 0 and b.synthetic == (DEMO_FORCE,)
     assert b.repeat_victims.n_repeat > 0 and b.case_review.rows.height > 0
+    assert b.repeat_perpetrators.n_repeat > 0 and b.repeat_addresses.n_repeat > 0
     assert b.hotspots is not None, b.hotspot_note        # enough months with data
     assert "SYNTHETIC DATA" in render_briefing_html(b)
     # Sample-period briefing too: dated incidents beside the open data.
@@ -63,3 +64,75 @@ def test_seeding_again_stores_nothing_new(seeded) -> None:  # noqa: ANN001
     again, _ = seed_demo_incidents(store)
     totals = again.totals()
     assert totals["stored"] == 0 and totals["already_stored"] == N_RECENT + N_AROUND_SAMPLE
+
+
+# --------------------------------------------------------------------------------------------
+# The demonstration call log (asbhub.web.demo)
+# --------------------------------------------------------------------------------------------
+
+CALLS_TODAY = dt.date(2024, 6, 15)
+
+
+@pytest.fixture(scope="module")
+def calls_seeded(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from asbhub.web.demo import seed_demo_calls
+
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('calls') / 'calls.sqlite3'}")
+    result, info = seed_demo_calls(store, today=CALLS_TODAY)
+    return store, result, info
+
+
+def test_call_periods_cover_the_sample_year_and_recent_weeks() -> None:
+    from asbhub.web.demo import demo_call_periods
+
+    d = dt.date
+    # The financial year to the sample's last month (February 2019); then 26 weeks back from
+    # 14 June 2024 (182 days: from 16 December 2023), which is before the financial year's 1 April.
+    assert demo_call_periods(CALLS_TODAY) == [(d(2018, 4, 1), d(2019, 2, 28)),
+                                              (d(2023, 12, 16), d(2024, 6, 14))]
+    # In November the financial year's start (1 April) is the earlier one.
+    assert demo_call_periods(d(2024, 11, 20))[1] == (d(2024, 4, 1), d(2024, 11, 19))
+
+
+def test_calls_loaded_labelled_and_covering_every_month(calls_seeded) -> None:  # noqa: ANN001
+    from asbhub.web.demo import DEMO_CALLS_FILE, DEMO_CALLS_FORCE
+
+    store, result, info = calls_seeded
+    totals = result.totals()
+    assert totals["read"] == totals["stored"] == sum(info["calls"].values()) > 5000
+    assert totals["rejected"] == 0
+    with store.connection.cursor() as cur:
+        cur.execute("SELECT DISTINCT force FROM contact_call")
+        assert [r[0] for r in cur.fetchall()] == [DEMO_CALLS_FORCE]
+        cur.execute("SELECT COUNT(*) FROM contact_call WHERE call_id NOT LIKE 'SYNTHETIC-%'")
+        assert cur.fetchone()[0] == 0
+        cur.execute("SELECT file, rows FROM contact_callsource ORDER BY file")
+        files = cur.fetchall()
+        cur.execute("SELECT channel, queued_at FROM contact_call")
+        calls = cur.fetchall()
+    assert [f for f, _ in files] == [f"{DEMO_CALLS_FILE}-2018-04-01-to-2019-02-28.csv",
+                                     f"{DEMO_CALLS_FILE}-2023-12-16-to-2024-06-14.csv"]
+    assert sum(n for _, n in files) == len(calls)
+    months: dict[tuple[str, str], int] = {}
+    for channel, queued in calls:
+        key = (channel, str(queued)[:7])
+        months[key] = months.get(key, 0) + 1
+    expect = [f"2018-{m:02d}" for m in range(4, 13)] + ["2019-01", "2019-02"] + [
+        "2023-12"] + [f"2024-{m:02d}" for m in range(1, 7)]
+    for channel in ("999", "101", "online"):
+        got = sorted(m for c, m in months if c == channel)
+        # UTC months: a call late on 28 February 2019 (UK time = UTC then) stays in February;
+        # the first minutes of 1 April 2018 (BST) are 31 March in UTC.
+        assert [m for m in got if m != "2018-03"] == expect, channel
+        assert all(months[(channel, m)] >= 5 for m in expect), channel
+    # Triage began on 20 December 2021: only the recent stretch has it.
+    assert sorted(m for c, m in months if c == "triage")[0] == "2023-12"
+
+
+def test_calls_seeded_again_store_nothing_new(calls_seeded) -> None:  # noqa: ANN001
+    from asbhub.web.demo import seed_demo_calls
+
+    store, _, info = calls_seeded
+    again, _ = seed_demo_calls(store, today=CALLS_TODAY)
+    totals = again.totals()
+    assert totals["stored"] == 0 and totals["already_stored"] == sum(info["calls"].values())

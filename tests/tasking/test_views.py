@@ -180,3 +180,79 @@ def test_risk_sections_follow_the_access_policy(
     page = _briefing(client).content.decode()
     assert "Rita Highrisk" not in page and "Victims newly assessed as high risk" in page
     assert "has no information sharing agreement with" in page
+
+
+@pytest.fixture
+def repeats(db: str, default_store: Any, tmp_path: Path) -> Any:  # noqa: F811
+    """The crafted repeat perpetrators and victims' addresses (rolled back with the test)."""
+    from tests.tasking.crafted import load, repeat_rows
+
+    load(default_store, repeat_rows(), tmp_path)
+    return default_store
+
+
+PERPETRATORS = ("Pat Persistent", "Quinn Rising")
+VICTIM_ADDRESSES = ("12 Station Rd", "3 Mill Lane")   # victims' homes
+CALLER_ADDRESS = "8 Elm Street"                       # an ASB caller's home
+
+
+def _person_ids(**filters: str) -> set[int]:
+    from asbhub.web.incidents.models import Person
+
+    return set(Person.objects.filter(**filters).values_list("pk", flat=True))
+
+
+def test_police_see_repeat_perpetrators_and_addresses(
+        client: Any, repeats: Any, police: Any, make_user: Any) -> None:  # noqa: F811
+    client.force_login(make_user("analyst", police, role="analyst"))
+    page = _briefing(client).content.decode()
+    for text in (*PERPETRATORS, *VICTIM_ADDRESSES, CALLER_ADDRESS):
+        assert text in page, text
+    assert "Repeat perpetrators, new or rising" in page and "Ros Steady" not in page
+    shown = set(AuditEntry.objects.order_by("-seq").first().detail["people_shown"])
+    assert _person_ids(name__in=PERPETRATORS) <= shown
+    assert _person_ids(address__startswith="12 Station") <= shown
+
+
+def test_partner_without_agreement_sees_no_perpetrator_or_address(
+        client: Any, repeats: Any, police: Any, make_agency: Any,  # noqa: F811
+        make_user: Any) -> None:  # noqa: F811
+    council = make_agency("Synthetic Borough Council")
+    client.force_login(make_user("council", council))
+    page = _briefing(client).content.decode()
+    for text in (*PERPETRATORS, *VICTIM_ADDRESSES, CALLER_ADDRESS, "DE7 5AA", "DE7 6BB"):
+        assert text not in page, text
+    assert "Repeat perpetrators, new or rising" in page
+    assert page.count("has no information sharing agreement with") >= 5
+    detail = AuditEntry.objects.order_by("-seq").first().detail
+    assert _person_ids(name__in=PERPETRATORS) <= set(detail["people_withheld"])
+    assert not set(detail["people_shown"])
+
+
+@pytest.mark.parametrize(("categories", "shown", "hidden", "reason"), [
+    (["victim_personal"], VICTIM_ADDRESSES, (*PERPETRATORS, CALLER_ADDRESS),
+     "perpetrators' personal details are not covered by isa-rep"),
+    (["perpetrator_personal"], PERPETRATORS, (*VICTIM_ADDRESSES, CALLER_ADDRESS),
+     "victims' personal details are not covered by isa-rep"),
+])
+def test_each_section_follows_its_data_category(
+        client: Any, repeats: Any, police: Any, make_agency: Any, make_user: Any,  # noqa: F811
+        make_agreement: Any, categories: list[str], shown: tuple[str, ...],  # noqa: F811
+        hidden: tuple[str, ...], reason: str) -> None:
+    """Perpetrators are perpetrator_personal; a victim's address victim_personal and an ASB
+    caller's address witness_personal, which neither agreement covers."""
+    council = make_agency("Synthetic Borough Council")
+    today = dt.date.today()
+    make_agreement("ISA-REP", [police, council], ["incident_summary", *categories],
+                   today - dt.timedelta(days=1), today + dt.timedelta(days=30))
+    client.force_login(make_user("council", council))
+    page = _briefing(client).content.decode()
+    for text in shown:
+        assert text in page, text
+    for text in hidden:
+        assert text not in page, text
+    from html import unescape
+
+    text = unescape(page).lower()           # the reason's first word is capitalised
+    assert reason in text
+    assert "callers' and witnesses' personal details are not covered by isa-rep" in text

@@ -59,13 +59,15 @@ def test_page_renders_with_the_form_legend_and_parameters(client) -> None:  # no
     html = response.content.decode()
     # The form: labelled selects, the method as a fieldset of radios, defaults chosen.
     for name in ("area", "crime_type", "from", "to", "cell"):
-        assert re.search(rf'<label for="id_{name}">', html), name
-        assert re.search(rf'<select name="{name}" id="id_{name}"', html), name
+        assert re.search(rf'<label class="govuk-label[^"]*" for="id_{name}">', html), name
+        select = re.search(rf'<select\b[^>]*\bname="{name}"[^>]*>', html).group(0)
+        assert f'id="id_{name}"' in select and 'class="govuk-select"' in select, name
     assert html.count('type="radio" name="method"') == 3
     assert re.search(r'value="gistar" checked', html)
     assert re.search(r'<option value="asb" selected>Anti-social behaviour</option>', html)
     assert re.search(r'<option value="2019-02" selected>February 2019</option>', html)
-    assert "<legend>Choose what to map</legend>" in html and "<legend>Method</legend>" in html
+    for legend in ("Choose what to map", "Method"):
+        assert re.search(rf'<legend class="govuk-fieldset__legend[^"]*">{legend}</legend>', html)
     text = text_of(html)
     for label in GISTAR_LABELS:
         assert label in text, label

@@ -282,10 +282,19 @@ def test_tiles_can_be_turned_off(client) -> None:  # noqa: ANN001
 
 
 def test_page_structure_is_accessible(overview_html: str) -> None:
-    assert '<html lang="en-GB">' in overview_html
-    assert re.search(r'<a class="skip-link" href="#main">', overview_html)
-    assert '<main id="main"' in overview_html
+    assert re.search(r'<html\b[^>]*\blang="en-GB"', overview_html)
+    # The skip link is the body's first link, and lands on the main content.
+    body = overview_html.split("<body", 1)[1]
+    first_link = re.search(r"<a\b[^>]*>[^<]*</a>", body).group(0)
+    assert 'href="#main"' in first_link and ">Skip to main content</a>" in first_link
+    assert re.search(r'<main\b[^>]*\bid="main"', overview_html)
     assert len(re.findall(r"<h1[ >]", overview_html)) == 1
+    # Every data cell holds a count: each is marked numeric, so it is right-aligned in
+    # figures of equal width. Row headers (area and type names) are not.
+    cells = re.findall(r"<td\b[^>]*>", overview_html)
+    assert len(cells) > 100
+    assert all("govuk-table__cell--numeric" in c for c in cells), cells[:3]
+    assert not re.search(r'<th\b[^>]*scope="row"[^>]*--numeric', overview_html)
     tables = page_tables(overview_html)
     assert len(tables) == 2 and all(tables)  # both tables captioned
     for rows in tables.values():

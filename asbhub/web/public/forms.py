@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from asbhub.domain.vocab import AsbCategory
+from asbhub.web.partners.forms import GovukForm
 
 #: Plain-English guidance for each NSIR category (seed 003, 5.1), with everyday examples.
 CATEGORY_GUIDANCE: dict[str, tuple[str, str]] = {
@@ -38,12 +39,14 @@ LAT_RANGE = (49.8, 61.0)
 LON_RANGE = (-8.7, 2.0)
 
 
-class PublicReportForm(forms.Form):
+class PublicReportForm(GovukForm):
     """A resident's report of anti-social behaviour.
 
     A place is either a map point (the hidden ``latitude`` and ``longitude`` fields, set by
     ``report-map.js``) or a description typed by the resident; at least one is required.
-    Contact details are optional.
+    Contact details are optional. Widgets carry GOV.UK Frontend's classes through
+    :class:`~asbhub.web.partners.forms.GovukForm`; the attrs here set only widths and hints
+    to the browser.
     """
 
     category = forms.ChoiceField(
@@ -55,19 +58,19 @@ class PublicReportForm(forms.Form):
         label="What happened?", max_length=5000,
         help_text="Describe what you saw or heard, who was affected and whether it keeps "
                   "happening. Do not include other people's names unless you need to.",
-        widget=forms.Textarea(attrs={"rows": 6, "class": "input"}),
+        widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": "Describe what happened"},
     )
     occurred_on = forms.DateField(
         label="Date it happened", help_text="For example, 27/3/2025",
         input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"],
-        widget=forms.DateInput(attrs={"class": "input", "inputmode": "numeric"}),
+        widget=forms.DateInput(attrs={"class": "govuk-input--width-10", "inputmode": "numeric"}),
         error_messages={"required": "Enter the date it happened",
                         "invalid": "Enter the date as day/month/year, for example 27/3/2025"},
     )
     occurred_at = forms.TimeField(
         label="Time it happened (optional)", required=False, help_text="For example, 21:30",
-        widget=forms.TimeInput(attrs={"class": "input"}),
+        widget=forms.TimeInput(attrs={"class": "govuk-input--width-5"}),
         error_messages={"invalid": "Enter the time as hours:minutes, for example 21:30"},
     )
     latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
@@ -76,19 +79,21 @@ class PublicReportForm(forms.Form):
         label="Describe the place", required=False, max_length=500,
         help_text="A street, landmark or park and the nearest town, for example "
                   "'the play area behind Church Street, Belper'.",
-        widget=forms.TextInput(attrs={"class": "input", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     name = forms.CharField(
         label="Your name (optional)", required=False, max_length=200,
-        widget=forms.TextInput(attrs={"class": "input", "autocomplete": "name"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20",
+                                     "autocomplete": "name", "spellcheck": "false"}),
     )
     phone = forms.CharField(
         label="Phone number (optional)", required=False, max_length=40,
-        widget=forms.TextInput(attrs={"class": "input", "autocomplete": "tel", "type": "tel"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "tel",
+                                     "type": "tel"}),
     )
     email = forms.EmailField(
         label="Email address (optional)", required=False, max_length=254,
-        widget=forms.EmailInput(attrs={"class": "input", "autocomplete": "email"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={"invalid": "Enter an email address like name@example.com"},
     )
 

@@ -1,5 +1,5 @@
 """Forms of the scrutiny pages: the public question, the queue's steps and the dashboard's
-choices."""
+choices. Their widgets carry GOV.UK Frontend's classes (:mod:`asbhub.web.partners.forms`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from asbhub.web.incidents.services import month_label
+from asbhub.web.partners.forms import GovukForm, GovukModelForm
 from asbhub.web.partners.models import Agency
 from asbhub.web.scrutiny.models import Meeting, Question
 
@@ -16,7 +17,7 @@ from asbhub.web.scrutiny.models import Meeting, Question
 MAX_QUESTION = 2000
 
 
-class AskQuestionForm(forms.ModelForm):
+class AskQuestionForm(GovukModelForm):
     """A question from the public page. The email is for a reply only and is never shown."""
 
     class Meta:
@@ -42,7 +43,14 @@ class AskQuestionForm(forms.ModelForm):
             "area": {"required": "Enter where you live, e.g. Bolsover."},
             "text": {"required": "Write your question."},
         }
-        widgets = {"text": forms.Textarea(attrs={"rows": 6, "class": "textarea"})}
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 6}),
+            "area": forms.TextInput(attrs={"class": "govuk-input--width-20",
+                                           "autocomplete": "address-level2"}),
+            "asker_name": forms.TextInput(attrs={"class": "govuk-input--width-20",
+                                                 "autocomplete": "name", "spellcheck": "false"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        }
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()
@@ -66,7 +74,7 @@ class AskQuestionForm(forms.ModelForm):
         return data
 
 
-class AssignForm(forms.Form):
+class AssignForm(GovukForm):
     """Name a person, an agency or both to answer the question."""
 
     assigned_user = forms.ModelChoiceField(
@@ -82,7 +90,7 @@ class AssignForm(forms.Form):
         return data
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(GovukForm):
     """The answer, and who gives it."""
 
     answer = forms.CharField(label="Answer", widget=forms.Textarea(attrs={"rows": 8}))
@@ -90,13 +98,13 @@ class AnswerForm(forms.Form):
                                   help_text="As published, e.g. 'Constabulary Response'")
 
 
-class PublishForm(forms.Form):
+class PublishForm(GovukForm):
     """The meeting an approved answer is published with."""
 
     meeting = forms.ModelChoiceField(label="Meeting", queryset=Meeting.objects.all())
 
 
-class DashboardForm(forms.Form):
+class DashboardForm(GovukForm):
     """The month and LPU of the dashboard; choices come from the data loaded."""
 
     def __init__(self, data: dict[str, str], *, months: list[str], lpus: list[str],

@@ -162,10 +162,12 @@ def briefing_for(user: Any, day: dt.date, since: dt.date | None = None,
                  using: str = DB_ALIAS) -> BriefingView:
     """The briefing for ``day`` with the people ``user`` may not see withheld, and why.
 
-    A row naming a person (a repeat victim, a Case Review flag) is shown only if the user may
-    see every record behind it (the category of the person's role, for the agency that owns
-    the incident, under :func:`~asbhub.web.partners.access.can_see`); otherwise its name and
-    complaint references are replaced by the reason. High risk incidents need the risk
+    A row naming a person or giving their address (a repeat victim, a repeat perpetrator, a
+    victim's repeat address, a Case Review flag) is shown only if the user may see every
+    record behind it (the category of the person's role: ``perpetrator_personal`` for a
+    suspect, ``victim_personal`` for a victim, for the agency that owns the incident, under
+    :func:`~asbhub.web.partners.access.can_see`); otherwise its name, address and complaint
+    references are replaced by the reason. High risk incidents need the risk
     assessment category. Plans are those the user may see.
     """
     from asbhub.web.incidents.models import Incident, Person

@@ -6,7 +6,6 @@ report builders, render. Each view or download of the briefing is audited with i
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
@@ -26,6 +25,7 @@ from asbhub.reports.briefing import (
     render_briefing_html,
 )
 from asbhub.reports.weekly import render_weekly_body, weekly_csv_rows, weekly_map_png
+from asbhub.web.csvsafe import safe_writer
 from asbhub.web.partners.access import PURPOSES, record_access
 from asbhub.web.partners.models import AuditAction
 from asbhub.web.tasking import services
@@ -158,5 +158,5 @@ def weekly_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"weekly-{form['lpu'].lower().replace(' ', '-')}-{form['week_ending']}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    csv.writer(response).writerows(weekly_csv_rows(pack))
+    safe_writer(response).writerows(weekly_csv_rows(pack))
     return response
