@@ -251,7 +251,9 @@ def hotspot_map(classes: np.ndarray, keep: np.ndarray, extent: tuple[float, floa
     shown = {}
     for name, geom in outlines.items():
         if geom.intersects(view):
-            part = shapely.simplify(geom.intersection(view), 1.0 / s)
+            # Simplified to a pixel as shown (not as drawn): finer detail is invisible, and
+            # every point is parsed again by WeasyPrint when the report is printed.
+            part = shapely.simplify(geom.intersection(view), 1.0 / (s * shown_as))
             shown[name] = part
             paths = [_ring_path(np.asarray(ring.coords), vx0, vy1, s)
                      for poly in getattr(part, "geoms", [part]) if poly.geom_type == "Polygon"

@@ -1,13 +1,16 @@
 """The scrutiny report from the bundled Derbyshire sample: figures equal independent counts of
 the zip (csv module), every section is present, sections without data say so, and the PDF
-prints every page (each page turned into a non-blank image with pdftoppm)."""
+prints every page (each page turned into a non-blank image with pdftoppm) with every section
+and data hash in its text, and WeasyPrint is imported without its subprocess library lookup."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections import Counter
 from datetime import UTC, datetime
@@ -158,7 +161,7 @@ def test_case_study_gives_rate_ratio_with_interval(store) -> None:  # noqa: ANN0
     assert "Case study: Op Dexter" in render_html(r)
 
 
-def test_pdf_renders_every_page(store, tmp_path: Path) -> None:  # noqa: ANN001
+def test_pdf_renders_every_page(store, report, tmp_path: Path) -> None:  # noqa: ANN001
     try:
         import weasyprint  # noqa: F401
     except ImportError:
@@ -176,6 +179,88 @@ def test_pdf_renders_every_page(store, tmp_path: Path) -> None:  # noqa: ANN001
 
     for page in pages:
         assert float(np.var(imread(page))) > 0, page.name
+    # Every section printed, and the fixed column widths hold each SHA-256 on one line.
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    for heading in HEADINGS:
+        assert heading in " ".join(text.split()), heading
+    for unit in report.data_version["incident_sources"]:
+        assert unit["content_sha256"] in text, unit
+
+
+def test_every_table_gives_its_column_widths(report) -> None:  # noqa: ANN001
+    """Tables are laid out "fixed" in print, so each must say how wide its columns are: the
+    columns its colgroup spans equal the cells of its first row."""
+    import re
+
+    html = render_html(report)
+    tables = re.findall(r"<table.*?</table>", html, flags=re.S)
+    assert len(tables) >= 10
+    for t in tables:
+        group = re.search(r"<colgroup>(.*?)</colgroup>", t, flags=re.S)
+        assert group, t[:80]
+        spans = sum(int(m.group(1) or 1) for m in
+                    re.finditer(r'<col(?: class="[^"]*")?(?: span="(\d+)")?>', group.group(1)))
+        first = re.search(r"<tr[^>]*>(.*?)</tr>", t, flags=re.S).group(1)
+        assert spans == len(re.findall(r"<t[hd][ >]", first)), t[:80]
+
+
+def test_library_lookup_is_skipped_for_this_thread_only() -> None:
+    import ctypes.util
+    import threading
+
+    from asbhub.reports.scrutiny_render import _no_library_lookup
+
+    real = ctypes.util.find_library
+    expected = real("c")
+    need(expected, "no C library found by ctypes.util.find_library")
+    other: list[str | None] = []
+    with _no_library_lookup():
+        assert ctypes.util.find_library("c") is None
+        worker = threading.Thread(target=lambda: other.append(ctypes.util.find_library("c")))
+        worker.start()
+        worker.join()
+    assert other == [expected]
+    assert ctypes.util.find_library is real
+
+
+_IMPORT_PROBE = """
+import subprocess, sys
+spawned = []
+real = subprocess.Popen.__init__
+def counting(self, *args, **kwargs):
+    spawned.append(args[0] if args else kwargs.get("args"))
+    return real(self, *args, **kwargs)
+subprocess.Popen.__init__ = counting
+if sys.argv[1] == "asbhub":
+    from asbhub.reports.scrutiny_render import import_weasyprint
+    import_weasyprint()
+else:
+    import weasyprint
+import ctypes.util
+libs = sorted({line.split()[-1].rsplit("/", 1)[-1] for line in open("/proc/self/maps")
+               if any(k in line for k in ("pango", "harfbuzz", "fontconfig", "gobject"))})
+print(len(spawned), ctypes.util.find_library.__module__, *libs)
+"""
+
+
+def test_weasyprint_imported_without_processes_and_same_libraries() -> None:
+    """Each way in a fresh interpreter: asbhub's import spawns nothing and loads the very
+    libraries WeasyPrint's own import loads (which spawns dozens of lookups here)."""
+    try:
+        import weasyprint  # noqa: F401
+    except ImportError:
+        need(False, "WeasyPrint is not installed (pip install 'asbhub[pdf]')")
+    need(sys.platform.startswith("linux"), "the library lookup is skipped on Linux only")
+    out = {}
+    for way in ("asbhub", "plain"):
+        run = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, way], check=True,
+                             capture_output=True, text=True, cwd=Path(__file__).parents[2])
+        out[way] = run.stdout.split()
+    assert out["asbhub"][0] == "0"
+    assert int(out["plain"][0]) > 0  # the lookup this saves is real on this system
+    assert out["asbhub"][1] == "ctypes.util"  # the real find_library is back
+    assert out["asbhub"][2:] == out["plain"][2:] and any("pango" in x for x in out["asbhub"])
 
 
 def test_write_pdf_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -215,3 +300,30 @@ def test_hotspot_map_is_svg_with_a_key_that_counts_cells(report, store) -> None:
         "Hot spot cells at 99% confidence", "Value") > 0
     assert key["Hot spot, 99% confidence"].endswith(f"({n99:,} cells)")
     assert key["Not significant"].endswith(f"({int((keep & (classes == 0)).sum()):,} cells)")
+
+
+def test_import_tried_again_the_ordinary_way_when_the_sonames_fail(tmp_path: Path) -> None:
+    """A system where only the lookup finds the libraries: the first import fails (here a
+    stand-in WeasyPrint that needs ``find_library``), the second, unpatched, succeeds."""
+    need(sys.platform.startswith("linux"), "the library lookup is skipped on Linux only")
+    fake = tmp_path / "weasyprint"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(
+        "import ctypes.util\n"
+        "from . import part\n"
+        "if ctypes.util.find_library('c') is None:\n"
+        "    raise OSError('cannot load library: libpango-1.0-0')\n"
+        "LOADED_WITH = ctypes.util.find_library('c')\n")
+    (fake / "part.py").write_text("")
+    probe = ("import ctypes.util, sys\n"
+             "from asbhub.reports.scrutiny_render import import_weasyprint\n"
+             "wp = import_weasyprint()\n"
+             "print(wp.__file__, wp.LOADED_WITH, ctypes.util.find_library('c'),"
+             " 'weasyprint.part' in sys.modules)\n")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}:{Path(__file__).parents[2]}"}
+    run = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                         text=True, env=env, cwd=tmp_path)
+    where, loaded_with, after, part = run.stdout.split()
+    assert where == str(fake / "__init__.py")
+    assert loaded_with != "None" and loaded_with == after  # second try had the real lookup
+    assert part == "True"
