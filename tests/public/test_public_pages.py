@@ -216,7 +216,7 @@ def test_invalid_report_shows_error_summary_and_stores_nothing(
     assert _counts() == before
 
 
-def test_csrf_is_enforced(sample_store) -> None:  # noqa: F811
+def test_csrf_is_enforced(client) -> None:  # noqa: F811 - the rolled-back store
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")

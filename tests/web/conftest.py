@@ -40,11 +40,18 @@ def sample_store() -> Store:
 
 @pytest.fixture
 def client(sample_store: Store):  # noqa: ANN201 - django.test.Client
+    """Django's test client on the sample store, inside a transaction rolled back after the
+    test: what a test posts (a public report, say) never reaches later modules, which share
+    the ``default`` file. The client runs in this thread, on this connection, so its views
+    see the test's rows."""
+    from django.db import transaction
     from django.test import Client
 
     # The test client's default host 'testserver' is not in ALLOWED_HOSTS outside Django's
     # own test runner; a host the settings allow keeps the settings untouched.
-    return Client(HTTP_HOST="127.0.0.1")
+    with transaction.atomic(using=sample_store.alias):
+        yield Client(HTTP_HOST="127.0.0.1")
+        transaction.set_rollback(True, using=sample_store.alias)
 
 
 @pytest.fixture
