@@ -74,7 +74,19 @@ def cmd_briefing(args: argparse.Namespace) -> int:
 
     day = args.date or date.today()
     out = args.out or Path(f"briefing-{day.isoformat()}.{args.format}")
-    data = write_briefing(open_store(args.db), day, str(out), since=args.since, fmt=args.format)
+    store = open_store(args.db)
+    from asbhub.web.partners.access import PURPOSES, record_access
+    from asbhub.web.partners.models import AuditAction
+    from asbhub.web.tasking.services import person_key_map
+
+    # The same people as the web page (linkage clusters once linked), and the file is an
+    # export of personal data: audited like the page's PDF, as the command line's own channel.
+    data = write_briefing(store, day, str(out), since=args.since, fmt=args.format,
+                          person_key=person_key_map(store.alias))
+    record_access(None, AuditAction.EXPORT, ("tasking.briefing", day.isoformat()),
+                  purpose=PURPOSES["tasking"], using=store.alias,
+                  detail={"channel": "cli", "format": args.format, "file": str(out),
+                          "os_user": _os_user(), "person_key": data.person_key_name})
     flags = data.case_review.rows.height if data.case_review else 0
     sys.stdout.write(f"wrote {out}: briefing for {day}, {data.n_incidents:,} incidents since "
                      f"{data.since}, {data.repeat_victim_rows.height:,} repeat victims new or "
@@ -95,3 +107,12 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
     for kind, path in paths.items():
         sys.stdout.write(f"wrote {path} ({kind})\n")
     return 0
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""

@@ -757,12 +757,14 @@ def render_briefing_html(data: Briefing) -> str:
 
 def briefing_pdf_bytes(html: str) -> bytes:
     """The briefing page as PDF bytes (WeasyPrint, the ``pdf`` extra, imported only here)."""
+    from asbhub.reports.scrutiny_render import import_weasyprint
+
     try:
-        from weasyprint import HTML
+        weasyprint = import_weasyprint()  # the report's quicker import (same libraries)
     except ImportError as exc:  # the PDF is optional: keep the HTML path free of it
         raise ImportError("PDF briefings need WeasyPrint: pip install 'asbhub[pdf]' "
                           f"(the 'pdf' extra) ({exc})") from exc
-    return HTML(string=html).write_pdf()
+    return weasyprint.HTML(string=html).write_pdf()
 
 
 def _rows(frame: pl.DataFrame | None) -> list[dict[str, Any]]:

@@ -287,3 +287,24 @@ def test_calibration_page_shows_rates_and_wilson_intervals_as_percentages(
     low, high = wilson_interval(1, 2)
     assert "50.0%" in page and f"{low * 100:.1f}% to {high * 100:.1f}%" in page
     assert "31 December 2024" in page
+
+
+def test_calibration_page_uses_linkage_clusters_once_linked(
+        client: Any, cop: Any, make_victim: Any, police: Any, version: Any) -> None:
+    """Two records the interim key keeps apart (different dates of birth) are one person to
+    linkage: with the clusters stored, the page counts her repeat and says which key."""
+    from asbhub.web.people.models import LinkedPerson, LinkMethod, Membership
+
+    first = make_victim("Ivy Ink", D(2024, 1, 1), dob=D(1970, 1, 1))
+    again = make_victim("Ivy Ink", D(2024, 2, 1), dob=D(1970, 1, 10))   # a mistyped birth date
+    services.record_assessment(person=first, answers=answers(**HIGH), agency=police,
+                               assessed_at=at(D(2024, 1, 2)))
+    make_victim("Someone Else", D(2024, 12, 31))
+    client.force_login(cop)
+    before = client.get("/risk/calibration/").content.decode()
+    assert "interim person key" in before and "0.0%" in before
+    linked = LinkedPerson.objects.create()
+    for person in (first, again):
+        Membership.objects.create(person=person, linked_person=linked, method=LinkMethod.MANUAL)
+    after = client.get("/risk/calibration/").content.decode()
+    assert "person linkage clusters" in after and "100.0%" in after

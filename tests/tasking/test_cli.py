@@ -33,6 +33,15 @@ def test_briefing_html_and_pdf(db_url: str, tmp_path: Path,
     assert main(["briefing", "--date", "2021-03-15", "--db", db_url, "--out", str(pdf),
                  "--format", "pdf"]) == 0
     assert pdf.read_bytes()[:5] == b"%PDF-"
+    # Each file is an export of personal data: audited, with the command line as channel.
+    from asbhub.web.partners.models import AuditEntry
+
+    store = open_store(db_url)
+    entries = list(AuditEntry.objects.using(store.alias).filter(
+        object_type="tasking.briefing", object_id="2021-03-15", action="export").order_by("seq"))
+    assert [(e.detail["channel"], e.detail["format"]) for e in entries] == [
+        ("cli", "html"), ("cli", "pdf")]
+    assert all(e.purpose and e.detail["person_key"] for e in entries)
 
 
 def test_report_weekly(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

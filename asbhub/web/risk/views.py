@@ -210,9 +210,15 @@ def due(request: HttpRequest) -> HttpResponse:
 
 # ----------------------------------------------------------------------------- calibration
 def _calibration(request: HttpRequest) -> tuple[rules.Calibration, str]:
+    from asbhub.web.people.services import person_cluster_map
+
     agencies = services.risk_agencies(request.user)
-    table = services.calibration(owner_agency_ids=[a.pk for a in agencies])
-    return table, services.repeat_definition(table.horizon_days)
+    # The same person as everywhere else: linkage clusters once the store is linked, else
+    # the interim surname + date of birth key (the page says which).
+    clusters = person_cluster_map() or None
+    table = services.calibration(owner_agency_ids=[a.pk for a in agencies],
+                                 person_key=clusters)
+    return table, services.repeat_definition(table.horizon_days, linked=clusters is not None)
 
 
 @login_required
