@@ -25,9 +25,9 @@ test: $(STAMP)
 	bash scripts/system-packages.sh
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -q
 
-## make test-fast: the suite on SQLite only (PostgreSQL tests skip)
+## make test-fast: the suite on SQLite only, without PostgreSQL or the browser tests
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not postgres"
+	$(BIN)/python -m pytest -q -m "not postgres and not browser"
 
 ## make bench: speed goals from the issues, as ratios against named baselines
 bench: $(STAMP)
