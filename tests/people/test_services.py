@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import math
 from typing import Any
 
 import polars as pl
@@ -85,6 +86,17 @@ def test_stored_clusters_equal_the_engine_with_a_saved_model(
     assert queued == expected and run.queued_pairs == len(expected) > 0
 
 
+def _same_model(a: Any, b: Any) -> bool:
+    """Equal JSON, floats to 1e-9 relative (everything else exactly)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_model(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_model(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
 def test_full_link_trains_the_same_model_as_the_engine_and_saves_it(
         small_export: Any, load_people: Any) -> None:
     load_people(*small_export)
@@ -96,11 +108,12 @@ def test_full_link_trains_the_same_model_as_the_engine_and_saves_it(
     assert partition(_stored()) == partition(engine)
     saved = LinkageModelVersion.objects.get()
     assert run.trained and run.model_version == saved.version == 1
-    # The same model bit for bit, but for the random name Splink gives each linker.
+    # The same model, but for the random name Splink gives each linker, and for the last
+    # digits of its probabilities (DuckDB's parallel sums may add in another order).
     ours, theirs = json.loads(saved.model_json), json.loads(direct.model.to_json())
     for m in (ours, theirs):
         m["splink_settings"].pop("linker_uid", None)
-    assert ours == theirs
+    assert _same_model(ours, theirs)
     assert saved.trained_on == len(people)
     # A second full link with the saved model changes nothing and saves no new version.
     again = services.link_full(model=saved.linkage_model())
