@@ -96,19 +96,23 @@ t, c = time.perf_counter(), cpu()
 db = DuckDBAPI()
 linker = Linker(db.register(norm.to_arrow(), table_name="people"), settings, log_level=None)
 key = [k for k in DEFAULT_EXACT_KEYS if set(k) <= set(args["usable"])][0]
+stages = {"register": time.perf_counter() - t}
 linker.training.estimate_probability_two_random_records_match(
     [" AND ".join(f"l.{c} = r.{c}" for c in key)], recall=_EXACT_KEY_RECALL)
 linker.training.estimate_u_using_random_sampling(max_pairs=_U_MAX_PAIRS, seed=42)
 for rule in _em_rules(args["usable"], [c["output_column_name"] for c in settings["comparisons"]]):
     linker.training.estimate_parameters_using_expectation_maximisation(
         rule, max_pairs=_EM_MAX_PAIRS, estimate_without_term_frequencies=True)
+stages["train"] = time.perf_counter() - t - sum(stages.values())
 pred = linker.inference.predict(threshold_match_weight=th.review_weight - _PREDICT_MARGIN)
+stages["predict"] = time.perf_counter() - t - sum(stages.values())
 clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
     pred, threshold_match_probability=th.link)
 out = pl.from_arrow(clusters.as_duckdbpyrelation().select("unique_id, cluster_id").arrow())
 seconds, cpu_s = time.perf_counter() - t, cpu() - c
+stages["cluster"] = seconds - sum(stages.values())
 out.write_parquet(d / "splink_clusters.parquet")
-done(seconds=seconds, cpu=cpu_s)
+done(seconds=seconds, cpu=cpu_s, stages=stages)
 """
 
 RECORDLINKAGE = PRELUDE + """
@@ -267,6 +271,7 @@ def run() -> None:
         print(f"bare Splink   {b['seconds']:7.1f} s (CPU {b['cpu']:.1f} s)  peak {b['peak_mib'] / 1024:5.2f} GiB  "
               f"precision {pb:.4f} recall {rb:.4f} (no household model, no exact keys)",
               flush=True)
+        print(f"  stages: {', '.join(f'{k} {v:.1f}' for k, v in b['stages'].items())}")
 
         # The rules asbhub kept (a rule over its pair budget is dropped), as column tuples.
         rules = [list(r) for r in rules_from_sql(a["blocking_rules"]) or

@@ -190,8 +190,11 @@ def cluster_pairs(ids: pl.Series, pairs: pl.DataFrame) -> pl.DataFrame:
         scored.select(pl.col("unique_id_r").alias("unique_id"),
                       pl.col("unique_id_l").alias("best_match_id"), "match_weight"),
     ])
-    best = both.sort(["match_weight", "best_match_id"], descending=[True, False]).group_by(
-        "unique_id", maintain_order=True).first().rename({"match_weight": "best_match_weight"})
+    # The strongest pair per record (the lower id on a tie), without sorting every pair.
+    best = both.filter(pl.col("match_weight") == pl.col("match_weight").max().over("unique_id")
+                       ).group_by("unique_id").agg(pl.col("best_match_id").min(),
+                                                   pl.col("match_weight").first()
+                                                   ).rename({"match_weight": "best_match_weight"})
     out = pl.DataFrame({"unique_id": np.arange(n, dtype=np.int64), "cluster_id": first[label]})
     return out.with_columns(pl.len().over("cluster_id").cast(pl.Int64).alias("cluster_size")).join(
         best, on="unique_id", how="left").select(

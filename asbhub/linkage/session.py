@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from .scoring import _household_em
@@ -22,7 +23,7 @@ from .spec import (
     _U_MAX_PAIRS,
     Thresholds,
     _em_rules,
-    _key_sql,
+    key_hashes,
 )
 from .trained import HouseholdModel, LinkageModel
 
@@ -59,6 +60,7 @@ class Session:
         self.table = self.db_api.register(self.arrow, table_name=table)
         self.linker: Any = None
         self._tf_tables: dict[str, Any] = {}
+        self._key_hashes: list[Any] = []
 
     def close(self) -> None:
         self.con.close()
@@ -149,31 +151,47 @@ class Session:
         return _household_em(raw, model)
 
     def key_groups(self, rules: Sequence[Sequence[str]]) -> dict[int, int]:
-        """Hash every record's key for each rule (table ``asbhub_keys``: unique_id, rule, h;
-        records whose key nobody else shares left out) and count the pairs each rule gives."""
-        parts = [
-            f"SELECT unique_id, {i} AS rule, hash({', '.join(_key_sql(c, None) for c in rule)}) "
-            f"AS h FROM {self.table_name} WHERE "
-            + " AND ".join(f"{_key_sql(c, None)} IS NOT NULL" for c in rule)
-            for i, rule in enumerate(rules)]
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE asbhub_keys AS WITH k AS ({' UNION ALL '.join(parts)}) "
-            "SELECT k.* FROM k SEMI JOIN (SELECT rule, h FROM k GROUP BY ALL HAVING count(*) > 1) "
-            "g USING (rule, h)")
-        rows = self.con.sql("SELECT rule, sum(n * (n - 1) // 2) FROM (SELECT rule, h, count(*) "
-                            "AS n FROM asbhub_keys GROUP BY ALL) GROUP BY rule").fetchall()
-        return {int(rule): int(pairs) for rule, pairs in rows}
+        """Hash every record's key for each rule (kept for :meth:`register_blocked_pairs`) and
+        count the pairs each rule gives."""
+        hashes = key_hashes(self.frame, rules)
+        self._key_hashes = []
+        counts: dict[int, int] = {}
+        for i in range(len(rules)):
+            h = hashes[f"k{i}"]
+            # 0 stands for "no key" (a null column); a real key hashing to 0 becomes 1.
+            self._key_hashes.append(
+                h.fill_null(0).replace(0, 1).to_numpy() if h.null_count() == 0 else
+                pl.select(pl.when(h.is_null()).then(0).when(h == 0).then(1).otherwise(h)
+                          ).to_series().to_numpy())
+            sizes = h.drop_nulls().value_counts(name="n")["n"].cast(pl.Int64)
+            counts[i] = int((sizes * (sizes - 1) // 2).sum())
+        return counts
 
     def register_blocked_pairs(self, keep: Sequence[int]) -> str:
-        """Pairs of records sharing the key of a kept rule, as a table in Splink's
-        blocked-pairs shape."""
-        rules = ", ".join(str(i) for i in keep) or "-1"
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE asbhub_blocked AS SELECT l.unique_id AS join_key_l, "
-            "r.unique_id AS join_key_r, CAST(min(l.rule) AS VARCHAR) AS match_key FROM "
-            "asbhub_keys l JOIN asbhub_keys r ON l.rule = r.rule AND l.h = r.h "
-            f"AND l.unique_id < r.unique_id WHERE l.rule IN ({rules}) GROUP BY ALL")
-        self.con.execute("DROP TABLE asbhub_keys")
+        """Pairs of records sharing the key of a kept rule (each pair once, with the first
+        rule that gives it), as a table in Splink's blocked-pairs shape."""
+        hashes = [self._key_hashes[i] for i in keep]
+        left, right, rule = [], [], []
+        for pos, i in enumerate(keep):
+            a, b = _pairs_sharing(hashes[pos])
+            for earlier in hashes[:pos]:  # a pair an earlier rule gave is not repeated
+                x = earlier[a]
+                fresh = (x == 0) | (x != earlier[b])
+                a, b = a[fresh], b[fresh]
+            left.append(a)
+            right.append(b)
+            rule.append(np.full(len(a), i, dtype=np.int16))
+        self._key_hashes = []
+        pairs = pl.DataFrame({
+            "join_key_l": np.concatenate(left) if left else np.zeros(0, np.int64),
+            "join_key_r": np.concatenate(right) if right else np.zeros(0, np.int64),
+            "match_key": np.concatenate(rule) if rule else np.zeros(0, np.int16),
+        }).with_columns(pl.col("join_key_l", "join_key_r").cast(pl.Int64),
+                        pl.col("match_key").cast(pl.String))
+        self.con.register("asbhub_blocked_arrow", pairs.to_arrow())
+        self.con.execute("CREATE OR REPLACE TEMP TABLE asbhub_blocked AS "
+                         "SELECT * FROM asbhub_blocked_arrow")
+        self.con.unregister("asbhub_blocked_arrow")
         return "asbhub_blocked"
 
     def predict(self, threshold_weight: float, blocked: str | None = None) -> pl.DataFrame:
@@ -204,6 +222,26 @@ class Session:
                f"({' UNION ALL '.join(parts)}) GROUP BY ALL")
         # .pl(), not from_arrow(.arrow()): DuckDB 2 gives a reader, empty when nothing matches.
         return self.con.sql(sql).pl()
+
+
+def _pairs_sharing(h: Any) -> tuple[Any, Any]:
+    """Row-number pairs (lower first) of records with the same non-zero value in ``h``."""
+    dup = pl.Series(h)
+    idx = np.flatnonzero(((dup != 0) & dup.is_duplicated()).to_numpy())
+    order = idx[np.argsort(h[idx], kind="stable")]
+    if len(order) == 0:
+        return order, order
+    hs = h[order]
+    start = np.flatnonzero(np.r_[True, hs[1:] != hs[:-1]])
+    ends = np.r_[start[1:], len(hs)]
+    pos = np.arange(len(hs))
+    # Each record pairs with the records after it in its group.
+    after = np.repeat(ends, np.diff(np.r_[start, len(hs)])) - pos - 1
+    left = np.repeat(pos, after)
+    first = np.cumsum(after) - after
+    right = left + 1 + np.arange(len(left)) - np.repeat(first, after)
+    a, b = order[left], order[right]
+    return np.minimum(a, b), np.maximum(a, b)
 
 
 def _term_frequencies(frame: pl.DataFrame, columns: Sequence[str]
