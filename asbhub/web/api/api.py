@@ -56,7 +56,7 @@ PURPOSE_HINT = ("why you need the personal data, one of " + ", ".join(PURPOSES)
 
 #: What each parameter expects, for error messages.
 FIELD_HINTS = {
-    "month": "a month as YYYY-MM from 2000-01 to this month, e.g. 2024-05",
+    "month": "a month as YYYY-MM, e.g. 2024-05, from 2000-01 to this month",
     "limit": f"a whole number from 1 to {MAX_LIMIT}",
     "offset": "a whole number, 0 or more",
     "start": f"a date as YYYY-MM-DD from {FIRST_DAY}, at most {dates.PLANNING_YEARS} years "
