@@ -16,6 +16,7 @@ is tried with year 1, year 999, year 10000, 30 February and the far future:
 from __future__ import annotations
 
 import datetime as dt
+import os
 from types import SimpleNamespace
 from typing import Any
 
@@ -411,3 +412,100 @@ def test_page_date_parameters_outside_the_range_do_not_break_pages(
         world: SimpleNamespace, db: str, path: str) -> None:
     response = as_user(world, "analyst").get(path)
     assert response.status_code in (200, 400), (path, response.status_code)
+
+
+@pytest.mark.parametrize("month", ["0999-01", "0001-01", "1999-12", "2999-01"])
+def test_plan_month_forms_refuse_months_outside_the_range(world: SimpleNamespace, db: str,
+                                                          month: str) -> None:
+    """A plan's evaluation asked for 0999-01 to now would count 28,000 months."""
+    from asbhub.web.cases.forms import EvaluationForm
+    from asbhub.web.cases.plan_work import check_query
+
+    this_month = f"{world.today:%Y-%m}"
+    form = EvaluationForm({"before_first": month, "before_last": "2019-01",
+                           "after_first": "2019-02", "after_last": this_month})
+    assert not form.is_valid()
+    assert "January 2000" in " ".join(form.errors["before_first"]), form.errors
+    [problem] = check_query(month, this_month)
+    assert problem.startswith("From month") and "January 2000" in problem, problem
+
+
+def test_plan_month_forms_take_months_in_the_range(world: SimpleNamespace, db: str) -> None:
+    from asbhub.web.cases.forms import EvaluationForm
+    from asbhub.web.cases.plan_work import check_query
+
+    assert EvaluationForm({"before_first": "2000-01", "before_last": "2019-01",
+                           "after_first": "2019-02", "after_last": "2019-03"}).is_valid()
+    assert check_query("2000-01", f"{world.today:%Y-%m}") == []
+
+
+def test_odd_risk_review_and_case_review_dates_do_not_break_pages(world: SimpleNamespace,
+                                                                  db: str) -> None:
+    from asbhub.web.cases.models import CaseReview, CaseReviewAction
+    from asbhub.web.risk.models import RiskAssessment
+
+    RiskAssessment.objects.filter(pk=world.assessment.pk).update(
+        next_review_due=dt.date(1, 1, 1))
+    CaseReview.objects.filter(pk=world.case_review.pk).update(
+        decision_due=dt.date(9999, 12, 31), received_on=dt.date(1, 1, 1))
+    CaseReviewAction.objects.filter(case_review=world.case_review).update(
+        due=dt.date(9999, 12, 31))
+    client = as_user(world, "analyst")
+    for path in ("/risk/", f"/case-reviews/{world.case_review.pk}/", "/case-reviews/",
+                 "/briefing/"):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    response = as_user(world, "commissioner").get("/scrutiny/dashboard/")
+    assert response.status_code == 200
+
+
+#: Apps whose date columns hold what people typed or files said (audit, tokens and sessions are
+#: written by asbhub itself, with the time of writing).
+DATED_APPS = ("incidents", "cases", "risk", "scrutiny", "contact", "people")
+
+
+@pytest.mark.parametrize("edge", ["low", "high"])
+def test_every_page_survives_edge_dates_in_every_date_column(world: SimpleNamespace, db: str,
+                                                             edge: str) -> None:
+    """Every date and date-time column of every row set to year 1 (or 9999) around the
+    forms, then every page fetched as the users who see most: none answers 5xx."""
+    from django.apps import apps
+    from django.db import models
+
+    from tests.security.registry import PUBLIC, RECORD, ROUTES, SIGNED_IN, url
+
+    day = dt.date(1, 1, 1) if edge == "low" else dt.date(9999, 12, 31)
+    # A day in: year 1 at midnight UTC is year 0 in London's 1 January (LMT), which no
+    # date-time can hold, in any library.
+    when = (dt.datetime(1, 1, 2, tzinfo=dt.UTC) if edge == "low"
+            else dt.datetime(9999, 12, 30, tzinfo=dt.UTC))
+    changed = []
+    for app in DATED_APPS:
+        for model in apps.get_app_config(app).get_models():
+            values = {}
+            for f in model._meta.concrete_fields:
+                if isinstance(f, models.DateTimeField):
+                    values[f.name] = when
+                elif isinstance(f, models.DateField):
+                    values[f.name] = day
+            if model._meta.label == "people.LinkDecision":   # append-only by design
+                continue
+            if values and model.objects.update(**values):
+                changed.append(model._meta.label)
+    assert {"incidents.Incident", "cases.PmpAction", "cases.Power", "cases.CaseReview",
+            "risk.RiskAssessment", "scrutiny.Meeting"} <= set(changed), changed
+    pages = sorted(n for n, r in ROUTES.items() if r.kind in (PUBLIC, SIGNED_IN, RECORD)
+                   and r.method == "GET" and not r.extra.get("image"))
+    failed = []
+    for name in pages:
+        route = ROUTES[name]
+        for who in ([None] if route.kind == PUBLIC else sorted({route.owner, "supervisor"})):
+            client = new_client() if who is None else as_user(world, who)
+            client.raise_request_exception = bool(os.environ.get("DATES_RAISE"))
+            try:
+                status = client.get(url(name, world)).status_code
+            finally:
+                client.raise_request_exception = True
+            if status >= 500:
+                failed.append((name, who, status))
+    assert not failed, failed
