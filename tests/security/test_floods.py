@@ -132,6 +132,12 @@ def test_every_public_post_form_is_limited(db: str) -> None:
         if re.search(r'<form\b[^>]*method="post"', response.content.decode(), re.I):
             posting.add(name)
     assert posting == {*PUBLIC_FORMS, "partners:sign-in"}
+    # And each is limited: with a limit of 1, the second post from one address is refused.
+    with _limits(public_form=(1, 600), sign_in=(1, 600)):
+        for name in sorted(posting):
+            flooder = _client(FLOODER)
+            first, second = (flooder.post(reverse(name), {}).status_code for _ in range(2))
+            assert (first, second) == (200, 429), f"{name} is not limited"
 
 
 @pytest.mark.parametrize("name", PUBLIC_FORMS)
