@@ -339,3 +339,59 @@ def test_api_detail_reads_are_throttled_per_token(api_world: Any, db: str) -> No
     assert too_many[0].detail["action"] == "api_detail"
     assert too_many[0].detail["token"] == api_world.token.split("_")[1]
     assert verify_chain().ok
+
+
+# -- across threads and processes ------------------------------------------------------------
+
+#: One server process: THREADS threads (as waitress's), each sending HITS requests at once.
+WORKER = """
+import sys, threading
+from asbhub.store.db import open_store
+open_store(sys.argv[1], upgrade=False)
+from django.conf import settings
+from django.db import connections
+settings.ASBHUB_RATE_LIMITS = {"public_form": (int(sys.argv[2]), 600)}
+from asbhub.web import ratelimit
+allowed, counts, start = [], [], threading.Barrier(int(sys.argv[3]))
+def work():
+    start.wait()
+    for _ in range(int(sys.argv[4])):
+        decision = ratelimit.hit("public_form", "192.0.2.99")
+        allowed.append(decision.allowed)
+        counts.append(decision.count)
+    connections.close_all()
+threads = [threading.Thread(target=work) for _ in range(int(sys.argv[3]))]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(sum(allowed), max(counts))
+"""
+
+
+def test_limit_holds_across_threads_and_processes(store_url: str) -> None:
+    """Three server processes of four threads each, 40 requests from one address each, against
+    one database: exactly the limit is let through in all, and every request was counted."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "ASBHUB_DB": store_url}
+    migrate = subprocess.run([sys.executable, "-c", "import sys; from asbhub.store.db import "
+                              "open_store; open_store(sys.argv[1])", store_url],
+                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert migrate.returncode == 0, migrate.stderr
+    processes, threads, hits, limit = 3, 4, 10, 25
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, store_url, str(limit),
+                                 str(threads), str(hits)], env=env, cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(processes)]
+    results = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err
+        results.append([int(x) for x in out.split()])
+    assert sum(allowed for allowed, _ in results) == limit
+    assert max(highest for _, highest in results) == processes * threads * hits
