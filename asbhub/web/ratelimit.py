@@ -99,6 +99,11 @@ class Decision:
         return self.count == self.limit + 1
 
 
+def _longest_window() -> int:
+    configured = getattr(settings, "ASBHUB_RATE_LIMITS", None) or {}
+    return max(limit_for(action)[1] for action in {*DEFAULTS, *configured})
+
+
 def _key(action: str, who: str) -> str:
     return f"{action}|{who}"[:200]
 
@@ -127,6 +132,8 @@ def hit(action: str, who: str, *, scope: str = "", at: dt.datetime | None = None
     at = at or now()
     limit, window = limit_for(action)
     span = dt.timedelta(seconds=window)
+    if limit <= 0:  # turned off: nothing to count
+        return Decision(True, 0, limit, window, at, 1)
     key = _key(scope or action, who)
     row = None
     for _ in range(_TRIES):
@@ -142,10 +149,10 @@ def hit(action: str, who: str, *, scope: str = "", at: dt.datetime | None = None
                     started=at, count=1):
                 row = RateLimitCount.objects.get(key=key)
                 break
-        # No row: a new key. Prune rows of ended windows first, so the table stays small.
-        longest = max(w for _, w in (*DEFAULTS.values(), (limit, window)))
+        # No row: a new key. Prune rows whose window has ended whatever their action, so the
+        # table stays about one row per key active in the last window.
         RateLimitCount.objects.filter(
-            started__lte=at - dt.timedelta(seconds=longest)).delete()
+            started__lte=at - dt.timedelta(seconds=_longest_window())).delete()
         try:
             with transaction.atomic():
                 row = RateLimitCount.objects.create(key=key, started=at, count=1)
@@ -156,7 +163,7 @@ def hit(action: str, who: str, *, scope: str = "", at: dt.datetime | None = None
         return Decision(True, 0, limit, window, at + span, window)
     resets_at = row.started + span
     retry = max(1, math.ceil((resets_at - at).total_seconds()))
-    allowed = limit <= 0 or row.count <= limit
+    allowed = row.count <= limit
     return Decision(allowed, row.count, limit, window, resets_at, retry)
 
 
@@ -194,7 +201,7 @@ def limit_posts(action: str, what: str) -> Callable[[Callable[..., HttpResponse]
     """Decorate a public form's view: POSTs beyond the limit per address are answered 429.
 
     ``what`` names the form in the refusal page ("reports", "questions"). GETs are not counted.
-    The key is ``action`` and the form's URL name, so each form has its own count.
+    Each form (each view decorated) has its own count, under the one limit of ``action``.
     """
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)

@@ -160,6 +160,32 @@ def test_public_form_flood_is_answered_429(name: str, db: str) -> None:
     assert refused[0].detail["limit"] == LIMIT
 
 
+def test_refusal_page_says_when_to_try_again(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the clock set: the window opens at 18:05 UTC in summer (19:05 in London), so the
+    page says 19:15 and Retry-After is the 600 seconds to it."""
+    from asbhub.web import ratelimit
+
+    monkeypatch.setattr(ratelimit, "now",
+                        lambda: dt.datetime(2026, 7, 1, 18, 5, tzinfo=dt.UTC))
+    flooder = _client(FLOODER)
+    with _limits(public_form=(LIMIT, 600)):
+        for _ in range(LIMIT):
+            flooder.post("/scrutiny/questions/ask/", {})
+        response = flooder.post("/scrutiny/questions/ask/", {})
+    assert response.status_code == 429 and response["Retry-After"] == "600"
+    text = " ".join(response.content.decode().split())
+    assert "Try again after <strong>19:15</strong> on 1 July 2026 (in about 10 minutes)" in text
+
+
+def test_a_limit_of_zero_turns_it_off(db: str) -> None:
+    from asbhub.web.partners.models import RateLimitCount
+
+    flooder = _client(FLOODER)
+    with _limits(public_form=(0, 600)):
+        assert {flooder.post("/report-asb/", {}).status_code for _ in range(12)} == {200}
+    assert not RateLimitCount.objects.exists()
+
+
 def test_each_public_form_has_its_own_count(db: str) -> None:
     flooder = _client(FLOODER)
     with _limits(public_form=(LIMIT, 600)):
