@@ -53,13 +53,17 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  
     asub = audit.add_subparsers(title="audit commands", metavar="AUDITCOMMAND")
     ver = asub.add_parser("verify", help="recompute the hash chain and report any tampering",
                           description="Exit status 0 when the chain is intact, 1 when an entry "
-                                      "was changed, removed or reordered.")
+                                      "was changed, removed or reordered (or an anchor no "
+                                      "longer holds), 2 when an anchor file cannot be read.")
     ver.add_argument("--db", help=db_help)
     # Anchors (issue #10 class 11): the head kept outside the database, see docs/sharing.md.
     ver.add_argument("--anchor", type=Path, metavar="FILE",
                      help="also check every anchor in FILE (from `asbhub audit anchor`): finds "
                           "a rewrite at or before the latest anchor even with the head row "
                           "rewritten too")
+    ver.add_argument("--head", action="append", default=[], metavar="N:HASH",
+                     help="also check a head published elsewhere (the scrutiny report's "
+                          "annex): entry #N must still have HASH; may be repeated")
     ver.set_defaults(func=cmd_audit_verify)
     anc = asub.add_parser("anchor", help="append the chain's head to an append-only file "
                                          "outside the database (run daily)",
@@ -155,10 +159,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     setup_django()
     from asbhub.web.partners.audit import verify_store
 
-    if getattr(args, "anchor", None) is not None:
+    if getattr(args, "anchor", None) is not None or getattr(args, "head", None):
         from asbhub.web.partners.anchor import check_store
 
-        result = check_store(args.anchor, args.db)
+        result = check_store(args.anchor, args.db, args.head)
     else:
         result = verify_store(args.db)
     sys.stdout.write(result.summary() + "\n")

@@ -292,12 +292,15 @@ def test_anchor_file_of_another_store(anchored: tuple[str, Path], tmp_path: Path
     assert "if this file belongs to another store, sqlite:///" in " ".join(out.split())
 
 
-def test_scrutiny_report_publishes_the_audit_head(tmp_path: Path) -> None:
+def test_scrutiny_report_publishes_the_audit_head(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The annex's head is an anchor kept off-system: `verify --head N:HASH` checks it."""
     from datetime import UTC, datetime
 
     from asbhub.reports import build_scrutiny, render_html
 
-    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    store = open_store(url)
     entries = _write(store.alias, 4)
     when = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     report = build_scrutiny(store, "2019-02", generated_at=when)
@@ -308,3 +311,22 @@ def test_scrutiny_report_publishes_the_audit_head(tmp_path: Path) -> None:
     assert "Annex: audit log head" in html
     assert f"<code>{entries[-1].hash}</code>" in html
     assert "Hash of entry #4" in html
+
+    published = f"{report.audit_head['entries']}:{report.audit_head['hash']}"
+    _write(store.alias, 2)
+    code, out = _cli(capsys, "audit", "verify", "--db", url, "--head", published)
+    assert code == 0, out
+    assert "anchors OK: all 1 hold; latest #4; 2 entries since it are not anchored yet" in out
+
+    dbguard.remove_guard(store.connection)
+    _rehash_from(store.alias, 2, purpose="Rewritten")
+    dbguard.install_guard(store.connection)
+    code, out = _cli(capsys, "audit", "verify", "--db", url, "--head", published)
+    assert code == 1, out
+    assert (f"audit log TAMPERED: the published head #4 (--head) no longer holds: entry #4 now "
+            f"has hash {AuditEntry.objects.using(store.alias).get(seq=4).hash}, anchored "
+            f"{entries[-1].hash}") in out
+
+    code, out = _cli(capsys, "audit", "verify", "--db", url, "--head", "4:abc")
+    assert code == 2, out
+    assert "--head '4:abc': expected N:HASH" in out

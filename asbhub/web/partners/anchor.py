@@ -77,8 +77,30 @@ class Anchor:
     hash: str
     entry_at: str
 
-    def label(self, path: Path | str) -> str:
+    def label(self, path: Path | str | None) -> str:
+        if self.line == 0:
+            return f"the published head #{self.seq} (--head)"
         return f"anchor {self.line} ({path} line {self.line}, taken {self.anchored_at})"
+
+
+def parse_head(text: str) -> Anchor:
+    """A head published elsewhere, ``N:HASH`` (the scrutiny report's annex prints both), as an
+    anchor to check: entry #N must still have HASH.
+
+    Raises
+    ------
+    ValueError
+        ``text`` is not a whole number, a colon and 64 hex digits.
+    """
+    number, _, digest = text.strip().partition(":")
+    digest = digest.strip().lower()
+    if (not number.strip().isdigit() or len(digest) != 64
+            or any(c not in "0123456789abcdef" for c in digest)):
+        raise ValueError(f"--head {text!r}: expected N:HASH, the entry count and the 64 hex "
+                         "digit hash as printed in the scrutiny report's annex "
+                         "(e.g. 1234:9f86d0...)")
+    seq = int(number)
+    return Anchor(0, "", "", "", seq, 0, digest if seq else GENESIS, "")
 
 
 @dataclass(frozen=True)
@@ -98,7 +120,7 @@ class AnchorResult:
     reason : str
         Why, in words; empty when ``ok``.
     latest : Anchor or None
-        The latest anchor line.
+        The latest anchor (the one with the highest entry number).
     """
 
     ok: bool
@@ -119,8 +141,9 @@ class AnchorResult:
             latest = self.latest
             assert latest is not None
             after = self.chain.n_entries - latest.seq
-            lines.append(f"anchors OK: all {self.n_anchors} hold; latest #{latest.seq} taken "
-                         f"{latest.anchored_at}; {after} entr{'y' if after == 1 else 'ies'} "
+            taken = f" taken {latest.anchored_at}" if latest.anchored_at else ""
+            lines.append(f"anchors OK: all {self.n_anchors} hold; latest #{latest.seq}{taken}; "
+                         f"{after} entr{'y' if after == 1 else 'ies'} "
                          "since it are not anchored yet")
         return "\n".join(lines)
 
@@ -220,7 +243,7 @@ def _parse(path: Path, raw: bytes) -> list[Anchor]:
     return anchors
 
 
-def _holds(anchor: Anchor, using: str, chain: VerifyResult, path: Path) -> str:
+def _holds(anchor: Anchor, using: str, chain: VerifyResult, path: Path | str | None) -> str:
     """Why ``anchor`` no longer holds on a chain that verified, or '' when it holds."""
     if anchor.seq == 0:
         return ""
@@ -235,14 +258,16 @@ def _holds(anchor: Anchor, using: str, chain: VerifyResult, path: Path) -> str:
         return (f"{anchor.label(path)} no longer holds: entry #{anchor.seq} now has hash "
                 f"{entry.hash}, anchored {anchor.hash}: the log was rewritten at or before "
                 f"#{anchor.seq}")
-    if entry.pk != anchor.id:
+    if anchor.line and entry.pk != anchor.id:
         return (f"{anchor.label(path)} no longer holds: entry #{anchor.seq} now has database "
                 f"id {entry.pk}, anchored {anchor.id}: entries were re-inserted")
     return ""
 
 
-def check_anchors(path: Path | str, using: str = "default") -> AnchorResult:
-    """Verify the chain on ``using``, then every anchor in ``path`` against it.
+def check_anchors(path: Path | str | None, using: str = "default",
+                  heads: list[Anchor] | tuple[Anchor, ...] = ()) -> AnchorResult:
+    """Verify the chain on ``using``, then every anchor in ``path`` against it, then every
+    head published elsewhere (:func:`parse_head`).
 
     Returns
     -------
@@ -255,17 +280,18 @@ def check_anchors(path: Path | str, using: str = "default") -> AnchorResult:
     AnchorFileError
         The anchor file cannot be read as anchors (see :func:`read_anchors`).
     """
-    path = Path(path)
-    anchors = read_anchors(path)
+    if path is None and not heads:
+        raise ValueError("no anchors to check: give --anchor FILE or --head N:HASH")
+    anchors = [*(read_anchors(path) if path is not None else []), *heads]
     chain = verify_chain(using)
-    latest = anchors[-1]
+    latest = max(anchors, key=lambda a: a.seq)
     if not chain.ok:
         return AnchorResult(False, chain, len(anchors), None, chain.reason, latest)
     for anchor in anchors:
         reason = _holds(anchor, using, chain, path)
         if reason:
             first = _entry(using, 1)
-            if anchor.first_hash != (first.hash if first else GENESIS):
+            if anchor.line and anchor.first_hash != (first.hash if first else GENESIS):
                 reason += (" (entry #1 differs from the anchor's too: if this file belongs to "
                            f"another store, {anchor.store}, give that store's --db)")
             return AnchorResult(False, chain, len(anchors), anchor, reason, latest)
@@ -331,10 +357,13 @@ def anchor_store(path: Path | str, db_url: str | None = None) -> dict[str, Any]:
     return append_anchor(path, store.alias, display_url(store.url))
 
 
-def check_store(path: Path | str, db_url: str | None = None) -> AnchorResult:
-    """``asbhub audit verify --anchor FILE [--db URL]``: :func:`check_anchors` on that store.
-    The store is not migrated: verifying must not change the database."""
+def check_store(path: Path | str | None, db_url: str | None = None,
+                heads: list[str] | tuple[str, ...] = ()) -> AnchorResult:
+    """``asbhub audit verify [--anchor FILE] [--head N:HASH ...] [--db URL]``:
+    :func:`check_anchors` on that store. The store is not migrated: verifying must not change
+    the database."""
     from asbhub.store.db import open_store
 
+    published = [parse_head(h) for h in heads]
     store = open_store(db_url, upgrade=False)
-    return check_anchors(path, store.alias)
+    return check_anchors(path, store.alias, published)
