@@ -129,8 +129,8 @@ def test_tail_deleted_and_head_rewritten_is_found(store_url: str, tmp_path: Path
     code, out = _cli(capsys, "audit", "verify", "--db", store_url, "--anchor", str(anchors))
     assert code == 1, out
     assert (f"audit log TAMPERED: anchor 1 ({anchors} line 1, taken " in out)
-    assert (f"no longer holds: it recorded entry #60 but the chain now ends at #{10 + after}"
-            in out)
+    assert (f"no longer holds: it recorded entry #60 but the chain now ends at #{10 + after}: "
+            f"entries #{11 + after} to #60 (at least) were deleted" in out)
 
 
 def test_entry_rewritten_before_the_anchor_is_found(store_url: str, tmp_path: Path,

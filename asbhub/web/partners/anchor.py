@@ -160,12 +160,16 @@ def _entry(using: str, seq: int) -> AuditEntry | None:
     return AuditEntry.objects.using(using).filter(seq=seq).first()
 
 
-def current_head(using: str = "default") -> dict[str, Any]:
+def current_head(using: str = "default", seq: int | None = None) -> dict[str, Any]:
     """The chain's head as an anchor records it (without ``anchored_at`` and ``prev_line``).
 
-    Read from the last entry itself, not the head row, so the anchor is what was written.
+    Read from the last entry itself, not the head row, so the anchor is what was written; or
+    from entry #``seq`` when given (the last one verified: entries appended since are left
+    to the next anchor).
     """
-    last = AuditEntry.objects.using(using).order_by("-seq").first()
+    entries = AuditEntry.objects.using(using)
+    last = (entries.order_by("-seq").first() if seq is None
+            else entries.filter(seq=seq).first() if seq else None)
     first = _entry(using, 1)
     if last is None:
         return {"first_hash": GENESIS, "seq": 0, "id": 0, "hash": GENESIS, "entry_at": ""}
@@ -249,8 +253,8 @@ def _holds(anchor: Anchor, using: str, chain: VerifyResult, path: Path | str | N
         return ""
     if anchor.seq > chain.n_entries:
         return (f"{anchor.label(path)} no longer holds: it recorded entry #{anchor.seq} but the "
-                f"chain now ends at #{chain.n_entries}: entries up to #{anchor.seq} were "
-                "deleted and the head rewritten")
+                f"chain now ends at #{chain.n_entries}: entries #{chain.n_entries + 1} to "
+                f"#{anchor.seq} (at least) were deleted and the head row rewritten")
     entry = _entry(using, anchor.seq)
     if entry is None:  # pragma: no cover - a verified chain has every number up to its end
         return f"{anchor.label(path)} no longer holds: entry #{anchor.seq} is missing"
@@ -338,7 +342,7 @@ def append_anchor(path: Path | str, using: str = "default", store: str = "") -> 
                 raise NotAnchored(f"not anchored: audit log TAMPERED: {reason}")
         prev_text = raw.decode("utf-8").split("\n")[-2] if raw else ""
         values = {"v": VERSION, "anchored_at": _now_text(), "store": store,
-                  **current_head(using),
+                  **current_head(using, chain.n_entries),
                   "prev_line": _line_digest(prev_text) if prev_text else GENESIS}
         line = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         os.write(fd, (line + "\n").encode("utf-8"))
