@@ -501,6 +501,7 @@ def test_every_page_survives_edge_dates_in_every_date_column(world: SimpleNamesp
         route = ROUTES[name]
         for who in ([None] if route.kind == PUBLIC else sorted({route.owner, "supervisor"})):
             client = new_client() if who is None else as_user(world, who)
+            # Every failure is collected, then reported; DATES_RAISE=1 shows the first's traceback.
             client.raise_request_exception = bool(os.environ.get("DATES_RAISE"))
             try:
                 status = client.get(url(name, world)).status_code
