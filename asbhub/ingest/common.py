@@ -232,7 +232,7 @@ def csv_careful_table(name: str, raw: bytes, names: list[str], labels: list[str]
         nul = next((i for i, v in enumerate(row) if "\x00" in v), None)
         if nul is not None:
             label = labels[nul] if nul < len(labels) else f"column {nul + 1}"
-            rejects.append(Reject(name, line, label, row[nul].replace("\x00", "\\x00")[:200],
+            rejects.append(Reject(name, line, label, row[nul][:200],
                                   "contains a NUL byte (0x00), which text never holds; the "
                                   f"file may be damaged or not plain text: {again}"))
             continue

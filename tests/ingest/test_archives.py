@@ -277,7 +277,7 @@ def test_police_uk_nul_byte_is_rejected_with_line_and_field() -> None:
     parsed = police_uk.read_police_uk("march.csv", raw)
     assert parsed.rows["line"].to_list() == [2, 4]
     (r,) = parsed.rejects
-    assert (r.file, r.line, r.field, r.value) == ("march.csv", 3, "Location", "On or\\x00near X")
+    assert (r.file, r.line, r.field, r.value) == ("march.csv", 3, "Location", "On or\x00near X")
     assert r.reason.startswith("contains a NUL byte (0x00)")
     assert "download it again from data.police.uk" in r.reason
 
@@ -302,5 +302,5 @@ def test_call_log_nul_byte_is_rejected_with_line_and_field() -> None:
     assert parsed.read == 2 and parsed.rows.height == 1
     (r,) = parsed.rejects
     assert (r.file, r.line, r.field, r.value) == ("calls.csv", 3, "call_id",
-                                                  "999-20220201-0\\x0002")
+                                                  "999-20220201-0\x0002")
     assert r.reason.startswith("contains a NUL byte (0x00)")
