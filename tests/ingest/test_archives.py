@@ -304,3 +304,20 @@ def test_call_log_nul_byte_is_rejected_with_line_and_field() -> None:
     assert (r.file, r.line, r.field, r.value) == ("calls.csv", 3, "call_id",
                                                   "999-20220201-0\x0002")
     assert r.reason.startswith("contains a NUL byte (0x00)")
+
+
+def test_nul_byte_is_a_reject_not_a_database_error(tmp_path: Path, store_url: str) -> None:
+    # PostgreSQL refuses NUL in text outright; the row must be rejected before the store.
+    f = tmp_path / "march.csv"
+    f.write_text(HEADER + "\n" + GOOD + "\n" + GOOD.replace("Amber Valley", "Amber\x00Valley")
+                 + "\n")
+    rejects = tmp_path / "rejects.csv"
+    proc = asbhub("ingest", str(f), "--db", store_url, "--json", "--rejects", str(rejects))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["ok"] is True
+    assert [(x["read"], x["stored"], x["rejected"]) for x in out["files"]] == [(2, 1, 1)]
+    with rejects.open(newline="", encoding="utf-8") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert (row["file"], row["line"], row["field"]) == (str(f), "3", "LSOA name")
+    assert row["reason"].startswith("contains a NUL byte (0x00)")
