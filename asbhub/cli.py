@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
                   "reported are stored")
         return 130
     except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[red]error[/]: {exc}")
+        err.print(f"[red]error[/]: {escape(str(exc))}")  # names and values are input: no markup
         return 2
 
 
@@ -171,16 +172,17 @@ def _print_summary(result, rejects_path: Path | None) -> None:  # noqa: ANN001
     for k in keys:
         t.add_column(k.replace("_", " "), justify="right")
     for f in result.files:
-        t.add_row(_short(f.path), *(f"{getattr(f, k):,}" for k in keys))
+        t.add_row(escape(_short(f.path)), *(f"{getattr(f, k):,}" for k in keys))
     tot = result.totals()
     t.add_row("[b]total[/]", *(f"[b]{tot[k]:,}[/]" for k in keys))
     out.print(t)
     for f in result.files:
         if f.error:
-            out.print(f"[red]failed[/] {f.path}: {f.error}")
+            out.print(f"[red]failed[/] {escape(f.path)}: {escape(f.error)}")
     shown = result.rejects[:10]
     for r in shown:
-        out.print(f"[yellow]rejected[/] {r.file} line {r.line}, {r.field} {r.value!r}: {r.reason}")
+        out.print("[yellow]rejected[/] "
+                  + escape(f"{r.file} line {r.line}, {r.field} {r.value!r}: {r.reason}"))
     if rejects_path:
         more = len(result.rejects) - len(shown)
         extra = f" ({more:,} more than shown)" if more > 0 else ""

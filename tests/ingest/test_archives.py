@@ -321,3 +321,21 @@ def test_nul_byte_is_a_reject_not_a_database_error(tmp_path: Path, store_url: st
         (row,) = list(csv.DictReader(fh))
     assert (row["file"], row["line"], row["field"]) == (str(f), "3", "LSOA name")
     assert row["reason"].startswith("contains a NUL byte (0x00)")
+
+
+def test_names_and_values_that_look_like_markup_are_printed_as_they_are(
+        tmp_path: Path, sqlite_url: str) -> None:
+    # Member names and rejected values come from the input: the terminal output must neither
+    # crash on them nor take them for styling.
+    outer = tmp_path / "odd.zip"
+    with zipfile.ZipFile(outer, "w") as zf:
+        zf.writestr("[/x]2019-03.csv", HEADER + "\n" + GOOD.replace("-1.4", "[/bold]") + "\n")
+        zf.writestr("[bold]inner.zip", b"PK")
+    proc = asbhub("ingest", str(outer), "--db", sqlite_url, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "line 2, Longitude '[/bold]': not a number" in proc.stdout
+    assert "odd.zip![bold]inner.zip: an archive inside a zip archive is not read" in proc.stdout
+    bomb_like = asbhub("ingest", str(outer), "--db", sqlite_url, "--zip-max-member", "10B")
+    assert bomb_like.returncode == 2
+    assert bomb_like.stderr.startswith(f"error: {outer}![/x]2019-03.csv: expands to ")
