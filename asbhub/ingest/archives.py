@@ -87,13 +87,15 @@ class ZipLimits:
         ratio_min = env.get("ASBHUB_ZIP_RATIO_MIN")
         d = cls()
         if ratio is not None:
+            given = ratio
             try:
                 ratio = float(ratio)
             except ValueError:
                 ratio = -1.0
             if not ratio >= 1:
-                raise ValueError(f"zip ratio cap: {max_ratio or env.get('ASBHUB_ZIP_MAX_RATIO')!r}"
-                                 " is not a ratio; expected a number of at least 1, e.g. 200")
+                raise ValueError(f"zip ratio cap (ASBHUB_ZIP_MAX_RATIO or --zip-max-ratio): "
+                                 f"{given!r} is not a ratio; expected a number of at least 1, "
+                                 "e.g. 200")
         return cls(
             max_member_bytes=(parse_size(member, "zip member cap (ASBHUB_ZIP_MAX_MEMBER)")
                               if member else d.max_member_bytes),
