@@ -6,17 +6,17 @@ member's declared size is checked against :class:`ZipLimits`, and while a member
 real size is counted in 1 MiB pieces, so a member that expands past a cap (or lies about its
 size) stops at the cap rather than filling memory.
 
-The defaults accept every real archive seen: a monthly data.police.uk archive of all 43
-forces is about 1.5 GB uncompressed, its largest member (the Metropolitan Police's street
-file) tens of MB, and its CSVs compress about 5 to 15 to 1.
+The defaults leave real archives far inside the caps: a monthly data.police.uk archive of all
+43 forces is about 1.5 GB uncompressed, its largest member (the Metropolitan Police's street
+file) tens of MB, and street CSVs compress about 5 to 1 (measured on the bundled Derbyshire
+sample and the East Midlands files in ../shared/data/police-uk).
 
 - ``max_member_bytes`` (4 GiB; ``ASBHUB_ZIP_MAX_MEMBER``, ``--zip-max-member``): the largest
   member read. A member is read whole into memory, so this also bounds memory.
 - ``max_ratio`` (200; ``ASBHUB_ZIP_MAX_RATIO``, ``--zip-max-ratio``): the largest
   uncompressed / compressed size of a member, checked only for members over
-- ``ratio_min_bytes`` (64 MiB; ``ASBHUB_ZIP_RATIO_MIN``): a small file (a month of one
-  force's ASB with the same few values repeated) may compress 200:1 and is harmless; 2 GiB of
-  zeros compresses about 1000:1 and is not.
+  ``ratio_min_bytes`` (64 MiB; ``ASBHUB_ZIP_RATIO_MIN``), because a small member that compresses very
+  well is harmless (at most 64 MiB in memory); 2 GiB of zeros compresses about 1000:1.
 
 An archive inside an archive (``.zip``, ``.gz``, ``.tar``, ``.7z``, ...) is not read but named
 as a failed file in the summary, with how to load it: it is never skipped silently.
