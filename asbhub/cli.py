@@ -246,9 +246,9 @@ def _serve(store, host: str, port: int) -> int:  # noqa: ANN001
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from asbhub.data import sample_paths
+    from asbhub.demo.seed import seed_demo
     from asbhub.ingest.common import expand_inputs
     from asbhub.store.db import open_store
-    from asbhub.web.demo import seed_demo
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
@@ -271,7 +271,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _report_demo_step(step: str, made: Any) -> None:  # noqa: ANN401
-    """Print what one step of :func:`asbhub.web.demo.seed_demo` made."""
+    """Print what one step of :func:`asbhub.demo.seed.seed_demo` made."""
     if step == "partners":
         err.print("[b]Demonstration accounts[/] (fictional agencies and people; passwords are "
                   "new on every run and shown only now):")

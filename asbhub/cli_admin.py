@@ -157,10 +157,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from asbhub.store.db import setup_django
 
     setup_django()
-    from asbhub.web.partners.audit import verify_store
+    from asbhub.records.partners.audit import verify_store
 
     if getattr(args, "anchor", None) is not None or getattr(args, "head", None):
-        from asbhub.web.partners.anchor import check_store
+        from asbhub.records.partners.anchor import check_store
 
         result = check_store(args.anchor, args.db, args.head)
     else:
@@ -173,7 +173,7 @@ def cmd_audit_anchor(args: argparse.Namespace) -> int:
     from asbhub.store.db import setup_django
 
     setup_django()
-    from asbhub.web.partners.anchor import NotAnchored, anchor_store
+    from asbhub.records.partners.anchor import NotAnchored, anchor_store
 
     try:
         line = anchor_store(args.to, args.db)

@@ -1,6 +1,6 @@
 """`asbhub people link`: link the Person rows of a store and keep the result in it.
 
-Thin: parse arguments, call :mod:`asbhub.web.people.services`, print the counts.
+Thin: parse arguments, call :mod:`asbhub.records.people.services`, print the counts.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def cmd_people_link(args: argparse.Namespace) -> int:
         raise ValueError("--model needs --full: an incremental run uses the saved model, so "
                          "the people already linked and the new ones are scored alike")
     store = open_store(args.db)
-    from asbhub.web.people import services
+    from asbhub.records.people import services
 
     model = None
     if args.model is not None:

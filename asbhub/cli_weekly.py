@@ -75,8 +75,8 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     day = args.date or date.today()
     out = args.out or Path(f"briefing-{day.isoformat()}.{args.format}")
     store = open_store(args.db)
-    from asbhub.web.partners.access import PURPOSES, record_access
-    from asbhub.web.partners.models import AuditAction
+    from asbhub.records.partners.access import PURPOSES, record_access
+    from asbhub.records.partners.models import AuditAction
     from asbhub.web.tasking.services import person_key_map
 
     # The same people as the web page (linkage clusters once linked), and the file is an

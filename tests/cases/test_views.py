@@ -21,9 +21,9 @@ from tests.partners.conftest import (  # noqa: F401
 
 setup_django()
 
-from asbhub.web.cases import services  # noqa: E402
-from asbhub.web.cases.models import Pmp, PmpIncident, PmpPerson, ProblemType  # noqa: E402
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.cases import services  # noqa: E402
+from asbhub.records.cases.models import Pmp, PmpIncident, PmpPerson, ProblemType  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
 
 
 @pytest.fixture

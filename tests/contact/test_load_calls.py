@@ -34,7 +34,7 @@ def store(store_url: str):  # noqa: ANN201
 
 
 def models():  # noqa: ANN201
-    from asbhub.web.contact.models import Call, CallSource
+    from asbhub.records.contact.models import Call, CallSource
 
     return Call, CallSource
 

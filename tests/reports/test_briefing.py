@@ -180,7 +180,7 @@ def crafted(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
     rows = case_review_rows()
     load(store, rows, tmp)
-    from asbhub.web.cases.models import ThresholdRule
+    from asbhub.records.cases.models import ThresholdRule
 
     ThresholdRule.objects.using(store.alias).create(area="High Peak", complaints=2)
     ThresholdRule.objects.using(store.alias).create(area="Amber Valley", complaints=3,

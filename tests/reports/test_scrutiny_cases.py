@@ -54,15 +54,15 @@ def store(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 def _cases(a: str) -> None:
-    from asbhub.web.cases import services
-    from asbhub.web.cases.models import (
+    from asbhub.records.cases import services
+    from asbhub.records.cases.models import (
         CaseReview,
         Pmp,
         Power,
         PowerEvent,
         ProblemType,
     )
-    from asbhub.web.partners.models import Agency
+    from asbhub.records.partners.models import Agency
 
     police = Agency.objects.using(a).create(name="Synthetic Test Constabulary", kind="police")
     problem = ProblemType.objects.using(a).first()
@@ -118,7 +118,7 @@ def report(store):  # noqa: ANN001, ANN201
 
 
 def test_pmps_by_lpu_equal_the_case_service(report, store) -> None:  # noqa: ANN001
-    from asbhub.web.cases import services
+    from asbhub.records.cases import services
 
     t = report.section("pmps").table("pmps-by-lpu")
     expected = services.table_5_34(D(2018, 3, 1), D(2019, 2, 28), using=store.alias)
@@ -133,7 +133,7 @@ def test_pmps_by_lpu_equal_the_case_service(report, store) -> None:  # noqa: ANN
 
 
 def test_powers_equal_the_register(report, store) -> None:  # noqa: ANN001
-    from asbhub.web.cases import services
+    from asbhub.records.cases import services
 
     s = report.section("powers")
     expected = services.table_5_36(D(2018, 3, 1), D(2019, 2, 28), using=store.alias)
@@ -204,7 +204,7 @@ def test_call_handling_equals_a_count_of_the_stored_calls(report, store) -> None
 def _busiest_lsoa(store) -> str:  # noqa: ANN001
     from django.db.models import Count
 
-    from asbhub.web.incidents.models import Incident
+    from asbhub.records.incidents.models import Incident
 
     return (Incident.objects.using(store.alias).filter(crime_type=ASB, month="2019-01")
             .exclude(location__lsoa_code=None).values_list("location__lsoa_code")
@@ -213,10 +213,10 @@ def _busiest_lsoa(store) -> str:  # noqa: ANN001
 
 @pytest.fixture(scope="module")
 def case_plan(store):  # noqa: ANN001, ANN201
-    from asbhub.web.cases import services
-    from asbhub.web.cases.models import ProblemType
-    from asbhub.web.incidents.models import Location
-    from asbhub.web.partners.models import Agency
+    from asbhub.records.cases import services
+    from asbhub.records.cases.models import ProblemType
+    from asbhub.records.incidents.models import Location
+    from asbhub.records.partners.models import Agency
 
     a = store.alias
     code = _busiest_lsoa(store)
@@ -236,7 +236,7 @@ def _brute_counts(store, code: str, lpu: str, buffer_m: float) -> dict[str, Coun
     import shapely
     from shapely.geometry import Point, shape
 
-    from asbhub.web.incidents.models import Incident
+    from asbhub.records.incidents.models import Incident
 
     folder = AreaHierarchy.load().folder
     with (folder / "areas.csv").open(newline="", encoding="utf-8") as fh:
@@ -327,7 +327,7 @@ def test_case_sections_on_postgresql(pg_url: str) -> None:
     """The same plans, powers and reviews in a real PostgreSQL store give the same tables
     (its booleans and dates are not SQLite's)."""
     s = open_store(pg_url)  # sets Django up: import the case services after it
-    from asbhub.web.cases import services
+    from asbhub.records.cases import services
 
     _cases(s.alias)
     r = build_scrutiny(s, PERIOD, generated_at=WHEN)

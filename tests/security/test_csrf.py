@@ -66,7 +66,7 @@ def test_csrf_checks_hold_for_the_admin(world: SimpleNamespace, db: str) -> None
     assert staff.get(path).status_code == 200
     forged = staff.post(path, {"title": "Changed by another site"})
     assert forged.status_code == 403 and CSRF_FAILED in forged.content.decode()
-    from asbhub.web.cases.models import Pmp
+    from asbhub.records.cases.models import Pmp
 
     assert Pmp.objects.get(pk=world.plan.pk).title == world.plan.title
 

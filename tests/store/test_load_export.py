@@ -35,7 +35,7 @@ def store(store_url: str):  # noqa: ANN201
 
 
 def models():  # noqa: ANN201
-    from asbhub.web.incidents.models import Incident, Location, Person, Source
+    from asbhub.records.incidents.models import Incident, Location, Person, Source
 
     return Incident, Location, Person, Source
 
@@ -337,8 +337,8 @@ def test_reload_keeps_people_that_cases_point_at(store: Store, tmp_path: Path) -
     and drops a person the source no longer has."""
     from django.utils import timezone
 
-    from asbhub.web.cases.models import Pmp, PmpPerson, ProblemType
-    from asbhub.web.partners.models import Agency
+    from asbhub.records.cases.models import Pmp, PmpPerson, ProblemType
+    from asbhub.records.partners.models import Agency
 
     _, _, Person, _ = models()
     first = write(tmp_path, "v1.csv", [

@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 
+from asbhub.demo.tasking import DEMO_FORCE, N_AROUND_SAMPLE, N_RECENT, seed_demo_incidents
 from asbhub.reports.briefing import build_briefing, render_briefing_html
 from asbhub.store.db import open_store
-from asbhub.web.tasking.demo import DEMO_FORCE, N_AROUND_SAMPLE, N_RECENT, seed_demo_incidents
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_seeding_again_stores_nothing_new(seeded) -> None:  # noqa: ANN001
 
 
 # --------------------------------------------------------------------------------------------
-# The demonstration call log (asbhub.web.demo)
+# The demonstration call log (asbhub.demo.seed)
 # --------------------------------------------------------------------------------------------
 
 CALLS_TODAY = dt.date(2024, 6, 15)
@@ -75,7 +75,7 @@ CALLS_TODAY = dt.date(2024, 6, 15)
 
 @pytest.fixture(scope="module")
 def calls_seeded(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    from asbhub.web.demo import seed_demo_calls
+    from asbhub.demo.seed import seed_demo_calls
 
     store = open_store(f"sqlite:///{tmp_path_factory.mktemp('calls') / 'calls.sqlite3'}")
     result, info = seed_demo_calls(store, today=CALLS_TODAY)
@@ -83,7 +83,7 @@ def calls_seeded(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 def test_call_periods_cover_the_sample_year_and_recent_weeks() -> None:
-    from asbhub.web.demo import demo_call_periods
+    from asbhub.demo.seed import demo_call_periods
 
     d = dt.date
     # The financial year to the sample's last month (February 2019); then 26 weeks back from
@@ -95,7 +95,7 @@ def test_call_periods_cover_the_sample_year_and_recent_weeks() -> None:
 
 
 def test_calls_loaded_labelled_and_covering_every_month(calls_seeded) -> None:  # noqa: ANN001
-    from asbhub.web.demo import DEMO_CALLS_FILE, DEMO_CALLS_FORCE
+    from asbhub.demo.seed import DEMO_CALLS_FILE, DEMO_CALLS_FORCE
 
     store, result, info = calls_seeded
     totals = result.totals()
@@ -130,7 +130,7 @@ def test_calls_loaded_labelled_and_covering_every_month(calls_seeded) -> None:  
 
 
 def test_calls_seeded_again_store_nothing_new(calls_seeded) -> None:  # noqa: ANN001
-    from asbhub.web.demo import seed_demo_calls
+    from asbhub.demo.seed import seed_demo_calls
 
     store, _, info = calls_seeded
     again, _ = seed_demo_calls(store, today=CALLS_TODAY)

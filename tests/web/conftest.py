@@ -17,7 +17,7 @@ from asbhub.store.load import ingest
 
 
 def _empty(store: Store) -> None:
-    from asbhub.web.incidents.models import Incident, Location, Person, Source
+    from asbhub.records.incidents.models import Incident, Location, Person, Source
 
     # Children first: Incident.location is PROTECT, so locations go after their incidents.
     for model in (Person, Incident, Location, Source):

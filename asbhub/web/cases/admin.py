@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from asbhub.web.cases.models import (
+from asbhub.records.cases.models import (
     CaseReview,
     CaseReviewComplaint,
     Pmp,

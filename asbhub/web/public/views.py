@@ -11,7 +11,7 @@ import re
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from asbhub.web.incidents.services import lpu_outlines_geojson
+from asbhub.records.incidents.selectors import lpu_outlines_geojson
 from asbhub.web.incidents.views import tile_layer
 from asbhub.web.public import services
 from asbhub.web.public.forms import CATEGORY_GUIDANCE, PublicReportForm

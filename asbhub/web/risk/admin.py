@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from asbhub.web.risk.models import QuestionnaireVersion, RiskAssessment, RiskReview
+from asbhub.records.risk.models import QuestionnaireVersion, RiskAssessment, RiskReview
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
