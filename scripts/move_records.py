@@ -13,7 +13,10 @@ Usage (from the repository root, on a clean git tree)::
     python scripts/move_records.py --rewrite --check  # list what would change; exit 1 if any
 
 ``--move`` runs the ``git mv``s of :data:`MODULE_MOVES` (skipping any already done) and writes
-the records apps' ``apps.py`` and the pages apps' new ``apps.py`` (labels ``<app>_pages``).
+the records apps' ``apps.py`` and the pages apps' new ``apps.py`` (labels ``<app>_pages``). It
+is re-runnable too: after merging a branch that added a file under a folder that moved (a new
+``asbhub/web/cases/migrations/0004_x.py``), ``--move`` moves that file to the new folder.
+After a merge, run both: ``python scripts/move_records.py --move --rewrite``.
 
 ``--rewrite`` is idempotent and safe on any tree, e.g. after merging branches that still use the
 old paths. In every ``.py`` file under asbhub/, tests/, bench/, data-raw/ and scripts/, and in
@@ -367,6 +370,12 @@ def _git_mv(src: Path, dst: Path) -> None:
                    cwd=ROOT, check=True)
 
 
+def _tracked(path: Path) -> bool:
+    done = subprocess.run(["git", "ls-files", "--error-unmatch", str(path.relative_to(ROOT))],
+                          cwd=ROOT, capture_output=True, check=False)
+    return done.returncode == 0
+
+
 def _ensure_package(pkg: Path, doc: str) -> None:
     pkg.mkdir(parents=True, exist_ok=True)
     init = pkg / "__init__.py"
@@ -403,6 +412,14 @@ def move() -> None:
         src, dst = _path(old), _path(new)
         if src.is_dir() and not dst.exists():
             _git_mv(src, dst)
+        elif src.is_dir():
+            # Moved before; a branch merged since added files under the old folder (a new
+            # migration, say): move each one that is not there yet.
+            for left in sorted(src.rglob("*")):
+                if left.is_file() and "__pycache__" not in left.parts:
+                    there = dst / left.relative_to(src)
+                    if not there.exists() and _tracked(left):
+                        _git_mv(left, there)
         elif src.with_suffix(".py").is_file() and not dst.with_suffix(".py").exists():
             _git_mv(src.with_suffix(".py"), dst.with_suffix(".py"))
     for app, (cls, label, verbose) in RECORDS_APPS.items():

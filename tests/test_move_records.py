@@ -90,3 +90,53 @@ def test_this_tree_needs_no_rewrite() -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout == ""
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def test_move_again_after_a_merge_moves_a_new_migration_and_fixes_a_new_page(
+        tmp_path: Path) -> None:
+    """A branch written before the move added a migration under the old folder and a page
+    module with relative imports; ``--move --rewrite`` puts both right."""
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    (repo / "scripts" / "move_records.py").write_text(SCRIPT.read_text())
+    files = {
+        "asbhub/__init__.py": "",
+        "asbhub/records/__init__.py": "",
+        "asbhub/records/cases/__init__.py": "",
+        "asbhub/records/cases/models.py": "class Pmp:\n    pass\n",
+        "asbhub/records/cases/migrations/__init__.py": "",
+        "asbhub/web/__init__.py": "",
+        "asbhub/web/cases/__init__.py": "",
+        "asbhub/web/cases/forms.py": "class PmpForm:\n    pass\n",
+        # What the other branch added, against the old layout:
+        "asbhub/web/cases/migrations/0004_synthetic.py":
+            "from asbhub.web.cases.models import Pmp\n\nDEPENDS = Pmp\n",
+        "asbhub/web/cases/newpage.py":
+            "from .forms import PmpForm\nfrom .models import Pmp\n\nPAIR = (PmpForm, Pmp)\n",
+    }
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "x")
+
+    done = subprocess.run([sys.executable, "scripts/move_records.py", "--move", "--rewrite"],
+                          cwd=repo, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    moved = repo / "asbhub/records/cases/migrations/0004_synthetic.py"
+    assert moved.read_text() == "from asbhub.records.cases.models import Pmp\n\nDEPENDS = Pmp\n"
+    assert not (repo / "asbhub/web/cases/migrations/0004_synthetic.py").exists()
+    page = (repo / "asbhub/web/cases/newpage.py").read_text()
+    assert "from .forms import PmpForm\n" in page
+    assert "from asbhub.records.cases.models import Pmp\n" in page
+    # And again: nothing left to do.
+    again = subprocess.run([sys.executable, "scripts/move_records.py", "--rewrite", "--check"],
+                           cwd=repo, capture_output=True, text=True, check=False)
+    assert (again.returncode, again.stdout) == (0, "")
