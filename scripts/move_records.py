@@ -108,6 +108,21 @@ INIT_MOVES: dict[str, tuple[str, frozenset[str]]] = {
     "asbhub.web.api": ("asbhub.records.tokens", frozenset({"DEFAULT_DAYS", "MAX_DAYS"})),
 }
 
+#: Private names made public, so that no module imports another's ``_name``. These are
+#: distinctive and renamed wherever they appear in a Python file (definitions included).
+IDENTIFIER_RENAMES: dict[str, str] = {
+    "_domain_rule": "domain_rule",                  # asbhub.records.cases.services
+    "_utc_text": "utc_text",                        # asbhub.records.partners.audit
+    "_latest_sample_month": "latest_sample_month",  # asbhub.demo.tasking
+}
+
+#: Names renamed only where they are imported (other modules may have a ``_fmt`` of their own):
+#: old dotted name -> new dotted name. The importing file's uses of the name follow.
+IMPORTED_NAME_RENAMES: dict[str, str] = {
+    "asbhub.reports.scrutiny._fmt": "asbhub.reports.scrutiny_render.format_cell",
+    "asbhub.reports.scrutiny_render._fmt": "asbhub.reports.scrutiny_render.format_cell",
+}
+
 #: The records apps: package -> (AppConfig class, label, verbose name). Labels are the old ones.
 RECORDS_APPS: dict[str, tuple[str, str, str]] = {
     "incidents": ("IncidentsConfig", "incidents", "Incidents"),
@@ -245,8 +260,12 @@ def _from_lines(groups: dict[str, list[str]], indent: str) -> str:
     return "\n".join(lines)
 
 
-def _import_from(node: ast.ImportFrom, file_module: str | None, is_pkg: bool) -> dict[str, list[str]] | None:
-    """The replacement ``from M import ...`` groups for one statement, or None to keep it."""
+def _import_from(node: ast.ImportFrom, file_module: str | None, is_pkg: bool,
+                 local_renames: dict[str, str]) -> dict[str, list[str]] | None:
+    """The replacement ``from M import ...`` groups for one statement, or None to keep it.
+
+    A name of :data:`IMPORTED_NAME_RENAMES` imported without ``as`` goes into ``local_renames``
+    (old local name -> new), for the file's uses of it to follow."""
     if node.level:
         if file_module is None:
             return None
@@ -267,10 +286,15 @@ def _import_from(node: ast.ImportFrom, file_module: str | None, is_pkg: bool) ->
             continue
         full_old = f"{base_old}.{alias.name}"
         full_new = new_name(full_old)
+        if full_new in IMPORTED_NAME_RENAMES:
+            full_new = IMPORTED_NAME_RENAMES[full_new]
+            if not alias.asname:
+                local_renames[alias.name] = full_new.rpartition(".")[2]
         if full_new != full_old:
             # A submodule, or a name of a package __init__, that moved on its own.
             pkg, _, leaf = full_new.rpartition(".")
-            asname = alias.asname or (alias.name if leaf != alias.name else None)
+            keep_local = leaf != alias.name and alias.name not in local_renames
+            asname = alias.asname or (alias.name if keep_local else None)
             groups.setdefault(pkg, []).append(_alias(leaf, asname))
             changed |= pkg != base_now or leaf != alias.name
         else:
@@ -292,10 +316,11 @@ def rewrite_python(path: Path, text: str) -> str:
     is_pkg = path.name == "__init__.py"
     lines = text.splitlines(keepends=True)
     edits: list[tuple[int, int, int, int, str]] = []
+    local_renames: dict[str, str] = {}
     for node in ast.walk(tree):
         if not isinstance(node, ast.ImportFrom):
             continue
-        groups = _import_from(node, file_module, is_pkg)
+        groups = _import_from(node, file_module, is_pkg, local_renames)
         if groups is None:
             continue
         indent = " " * node.col_offset
@@ -319,6 +344,9 @@ def rewrite_python(path: Path, text: str) -> str:
         end = sum(len(x) for x in lines[: end_lineno - 1]) + _byte_to_char(lines[end_lineno - 1], end_col)
         text = text[:start] + new + text[end:]
         lines = text.splitlines(keepends=True)
+    for old, new in {**IDENTIFIER_RENAMES, **local_renames}.items():
+        text = re.sub(rf"(?<![\w.]){re.escape(old)}\b", new, text)
+        text = re.sub(rf"(?<=\.){re.escape(old)}\b", new, text) if old in IDENTIFIER_RENAMES else text
     return rewrite_text(text)
 
 

@@ -140,3 +140,18 @@ def test_move_again_after_a_merge_moves_a_new_migration_and_fixes_a_new_page(
     again = subprocess.run([sys.executable, "scripts/move_records.py", "--rewrite", "--check"],
                            cwd=repo, capture_output=True, text=True, check=False)
     assert (again.returncode, again.stdout) == (0, "")
+
+
+def test_private_names_made_public_follow_into_a_file_written_before_the_move() -> None:
+    m = _script()
+    page = ROOT / "asbhub" / "web" / "scrutiny" / "services.py"
+    old = ("from asbhub.reports.scrutiny import ReportTable, _fmt, build_scrutiny\n"
+           "from asbhub.web.cases import services\n\n"
+           "ROWS = [_fmt(1), services._domain_rule(None)]\n"
+           "_fmt_other = 1\n")
+    assert m.rewrite_python(page, old) == (
+        "from asbhub.reports.scrutiny import ReportTable, build_scrutiny\n"
+        "from asbhub.reports.scrutiny_render import format_cell\n"
+        "from asbhub.records.cases import services\n\n"
+        "ROWS = [format_cell(1), services.domain_rule(None)]\n"
+        "_fmt_other = 1\n")
