@@ -226,7 +226,7 @@ def test_each_client_behind_the_proxy_is_locked_out_on_its_own(
     status, headers, _ = colleague.sign_in(username, password)
     assert status == 302 and headers["Location"] == "/", "a colleague elsewhere was locked out"
     status, headers, text = colleague.request("GET", "/")
-    assert status == 200 and f"Sign out {username}" in text
+    assert status == 200 and f'Sign out<span class="govuk-visually-hidden"> {username}<' in text
     assert headers["Strict-Transport-Security"] == "max-age=31536000"
     rows = query_db(live_server, "SELECT ip FROM partners_auditentry WHERE action = 'login' "
                     "AND username = ? ORDER BY seq DESC LIMIT 1", (username,))

@@ -80,7 +80,7 @@ def test_the_briefing_form_and_ordinary_pages_are_never_gated(
 
 def test_a_signed_out_visitor_is_counted_by_address_and_data_routes_answer_json(
         client: Any) -> None:  # noqa: F811
-    with GATE.slot("ip:127.0.0.1"):           # the test client's REMOTE_ADDR
+    with GATE.slot("ip:192.0.2.10"):          # the test client's REMOTE_ADDR
         r = client.get("/api/hotspots.geojson")
     assert r.status_code == 429 and r["Retry-After"] == "60"
     assert "try again in a minute" in json.loads(r.content)["error"]
