@@ -16,7 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -55,7 +55,7 @@ def _exports_since(live_server: LiveServer, since: str) -> int:
 def test_briefing_pdf_flood_by_one_user_leaves_pages_answering(live_server: LiveServer) -> None:
     opener = _signed_in(live_server, "demo.analyst")
     pdf_url = live_server.url + "/briefing/?purpose=tasking&format=pdf"
-    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     results: list[dict[str, Any]] = []
     lock = threading.Lock()
 

@@ -29,7 +29,6 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.browser.conftest import (
-    CHROMIUM_ARGS,
     LiveServer,
     _asbhub,
     _free_port,
