@@ -134,11 +134,15 @@ def heavy(view: Callable[..., HttpResponse] | None = None, *,
         def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if when is not None and not when(request):
                 return func(request, *args, **kwargs)
+            slot = GATE.slot(asker(request))
             try:
-                with GATE.slot(asker(request)):
-                    return func(request, *args, **kwargs)
+                slot.__enter__()
             except Busy as exc:
                 return busy_response(request, exc, json=json)
+            try:
+                return func(request, *args, **kwargs)
+            finally:
+                slot.__exit__(None, None, None)
         return gated
 
     return wrap(view) if view is not None else wrap
