@@ -104,6 +104,18 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    # Server limits and the reverse proxy (issue #10): see asbhub.web.serving, docs/serving.md.
+    p.add_argument("--threads", type=int, help="requests answered at once "
+                   "(default $ASBHUB_THREADS, else 8)")
+    p.add_argument("--connection-limit", type=int, help="open connections before new ones "
+                   "wait (default $ASBHUB_CONNECTION_LIMIT, else 1000)")
+    p.add_argument("--channel-timeout", type=int, help="seconds an idle connection is kept "
+                   "(default $ASBHUB_CHANNEL_TIMEOUT, else 30)")
+    p.add_argument("--cleanup-interval", type=int, help="seconds between sweeps of timed-out "
+                   "connections (default $ASBHUB_CLEANUP_INTERVAL, else 10)")
+    p.add_argument("--trusted-proxy", metavar="ADDRESS", help="the reverse proxy's IP "
+                   "address, whose X-Forwarded-For/-Proto/-Host are believed "
+                   "(default $ASBHUB_TRUSTED_PROXY, else none)")
 
 
 # -- ingest --------------------------------------------------------------------------------
@@ -229,18 +241,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
+    _proxy_env(args)
     store = open_store(args.db)
-    return _serve(store, args.host, args.port)
+    return _serve(store, args.host, args.port, args)
 
 
-def _serve(store, host: str, port: int) -> int:  # noqa: ANN001
+def _proxy_env(args: argparse.Namespace) -> None:
+    """--trusted-proxy also tells Django (its settings read the variable) to believe the
+    proxy's X-Forwarded-Proto; set before Django starts."""
+    if getattr(args, "trusted_proxy", None):
+        os.environ["ASBHUB_TRUSTED_PROXY"] = args.trusted_proxy
+
+
+def _serve(store, host: str, port: int, args: argparse.Namespace) -> int:  # noqa: ANN001
     import waitress
 
+    from asbhub.web.serving import waitress_options
     from asbhub.web.wsgi import application
 
-    err.print(f"asbhub on http://{host}:{port}/ (database {_display_url(store.url)}); "
+    opts = waitress_options(threads=args.threads, connection_limit=args.connection_limit,
+                            channel_timeout=args.channel_timeout,
+                            cleanup_interval=args.cleanup_interval,
+                            trusted_proxy=args.trusted_proxy)
+    proxy = f"; trusted proxy {opts['trusted_proxy']}" if "trusted_proxy" in opts else ""
+    err.print(f"asbhub on http://{host}:{port}/ (database {_display_url(store.url)}; "
+              f"{opts['threads']} threads, {opts['connection_limit']} connections{proxy}); "
               "Ctrl-C stops it")
-    waitress.serve(application, host=host, port=port, threads=8, _quiet=True)
+    waitress.serve(application, host=host, port=port, _quiet=True, **opts)
     return 0
 
 
@@ -252,6 +279,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
+    _proxy_env(args)
     store = open_store(args.db)
     err.print("loading the bundled sample: data.police.uk street-level crime and ASB for "
               "Derbyshire (Open Government Licence v3.0)")
@@ -267,7 +295,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"{url}/scrutiny/dashboard/")
     if args.no_serve:
         return 0
-    return _serve(store, args.host, args.port)
+    return _serve(store, args.host, args.port, args)
 
 
 def _report_demo_step(step: str, made: Any) -> None:  # noqa: ANN401

@@ -27,6 +27,7 @@ from asbhub.reports.briefing import (
 )
 from asbhub.reports.weekly import render_weekly_body, weekly_csv_rows, weekly_map_png
 from asbhub.web.csvsafe import safe_writer
+from asbhub.web.limits import heavy
 from asbhub.web.partners.access import PURPOSES, record_access
 from asbhub.web.partners.models import AuditAction
 from asbhub.web.tasking import services
@@ -59,6 +60,7 @@ def _date(request: HttpRequest, name: str, label: str, default: dt.date | None,
 
 
 @login_required
+@heavy(when=lambda request: request.GET.get("purpose", "") in PURPOSES)
 def briefing_page(request: HttpRequest) -> HttpResponse:
     """The briefing for a chosen date (default today) since the last one (default the previous
     working day), after the user says why they need it; ``format=pdf`` downloads it."""
@@ -127,6 +129,7 @@ def _pack(form: dict[str, Any]) -> Any:
 
 
 @login_required
+@heavy(when=lambda request: bool(request.GET.get("lpu")))
 def weekly_page(request: HttpRequest) -> HttpResponse:
     """The weekly ASB data pack for an LPU (counts and points only: no personal data)."""
     _check(request)
@@ -144,6 +147,7 @@ def weekly_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@heavy
 def weekly_map(request: HttpRequest) -> HttpResponse:
     """The weekly pack's map as PNG."""
     _check(request)
@@ -155,6 +159,7 @@ def weekly_map(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@heavy
 def weekly_csv(request: HttpRequest) -> HttpResponse:
     """The weekly pack's tables as CSV."""
     _check(request)
