@@ -4,7 +4,7 @@ A small middleware rather than django-csp: the policy is one fixed string (no no
 no page has inline script or style) plus the single origin of the map tiles, worked out once
 from ``ASBHUB_TILE_URL``; a dependency and its settings format would add more than they save.
 
-The policy (see ``docs/security.md``):
+The policy (see ``docs/content-security-policy.md``):
 
 - scripts, styles, fonts, fetches, forms and everything else from this site only (the
   vendored Leaflet, GOV.UK Frontend, htmx and the Swagger UI are all served from it); no
