@@ -176,3 +176,31 @@ def test_swagger_ui_works_under_the_csp(page: Any, live_server: LiveServer) -> N
     page.wait_for_selector(".swagger-ui .opblock")
     assert page.locator(".swagger-ui .opblock").count() >= 8
     assert "asbhub" in page.locator(".swagger-ui .info").inner_text().lower()
+
+
+#: Pages (as whom) the other browser tests may not visit, each checked by the ``page`` fixture
+#: for CSP violations: the SVG evidence bars, the weekly pack's map, the briefing, registers.
+WALK = {
+    "demo.analyst": ["/hotspots/", "/briefing/?purpose=tasking", "/weekly/?lpu=Erewash",
+                     "/pmps/", "/powers/", "/case-reviews/", "/risk/", "/risk/calibration/",
+                     "/people/review/", "/api/v1/tokens/"],
+    "demo.supervisor": ["/partners/audit/", "/partners/usage/", "/scrutiny/dashboard/"],
+    "demo.admin": ["/admin/", "/admin/partners/agency/", "/admin/partners/agency/add/"],
+}
+
+
+@pytest.mark.parametrize("username", sorted(WALK))
+def test_pages_draw_without_a_csp_violation(page: Any, live_server: LiveServer,
+                                            username: str) -> None:
+    sign_in(page, live_server, username)
+    for path in WALK[username]:
+        response = page.goto(path)
+        assert response is not None and response.status < 400, f"{path}: {response}"
+        page.wait_for_load_state("load")
+        assert "unsafe" not in response.headers.get("content-security-policy", "x-unsafe")
+        # No <style> element made by a script (htmx's own would be one) nor sent by the page.
+        assert page.locator("style").count() == 0, f"{path} has a <style> element"
+        # GOV.UK Frontend's module started (its class is set by the static js-enabled.js).
+        if not path.startswith("/admin/"):
+            assert "govuk-frontend-supported" in (page.locator("body").get_attribute("class")
+                                                  or ""), path
