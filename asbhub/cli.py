@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
                   "reported are stored")
         return 130
     except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[red]error[/]: {exc}")
+        err.print(f"[red]error[/]: {escape(str(exc))}")  # names and values are input: no markup
         return 2
 
 
@@ -58,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--strict", action="store_true",
                      help="a file with any rejected row is not loaded, and the exit status is 1")
     ing.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    # -- zip archive caps (asbhub/ingest/archives.py; defaults also from ASBHUB_ZIP_*) --
+    ing.add_argument("--zip-max-member", metavar="SIZE",
+                     help="largest size a zip member may expand to, e.g. 4GiB (default: "
+                          "$ASBHUB_ZIP_MAX_MEMBER, else 4GiB)")
+    ing.add_argument("--zip-max-ratio", type=float, metavar="N",
+                     help="largest uncompressed:compressed ratio of a zip member over 64 MiB "
+                          "(default: $ASBHUB_ZIP_MAX_RATIO, else 200)")
     ing.set_defaults(func=cmd_ingest)
 
     db = sub.add_parser("db", help="database housekeeping")
@@ -102,10 +109,12 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
 # -- ingest --------------------------------------------------------------------------------
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from asbhub.ingest.archives import ZipLimits
     from asbhub.ingest.common import expand_inputs
     from asbhub.store.db import open_store
 
-    inputs = list(expand_inputs(args.paths))
+    limits = ZipLimits.from_env(max_member=args.zip_max_member, max_ratio=args.zip_max_ratio)
+    inputs = list(expand_inputs(args.paths, limits))
     if not inputs:
         raise ValueError("no .csv, .jsonl or .zip files found under "
                          + ", ".join(str(p) for p in args.paths))
@@ -142,11 +151,15 @@ def _write_rejects(result, path: Path | None) -> Path | None:  # noqa: ANN001
         return None
     if path is None:
         path = Path(f"asbhub-rejects-{datetime.now():%Y%m%d-%H%M%S}.csv")
+    from asbhub.outputs.csvsafe import safe_writer
+
+    columns = ["file", "line", "field", "value", "reason"]
     with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["file", "line", "field", "value", "reason"])
-        w.writeheader()
+        w = safe_writer(fh)  # a rejected value may be "=HYPERLINK(...)": written as text
+        w.writerow(columns)
         for r in rejects:
-            w.writerow(r.as_row())
+            row = r.as_row()
+            w.writerow([row[c] for c in columns])
     return path
 
 
@@ -159,16 +172,17 @@ def _print_summary(result, rejects_path: Path | None) -> None:  # noqa: ANN001
     for k in keys:
         t.add_column(k.replace("_", " "), justify="right")
     for f in result.files:
-        t.add_row(_short(f.path), *(f"{getattr(f, k):,}" for k in keys))
+        t.add_row(escape(_short(f.path)), *(f"{getattr(f, k):,}" for k in keys))
     tot = result.totals()
     t.add_row("[b]total[/]", *(f"[b]{tot[k]:,}[/]" for k in keys))
     out.print(t)
     for f in result.files:
         if f.error:
-            out.print(f"[red]failed[/] {f.path}: {f.error}")
+            out.print(f"[red]failed[/] {escape(f.path)}: {escape(f.error)}")
     shown = result.rejects[:10]
     for r in shown:
-        out.print(f"[yellow]rejected[/] {r.file} line {r.line}, {r.field} {r.value!r}: {r.reason}")
+        out.print("[yellow]rejected[/] "
+                  + escape(f"{r.file} line {r.line}, {r.field} {r.value!r}: {r.reason}"))
     if rejects_path:
         more = len(result.rejects) - len(shown)
         extra = f" ({more:,} more than shown)" if more > 0 else ""

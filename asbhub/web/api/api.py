@@ -15,11 +15,14 @@ import enum
 from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import NinjaAPI, Path, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from asbhub.domain import dates
 from asbhub.domain.cases import SaraStage
+from asbhub.web import ratelimit
 from asbhub.web.api import schemas as s
 from asbhub.web.api import services
 from asbhub.web.api.tokens import check_token
@@ -36,7 +39,9 @@ MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 #: Free-text filters: any text but NUL, which PostgreSQL cannot store or compare.
 TEXT_PATTERN = r"^[^\x00]*$"
 #: Table periods: wide enough for any real question, narrow enough for every date sum to work.
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+#: The one date rule (asbhub.domain.dates) narrows these further in _period and incident_list:
+#: periods from 1 January 2000 to five years ahead, months from January 2000 to this month.
+FIRST_DAY, LAST_DAY = dates.EARLIEST_DAY, dt.date(2999, 12, 31)
 
 Purpose = enum.Enum("Purpose", {code: code for code in PURPOSES}, type=str)
 Stage = enum.Enum("Stage", {st.value: st.value for st in SaraStage}, type=str)
@@ -52,11 +57,12 @@ PURPOSE_HINT = ("why you need the personal data, one of " + ", ".join(PURPOSES)
 
 #: What each parameter expects, for error messages.
 FIELD_HINTS = {
-    "month": "a month as YYYY-MM, e.g. 2024-05",
+    "month": "a month as YYYY-MM, e.g. 2024-05, from 2000-01 to this month",
     "limit": f"a whole number from 1 to {MAX_LIMIT}",
     "offset": "a whole number, 0 or more",
-    "start": f"a date as YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}",
-    "end": f"a date as YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}",
+    "start": f"a date as YYYY-MM-DD from {FIRST_DAY}, at most {dates.PLANNING_YEARS} years "
+             "ahead",
+    "end": f"a date as YYYY-MM-DD from {FIRST_DAY}, at most {dates.PLANNING_YEARS} years ahead",
     "purpose": PURPOSE_HINT,
     "stage": "one of " + ", ".join(st.value for st in SaraStage),
     "kind": "one of " + ", ".join(PowerKind.values),
@@ -103,7 +109,7 @@ api = AsbhubApi(
 )
 
 LIST_ERRORS = {401: s.ErrorPublic, 403: s.ErrorPublic, 422: s.ErrorPublic}
-DETAIL_ERRORS = {**LIST_ERRORS, 404: s.ErrorPublic}
+DETAIL_ERRORS = {**LIST_ERRORS, 404: s.ErrorPublic, 429: s.ErrorPublic}  # 429: issue #10
 
 
 @api.exception_handler(AuthenticationError)
@@ -134,6 +140,38 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         status=422)
 
 
+class TooManyReads(Exception):
+    """A token has read more records with personal data than ``api_detail`` allows."""
+
+    def __init__(self, decision: ratelimit.Decision) -> None:
+        super().__init__("too many detail reads")
+        self.decision = decision
+
+
+@api.exception_handler(TooManyReads)
+def _too_many(request: HttpRequest, exc: TooManyReads) -> HttpResponse:
+    d = exc.decision
+    response = api.create_response(request, {"detail": (
+        f"This token has read {d.limit} records with personal data in the last "
+        f"{d.window_seconds // 60} minutes, the most allowed (setting ASBHUB_RATE_LIMITS "
+        f"'api_detail'). Try again after {d.resets_at:%Y-%m-%d %H:%M:%S} UTC, in "
+        f"{d.retry_after} seconds. For many records use the list endpoints, which carry no "
+        "personal data.")}, status=429)
+    response["Retry-After"] = str(d.retry_after)
+    return response
+
+
+def _throttle_detail(request: HttpRequest) -> None:
+    """Issue #10 (floods): count a detail read (personal data) against the token's limit."""
+    token = getattr(request, "asbhub_token", None)
+    who = f"token:{token.prefix}" if token else f"user:{request.auth.pk}"
+    decision = ratelimit.hit("api_detail", who)
+    if not decision.allowed:
+        ratelimit.audit_refusal(decision, "api_detail", who, request, user=request.auth,
+                                channel="api", token=token.prefix if token else "")
+        raise TooManyReads(decision)
+
+
 def _user(request: HttpRequest) -> Any:
     user = request.auth
     if profile_of(user) is None:
@@ -154,6 +192,11 @@ def _page(qs: Any, limit: int, offset: int, to_dict: Any) -> dict[str, Any]:
 
 
 def _period(start: dt.date, end: dt.date) -> None:
+    first, last = dates.planning_range(timezone.localdate())
+    for name, day in (("start", start), ("end", end)):
+        if dates.day_problem(day, first, last):
+            raise HttpError(422, f"The period's {name} ({day}) is outside the allowed range: "
+                                 f"give a date as YYYY-MM-DD from {first} to {last}.")
     if end < start:
         raise HttpError(422, f"The period ends ({end}) before it starts ({start}): give a start "
                              "on or before the end, both as YYYY-MM-DD.")
@@ -172,6 +215,8 @@ def incident_list(
         offset: Offset = 0) -> dict[str, Any]:
     """Summaries (no people, no risk assessments), oldest record first, ``limit`` at a time."""
     user = _user(request)
+    if month is not None and (problem := dates.month_problem(month, timezone.localdate())):
+        raise HttpError(422, f"The month {problem}.")
     lpu_of = services.lpu_lookup()
     qs = services.filter_incidents(services.visible_incidents(user), month=month,
                                    crime_type=crime_type, lpu=lpu, lpu_of=lpu_of)
@@ -185,6 +230,7 @@ def incident_detail(request: HttpRequest, incident_id: Id,
                     purpose: Why) -> dict[str, Any]:
     """404 alike for a missing id and a record you may not see; every read audited."""
     user = _user(request)
+    _throttle_detail(request)
     try:
         inc = get_record_or_404(user, Incident.objects.select_related("source", "location"),
                                 incident_id, request=request)
@@ -217,6 +263,7 @@ def pmp_detail(request: HttpRequest, pmp_id: Id,
                purpose: Why) -> dict[str, Any]:
     """404 alike for a missing id and a plan you may not see; every read audited."""
     user = _user(request)
+    _throttle_detail(request)
     try:
         pmp = cases.pmp_or_404(user, pmp_id, request)
     except Http404:
@@ -245,6 +292,7 @@ def power_detail(request: HttpRequest, power_id: Id,
                  purpose: Why) -> dict[str, Any]:
     """404 alike for a missing id and a power you may not see; every read audited."""
     user = _user(request)
+    _throttle_detail(request)
     qs = Power.objects.select_related("owner_agency", "person__incident__source")
     try:
         power = get_record_or_404(user, qs, power_id, request=request)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from asbhub.domain.dates import day_problem, long_date, planning_range
 from asbhub.reports.briefing import (
     briefing_pdf_bytes,
     previous_working_day,
@@ -43,11 +44,18 @@ def _date(request: HttpRequest, name: str, label: str, default: dt.date | None,
     if not raw:
         return default
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         errors.append((name, f"{label} must be a date written as YYYY-MM-DD, for example "
                              f"{timezone.localdate():%Y-%m-%d}; you gave ‘{raw[:20]}’"))
         return default
+    # The one date rule (asbhub.domain.dates): year 1 or 9999 would overflow the arithmetic.
+    first, last = planning_range(timezone.localdate())
+    if day_problem(day, first, last):
+        errors.append((name, f"{label} must be from {long_date(first)} to {long_date(last)}; "
+                             f"you gave {day.isoformat()}"))
+        return default
+    return day
 
 
 @login_required
