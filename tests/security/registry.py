@@ -155,7 +155,7 @@ ROUTES: dict[str, Route] = {
     "scrutiny:question": Route(
         SIGNED_IN, kwargs=_pk("question"), roles=frozenset({"commissioner_viewer"}),
         owner="commissioner", note="the Commissioner's office's record, not an agency's case",
-        action="question.moderate"),
+        action="question.moderate", extra={"data": {"step": "approve"}}),
     "scrutiny:dashboard": Route(SIGNED_IN, roles=frozenset({"commissioner_viewer", "supervisor",
                                                             "administrator"}),
                                 owner="supervisor"),
