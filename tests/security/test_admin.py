@@ -84,7 +84,8 @@ def crawl(client: Any, *, full: bool) -> dict[str, str]:
     """Path -> page text for the admin as ``client`` sees it (bounded: :data:`MAX_PAGES`).
 
     ``full``: follow every link (up to :data:`PER_LIST` objects per changelist) and add each
-    object's history and delete confirmation; otherwise the index and each changelist only.
+    object's history and delete confirmation; otherwise the index, each changelist and the
+    change form of its first object.
     Every changelist is also fetched as a raw-id popup and searched for :data:`SEARCHES`.
     """
     seen: dict[str, str] = {}
@@ -103,7 +104,7 @@ def crawl(client: Any, *, full: bool) -> dict[str, str]:
         if len(parts) == 5 and parts[4] == "change" and full:
             base = "/".join(parts[:4])
             todo.extend([f"/{base}/history/", f"/{base}/delete/"])
-        if not full and len(parts) >= 3:
+        if not full and len(parts) > 3:
             continue
         followed = 0
         for link in _links(path, seen[path]):
@@ -112,8 +113,10 @@ def crawl(client: Any, *, full: bool) -> dict[str, str]:
             is_object = link.startswith(path) and not link.endswith("/add/") and link != path
             if len(parts) == 3 and is_object:
                 followed += 1
-                if followed > PER_LIST:
+                if followed > (PER_LIST if full else 1):
                     continue
+            elif len(parts) == 3 and not full:
+                continue
             todo.append(link)
     for path in sorted(lists):
         seen[f"{path}?_popup=1&_to_field=id"] = _text(client.get(path, {"_popup": "1",
