@@ -21,6 +21,11 @@ admin
 
 ``roles`` (any kind) restricts a route to those roles: users of the owning agency in other
 roles get 403 (or 404).
+
+``action`` names what a route that creates, changes or decides something needs: a key of
+``ACTION_ROLES`` in ``asbhub/web/partners/access.py`` (its view is wrapped in
+``@requires_action``), or :data:`PUBLIC_ACTION` for a form anyone may submit. Every POST-only
+route must have one; ``tests/security/test_actions.py`` posts to each as every role.
 """
 
 from __future__ import annotations
