@@ -156,3 +156,23 @@ def test_the_commissioners_office_cannot_open_a_case_review(world: SimpleNamespa
     response = as_user(world, "analyst").post(url("cases:case-review-create", world), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert CaseReview.objects.count() == before + 1
+
+
+def test_the_policy_agrees_with_the_views_own_checks() -> None:
+    """The views keep their own role checks as a second line; they must not drift from the
+    policy (or a role would pass one and fail the other)."""
+    from asbhub.web.cases.case_reviews import RULE_ROLES
+    from asbhub.web.cases.services import EDITOR_ROLES
+    from asbhub.web.people.visibility import REVIEWER_ROLES
+    from asbhub.web.risk.services import ASSESSOR_ROLES, QUESTIONNAIRE_ROLES
+    from asbhub.web.scrutiny.services import QUEUE_ROLES
+
+    action_roles, _ = _policy()
+    expected = {"pmp.create": EDITOR_ROLES, "pmp.change": EDITOR_ROLES,
+                "power.record": EDITOR_ROLES, "case_review.create": EDITOR_ROLES,
+                "case_review.change": EDITOR_ROLES, "threshold_rule.change": RULE_ROLES,
+                "risk.assess": ASSESSOR_ROLES, "questionnaire.change": QUESTIONNAIRE_ROLES,
+                "linkage.decide": REVIEWER_ROLES, "question.moderate": QUEUE_ROLES}
+    differ = {a: (sorted(action_roles[a]), sorted(r)) for a, r in expected.items()
+              if set(action_roles[a]) != set(r)}
+    assert not differ, f"ACTION_ROLES differs from the views' own role sets: {differ}"
