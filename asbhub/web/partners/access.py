@@ -379,3 +379,110 @@ def get_record_or_404(user: Any, queryset: models.QuerySet, pk: Any,
     record_access(user, AuditAction.DENIED, (queryset.model._meta.label_lower, str(pk)[:64]),
                   request=request, detail={"reason": reason}, using=queryset.db)
     raise Http404("There is no record with that number that you can see.")
+
+
+def incident_summaries(user: Any, using: str = "default") -> Decision:
+    """May ``user`` see the store's incidents as a whole: the daily briefing's and the weekly
+    pack's incident-level parts (counts by LPU and by person, dates, streets, coordinates,
+    hot-spot cells)?
+
+    The rule of the API's incident list (:func:`asbhub.web.api.services.visible_incidents`):
+    the ``incident_summary`` category of the police agency that owns the incidents, by the
+    user's role and, for another agency, a live agreement. These reports are built over every
+    incident in the store and cannot yet be cut to one force's, so where several police
+    agencies are set up the user must be entitled to each one's (it fails closed).
+    """
+    category = DataCategory.INCIDENT_SUMMARY
+    if profile_of(user) is None:
+        return can_see(user, category, None)
+    police = list(Agency.objects.using(using).filter(kind=AgencyKind.POLICE, is_active=True)
+                  .order_by("pk"))
+    if not police:
+        return can_see(user, category, None)
+    for agency in police:
+        decision = can_see(user, category, agency)
+        if not decision.allowed:
+            return decision
+    return decision
+
+
+# --------------------------------------------------------------------------------------------
+# Action permissions: which roles may take each action, beside the visibility policy above.
+# --------------------------------------------------------------------------------------------
+
+_EDITORS = frozenset({Role.ANALYST, Role.SNT_OFFICER, Role.SUPERVISOR, Role.PARTNER_OFFICER})
+
+#: Action -> the roles that may take it (None: any signed-in user, on their own records only,
+#: such as revoking their own API token or signing out). Every view that creates, changes or
+#: decides something is wrapped in :func:`requires_action` with one of these; the record's own
+#: rules (owner or partner agency, a live agreement) are checked in the view on top of this.
+#: The Commissioner's office and administrators read and run accounts: they take no case
+#: actions (``demo.opcc`` cannot open a Case Review).
+ACTION_ROLES: dict[str, frozenset[str] | None] = {
+    "pmp.create": _EDITORS,
+    "pmp.change": _EDITORS,                     # edit, stage, actions, evaluation
+    "pmp.review": frozenset({Role.SUPERVISOR}),
+    "power.record": _EDITORS,                   # record, change, add an event
+    "case_review.create": _EDITORS,
+    "case_review.change": _EDITORS,             # complaint, decision, meeting, actions
+    "threshold_rule.change": frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    "risk.assess": _EDITORS,                    # assess and review
+    "questionnaire.change": frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    "linkage.decide": frozenset({Role.ANALYST, Role.SUPERVISOR}),   # pairs, merge, split
+    "question.moderate": frozenset({Role.COMMISSIONER_VIEWER, Role.ADMINISTRATOR}),
+    "account.own": None,                        # sign out, revoke one's own API token
+}
+
+
+def may_act(user: Any, action: str) -> Decision:
+    """May ``user`` take ``action`` (a key of :data:`ACTION_ROLES`) at all, by their role?"""
+    if action not in ACTION_ROLES:
+        raise ValueError(f"unknown action {action!r}; expected one of "
+                         f"{', '.join(sorted(ACTION_ROLES))} (add it to ACTION_ROLES in "
+                         f"asbhub/web/partners/access.py)")
+    roles = ACTION_ROLES[action]
+    if roles is None:
+        return Decision(True, "Any signed-in user may do this to their own records.")
+    profile = profile_of(user)
+    if profile is None:
+        return Decision(False, "Your account is not linked to an agency, so it cannot do "
+                               "this. Ask your administrator to link it.")
+    if profile.role not in roles:
+        names = ", ".join(sorted(str(Role(r).label) for r in roles))
+        return Decision(False, f"The {profile.get_role_display()} role cannot do this "
+                               f"({action}); only these roles can: {names}.")
+    return Decision(True, f"The {profile.get_role_display()} role may do this.")
+
+
+def requires_action(action: str, methods: tuple[str, ...] | None = None) -> Any:
+    """View decorator: refuse (403, audited) a user whose role may not take ``action``.
+
+    Put it under ``@login_required``. ``methods`` limits the check to those HTTP methods (a
+    page anyone may read that also takes a POST); default every method (a form that exists
+    only to take the action). The wrapped view carries ``asbhub_action`` and
+    ``asbhub_action_methods``, which the security tests read to check every action route.
+    """
+    if action not in ACTION_ROLES:
+        raise ValueError(f"unknown action {action!r}; add it to ACTION_ROLES")
+
+    def decorate(view: Any) -> Any:
+        from functools import wraps
+
+        from django.core.exceptions import PermissionDenied
+
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if methods is None or request.method in methods:
+                decision = may_act(request.user, action)
+                if not decision.allowed:
+                    record_access(request.user, AuditAction.DENIED, ("action", action),
+                                  request=request, detail={"reason": decision.reason,
+                                                           "path": request.path[:200]})
+                    raise PermissionDenied(decision.reason)
+            return view(request, *args, **kwargs)
+
+        checked.asbhub_action = action  # type: ignore[attr-defined]
+        checked.asbhub_action_methods = methods  # type: ignore[attr-defined]
+        return checked
+
+    return decorate

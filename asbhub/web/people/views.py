@@ -24,6 +24,7 @@ from asbhub.web.partners.access import (
     get_record_or_404,
     profile_of,
     record_access,
+    requires_action,
 )
 from asbhub.web.partners.models import AuditAction
 from asbhub.web.people import decisions, visibility
@@ -92,6 +93,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires_action("linkage.decide")
 @require_POST
 def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm or reject one pair (POST, CSRF-protected)."""
@@ -120,6 +122,7 @@ def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("linkage.decide")
 def merge_form(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge another linked person into this one."""
     linked = _linked_or_404(request, pk)
@@ -149,6 +152,7 @@ def merge_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("linkage.decide")
 def split_form(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     """Take one record out of this linked person into a person of its own."""
     linked = _linked_or_404(request, pk)

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_POST
 
 from asbhub.domain import risk as rules
 from asbhub.web.csvsafe import safe_writer
-from asbhub.web.partners.access import PURPOSES, ROLE_CATEGORIES, profile_of, record_access
+from asbhub.web.partners.access import (
+    PURPOSES,
+    ROLE_CATEGORIES,
+    profile_of,
+    record_access,
+    requires_action,
+)
 from asbhub.web.partners.models import AuditAction, DataCategory
 from asbhub.web.risk import services
 from asbhub.web.risk.forms import AssessmentForm, ReviewForm, VersionForm
@@ -60,6 +66,7 @@ def _detail_url(pk: int) -> str:
 
 # ----------------------------------------------------------------------------- assessments
 @login_required
+@requires_action("risk.assess")
 def assess(request: HttpRequest, incident_pk: int, person_pk: int) -> HttpResponse:
     """Record an assessment of a victim on an incident, with THRIVE at first contact."""
     profile = _profile(request)
@@ -143,6 +150,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("risk.assess")
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """Review an assessment: the same questions again, a new band, the next review date."""
     profile = _profile(request)
@@ -279,6 +287,7 @@ def version(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("questionnaire.change")
 def version_edit(request: HttpRequest, number: int) -> HttpResponse:
     """A new version from this one with edited weights, thresholds or review days (an unused
     draft is edited in place)."""
@@ -301,6 +310,7 @@ def version_edit(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("questionnaire.change")
 @require_POST
 def version_publish(request: HttpRequest, number: int) -> HttpResponse:
     _profile(request, risk=False)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from asbhub.web.csvsafe import safe_writer
 from asbhub.web.limits import heavy
-from asbhub.web.partners.access import profile_of, record_access
+from asbhub.web.partners.access import profile_of, record_access, requires_action
 from asbhub.web.partners.models import AgencyKind, AuditAction, UserProfile
 from asbhub.web.ratelimit import limit_posts
 from asbhub.web.scrutiny import services
@@ -105,6 +105,7 @@ STEPS = {
 
 
 @login_required
+@requires_action("question.moderate")
 @require_http_methods(["GET", "POST"])
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One question with the asker's details (every view audited) and the next steps."""
