@@ -416,8 +416,6 @@ PAGE_CHECKS: dict[str, str] = {
     "cases:pmp-review": "asbhub.web.cases.plan_work.can_review",          # with the plan
     "cases:power-create": "asbhub.web.cases.powers.can_edit_power",
     "cases:case-review-list": "asbhub.web.partners.access.is_signed_in",
-    "cases:case-review-create": "asbhub.web.cases.services.EDITOR_ROLES",
-    "cases:threshold-rules": "asbhub.web.cases.case_reviews.RULE_ROLES",
     "cases:powers": "asbhub.web.partners.access.is_linked",
     "risk:due": "asbhub.web.partners.access.may_see_risk",
     "risk:calibration": "asbhub.web.partners.access.may_see_risk",
