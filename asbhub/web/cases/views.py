@@ -20,7 +20,13 @@ from asbhub.web.cases import services
 from asbhub.web.cases.forms import CaseReviewForm, PmpCreateForm, PmpForm
 from asbhub.web.cases.models import Power
 from asbhub.web.cases.plan_work import can_review
-from asbhub.web.partners.access import PURPOSES, profile_of, record_access, requires_action
+from asbhub.web.partners.access import (
+    PURPOSES,
+    can_open,
+    profile_of,
+    record_access,
+    requires_action,
+)
 from asbhub.web.partners.models import AuditAction
 
 
@@ -88,7 +94,7 @@ def pmp_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def pmp_create(request: HttpRequest) -> HttpResponse:
     """A new plan, owned by the user's agency, at Scanning."""
     profile = _profile(request)
-    if profile.role not in services.EDITOR_ROLES:
+    if not can_open(request.user, "cases:pmp-create"):  # as the links to this page ask
         raise PermissionDenied("Your role cannot open plans.")
     form = PmpCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -486,3 +486,70 @@ def requires_action(action: str, methods: tuple[str, ...] | None = None) -> Any:
         return checked
 
     return decorate
+# --------------------------------------------------------------------------------------------
+# Which pages a user may open (issue #12): the views and the navigation ask the same check,
+# so a link is shown exactly to those the page would let in.
+# --------------------------------------------------------------------------------------------
+
+def is_signed_in(user: Any) -> bool:
+    """Signed in with an active account (what ``login_required`` lets through)."""
+    return user is not None and bool(getattr(user, "is_authenticated", False)) and user.is_active
+
+
+def is_linked(user: Any) -> bool:
+    """Signed in and linked to an agency (the pages that work on the agency's records)."""
+    return profile_of(user) is not None
+
+
+def may_see_risk(user: Any) -> bool:
+    """Linked, in a role whose categories include risk assessments (the risk pages)."""
+    profile = profile_of(user)
+    return profile is not None and DataCategory.RISK_ASSESSMENT in ROLE_CATEGORIES.get(
+        profile.role, frozenset())
+
+
+#: URL name -> the check its view makes, as the dotted path of a predicate ``f(user) -> bool``
+#: (``f(user, record)`` for a record's own pages) or of a frozenset of roles (the user's role
+#: must be in it). Dotted paths, imported when first asked, because those modules import this
+#: one. A page not listed is open to everyone. Templates ask it with ``{% can_open %}``
+#: (asbhub.web.partners.templatetags.access_tags).
+PAGE_CHECKS: dict[str, str] = {
+    "tasking:briefing": "asbhub.web.tasking.services.may_use_tasking",
+    "tasking:weekly": "asbhub.web.tasking.services.may_use_tasking",
+    "cases:pmp-list": "asbhub.web.partners.access.is_linked",
+    "cases:pmp-create": "asbhub.web.cases.services.EDITOR_ROLES",
+    "cases:pmp-review": "asbhub.web.cases.plan_work.can_review",          # with the plan
+    "cases:power-create": "asbhub.web.cases.powers.can_edit_power",
+    "cases:case-review-list": "asbhub.web.partners.access.is_signed_in",
+    "cases:powers": "asbhub.web.partners.access.is_linked",
+    "risk:due": "asbhub.web.partners.access.may_see_risk",
+    "risk:calibration": "asbhub.web.partners.access.may_see_risk",
+    "risk:versions": "asbhub.web.partners.access.is_linked",
+    "people:queue": "asbhub.web.people.visibility.REVIEWER_ROLES",
+    "scrutiny:dashboard": "asbhub.web.scrutiny.services.DASHBOARD_ROLES",
+    "partners:usage": "asbhub.web.partners.views.REVIEWERS",
+    "partners:audit-log": "asbhub.web.partners.views.REVIEWERS",
+    "api-tokens:list": "asbhub.web.partners.access.is_signed_in",
+}
+
+
+def can_open(user: Any, page: str, record: Any = None) -> bool:
+    """Would the view named ``page`` (a URL name such as ``"people:queue"``) let ``user`` in?
+
+    ``record`` is the plan (say) whose own page it is, for checks that depend on it.
+
+    Examples
+    --------
+    >>> can_open(partner_officer, "partners:audit-log")              # doctest: +SKIP
+    False
+    """
+    from django.utils.module_loading import import_string
+
+    path = PAGE_CHECKS.get(page)
+    if path is None:
+        return True
+    check = import_string(path)
+    if isinstance(check, frozenset):
+        profile = profile_of(user)
+        return profile is not None and profile.role in check
+    return bool(check(user) if record is None else check(user, record))

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from asbhub.web.incidents.models import Person
 from asbhub.web.partners.access import (
     PURPOSES,
+    can_open,
     get_record_or_404,
     profile_of,
     record_access,
@@ -36,7 +37,8 @@ PAGE_SIZE = 20
 
 def _reviewer(request: HttpRequest) -> Any:
     profile = profile_of(request.user)
-    if profile is None or profile.role not in visibility.REVIEWER_ROLES:
+    # The same check the navigation asks (access.PAGE_CHECKS).
+    if profile is None or not can_open(request.user, "people:queue"):
         raise PermissionDenied("The review queue is for analysts and supervisors of the agency "
                                "that owns the records.")
     return profile

@@ -21,12 +21,12 @@ from asbhub.domain import risk as rules
 from asbhub.web.csvsafe import safe_writer
 from asbhub.web.partners.access import (
     PURPOSES,
-    ROLE_CATEGORIES,
+    may_see_risk,
     profile_of,
     record_access,
     requires_action,
 )
-from asbhub.web.partners.models import AuditAction, DataCategory
+from asbhub.web.partners.models import AuditAction
 from asbhub.web.risk import services
 from asbhub.web.risk.forms import AssessmentForm, ReviewForm, VersionForm
 from asbhub.web.risk.models import QuestionnaireVersion
@@ -42,7 +42,8 @@ def _profile(request: HttpRequest, *, risk: bool = True) -> Any:
     if profile is None:
         raise PermissionDenied("Your account is not linked to an agency. Ask an administrator "
                                "to link it.")
-    if risk and DataCategory.RISK_ASSESSMENT not in ROLE_CATEGORIES.get(profile.role, ()):
+    # may_see_risk: the same check the navigation asks for the risk pages (access.PAGE_CHECKS).
+    if risk and not may_see_risk(request.user):
         raise PermissionDenied(f"The {profile.get_role_display()} role does not include risk "
                                "assessments.")
     return profile

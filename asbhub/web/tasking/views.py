@@ -28,13 +28,14 @@ from asbhub.reports.briefing import (
 from asbhub.reports.weekly import render_weekly_body, weekly_csv_rows, weekly_map_png
 from asbhub.web.csvsafe import safe_writer
 from asbhub.web.limits import heavy
-from asbhub.web.partners.access import PURPOSES, incident_summaries, record_access
+from asbhub.web.partners.access import PURPOSES, can_open, incident_summaries, record_access
 from asbhub.web.partners.models import AuditAction
 from asbhub.web.tasking import services
 
 
 def _check(request: HttpRequest) -> None:
-    if not services.may_use_tasking(request.user):
+    # The same check the navigation asks for the briefing and weekly pack (access.PAGE_CHECKS).
+    if not can_open(request.user, "tasking:briefing"):
         raise PermissionDenied("Your account is not linked to an active agency, so it cannot "
                                "see the tasking pages. Ask your administrator to link it.")
 
