@@ -545,6 +545,9 @@ def can_open(user: Any, page: str, record: Any = None) -> bool:
     """
     from django.utils.module_loading import import_string
 
+    action = _page_actions().get(page)
+    if action is not None and not may_act(user, action).allowed:
+        return False  # the view's @requires_action would refuse it
     path = PAGE_CHECKS.get(page)
     if path is None:
         return True
@@ -553,3 +556,31 @@ def can_open(user: Any, page: str, record: Any = None) -> bool:
         profile = profile_of(user)
         return profile is not None and profile.role in check
     return bool(check(user) if record is None else check(user, record))
+
+
+_PAGE_ACTIONS: dict[str, str] | None = None
+
+
+def _page_actions() -> dict[str, str]:
+    """URL name -> the action its view's :func:`requires_action` checks on GET, read once from
+    the URL patterns, so a link is never shown to someone that decorator would refuse."""
+    global _PAGE_ACTIONS
+    if _PAGE_ACTIONS is None:
+        from django.urls import URLPattern, URLResolver, get_resolver
+
+        found: dict[str, str] = {}
+
+        def walk(patterns: Any, prefix: str) -> None:
+            for entry in patterns:
+                if isinstance(entry, URLResolver):
+                    space = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+                    walk(entry.url_patterns, space)
+                elif isinstance(entry, URLPattern) and entry.name:
+                    action = getattr(entry.callback, "asbhub_action", None)
+                    methods = getattr(entry.callback, "asbhub_action_methods", None)
+                    if action and (methods is None or "GET" in methods):
+                        found[prefix + entry.name] = action
+
+        walk(get_resolver().url_patterns, "")
+        _PAGE_ACTIONS = found
+    return _PAGE_ACTIONS
