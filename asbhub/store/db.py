@@ -10,7 +10,38 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-from asbhub.store.urls import database_config, default_db_url
+from asbhub.store.urls import database_config, db_timeout, default_db_url
+
+
+class StoreBusyError(ValueError):
+    """Another writer held the database past ``ASBHUB_DB_TIMEOUT`` (a ValueError, so the CLI
+    prints its one-line message and exits non-zero rather than showing a traceback)."""
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """True if ``exc`` says another connection held the database (not any other failure)."""
+    cause = exc.__cause__ or exc
+    if getattr(cause, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available
+        return True
+    text = str(exc).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def busy_message(store: Store, exc: BaseException | None = None) -> str:
+    """One line naming the store, why it could not be written, and what to do."""
+    why = f" ({str(exc).strip().splitlines()[0]})" if exc is not None and str(exc).strip() else ""
+    return (f"the database {display_url(store.url)} was busy with another writer for "
+            f"{db_timeout():g} s{why}, so nothing more was stored; run the load again when "
+            "the other finishes, or set ASBHUB_DB_TIMEOUT to wait longer")
+
+
+def display_url(url: str) -> str:
+    """``url`` without any password it carries."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
+    return url
 
 
 def setup_django(db_url: str | None = None) -> None:
@@ -92,5 +123,12 @@ def open_store(url: str | None = None, upgrade: bool = True) -> Store:
             )["default"]
     store = Store(url, alias)
     if upgrade:
-        store.upgrade()
+        from django.db import OperationalError
+
+        try:
+            store.upgrade()
+        except OperationalError as exc:
+            if not is_lock_error(exc):
+                raise
+            raise StoreBusyError(busy_message(store, exc)) from exc
     return store
