@@ -12,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -61,11 +62,14 @@ def test_two_ingests_at_once_both_complete(store_url: str, month_files: dict[str
     # January is in both: whichever loads it second finds it already stored. The places
     # overlap too, so each load must see the places the other stored.
     plans = {"a": ["2018-12", "2019-01"], "b": ["2019-02", "2019-01"]}
+    gate = _start_gate(store_url)
     procs = {name: subprocess.Popen(
         _asbhub("ingest", "--json", "--db", store_url, "--rejects", str(tmp_path / f"{name}.csv"),
                 *(str(month_files[m]) for m in months)),
         env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for name, months in plans.items()}
+    if gate is not None:
+        _open_gate(gate, store_url, procs)
     outputs = {}
     for name, proc in procs.items():
         out, err = proc.communicate(timeout=600)
@@ -88,6 +92,34 @@ def test_two_ingests_at_once_both_complete(store_url: str, month_files: dict[str
     assert [m for m, _ in months] == list(MONTHS)
     (dupes,), = _query(store_url, "SELECT COUNT(*) - COUNT(DISTINCT key) FROM incidents_location")
     assert dupes == 0
+
+
+def _start_gate(store_url: str):  # noqa: ANN202
+    """On PostgreSQL, hold both loads at their first write so that they really overlap (on
+    SQLite two loads collide without help). None on SQLite."""
+    if store_url.startswith("sqlite:///"):
+        return None
+    import psycopg
+
+    conn = psycopg.connect(store_url)
+    conn.execute("LOCK TABLE incidents_source IN EXCLUSIVE MODE")  # reads go on, writes wait
+    return conn
+
+
+def _open_gate(gate, store_url: str, procs: dict) -> None:  # noqa: ANN001
+    import psycopg
+
+    name = store_url.rsplit("/", 1)[-1]
+    with psycopg.connect(store_url, autocommit=True) as watch:
+        for _ in range(1200):  # until both loads wait on a lock (about 2 minutes at most)
+            (waiting,), = watch.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = %s AND "
+                "wait_event_type = 'Lock' AND pid <> pg_backend_pid()", [name]).fetchall()
+            if waiting >= 2 or any(p.poll() is not None for p in procs.values()):
+                break
+            time.sleep(0.1)
+    gate.rollback()
+    gate.close()
 
 
 def _hold_the_database(store_url: str):  # noqa: ANN202
