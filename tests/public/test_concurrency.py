@@ -8,6 +8,7 @@ lock once another report had committed, and answered 500 ("database is locked").
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import sqlite3
@@ -52,13 +53,22 @@ class Server:
 
 @pytest.fixture
 def server(store_url: str, tmp_path: Path) -> Iterator[Server]:
-    import os
-
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
+    # Every client here is 127.0.0.1: the server's settings lift the per-address limit on
+    # public forms (ASBHUB_RATE_LIMITS, issue #10 floods), which this load would exceed.
+    settings_dir = tmp_path / "settings"
+    settings_dir.mkdir()
+    (settings_dir / "concurrency_settings.py").write_text(
+        "from asbhub.web.settings import *  # noqa: F403\n"
+        "ASBHUB_RATE_LIMITS = {**globals().get('ASBHUB_RATE_LIMITS', {}), "
+        "'public_form': (0, 600)}\n")
     env = {**os.environ, "ASBHUB_DB": store_url, "ASBHUB_TILE_URL": "",
-           "ASBHUB_SECRET_KEY": "concurrency-tests-only-" + "x" * 40}
+           "ASBHUB_SECRET_KEY": "concurrency-tests-only-" + "x" * 40,
+           "DJANGO_SETTINGS_MODULE": "concurrency_settings",
+           "PYTHONPATH": os.pathsep.join([str(settings_dir), str(Path(__file__).resolve().parents[2]),
+                                          os.environ.get("PYTHONPATH", "")])}
     with open(log, "w") as out:
         process = subprocess.Popen(
             _asbhub("serve", "--db", store_url, "--host", "127.0.0.1", "--port", str(port)),
