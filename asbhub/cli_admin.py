@@ -53,9 +53,30 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  
     asub = audit.add_subparsers(title="audit commands", metavar="AUDITCOMMAND")
     ver = asub.add_parser("verify", help="recompute the hash chain and report any tampering",
                           description="Exit status 0 when the chain is intact, 1 when an entry "
-                                      "was changed, removed or reordered.")
+                                      "was changed, removed or reordered (or an anchor no "
+                                      "longer holds), 2 when an anchor file cannot be read.")
     ver.add_argument("--db", help=db_help)
+    # Anchors (issue #10 class 11): the head kept outside the database, see docs/sharing.md.
+    ver.add_argument("--anchor", type=Path, metavar="FILE",
+                     help="also check every anchor in FILE (from `asbhub audit anchor`): finds "
+                          "a rewrite at or before the latest anchor even with the head row "
+                          "rewritten too")
+    ver.add_argument("--head", action="append", default=[], metavar="N:HASH",
+                     help="also check a head published elsewhere (the scrutiny report's "
+                          "annex): entry #N must still have HASH; may be repeated")
     ver.set_defaults(func=cmd_audit_verify)
+    anc = asub.add_parser("anchor", help="append the chain's head to an append-only file "
+                                         "outside the database (run daily)",
+                          description="Verifies the chain and the anchors already in FILE, "
+                                      "then appends one JSON line: time, store, entry number, "
+                                      "id and hash of the last entry, and the hash of FILE's "
+                                      "previous line. Exit 1, writing nothing, when the chain "
+                                      "or an earlier anchor no longer holds.")
+    anc.add_argument("--to", required=True, type=Path, metavar="FILE",
+                     help="the anchor file (opened to append only; keep it off the database "
+                          "server or chattr +a)")
+    anc.add_argument("--db", help=db_help)
+    anc.set_defaults(func=cmd_audit_anchor)
 
     synth = sub.add_parser("synth", help="write synthetic data with ground truth (clearly "
                                          "labelled, fictional people only)")
@@ -138,9 +159,29 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     setup_django()
     from asbhub.web.partners.audit import verify_store
 
-    result = verify_store(args.db)
+    if getattr(args, "anchor", None) is not None or getattr(args, "head", None):
+        from asbhub.web.partners.anchor import check_store
+
+        result = check_store(args.anchor, args.db, args.head)
+    else:
+        result = verify_store(args.db)
     sys.stdout.write(result.summary() + "\n")
     return 0 if result.ok else 1
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    from asbhub.store.db import setup_django
+
+    setup_django()
+    from asbhub.web.partners.anchor import NotAnchored, anchor_store
+
+    try:
+        line = anchor_store(args.to, args.db)
+    except NotAnchored as exc:
+        sys.stdout.write(f"{exc}\n")
+        return 1
+    sys.stdout.write(f"anchored #{line['seq']} (hash {line['hash']}) to {args.to}\n")
+    return 0
 
 
 def cmd_synth_calls(args: argparse.Namespace) -> int:

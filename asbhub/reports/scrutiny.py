@@ -190,7 +190,27 @@ def build_scrutiny(
         generated_at=when.isoformat(timespec="seconds").replace("+00:00", "Z"),
         version=__version__, parameters=params, data_version=data_version,
         report_id=report_id, sections=built, command=command,
+        audit_head=audit_head(store, when),
     )
+
+
+def audit_head(store: Store, when: datetime) -> dict[str, Any] | None:
+    """The audit log's head for the report's annex: entries, last hash and last entry's time.
+
+    Printed in the published report, it is an anchor kept off-system: a later rewrite of the
+    log up to that entry no longer matches it (``asbhub audit verify``, docs/sharing.md).
+    None when the audit tables cannot be read (a store not upgraded).
+    """
+    from django.db import DatabaseError
+
+    from asbhub.web.partners.anchor import current_head
+
+    try:
+        head = current_head(store.alias)
+    except DatabaseError:
+        return None
+    return {"entries": head["seq"], "hash": head["hash"], "last_at": head["entry_at"],
+            "read_at": when.isoformat(timespec="seconds").replace("+00:00", "Z")}
 
 
 def write_scrutiny(store: Store, period: str, out_dir: Path | str, area: str | None = None,

@@ -152,6 +152,10 @@ class ScrutinyReport:
     sections : list of Section
     command : str
         The command line that rebuilds the report from the same store.
+    audit_head : dict or None
+        The audit log's head when the report was built (``entries``, ``hash``, ``last_at``,
+        ``read_at``), printed in an annex so that it is published off-system: an anchor for
+        ``asbhub audit verify`` (docs/sharing.md). None when the log could not be read.
     """
 
     period: str
@@ -164,6 +168,7 @@ class ScrutinyReport:
     report_id: str
     sections: list[Section]
     command: str = "asbhub report scrutiny"
+    audit_head: dict[str, Any] | None = None
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:

@@ -51,3 +51,13 @@ SECURE_HSTS_SECONDS = 31536000 if _HTTPS else 0
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Issue #10 (floods): rate limits, {action: (requests, window in seconds)}, per address (public
+# forms, failed sign-ins) or per API token (detail reads of personal data). Counted in the
+# database, so they hold across threads and processes. See asbhub/web/ratelimit.py and
+# docs/sharing.md; a limit of 0 turns that action's limit off.
+ASBHUB_RATE_LIMITS = {
+    "public_form": (10, 10 * 60),
+    "sign_in": (20, 10 * 60),
+    "api_detail": (300, 10 * 60),
+}

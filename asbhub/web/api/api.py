@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from asbhub.domain.cases import SaraStage
+from asbhub.web import ratelimit
 from asbhub.web.api import schemas as s
 from asbhub.web.api import services
 from asbhub.web.api.tokens import check_token
@@ -103,7 +104,7 @@ api = AsbhubApi(
 )
 
 LIST_ERRORS = {401: s.ErrorPublic, 403: s.ErrorPublic, 422: s.ErrorPublic}
-DETAIL_ERRORS = {**LIST_ERRORS, 404: s.ErrorPublic}
+DETAIL_ERRORS = {**LIST_ERRORS, 404: s.ErrorPublic, 429: s.ErrorPublic}  # 429: issue #10
 
 
 @api.exception_handler(AuthenticationError)
@@ -132,6 +133,38 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(
         request, {"detail": f"The request was not valid. {text}.", "errors": errors},
         status=422)
+
+
+class TooManyReads(Exception):
+    """A token has read more records with personal data than ``api_detail`` allows."""
+
+    def __init__(self, decision: ratelimit.Decision) -> None:
+        super().__init__("too many detail reads")
+        self.decision = decision
+
+
+@api.exception_handler(TooManyReads)
+def _too_many(request: HttpRequest, exc: TooManyReads) -> HttpResponse:
+    d = exc.decision
+    response = api.create_response(request, {"detail": (
+        f"This token has read {d.limit} records with personal data in the last "
+        f"{d.window_seconds // 60} minutes, the most allowed (setting ASBHUB_RATE_LIMITS "
+        f"'api_detail'). Try again after {d.resets_at:%Y-%m-%d %H:%M:%S} UTC, in "
+        f"{d.retry_after} seconds. For many records use the list endpoints, which carry no "
+        "personal data.")}, status=429)
+    response["Retry-After"] = str(d.retry_after)
+    return response
+
+
+def _throttle_detail(request: HttpRequest) -> None:
+    """Issue #10 (floods): count a detail read (personal data) against the token's limit."""
+    token = getattr(request, "asbhub_token", None)
+    who = f"token:{token.prefix}" if token else f"user:{request.auth.pk}"
+    decision = ratelimit.hit("api_detail", who)
+    if not decision.allowed:
+        ratelimit.audit_refusal(decision, "api_detail", who, request, user=request.auth,
+                                channel="api", token=token.prefix if token else "")
+        raise TooManyReads(decision)
 
 
 def _user(request: HttpRequest) -> Any:
@@ -185,6 +218,7 @@ def incident_detail(request: HttpRequest, incident_id: Id,
                     purpose: Why) -> dict[str, Any]:
     """404 alike for a missing id and a record you may not see; every read audited."""
     user = _user(request)
+    _throttle_detail(request)
     try:
         inc = get_record_or_404(user, Incident.objects.select_related("source", "location"),
                                 incident_id, request=request)
@@ -217,6 +251,7 @@ def pmp_detail(request: HttpRequest, pmp_id: Id,
                purpose: Why) -> dict[str, Any]:
     """404 alike for a missing id and a plan you may not see; every read audited."""
     user = _user(request)
+    _throttle_detail(request)
     try:
         pmp = cases.pmp_or_404(user, pmp_id, request)
     except Http404:
@@ -245,6 +280,7 @@ def power_detail(request: HttpRequest, power_id: Id,
                  purpose: Why) -> dict[str, Any]:
     """404 alike for a missing id and a power you may not see; every read audited."""
     user = _user(request)
+    _throttle_detail(request)
     qs = Power.objects.select_related("owner_agency", "person__incident__source")
     try:
         power = get_record_or_404(user, qs, power_id, request=request)

@@ -34,6 +34,7 @@ from asbhub.web.cases.models import CaseReviewDecision, ThresholdRule
 from asbhub.web.incidents.services import area_hierarchy
 from asbhub.web.partners.access import PURPOSES, DataCategory, can_see, record_access
 from asbhub.web.partners.models import AuditAction
+from asbhub.web.ratelimit import limit_posts
 
 # --------------------------------------------------------------------------------------------
 # Powers
@@ -243,6 +244,7 @@ def threshold_rules(request: HttpRequest) -> HttpResponse:
 # The public application form (no sign-in)
 # --------------------------------------------------------------------------------------------
 
+@limit_posts("public_form", "Case Review applications")  # issue #10: floods
 def public_apply(request: HttpRequest) -> HttpResponse:
     """A resident applies for an ASB Case Review; the details are stored and audited, and
     only the reference is shown back."""

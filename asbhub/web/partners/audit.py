@@ -174,7 +174,8 @@ class VerifyResult:
     reason : str
         What failed, in words; empty when ``ok``.
     last_hash : str
-        Hash of the last entry that verified: record it elsewhere to detect later truncation.
+        Hash of the last entry that verified: record it elsewhere to detect later truncation
+        (``asbhub audit anchor``, :mod:`asbhub.web.partners.anchor`, does so daily).
     guarded : bool
         The database triggers that refuse UPDATE and DELETE are in place.
     """

@@ -13,6 +13,14 @@ it keeps its own login log beside ours. This one is a backend and two signal han
 
 Keyed by username *and* address so that a stranger cannot lock a colleague out from elsewhere;
 the cost is that an attacker spread over many addresses gets 5 tries from each.
+
+Issue #10 (floods): one address spraying one password over many accounts never trips the
+per-account lock, so sign-in is also limited per *address* (:mod:`asbhub.web.ratelimit`,
+action ``sign_in``, default 20 failed attempts per 10 minutes; a success gives its count back).
+The sign-in page answers 429 beyond it; the backend refuses beyond it on every other path (the
+admin's sign-in). Every failed sign-in is an audit entry (``login_failed``: the account tried,
+the address, the reason; never the password), up to the limit; the first refusal beyond it is
+one ``rate_limited`` entry, so a flood cannot flood the audit log.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 
+from asbhub.web import ratelimit
 from asbhub.web.partners.access import client_ip, record_access
 from asbhub.web.partners.models import AuditAction, LoginFailure
 
@@ -87,6 +96,10 @@ class ThrottledModelBackend(ModelBackend):
                      password: str | None = None, **kwargs: Any) -> Any:
         if username is None:
             username = kwargs.get(self._username_field())
+        if username is not None and request is not None:
+            decision = count_sign_in(request)
+            if decision is not None and not decision.allowed:
+                raise PermissionDenied("too many sign-in attempts from this address")
         if username is not None and is_locked(username, client_ip(request)):
             if request is not None:
                 request.asbhub_login_locked = True
@@ -116,10 +129,60 @@ class SignInForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
         if username and is_locked(username, client_ip(self.request)):
+            audit_failure(username, self.request, "locked")
             minutes = max(1, int(window().total_seconds() // 60))
             raise forms.ValidationError(self.error_messages["locked"].format(minutes=minutes),
                                         code="locked")
         return super().clean()
+
+
+# Issue #10 (floods): the per-address limit and the audit of every failure.
+
+#: Why a sign-in failed, as the audit entry's ``reason`` says it.
+FAILURE_REASONS = {
+    "no_account": "no account has this username",
+    "inactive": "the account is inactive",
+    "password": "wrong password",
+    "locked": "refused unchecked: too many failed attempts at this account from this address",
+}
+
+
+def count_sign_in(request: HttpRequest) -> ratelimit.Decision | None:
+    """Count a sign-in attempt against the address's ``sign_in`` limit, once per request.
+
+    Returns the decision (None if this request was counted already). A refusal is kept on the
+    request (``asbhub_rate_limited``) for the page to answer 429, and audited once per window.
+    """
+    if getattr(request, "asbhub_sign_in_counted", None) is not None:
+        return None
+    ip = client_ip(request)
+    decision = ratelimit.hit("sign_in", ip)
+    request.asbhub_sign_in_counted = decision
+    if not decision.allowed:
+        request.asbhub_rate_limited = decision
+        ratelimit.audit_refusal(decision, "sign_in", ip, request)
+    return decision
+
+
+def audit_failure(username: str | None, request: HttpRequest | None,
+                  reason: str | None = None) -> Any:
+    """Write a ``login_failed`` audit entry; return the account tried, if there is one.
+
+    The typed name is logged only if it is an account's: a password typed into the username
+    box must not end up in a log kept for years. The password never is.
+    """
+    from django.contrib.auth import get_user_model
+
+    model = get_user_model()
+    user = model._default_manager.filter(**{model.USERNAME_FIELD: username or ""}).first()
+    if reason is None:
+        reason = ("no_account" if user is None else
+                  "inactive" if not user.is_active else "password")
+    record_access(None, AuditAction.LOGIN_FAILED, ("auth.user", user.pk if user else ""),
+                  request=request,
+                  detail={"username": username if user else "", "known_user": bool(user),
+                          "reason": FAILURE_REASONS[reason]})
+    return user
 
 
 # Signal handlers, connected in PartnersConfig.ready().
@@ -127,14 +190,14 @@ class SignInForm(AuthenticationForm):
 def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
                     **kwargs: Any) -> None:
     """Count the failure; log a lock-out in the audit log when this failure causes one."""
-    if request is not None and getattr(request, "asbhub_login_locked", False):
-        return  # refused without a password check: not a new guess
     username, ip = _username_from(credentials), client_ip(request)
+    if request is not None and getattr(request, "asbhub_rate_limited", None) is not None:
+        return  # refused for the address: audited once per window by count_sign_in
+    if request is not None and getattr(request, "asbhub_login_locked", False):
+        audit_failure(username, request, "locked")
+        return  # refused without a password check: not a new guess
+    user = audit_failure(username, request)
     if record_failure(username, ip):
-        from django.contrib.auth import get_user_model
-
-        user = get_user_model()._default_manager.filter(
-            **{get_user_model().USERNAME_FIELD: username}).first()
         # The typed name is logged only if it is an account's: a password typed into the
         # username box must not end up in a log kept for years.
         record_access(None, AuditAction.LOGIN_LOCKED, ("auth.user", user.pk if user else ""),
@@ -145,6 +208,8 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpReque
 def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if request is not None:
         clear_failures(user.get_username(), client_ip(request))
+        if getattr(request, "asbhub_sign_in_counted", None) is not None:
+            ratelimit.give_back("sign_in", client_ip(request))
     record_access(user, AuditAction.LOGIN, user, request=request)
 
 

@@ -67,6 +67,9 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", "Sign in"
     LOGOUT = "logout", "Sign out"
     LOGIN_LOCKED = "login_locked", "Sign-in locked after failed attempts"
+    # Issue #10 class 7 (floods): every failed sign-in, and the first refusal of a flood.
+    LOGIN_FAILED = "login_failed", "Sign-in failed"
+    RATE_LIMITED = "rate_limited", "Refused: too many requests"
 
 
 class Agency(models.Model):
@@ -288,3 +291,19 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.ip or 'unknown address'} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RateLimitCount(models.Model):
+    """How many requests one address (or API token) has made to one limited action since
+    ``started``: one row per key, counted by :mod:`asbhub.web.ratelimit`.
+
+    A database row rather than per-process memory, so that a limit holds across waitress's
+    threads and across several server processes; rows whose window has ended are pruned.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    started = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} since {self.started:%Y-%m-%d %H:%M:%S}"

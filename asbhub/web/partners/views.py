@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from asbhub.web import ratelimit
 from asbhub.web.csvsafe import safe_writer
 from asbhub.web.partners import review
 from asbhub.web.partners.access import (
@@ -25,7 +26,7 @@ from asbhub.web.partners.access import (
     record_access,
     shared_incident,
 )
-from asbhub.web.partners.auth import SignInForm, max_failures, window
+from asbhub.web.partners.auth import SignInForm, count_sign_in, max_failures, window
 from asbhub.web.partners.models import AuditAction, Role, UserProfile
 from asbhub.web.partners.usage import usage_by_area
 
@@ -39,6 +40,13 @@ class SignInView(auth_views.LoginView):
     template_name = "partners/sign_in.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Issue #10 (floods): the per-address limit, before the form checks anything.
+        decision = count_sign_in(request)
+        if decision is not None and not decision.allowed:
+            return ratelimit.too_many_response(request, decision, "failed sign-in attempts")
+        return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {

@@ -15,10 +15,12 @@ from asbhub.web.incidents.services import lpu_outlines_geojson
 from asbhub.web.incidents.views import tile_layer
 from asbhub.web.public import services
 from asbhub.web.public.forms import CATEGORY_GUIDANCE, PublicReportForm
+from asbhub.web.ratelimit import limit_posts
 
 REFERENCE_RE = re.compile(r"ASB-[A-Z2-9]{8}")
 
 
+@limit_posts("public_form", "reports")  # issue #10: floods
 def report_asb(request: HttpRequest) -> HttpResponse:
     """The report form; a valid report is stored and the resident sent to its reference."""
     if request.method == "POST":

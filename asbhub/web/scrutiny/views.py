@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from asbhub.web.csvsafe import safe_writer
 from asbhub.web.partners.access import profile_of, record_access
 from asbhub.web.partners.models import AgencyKind, AuditAction, UserProfile
+from asbhub.web.ratelimit import limit_posts
 from asbhub.web.scrutiny import services
 from asbhub.web.scrutiny.forms import (
     AnswerForm,
@@ -51,6 +52,7 @@ def _queue_worker(request: HttpRequest) -> UserProfile:
 
 
 @require_http_methods(["GET", "POST"])
+@limit_posts("public_form", "questions")  # issue #10: floods
 def ask_question(request: HttpRequest) -> HttpResponse:
     """The public form: a question for the next Performance Scrutiny Meeting."""
     meeting = services.next_meeting()
