@@ -171,3 +171,19 @@ def test_ingest_that_cannot_get_the_database_says_so(store_url: str,
     assert again.returncode == 0, again.stdout + again.stderr
     months = _query(store_url, "SELECT month FROM incidents_source ORDER BY month")
     assert [m for (m,) in months] == list(MONTHS)
+
+
+def test_sqlite_writers_wait_their_turn_for_asbhub_db_timeout(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from asbhub.store.urls import database_config
+
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    monkeypatch.delenv("ASBHUB_DB_TIMEOUT", raising=False)
+    options = database_config(url)["OPTIONS"]
+    assert (options["transaction_mode"], options["timeout"]) == ("IMMEDIATE", 30.0)
+    monkeypatch.setenv("ASBHUB_DB_TIMEOUT", "120")
+    assert database_config(url)["OPTIONS"]["timeout"] == 120.0
+    for bad in ("soon", "-1", "nan"):
+        monkeypatch.setenv("ASBHUB_DB_TIMEOUT", bad)
+        with pytest.raises(ValueError, match="ASBHUB_DB_TIMEOUT=.*expected a number of seconds"):
+            database_config(url)
