@@ -8,6 +8,7 @@ lock once another report had committed, and answered 500 ("database is locked").
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -53,6 +54,12 @@ class Server:
 
 @pytest.fixture
 def server(store_url: str, tmp_path: Path) -> Iterator[Server]:
+    with _serve(store_url, tmp_path) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def _serve(store_url: str, tmp_path: Path, **extra_env: str) -> Iterator[Server]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
@@ -68,7 +75,7 @@ def server(store_url: str, tmp_path: Path) -> Iterator[Server]:
            "ASBHUB_SECRET_KEY": "concurrency-tests-only-" + "x" * 40,
            "DJANGO_SETTINGS_MODULE": "concurrency_settings",
            "PYTHONPATH": os.pathsep.join([str(settings_dir), str(Path(__file__).resolve().parents[2]),
-                                          os.environ.get("PYTHONPATH", "")])}
+                                          os.environ.get("PYTHONPATH", "")]), **extra_env}
     with open(log, "w") as out:
         process = subprocess.Popen(
             _asbhub("serve", "--db", store_url, "--host", "127.0.0.1", "--port", str(port)),
@@ -176,3 +183,33 @@ def test_eight_concurrent_reporters_every_report_stored(server: Server) -> None:
     with_contact = sum(1 for text, *_ in results if int(text.split(":")[0].split("-")[-1]) % 2 == 0)
     entries = re.search(r"(\d+) entries", verify.stdout + verify.stderr)
     assert entries and int(entries.group(1)) >= with_contact, verify.stdout + verify.stderr
+
+
+def test_report_while_the_database_is_held_is_given_back_not_lost(sqlite_url: str,
+                                                                  tmp_path: Path) -> None:
+    """A writer holding SQLite past the busy timeout (a long load): the resident gets the form
+    back as typed, answered 503 with Retry-After, and nothing half-stored; sent again, it is
+    stored."""
+    text = "SYNTHETIC report sent while a load held the database"
+    with _serve(sqlite_url, tmp_path, ASBHUB_DB_TIMEOUT="1") as srv:
+        session = requests.Session()
+        token = TOKEN.search(session.get(srv.url + "/report-asb/", timeout=60).text).group(1)
+        post = {**_report(text, with_contact=False), "csrfmiddlewaretoken": token}
+        headers = {"Referer": srv.url + "/report-asb/"}
+        holder = sqlite3.connect(sqlite_url[len("sqlite:///"):], isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            busy = session.post(srv.url + "/report-asb/", data=post, headers=headers,
+                                timeout=120)
+        finally:
+            holder.rollback()
+            holder.close()
+        assert busy.status_code == 503, busy.text[:500]
+        assert busy.headers.get("Retry-After") == "30"
+        assert "Your report has not been sent yet" in busy.text
+        assert f"{text}</textarea>" in busy.text    # what the resident typed, given back
+        assert _stored(srv.db) == []
+        again = session.post(srv.url + "/report-asb/", data=post, headers=headers, timeout=120)
+        assert again.status_code == 200 and DONE.search(again.url), again.text[:500]
+        assert [(ref, ctx) for ref, ctx, _ in _stored(srv.db)] == [
+            (DONE.search(again.url).group(1), text)]
