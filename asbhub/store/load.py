@@ -197,7 +197,7 @@ class _Loader:
         conn = self.store.connection
         if conn.vendor == "postgresql":
             with conn.cursor() as cur:
-                cur.execute(f"SET LOCAL lock_timeout = '{int(db_timeout() * 1000)}ms'")
+                cur.execute(f"SET LOCAL lock_timeout = '{max(1, int(db_timeout() * 1000))}ms'")
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", [LOAD_LOCK_KEY])
         if self._locations is None:
             return
@@ -217,7 +217,7 @@ class _Loader:
         result.rejected = result.read
         result.by_crime_type = {}
         result.error = reason
-        result.rejects = [Reject(result.path, 0, "(file)", "", reason)]
+        result.rejects = [Reject(result.path, 1, "(file)", "", reason)]
         return result
 
     def _read(self, name: str, raw: bytes, kind: str) -> ParsedFile:
