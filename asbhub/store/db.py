@@ -6,11 +6,17 @@ process, which is why each URL gets its own alias rather than replacing ``defaul
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from asbhub.store.urls import database_config, db_timeout, default_db_url
+
+#: The PostgreSQL advisory lock that migrations take in turn ("asbm" in ASCII).
+MIGRATE_LOCK_KEY = 0x6173626D
 
 
 class StoreBusyError(ValueError):
@@ -80,10 +86,61 @@ class Store:
         return self.connection.vendor
 
     def upgrade(self, verbosity: int = 0) -> None:
-        """Create or migrate the tables (``asbhub db upgrade``)."""
+        """Create or migrate the tables (``asbhub db upgrade``).
+
+        Processes that open a new store at once (two ``asbhub ingest`` runs) take turns:
+        each decides which migrations to apply before applying them, so without turns the
+        second would try to create the tables again and fail.
+        """
         from django.core.management import call_command
 
-        call_command("migrate", database=self.alias, interactive=False, verbosity=verbosity)
+        with self._migration_turn():
+            call_command("migrate", database=self.alias, interactive=False, verbosity=verbosity)
+
+    @contextlib.contextmanager
+    def _migration_turn(self) -> Iterator[None]:
+        # PostgreSQL: a session advisory lock (held across migrate's own transactions). SQLite:
+        # an flock on a file beside the database (where there is fcntl); SQLite's own lock
+        # cannot be held across migrate, which writes through this same file.
+        conn = self.connection
+        tries = max(1, int(db_timeout() / 0.1))
+        if conn.vendor == "postgresql":
+            conn.ensure_connection()
+            with conn.cursor() as cur:
+                for _ in range(tries):
+                    cur.execute("SELECT pg_try_advisory_lock(%s)", [MIGRATE_LOCK_KEY])
+                    if cur.fetchone()[0]:
+                        break
+                    time.sleep(0.1)
+                else:
+                    raise StoreBusyError(busy_message(self))
+            try:
+                yield
+            finally:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_unlock(%s)", [MIGRATE_LOCK_KEY])
+            return
+        name = str(conn.settings_dict["NAME"])
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no turns, as before
+            fcntl = None
+        if fcntl is None or name == ":memory:" or "mode=memory" in name:
+            yield
+            return
+        with open(name + ".migrate-lock", "a") as fh:
+            for _ in range(tries):
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    time.sleep(0.1)
+            else:
+                raise StoreBusyError(busy_message(self))
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def atomic(self):  # noqa: ANN201
         from django.db import transaction

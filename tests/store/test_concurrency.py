@@ -187,3 +187,25 @@ def test_sqlite_writers_wait_their_turn_for_asbhub_db_timeout(
         monkeypatch.setenv("ASBHUB_DB_TIMEOUT", bad)
         with pytest.raises(ValueError, match="ASBHUB_DB_TIMEOUT=.*expected a number of seconds"):
             database_config(url)
+
+
+def test_two_ingests_into_a_new_store_take_turns_to_create_it(
+        store_url: str, month_files: dict[str, Path], tmp_path: Path) -> None:
+    # Both find no tables and create them: without turns the second died with a traceback
+    # ("table ... already exists").
+    procs = [subprocess.Popen(
+        _asbhub("ingest", "--json", "--db", store_url, "--rejects", str(tmp_path / f"{i}.csv"),
+                str(month_files["2018-12"])),
+        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(2)]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0 and "Traceback" not in err, err
+        (f,) = json.loads(out)["files"]
+        results.append(f)
+    read, rejected = results[0]["read"], results[0]["rejected"]
+    assert sorted((f["stored"], f["already_stored"]) for f in results) == [
+        (0, read - rejected), (read - rejected, 0)]
+    (n,), = _query(store_url, "SELECT COUNT(*) FROM incidents_incident")
+    assert n == read - rejected > 0
