@@ -145,9 +145,9 @@ def _points(args: argparse.Namespace, filters: PointFilters,
             raise ValueError("--force filters the records of the store; with files given, "
                              "give only that force's files (or load them and use --db)")
         return points_from_files(args.paths, filters, areas)
-    from asbhub.store.db import open_store
+    from asbhub.cli_store import open_read_store
 
-    store = open_store(args.db)
+    store = open_read_store(args.db)
     return points_from_store(store, force_filters(store, filters, args.force), areas)
 
 

@@ -170,9 +170,9 @@ def _dated_points(args: argparse.Namespace, filters: PointFilters, command: str)
                          f"files: {MONTH_ONLY}. Load dated records, e.g. a force export with "
                          f"occurred_from, with 'asbhub ingest FILE --db URL' and run "
                          f"'asbhub {command} --db URL'")
-    from asbhub.store.db import open_store
+    from asbhub.cli_store import open_read_store
 
-    store = open_store(args.db)
+    store = open_read_store(args.db)
     pts = points_from_store(store, force_filters(store, filters, args.force))
     occurred = _occurred_from(store, pts.filters)
     if len(occurred) != pts.frame.height:

@@ -23,6 +23,10 @@ from asbhub.store.urls import db_url_from, default_db_url, sqlite_path
 #: Commands that may create the store they are given; every other command only reads one.
 CREATES_STORE = frozenset({"cmd_ingest", "cmd_db_upgrade", "cmd_demo", "cmd_token_create"})
 
+#: Commands that check their options first and the store when they open it
+#: (:func:`open_read_store`), so a bad option is named before a missing store.
+CHECKED_ON_OPEN = frozenset({"cmd_hotspots", "cmd_trends", "cmd_near_repeat", "cmd_evaluate"})
+
 #: A table every asbhub store has once `asbhub db upgrade` has run.
 ASBHUB_TABLE = "incidents_incident"
 
@@ -42,22 +46,37 @@ def prepare_store(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     if not _uses_store(args):
         say("store: not used (the command reads the files or counts given)")
         return
-    given = args.db or os.environ.get("ASBHUB_DB")
-    origin = "--db" if args.db else "$ASBHUB_DB" if given else "the default store"
-    url = db_url_from(given) if given else default_db_url()
+    url, origin = resolve(args.db)
     if args.db:
         args.db = url
     say(f"store: {display_url(url)}" + ("" if args.db else f" ({origin})"))
-    if getattr(args.func, "__name__", "") not in CREATES_STORE:
+    name = getattr(args.func, "__name__", "")
+    if name not in CREATES_STORE and name not in CHECKED_ON_OPEN:
         check_store(url, origin)
+
+
+def resolve(db: str | None) -> tuple[str, str]:
+    """The store's URL from ``--db``, ``$ASBHUB_DB`` or the default, and which it came from."""
+    given = db or os.environ.get("ASBHUB_DB")
+    origin = "--db" if db else "$ASBHUB_DB" if given else "the default store"
+    return (db_url_from(given) if given else default_db_url()), origin
+
+
+def open_read_store(db: str | None):  # noqa: ANN201 - asbhub.store.db.Store
+    """Open the store a command reads, after :func:`check_store` (it is never created)."""
+    from asbhub.store.db import open_store
+
+    url, origin = resolve(db)
+    check_store(url, origin)
+    return open_store(url)
 
 
 def _uses_store(args: argparse.Namespace) -> bool:
     name = getattr(args.func, "__name__", "")
-    if name == "cmd_evaluate":  # from counts given by hand nothing is read
-        return bool(args.response or args.control)
     if name != "cmd_ingest" and getattr(args, "paths", None):
         return False  # the analyses read the files given instead of the store
+    if name == "cmd_evaluate":  # from counts given by hand nothing is read
+        return bool(args.response or args.control)
     return True
 
 
