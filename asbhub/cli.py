@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
                   "reported are stored")
         return 130
     except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[red]error[/]: {exc}")
+        err.print(f"[red]error[/]: {escape(str(exc))}")  # names and values are input: no markup
         return 2
 
 
@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--strict", action="store_true",
                      help="a file with any rejected row is not loaded, and the exit status is 1")
     ing.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    # -- zip archive caps (asbhub/ingest/archives.py; defaults also from ASBHUB_ZIP_*) --
+    ing.add_argument("--zip-max-member", metavar="SIZE",
+                     help="largest size a zip member may expand to, e.g. 4GiB (default: "
+                          "$ASBHUB_ZIP_MAX_MEMBER, else 4GiB)")
+    ing.add_argument("--zip-max-ratio", type=float, metavar="N",
+                     help="largest uncompressed:compressed ratio of a zip member over 64 MiB "
+                          "(default: $ASBHUB_ZIP_MAX_RATIO, else 200)")
     ing.set_defaults(func=cmd_ingest)
 
     db = sub.add_parser("db", help="database housekeeping")
@@ -113,16 +120,30 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    # Server limits and the reverse proxy (issue #10): see asbhub.web.serving, docs/serving.md.
+    p.add_argument("--threads", type=int, help="requests answered at once "
+                   "(default $ASBHUB_THREADS, else 8)")
+    p.add_argument("--connection-limit", type=int, help="open connections before new ones "
+                   "wait (default $ASBHUB_CONNECTION_LIMIT, else 1000)")
+    p.add_argument("--channel-timeout", type=int, help="seconds an idle connection is kept "
+                   "(default $ASBHUB_CHANNEL_TIMEOUT, else 30)")
+    p.add_argument("--cleanup-interval", type=int, help="seconds between sweeps of timed-out "
+                   "connections (default $ASBHUB_CLEANUP_INTERVAL, else 10)")
+    p.add_argument("--trusted-proxy", metavar="ADDRESS", help="the reverse proxy's IP "
+                   "address, whose X-Forwarded-For/-Proto/-Host are believed "
+                   "(default $ASBHUB_TRUSTED_PROXY, else none)")
 
 
 # -- ingest --------------------------------------------------------------------------------
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from asbhub.ingest.archives import ZipLimits
     from asbhub.ingest.common import expand_inputs
     from asbhub.store.db import open_store
 
+    limits = ZipLimits.from_env(max_member=args.zip_max_member, max_ratio=args.zip_max_ratio)
     skipped: list[dict[str, str]] = []  # files in folders that are not a known source
-    inputs = list(expand_inputs(args.paths, skipped))
+    inputs = list(expand_inputs(args.paths, limits, skipped))
     if not inputs:
         raise ValueError("no .csv, .jsonl or .zip files found under "
                          + ", ".join(str(p) for p in args.paths)
@@ -164,11 +185,15 @@ def _write_rejects(result, path: Path | None) -> Path | None:  # noqa: ANN001
         return None
     if path is None:
         path = Path(f"asbhub-rejects-{datetime.now():%Y%m%d-%H%M%S}.csv")
+    from asbhub.outputs.csvsafe import safe_writer
+
+    columns = ["file", "line", "field", "value", "reason"]
     with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["file", "line", "field", "value", "reason"])
-        w.writeheader()
+        w = safe_writer(fh)  # a rejected value may be "=HYPERLINK(...)": written as text
+        w.writerow(columns)
         for r in rejects:
-            w.writerow(r.as_row())
+            row = r.as_row()
+            w.writerow([row[c] for c in columns])
     return path
 
 
@@ -181,16 +206,17 @@ def _print_summary(result, rejects_path: Path | None) -> None:  # noqa: ANN001
     for k in keys:
         t.add_column(k.replace("_", " "), justify="right")
     for f in result.files:
-        t.add_row(_short(f.path), *(f"{getattr(f, k):,}" for k in keys))
+        t.add_row(escape(_short(f.path)), *(f"{getattr(f, k):,}" for k in keys))
     tot = result.totals()
     t.add_row("[b]total[/]", *(f"[b]{tot[k]:,}[/]" for k in keys))
     out.print(t)
     for f in result.files:
         if f.error:
-            out.print(f"[red]failed[/] {f.path}: {f.error}")
+            out.print(f"[red]failed[/] {escape(f.path)}: {escape(f.error)}")
     shown = result.rejects[:10]
     for r in shown:
-        out.print(f"[yellow]rejected[/] {r.file} line {r.line}, {r.field} {r.value!r}: {r.reason}")
+        out.print("[yellow]rejected[/] "
+                  + escape(f"{r.file} line {r.line}, {r.field} {r.value!r}: {r.reason}"))
     if rejects_path:
         more = len(result.rejects) - len(shown)
         extra = f" ({more:,} more than shown)" if more > 0 else ""
@@ -237,19 +263,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
+    _proxy_env(args)
     store = open_store(args.db)
-    return _serve(store, args.host, args.port)
+    return _serve(store, args.host, args.port, args)
 
 
-def _serve(store, host: str, port: int) -> int:  # noqa: ANN001
+def _proxy_env(args: argparse.Namespace) -> None:
+    """--trusted-proxy also tells Django (its settings read the variable) to believe the
+    proxy's X-Forwarded-Proto; set before Django starts."""
+    if getattr(args, "trusted_proxy", None):
+        os.environ["ASBHUB_TRUSTED_PROXY"] = args.trusted_proxy
+
+
+def _serve(store, host: str, port: int, args: argparse.Namespace) -> int:  # noqa: ANN001
     import waitress
 
+    from asbhub.web.serving import waitress_options
     from asbhub.web.wsgi import application
 
-    err.print(f"asbhub on http://{host}:{port}/ (database {_display_url(store.url)}); "
+    opts = waitress_options(threads=args.threads, connection_limit=args.connection_limit,
+                            channel_timeout=args.channel_timeout,
+                            cleanup_interval=args.cleanup_interval,
+                            trusted_proxy=args.trusted_proxy)
+    proxy = f"; trusted proxy {opts['trusted_proxy']}" if "trusted_proxy" in opts else ""
+    err.print(f"asbhub on http://{host}:{port}/ (database {_display_url(store.url)}; "
+              f"{opts['threads']} threads, {opts['connection_limit']} connections{proxy}); "
               "Ctrl-C stops it")
     try:
-        waitress.serve(application, host=host, port=port, threads=8, _quiet=True)
+        waitress.serve(application, host=host, port=port, _quiet=True, **opts)
     except OSError as exc:  # the bind failed: one line, not a traceback (issue #12 item 5)
         import errno
 
@@ -269,6 +310,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
+    _proxy_env(args)
     store = open_store(args.db)
     err.print("loading the bundled sample: data.police.uk street-level crime and ASB for "
               "Derbyshire (Open Government Licence v3.0)")
@@ -284,7 +326,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"{url}/scrutiny/dashboard/")
     if args.no_serve:
         return 0
-    return _serve(store, args.host, args.port)
+    return _serve(store, args.host, args.port, args)
 
 
 def _report_demo_step(step: str, made: Any) -> None:  # noqa: ANN401

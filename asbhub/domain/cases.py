@@ -282,6 +282,8 @@ def months_before(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + (day.month - 1) - months
     year, month = divmod(index, 12)
     month += 1
+    if year < dt.MINYEAR:   # a stored year-1 date (see asbhub.domain.dates): no year 0
+        return dt.date.min
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

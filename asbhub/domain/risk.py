@@ -550,7 +550,9 @@ def risk_calibration(assessments: Iterable[AssessedVictim], incidents: Iterable[
     if end is None:
         dates = [a.assessed_on for a in assessments] + ([latest] if latest else [])
         end = max(dates) if dates else dt.date.today()
-    cutoff = end - dt.timedelta(days=horizon_days)
+    # Clamped: a stored date in year 1 or 9999 (see asbhub.domain.dates) must not overflow.
+    horizon = dt.timedelta(days=horizon_days)
+    cutoff = end - horizon if end - dt.date.min >= horizon else dt.date.min
     counts = {b: [0, 0] for b in Band}
     too_recent = 0
     for a in assessments:
@@ -560,7 +562,8 @@ def risk_calibration(assessments: Iterable[AssessedVictim], incidents: Iterable[
         band = Band(a.band)
         counts[band][0] += 1
         rows = by_key.get(a.person_key, [])
-        last = a.assessed_on + dt.timedelta(days=horizon_days)
+        last = (a.assessed_on + horizon if dt.date.max - a.assessed_on >= horizon
+                else dt.date.max)
         # First incident dated after the assessment day, then any in the window not its own.
         i = bisect.bisect_right(rows, (a.assessed_on, math.inf))
         while i < len(rows) and rows[i][0] <= last:

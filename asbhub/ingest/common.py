@@ -13,8 +13,12 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from asbhub.ingest.archives import ZipLimits
 
 
 class WrongFileError(ValueError):
@@ -69,17 +73,27 @@ class ParsedFile:
 
 @dataclass(frozen=True)
 class InputFile:
-    """One file to read: a path on disk or a member of a zip archive."""
+    """One file to read: a path on disk or a member of a zip archive.
+
+    A member is read under ``limits`` (see :mod:`asbhub.ingest.archives`); ``refused`` says
+    why a member is not read at all (an archive inside the archive), and reading it raises
+    :class:`WrongFileError` with that message.
+    """
 
     name: str
     path: Path
     member: str | None = None
+    limits: ZipLimits | None = None
+    refused: str | None = None
 
     def read_bytes(self) -> bytes:
+        if self.refused is not None:
+            raise WrongFileError(self.refused)
         if self.member is None:
             return self.path.read_bytes()
-        with zipfile.ZipFile(self.path) as zf:
-            return zf.read(self.member)
+        from asbhub.ingest.archives import ZipLimits, read_member
+
+        return read_member(self.path, self.member, self.limits or ZipLimits.from_env())
 
     def open_text(self) -> io.TextIOBase:
         return io.TextIOWrapper(io.BytesIO(self.read_bytes()), encoding="utf-8", newline="")
@@ -88,19 +102,24 @@ class InputFile:
 DATA_SUFFIXES = (".csv", ".jsonl", ".ndjson")
 
 
-def expand_inputs(paths: list[Path],
+def expand_inputs(paths: list[Path], limits: ZipLimits | None = None,
                   skipped: list[dict[str, str]] | None = None) -> Iterator[InputFile]:
     """Yield every input file under ``paths``: files, folders (recursively) and zip archives.
 
     Folders and archives are searched for ``.csv``, ``.jsonl`` and ``.ndjson`` files, in
     sorted order so a load is reproducible. A path that does not exist raises
-    ``FileNotFoundError`` before anything is read.
+    ``FileNotFoundError`` before anything is read. An archive member over a cap of ``limits``
+    (default: :meth:`ZipLimits.from_env`) raises :class:`ArchiveLimitError` when it is
+    reached; an archive inside an archive is yielded ``refused``, never skipped.
 
     A file found in a folder that is not a source asbhub loads (a lookup table, a shapefile,
     an outcomes file: see :func:`skip_reason`) is skipped, and appended to ``skipped`` as
     ``{"path": ..., "reason": ...}``. A file named directly is always read, so a file of
     unknown shape is an error that names what was expected.
     """
+    from asbhub.ingest.archives import ZipLimits
+
+    limits = limits or ZipLimits.from_env()
     for p in paths:
         if not p.exists():
             raise FileNotFoundError(f"{p}: no such file or folder")
@@ -110,7 +129,7 @@ def expand_inputs(paths: list[Path],
                 if not f.is_file():
                     continue
                 if f.suffix.lower() == ".zip":
-                    yield from _zip_members(f)
+                    yield from _zip_members(f, limits)
                     continue
                 reason = skip_reason(f)
                 if reason is None:
@@ -118,7 +137,7 @@ def expand_inputs(paths: list[Path],
                 elif skipped is not None:
                     skipped.append({"path": str(f), "reason": reason})
         elif p.suffix.lower() == ".zip":
-            yield from _zip_members(p)
+            yield from _zip_members(p, limits)
         else:
             yield InputFile(str(p), p)
 
@@ -158,17 +177,25 @@ def skip_reason(path: Path) -> str | None:
             "street-level file, a force export or a call log")
 
 
-def _zip_members(path: Path) -> Iterator[InputFile]:
+def _zip_members(path: Path, limits: ZipLimits) -> Iterator[InputFile]:
+    from asbhub.ingest.archives import ARCHIVE_SUFFIXES, check_member, nested_archive_message
+
     try:
         with zipfile.ZipFile(path) as zf:
-            names = sorted(
-                n for n in zf.namelist()
-                if not n.endswith("/") and n.lower().endswith(DATA_SUFFIXES)
-            )
+            infos = sorted((i for i in zf.infolist() if not i.is_dir()),
+                           key=lambda i: i.filename)
     except zipfile.BadZipFile as exc:
         raise WrongFileError(f"{path}: not a readable zip archive ({exc})") from exc
-    for n in names:
-        yield InputFile(f"{path}!{n}", path, n)
+    members: list[InputFile] = []
+    for info in infos:
+        n = info.filename
+        if n.lower().endswith(DATA_SUFFIXES):
+            check_member(path, info, limits)
+            members.append(InputFile(f"{path}!{n}", path, n, limits))
+        elif n.lower().endswith(ARCHIVE_SUFFIXES):
+            members.append(InputFile(f"{path}!{n}", path, n, limits,
+                                     refused=nested_archive_message(path, n)))
+    yield from members
 
 
 # -- CSV parsing shared by the readers -----------------------------------------------------------
@@ -187,6 +214,8 @@ def csv_fast_table(raw: bytes, names: list[str]) -> pl.DataFrame | None:
     row is on, which is its index + 2 since the fast path only takes files with one physical
     line per row.
     """
+    if b"\x00" in raw:
+        return None  # the careful path rejects each row holding a NUL byte, with its field
     try:
         # polars checks the bytes are UTF-8 and fails on a row with too many fields.
         df = pl.read_csv(raw, infer_schema=False, empty_string_is_null=False,
@@ -246,6 +275,13 @@ def csv_careful_table(name: str, raw: bytes, names: list[str], labels: list[str]
             shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             rejects.append(Reject(name, line, label, shown,
                                   f"not valid UTF-8 (byte 0x{byte:02X}); expected UTF-8 text"))
+            continue
+        nul = next((i for i, v in enumerate(row) if "\x00" in v), None)
+        if nul is not None:
+            label = labels[nul] if nul < len(labels) else f"column {nul + 1}"
+            rejects.append(Reject(name, line, label, row[nul][:200],
+                                  "contains a NUL byte (0x00), which text never holds; the "
+                                  f"file may be damaged or not plain text: {again}"))
             continue
         if len(row) != len(names):
             what = "is truncated" if len(row) < len(names) else "has extra fields"

@@ -12,8 +12,11 @@ from datetime import UTC, datetime
 
 import polars as pl
 
+from asbhub.domain.dates import EARLIEST_DAY, long_date
+
 LOCAL_TIME_ZONE = "Europe/London"
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+#: The one date rule (asbhub.domain.dates): no incident or call before 1 January 2000.
+EARLIEST = datetime(EARLIEST_DAY.year, EARLIEST_DAY.month, EARLIEST_DAY.day, tzinfo=UTC)
 DT_RE = (r"^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
          r"(?:\s*([Zz]|[+-]\d{2}(?::?\d{2})?))?)?$")
 
@@ -84,5 +87,6 @@ def datetime_checks(c: str, forms: str, expected: str,
          "this local time does not exist in the UK: the clocks went forward an hour then; "
          "give the right time, or a UTC offset (e.g. +00:00)"),
         (c, given & ((utc < EARLIEST) | (utc > latest)),
-         f"before 1900 or in the future; expected {expected}"),
+         f"before {long_date(EARLIEST_DAY)} or in the future; expected {expected}, from "
+         f"{long_date(EARLIEST_DAY)} to {long_date(latest.date())}"),
     ]

@@ -18,6 +18,7 @@ import csv
 
 import polars as pl
 
+from asbhub.domain.dates import month_range_allowed
 from asbhub.domain.vocab import ASB_CRIME_TYPE
 from asbhub.ingest.common import (
     ParsedFile,
@@ -158,9 +159,13 @@ def _check_header(name: str, raw: bytes) -> None:
 def _checks() -> list[tuple[str, pl.Expr, str]]:
     lon, lat = pl.col("longitude"), pl.col("latitude")
     lon_f, lat_f = pl.col("_lon"), pl.col("_lat")
+    first_month, last_month = month_range_allowed()
     return [
         ("Month", ~pl.col("month").str.contains(_MONTH_RE),
          "not a month; expected YYYY-MM with a month 01 to 12, e.g. 2019-01"),
+        # The one date rule (asbhub.domain.dates): a month in 0999 would stretch every page.
+        ("Month", (pl.col("month") < first_month) | (pl.col("month") > last_month),
+         f"outside the allowed range; expected a month from {first_month} to {last_month}"),
         ("Falls within", pl.col("falls_within").str.strip_chars() == "",
          "empty; expected the force's name, e.g. Derbyshire Constabulary"),
         ("Reported by", pl.col("reported_by").str.strip_chars() == "",

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import polars as pl
 
+from asbhub.outputs.csvsafe import safe_frame
+
 from .model import LinkageModel, LinkResult, Thresholds, link_normalised
 from .normalise import STANDARD_COLUMNS, normalise_people, resolve_columns
 
@@ -165,8 +167,8 @@ def link_csv(
         raise ValueError(f"{path}: {exc} (columns used: {used})") from None
     records = result.records.select("cluster_id", "best_match_weight")
     keep = frame.drop([c for c in OUTPUT_COLUMNS if c in frame.columns])
-    keep.hstack(records).write_csv(out)
+    safe_frame(keep.hstack(records)).write_csv(out)
     if review_out is not None:
-        result.review.with_columns(pl.col(pl.List(pl.String)).list.join(" ")).write_csv(
-            review_out)
+        review = result.review.with_columns(pl.col(pl.List(pl.String)).list.join(" "))
+        safe_frame(review).write_csv(review_out)
     return result

@@ -15,7 +15,6 @@ Pure: no Django and no database.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
 import json
@@ -23,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from asbhub.outputs.csvsafe import safe_writer
 from asbhub.outputs.hotspot_files import ATTRIBUTION, _jsonable
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def write_knox(knox: NearRepeatKnox, path: Path | str, stamp: dict[str, Any]) ->
         return {"path": str(path), "format": fmt, "rows": len(cells)}
     # utf-8-sig: Excel and Power BI then read the file as UTF-8 without being told.
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = safe_writer(fh)
         writer.writerow(KNOX_CSV_COLUMNS)
         for c in cells:
             writer.writerow(["" if c[k] is None else c[k] for k in KNOX_CSV_COLUMNS[:-1]]

@@ -27,7 +27,6 @@ counter-clockwise as RFC 7946 asks.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
 import json
@@ -52,6 +51,7 @@ from asbhub.analysis import (
     HotspotTrend,
 )
 from asbhub.geo import from_bng
+from asbhub.outputs.csvsafe import safe_writer
 
 if TYPE_CHECKING:
     import shapely
@@ -518,7 +518,7 @@ def write_csv(result: HotspotResult, path: Path | str, stamp: dict[str, Any],
     rows = csv_rows(result, stamp, areas)
     # utf-8-sig: Excel and Power BI then read the file as UTF-8 without being told.
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        csv.writer(fh).writerows(rows)
+        safe_writer(fh).writerows(rows)
     meta = _with_output(stamp, result, len(rows) - 1, "csv")
     meta["output"]["table"] = path.name
     meta["legend"] = legend_for(result)

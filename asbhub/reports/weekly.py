@@ -25,7 +25,6 @@ No personal data: counts and points only.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
+from asbhub.outputs.csvsafe import safe_writer
 from asbhub.reports import briefing_data as q
 from asbhub.store.db import Store
 
@@ -294,5 +294,5 @@ def write_weekly(store: Store, lpu: str, week_ending: dt.date, out_dir: Path | s
     paths["png"].write_bytes(png)
     paths["html"].write_text(render_weekly_html(pack, png), encoding="utf-8")
     with paths["csv"].open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(weekly_csv_rows(pack))
+        safe_writer(fh).writerows(weekly_csv_rows(pack))
     return paths

@@ -136,7 +136,12 @@ class _Loader:
         self._locations: pl.DataFrame | None = None
 
     def load_file(self, src: InputFile, strict: bool) -> FileResult:
-        raw = src.read_bytes()
+        try:
+            raw = src.read_bytes()
+        except WrongFileError as exc:
+            # An archive member not read (an archive inside it, over a cap, damaged): the
+            # file fails by name, so its rows are never skipped silently.
+            return FileResult(src.name, "archive member", error=str(exc))
         kind = detect_kind(src.name, raw)
         try:
             parsed = self._read(src.name, raw, kind)

@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from asbhub.analysis_inputs import POINT_COLUMNS, area_lsoa_codes
+from asbhub.domain.dates import split_months
 from asbhub.geo import AreaHierarchy
 from asbhub.store.db import Store
 
@@ -144,10 +145,12 @@ def store_crime_types(store: Store) -> list[str]:
 
 
 def store_months(store: Store) -> list[str]:
-    """The months the store holds records for, sorted."""
+    """The months the store holds records for, sorted: only months allowed by
+    :mod:`asbhub.domain.dates`, so an odd stored value ('1-01', '0999-01', written around the
+    checks) never becomes a report's period or stretches a range of months."""
     with store.connection.cursor() as cur:
         cur.execute("SELECT DISTINCT month FROM incidents_incident")
-        return sorted(r[0] for r in cur.fetchall())
+        return split_months([r[0] for r in cur.fetchall()])[0]
 
 
 def store_loads(store: Store, months: list[str]) -> list[dict[str, Any]]:

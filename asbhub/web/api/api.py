@@ -15,10 +15,12 @@ import enum
 from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import NinjaAPI, Path, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from asbhub.domain import dates
 from asbhub.domain.cases import SaraStage
 from asbhub.web import ratelimit
 from asbhub.web.api import schemas as s
@@ -37,7 +39,9 @@ MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 #: Free-text filters: any text but NUL, which PostgreSQL cannot store or compare.
 TEXT_PATTERN = r"^[^\x00]*$"
 #: Table periods: wide enough for any real question, narrow enough for every date sum to work.
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+#: The one date rule (asbhub.domain.dates) narrows these further in _period and incident_list:
+#: periods from 1 January 2000 to five years ahead, months from January 2000 to this month.
+FIRST_DAY, LAST_DAY = dates.EARLIEST_DAY, dt.date(2999, 12, 31)
 
 Purpose = enum.Enum("Purpose", {code: code for code in PURPOSES}, type=str)
 Stage = enum.Enum("Stage", {st.value: st.value for st in SaraStage}, type=str)
@@ -53,11 +57,12 @@ PURPOSE_HINT = ("why you need the personal data, one of " + ", ".join(PURPOSES)
 
 #: What each parameter expects, for error messages.
 FIELD_HINTS = {
-    "month": "a month as YYYY-MM, e.g. 2024-05",
+    "month": "a month as YYYY-MM, e.g. 2024-05, from 2000-01 to this month",
     "limit": f"a whole number from 1 to {MAX_LIMIT}",
     "offset": "a whole number, 0 or more",
-    "start": f"a date as YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}",
-    "end": f"a date as YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}",
+    "start": f"a date as YYYY-MM-DD from {FIRST_DAY}, at most {dates.PLANNING_YEARS} years "
+             "ahead",
+    "end": f"a date as YYYY-MM-DD from {FIRST_DAY}, at most {dates.PLANNING_YEARS} years ahead",
     "purpose": PURPOSE_HINT,
     "stage": "one of " + ", ".join(st.value for st in SaraStage),
     "kind": "one of " + ", ".join(PowerKind.values),
@@ -187,6 +192,11 @@ def _page(qs: Any, limit: int, offset: int, to_dict: Any) -> dict[str, Any]:
 
 
 def _period(start: dt.date, end: dt.date) -> None:
+    first, last = dates.planning_range(timezone.localdate())
+    for name, day in (("start", start), ("end", end)):
+        if dates.day_problem(day, first, last):
+            raise HttpError(422, f"The period's {name} ({day}) is outside the allowed range: "
+                                 f"give a date as YYYY-MM-DD from {first} to {last}.")
     if end < start:
         raise HttpError(422, f"The period ends ({end}) before it starts ({start}): give a start "
                              "on or before the end, both as YYYY-MM-DD.")
@@ -205,6 +215,8 @@ def incident_list(
         offset: Offset = 0) -> dict[str, Any]:
     """Summaries (no people, no risk assessments), oldest record first, ``limit`` at a time."""
     user = _user(request)
+    if month is not None and (problem := dates.month_problem(month, timezone.localdate())):
+        raise HttpError(422, f"The month {problem}.")
     lpu_of = services.lpu_lookup()
     qs = services.filter_incidents(services.visible_incidents(user), month=month,
                                    crime_type=crime_type, lpu=lpu, lpu_of=lpu_of)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from asbhub.analysis.evaluation import evaluate_intervention, intervention_counts
+from asbhub.domain import dates
 from asbhub.web.cases.models import Pmp
 from asbhub.web.incidents.models import Incident
 from asbhub.web.incidents.services import area_hierarchy
@@ -44,12 +45,9 @@ def _next_month(month: str) -> str:
 
 
 def months_between(first: str, last: str) -> list[str]:
-    """Every month from ``first`` to ``last`` inclusive ('YYYY-MM')."""
-    out, month = [], first
-    while month <= last:
-        out.append(month)
-        month = _next_month(month)
-    return out
+    """Every month from ``first`` to ``last`` inclusive ('YYYY-MM'), bounded: see
+    :func:`asbhub.domain.dates.months_between`."""
+    return dates.months_between(first, last)
 
 
 @lru_cache(maxsize=2)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
+from asbhub.domain.dates import month_problem
 from asbhub.web.cases.models import Pmp, ProblemType
 from asbhub.web.cases.services import EDITABLE_FIELDS
+from asbhub.web.dates import event_date, planning_date
 from asbhub.web.partners.models import Agency
 
 
@@ -23,6 +26,7 @@ class PmpForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["problem_type"].queryset = ProblemType.objects.filter(is_active=True)
         self.fields["next_review_due"].required = False
+        self.fields["next_review_due"].validators.append(planning_date)
 
 
 class PmpCreateForm(PmpForm):
@@ -43,7 +47,7 @@ class CaseReviewForm(forms.Form):
     on_behalf_of = forms.CharField(label="Applying on behalf of (leave blank if the victim "
                                          "applies)", max_length=200, required=False)
     area = forms.CharField(label="Area (district or LPU)", max_length=200)
-    received_on = forms.DateField(label="Date received",
+    received_on = forms.DateField(validators=[event_date], label="Date received",
                                   widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(label="What has been happening", widget=forms.Textarea,
                                   required=False)
@@ -108,7 +112,7 @@ class ActionForm(VersionForm):
     owner_agency = forms.ModelChoiceField(label="Owner agency", queryset=Agency.objects.none(),
                                           error_messages={"required": "Choose the agency that "
                                                                       "owns the action"})
-    due = forms.DateField(label="Due by", **DATE,
+    due = forms.DateField(validators=[planning_date], label="Due by", **DATE,
                           error_messages={"required": "Enter the date the action is due",
                                           "invalid": "Enter the due date as a real date"})
 
@@ -124,6 +128,7 @@ class ReviewForm(VersionForm):
     notes = forms.CharField(label="Review notes", widget=TEXTAREA, max_length=5000,
                             error_messages={"required": "Write what the review found"})
     next_review_due = forms.DateField(
+        validators=[planning_date],
         label="Next review due (optional)", required=False, **DATE,
         help_text="Leave blank for the plan's cadence from today.",
         error_messages={"invalid": "Enter the next review date as a real date"})
@@ -169,4 +174,8 @@ class EvaluationForm(forms.Form):
             if name in data and not MONTH_RE.fullmatch(data[name]):
                 self.add_error(name, f"Enter a month as YYYY-MM, for example 2019-01; got "
                                      f"'{data[name]}'")
+            elif name in data and (problem := month_problem(data[name], timezone.localdate())):
+                # The one date rule: a month in 0999 would ask for 28,000 months of counts.
+                self.add_error(name, f"Enter a month from January 2000 to this month; "
+                                     f"{problem}")
         return data

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from asbhub.web.cases.forms import DATE, TEXTAREA, VersionForm
 from asbhub.web.cases.models import ApplyingFor, CaseReviewDecision, ThresholdRule
+from asbhub.web.dates import event_date, planning_date
 from asbhub.web.partners.models import Agency
 
 #: How many incidents the public form has rows for (one is required).
@@ -23,10 +24,10 @@ class ComplaintForm(VersionForm):
     reference = forms.CharField(label="Incident or complaint reference", max_length=64,
                                 widget=forms.TextInput(attrs=INPUT),
                                 error_messages={"required": "Enter the reference"})
-    incident_on = forms.DateField(label="Date it happened", **DATE,
+    incident_on = forms.DateField(validators=[event_date], label="Date it happened", **DATE,
                                   error_messages={"required": "Enter the date it happened",
                                                   "invalid": "Enter a real date"})
-    reported_on = forms.DateField(label="Date reported", **DATE,
+    reported_on = forms.DateField(validators=[event_date], label="Date reported", **DATE,
                                   error_messages={"required": "Enter the date it was reported",
                                                   "invalid": "Enter a real date"})
     complainant = forms.CharField(label="Who complained", max_length=200, required=False,
@@ -50,7 +51,8 @@ class DecisionForm(VersionForm):
 
 
 class MeetingForm(VersionForm):
-    meeting_on = forms.DateField(label="Date of the review meeting", **DATE,
+    meeting_on = forms.DateField(validators=[planning_date],
+                                 label="Date of the review meeting", **DATE,
                                  error_messages={"required": "Enter the date of the meeting",
                                                  "invalid": "Enter a real date"})
     attendees = forms.ModelMultipleChoiceField(
@@ -68,7 +70,7 @@ class CaseReviewActionForm(VersionForm):
     owner_agency = forms.ModelChoiceField(label="Owner agency",
                                           queryset=Agency.objects.filter(is_active=True),
                                           error_messages={"required": "Choose the owner agency"})
-    due = forms.DateField(label="Due by", **DATE,
+    due = forms.DateField(validators=[planning_date], label="Due by", **DATE,
                           error_messages={"required": "Enter the due date",
                                           "invalid": "Enter a real date"})
 
@@ -159,10 +161,12 @@ class PublicCaseReviewForm(forms.Form):
         self.fields["area"].widget.attrs["class"] = "govuk-select"
         for n in range(1, PUBLIC_INCIDENT_ROWS + 1):
             self.fields[f"happened_on_{n}"] = forms.DateField(
+                validators=[event_date],
                 label=f"Incident {n}: date it happened", required=False,
                 input_formats=["%Y-%m-%d", "%d/%m/%Y"], **DATE,
                 error_messages={"invalid": "Enter a real date, for example 27/3/2025"})
             self.fields[f"reported_on_{n}"] = forms.DateField(
+                validators=[event_date],
                 label=f"Incident {n}: date you reported it", required=False,
                 input_formats=["%Y-%m-%d", "%d/%m/%Y"], **DATE,
                 error_messages={"invalid": "Enter a real date, for example 28/3/2025"})

@@ -8,6 +8,7 @@ from django import forms
 
 from asbhub.web.cases.forms import DATE, VersionForm
 from asbhub.web.cases.models import AgeBand, Pmp, PowerEventKind, PowerKind
+from asbhub.web.dates import event_date
 
 
 class PowerForm(forms.Form):
@@ -30,13 +31,13 @@ class PowerForm(forms.Form):
         label="Age of the subject", required=False, widget=forms.RadioSelect,
         choices=AgeBand.choices,
         help_text="Needed for Criminal Behaviour Orders and civil injunctions.")
-    applied_on = forms.DateField(label="Applied for (to court)", required=False, **DATE,
+    applied_on = forms.DateField(validators=[event_date], label="Applied for (to court)", required=False, **DATE,
                                  error_messages={"invalid": "Enter the date applied for as a "
                                                             "real date"})
-    issued_on = forms.DateField(label="Issued, served or made", required=False, **DATE,
+    issued_on = forms.DateField(validators=[event_date], label="Issued, served or made", required=False, **DATE,
                                 error_messages={"invalid": "Enter the date issued as a real "
                                                            "date"})
-    granted_on = forms.DateField(label="Granted by the court", required=False, **DATE,
+    granted_on = forms.DateField(validators=[event_date], label="Granted by the court", required=False, **DATE,
                                  error_messages={"invalid": "Enter the date granted as a real "
                                                             "date"})
     interim = forms.BooleanField(label="Interim (injunctions)", required=False)
@@ -56,7 +57,7 @@ class PowerEventForm(VersionForm):
     kind = forms.ChoiceField(label="What happened", choices=PowerEventKind.choices,
                              widget=forms.RadioSelect,
                              error_messages={"required": "Choose what happened"})
-    on = forms.DateField(label="Date", **DATE,
+    on = forms.DateField(validators=[event_date], label="Date", **DATE,
                          error_messages={"required": "Enter the date it happened",
                                          "invalid": "Enter the date as a real date"})
     notes = forms.CharField(label="Notes (optional)", required=False, max_length=2000,

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from asbhub.domain import cases as rules
+from asbhub.domain.dates import month_problem
 from asbhub.web.cases.locking import claim_version
 from asbhub.web.cases.models import Pmp, PmpAction, PmpIncident, PmpReview
 from asbhub.web.cases.services import profile_of
@@ -110,6 +111,8 @@ def check_query(first: str, last: str) -> list[str]:
         if not MONTH_RE.fullmatch(value or ""):
             problems.append(f"{name} month must be a month as YYYY-MM, for example 2019-01; "
                             f"got '{value}'.")
+        elif problem := month_problem(value, timezone.localdate()):   # the one date rule
+            problems.append(f"{name} month: {problem}.")
     if not problems and first > last:
         problems.append(f"The From month ({first}) must be on or before the To month ({last}).")
     return problems

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from asbhub.domain.cases import SaraStage, allowed_next_stages, missing_for_stage
+from asbhub.domain.dates import day_problem, planning_range
 from asbhub.web.cases import services
 from asbhub.web.cases.forms import CaseReviewForm, PmpCreateForm, PmpForm
 from asbhub.web.cases.models import Power
@@ -144,9 +145,11 @@ def pmp_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date:
     try:
-        return dt.date.fromisoformat(request.GET.get(name, ""))
+        day = dt.date.fromisoformat(request.GET.get(name, ""))
     except ValueError:
         return default
+    # Outside the one date rule (asbhub.domain.dates), the default: no year-1 arithmetic.
+    return default if day_problem(day, *planning_range(timezone.localdate())) else day
 
 
 @login_required

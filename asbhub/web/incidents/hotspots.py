@@ -17,6 +17,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from asbhub.analysis_inputs import (
     HotspotRequest,
@@ -25,12 +26,14 @@ from asbhub.analysis_inputs import (
     points_from_store,
     run_hotspots,
 )
+from asbhub.domain.dates import split_months
 from asbhub.domain.vocab import ASB_CRIME_TYPE
 from asbhub.outputs import cell_table, describe_data, hotspot_geojson, legend_for, make_stamp
 from asbhub.store import query
 from asbhub.store.db import Store
 from asbhub.web.incidents import services
 from asbhub.web.incidents.views import tile_layer
+from asbhub.web.limits import heavy
 
 #: Cell sizes offered, in metres; "auto" lets the analysis choose from the extent and say how.
 CELL_SIZES = ("auto", "100", "250", "500", "1000")
@@ -84,7 +87,9 @@ def _form(request: HttpRequest) -> tuple[HotspotForm | None, dict[str, Any]]:
     """The form bound to the query (with defaults for what it leaves out), or None if the
     store is empty; and what the page needs to describe the choices."""
     by_type = services.counts_by_month_and_type()
-    months = by_type["months"]
+    # Only allowed months are offered (asbhub.domain.dates): an odd stored month such as
+    # '0999-01' must not become the default period and fail the page for everyone.
+    months = split_months(by_type["months"], timezone.localdate())[0]
     if not months:
         return None, {}
     crime_types = sorted({r["crime_type"] for g in by_type["groups"] for r in g["rows"]})
@@ -133,6 +138,7 @@ def _run(cleaned: dict[str, Any]) -> dict[str, Any]:
 # -- the page -------------------------------------------------------------------------------
 
 
+@heavy
 def hotspots_page(request: HttpRequest) -> HttpResponse:
     """The hotspot map for the area, crime type, period, method and cell size in the query.
 
@@ -169,6 +175,7 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/hotspots.html", context)
 
 
+@heavy(json=True)
 def hotspots_geojson(request: HttpRequest) -> JsonResponse:
     """The cells of the page's map as GeoJSON (EPSG:4326) with the ``asbhub`` stamp; 400 with
     ``error`` and ``fields`` for bad parameters, 404 when no record matches."""

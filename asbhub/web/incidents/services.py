@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
+from asbhub.domain.dates import month_range_allowed, months_between, split_months
 from asbhub.domain.vocab import RecordType
 from asbhub.geo import AREAS_ENV_VAR, AreaHierarchy, MappingFileError, from_bng
 from asbhub.ingest.police_uk import KIND as POLICE_UK_KIND
@@ -83,13 +85,9 @@ def _record_type_order(record_type: str) -> tuple[int, str]:
 
 
 def _month_range(first: str, last: str) -> list[str]:
-    """Every calendar month from ``first`` to ``last`` inclusive, as 'YYYY-MM'."""
-    y, m = int(first[:4]), int(first[5:7])
-    out = []
-    while f"{y:04d}-{m:02d}" <= last:
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    """Every calendar month from ``first`` to ``last`` inclusive, as 'YYYY-MM' (bounded, and
+    empty for a value that is not a month: see :func:`asbhub.domain.dates.months_between`)."""
+    return months_between(first, last)
 
 
 # -- totals -------------------------------------------------------------------------------
@@ -111,13 +109,16 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
         ``rows`` (int), ``by_record_type`` (list of ``{record_type, label, rows}``),
         ``months`` (sorted 'YYYY-MM' with data), ``first_month``/``last_month`` (or None),
         ``missing_months`` (calendar months between first and last with no rows),
+        ``odd_months`` (stored months outside the allowed range, not in ``months``),
         ``forces`` (sorted names), ``sources`` (loaded units), ``last_load`` (``{loaded_at,
         file, file_label, force, month}`` or None); ``*_label`` keys spell months out.
     """
     if by_type is None:
         by_type = counts_by_month_and_type(using)
     rows_by_type = {g["record_type"]: g["total"] for g in by_type["groups"]}
-    months = list(by_type["months"])
+    # Only allowed months span the range: a stored month outside it (written by SQL or an
+    # old version) is listed as odd, never stretched into thousands of "missing" months.
+    months, odd_months = split_months(by_type["months"], timezone.localdate())
     sources = Source.objects.using(using)
     forces = sorted(f for f in sources.values_list("force", flat=True).distinct().order_by() if f)
     last = sources.order_by("-loaded_at", "-id").values("loaded_at", "file", "force", "month").first()
@@ -140,6 +141,7 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
         "first_month_label": month_label(months[0]) if months else None,
         "last_month_label": month_label(months[-1]) if months else None,
         "missing_month_labels": [month_label(m) for m in missing],
+        "odd_months": odd_months,
         "forces": forces,
         "sources": sources.count(),
         "last_load": last,
@@ -339,9 +341,12 @@ def latest_asb_month(using: str = DB_ALIAS) -> str | None:
     force's own records (exact points, location text as typed) and the public's reports are
     never mapped on the public pages.
     """
+    first, last = month_range_allowed(timezone.localdate())
+    # Within the allowed months only: an odd stored month (say '9999-12') must not hide the
+    # real latest month from everyone.
     return (Incident.objects.using(using)
             .filter(record_type=RecordType.ASB.value, public_report=False,
-                    source__kind=POLICE_UK_KIND)
+                    source__kind=POLICE_UK_KIND, month__gte=first, month__lte=last)
             .aggregate(m=Max("month"))["m"])
 
 

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 
+from asbhub.web.dates import event_date, planning_date
 from asbhub.web.partners.models import (
     Agency,
     AuditEntry,
@@ -44,6 +45,14 @@ class SharingAgreementForm(forms.ModelForm):
     class Meta:
         model = SharingAgreement
         fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The one date rule (asbhub.domain.dates): no year 1 or 9999 agreement.
+        for name, rule in (("starts", planning_date), ("ends", planning_date),
+                           ("signed_on", event_date)):
+            if name in self.fields:
+                self.fields[name].validators.append(rule)
 
     def clean_parties(self) -> Any:
         parties = self.cleaned_data.get("parties")

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from asbhub.web.dates import planning_date
 from asbhub.web.partners.models import AuditAction, AuditEntry, Role, UserProfile
 
 
@@ -20,9 +21,9 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(required=False, label="Action",
                                choices=[("", "Any action"), *AuditAction.choices])
     object_id = forms.CharField(required=False, max_length=64, label="Record number")
-    date_from = forms.DateField(required=False, label="From (date)",
+    date_from = forms.DateField(validators=[planning_date], required=False, label="From (date)",
                                 widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To (date)",
+    date_to = forms.DateField(validators=[planning_date], required=False, label="To (date)",
                               widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from asbhub.domain.vocab import AsbCategory
+from asbhub.web.dates import event_date
 from asbhub.web.partners.forms import GovukForm
 
 #: Plain-English guidance for each NSIR category (seed 003, 5.1), with everyday examples.
@@ -62,6 +63,7 @@ class PublicReportForm(GovukForm):
         error_messages={"required": "Describe what happened"},
     )
     occurred_on = forms.DateField(
+        validators=[event_date],
         label="Date it happened", help_text="For example, 27/3/2025",
         input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"],
         widget=forms.DateInput(attrs={"class": "govuk-input--width-10", "inputmode": "numeric"}),

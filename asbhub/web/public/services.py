@@ -15,6 +15,7 @@ from django.db.models import Count, Max
 from django.http import HttpRequest
 from django.utils import timezone
 
+from asbhub.domain.dates import check_event_day, is_month, month_of, month_range_allowed
 from asbhub.domain.vocab import ASB_CRIME_TYPE, AsbCategory, PersonRole, RecordType
 from asbhub.geo import to_bng
 from asbhub.web.incidents.models import Incident, Location, Person, Source
@@ -85,7 +86,7 @@ def create_public_report(data: dict[str, Any], request: HttpRequest | None = Non
     because on SQLite the chain's lock must be the transaction's first write.
     """
     now = timezone.now()
-    day: dt.date = data["occurred_on"]
+    day: dt.date = check_event_day(data["occurred_on"], timezone.localdate())  # dates rule
     occurred = None
     if data.get("occurred_at") is not None:
         occurred = timezone.make_aware(dt.datetime.combine(day, data["occurred_at"]))
@@ -112,7 +113,7 @@ def create_public_report(data: dict[str, Any], request: HttpRequest | None = Non
         lsoa = location.lsoa_code if location else None
         areas = area_hierarchy()
         incident = Incident.objects.using(DB_ALIAS).create(
-            source=source, line=line, record_type=RecordType.ASB.value, month=day.strftime("%Y-%m"),
+            source=source, line=line, record_type=RecordType.ASB.value, month=month_of(day),
             crime_type=ASB_CRIME_TYPE, reference=reference, reported_by=force,
             location=location, context=data["description"], asb_category=data["category"],
             occurred_from=occurred, reported_at=now, public_report=True,
@@ -198,8 +199,10 @@ def area_figures(value: str, using: str = DB_ALIAS) -> dict[str, Any] | None:
     label, codes = found
     asb = Incident.objects.using(using).filter(record_type=RecordType.ASB.value,
                                                public_report=False)
-    last = asb.aggregate(m=Max("month"))["m"]
-    months = _last_months(last, FIGURE_MONTHS) if last else []
+    first_ok, last_ok = month_range_allowed(timezone.localdate())
+    # The latest allowed month: an odd stored month must not break the page for everyone.
+    last = asb.filter(month__gte=first_ok, month__lte=last_ok).aggregate(m=Max("month"))["m"]
+    months = _last_months(last, FIGURE_MONTHS) if is_month(last) else []
     in_area = asb.filter(month__in=months, location__lsoa_code__in=codes)
     by_month = dict(in_area.values_list("month").annotate(n=Count("id")).order_by())
     by_cat = dict(in_area.values_list("asb_category").annotate(n=Count("id")).order_by())

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from asbhub.web.csvsafe import safe_writer
+from asbhub.web.limits import heavy
 from asbhub.web.partners.access import profile_of, record_access
 from asbhub.web.partners.models import AgencyKind, AuditAction, UserProfile
 from asbhub.web.ratelimit import limit_posts
@@ -151,6 +152,7 @@ def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@heavy
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The scrutiny report's figures for a month and LPU; ``?format=csv&table=NAME`` downloads
     one table."""

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from asbhub.domain.dates import day_problem, long_date, planning_range
 from asbhub.reports.briefing import (
     briefing_pdf_bytes,
     previous_working_day,
@@ -26,6 +27,7 @@ from asbhub.reports.briefing import (
 )
 from asbhub.reports.weekly import render_weekly_body, weekly_csv_rows, weekly_map_png
 from asbhub.web.csvsafe import safe_writer
+from asbhub.web.limits import heavy
 from asbhub.web.partners.access import PURPOSES, record_access
 from asbhub.web.partners.models import AuditAction
 from asbhub.web.tasking import services
@@ -43,14 +45,22 @@ def _date(request: HttpRequest, name: str, label: str, default: dt.date | None,
     if not raw:
         return default
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         errors.append((name, f"{label} must be a date written as YYYY-MM-DD, for example "
                              f"{timezone.localdate():%Y-%m-%d}; you gave ‘{raw[:20]}’"))
         return default
+    # The one date rule (asbhub.domain.dates): year 1 or 9999 would overflow the arithmetic.
+    first, last = planning_range(timezone.localdate())
+    if day_problem(day, first, last):
+        errors.append((name, f"{label} must be from {long_date(first)} to {long_date(last)}; "
+                             f"you gave {day.isoformat()}"))
+        return default
+    return day
 
 
 @login_required
+@heavy(when=lambda request: request.GET.get("purpose", "") in PURPOSES)
 def briefing_page(request: HttpRequest) -> HttpResponse:
     """The briefing for a chosen date (default today) since the last one (default the previous
     working day), after the user says why they need it; ``format=pdf`` downloads it."""
@@ -119,6 +129,7 @@ def _pack(form: dict[str, Any]) -> Any:
 
 
 @login_required
+@heavy(when=lambda request: bool(request.GET.get("lpu")))
 def weekly_page(request: HttpRequest) -> HttpResponse:
     """The weekly ASB data pack for an LPU (counts and points only: no personal data)."""
     _check(request)
@@ -136,6 +147,7 @@ def weekly_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@heavy
 def weekly_map(request: HttpRequest) -> HttpResponse:
     """The weekly pack's map as PNG."""
     _check(request)
@@ -147,6 +159,7 @@ def weekly_map(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@heavy
 def weekly_csv(request: HttpRequest) -> HttpResponse:
     """The weekly pack's tables as CSV."""
     _check(request)
