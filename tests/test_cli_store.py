@@ -140,8 +140,8 @@ def test_ingest_of_a_folder_skips_lookup_files_and_lists_them(tmp_path: Path) ->
                         "LSOA code,LSOA name,Outcome type\n")
     shape = data / "lookups" / "areas.geojson"
     shape.write_text("{}")
-    db = tmp_path / "s.sqlite3"
-    proc = asbhub("ingest", str(data), "--db", str(db), "--json")
+    db = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    proc = asbhub("ingest", str(data), "--db", db, "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["totals"]["stored"] == 5 and out["totals"]["rejected"] == 0
@@ -152,18 +152,18 @@ def test_ingest_of_a_folder_skips_lookup_files_and_lists_them(tmp_path: Path) ->
     assert "outcomes file" in skipped[str(outcomes)]
     assert "not a data file (.geojson)" in skipped[str(shape)]
     # Without --json the skipped files are noted too.
-    proc = asbhub("ingest", str(data), "--db", str(db))
+    proc = asbhub("ingest", str(data), "--db", db, cwd=tmp_path)
     assert proc.returncode == 0
     assert f"skipped {lookup}: not a source asbhub loads" in proc.stderr
     # A file named on its own is read, so one of unknown shape is an error.
-    proc = asbhub("ingest", str(lookup), "--db", str(db), "--rejects", str(tmp_path / "r.csv"))
+    proc = asbhub("ingest", str(lookup), "--db", db, "--rejects", str(tmp_path / "r.csv"))
     assert proc.returncode == 1 and "expected exactly: Crime ID,Month" in proc.stdout
 
 
 def test_ingest_of_the_shared_data_root_stores_every_street_row_and_skips_the_rest(
         tmp_path: Path, shared_police_uk: Path) -> None:
     # About half a minute here: not marked slow. Rejects, if any, would land in tmp_path.
-    proc = asbhub("ingest", str(shared_police_uk), "--db", str(tmp_path / "all.sqlite3"),
+    proc = asbhub("ingest", str(shared_police_uk), "--db", f"sqlite:///{tmp_path / 'all.sqlite3'}",
                   "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout)
@@ -179,13 +179,13 @@ def test_ingest_of_the_shared_data_root_stores_every_street_row_and_skips_the_re
 
 
 def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:
-    db = tmp_path / "s.sqlite3"
-    assert asbhub("db", "upgrade", "--db", str(db)).returncode == 0
+    db = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    assert asbhub("db", "upgrade", "--db", db).returncode == 0
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = asbhub("serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port))
+        proc = asbhub("serve", "--db", db, "--host", "127.0.0.1", "--port", str(port))
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     (line,) = [x for x in proc.stderr.splitlines() if x.startswith("error")]
