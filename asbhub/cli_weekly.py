@@ -39,6 +39,9 @@ def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     weekly.add_argument("--roc", action="store_true",
                         help="count records of contact (ROCs) as well as ASB incidents")
     weekly.add_argument("--db", help=db_help)
+    weekly.add_argument("--force", metavar="NAME",
+                        help="only this force's records (any case), as the store names it "
+                             "(default every force loaded)")
     weekly.add_argument("--out", required=True, type=Path, metavar="DIR")
     weekly.set_defaults(func=cmd_report_weekly)
 
@@ -114,8 +117,12 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
 
     lpu = next((n for n in AreaHierarchy.load().lpus if n.casefold() == args.lpu.casefold()),
                args.lpu)
-    paths = write_weekly(open_store(args.db), lpu, week_ending, args.out,
-                         record_types=types)
+    from asbhub.cli_store import forces_line, resolve_force
+
+    store = open_store(args.db)
+    force = resolve_force(store, args.force)
+    sys.stderr.write(forces_line(store, force) + "\n")
+    paths = write_weekly(store, lpu, week_ending, args.out, record_types=types, force=force)
     for kind, path in paths.items():
         sys.stdout.write(f"wrote {path} ({kind})\n")
     return 0

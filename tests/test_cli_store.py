@@ -117,8 +117,10 @@ def test_choices_ignore_case(tmp_path: Path, two_forces: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "records: Derbyshire Constabulary (30)" in proc.stderr
     proc = asbhub("report", "weekly", "--lpu", "erewash", "--db", str(two_forces),
-                  "--week-ending", "2019-03-10", "--out", str(tmp_path / "weekly"))
+                  "--week-ending", "2019-03-10", "--force", "LEICESTERSHIRE police",
+                  "--out", str(tmp_path / "weekly"))
     assert proc.returncode == 0, proc.stderr
+    assert "records: Leicestershire Police (12)" in proc.stderr
     assert "unknown LPU" not in proc.stderr
     (html,) = (tmp_path / "weekly").glob("weekly-*-2019-03-10.html")
     assert "Erewash" in html.read_text()
