@@ -101,6 +101,13 @@ def test_force_filters_the_records_in_any_case_and_lists_the_forces_when_unknown
     stamp = json.loads(out.read_text())["asbhub"] if "asbhub" in json.loads(
         out.read_text()) else json.loads(out.read_text())
     assert '"force": "Leicestershire Police"' in json.dumps(stamp)
+    # The scrutiny report is about the force named, not the one the area files name.
+    proc = asbhub("report", "scrutiny", "--period", "2019-03", "--db", str(two_forces),
+                  "--force", "LEICESTERSHIRE Police", "--out", str(tmp_path / "scr"), "--no-pdf")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "scr" / "scrutiny-2019-03.html").read_text()
+    assert "Leicestershire Police (whole force)" in html
+    assert "Derbyshire Constabulary (whole force)" not in html
     proc = asbhub("hotspots", "--db", str(two_forces), "--force", "Nowhere Police",
                   "--out", str(out))
     assert proc.returncode == 2
