@@ -193,6 +193,9 @@ class Briefing:
     repeat_addresses: RepeatAddresses | None = None
     repeat_address_rows: pl.DataFrame | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: Why every incident-level part is withheld from this reader ("" when shown): see
+    #: :meth:`without_incidents`.
+    incidents_withheld: str = ""
 
     @property
     def n_incidents(self) -> int:
@@ -253,6 +256,31 @@ class Briefing:
         return replace(self, repeat_victim_rows=victims, repeat_perpetrator_rows=perpetrators,
                        repeat_address_rows=addresses, case_review=review, high_risk=high,
                        high_risk_withheld=tuple(withheld))
+
+    def without_incidents(self, reason: str) -> Briefing:
+        """The briefing for a reader who may not see the incident summaries behind it (the
+        ``incident_summary`` category, as the API's incident list): every incident-level part
+        emptied (counts by LPU, high-risk incidents, repeat people, places and addresses with
+        their LPUs, counts and dates, Case Review flags, hot-spot cells) and ``reason`` said
+        instead. Plans due for review stay: the caller filters them by plan."""
+        def cleared(result: Any) -> Any:
+            return None if result is None else replace(result, table=result.table.clear())
+
+        def empty(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+            return None if frame is None else frame.clear()
+
+        return replace(
+            self, incidents_by_lpu=self.incidents_by_lpu.clear(), high_risk=self.high_risk.clear(),
+            high_risk_withheld=(), repeat_victims=cleared(self.repeat_victims),
+            repeat_victim_rows=self.repeat_victim_rows.clear(),
+            repeat_locations=cleared(self.repeat_locations),
+            repeat_perpetrators=cleared(self.repeat_perpetrators),
+            repeat_perpetrator_rows=empty(self.repeat_perpetrator_rows),
+            repeat_addresses=cleared(self.repeat_addresses),
+            repeat_address_rows=empty(self.repeat_address_rows),
+            case_review=None if self.case_review is None else replace(
+                self.case_review, rows=self.case_review.rows.clear()),
+            hotspots=None, hotspot_note=reason, incidents_withheld=reason)
 
 
 # --------------------------------------------------------------------------------------------

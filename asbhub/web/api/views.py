@@ -14,11 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from asbhub.web.api import tokens
 from asbhub.web.api.models import ApiToken
+from asbhub.web.partners.access import requires_action
 
 DAY_CHOICES = (7, 30, 90, 180, 365)
 
 
 @login_required
+@requires_action("account.own")
 @require_http_methods(["GET", "POST"])
 def tokens_page(request: HttpRequest) -> HttpResponse:
     """List the user's tokens; a POST creates one and shows its secret this once."""
@@ -50,6 +52,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires_action("account.own")
 @require_POST
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke one of the user's own tokens (another user's token is a 404)."""

@@ -28,15 +28,25 @@ from asbhub.reports.briefing import (
 from asbhub.reports.weekly import render_weekly_body, weekly_csv_rows, weekly_map_png
 from asbhub.web.csvsafe import safe_writer
 from asbhub.web.limits import heavy
-from asbhub.web.partners.access import PURPOSES, record_access
+from asbhub.web.partners.access import PURPOSES, can_open, incident_summaries, record_access
 from asbhub.web.partners.models import AuditAction
 from asbhub.web.tasking import services
 
 
 def _check(request: HttpRequest) -> None:
-    if not services.may_use_tasking(request.user):
+    # The same check the navigation asks for the briefing and weekly pack (access.PAGE_CHECKS).
+    if not can_open(request.user, "tasking:briefing"):
         raise PermissionDenied("Your account is not linked to an active agency, so it cannot "
                                "see the tasking pages. Ask your administrator to link it.")
+
+
+def _check_incidents(request: HttpRequest) -> None:
+    """The weekly pack is incident-level data: only for users who may see the incidents'
+    summaries (the ``incident_summary`` category, as the API's incident list)."""
+    decision = incident_summaries(request.user)
+    if not decision.allowed:
+        raise PermissionDenied(f"{decision.reason} The weekly pack counts and maps incidents, "
+                               "so it needs incident summaries.")
 
 
 def _date(request: HttpRequest, name: str, label: str, default: dt.date | None,
@@ -133,6 +143,7 @@ def _pack(form: dict[str, Any]) -> Any:
 def weekly_page(request: HttpRequest) -> HttpResponse:
     """The weekly ASB data pack for an LPU (counts and points only: no personal data)."""
     _check(request)
+    _check_incidents(request)
 
     form, errors = _weekly_form(request)
     context: dict[str, Any] = {"form": form, "errors": errors, "body": ""}
@@ -151,6 +162,7 @@ def weekly_page(request: HttpRequest) -> HttpResponse:
 def weekly_map(request: HttpRequest) -> HttpResponse:
     """The weekly pack's map as PNG."""
     _check(request)
+    _check_incidents(request)
     form, errors = _weekly_form(request)
     if errors or not form["lpu"]:
         return HttpResponse("Give an LPU (lpu=) and a week ending (week_ending=YYYY-MM-DD).",
@@ -163,6 +175,7 @@ def weekly_map(request: HttpRequest) -> HttpResponse:
 def weekly_csv(request: HttpRequest) -> HttpResponse:
     """The weekly pack's tables as CSV."""
     _check(request)
+    _check_incidents(request)
     form, errors = _weekly_form(request)
     if errors or not form["lpu"]:
         return HttpResponse("Give an LPU (lpu=) and a week ending (week_ending=YYYY-MM-DD).",
