@@ -15,8 +15,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-DB_HELP = ("database URL: sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db "
+DB_HELP = ("database URL: sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db, "
+           "or a plain SQLite file path "
            "(default: $ASBHUB_DB, else a SQLite file in your user data folder)")
+# Said once under the command list (issue #12 item 5; see asbhub.cli_store).
+STORE_NOTES = ("Every command prints the store it uses on stderr ('store: PATH', a URL without "
+               "its password). Commands that only read (all but ingest, db upgrade, demo and "
+               "api token create) refuse a store that does not exist or has no asbhub tables: "
+               "make one with 'asbhub ingest' or 'asbhub db upgrade'. Choices such as --method "
+               "or --record-type may be given in any case.")
 
 # soft_wrap: messages are never broken mid-line, so logs and pipes keep them whole.
 err = Console(stderr=True, soft_wrap=True)
@@ -29,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        # Which store, said on every run; a read of a store that is not there is refused
+        # (issue #12 item 5, asbhub.cli_store).
+        from asbhub.cli_store import prepare_store
+
+        prepare_store(args, lambda text: err.print(text, markup=False, highlight=False))
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         err.print("[red]interrupted[/]: the file being loaded was rolled back; files already "
@@ -43,12 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="asbhub",
         description="Find and tackle anti-social behaviour and neighbourhood crime.",
+        epilog=STORE_NOTES,
     )
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
     ing = sub.add_parser("ingest", help="load data.police.uk street files or a force export",
                          description="Load files, folders (searched recursively) or zip "
-                                     "archives. Each file is one transaction.")
+                                     "archives. Each file is one transaction. Files in a "
+                                     "folder that are not a known source (lookup tables, "
+                                     "shapefiles, outcomes files) are skipped and listed; a "
+                                     "file named directly is always read.")
     ing.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                      help="files, folders or .zip archives (as downloaded from data.police.uk)")
     ing.add_argument("--db", help=DB_HELP)
@@ -126,10 +142,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from asbhub.store.db import open_store
 
     limits = ZipLimits.from_env(max_member=args.zip_max_member, max_ratio=args.zip_max_ratio)
-    inputs = list(expand_inputs(args.paths, limits))
+    skipped: list[dict[str, str]] = []  # files in folders that are not a known source
+    inputs = list(expand_inputs(args.paths, limits, skipped))
     if not inputs:
         raise ValueError("no .csv, .jsonl or .zip files found under "
-                         + ", ".join(str(p) for p in args.paths))
+                         + ", ".join(str(p) for p in args.paths)
+                         + (f" ({len(skipped):,} file(s) skipped as not a known source, e.g. "
+                            f"{skipped[0]['path']}: {skipped[0]['reason']})" if skipped else ""))
     store = open_store(args.db)
     result = _ingest_with_progress(store, inputs, args.strict)
     rejects_path = _write_rejects(result, args.rejects)
@@ -137,9 +156,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         out = result.as_json()
         out["rejects_file"] = str(rejects_path) if rejects_path else None
         out["db"] = _display_url(store.url)
+        out["skipped"] = skipped
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         _print_summary(result, rejects_path)
+        for s in skipped:
+            err.print(f"skipped {s['path']}: {s['reason']}", markup=False, highlight=False)
     return 0 if result.ok else 1
 
 
@@ -267,7 +289,16 @@ def _serve(store, host: str, port: int, args: argparse.Namespace) -> int:  # noq
     err.print(f"asbhub on http://{host}:{port}/ (database {_display_url(store.url)}; "
               f"{opts['threads']} threads, {opts['connection_limit']} connections{proxy}); "
               "Ctrl-C stops it")
-    waitress.serve(application, host=host, port=port, _quiet=True, **opts)
+    try:
+        waitress.serve(application, host=host, port=port, _quiet=True, **opts)
+    except OSError as exc:  # the bind failed: one line, not a traceback (issue #12 item 5)
+        import errno
+
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        err.print(f"[red]error[/]: port {port} on {host} is already in use (another asbhub "
+                  "or program listens there): stop it, or choose another with --port")
+        return 1
     return 0
 
 

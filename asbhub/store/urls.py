@@ -48,6 +48,7 @@ def database_config(url: str) -> dict[str, Any]:
     has written (SQLite answers "database is locked" at once, whatever the timeout), which lost
     residents' reports under load. The parent folder is created.
     """
+    url = db_url_from(url)
     scheme = url.split(":", 1)[0].lower()
     if scheme not in ("sqlite", "postgres", "postgresql"):
         raise ValueError(
@@ -73,3 +74,25 @@ def database_config(url: str) -> dict[str, Any]:
             },
         }
     return dj_database_url.parse(url, conn_max_age=0)
+
+
+# -- plain file paths (issue #12 item 5): `--db store.sqlite3` means a SQLite file -----------
+
+def db_url_from(text: str) -> str:
+    """A database URL from what a user typed: a URL as given, a plain file path as SQLite.
+
+    ``store.sqlite3``, ``./data/asbhub.db`` or ``/srv/asbhub.sqlite3`` become
+    ``sqlite:///<absolute path>``; anything with ``://`` (or starting ``sqlite:`` or
+    ``postgres``) is left for :func:`database_config` to check.
+    """
+    if "://" in text or text.lower().startswith(("sqlite:", "postgres")):
+        return text
+    return f"sqlite:///{os.path.abspath(os.path.expanduser(text))}"
+
+
+def sqlite_path(url: str) -> str | None:
+    """The absolute file path of a ``sqlite:///`` URL (None for other URLs and ``:memory:``)."""
+    url = db_url_from(url)
+    if not url.startswith("sqlite:///") or url[len("sqlite:///"):] in ("", ":memory:"):
+        return None
+    return os.path.abspath(url[len("sqlite:///"):])
