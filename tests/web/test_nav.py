@@ -52,10 +52,12 @@ HIDDEN = {
     ("supervisor", "police"): set(),
     ("snt_officer", "police"): {"people:queue", "scrutiny:dashboard", "partners:usage",
                                 "partners:audit-log"},
+    # No sharing agreement here: no incident summaries, so no weekly pack (issue #10).
     ("partner_officer", "district_council"): {"people:queue", "scrutiny:dashboard",
-                                              "partners:usage", "partners:audit-log"},
+                                              "partners:usage", "partners:audit-log",
+                                              "tasking:weekly"},
     ("commissioner_viewer", "commissioner"): {"risk:due", "people:queue", "partners:usage",
-                                              "partners:audit-log"},
+                                              "partners:audit-log", "tasking:weekly"},
     ("administrator", "police"): {"risk:due", "people:queue"},
 }
 

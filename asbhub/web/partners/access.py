@@ -515,7 +515,7 @@ def may_see_risk(user: Any) -> bool:
 #: (asbhub.web.partners.templatetags.access_tags).
 PAGE_CHECKS: dict[str, str] = {
     "tasking:briefing": "asbhub.web.tasking.services.may_use_tasking",
-    "tasking:weekly": "asbhub.web.tasking.services.may_use_tasking",
+    "tasking:weekly": "asbhub.web.tasking.services.may_open_weekly",
     "cases:pmp-list": "asbhub.web.partners.access.is_linked",
     "cases:pmp-create": "asbhub.web.cases.services.EDITOR_ROLES",
     "cases:pmp-review": "asbhub.web.cases.plan_work.can_review",          # with the plan

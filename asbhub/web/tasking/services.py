@@ -232,3 +232,9 @@ def may_use_tasking(user: Any) -> bool:
     """Any signed-in user linked to an active agency; what they see is then per record."""
     profile = profile_of(user)
     return profile is not None and profile.agency.is_active
+
+
+def may_open_weekly(user: Any) -> bool:
+    """The weekly pack's check: tasking, and the incident summaries it counts and maps (the
+    weekly views refuse anyone else, so the navigation and links ask this too)."""
+    return may_use_tasking(user) and incident_summaries(user).allowed
