@@ -12,7 +12,8 @@ Checked, by reading the source (nothing is imported):
 - ``import asbhub.a.b as m`` / ``from asbhub.a import b`` followed by ``m._x`` / ``b._x``,
 - private modules: ``from asbhub.a import _b`` is private to ``asbhub.a`` in the same way.
 
-Usage: ``python scripts/check_private_imports.py [PATH ...]`` (default: ``asbhub``). Prints one
+Usage: ``python scripts/check_private_imports.py [--root DIR] [PATH ...]`` (default: ``asbhub``;
+``--root``: the folder holding the ``asbhub`` package, default the checkout). Prints one
 line per offence, ``file:line: ...``, then a count; exits 1 if there is any. ``--modules``
 applies the stricter rule (private to the defining module) to count what a later step would fix.
 """
@@ -38,10 +39,7 @@ class Offence:
     package: str
 
     def __str__(self) -> str:
-        try:
-            where = self.path.relative_to(ROOT)
-        except ValueError:
-            where = self.path
+        where = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path
         return (f"{where}:{self.line}: {self.importer} uses `{self.name}` from {self.owner}, "
                 f"private to package {self.package}; make it public or move the caller "
                 f"into {self.package}")
@@ -132,7 +130,11 @@ def main(argv: list[str]) -> int:
         STRICT_MODULES = True
         argv = [a for a in argv if a != "--modules"]
     src_root = ROOT
-    targets = [Path(a) for a in argv] or [ROOT / PACKAGE]
+    if "--root" in argv:  # the folder that holds the asbhub package (tests use a copy)
+        i = argv.index("--root")
+        src_root = Path(argv[i + 1]).resolve()
+        argv = argv[:i] + argv[i + 2:]
+    targets = [Path(a) for a in argv] or [src_root / PACKAGE]
     files: list[Path] = []
     for t in targets:
         t = t.resolve()
