@@ -40,9 +40,11 @@ class Offence:
 
     def __str__(self) -> str:
         where = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path
-        return (f"{where}:{self.line}: {self.importer} uses `{self.name}` from {self.owner}, "
-                f"private to package {self.package}; make it public or move the caller "
-                f"into {self.package}")
+        return (
+            f"{where}:{self.line}: {self.importer} uses `{self.name}` from {self.owner}, "
+            f"private to package {self.package}; make it public or move the caller "
+            f"into {self.package}"
+        )
 
 
 def is_private(name: str) -> bool:
@@ -118,8 +120,12 @@ def check_file(path: Path, src_root: Path) -> list[Offence]:
                 elif is_module(f"{owner}.{a.name}", src_root)[0]:
                     aliases[a.asname or a.name] = f"{owner}.{a.name}"
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and is_private(node.attr)
-                and isinstance(node.value, ast.Name) and node.value.id in aliases):
+        if (
+            isinstance(node, ast.Attribute)
+            and is_private(node.attr)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+        ):
             offend(node.lineno, node.attr, aliases[node.value.id])
     return offences
 
@@ -133,14 +139,17 @@ def main(argv: list[str]) -> int:
     if "--root" in argv:  # the folder that holds the asbhub package (tests use a copy)
         i = argv.index("--root")
         src_root = Path(argv[i + 1]).resolve()
-        argv = argv[:i] + argv[i + 2:]
+        argv = argv[:i] + argv[i + 2 :]
     targets = [Path(a) for a in argv] or [src_root / PACKAGE]
     files: list[Path] = []
     for t in targets:
         t = t.resolve()
         if not t.exists():
-            print(f"check_private_imports: {t} does not exist; give a folder or .py file "
-                  f"under {src_root}", file=sys.stderr)
+            print(
+                f"check_private_imports: {t} does not exist; give a folder or .py file "
+                f"under {src_root}",
+                file=sys.stderr,
+            )
             return 2
         files.extend(sorted(t.rglob("*.py")) if t.is_dir() else [t])
     offences = [o for f in files if "migrations" not in f.parts for o in check_file(f, src_root)]

@@ -21,9 +21,21 @@ PURE_CORE = "The pure core imports no Django, no store and no adapter"
 
 
 def _copy_tree(dest: Path) -> Path:
-    shutil.copytree(ROOT / "asbhub", dest / "asbhub",
-                    ignore=shutil.ignore_patterns("__pycache__", "data", "templates", "static",
-                                                  "*.csv", "*.json", "*.html", "*.css", "*.js"))
+    shutil.copytree(
+        ROOT / "asbhub",
+        dest / "asbhub",
+        ignore=shutil.ignore_patterns(
+            "__pycache__",
+            "data",
+            "templates",
+            "static",
+            "*.csv",
+            "*.json",
+            "*.html",
+            "*.css",
+            "*.js",
+        ),
+    )
     shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
     return dest
 
@@ -31,8 +43,14 @@ def _copy_tree(dest: Path) -> Path:
 def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
     # cwd first on the path, so the copy (not the installed checkout) is the asbhub analysed.
     env = {**os.environ, "PYTHONPATH": str(cwd)}
-    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def _add(tree: Path, module: str, source: str) -> None:
@@ -97,19 +115,31 @@ def test_a_new_import_circle_breaks_the_acyclic_contracts(tree: Path) -> None:
 
 def _private_names(tree: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "check_private_imports.py"), "--root", str(tree),
-         str(tree / "asbhub" / "analysis"), str(tree / "asbhub" / "geo")],
-        capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "check_private_imports.py"),
+            "--root",
+            str(tree),
+            str(tree / "asbhub" / "analysis"),
+            str(tree / "asbhub" / "geo"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_private_names_across_packages_fail_and_within_a_package_pass(tree: Path) -> None:
     before = _private_names(tree)
     assert before.returncode == 0, before.stdout + before.stderr  # analysis and geo are clean
     _add(tree, "asbhub.analysis.sibling", "from asbhub.analysis.grid import _readonly\n")
-    _add(tree, "asbhub.geo.outsider",
-         "from asbhub.analysis.grid import _readonly\n"
-         "from ..analysis import tables\n"
-         "tables._pct(1, 2, 0)\n")
+    _add(
+        tree,
+        "asbhub.geo.outsider",
+        "from asbhub.analysis.grid import _readonly\n"
+        "from ..analysis import tables\n"
+        "tables._pct(1, 2, 0)\n",
+    )
     proc = _private_names(tree)
     assert proc.returncode == 1
     lines = [line for line in proc.stdout.splitlines() if ": asbhub." in line]
