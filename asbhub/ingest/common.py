@@ -17,15 +17,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+# Re-exported: readers and callers import it from here (defined in errors.py to avoid a circle).
+from asbhub.ingest.errors import WrongFileError as WrongFileError
+
 if TYPE_CHECKING:
     from asbhub.ingest.archives import ZipLimits
-
-
-class WrongFileError(ValueError):
-    """The file as a whole is not what the reader expects (header, encoding, format).
-
-    The message says what was found and what was expected, so the user can fix the input.
-    """
 
 
 @dataclass(frozen=True)
