@@ -33,8 +33,25 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## make lint: every static check CI runs; each step runs even if an earlier one fails, and the
+## failed steps are named at the end. Doctests run for the pure packages only (no Django setup).
+LINT_PATHS := asbhub tests bench scripts
+PURE_PACKAGES := domain geo analysis linkage ingest
+MYPY_UNCHECKED := asbhub.web asbhub.records asbhub.reports asbhub.store asbhub.outputs asbhub.synth asbhub.cli* asbhub.analysis_inputs
 lint: $(STAMP)
-	$(BIN)/ruff check asbhub tests bench
+	@failed=""; \
+	step() { name="$$1"; shift; printf '\n==== %s ====\n' "$$name"; "$$@" || failed="$$failed\n  - $$name"; }; \
+	step "ruff check ($(LINT_PATHS))" $(BIN)/ruff check --output-format concise $(LINT_PATHS); \
+	step "ruff format --check ($(LINT_PATHS))" $(BIN)/ruff format --check --output-format concise $(LINT_PATHS); \
+	step "mypy, strict on asbhub.{$(shell echo $(PURE_PACKAGES) | tr ' ' ',')}" \
+		$(BIN)/mypy $(addprefix -p asbhub.,$(PURE_PACKAGES)); \
+	echo "(not yet type-checked by make lint: $(MYPY_UNCHECKED))"; \
+	step "lint-imports (contracts in pyproject.toml)" $(BIN)/lint-imports --no-cache; \
+	step "private names (scripts/check_private_imports.py)" $(BIN)/python scripts/check_private_imports.py asbhub; \
+	step "doctests of the pure packages" $(BIN)/python -m pytest -q -p no:cacheprovider \
+		--doctest-modules $(addprefix asbhub/,$(PURE_PACKAGES)); \
+	if [ -n "$$failed" ]; then printf '\nmake lint FAILED:%b\n' "$$failed"; exit 1; fi; \
+	printf '\nmake lint: all checks passed\n'
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

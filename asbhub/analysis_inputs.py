@@ -115,6 +115,8 @@ class PointFilters:
         A Local Policing Unit of the area hierarchy (any case).
     snt : str, optional
         A Safer Neighbourhood Team, by code (``SW03``) or name (``Abbey``), any case.
+    force : str, optional
+        Only the records of this force, as its loaded units name it (the store only).
     """
 
     months: tuple[str, str] | None = None
@@ -122,6 +124,7 @@ class PointFilters:
     record_types: tuple[str, ...] | None = None
     lpu: str | None = None
     snt: str | None = None
+    force: str | None = None
 
     def __post_init__(self) -> None:
         if self.months is not None:
@@ -156,6 +159,8 @@ class PointFilters:
             parts.append(f"LPU {self.lpu}")
         if self.snt is not None:
             parts.append(f"SNT {self.snt}")
+        if self.force is not None:
+            parts.append(f"force {self.force}")
         return "; ".join(parts) if parts else "no filters"
 
     def as_dict(self) -> dict[str, Any]:
@@ -166,6 +171,8 @@ class PointFilters:
             "record_types": list(self.record_types) if self.record_types is not None else None,
             "lpu": self.lpu,
             "snt": self.snt,
+            # Only when given, so stamps of runs over every force are as they were.
+            **({"force": self.force} if self.force is not None else {}),
         }
 
 
@@ -455,12 +462,14 @@ def points_from_store(store: Store, filters: PointFilters | None = None,
     hierarchy = _load_areas(areas) if need_areas else None
     _, lpu, snt = (area_lsoa_codes(hierarchy, filters.lpu, filters.snt) if hierarchy
                    else (None, None, None))
-    resolved = PointFilters(filters.months, crime_types, filters.record_types, lpu, snt)
+    resolved = PointFilters(filters.months, crime_types, filters.record_types, lpu, snt,
+                            filters.force)
     frame = query.incident_points(store, months=resolved.months, crime_types=crime_types,
                                   record_types=resolved.record_types, lpu=lpu, snt=snt,
-                                  areas=hierarchy)
+                                  areas=hierarchy, force=resolved.force)
     if frame.height == 0:
-        _no_points(resolved, query.store_months(store), types, "the store's records")
+        _no_points(resolved, query.store_months(store), types,
+                   f"the records of the store {display_url(store.url)}")
     _check_coordinates(frame, resolved)
     covered = sorted(frame["month"].unique().to_list())
     source = {"kind": "store", "url": url if url is not None else display_url(store.url),

@@ -15,8 +15,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-DB_HELP = ("database URL: sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db "
+DB_HELP = ("database URL: sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db, "
+           "or a plain SQLite file path "
            "(default: $ASBHUB_DB, else a SQLite file in your user data folder)")
+# Said once under the command list (issue #12 item 5; see asbhub.cli_store).
+STORE_NOTES = ("Every command prints the store it uses on stderr ('store: PATH', a URL without "
+               "its password). Commands that only read (all but ingest, db upgrade, demo and "
+               "api token create) refuse a store that does not exist or has no asbhub tables: "
+               "make one with 'asbhub ingest' or 'asbhub db upgrade'. Choices such as --method "
+               "or --record-type may be given in any case.")
 
 # soft_wrap: messages are never broken mid-line, so logs and pipes keep them whole.
 err = Console(stderr=True, soft_wrap=True)
@@ -29,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        # Which store, said on every run; a read of a store that is not there is refused
+        # (issue #12 item 5, asbhub.cli_store).
+        from asbhub.cli_store import prepare_store
+
+        prepare_store(args, lambda text: err.print(text, markup=False, highlight=False))
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         err.print("[red]interrupted[/]: the file being loaded was rolled back; files already "
@@ -43,12 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="asbhub",
         description="Find and tackle anti-social behaviour and neighbourhood crime.",
+        epilog=STORE_NOTES,
     )
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
     ing = sub.add_parser("ingest", help="load data.police.uk street files or a force export",
                          description="Load files, folders (searched recursively) or zip "
-                                     "archives. Each file is one transaction.")
+                                     "archives. Each file is one transaction. Files in a "
+                                     "folder that are not a known source (lookup tables, "
+                                     "shapefiles, outcomes files) are skipped and listed; a "
+                                     "file named directly is always read.")
     ing.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                      help="files, folders or .zip archives (as downloaded from data.police.uk)")
     ing.add_argument("--db", help=DB_HELP)
@@ -104,6 +120,18 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    # Server limits and the reverse proxy (issue #10): see asbhub.web.serving, docs/serving.md.
+    p.add_argument("--threads", type=int, help="requests answered at once "
+                   "(default $ASBHUB_THREADS, else 8)")
+    p.add_argument("--connection-limit", type=int, help="open connections before new ones "
+                   "wait (default $ASBHUB_CONNECTION_LIMIT, else 1000)")
+    p.add_argument("--channel-timeout", type=int, help="seconds an idle connection is kept "
+                   "(default $ASBHUB_CHANNEL_TIMEOUT, else 30)")
+    p.add_argument("--cleanup-interval", type=int, help="seconds between sweeps of timed-out "
+                   "connections (default $ASBHUB_CLEANUP_INTERVAL, else 10)")
+    p.add_argument("--trusted-proxy", metavar="ADDRESS", help="the reverse proxy's IP "
+                   "address, whose X-Forwarded-For/-Proto/-Host are believed "
+                   "(default $ASBHUB_TRUSTED_PROXY, else none)")
 
 
 # -- ingest --------------------------------------------------------------------------------
@@ -114,10 +142,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from asbhub.store.db import open_store
 
     limits = ZipLimits.from_env(max_member=args.zip_max_member, max_ratio=args.zip_max_ratio)
-    inputs = list(expand_inputs(args.paths, limits))
+    skipped: list[dict[str, str]] = []  # files in folders that are not a known source
+    inputs = list(expand_inputs(args.paths, limits, skipped))
     if not inputs:
         raise ValueError("no .csv, .jsonl or .zip files found under "
-                         + ", ".join(str(p) for p in args.paths))
+                         + ", ".join(str(p) for p in args.paths)
+                         + (f" ({len(skipped):,} file(s) skipped as not a known source, e.g. "
+                            f"{skipped[0]['path']}: {skipped[0]['reason']})" if skipped else ""))
     store = open_store(args.db)
     result = _ingest_with_progress(store, inputs, args.strict)
     rejects_path = _write_rejects(result, args.rejects)
@@ -125,9 +156,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         out = result.as_json()
         out["rejects_file"] = str(rejects_path) if rejects_path else None
         out["db"] = _display_url(store.url)
+        out["skipped"] = skipped
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         _print_summary(result, rejects_path)
+        for s in skipped:
+            err.print(f"skipped {s['path']}: {s['reason']}", markup=False, highlight=False)
     return 0 if result.ok else 1
 
 
@@ -229,18 +263,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
+    _proxy_env(args)
     store = open_store(args.db)
-    return _serve(store, args.host, args.port)
+    return _serve(store, args.host, args.port, args)
 
 
-def _serve(store, host: str, port: int) -> int:  # noqa: ANN001
+def _proxy_env(args: argparse.Namespace) -> None:
+    """--trusted-proxy also tells Django (its settings read the variable) to believe the
+    proxy's X-Forwarded-Proto; set before Django starts."""
+    if getattr(args, "trusted_proxy", None):
+        os.environ["ASBHUB_TRUSTED_PROXY"] = args.trusted_proxy
+
+
+def _serve(store, host: str, port: int, args: argparse.Namespace) -> int:  # noqa: ANN001
     import waitress
 
+    from asbhub.web.serving import waitress_options
     from asbhub.web.wsgi import application
 
-    err.print(f"asbhub on http://{host}:{port}/ (database {_display_url(store.url)}); "
+    opts = waitress_options(threads=args.threads, connection_limit=args.connection_limit,
+                            channel_timeout=args.channel_timeout,
+                            cleanup_interval=args.cleanup_interval,
+                            trusted_proxy=args.trusted_proxy)
+    proxy = f"; trusted proxy {opts['trusted_proxy']}" if "trusted_proxy" in opts else ""
+    err.print(f"asbhub on http://{host}:{port}/ (database {_display_url(store.url)}; "
+              f"{opts['threads']} threads, {opts['connection_limit']} connections{proxy}); "
               "Ctrl-C stops it")
-    waitress.serve(application, host=host, port=port, threads=8, _quiet=True)
+    try:
+        waitress.serve(application, host=host, port=port, _quiet=True, **opts)
+    except OSError as exc:  # the bind failed: one line, not a traceback (issue #12 item 5)
+        import errno
+
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        err.print(f"[red]error[/]: port {port} on {host} is already in use (another asbhub "
+                  "or program listens there): stop it, or choose another with --port")
+        return 1
     return 0
 
 
@@ -252,6 +310,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
+    _proxy_env(args)
     store = open_store(args.db)
     err.print("loading the bundled sample: data.police.uk street-level crime and ASB for "
               "Derbyshire (Open Government Licence v3.0)")
@@ -267,7 +326,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"{url}/scrutiny/dashboard/")
     if args.no_serve:
         return 0
-    return _serve(store, args.host, args.port)
+    return _serve(store, args.host, args.port, args)
 
 
 def _report_demo_step(step: str, made: Any) -> None:  # noqa: ANN401

@@ -21,6 +21,10 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  
                      help="the last month the report covers")
     scr.add_argument("--area", help="an LPU (or district) to limit the tables to")
     scr.add_argument("--db", help=db_help)
+    scr.add_argument("--force", metavar="NAME",
+                     help="the force the report is about (any case), as the store names it "
+                          "(default: the area files' force if loaded, else the one with the "
+                          "most records); the comparison with other forces uses them all")
     scr.add_argument("--out", required=True, type=Path, metavar="DIR")
     scr.add_argument("--no-pdf", action="store_true", help="write the HTML only")
     case = scr.add_argument_group("case study (appendix A): a stored PMP evaluated")
@@ -133,8 +137,13 @@ def cmd_report_scrutiny(args: argparse.Namespace) -> int:
                             before_months=args.case_months, buffer_m=args.case_buffer)
     elif args.case_start or args.case_end:
         raise ValueError("--case-start and --case-end need --case-study PMP")
-    written = write_scrutiny(open_store(args.db), args.period, args.out, area=args.area,
-                             pdf=not args.no_pdf, case_study=case)
+    from asbhub.cli_store import forces_line, resolve_force
+
+    store = open_store(args.db)
+    force = resolve_force(store, args.force)
+    sys.stderr.write(forces_line(store, force) + "\n")
+    written = write_scrutiny(store, args.period, args.out, area=args.area,
+                             pdf=not args.no_pdf, case_study=case, force=force)
     for kind, path in written.items():
         sys.stdout.write(f"wrote {path} ({kind})\n")
     return 0

@@ -34,7 +34,8 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
                     "store, and write them as GeoJSON, CSV or PNG, each stamped with the "
                     "parameters and data used. Parameters not given are chosen and reported.")
     _data_arguments(hs, db_help)
-    hs.add_argument("--method", choices=("gistar", "kde", "count"), default="gistar",
+    hs.add_argument("--method", type=str.lower, choices=("gistar", "kde", "count"),
+                    default="gistar",
                     help="gistar: Getis-Ord Gi* hot and cold spots with 90/95/99%% confidence "
                          "classes (default); kde: kernel density; count: records per cell")
     hs.add_argument("--cell", type=float, metavar="M",
@@ -44,7 +45,8 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
                          "the cell and its eight neighbours)")
     hs.add_argument("--bandwidth", type=float, metavar="M",
                     help="kde: kernel bandwidth in metres (default: Scott's rule, reported)")
-    hs.add_argument("--kernel", choices=("quartic", "gaussian"), default="quartic",
+    hs.add_argument("--kernel", type=str.lower, choices=("quartic", "gaussian"),
+                    default="quartic",
                     help="kde: kernel shape (default quartic)")
     hs.add_argument("--no-fdr", action="store_true",
                     help="gistar: class on raw p-values instead of Benjamini-Hochberg "
@@ -66,7 +68,7 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
                     help="neighbour distance band in metres (default: cell x sqrt 2)")
     tr.add_argument("--confidence", type=float, default=0.95,
                     help="confidence at which a cell counts as hot in a month (default 0.95)")
-    tr.add_argument("--kind", choices=("hot", "cold"), default="hot",
+    tr.add_argument("--kind", type=str.lower, choices=("hot", "cold"), default="hot",
                     help="follow hot spots (default) or cold spots")
     tr.add_argument("--no-fdr", action="store_true",
                     help="judge each month on raw p-values, not FDR-corrected ones")
@@ -89,7 +91,8 @@ def _data_arguments(p: argparse.ArgumentParser, db_help: str) -> None:
     p.add_argument("--crime-type", action="append", metavar="TYPE",
                    help="keep this crime type (repeatable; default all): a data.police.uk "
                         "type such as Burglary (any case), or asb for Anti-social behaviour")
-    p.add_argument("--record-type", action="append", choices=("asb", "crime", "roc"),
+    p.add_argument("--record-type", action="append", type=str.lower,
+                   choices=("asb", "crime", "roc"),
                    help="keep this record type (repeatable; default all); roc = records of "
                         "contact from a force export")
     p.add_argument("--month", metavar="YYYY-MM", help="one month")
@@ -99,6 +102,9 @@ def _data_arguments(p: argparse.ArgumentParser, db_help: str) -> None:
     p.add_argument("--lpu", metavar="NAME", help="one Local Policing Unit, e.g. Erewash")
     p.add_argument("--snt", metavar="CODE",
                    help="one Safer Neighbourhood Team, by code (SW03) or name")
+    p.add_argument("--force", metavar="NAME",
+                   help="only this force's records (any case), as the store names it; "
+                        "default every force loaded (each is printed with its records)")
     p.add_argument("--harm-weights", type=Path, metavar="CSV",
                    help="weight records by crime type: a CSV with header crime_type,weight")
 
@@ -135,10 +141,25 @@ def _points(args: argparse.Namespace, filters: PointFilters,
     from asbhub.analysis_inputs import points_from_files, points_from_store
 
     if args.paths:
+        if args.force:
+            raise ValueError("--force filters the records of the store; with files given, "
+                             "give only that force's files (or load them and use --db)")
         return points_from_files(args.paths, filters, areas)
-    from asbhub.store.db import open_store
+    from asbhub.cli_store import open_read_store
 
-    return points_from_store(open_store(args.db), filters, areas)
+    store = open_read_store(args.db)
+    return points_from_store(store, force_filters(store, filters, args.force), areas)
+
+
+def force_filters(store: Any, filters: PointFilters, name: str | None) -> PointFilters:  # noqa: ANN401
+    """``filters`` limited to the force ``name`` (any case), printing the forces covered."""
+    import dataclasses
+
+    from asbhub.cli_store import forces_line, resolve_force
+
+    force = resolve_force(store, name)
+    _err(forces_line(store, force))
+    return dataclasses.replace(filters, force=force)
 
 
 def _harm(args: argparse.Namespace) -> tuple[dict[str, float] | None, dict[str, Any]]:

@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from asbhub.cli_analysis import _command_line, _data_arguments, _err, _filters, _out
+from asbhub.cli_analysis import (
+    _command_line,
+    _data_arguments,
+    _err,
+    _filters,
+    _out,
+    force_filters,
+)
 
 if TYPE_CHECKING:
     import shapely
@@ -163,10 +170,10 @@ def _dated_points(args: argparse.Namespace, filters: PointFilters, command: str)
                          f"files: {MONTH_ONLY}. Load dated records, e.g. a force export with "
                          f"occurred_from, with 'asbhub ingest FILE --db URL' and run "
                          f"'asbhub {command} --db URL'")
-    from asbhub.store.db import open_store
+    from asbhub.cli_store import open_read_store
 
-    store = open_store(args.db)
-    pts = points_from_store(store, filters)
+    store = open_read_store(args.db)
+    pts = points_from_store(store, force_filters(store, filters, args.force))
     occurred = _occurred_from(store, pts.filters)
     if len(occurred) != pts.frame.height:
         raise RuntimeError("the store changed while it was read; run the command again")
@@ -202,7 +209,7 @@ def _occurred_from(store: Store, filters: PointFilters) -> list[Any]:
 
     return query.incident_times(store, months=filters.months, crime_types=filters.crime_types,
                                 record_types=filters.record_types, lpu=filters.lpu,
-                                snt=filters.snt)
+                                snt=filters.snt, force=filters.force)
 
 
 def _data_stamp(dated: DatedPoints, used: int) -> dict[str, Any]:
@@ -351,6 +358,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                                           ("--record-type", args.record_type),
                                           ("--month", args.month), ("--from", args.from_month),
                                           ("--lpu", args.lpu), ("--snt", args.snt),
+                                          ("--force", args.force),
                                           ("--harm-weights", args.harm_weights)) if v]
         if reading:
             raise ValueError(f"{', '.join(reading)}: records are read and filtered only with "

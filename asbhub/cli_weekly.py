@@ -39,6 +39,9 @@ def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     weekly.add_argument("--roc", action="store_true",
                         help="count records of contact (ROCs) as well as ASB incidents")
     weekly.add_argument("--db", help=db_help)
+    weekly.add_argument("--force", metavar="NAME",
+                        help="only this force's records (any case), as the store names it "
+                             "(default every force loaded)")
     weekly.add_argument("--out", required=True, type=Path, metavar="DIR")
     weekly.set_defaults(func=cmd_report_weekly)
 
@@ -63,8 +66,11 @@ def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
             action.help = "first day covered (default the previous working day)"
         elif action.dest == "out":
             action.metavar, action.help = "FILE", "default briefing-YYYY-MM-DD.html (or .pdf)"
-    brief.add_argument("--format", choices=("html", "pdf"), default="html",
+    brief.add_argument("--format", type=str.lower, choices=("html", "pdf"), default="html",
                        help="html (default) or pdf (needs the 'pdf' extra)")
+    brief.add_argument("--force", metavar="NAME",
+                       help="only this force's incidents (any case), as the store names it "
+                            "(default every force loaded)")
     brief.set_defaults(func=cmd_briefing)
 
 
@@ -75,6 +81,10 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     day = args.date or date.today()
     out = args.out or Path(f"briefing-{day.isoformat()}.{args.format}")
     store = open_store(args.db)
+    from asbhub.cli_store import forces_line, resolve_force
+
+    force = resolve_force(store, args.force)
+    sys.stderr.write(forces_line(store, force) + "\n")
     from asbhub.records.partners.access import PURPOSES, record_access
     from asbhub.records.partners.models import AuditAction
     from asbhub.web.tasking.services import person_key_map
@@ -82,7 +92,7 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     # The same people as the web page (linkage clusters once linked), and the file is an
     # export of personal data: audited like the page's PDF, as the command line's own channel.
     data = write_briefing(store, day, str(out), since=args.since, fmt=args.format,
-                          person_key=person_key_map(store.alias))
+                          person_key=person_key_map(store.alias), force=force)
     record_access(None, AuditAction.EXPORT, ("tasking.briefing", day.isoformat()),
                   purpose=PURPOSES["tasking"], using=store.alias,
                   detail={"channel": "cli", "format": args.format, "file": str(out),
@@ -102,8 +112,17 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
 
     week_ending = args.week_ending or date.today() - timedelta(days=1)
     types = ("asb", "roc") if args.roc else ("asb",)
-    paths = write_weekly(open_store(args.db), args.lpu, week_ending, args.out,
-                         record_types=types)
+    # --lpu in any case, as the other commands take it (issue #12 item 5).
+    from asbhub.geo import AreaHierarchy
+
+    lpu = next((n for n in AreaHierarchy.load().lpus if n.casefold() == args.lpu.casefold()),
+               args.lpu)
+    from asbhub.cli_store import forces_line, resolve_force
+
+    store = open_store(args.db)
+    force = resolve_force(store, args.force)
+    sys.stderr.write(forces_line(store, force) + "\n")
+    paths = write_weekly(store, lpu, week_ending, args.out, record_types=types, force=force)
     for kind, path in paths.items():
         sys.stdout.write(f"wrote {path} ({kind})\n")
     return 0

@@ -111,8 +111,8 @@ INIT_MOVES: dict[str, tuple[str, frozenset[str]]] = {
 #: Private names made public, so that no module imports another's ``_name``. These are
 #: distinctive and renamed wherever they appear in a Python file (definitions included).
 IDENTIFIER_RENAMES: dict[str, str] = {
-    "_domain_rule": "domain_rule",                  # asbhub.records.cases.services
-    "_utc_text": "utc_text",                        # asbhub.records.partners.audit
+    "_domain_rule": "domain_rule",  # asbhub.records.cases.services
+    "_utc_text": "utc_text",  # asbhub.records.partners.audit
     "_latest_sample_month": "latest_sample_month",  # asbhub.demo.tasking
 }
 
@@ -128,11 +128,17 @@ RECORDS_APPS: dict[str, tuple[str, str, str]] = {
     "incidents": ("IncidentsConfig", "incidents", "Incidents"),
     "partners": ("PartnersConfig", "partners", "Partners, sharing and audit"),
     "cases": ("CasesConfig", "cases", "Problem solving, powers and ASB Case Reviews"),
-    "people": ("PeopleConfig", "people",
-               "Linked people: person linkage results, review queue, merges and splits"),
+    "people": (
+        "PeopleConfig",
+        "people",
+        "Linked people: person linkage results, review queue, merges and splits",
+    ),
     "risk": ("RiskConfig", "risk", "Victim risk questionnaires and assessments"),
-    "scrutiny": ("ScrutinyConfig", "scrutiny",
-                 "Performance Scrutiny: public questions and the Commissioner's dashboard"),
+    "scrutiny": (
+        "ScrutinyConfig",
+        "scrutiny",
+        "Performance Scrutiny: public questions and the Commissioner's dashboard",
+    ),
     "tokens": ("ApiConfig", "api", "API tokens"),
     # contact moves whole, apps.py included (its name is rewritten with the rest).
 }
@@ -144,13 +150,16 @@ PAGES_APPS: dict[str, tuple[str, str, str]] = {
     "cases": ("CasesPagesConfig", "cases_pages", "PMP, powers and ASB Case Review pages"),
     "people": ("PeoplePagesConfig", "people_pages", "Linked people pages"),
     "risk": ("RiskPagesConfig", "risk_pages", "Victim risk pages"),
-    "scrutiny": ("ScrutinyPagesConfig", "scrutiny_pages",
-                 "Public questions and the Commissioner's dashboard pages"),
+    "scrutiny": (
+        "ScrutinyPagesConfig",
+        "scrutiny_pages",
+        "Public questions and the Commissioner's dashboard pages",
+    ),
     "api": ("ApiPagesConfig", "api_pages", "JSON API and the API tokens page"),
 }
 
 #: Signal hookups that need page code (sign-in forms, throttling): kept on the pages app.
-PARTNERS_READY = '''
+PARTNERS_READY = """
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
@@ -160,7 +169,7 @@ PARTNERS_READY = '''
         user_login_failed.connect(auth.on_login_failed, dispatch_uid="asbhub_login_failed")
         user_logged_in.connect(auth.on_logged_in, dispatch_uid="asbhub_logged_in")
         user_logged_out.connect(auth.on_logged_out, dispatch_uid="asbhub_logged_out")
-'''
+"""
 
 PY_DIRS = ("asbhub", "tests", "bench", "data-raw", "scripts")
 TEXT_FILES = ("README.md", "pyproject.toml")
@@ -260,8 +269,9 @@ def _from_lines(groups: dict[str, list[str]], indent: str) -> str:
     return "\n".join(lines)
 
 
-def _import_from(node: ast.ImportFrom, file_module: str | None, is_pkg: bool,
-                 local_renames: dict[str, str]) -> dict[str, list[str]] | None:
+def _import_from(
+    node: ast.ImportFrom, file_module: str | None, is_pkg: bool, local_renames: dict[str, str]
+) -> dict[str, list[str]] | None:
     """The replacement ``from M import ...`` groups for one statement, or None to keep it.
 
     A name of :data:`IMPORTED_NAME_RENAMES` imported without ``as`` goes into ``local_renames``
@@ -332,21 +342,39 @@ def rewrite_python(path: Path, text: str) -> str:
                 seg = ast.get_source_segment(text, node) or ""
                 head = re.match(r"from\s+\.*[\w.]*\s+import", seg)
                 if head:
-                    new_seg = f"from {module} import" + seg[head.end():]
-                    edits.append((node.lineno, node.col_offset, node.end_lineno or node.lineno,
-                                  node.end_col_offset or 0, new_seg))
+                    new_seg = f"from {module} import" + seg[head.end() :]
+                    edits.append(
+                        (
+                            node.lineno,
+                            node.col_offset,
+                            node.end_lineno or node.lineno,
+                            node.end_col_offset or 0,
+                            new_seg,
+                        )
+                    )
                     continue
-        new = _from_lines(groups, indent)[len(indent):]
-        edits.append((node.lineno, node.col_offset, node.end_lineno or node.lineno,
-                      node.end_col_offset or 0, new))
+        new = _from_lines(groups, indent)[len(indent) :]
+        edits.append(
+            (
+                node.lineno,
+                node.col_offset,
+                node.end_lineno or node.lineno,
+                node.end_col_offset or 0,
+                new,
+            )
+        )
     for lineno, col, end_lineno, end_col, new in sorted(edits, reverse=True):
         start = sum(len(x) for x in lines[: lineno - 1]) + _byte_to_char(lines[lineno - 1], col)
-        end = sum(len(x) for x in lines[: end_lineno - 1]) + _byte_to_char(lines[end_lineno - 1], end_col)
+        end = sum(len(x) for x in lines[: end_lineno - 1]) + _byte_to_char(
+            lines[end_lineno - 1], end_col
+        )
         text = text[:start] + new + text[end:]
         lines = text.splitlines(keepends=True)
     for old, new in {**IDENTIFIER_RENAMES, **local_renames}.items():
         text = re.sub(rf"(?<![\w.]){re.escape(old)}\b", new, text)
-        text = re.sub(rf"(?<=\.){re.escape(old)}\b", new, text) if old in IDENTIFIER_RENAMES else text
+        text = (
+            re.sub(rf"(?<=\.){re.escape(old)}\b", new, text) if old in IDENTIFIER_RENAMES else text
+        )
     return rewrite_text(text)
 
 
@@ -363,8 +391,13 @@ def _targets() -> list[Path]:
     files += [ROOT / f for f in TEXT_FILES if (ROOT / f).exists()]
     for g in TEXT_GLOBS:
         files += sorted(ROOT.glob(g))
-    return [f for f in files if f.resolve() != SELF and ".venv" not in f.parts
-            and f.relative_to(ROOT).as_posix() not in EXCLUDE]
+    return [
+        f
+        for f in files
+        if f.resolve() != SELF
+        and ".venv" not in f.parts
+        and f.relative_to(ROOT).as_posix() not in EXCLUDE
+    ]
 
 
 def rewrite(check: bool) -> list[Path]:
@@ -379,8 +412,9 @@ def rewrite(check: bool) -> list[Path]:
     py = [str(p) for p in changed if p.suffix == ".py"]
     ruff = shutil.which("ruff") or str(ROOT / ".venv" / "bin" / "ruff")
     if py and not check and Path(ruff).exists():
-        subprocess.run([ruff, "check", "--select", "I", "--fix", "--quiet", *py], cwd=ROOT,
-                       check=False)
+        subprocess.run(
+            [ruff, "check", "--select", "I", "--fix", "--quiet", *py], cwd=ROOT, check=False
+        )
     return changed
 
 
@@ -394,13 +428,18 @@ def _path(dotted: str) -> Path:
 
 def _git_mv(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "mv", str(src.relative_to(ROOT)), str(dst.relative_to(ROOT))],
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        ["git", "mv", str(src.relative_to(ROOT)), str(dst.relative_to(ROOT))], cwd=ROOT, check=True
+    )
 
 
 def _tracked(path: Path) -> bool:
-    done = subprocess.run(["git", "ls-files", "--error-unmatch", str(path.relative_to(ROOT))],
-                          cwd=ROOT, capture_output=True, check=False)
+    done = subprocess.run(
+        ["git", "ls-files", "--error-unmatch", str(path.relative_to(ROOT))],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
     return done.returncode == 0
 
 
@@ -417,22 +456,27 @@ def _apps_py(name: str, cls: str, label: str, verbose: str, extra: str = "") -> 
         f"class {cls}(AppConfig):\n"
         f'    name = "{name}"\n'
         f'    label = "{label}"\n'
-        f"    verbose_name = \"{verbose}\"\n"
+        f'    verbose_name = "{verbose}"\n'
         '    default_auto_field = "django.db.models.BigAutoField"\n' + extra
     )
 
 
 def move() -> None:
-    _ensure_package(ROOT / "asbhub" / "records",
-                    "The system of record: the Django apps that hold data (see docs/architecture.md).")
-    _ensure_package(ROOT / "asbhub" / "demo",
-                    "Demonstration data for ``asbhub demo``: one module per app, run by :mod:`.seed`.")
+    _ensure_package(
+        ROOT / "asbhub" / "records",
+        "The system of record: the Django apps that hold data (see docs/architecture.md).",
+    )
+    _ensure_package(
+        ROOT / "asbhub" / "demo",
+        "Demonstration data for ``asbhub demo``: one module per app, run by :mod:`.seed`.",
+    )
     for old, (new, _names) in INIT_MOVES.items():
         src, dst = _path(old) / "__init__.py", _path(new) / "__init__.py"
         if src.is_file() and not dst.exists():
             _git_mv(src, dst)
-            src.write_text(f'"""Pages of {old}; what its __init__ held is in {new}."""\n',
-                           encoding="utf-8")
+            src.write_text(
+                f'"""Pages of {old}; what its __init__ held is in {new}."""\n', encoding="utf-8"
+            )
             subprocess.run(["git", "add", str(src.relative_to(ROOT))], cwd=ROOT, check=True)
     for app in RECORDS_APPS:
         _ensure_package(ROOT / "asbhub" / "records" / app, "")
@@ -453,14 +497,17 @@ def move() -> None:
     for app, (cls, label, verbose) in RECORDS_APPS.items():
         apps = ROOT / "asbhub" / "records" / app / "apps.py"
         if not apps.exists():
-            apps.write_text(_apps_py(f"asbhub.records.{app}", cls, label, verbose), encoding="utf-8")
+            apps.write_text(
+                _apps_py(f"asbhub.records.{app}", cls, label, verbose), encoding="utf-8"
+            )
             subprocess.run(["git", "add", str(apps.relative_to(ROOT))], cwd=ROOT, check=True)
     for app, (cls, label, verbose) in PAGES_APPS.items():
         apps = ROOT / "asbhub" / "web" / app / "apps.py"
         if apps.exists() and f'label = "{label}"' not in apps.read_text(encoding="utf-8"):
             extra = PARTNERS_READY if app == "partners" else ""
-            apps.write_text(_apps_py(f"asbhub.web.{app}", cls, label, verbose, extra),
-                            encoding="utf-8")
+            apps.write_text(
+                _apps_py(f"asbhub.web.{app}", cls, label, verbose, extra), encoding="utf-8"
+            )
     subprocess.run(["git", "add", "asbhub/records", "asbhub/demo"], cwd=ROOT, check=True)
 
 
@@ -468,8 +515,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--move", action="store_true", help="git mv the modules (once)")
     parser.add_argument("--rewrite", action="store_true", help="rewrite imports (idempotent)")
-    parser.add_argument("--check", action="store_true",
-                        help="with --rewrite: only list the files that would change")
+    parser.add_argument(
+        "--check", action="store_true", help="with --rewrite: only list the files that would change"
+    )
     args = parser.parse_args(argv)
     if not (args.move or args.rewrite):
         parser.error("give --move, --rewrite or both")
@@ -478,9 +526,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.rewrite:
         changed = rewrite(check=args.check)
         for path in changed:
-            print(path.relative_to(ROOT))  # noqa: T201
-        print(f"{len(changed)} file(s) {'would change' if args.check else 'rewritten'}",  # noqa: T201
-              file=sys.stderr)
+            print(path.relative_to(ROOT))
+        print(
+            f"{len(changed)} file(s) {'would change' if args.check else 'rewritten'}",
+            file=sys.stderr,
+        )
         if args.check and changed:
             return 1
     return 0

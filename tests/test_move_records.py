@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "move_records.py"
 
 
-def _script():  # noqa: ANN202
+def _script():
     spec = importlib.util.spec_from_file_location("move_records", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
@@ -86,19 +86,26 @@ def test_relative_imports_of_a_moved_module_are_resolved_against_its_old_package
 
 
 def test_this_tree_needs_no_rewrite() -> None:
-    done = subprocess.run([sys.executable, str(SCRIPT), "--rewrite", "--check"], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--rewrite", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout == ""
 
 
 def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def test_move_again_after_a_merge_moves_a_new_migration_and_fixes_a_new_page(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """A branch written before the move added a migration under the old folder and a page
     module with relative imports; ``--move --rewrite`` puts both right."""
     repo = tmp_path / "repo"
@@ -114,10 +121,8 @@ def test_move_again_after_a_merge_moves_a_new_migration_and_fixes_a_new_page(
         "asbhub/web/cases/__init__.py": "",
         "asbhub/web/cases/forms.py": "class PmpForm:\n    pass\n",
         # What the other branch added, against the old layout:
-        "asbhub/web/cases/migrations/0004_synthetic.py":
-            "from asbhub.web.cases.models import Pmp\n\nDEPENDS = Pmp\n",
-        "asbhub/web/cases/newpage.py":
-            "from .forms import PmpForm\nfrom .models import Pmp\n\nPAIR = (PmpForm, Pmp)\n",
+        "asbhub/web/cases/migrations/0004_synthetic.py": "from asbhub.web.cases.models import Pmp\n\nDEPENDS = Pmp\n",
+        "asbhub/web/cases/newpage.py": "from .forms import PmpForm\nfrom .models import Pmp\n\nPAIR = (PmpForm, Pmp)\n",
     }
     for name, text in files.items():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
@@ -126,8 +131,13 @@ def test_move_again_after_a_merge_moves_a_new_migration_and_fixes_a_new_page(
     _git(repo, "add", "-A")
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "x")
 
-    done = subprocess.run([sys.executable, "scripts/move_records.py", "--move", "--rewrite"],
-                          cwd=repo, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "scripts/move_records.py", "--move", "--rewrite"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
     moved = repo / "asbhub/records/cases/migrations/0004_synthetic.py"
@@ -137,21 +147,29 @@ def test_move_again_after_a_merge_moves_a_new_migration_and_fixes_a_new_page(
     assert "from .forms import PmpForm\n" in page
     assert "from asbhub.records.cases.models import Pmp\n" in page
     # And again: nothing left to do.
-    again = subprocess.run([sys.executable, "scripts/move_records.py", "--rewrite", "--check"],
-                           cwd=repo, capture_output=True, text=True, check=False)
+    again = subprocess.run(
+        [sys.executable, "scripts/move_records.py", "--rewrite", "--check"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert (again.returncode, again.stdout) == (0, "")
 
 
 def test_private_names_made_public_follow_into_a_file_written_before_the_move() -> None:
     m = _script()
     page = ROOT / "asbhub" / "web" / "scrutiny" / "services.py"
-    old = ("from asbhub.reports.scrutiny import ReportTable, _fmt, build_scrutiny\n"
-           "from asbhub.web.cases import services\n\n"
-           "ROWS = [_fmt(1), services._domain_rule(None)]\n"
-           "_fmt_other = 1\n")
+    old = (
+        "from asbhub.reports.scrutiny import ReportTable, _fmt, build_scrutiny\n"
+        "from asbhub.web.cases import services\n\n"
+        "ROWS = [_fmt(1), services._domain_rule(None)]\n"
+        "_fmt_other = 1\n"
+    )
     assert m.rewrite_python(page, old) == (
         "from asbhub.reports.scrutiny import ReportTable, build_scrutiny\n"
         "from asbhub.reports.scrutiny_render import format_cell\n"
         "from asbhub.records.cases import services\n\n"
         "ROWS = [format_cell(1), services.domain_rule(None)]\n"
-        "_fmt_other = 1\n")
+        "_fmt_other = 1\n"
+    )

@@ -97,8 +97,11 @@ def test_the_apps_that_hold_data_are_the_records_under_their_old_labels() -> Non
 
     setup_django()
 
-    holding = {cfg.label: cfg.name for cfg in apps.get_app_configs()
-               if cfg.name.startswith("asbhub.") and list(cfg.get_models())}
+    holding = {
+        cfg.label: cfg.name
+        for cfg in apps.get_app_configs()
+        if cfg.name.startswith("asbhub.") and list(cfg.get_models())
+    }
     assert holding == RECORDS_APPS
     for cfg in apps.get_app_configs():
         if cfg.name.startswith("asbhub.web."):
@@ -110,17 +113,24 @@ def test_the_apps_that_hold_data_are_the_records_under_their_old_labels() -> Non
     from asbhub.records.tokens.models import ApiToken
 
     assert (Pmp._meta.db_table, AuditEntry._meta.db_table, ApiToken._meta.db_table) == (
-        "cases_pmp", "partners_auditentry", "api_apitoken")
+        "cases_pmp",
+        "partners_auditentry",
+        "api_apitoken",
+    )
 
 
-@pytest.mark.parametrize(("name", "dob", "postcode", "key"), [
-    ("Alice  O'Brien", dt.date(1971, 5, 14), None, "obrien|1971-05-14"),
-    ("ALICE OBRIEN", None, "de22 9zz", "obrien|DE229ZZ"),
-    ("Zoë Ñúñez", "1990-01-02", None, "nunez|1990-01-02"),
-    ("Alice", None, None, None),
-])
-def test_the_interim_person_key_is_a_domain_rule(name: str, dob: object, postcode: str | None,
-                                                key: str | None) -> None:
+@pytest.mark.parametrize(
+    ("name", "dob", "postcode", "key"),
+    [
+        ("Alice  O'Brien", dt.date(1971, 5, 14), None, "obrien|1971-05-14"),
+        ("ALICE OBRIEN", None, "de22 9zz", "obrien|DE229ZZ"),
+        ("Zoë Ñúñez", "1990-01-02", None, "nunez|1990-01-02"),
+        ("Alice", None, None, None),
+    ],
+)
+def test_the_interim_person_key_is_a_domain_rule(
+    name: str, dob: object, postcode: str | None, key: str | None
+) -> None:
     from asbhub.domain.people import interim_person_key
     from asbhub.reports import briefing
 
@@ -137,13 +147,22 @@ def test_case_review_flags_sit_beside_check_threshold() -> None:
 
     assert briefing.case_review_flags is cases.case_review_flags
     when = [dt.datetime(2024, 3, d, 12, tzinfo=dt.UTC) for d in (1, 8, 15)]
-    people = pl.DataFrame({
-        "person_key": ["smith|1980-01-01"] * 3, "person_row_id": [1, 2, 3],
-        "incident_id": [10, 11, 12], "reference": ["R1", "R2", "R3"],
-        "role": ["victim"] * 3, "record_type": ["asb"] * 3, "name": ["Synthetic Smith"] * 3,
-        "lpu": ["Erewash"] * 3, "location_id": [5, 5, 5], "location_text": ["Synthetic Row"] * 3,
-        "occurred_from": when, "reported_at": when,
-    })
+    people = pl.DataFrame(
+        {
+            "person_key": ["smith|1980-01-01"] * 3,
+            "person_row_id": [1, 2, 3],
+            "incident_id": [10, 11, 12],
+            "reference": ["R1", "R2", "R3"],
+            "role": ["victim"] * 3,
+            "record_type": ["asb"] * 3,
+            "name": ["Synthetic Smith"] * 3,
+            "lpu": ["Erewash"] * 3,
+            "location_id": [5, 5, 5],
+            "location_text": ["Synthetic Row"] * 3,
+            "occurred_from": when,
+            "reported_at": when,
+        }
+    )
     flags = cases.case_review_flags(people, dt.date(2024, 3, 20), dt.date(2024, 3, 10))
     assert flags.rows["references"].to_list() == [["R1", "R2", "R3"]]
     assert flags.rows["new"].to_list() == [True]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import shapely
@@ -599,7 +599,7 @@ class InterventionTally:
     n_control_overlap: int
 
 
-AreaLike = BaseGeometry | ArrayLike
+AreaLike: TypeAlias = BaseGeometry | ArrayLike
 
 
 def intervention_counts(
@@ -763,7 +763,7 @@ def _area(
         # intersects, not contains: a point on the boundary is in the area.
         inside = np.asarray(shapely.intersects_xy(area, x, y), dtype=bool)
         return inside & np.isfinite(x) & np.isfinite(y)
-    mask = np.asarray(area)
+    mask: NDArray[Any] = np.asarray(area)
     if mask.dtype != bool or mask.shape != (n,):
         raise ValueError(
             f"{name} must be a shapely geometry or a boolean mask of length {n}; "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -54,7 +55,7 @@ _MIN_SPREAD = 1000.0
 _MAX_STRAY_SHARE = 0.01
 
 
-def _readonly(a: NDArray) -> NDArray:
+def _readonly(a: NDArray[Any]) -> NDArray[Any]:
     """Freeze an array held by a frozen result, so the result really cannot change."""
     a.flags.writeable = False
     return a

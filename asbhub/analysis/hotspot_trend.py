@@ -102,7 +102,8 @@ class HotspotTrend(HotspotResult):
         """Cells in ``category`` (one of :data:`TREND_CATEGORIES`)."""
         if category not in TREND_CATEGORIES:
             raise ValueError(f"unknown category {category!r}; have {', '.join(TREND_CATEGORIES)}")
-        return self.categories == TREND_CATEGORIES.index(category)
+        cells: NDArray[np.bool_] = self.categories == TREND_CATEGORIES.index(category)
+        return cells
 
 
 def _slice_times(

@@ -31,6 +31,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -68,7 +69,7 @@ _TIME_UNITS = (
 )
 
 
-def _readonly(a: NDArray) -> NDArray:
+def _readonly(a: NDArray[Any]) -> NDArray[Any]:
     a.flags.writeable = False
     return a
 
@@ -569,7 +570,8 @@ def _all_pairs_time_totals(ticks: NDArray[np.int64], temporal: KnoxBands) -> NDA
         for e in temporal.count_edges[1:]
     ]
     cum.append(n * (n - 1) // 2)
-    return np.diff(np.asarray([0, *cum], dtype=np.int64))
+    # astype (no copy: already int64) because numpy's stubs type np.diff of int64 as timedelta64
+    return np.diff(np.asarray([0, *cum], dtype=np.int64)).astype(np.int64, copy=False)
 
 
 class _PairCounter:

@@ -34,7 +34,8 @@ def normal_p_two_sided(z: ArrayLike) -> NDArray[np.float64]:
     0.05
     """
     zz = np.asarray(z, dtype=np.float64)
-    return 2.0 * special.ndtr(-np.abs(zz))
+    p: NDArray[np.float64] = 2.0 * special.ndtr(-np.abs(zz))  # scipy.special is untyped
+    return p
 
 
 def fdr_bh(p: ArrayLike) -> NDArray[np.float64]:

@@ -33,6 +33,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from typing import Literal
 
 import polars as pl
@@ -151,6 +152,11 @@ def _pct(part: int, whole: int, decimals: int) -> tuple[float | None, float | No
         return None, None
     frac = Fraction(100 * part, whole)
     return _round_half_away(frac, decimals), float(frac)
+
+
+def _share_of_row(column: str, row: dict[str, int], decimals: int) -> float | None:
+    """Rounded percentage of ``row["count"]`` that ``row[column]`` is (None for no records)."""
+    return _pct(row[column], row["count"], decimals)[0]
 
 
 def _require(frame: pl.DataFrame, columns: Iterable[str], what: str, fix: str = "") -> None:
@@ -716,9 +722,9 @@ def period_compare(
     prev = {c: n for (c, p), n in counts.items() if p == "previous"}
     now = {c: n for (c, p), n in counts.items() if p == "latest"}
     labels = _ordered({c for c, _ in counts}, categories) if by else []
-    out = [(c, prev.get(c, 0), now.get(c, 0)) for c in labels]
-    out.append((total_label, sum(prev.values()), sum(now.values())))
-    out = [(c, p, la, la - p, *_pct(la - p, p, decimals)) for c, p, la in out]
+    base = [(c, prev.get(c, 0), now.get(c, 0)) for c in labels]
+    base.append((total_label, sum(prev.values()), sum(now.values())))
+    out = [(c, p, la, la - p, *_pct(la - p, p, decimals)) for c, p, la in base]
     zero = [r[0] for r in out if r[1] == 0]
     if zero:
         notes.append(f"no records in the previous period for {', '.join(zero)}: % change not given")
@@ -993,7 +999,7 @@ def force_share(
     )
     shares = counts.with_columns(
         pl.struct(c, "count")
-        .map_elements(lambda r, c=c: _pct(r[c], r["count"], decimals)[0], return_dtype=pl.Float64)
+        .map_elements(partial(_share_of_row, c, decimals=decimals), return_dtype=pl.Float64)
         .alias(c)
         for c in cats
     )

@@ -155,7 +155,8 @@ def split_months(months: Iterable[object], today: dt.date | None = None
     """Stored months as (allowed, sorted; odd ones, as text, sorted): what a page that reads
     months back uses, so a value written around the checks (by SQL, by an old version) is
     shown as odd rather than breaking the page for everyone."""
-    good, odd = set(), set()
+    good: set[str] = set()
+    odd: set[str] = set()
     for m in months:
         if m is None:
             continue
@@ -183,7 +184,8 @@ def months_between(first: str, last: str, limit: int = MAX_MONTHS) -> list[str]:
     """
     if not (is_month(first) and is_month(last)):
         return []
-    out, month = [], first
+    out: list[str] = []
+    month = first
     while month <= last and len(out) < limit:
         out.append(month)
         month = next_month(month)

@@ -27,8 +27,9 @@ def normalise_surname(text: str | None) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
-def interim_person_key(name: str | None, date_of_birth: dt.date | str | None,
-                       postcode: str | None) -> str | None:
+def interim_person_key(
+    name: str | None, date_of_birth: dt.date | str | None, postcode: str | None
+) -> str | None:
     """The interim person key: ``surname|YYYY-MM-DD``, else ``surname|POSTCODE``, else None.
 
     The surname is the last word of the name, lower case, letters only (``O'Brien`` and

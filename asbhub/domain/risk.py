@@ -141,7 +141,8 @@ def _int(value: Any, where: str, problems: list[str]) -> int:
         return 0
     if value < 0:
         problems.append(f"{where}: {value} is negative; weights and thresholds are 0 or more")
-    return value
+    number: int = value  # an int by the check above (mypy does not narrow Any)
+    return number
 
 
 @dataclass(frozen=True)

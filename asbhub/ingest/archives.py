@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from asbhub.ingest.common import WrongFileError
+from asbhub.ingest.errors import WrongFileError
 
 KiB, MiB, GiB = 1024, 1024**2, 1024**3
 

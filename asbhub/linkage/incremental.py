@@ -342,7 +342,8 @@ class PersonIndex:
         sql = (f"SELECT unique_id_l, unique_id_r, min(exact_key) AS exact_key FROM "
                f"({' UNION ALL '.join(parts)}) GROUP BY ALL")
         # .pl(), not from_arrow(.arrow()): DuckDB 2 gives a reader, empty when nothing matches.
-        return self._session.con.sql(sql).pl()
+        pairs: pl.DataFrame = self._session.con.sql(sql).pl()  # duckdb types .pl() loosely
+        return pairs
 
     def _assign(self, pairs: pl.DataFrame, n_old: int, n_new: int, ids: pl.Series
                 ) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -82,12 +82,12 @@ def _household_em(raw: pl.DataFrame, model: LinkageModel, iterations: int = 200
         new_lam = float(np.clip(p.mean(), 1e-4, 1 - 1e-4))
         for n in names:
             ok = g[n] >= 0
-            counts = np.bincount(g[n][ok], weights=1 - p[ok], minlength=len(u0[n]))
-            counts = counts + prior * u0[n] + 1e-9
+            tally = np.bincount(g[n][ok], weights=1 - p[ok], minlength=len(u0[n]))
+            counts = tally + prior * u0[n] + 1e-9
             u[n] = counts / counts.sum()
             if n in _HOUSEHOLD_FREE_M:
-                counts = np.bincount(g[n][ok], weights=p[ok], minlength=len(m0[n]))
-                counts = counts + prior * m0[n] + 1e-9
+                tally = np.bincount(g[n][ok], weights=p[ok], minlength=len(m0[n]))
+                counts = tally + prior * m0[n] + 1e-9
                 m[n] = counts / counts.sum()
         done = abs(new_lam - lam) < 1e-7
         lam = new_lam

@@ -221,7 +221,8 @@ class Session:
         sql = (f"SELECT unique_id_l, unique_id_r, min(exact_key) AS exact_key FROM "
                f"({' UNION ALL '.join(parts)}) GROUP BY ALL")
         # .pl(), not from_arrow(.arrow()): DuckDB 2 gives a reader, empty when nothing matches.
-        return self.con.sql(sql).pl()
+        pairs: pl.DataFrame = self.con.sql(sql).pl()  # duckdb types .pl() loosely
+        return pairs
 
 
 def _pairs_sharing(h: Any) -> tuple[Any, Any]:

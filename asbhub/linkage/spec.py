@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -155,8 +155,9 @@ def usable_columns(records: pl.DataFrame) -> list[str]:
 
 def _share_uk_postcodes(records: pl.DataFrame) -> float:
     pc = records["postcode"].drop_nulls()
-    return float(pc.str.contains(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$").mean()) if len(
-        pc) else 0.0
+    # cast: polars types Series.mean() as any Python literal; on a boolean series it is a float
+    return float(cast(float, pc.str.contains(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$").mean())
+                 ) if len(pc) else 0.0
 
 
 def blocking_rules_for(usable: Sequence[str]) -> list[tuple[str, ...]]:

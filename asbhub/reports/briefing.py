@@ -159,6 +159,9 @@ class Briefing:
     repeat_addresses: RepeatAddresses | None = None
     repeat_address_rows: pl.DataFrame | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: Why every incident-level part is withheld from this reader ("" when shown): see
+    #: :meth:`without_incidents`.
+    incidents_withheld: str = ""
 
     @property
     def n_incidents(self) -> int:
@@ -219,6 +222,31 @@ class Briefing:
         return replace(self, repeat_victim_rows=victims, repeat_perpetrator_rows=perpetrators,
                        repeat_address_rows=addresses, case_review=review, high_risk=high,
                        high_risk_withheld=tuple(withheld))
+
+    def without_incidents(self, reason: str) -> Briefing:
+        """The briefing for a reader who may not see the incident summaries behind it (the
+        ``incident_summary`` category, as the API's incident list): every incident-level part
+        emptied (counts by LPU, high-risk incidents, repeat people, places and addresses with
+        their LPUs, counts and dates, Case Review flags, hot-spot cells) and ``reason`` said
+        instead. Plans due for review stay: the caller filters them by plan."""
+        def cleared(result: Any) -> Any:
+            return None if result is None else replace(result, table=result.table.clear())
+
+        def empty(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+            return None if frame is None else frame.clear()
+
+        return replace(
+            self, incidents_by_lpu=self.incidents_by_lpu.clear(), high_risk=self.high_risk.clear(),
+            high_risk_withheld=(), repeat_victims=cleared(self.repeat_victims),
+            repeat_victim_rows=self.repeat_victim_rows.clear(),
+            repeat_locations=cleared(self.repeat_locations),
+            repeat_perpetrators=cleared(self.repeat_perpetrators),
+            repeat_perpetrator_rows=empty(self.repeat_perpetrator_rows),
+            repeat_addresses=cleared(self.repeat_addresses),
+            repeat_address_rows=empty(self.repeat_address_rows),
+            case_review=None if self.case_review is None else replace(
+                self.case_review, rows=self.case_review.rows.clear()),
+            hotspots=None, hotspot_note=reason, incidents_withheld=reason)
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,8 +337,8 @@ def _months(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def _hotspots(store: Store, day: dt.date, months: int, cell_size: float,
-              record_types: tuple[str, ...], min_months: int, min_day_share: float = 0.5
-              ) -> tuple[pl.DataFrame | None, str, dict[str, Any]]:
+              record_types: tuple[str, ...], min_months: int, min_day_share: float = 0.5,
+              force: str | None = None) -> tuple[pl.DataFrame | None, str, dict[str, Any]]:
     """Emerging hot spots over the full months before ``day``, on months that have data.
 
     A month for which the store holds no dated incidents is a month without data, not a month
@@ -328,7 +356,8 @@ def _hotspots(store: Store, day: dt.date, months: int, cell_size: float,
     for _ in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     end = (last + dt.timedelta(days=32)).replace(day=1)
-    every = q.incident_rows(store, _local_midnight(first), _local_midnight(end)).with_columns(
+    every = q.incident_rows(store, _local_midnight(first), _local_midnight(end),
+                            force).with_columns(
         pl.coalesce("occurred_from", "reported_at").alias("_when"))
     every = every.with_columns(_local_date().alias("_day"))
     window = _months(first, last)
@@ -422,6 +451,7 @@ def build_briefing(
     hotspot_cell_size: float = 250.0,
     hotspot_record_types: tuple[str, ...] = ("asb",),
     case_review_rules: Mapping[str, ThresholdRule] | None = None,
+    force: str | None = None,
 ) -> Briefing:
     """Assemble the briefing for the morning of ``date``.
 
@@ -461,6 +491,8 @@ def build_briefing(
     case_review_rules : mapping of str to ThresholdRule, optional
         ASB Case Review thresholds by area (LPU name; ``""`` the default). Default: the rules
         set in the case system (``cases_thresholdrule``), else the built-in default.
+    force : str, optional
+        Only this force's incidents, as its loaded units name it (default every force).
 
     Returns
     -------
@@ -473,7 +505,7 @@ def build_briefing(
     as_of = date - dt.timedelta(days=1)
     before = since - dt.timedelta(days=1)
 
-    incidents = q.incident_rows(store, _local_midnight(since), _local_midnight(date))
+    incidents = q.incident_rows(store, _local_midnight(since), _local_midnight(date), force)
     high = incidents.filter((pl.col("thrive_risk") == "high")
                             | (pl.col("thrive_vulnerability") == "high")).select(
         "incident_id", "reference", "record_type", "lpu", "occurred_from", "location_text",
@@ -481,7 +513,7 @@ def build_briefing(
 
     # The window back to the previous briefing's window start.
     start = _local_midnight(before - dt.timedelta(days=window_days))
-    people = q.person_rows(store, start, _local_midnight(date)).with_columns(
+    people = q.person_rows(store, start, _local_midnight(date), force).with_columns(
         pl.coalesce("occurred_from", "reported_at").alias("_when"))
     people = people.with_columns(_local_date().alias("date"))
     if person_key is None:
@@ -506,14 +538,15 @@ def build_briefing(
         case_review_rules = domain_rules(q.threshold_rules(store))
     review = case_review_flags(people, as_of, before, case_review_rules)
 
-    places_window = q.incident_rows(store, start, _local_midnight(date)).with_columns(
+    places_window = q.incident_rows(store, start, _local_midnight(date), force).with_columns(
         pl.coalesce("occurred_from", "reported_at").alias("_when"))
     places_window = places_window.with_columns(_local_date().alias("date"))
     locations = repeat_locations(places_window, location_distance_m, window_days,
                                  location_min_count, as_of, before, date_column="date")
 
     hotspots, note, hot_params = _hotspots(store, date, hotspot_months, hotspot_cell_size,
-                                           hotspot_record_types, hotspot_min_months)
+                                           hotspot_record_types, hotspot_min_months,
+                                           force=force)
     pmps = q.pmps_for_review(store, date)
     if pmps is not None:
         pmps = pmps.with_columns(pl.Series(

@@ -53,13 +53,19 @@ def _utc(value: Any) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+# `asbhub briefing --force NAME` (issue #12 item 5): one force's incidents, as its loaded
+# units name it.
+_FORCE = " AND i.source_id IN (SELECT s.id FROM incidents_source s WHERE s.force = %s)"
+
+
 def _fetch(store: Store, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with store.connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
 
 
-def incident_rows(store: Store, start: dt.datetime, end: dt.datetime) -> pl.DataFrame:
+def incident_rows(store: Store, start: dt.datetime, end: dt.datetime,
+                  force: str | None = None) -> pl.DataFrame:
     """Incidents that happened from ``start`` to before ``end`` (by start, else report time).
 
     Returns
@@ -73,13 +79,14 @@ def incident_rows(store: Store, start: dt.datetime, end: dt.datetime) -> pl.Data
            "i.occurred_from, i.reported_at, i.lpu, i.thrive_risk, i.thrive_vulnerability, "
            "l.easting, l.northing, l.lsoa_code, l.description, i.snt "
            "FROM incidents_incident i LEFT JOIN incidents_location l ON l.id = i.location_id "
-           f"WHERE {_WHEN} >= %s AND {_WHEN} < %s ORDER BY i.id")
-    rows = [(*r[:5], _utc(r[5]), _utc(r[6]), *r[7:])
-            for r in _fetch(store, sql, [_param(store, start), _param(store, end)])]
+           f"WHERE {_WHEN} >= %s AND {_WHEN} < %s{_FORCE if force else ''} ORDER BY i.id")
+    params = [_param(store, start), _param(store, end), *([force] if force else [])]
+    rows = [(*r[:5], _utc(r[5]), _utc(r[6]), *r[7:]) for r in _fetch(store, sql, params)]
     return pl.DataFrame(rows, schema=_INCIDENT_SCHEMA, orient="row")
 
 
-def person_rows(store: Store, start: dt.datetime, end: dt.datetime) -> pl.DataFrame:
+def person_rows(store: Store, start: dt.datetime, end: dt.datetime,
+                force: str | None = None) -> pl.DataFrame:
     """People of incidents that happened from ``start`` to before ``end``.
 
     Returns
@@ -96,9 +103,10 @@ def person_rows(store: Store, start: dt.datetime, end: dt.datetime) -> pl.DataFr
            "i.asb_category, i.location_id, l.description, i.snt "
            "FROM incidents_person p JOIN incidents_incident i ON i.id = p.incident_id "
            "LEFT JOIN incidents_location l ON l.id = i.location_id "
-           f"WHERE {_WHEN} >= %s AND {_WHEN} < %s ORDER BY p.id")
+           f"WHERE {_WHEN} >= %s AND {_WHEN} < %s{_FORCE if force else ''} ORDER BY p.id")
     rows = []
-    for r in _fetch(store, sql, [_param(store, start), _param(store, end)]):
+    params = [_param(store, start), _param(store, end), *([force] if force else [])]
+    for r in _fetch(store, sql, params):
         dob = r[4]
         if isinstance(dob, str):
             dob = dt.date.fromisoformat(dob)

@@ -117,7 +117,8 @@ def _count(values: list[str]) -> dict[str, int]:
 
 
 def build_weekly(store: Store, lpu: str, week_ending: dt.date, *,
-                 record_types: tuple[str, ...] = ("asb",), areas: Any = None) -> WeeklyPack:
+                 record_types: tuple[str, ...] = ("asb",), areas: Any = None,
+                 force: str | None = None) -> WeeklyPack:
     """The weekly ASB data pack of ``lpu`` for the seven days ending on ``week_ending``.
 
     Parameters
@@ -131,6 +132,8 @@ def build_weekly(store: Store, lpu: str, week_ending: dt.date, *,
         Which records count: ASB incidents by default; add ``"roc"`` for records of contact.
     areas : AreaHierarchy, optional
         Default: the bundled Derbyshire areas (or ``$ASBHUB_AREAS``).
+    force : str, optional
+        Only this force's records, as its loaded units name it (default every force).
 
     Returns
     -------
@@ -148,7 +151,8 @@ def build_weekly(store: Store, lpu: str, week_ending: dt.date, *,
         raise ValueError(f"unknown LPU {lpu!r}: expected one of {', '.join(areas.lpus)}")
     week_start = week_ending - dt.timedelta(days=6)
     first = week_start - dt.timedelta(days=7 * WEEKS_BEFORE)
-    rows = q.incident_rows(store, _midnight(first), _midnight(week_ending + dt.timedelta(days=1)))
+    rows = q.incident_rows(store, _midnight(first), _midnight(week_ending + dt.timedelta(days=1)),
+                           force)
     rows = rows.filter(pl.col("record_type").is_in(list(record_types)))
     codes = rows["lsoa_code"].to_list()
     hood_names = dict(areas.neighbourhoods.select("snt_code", "snt_name").iter_rows())

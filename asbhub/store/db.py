@@ -6,11 +6,48 @@ process, which is why each URL gets its own alias rather than replacing ``defaul
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from asbhub.store.urls import database_config, default_db_url
+from asbhub.store.urls import database_config, db_timeout, default_db_url
+
+#: The PostgreSQL advisory lock that migrations take in turn ("asbm" in ASCII).
+MIGRATE_LOCK_KEY = 0x6173626D
+
+
+class StoreBusyError(ValueError):
+    """Another writer held the database past ``ASBHUB_DB_TIMEOUT`` (a ValueError, so the CLI
+    prints its one-line message and exits non-zero rather than showing a traceback)."""
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """True if ``exc`` says another connection held the database (not any other failure)."""
+    cause = exc.__cause__ or exc
+    if getattr(cause, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available
+        return True
+    text = str(exc).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def busy_message(store: Store, exc: BaseException | None = None) -> str:
+    """One line naming the store, why it could not be written, and what to do."""
+    why = f" ({str(exc).strip().splitlines()[0]})" if exc is not None and str(exc).strip() else ""
+    return (f"the database {display_url(store.url)} was busy with another writer for "
+            f"{db_timeout():g} s{why}, so nothing more was stored; run the load again when "
+            "the other finishes, or set ASBHUB_DB_TIMEOUT to wait longer")
+
+
+def display_url(url: str) -> str:
+    """``url`` without any password it carries."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
+    return url
 
 
 def setup_django(db_url: str | None = None) -> None:
@@ -49,10 +86,61 @@ class Store:
         return self.connection.vendor
 
     def upgrade(self, verbosity: int = 0) -> None:
-        """Create or migrate the tables (``asbhub db upgrade``)."""
+        """Create or migrate the tables (``asbhub db upgrade``).
+
+        Processes that open a new store at once (two ``asbhub ingest`` runs) take turns:
+        each decides which migrations to apply before applying them, so without turns the
+        second would try to create the tables again and fail.
+        """
         from django.core.management import call_command
 
-        call_command("migrate", database=self.alias, interactive=False, verbosity=verbosity)
+        with self._migration_turn():
+            call_command("migrate", database=self.alias, interactive=False, verbosity=verbosity)
+
+    @contextlib.contextmanager
+    def _migration_turn(self) -> Iterator[None]:
+        # PostgreSQL: a session advisory lock (held across migrate's own transactions). SQLite:
+        # an flock on a file beside the database (where there is fcntl); SQLite's own lock
+        # cannot be held across migrate, which writes through this same file.
+        conn = self.connection
+        tries = max(1, int(db_timeout() / 0.1))
+        if conn.vendor == "postgresql":
+            conn.ensure_connection()
+            with conn.cursor() as cur:
+                for _ in range(tries):
+                    cur.execute("SELECT pg_try_advisory_lock(%s)", [MIGRATE_LOCK_KEY])
+                    if cur.fetchone()[0]:
+                        break
+                    time.sleep(0.1)
+                else:
+                    raise StoreBusyError(busy_message(self))
+            try:
+                yield
+            finally:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_unlock(%s)", [MIGRATE_LOCK_KEY])
+            return
+        name = str(conn.settings_dict["NAME"])
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no turns, as before
+            fcntl = None
+        if fcntl is None or name == ":memory:" or "mode=memory" in name:
+            yield
+            return
+        with open(name + ".migrate-lock", "a") as fh:
+            for _ in range(tries):
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    time.sleep(0.1)
+            else:
+                raise StoreBusyError(busy_message(self))
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def atomic(self):  # noqa: ANN201
         from django.db import transaction
@@ -92,5 +180,12 @@ def open_store(url: str | None = None, upgrade: bool = True) -> Store:
             )["default"]
     store = Store(url, alias)
     if upgrade:
-        store.upgrade()
+        from django.db import OperationalError
+
+        try:
+            store.upgrade()
+        except OperationalError as exc:
+            if not is_lock_error(exc):
+                raise
+            raise StoreBusyError(busy_message(store, exc)) from exc
     return store

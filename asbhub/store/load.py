@@ -3,7 +3,9 @@
 Every row read ends stored, recognised as already stored, or rejected, and each file's
 summary says so: ``read == stored + already_stored + rejected``. A file is loaded in one
 transaction, so an interrupted load (Ctrl-C, ``kill -9``) leaves the store as it was before
-that file.
+that file. Loads into one store take turns (see ``_Loader._take_turn``); a load that cannot
+get the database within ``ASBHUB_DB_TIMEOUT`` seconds stores nothing more and its summary
+names the store and says why.
 """
 
 from __future__ import annotations
@@ -16,11 +18,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
+from django.db import OperationalError
 
 from asbhub.geo.projection import to_bng
 from asbhub.ingest import calls, police_uk
 from asbhub.ingest.common import InputFile, ParsedFile, Reject, WrongFileError
-from asbhub.store.db import Store
+from asbhub.store.db import Store, busy_message, is_lock_error
+from asbhub.store.urls import db_timeout
+
+#: The PostgreSQL advisory lock that loads take in turn (any number; "asbh" in ASCII).
+LOAD_LOCK_KEY = 0x61736268
 
 
 class StrictModeError(Exception):
@@ -134,6 +141,8 @@ class _Loader:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._locations: pl.DataFrame | None = None
+        #: Why the database could not be had, once a file found it busy past the timeout.
+        self._busy: str | None = None
 
     def load_file(self, src: InputFile, strict: bool) -> FileResult:
         try:
@@ -152,9 +161,13 @@ class _Loader:
         result = FileResult(src.name, kind, read=parsed.read, rejected=len(parsed.rejects),
                             rejects=parsed.rejects)
         result.by_crime_type = _crime_type_counts(parsed.rows)
+        if self._busy is not None:
+            # The database could not be had for an earlier file: do not wait again per file.
+            return self._not_loaded(result, self._busy)
         saved_cache = self._locations
         try:
             with self.store.atomic():
+                self._take_turn()
                 self._write(parsed, result)
                 if strict and parsed.rejects:
                     raise StrictModeError
@@ -165,10 +178,51 @@ class _Loader:
             result.by_crime_type = {}
             result.error = (f"--strict: {len(parsed.rejects)} row(s) rejected, so nothing from "
                             "this file was stored")
+        except OperationalError as exc:
+            self._locations = saved_cache
+            if not is_lock_error(exc):
+                raise
+            self._busy = busy_message(self.store, exc)
+            return self._not_loaded(result, self._busy)
         except BaseException:
             # The transaction rolled back: forget locations cached during it.
             self._locations = saved_cache
             raise
+        return result
+
+    def _take_turn(self) -> None:
+        """Wait for any other load to finish, then bring the place cache up to date.
+
+        On SQLite the transaction began with ``BEGIN IMMEDIATE`` and so already holds the
+        write lock (waiting up to the busy timeout). On PostgreSQL a transaction-scoped
+        advisory lock makes loads take turns, waiting up to ``ASBHUB_DB_TIMEOUT`` seconds:
+        two loads at once would otherwise insert the same places or months and one would fail
+        on a unique key.
+        """
+        conn = self.store.connection
+        if conn.vendor == "postgresql":
+            with conn.cursor() as cur:
+                cur.execute(f"SET LOCAL lock_timeout = '{max(1, int(db_timeout() * 1000))}ms'")
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [LOAD_LOCK_KEY])
+        if self._locations is None:
+            return
+        # Another process may have stored places since they were cached (ids only grow, and
+        # loads take turns, so every place another load added has a larger id than ours).
+        known = self._locations["id"].max() if self._locations.height else 0
+        with conn.cursor() as cur:
+            cur.execute("SELECT key, id FROM incidents_location WHERE id > %s", [known or 0])
+            added = pl.DataFrame(cur.fetchall(), schema={"key": pl.String, "id": pl.Int64},
+                                 orient="row")
+        if added.height:
+            self._locations = pl.concat([self._locations, added], rechunk=False)
+
+    @staticmethod
+    def _not_loaded(result: FileResult, reason: str) -> FileResult:
+        result.stored = result.already_stored = result.replaced = result.updated = 0
+        result.rejected = result.read
+        result.by_crime_type = {}
+        result.error = reason
+        result.rejects = [Reject(result.path, 1, "(file)", "", reason)]
         return result
 
     def _read(self, name: str, raw: bytes, kind: str) -> ParsedFile:

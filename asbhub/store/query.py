@@ -45,6 +45,7 @@ def incident_points(
     lpu: str | None = None,
     snt: str | None = None,
     areas: AreaHierarchy | None = None,
+    force: str | None = None,
 ) -> pl.DataFrame:
     """Incidents in the store as points on British National Grid.
 
@@ -63,6 +64,8 @@ def incident_points(
         hierarchy. Records without an LSOA are then left out.
     areas : AreaHierarchy, optional
         Default :meth:`AreaHierarchy.load` when an LPU or SNT is given.
+    force : str, optional
+        Only this force's records, as its loaded units (``incidents_source.force``) name it.
 
     Returns
     -------
@@ -76,7 +79,7 @@ def incident_points(
         For an unknown LPU or SNT (listing the valid LPUs).
     """
     found = _select(store, "l.easting, l.northing, i.month, i.crime_type, i.record_type, "
-                    "l.lsoa_code", months, crime_types, record_types, lpu, snt, areas)
+                    "l.lsoa_code", months, crime_types, record_types, lpu, snt, areas, force)
     if found is None:
         return pl.DataFrame(schema=_SCHEMA)
     rows = found
@@ -92,18 +95,20 @@ def incident_times(
     lpu: str | None = None,
     snt: str | None = None,
     areas: AreaHierarchy | None = None,
+    force: str | None = None,
 ) -> list[Any]:
     """``occurred_from`` of the records :func:`incident_points` returns for the same filters,
     in the same order (None for a record with no date, as every data.police.uk row)."""
     found = _select(store, "i.occurred_from", months, crime_types, record_types, lpu, snt,
-                    areas)
+                    areas, force)
     return [] if found is None else [r[0] for r in found]
 
 
 def _select(store: Store, columns: str, months: tuple[str, str] | None,
             crime_types: list[str] | tuple[str, ...] | None,
             record_types: list[str] | tuple[str, ...] | None, lpu: str | None,
-            snt: str | None, areas: AreaHierarchy | None) -> list[tuple[Any, ...]] | None:
+            snt: str | None, areas: AreaHierarchy | None,
+            force: str | None = None) -> list[tuple[Any, ...]] | None:
     """Rows of ``columns`` for the filters, in stored order; None when the area has no LSOA."""
     where: list[str] = []
     params: list[Any] = []
@@ -119,6 +124,9 @@ def _select(store: Store, columns: str, months: tuple[str, str] | None,
         if not codes:
             return None
         _in("l.lsoa_code", codes, where, params)
+    if force is not None:  # --force (issue #12 item 5): the force named by the loaded unit
+        where.append("i.source_id IN (SELECT s.id FROM incidents_source s WHERE s.force = %s)")
+        params.append(force)
     sql = (f"SELECT {columns} FROM incidents_incident i "
            "LEFT JOIN incidents_location l ON l.id = i.location_id")
     if where:

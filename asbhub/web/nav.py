@@ -1,8 +1,10 @@
 """The site's main navigation, in one place: a context processor gives base.html ``nav``.
 
-Each item is (URL name, label, who sees it). ``public`` items show to everyone; ``signed_in``
-items only to signed-in users (each page still checks its own permissions: a link shown is not
-a right granted). Whether an item is the current page is judged on the view's namespaced name.
+Each item is (URL name, label, whether it needs signing in). An item shows only to users its
+page would let in: :func:`asbhub.records.partners.access.can_open` asks the same check the view
+makes (:data:`~asbhub.records.partners.access.PAGE_CHECKS`), so a partner officer is not shown the
+audit log only to be refused it. Whether an item is the current page is judged on the view's
+namespaced name.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+
+from asbhub.records.partners.access import can_open
 
 
 @dataclass(frozen=True)
@@ -48,5 +52,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     signed_in = bool(user and user.is_authenticated)
     items = [{"href": reverse(item.url_name), "label": item.label,
               "current": item.url_name == current}
-             for item in NAV if signed_in or not item.signed_in]
+             for item in NAV
+             if (signed_in or not item.signed_in) and can_open(user, item.url_name)]
     return {"nav": items}

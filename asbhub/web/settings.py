@@ -63,6 +63,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# -- Content Security Policy (issue #10 class 10): on every response, static files too; the
+# policy and why it is hand-written are in asbhub/web/csp.py.
+MIDDLEWARE.insert(1, "asbhub.web.csp.ContentSecurityPolicyMiddleware")
+# -- end Content Security Policy
+
 ROOT_URLCONF = "asbhub.web.urls"
 
 TEMPLATES = [

@@ -61,3 +61,25 @@ ASBHUB_RATE_LIMITS = {
     "sign_in": (20, 10 * 60),
     "api_detail": (300, 10 * 60),
 }
+
+# -- Behind a reverse proxy, and heavy work (issue #10, classes 4 and 8) ----------------------
+# ASBHUB_TRUSTED_PROXY is the one address of the reverse proxy (nginx, Caddy) in front of
+# `asbhub serve`. waitress then takes the client's address, scheme and host from that peer's
+# X-Forwarded-For/-Proto/-Host (so the sign-in lock-out keys on the real client, REMOTE_ADDR)
+# and strips those headers from every other peer, which is why Django may trust
+# X-Forwarded-Proto only when a proxy is set. Without it, the headers are ignored.
+ASBHUB_TRUSTED_PROXY = os.environ.get("ASBHUB_TRUSTED_PROXY", "").strip()
+if ASBHUB_TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Origins a browser may post from (sign-in, forms): the allowed hosts over HTTPS, plus any
+# listed in ASBHUB_CSRF_TRUSTED_ORIGINS (comma-separated, e.g. https://asb.example.gov.uk:8443).
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("ASBHUB_CSRF_TRUSTED_ORIGINS", "")
+                        .split(",") if o.strip()]
+if _HTTPS:
+    CSRF_TRUSTED_ORIGINS += [
+        f"https://{h.strip()}" for h in os.environ.get("ASBHUB_ALLOWED_HOSTS",
+                                                       "127.0.0.1,localhost").split(",")
+        if h.strip() and not h.strip().startswith(".") and h.strip() != "*"]
+# Heavy reports (asbhub.web.limits): jobs at once in one server process, and per user.
+ASBHUB_HEAVY_JOBS = int(os.environ.get("ASBHUB_HEAVY_JOBS") or 2)
+ASBHUB_HEAVY_PER_USER = int(os.environ.get("ASBHUB_HEAVY_PER_USER") or 1)

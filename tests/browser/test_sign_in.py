@@ -23,8 +23,11 @@ def test_sign_in_shows_the_signed_in_navigation(page: Any, live_server: LiveServ
     sign_in(page, live_server, "demo.analyst")
     assert page.url == live_server.url + "/"            # LOGIN_REDIRECT_URL: the overview
     nav = page.get_by_role("navigation", name="Main")
-    for name in ("Scrutiny dashboard", "Plans (PMPs)", "Audit log"):
+    for name in ("Plans (PMPs)", "Risk reviews", "People to review"):
         assert nav.get_by_role("link", name=name).count() == 1, name
+    # Pages an analyst may not open are not linked (access.can_open; issue #12).
+    for name in ("Scrutiny dashboard", "Audit log", "Usage"):
+        assert nav.get_by_role("link", name=name).count() == 0, name
     assert nav.get_by_role("button", name="Sign out demo.analyst").count() == 1
     assert nav.get_by_role("link", name="Partner sign in").count() == 0
     assert_accessible(page, "overview, signed in")

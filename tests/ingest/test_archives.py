@@ -88,7 +88,8 @@ def test_zip_bomb_ends_with_one_line_error_naming_member_and_cap_in_bounded_memo
 
     assert out["rc"] == 2, out
     assert "Traceback" not in out["stderr"], out["stderr"][-2000:]
-    lines = out["stderr"].strip().splitlines()
+    # Beside the `store: ...` line every command prints (issue #12 item 5), one line.
+    lines = [x for x in out["stderr"].strip().splitlines() if not x.startswith("store: ")]
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"error: {bomb}!{BOMB_MEMBER}: expands to 2.0 GiB from ")
     assert "over the cap of 200:1 for members over 64.0 MiB" in lines[0]
@@ -338,4 +339,7 @@ def test_names_and_values_that_look_like_markup_are_printed_as_they_are(
     assert "odd.zip![bold]inner.zip: an archive inside a zip archive is not read" in proc.stdout
     bomb_like = asbhub("ingest", str(outer), "--db", sqlite_url, "--zip-max-member", "10B")
     assert bomb_like.returncode == 2
-    assert bomb_like.stderr.startswith(f"error: {outer}![/x]2019-03.csv: expands to ")
+    # Every command first says which store it uses (issue #12 item 5); then the error.
+    assert bomb_like.stderr.startswith("store: ")
+    assert bomb_like.stderr.split("\n", 1)[1].startswith(f"error: {outer}![/x]2019-03.csv: "
+                                                         "expands to ")

@@ -21,6 +21,11 @@ admin
 
 ``roles`` (any kind) restricts a route to those roles: users of the owning agency in other
 roles get 403 (or 404).
+
+``action`` names what a route that creates, changes or decides something needs: a key of
+``ACTION_ROLES`` in ``asbhub/records/partners/access.py`` (its view is wrapped in
+``@requires_action``), or :data:`PUBLIC_ACTION` for a form anyone may submit. Every POST-only
+route must have one; ``tests/security/test_actions.py`` posts to each as every role.
 """
 
 from __future__ import annotations
@@ -62,6 +67,10 @@ class Route:
     other: str = "housing_officer"  # the other agency's user guessing the id
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # The action permission the route checks (a key of ACTION_ROLES in
+    # asbhub/records/partners/access.py), or PUBLIC_ACTION for a form anyone may submit; "" for a
+    # route that only reads. tests/security/test_actions.py posts to each as every role.
+    action: str = ""
 
 
 def _pk(attr: str, name: str = "pk") -> Callable[[SimpleNamespace], dict[str, Any]]:
@@ -78,6 +87,9 @@ def _record(attr: str, param: str = "pk", **kw: Any) -> Route:
     return Route(RECORD, kwargs=_pk(attr, param), record_param=param, **kw)
 
 
+#: The action of a public form (no sign-in): anyone may submit it.
+PUBLIC_ACTION = "public"
+
 #: Pages the council, a partner on the police's plan, uses without any agreement.
 PARTNER = {"partner": True}
 
@@ -91,46 +103,55 @@ ROUTES: dict[str, Route] = {
     "latest-asb-geojson": Route(PUBLIC),
     "hotspots-geojson": Route(PUBLIC),
     # -- partners --------------------------------------------------------------------------
-    "partners:sign-in": Route(PUBLIC),
+    "partners:sign-in": Route(PUBLIC, action=PUBLIC_ACTION),
     "partners:sign-out": Route(SIGNED_IN, method="POST", owner_status=frozenset({302}),
-                               note="POST only: a link elsewhere cannot sign anyone out"),
+                               note="POST only: a link elsewhere cannot sign anyone out",
+                               action="account.own"),
     "partners:usage": Route(SIGNED_IN, roles=REVIEWERS, owner="supervisor"),
     "partners:audit-log": Route(SIGNED_IN, roles=REVIEWERS, owner="supervisor"),
     "partners:incident": _record("incident", shows=("Avery Testperson", "Blake Madeupname")),
     # -- cases: PMPs -----------------------------------------------------------------------
     "cases:pmp-list": Route(SIGNED_IN),
-    "cases:pmp-create": Route(SIGNED_IN, roles=EDITORS),
+    "cases:pmp-create": Route(SIGNED_IN, roles=EDITORS, action="pmp.create"),
     "cases:pmp-detail": _record("plan", shows=("Victimname", "Offendername"), extra=PARTNER),
-    "cases:pmp-edit": _record("plan", shows=("Victimname", "Offendername"), extra=PARTNER),
-    "cases:pmp-incidents": _record("plan", extra=PARTNER),
+    "cases:pmp-edit": _record("plan", shows=("Victimname", "Offendername"), extra=PARTNER,
+                              action="pmp.change"),
+    "cases:pmp-incidents": _record("plan", extra=PARTNER, action="pmp.change"),
     "cases:pmp-incidents-geojson": _record("plan", extra=PARTNER),
-    "cases:pmp-stage": _record("plan", extra=PARTNER),
-    "cases:pmp-action": _record("plan", method="POST", owner_status=frozenset({400})),
-    "cases:pmp-evaluate": _record("plan", method="POST", owner_status=frozenset({400})),
-    "cases:pmp-review": _record("plan", roles=frozenset({"supervisor"}), owner="supervisor"),
+    "cases:pmp-stage": _record("plan", extra=PARTNER, action="pmp.change"),
+    "cases:pmp-action": _record("plan", method="POST", owner_status=frozenset({400}),
+                                action="pmp.change"),
+    "cases:pmp-evaluate": _record("plan", method="POST", owner_status=frozenset({400}),
+                                  action="pmp.change"),
+    "cases:pmp-review": _record("plan", roles=frozenset({"supervisor"}), owner="supervisor",
+                                action="pmp.review"),
     # -- cases: powers and Case Reviews ----------------------------------------------------
     "cases:powers": Route(SIGNED_IN),
-    "cases:power-create": Route(SIGNED_IN, roles=EDITORS),
-    "cases:power-detail": _record("power", shows=("Blake Madeupname",)),
-    "cases:power-edit": _record("power", roles=EDITORS),
+    "cases:power-create": Route(SIGNED_IN, roles=EDITORS, action="power.record"),
+    "cases:power-detail": _record("power", shows=("Blake Madeupname",), action="power.record",
+                                  note="GET for anyone who may see the power; a POST (an "
+                                       "event) for editors"),
+    "cases:power-edit": _record("power", roles=EDITORS, action="power.record"),
     "cases:case-review-list": Route(SIGNED_IN),
-    "cases:case-review-create": Route(SIGNED_IN),
+    "cases:case-review-create": Route(SIGNED_IN, roles=EDITORS, action="case_review.create"),
     "cases:threshold-rules": Route(SIGNED_IN, note="GET for everyone signed in; a POST only "
-                                                   "for supervisors and administrators"),
+                                                   "for supervisors and administrators",
+                                   action="threshold_rule.change"),
     "cases:case-review-detail": _record("case_review", shows=("Dana Applicantname",)),
     "cases:case-review-change": Route(
         RECORD, kwargs=lambda w: {"pk": w.case_review.pk, "what": "complaint"},
-        record_param="pk", method="POST", owner_status=frozenset({400})),
-    "cases:public-apply": Route(PUBLIC),
+        record_param="pk", method="POST", owner_status=frozenset({400}),
+        action="case_review.change"),
+    "cases:public-apply": Route(PUBLIC, action=PUBLIC_ACTION),
     "cases:public-apply-done": Route(PUBLIC, kwargs=lambda w: {"reference": "ACR-2024-0001"}),
     # -- public ----------------------------------------------------------------------------
-    "public:report": Route(PUBLIC),
+    "public:report": Route(PUBLIC, action=PUBLIC_ACTION),
     "public:report-done": Route(PUBLIC, kwargs=lambda w: {"reference": "ASB-ABCDEFGH"}),
     "public:advice": Route(PUBLIC),
     "public:figures": Route(PUBLIC),
     # -- scrutiny --------------------------------------------------------------------------
     "scrutiny:questions": Route(PUBLIC),
-    "scrutiny:ask": Route(PUBLIC),
+    "scrutiny:ask": Route(PUBLIC, action=PUBLIC_ACTION),
     "scrutiny:ask-thanks": Route(PUBLIC),
     # The queue holds askers' names and emails: the Commissioner's office only (its viewers
     # and its own administrators), not other agencies' administrators.
@@ -138,7 +159,8 @@ ROUTES: dict[str, Route] = {
                             owner="commissioner"),
     "scrutiny:question": Route(
         SIGNED_IN, kwargs=_pk("question"), roles=frozenset({"commissioner_viewer"}),
-        owner="commissioner", note="the Commissioner's office's record, not an agency's case"),
+        owner="commissioner", note="the Commissioner's office's record, not an agency's case",
+        action="question.moderate", extra={"data": {"step": "approve"}}),
     "scrutiny:dashboard": Route(SIGNED_IN, roles=frozenset({"commissioner_viewer", "supervisor",
                                                             "administrator"}),
                                 owner="supervisor"),
@@ -147,17 +169,18 @@ ROUTES: dict[str, Route] = {
     "risk:calibration": Route(SIGNED_IN, roles=RISK_ROLES),
     "risk:calibration-csv": Route(SIGNED_IN, roles=RISK_ROLES),
     "risk:victim": Route(RECORD, shows=("Avery Testperson",), roles=RISK_ROLES, **_VICTIM_URL),
-    "risk:assess": Route(RECORD, roles=RISK_ROLES, **_VICTIM_URL),
+    "risk:assess": Route(RECORD, roles=RISK_ROLES, action="risk.assess", **_VICTIM_URL),
     "risk:assessment": _record("assessment", roles=RISK_ROLES, shows=("Avery Testperson",)),
-    "risk:review": _record("assessment", roles=RISK_ROLES),
+    "risk:review": _record("assessment", roles=RISK_ROLES, action="risk.assess"),
     "risk:versions": Route(SIGNED_IN),
     "risk:version": Route(SIGNED_IN, kwargs=lambda w: {"number": 1},
                           note="questionnaire versions are shared reference data"),
     "risk:version-edit": Route(SIGNED_IN, kwargs=lambda w: {"number": 1}, roles=REVIEWERS,
-                               owner="supervisor"),
+                               owner="supervisor", action="questionnaire.change"),
     "risk:version-publish": Route(SIGNED_IN, kwargs=lambda w: {"number": 1}, method="POST",
                                   roles=REVIEWERS, owner="supervisor",
-                                  owner_status=frozenset({302})),
+                                  owner_status=frozenset({302}),
+                                  action="questionnaire.change"),
     # -- tasking ---------------------------------------------------------------------------
     "tasking:briefing": Route(SIGNED_IN, shows=("Avery Testperson",)),
     "tasking:weekly": Route(SIGNED_IN, query=_week),
@@ -170,16 +193,21 @@ ROUTES: dict[str, Route] = {
                              owner_status=frozenset({302}), other="housing_analyst",
                              missing_status=404, note="a missing pair and another agency's "
                                                       "pair both give 404",
-                             extra={"data": {"decision": "reject", "reason": "Security test"}}),
+                             extra={"data": {"decision": "reject", "reason": "Security test"}},
+                             action="linkage.decide"),
     "people:person": _record("linked", shows=("Avery Testperson",)),
-    "people:merge": _record("linked", roles=frozenset({"analyst", "supervisor"})),
+    "people:merge": _record("linked", roles=frozenset({"analyst", "supervisor"}),
+                            action="linkage.decide"),
     "people:split": Route(RECORD, kwargs=lambda w: {"pk": w.linked.pk,
                                                     "person_pk": w.victim.pk},
-                          record_param="pk", roles=frozenset({"analyst", "supervisor"})),
+                          record_param="pk", roles=frozenset({"analyst", "supervisor"}),
+                          action="linkage.decide"),
     # -- API tokens (pages) and the API ----------------------------------------------------
-    "api-tokens:list": Route(SIGNED_IN),
+    "api-tokens:list": Route(SIGNED_IN, action="account.own",
+                             note="a POST creates a token for the user"),
     "api-tokens:revoke": _record("token", method="POST", owner_status=frozenset({302}),
-                                 note="another user's token is a 404, like a missing one"),
+                                 note="another user's token is a 404, like a missing one",
+                                 action="account.own"),
     "api:openapi-json": Route(PUBLIC),
     "api:openapi-view": Route(PUBLIC),
     "api:api-root": Route(PUBLIC, owner_status=frozenset({404}),

@@ -62,13 +62,13 @@ def test_post_without_token_is_refused(name: str, world: SimpleNamespace, db: st
 
 def test_csrf_checks_hold_for_the_admin(world: SimpleNamespace, db: str) -> None:
     staff = _browser(world, "staff", enforce=True)
-    path = f"/admin/cases/pmp/{world.plan.pk}/change/"
+    path = f"/admin/partners/agency/{world.council.pk}/change/"
     assert staff.get(path).status_code == 200
-    forged = staff.post(path, {"title": "Changed by another site"})
+    forged = staff.post(path, {"name": "Changed by another site", "kind": "housing"})
     assert forged.status_code == 403 and CSRF_FAILED in forged.content.decode()
-    from asbhub.records.cases.models import Pmp
+    from asbhub.records.partners.models import Agency
 
-    assert Pmp.objects.get(pk=world.plan.pk).title == world.plan.title
+    assert Agency.objects.get(pk=world.council.pk).name == world.council.name
 
 
 def test_forged_sign_out_keeps_the_user_signed_in(world: SimpleNamespace, db: str) -> None:

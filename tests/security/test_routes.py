@@ -113,7 +113,7 @@ def test_anonymous(name: str, world: SimpleNamespace, client: Any) -> None:
 
 #: Admin patterns without a name, and a path each answers.
 UNNAMED_ADMIN = {"<unnamed (?P<url>.*)$>": "/admin/nowhere/",
-                 "<unnamed <path:object_id>/>": "/admin/cases/pmp/1/"}
+                 "<unnamed <path:object_id>/>": "/admin/cases/problemtype/1/"}
 
 
 def _admin_url(name: str, pattern: Any) -> str:
@@ -152,7 +152,7 @@ def test_admin_needs_staff(name: str, world: SimpleNamespace, client: Any) -> No
 
 def test_admin_lets_staff_in(world: SimpleNamespace, db: str) -> None:
     assert as_user(world, "staff").get("/admin/").status_code == 200
-    page = as_user(world, "staff").get(f"/admin/cases/pmp/{world.plan.pk}/change/")
+    page = as_user(world, "staff").get(f"/admin/partners/agency/{world.council.pk}/change/")
     assert page.status_code == 200
 
 

@@ -13,7 +13,9 @@ Then every page is fetched as the users entitled to see most (the police analyst
 supervisor, the Commissioner's office, the anonymous public) and:
 
 - no payload appears raw in any HTML page (nor a 5xx from any page);
-- the fields in :data:`EXPECTED_SHOWN` appear escaped, so the pages looked at do show the text.
+- the fields in :data:`EXPECTED_SHOWN` appear escaped, so the pages looked at do show the text;
+- every page carries the Content Security Policy forbidding inline script (what the maps and
+  other scripts do with the same payloads in Chromium: ``tests/browser/test_xss_maps.py``).
 
 Every form is also posted back with the payload in each of its fields (reflected injection
 in error messages and re-filled boxes), and the audit log is read after a query string with
@@ -279,6 +281,11 @@ def test_page_shows_no_raw_payload(name: str, xss: SimpleNamespace, db: str) -> 
         response = c.get(url(name, xss))
         statuses[who] = response.status_code
         assert response.status_code < 500, f"{name} as {who}: {response.status_code}"
+        # A payload that escaped escaping still could not run: no inline script is allowed.
+        policy = response.get("Content-Security-Policy", "")
+        assert "script-src 'self'" in policy and "unsafe" not in policy, (
+            f"{name} as {who}: no Content Security Policy forbidding inline script: "
+            f"{policy!r}")
         if _html(response):
             text = body(response)
             raw = RAW.search(text)

@@ -72,9 +72,11 @@ def test_partner_without_agreement_sees_no_people(
         assert name not in page
     assert "A-2:" not in page and "R-1" not in page
     assert "has no information sharing agreement with" in page
+    # Without incident summaries nothing incident-level is shown (issue #10, class 6): not
+    # even the sections that would list withheld rows with their LPUs, counts and dates.
+    assert "Incidents by Local Policing Unit" not in page
     entry = AuditEntry.objects.order_by("-seq").first()
-    assert entry.detail["people_withheld"] and not entry.detail["people_shown"]
-    assert entry.detail["high_risk_withheld"] == 1
+    assert entry.detail["incidents"] == "withheld" and not entry.detail["people_shown"]
 
 
 def test_agreement_covering_victims_only_shows_victims_not_callers(
@@ -178,7 +180,7 @@ def test_risk_sections_follow_the_access_policy(
     council = make_agency("Synthetic Borough Council")
     client.force_login(make_user("council", council))
     page = _briefing(client).content.decode()
-    assert "Rita Highrisk" not in page and "Victims newly assessed as high risk" in page
+    assert "Rita Highrisk" not in page and "Victims newly assessed as high risk" not in page
     assert "has no information sharing agreement with" in page
 
 
@@ -222,11 +224,10 @@ def test_partner_without_agreement_sees_no_perpetrator_or_address(
     page = _briefing(client).content.decode()
     for text in (*PERPETRATORS, *VICTIM_ADDRESSES, CALLER_ADDRESS, "DE7 5AA", "DE7 6BB"):
         assert text not in page, text
-    assert "Repeat perpetrators, new or rising" in page
-    assert page.count("has no information sharing agreement with") >= 5
+    assert "Repeat perpetrators, new or rising" not in page
+    assert "has no information sharing agreement with" in page
     detail = AuditEntry.objects.order_by("-seq").first().detail
-    assert _person_ids(name__in=PERPETRATORS) <= set(detail["people_withheld"])
-    assert not set(detail["people_shown"])
+    assert detail["incidents"] == "withheld" and not set(detail["people_shown"])
 
 
 @pytest.mark.parametrize(("categories", "shown", "hidden", "reason"), [

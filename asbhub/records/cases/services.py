@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -184,8 +184,17 @@ def pmp_view(user: Any, pmp: Pmp) -> PmpView:
 # --------------------------------------------------------------------------------------------
 
 def next_reference(prefix: str, model: Any, year: int, using: str = "default") -> str:
-    """The next free reference ``PREFIX-YEAR-NNNN`` for ``model``."""
+    """The next free reference ``PREFIX-YEAR-NNNN`` for ``model``.
+
+    Call it inside the transaction that stores the record. Writers take turns there: SQLite's
+    ``BEGIN IMMEDIATE`` holds the write lock, and on PostgreSQL a transaction-scoped advisory
+    lock per stem does, so two records created at once never get the same reference.
+    """
     stem = f"{prefix}-{year}-"
+    conn = connections[using]
+    if conn.vendor == "postgresql" and conn.in_atomic_block:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"asbhub reference {stem}"])
     taken = model.objects.using(using).filter(reference__startswith=stem).count()
     number = taken + 1
     while model.objects.using(using).filter(reference=f"{stem}{number:04d}").exists():

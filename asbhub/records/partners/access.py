@@ -379,3 +379,208 @@ def get_record_or_404(user: Any, queryset: models.QuerySet, pk: Any,
     record_access(user, AuditAction.DENIED, (queryset.model._meta.label_lower, str(pk)[:64]),
                   request=request, detail={"reason": reason}, using=queryset.db)
     raise Http404("There is no record with that number that you can see.")
+
+
+def incident_summaries(user: Any, using: str = "default") -> Decision:
+    """May ``user`` see the store's incidents as a whole: the daily briefing's and the weekly
+    pack's incident-level parts (counts by LPU and by person, dates, streets, coordinates,
+    hot-spot cells)?
+
+    The rule of the API's incident list (:func:`asbhub.web.api.services.visible_incidents`):
+    the ``incident_summary`` category of the police agency that owns the incidents, by the
+    user's role and, for another agency, a live agreement. These reports are built over every
+    incident in the store and cannot yet be cut to one force's, so where several police
+    agencies are set up the user must be entitled to each one's (it fails closed).
+    """
+    category = DataCategory.INCIDENT_SUMMARY
+    if profile_of(user) is None:
+        return can_see(user, category, None)
+    police = list(Agency.objects.using(using).filter(kind=AgencyKind.POLICE, is_active=True)
+                  .order_by("pk"))
+    if not police:
+        return can_see(user, category, None)
+    for agency in police:
+        decision = can_see(user, category, agency)
+        if not decision.allowed:
+            return decision
+    return decision
+
+
+# --------------------------------------------------------------------------------------------
+# Action permissions: which roles may take each action, beside the visibility policy above.
+# --------------------------------------------------------------------------------------------
+
+_EDITORS = frozenset({Role.ANALYST, Role.SNT_OFFICER, Role.SUPERVISOR, Role.PARTNER_OFFICER})
+
+#: Action -> the roles that may take it (None: any signed-in user, on their own records only,
+#: such as revoking their own API token or signing out). Every view that creates, changes or
+#: decides something is wrapped in :func:`requires_action` with one of these; the record's own
+#: rules (owner or partner agency, a live agreement) are checked in the view on top of this.
+#: The Commissioner's office and administrators read and run accounts: they take no case
+#: actions (``demo.opcc`` cannot open a Case Review).
+ACTION_ROLES: dict[str, frozenset[str] | None] = {
+    "pmp.create": _EDITORS,
+    "pmp.change": _EDITORS,                     # edit, stage, actions, evaluation
+    "pmp.review": frozenset({Role.SUPERVISOR}),
+    "power.record": _EDITORS,                   # record, change, add an event
+    "case_review.create": _EDITORS,
+    "case_review.change": _EDITORS,             # complaint, decision, meeting, actions
+    "threshold_rule.change": frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    "risk.assess": _EDITORS,                    # assess and review
+    "questionnaire.change": frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    "linkage.decide": frozenset({Role.ANALYST, Role.SUPERVISOR}),   # pairs, merge, split
+    "question.moderate": frozenset({Role.COMMISSIONER_VIEWER, Role.ADMINISTRATOR}),
+    "account.own": None,                        # sign out, revoke one's own API token
+}
+
+
+def may_act(user: Any, action: str) -> Decision:
+    """May ``user`` take ``action`` (a key of :data:`ACTION_ROLES`) at all, by their role?"""
+    if action not in ACTION_ROLES:
+        raise ValueError(f"unknown action {action!r}; expected one of "
+                         f"{', '.join(sorted(ACTION_ROLES))} (add it to ACTION_ROLES in "
+                         f"asbhub/records/partners/access.py)")
+    roles = ACTION_ROLES[action]
+    if roles is None:
+        return Decision(True, "Any signed-in user may do this to their own records.")
+    profile = profile_of(user)
+    if profile is None:
+        return Decision(False, "Your account is not linked to an agency, so it cannot do "
+                               "this. Ask your administrator to link it.")
+    if profile.role not in roles:
+        names = ", ".join(sorted(str(Role(r).label) for r in roles))
+        return Decision(False, f"The {profile.get_role_display()} role cannot do this "
+                               f"({action}); only these roles can: {names}.")
+    return Decision(True, f"The {profile.get_role_display()} role may do this.")
+
+
+def requires_action(action: str, methods: tuple[str, ...] | None = None) -> Any:
+    """View decorator: refuse (403, audited) a user whose role may not take ``action``.
+
+    Put it under ``@login_required``. ``methods`` limits the check to those HTTP methods (a
+    page anyone may read that also takes a POST); default every method (a form that exists
+    only to take the action). The wrapped view carries ``asbhub_action`` and
+    ``asbhub_action_methods``, which the security tests read to check every action route.
+    """
+    if action not in ACTION_ROLES:
+        raise ValueError(f"unknown action {action!r}; add it to ACTION_ROLES")
+
+    def decorate(view: Any) -> Any:
+        from functools import wraps
+
+        from django.core.exceptions import PermissionDenied
+
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if methods is None or request.method in methods:
+                decision = may_act(request.user, action)
+                if not decision.allowed:
+                    record_access(request.user, AuditAction.DENIED, ("action", action),
+                                  request=request, detail={"reason": decision.reason,
+                                                           "path": request.path[:200]})
+                    raise PermissionDenied(decision.reason)
+            return view(request, *args, **kwargs)
+
+        checked.asbhub_action = action  # type: ignore[attr-defined]
+        checked.asbhub_action_methods = methods  # type: ignore[attr-defined]
+        return checked
+
+    return decorate
+# --------------------------------------------------------------------------------------------
+# Which pages a user may open (issue #12): the views and the navigation ask the same check,
+# so a link is shown exactly to those the page would let in.
+# --------------------------------------------------------------------------------------------
+
+def is_signed_in(user: Any) -> bool:
+    """Signed in with an active account (what ``login_required`` lets through)."""
+    return user is not None and bool(getattr(user, "is_authenticated", False)) and user.is_active
+
+
+def is_linked(user: Any) -> bool:
+    """Signed in and linked to an agency (the pages that work on the agency's records)."""
+    return profile_of(user) is not None
+
+
+def may_see_risk(user: Any) -> bool:
+    """Linked, in a role whose categories include risk assessments (the risk pages)."""
+    profile = profile_of(user)
+    return profile is not None and DataCategory.RISK_ASSESSMENT in ROLE_CATEGORIES.get(
+        profile.role, frozenset())
+
+
+#: URL name -> the check its view makes, as the dotted path of a predicate ``f(user) -> bool``
+#: (``f(user, record)`` for a record's own pages) or of a frozenset of roles (the user's role
+#: must be in it). Dotted paths, imported when first asked, because those modules import this
+#: one. A page not listed is open to everyone. Templates ask it with ``{% can_open %}``
+#: (asbhub.web.partners.templatetags.access_tags).
+PAGE_CHECKS: dict[str, str] = {
+    "tasking:briefing": "asbhub.web.tasking.services.may_use_tasking",
+    "tasking:weekly": "asbhub.web.tasking.services.may_open_weekly",
+    "cases:pmp-list": "asbhub.records.partners.access.is_linked",
+    "cases:pmp-create": "asbhub.records.cases.services.EDITOR_ROLES",
+    "cases:pmp-review": "asbhub.records.cases.plan_work.can_review",          # with the plan
+    "cases:power-create": "asbhub.records.cases.powers.can_edit_power",
+    "cases:case-review-list": "asbhub.records.partners.access.is_signed_in",
+    "cases:powers": "asbhub.records.partners.access.is_linked",
+    "risk:due": "asbhub.records.partners.access.may_see_risk",
+    "risk:calibration": "asbhub.records.partners.access.may_see_risk",
+    "risk:versions": "asbhub.records.partners.access.is_linked",
+    "people:queue": "asbhub.records.people.visibility.REVIEWER_ROLES",
+    "scrutiny:dashboard": "asbhub.web.scrutiny.services.DASHBOARD_ROLES",
+    "partners:usage": "asbhub.web.partners.views.REVIEWERS",
+    "partners:audit-log": "asbhub.web.partners.views.REVIEWERS",
+    "api-tokens:list": "asbhub.records.partners.access.is_signed_in",
+}
+
+
+def can_open(user: Any, page: str, record: Any = None) -> bool:
+    """Would the view named ``page`` (a URL name such as ``"people:queue"``) let ``user`` in?
+
+    ``record`` is the plan (say) whose own page it is, for checks that depend on it.
+
+    Examples
+    --------
+    >>> can_open(partner_officer, "partners:audit-log")              # doctest: +SKIP
+    False
+    """
+    from django.utils.module_loading import import_string
+
+    action = _page_actions().get(page)
+    if action is not None and not may_act(user, action).allowed:
+        return False  # the view's @requires_action would refuse it
+    path = PAGE_CHECKS.get(page)
+    if path is None:
+        return True
+    check = import_string(path)
+    if isinstance(check, frozenset):
+        profile = profile_of(user)
+        return profile is not None and profile.role in check
+    return bool(check(user) if record is None else check(user, record))
+
+
+_PAGE_ACTIONS: dict[str, str] | None = None
+
+
+def _page_actions() -> dict[str, str]:
+    """URL name -> the action its view's :func:`requires_action` checks on GET, read once from
+    the URL patterns, so a link is never shown to someone that decorator would refuse."""
+    global _PAGE_ACTIONS
+    if _PAGE_ACTIONS is None:
+        from django.urls import URLPattern, URLResolver, get_resolver
+
+        found: dict[str, str] = {}
+
+        def walk(patterns: Any, prefix: str) -> None:
+            for entry in patterns:
+                if isinstance(entry, URLResolver):
+                    space = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+                    walk(entry.url_patterns, space)
+                elif isinstance(entry, URLPattern) and entry.name:
+                    action = getattr(entry.callback, "asbhub_action", None)
+                    methods = getattr(entry.callback, "asbhub_action_methods", None)
+                    if action and (methods is None or "GET" in methods):
+                        found[prefix + entry.name] = action
+
+        walk(get_resolver().url_patterns, "")
+        _PAGE_ACTIONS = found
+    return _PAGE_ACTIONS

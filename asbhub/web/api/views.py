@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from asbhub.records.partners.access import requires_action
 from asbhub.records.tokens import services as tokens
 from asbhub.records.tokens.models import ApiToken
 
@@ -19,6 +20,7 @@ DAY_CHOICES = (7, 30, 90, 180, 365)
 
 
 @login_required
+@requires_action("account.own")
 @require_http_methods(["GET", "POST"])
 def tokens_page(request: HttpRequest) -> HttpResponse:
     """List the user's tokens; a POST creates one and shows its secret this once."""
@@ -50,6 +52,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires_action("account.own")
 @require_POST
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke one of the user's own tokens (another user's token is a 404)."""

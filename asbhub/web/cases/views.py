@@ -19,7 +19,13 @@ from asbhub.domain.dates import day_problem, planning_range
 from asbhub.records.cases import services
 from asbhub.records.cases.models import Power
 from asbhub.records.cases.plan_work import can_review
-from asbhub.records.partners.access import PURPOSES, profile_of, record_access
+from asbhub.records.partners.access import (
+    PURPOSES,
+    can_open,
+    profile_of,
+    record_access,
+    requires_action,
+)
 from asbhub.records.partners.models import AuditAction
 from asbhub.web.cases.forms import CaseReviewForm, PmpCreateForm, PmpForm
 
@@ -84,10 +90,11 @@ def pmp_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("pmp.create")
 def pmp_create(request: HttpRequest) -> HttpResponse:
     """A new plan, owned by the user's agency, at Scanning."""
     profile = _profile(request)
-    if profile.role not in services.EDITOR_ROLES:
+    if not can_open(request.user, "cases:pmp-create"):  # as the links to this page ask
         raise PermissionDenied("Your role cannot open plans.")
     form = PmpCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -103,6 +110,7 @@ def pmp_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires_action("pmp.change")
 def pmp_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a plan. A save based on an out-of-date version is refused (status 409) and nothing
     is overwritten."""
@@ -172,6 +180,7 @@ def powers_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires_action("case_review.create")
 def case_review_create(request: HttpRequest) -> HttpResponse:
     """Record an ASB Case Review application; the decision date follows the area's rule."""
     profile = _profile(request)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from asbhub.domain.cases import SaraStage, allowed_next_stages, missing_for_stage
 from asbhub.records.cases import assessment, plan_work, services
 from asbhub.records.cases.models import Pmp
-from asbhub.records.partners.access import PURPOSES, record_access
+from asbhub.records.partners.access import PURPOSES, record_access, requires_action
 from asbhub.records.partners.models import AuditAction
 from asbhub.web.cases.forms import (
     STAGE_FIELDS,
@@ -56,6 +56,7 @@ def _query(request: HttpRequest, pmp: Pmp) -> tuple[PickerQueryForm, plan_work.P
 
 
 @login_required
+@requires_action("pmp.change", methods=("POST",))
 def pmp_incidents(request: HttpRequest, pk: int) -> HttpResponse:
     """Link incidents picked on the map or from the query's list; unlink linked ones."""
     pmp = _editable(request, pk)
@@ -113,6 +114,7 @@ def pmp_incidents_geojson(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @login_required
+@requires_action("pmp.change")
 def pmp_stage(request: HttpRequest, pk: int) -> HttpResponse:
     """The current stage's page: its content form, and moving on (or back) with the domain's
     list of what is missing when the plan may not move yet."""
@@ -181,6 +183,7 @@ def _evaluation_initial(pmp: Pmp) -> dict[str, str]:
 
 
 @login_required
+@requires_action("pmp.change")
 @require_POST
 def pmp_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a response action, or mark one done (``complete`` = its id)."""
@@ -213,6 +216,7 @@ def pmp_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("pmp.change")
 @require_POST
 def pmp_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     """Compute and keep the before/after evaluation of the plan's area."""
@@ -241,6 +245,7 @@ def pmp_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("pmp.review")
 def pmp_review(request: HttpRequest, pk: int) -> HttpResponse:
     """A supervisor records a review; the next is due on the plan's cadence."""
     pmp = services.pmp_or_404(request.user, pk, request)

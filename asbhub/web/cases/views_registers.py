@@ -23,7 +23,13 @@ from asbhub.records.cases import powers as register
 from asbhub.records.cases import services
 from asbhub.records.cases.models import CaseReviewDecision, ThresholdRule
 from asbhub.records.incidents.selectors import area_hierarchy
-from asbhub.records.partners.access import PURPOSES, DataCategory, can_see, record_access
+from asbhub.records.partners.access import (
+    PURPOSES,
+    DataCategory,
+    can_see,
+    record_access,
+    requires_action,
+)
 from asbhub.records.partners.models import AuditAction
 from asbhub.web.cases.forms_case_reviews import (
     CaseReviewActionForm,
@@ -57,6 +63,7 @@ def _form_errors(form: Any, exc: register.PowerError) -> None:
 
 
 @login_required
+@requires_action("power.record")
 def power_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Record a use of a power for your agency, or change one (``pk``)."""
     power = register.power_or_404(request.user, pk, request) if pk is not None else None
@@ -91,6 +98,7 @@ def power_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
+@requires_action("power.record", methods=('POST',))
 def power_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One power, the person shown or withheld, its events, and the form to add one."""
     power = register.power_or_404(request.user, pk, request)
@@ -180,6 +188,7 @@ FORMS = {"complaint": ComplaintForm, "decision": DecisionForm, "meeting": Meetin
 
 
 @login_required
+@requires_action("case_review.change")
 @require_POST
 def case_review_change(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     """Add a complaint, decide, record the meeting, add or complete an action."""
@@ -223,6 +232,7 @@ def case_review_change(request: HttpRequest, pk: int, what: str) -> HttpResponse
 
 
 @login_required
+@requires_action("threshold_rule.change", methods=('POST',))
 def threshold_rules(request: HttpRequest) -> HttpResponse:
     """Each area's Case Review threshold; administrators and supervisors change them."""
     allowed = reviews.can_edit_rules(request.user)

@@ -33,6 +33,7 @@ from asbhub.records.incidents import selectors as services
 from asbhub.store import query
 from asbhub.store.db import Store
 from asbhub.web.incidents.views import tile_layer
+from asbhub.web.limits import heavy
 
 #: Cell sizes offered, in metres; "auto" lets the analysis choose from the extent and say how.
 CELL_SIZES = ("auto", "100", "250", "500", "1000")
@@ -137,6 +138,7 @@ def _run(cleaned: dict[str, Any]) -> dict[str, Any]:
 # -- the page -------------------------------------------------------------------------------
 
 
+@heavy
 def hotspots_page(request: HttpRequest) -> HttpResponse:
     """The hotspot map for the area, crime type, period, method and cell size in the query.
 
@@ -173,6 +175,7 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/hotspots.html", context)
 
 
+@heavy(json=True)
 def hotspots_geojson(request: HttpRequest) -> JsonResponse:
     """The cells of the page's map as GeoJSON (EPSG:4326) with the ``asbhub`` stamp; 400 with
     ``error`` and ``fields`` for bad parameters, 404 when no record matches."""

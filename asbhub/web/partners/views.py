@@ -18,6 +18,7 @@ from django.shortcuts import render
 
 from asbhub.records.partners.access import (
     PURPOSES,
+    can_open,
     get_record_or_404,
     profile_of,
     record_access,
@@ -65,7 +66,8 @@ class SignOutView(auth_views.LogoutView):
 
 def _reviewer(request: HttpRequest) -> UserProfile:
     profile = profile_of(request.user)
-    if profile is None or profile.role not in REVIEWERS:
+    # The same check the navigation asks (access.PAGE_CHECKS), so the link shows only to them.
+    if profile is None or not can_open(request.user, "partners:usage"):
         raise PermissionDenied("Only supervisors and administrators can see this page.")
     return profile
 

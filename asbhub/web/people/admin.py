@@ -40,6 +40,7 @@ class LinkageModelVersionAdmin(ReadOnlyAdmin):
 @admin.register(LinkedPerson)
 class LinkedPersonAdmin(ReadOnlyAdmin):
     list_display = ("pk", "n_records", "roles", "updated_at")
+    exclude = ("label_person",)
 
 
 @admin.register(Membership)
@@ -54,10 +55,12 @@ class CandidatePairAdmin(ReadOnlyAdmin):
     list_display = ("pk", "person_a_id", "person_b_id", "match_weight", "reason", "status",
                     "decided_at")
     list_filter = ("status", "reason")
-    exclude = ("person_a", "person_b")
+    exclude = ("person_a", "person_b", "breakdown")
 
 
 @admin.register(LinkDecision)
 class LinkDecisionAdmin(ReadOnlyAdmin):
     list_display = ("decided_at", "kind", "username", "before_clusters", "after_clusters")
     list_filter = ("kind",)
+    # The reviewer's reason is free text that may name the people: shown on the people pages.
+    exclude = ("reason",)

@@ -21,9 +21,11 @@ from django.views.decorators.http import require_POST
 from asbhub.records.incidents.models import Person
 from asbhub.records.partners.access import (
     PURPOSES,
+    can_open,
     get_record_or_404,
     profile_of,
     record_access,
+    requires_action,
 )
 from asbhub.records.partners.models import AuditAction
 from asbhub.records.people import decisions, visibility
@@ -35,7 +37,8 @@ PAGE_SIZE = 20
 
 def _reviewer(request: HttpRequest) -> Any:
     profile = profile_of(request.user)
-    if profile is None or profile.role not in visibility.REVIEWER_ROLES:
+    # The same check the navigation asks (access.PAGE_CHECKS).
+    if profile is None or not can_open(request.user, "people:queue"):
         raise PermissionDenied("The review queue is for analysts and supervisors of the agency "
                                "that owns the records.")
     return profile
@@ -92,6 +95,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires_action("linkage.decide")
 @require_POST
 def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm or reject one pair (POST, CSRF-protected)."""
@@ -120,6 +124,7 @@ def decide_pair(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("linkage.decide")
 def merge_form(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge another linked person into this one."""
     linked = _linked_or_404(request, pk)
@@ -149,6 +154,7 @@ def merge_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("linkage.decide")
 def split_form(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     """Take one record out of this linked person into a person of its own."""
     linked = _linked_or_404(request, pk)

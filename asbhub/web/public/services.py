@@ -82,8 +82,9 @@ def create_public_report(data: dict[str, Any], request: HttpRequest | None = Non
     Notes
     -----
     The incident, its location, the caller's details (only if any were given) and the audit
-    entry for creating them commit together or not at all. The audit entry is written first,
-    because on SQLite the chain's lock must be the transaction's first write.
+    entry for creating them commit together or not at all. Concurrent reports take turns
+    (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a row lock on the report source), so each
+    gets the next line number and none is lost.
     """
     now = timezone.now()
     day: dt.date = check_event_day(data["occurred_on"], timezone.localdate())  # dates rule
@@ -107,6 +108,10 @@ def create_public_report(data: dict[str, Any], request: HttpRequest | None = Non
             defaults={"content_hash": "", "rows": 0, "file": "public report form",
                       "loaded_at": now},
         )
+        # Reports take turns to number their lines: on PostgreSQL the source row is locked
+        # until this transaction ends (SQLite's BEGIN IMMEDIATE already holds the write lock),
+        # else two reports read the same last line and both take the next.
+        Source.objects.using(DB_ALIAS).select_for_update().filter(pk=source.pk).first()
         line = (source.incidents.aggregate(m=Max("line"))["m"] or 0) + 1
         location = _locate(data.get("longitude"), data.get("latitude"),
                            (data.get("location_text") or "").strip())

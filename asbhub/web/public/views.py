@@ -8,26 +8,40 @@ from __future__ import annotations
 
 import re
 
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from asbhub.records.incidents.selectors import lpu_outlines_geojson
+from asbhub.store.db import is_lock_error
 from asbhub.web.incidents.views import tile_layer
 from asbhub.web.public import services
 from asbhub.web.public.forms import CATEGORY_GUIDANCE, PublicReportForm
 from asbhub.web.ratelimit import limit_posts
 
 REFERENCE_RE = re.compile(r"ASB-[A-Z2-9]{8}")
+BUSY_MESSAGE = ("Your report has not been sent yet: the service is busy. Check your answers and "
+                "select Send report again in a minute.")
 
 
 @limit_posts("public_form", "reports")  # issue #10: floods
 def report_asb(request: HttpRequest) -> HttpResponse:
     """The report form; a valid report is stored and the resident sent to its reference."""
+    busy = False
     if request.method == "POST":
         form = PublicReportForm(request.POST)
         if form.is_valid():
-            incident = services.create_public_report(form.cleaned_data, request)
-            return redirect("public:report-done", reference=incident.reference)
+            try:
+                incident = services.create_public_report(form.cleaned_data, request)
+            except OperationalError as exc:
+                if not is_lock_error(exc):
+                    raise
+                # Another writer (a long load) held the database past the busy timeout: give
+                # the form back as typed, so the report is sent again rather than lost.
+                form.add_error(None, BUSY_MESSAGE)
+                busy = True
+            else:
+                return redirect("public:report-done", reference=incident.reference)
     else:
         form = PublicReportForm()
     categories = [
@@ -35,10 +49,13 @@ def report_asb(request: HttpRequest) -> HttpResponse:
          "examples": CATEGORY_GUIDANCE[radio.data["value"]][1]}
         for radio in form["category"]
     ]
-    return render(request, "public/report.html", {
+    response = render(request, "public/report.html", {
         "form": form, "categories": categories, "tiles": tile_layer(),
         "outlines": lpu_outlines_geojson(),
-    })
+    }, status=503 if busy else 200)
+    if busy:
+        response["Retry-After"] = "30"
+    return response
 
 
 def report_done(request: HttpRequest, reference: str) -> HttpResponse:

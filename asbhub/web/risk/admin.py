@@ -1,8 +1,9 @@
-"""Admin pages for risk: look-up only.
+"""Admin pages for risk: the questionnaire's versions, look-up only.
 
-Assessments and reviews are recorded on the risk pages, where every view and change is
-audited and access follows the sharing agreements; questionnaire versions change there too,
-where a used version is never edited. So the admin lists and shows them, and changes nothing.
+Assessments and reviews are not in the admin: they are personal data (a victim's risk and the
+notes about it), recorded and shown on the risk pages, where every view and change is audited
+and access follows the sharing agreements. Questionnaire versions change there too, where a
+used version is never edited, so the admin lists and shows them and changes nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from asbhub.records.risk.models import QuestionnaireVersion, RiskAssessment, RiskReview
+from asbhub.records.risk.models import QuestionnaireVersion
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,19 +30,3 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class QuestionnaireVersionAdmin(ReadOnlyAdmin):
     list_display = ("number", "published", "created_at", "created_by", "change_note")
     list_filter = ("published",)
-
-
-@admin.register(RiskAssessment)
-class RiskAssessmentAdmin(ReadOnlyAdmin):
-    # Ids, bands and dates only: names are shown on the risk pages, under the access policy.
-    list_display = ("pk", "incident_id", "person_id", "version_number", "score", "band",
-                    "current_band", "owner_agency", "assessed_at", "next_review_due", "is_demo")
-    list_filter = ("band", "current_band", "owner_agency", "is_demo")
-    exclude = ("answers",)
-
-
-@admin.register(RiskReview)
-class RiskReviewAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "assessment_id", "reviewed_at", "previous_band", "band", "closed",
-                    "agency")
-    list_filter = ("band", "closed")

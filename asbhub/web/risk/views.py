@@ -18,8 +18,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from asbhub.domain import risk as rules
-from asbhub.records.partners.access import PURPOSES, ROLE_CATEGORIES, profile_of, record_access
-from asbhub.records.partners.models import AuditAction, DataCategory
+from asbhub.records.partners.access import (
+    PURPOSES,
+    may_see_risk,
+    profile_of,
+    record_access,
+    requires_action,
+)
+from asbhub.records.partners.models import AuditAction
 from asbhub.records.risk import services
 from asbhub.records.risk.models import QuestionnaireVersion
 from asbhub.web.csvsafe import safe_writer
@@ -36,7 +42,8 @@ def _profile(request: HttpRequest, *, risk: bool = True) -> Any:
     if profile is None:
         raise PermissionDenied("Your account is not linked to an agency. Ask an administrator "
                                "to link it.")
-    if risk and DataCategory.RISK_ASSESSMENT not in ROLE_CATEGORIES.get(profile.role, ()):
+    # may_see_risk: the same check the navigation asks for the risk pages (access.PAGE_CHECKS).
+    if risk and not may_see_risk(request.user):
         raise PermissionDenied(f"The {profile.get_role_display()} role does not include risk "
                                "assessments.")
     return profile
@@ -60,6 +67,7 @@ def _detail_url(pk: int) -> str:
 
 # ----------------------------------------------------------------------------- assessments
 @login_required
+@requires_action("risk.assess")
 def assess(request: HttpRequest, incident_pk: int, person_pk: int) -> HttpResponse:
     """Record an assessment of a victim on an incident, with THRIVE at first contact."""
     profile = _profile(request)
@@ -143,6 +151,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("risk.assess")
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """Review an assessment: the same questions again, a new band, the next review date."""
     profile = _profile(request)
@@ -279,6 +288,7 @@ def version(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("questionnaire.change")
 def version_edit(request: HttpRequest, number: int) -> HttpResponse:
     """A new version from this one with edited weights, thresholds or review days (an unused
     draft is edited in place)."""
@@ -301,6 +311,7 @@ def version_edit(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @login_required
+@requires_action("questionnaire.change")
 @require_POST
 def version_publish(request: HttpRequest, number: int) -> HttpResponse:
     _profile(request, risk=False)

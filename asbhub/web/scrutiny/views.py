@@ -16,10 +16,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from asbhub.records.partners.access import profile_of, record_access
+from asbhub.records.partners.access import can_open, profile_of, record_access, requires_action
 from asbhub.records.partners.models import AgencyKind, AuditAction, UserProfile
 from asbhub.records.scrutiny.models import IllegalTransition, Question, Status
 from asbhub.web.csvsafe import safe_writer
+from asbhub.web.limits import heavy
 from asbhub.web.ratelimit import limit_posts
 from asbhub.web.scrutiny import services
 from asbhub.web.scrutiny.forms import (
@@ -104,6 +105,7 @@ STEPS = {
 
 
 @login_required
+@requires_action("question.moderate")
 @require_http_methods(["GET", "POST"])
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One question with the asker's details (every view audited) and the next steps."""
@@ -151,10 +153,14 @@ def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@heavy
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The scrutiny report's figures for a month and LPU; ``?format=csv&table=NAME`` downloads
     one table."""
-    _role_in(request, services.DASHBOARD_ROLES, "supervisors and administrators")
+    # The same check the navigation asks (access.PAGE_CHECKS: DASHBOARD_ROLES).
+    if not can_open(request.user, "scrutiny:dashboard"):
+        raise PermissionDenied("Only the Commissioner's office and supervisors and "
+                               "administrators can see this page.")
     months, lpus, force_name = services.dashboard_choices()
     if not months:
         return render(request, "scrutiny/dashboard.html", {"form": None})

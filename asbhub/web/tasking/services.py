@@ -23,6 +23,7 @@ from typing import Any
 from asbhub.records.partners.access import (
     can_see,
     category_for_person,
+    incident_summaries,
     owner_agency_for,
     profile_of,
 )
@@ -155,7 +156,8 @@ class BriefingView:
         return {"date": b.date.isoformat(), "since": b.since.isoformat(), "format": fmt,
                 "person_key": b.person_key_name, "people_shown": self.people_shown,
                 "people_withheld": self.people_withheld,
-                "high_risk_withheld": len(b.high_risk_withheld)}
+                "high_risk_withheld": len(b.high_risk_withheld),
+                "incidents": "withheld" if b.incidents_withheld else "shown"}
 
 
 def briefing_for(user: Any, day: dt.date, since: dt.date | None = None,
@@ -212,6 +214,10 @@ def briefing_for(user: Any, day: dt.date, since: dt.date | None = None,
 
         refs = set(visible_pmps(user, using).values_list("reference", flat=True))
         visible = _with_pmps(visible, visible.pmps.filter(pl.col("reference").is_in(refs)))
+    summaries = incident_summaries(user, using)
+    if not summaries.allowed:
+        # No incident summaries (as the API gives this user no incidents): nothing incident-level.
+        return BriefingView(visible.without_incidents(summaries.reason), [], [], [])
     return BriefingView(visible, sorted(shown), sorted(withheld - shown),
                         risk_sections(user, day, visible.since, using, policy))
 
@@ -226,3 +232,9 @@ def may_use_tasking(user: Any) -> bool:
     """Any signed-in user linked to an active agency; what they see is then per record."""
     profile = profile_of(user)
     return profile is not None and profile.agency.is_active
+
+
+def may_open_weekly(user: Any) -> bool:
+    """The weekly pack's check: tasking, and the incident summaries it counts and maps (the
+    weekly views refuse anyone else, so the navigation and links ask this too)."""
+    return may_use_tasking(user) and incident_summaries(user).allowed

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from asbhub.domain.dates import day_problem, long_date, planning_range
-from asbhub.records.partners.access import PURPOSES, record_access
+from asbhub.records.partners.access import PURPOSES, can_open, incident_summaries, record_access
 from asbhub.records.partners.models import AuditAction
 from asbhub.reports.briefing import (
     briefing_pdf_bytes,
@@ -29,13 +29,24 @@ from asbhub.reports.briefing import (
 )
 from asbhub.reports.weekly import render_weekly_body, weekly_csv_rows, weekly_map_png
 from asbhub.web.csvsafe import safe_writer
+from asbhub.web.limits import heavy
 from asbhub.web.tasking import services
 
 
 def _check(request: HttpRequest) -> None:
-    if not services.may_use_tasking(request.user):
+    # The same check the navigation asks for the briefing and weekly pack (access.PAGE_CHECKS).
+    if not can_open(request.user, "tasking:briefing"):
         raise PermissionDenied("Your account is not linked to an active agency, so it cannot "
                                "see the tasking pages. Ask your administrator to link it.")
+
+
+def _check_incidents(request: HttpRequest) -> None:
+    """The weekly pack is incident-level data: only for users who may see the incidents'
+    summaries (the ``incident_summary`` category, as the API's incident list)."""
+    decision = incident_summaries(request.user)
+    if not decision.allowed:
+        raise PermissionDenied(f"{decision.reason} The weekly pack counts and maps incidents, "
+                               "so it needs incident summaries.")
 
 
 def _date(request: HttpRequest, name: str, label: str, default: dt.date | None,
@@ -59,6 +70,7 @@ def _date(request: HttpRequest, name: str, label: str, default: dt.date | None,
 
 
 @login_required
+@heavy(when=lambda request: request.GET.get("purpose", "") in PURPOSES)
 def briefing_page(request: HttpRequest) -> HttpResponse:
     """The briefing for a chosen date (default today) since the last one (default the previous
     working day), after the user says why they need it; ``format=pdf`` downloads it."""
@@ -127,9 +139,11 @@ def _pack(form: dict[str, Any]) -> Any:
 
 
 @login_required
+@heavy(when=lambda request: bool(request.GET.get("lpu")))
 def weekly_page(request: HttpRequest) -> HttpResponse:
     """The weekly ASB data pack for an LPU (counts and points only: no personal data)."""
     _check(request)
+    _check_incidents(request)
 
     form, errors = _weekly_form(request)
     context: dict[str, Any] = {"form": form, "errors": errors, "body": ""}
@@ -144,9 +158,11 @@ def weekly_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@heavy
 def weekly_map(request: HttpRequest) -> HttpResponse:
     """The weekly pack's map as PNG."""
     _check(request)
+    _check_incidents(request)
     form, errors = _weekly_form(request)
     if errors or not form["lpu"]:
         return HttpResponse("Give an LPU (lpu=) and a week ending (week_ending=YYYY-MM-DD).",
@@ -155,9 +171,11 @@ def weekly_map(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@heavy
 def weekly_csv(request: HttpRequest) -> HttpResponse:
     """The weekly pack's tables as CSV."""
     _check(request)
+    _check_incidents(request)
     form, errors = _weekly_form(request)
     if errors or not form["lpu"]:
         return HttpResponse("Give an LPU (lpu=) and a week ending (week_ending=YYYY-MM-DD).",

@@ -26,6 +26,15 @@
     return fmt.format(n) + " " + (n === 1 ? one : many);
   }
 
+  // Data from the server (a resident's words, a police.uk street name, an area file's LPU
+  // name) goes into Leaflet as a DOM node holding text, never as a string: Leaflet inserts a
+  // string tooltip, popup or label as HTML.
+  function asText(text) {
+    var span = document.createElement("span");
+    span.textContent = String(text);
+    return span;
+  }
+
   el.innerHTML = "";
   var map = L.map(el, {
     preferCanvas: true, // thousands of cells draw fast on one canvas
@@ -59,7 +68,7 @@
     }).sort(function (a, b) { return b.size - a.size; }).forEach(function (item) {
       labels.addLayer(L.tooltip({
         permanent: true, direction: "center", className: "lpu-label", interactive: false
-      }).setLatLng([item.p.label_lat, item.p.label_lon]).setContent(item.p.lpu));
+      }).setLatLng([item.p.label_lat, item.p.label_lon]).setContent(asText(item.p.lpu)));
     });
     labels.addTo(map);
   }
@@ -146,7 +155,7 @@
         };
       },
       onEachFeature: function (f, cell) {
-        cell.bindTooltip(describe(f.properties), { sticky: true });
+        cell.bindTooltip(asText(describe(f.properties)), { sticky: true });
       }
     }).addTo(map);
     labels.eachLayer(function (tip) { tip.bringToFront && tip.bringToFront(); });

@@ -24,6 +24,15 @@
     return fmt.format(n) + " " + (n === 1 ? one : many);
   }
 
+  // Data from the server (a resident's words, a police.uk street name, an area file's LPU
+  // name) goes into Leaflet as a DOM node holding text, never as a string: Leaflet inserts a
+  // string tooltip, popup or label as HTML.
+  function asText(text) {
+    var span = document.createElement("span");
+    span.textContent = String(text);
+    return span;
+  }
+
   // The same scale as the key on the page: area grows with the count, so big stacks stand
   // out without hiding their neighbours.
   function radius(n) {
@@ -67,7 +76,7 @@
         direction: "center",
         className: "lpu-label",
         interactive: false
-      }).setLatLng([item.p.label_lat, item.p.label_lon]).setContent(item.p.lpu));
+      }).setLatLng([item.p.label_lat, item.p.label_lon]).setContent(asText(item.p.lpu)));
     });
     labels.addTo(map);
   }
@@ -158,7 +167,7 @@
         fillColor: "#d4351c",
         fillOpacity: 0.7
       }).bindPopup(popupContent(place))
-        .bindTooltip((place.location || "Unnamed place") + ": " + fmt.format(place.count))
+        .bindTooltip(asText((place.location || "Unnamed place") + ": " + fmt.format(place.count)))
         .addTo(layer);
     });
     layer.addTo(map);

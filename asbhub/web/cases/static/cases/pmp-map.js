@@ -22,6 +22,15 @@
 
   var chosen = {};           // incident id -> checkbox element
 
+  // Data from the server (a resident's words, a police.uk street name, an area file's LPU
+  // name) goes into Leaflet as a DOM node holding text, never as a string: Leaflet inserts a
+  // string tooltip, popup or label as HTML.
+  function asText(text) {
+    var span = document.createElement("span");
+    span.textContent = String(text);
+    return span;
+  }
+
   function addBox(inc) {
     var item = document.createElement("div");
     item.className = "govuk-checkboxes__item";
@@ -85,7 +94,7 @@
         }, free.length ? styleFree : styleLinked)).addTo(map);
         var label = incs.length + " incident" + (incs.length === 1 ? "" : "s") + " " +
           (f.properties.place || "at this point");
-        marker.bindTooltip(label);
+        marker.bindTooltip(asText(label));
         marker.on("click", function () {
           if (!free.length) {
             say("The incidents " + (f.properties.place || "at this point") + " are already linked.");

@@ -1,0 +1,185 @@
+"""Which store a command uses, said on every run, and a read refused when there is no store.
+
+Called by :func:`asbhub.cli.main` before a command runs (issue #12 item 5):
+
+* ``--db`` takes a URL or a plain file path (a SQLite file); the URL resolved, from ``--db``,
+  ``$ASBHUB_DB`` or the default, is printed on stderr as ``store: ...`` (a password in a URL
+  never is);
+* a command that only reads (every one but ``ingest``, ``db upgrade``, ``demo`` and
+  ``api token create``) refuses a SQLite file that does not exist, or a database without
+  asbhub's tables, naming it, rather than creating an empty store and reporting nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from asbhub.store.urls import db_url_from, default_db_url, sqlite_path
+
+#: Commands that may create the store they are given; every other command only reads one.
+CREATES_STORE = frozenset({"cmd_ingest", "cmd_db_upgrade", "cmd_demo", "cmd_token_create"})
+
+#: Commands that check their options first and the store when they open it
+#: (:func:`open_read_store`), so a bad option is named before a missing store.
+CHECKED_ON_OPEN = frozenset({"cmd_hotspots", "cmd_trends", "cmd_near_repeat", "cmd_evaluate"})
+
+#: A table every asbhub store has once `asbhub db upgrade` has run.
+ASBHUB_TABLE = "incidents_incident"
+
+
+def prepare_store(args: argparse.Namespace, say: Callable[[str], None]) -> None:
+    """Resolve ``args.db``, print ``store: ...`` with ``say`` and check a read command's store.
+
+    Raises
+    ------
+    FileNotFoundError
+        A read command's SQLite file does not exist.
+    ValueError
+        The file or database is not an asbhub store, or cannot be reached.
+    """
+    if "db" not in vars(args):
+        return
+    if not _uses_store(args):
+        say("store: not used (the command reads the files or counts given)")
+        return
+    url, origin = resolve(args.db)
+    if args.db:
+        args.db = url
+    say(f"store: {display_url(url)}" + ("" if args.db else f" ({origin})"))
+    name = getattr(args.func, "__name__", "")
+    if name not in CREATES_STORE and name not in CHECKED_ON_OPEN:
+        check_store(url, origin)
+
+
+def resolve(db: str | None) -> tuple[str, str]:
+    """The store's URL from ``--db``, ``$ASBHUB_DB`` or the default, and which it came from."""
+    given = db or os.environ.get("ASBHUB_DB")
+    origin = "--db" if db else "$ASBHUB_DB" if given else "the default store"
+    return (db_url_from(given) if given else default_db_url()), origin
+
+
+def open_read_store(db: str | None):  # noqa: ANN201 - asbhub.store.db.Store
+    """Open the store a command reads, after :func:`check_store` (it is never created)."""
+    from asbhub.store.db import open_store
+
+    url, origin = resolve(db)
+    check_store(url, origin)
+    return open_store(url)
+
+
+def _uses_store(args: argparse.Namespace) -> bool:
+    name = getattr(args.func, "__name__", "")
+    if name != "cmd_ingest" and getattr(args, "paths", None):
+        return False  # the analyses read the files given instead of the store
+    if name == "cmd_evaluate":  # from counts given by hand nothing is read
+        return bool(args.response or args.control)
+    return True
+
+
+def display_url(url: str) -> str:
+    """The store as a user can check it: a SQLite file's path, or the URL without password."""
+    path = sqlite_path(url)
+    if path is not None:
+        return path
+    url = url.split("?", 1)[0]  # a query string may carry a password too
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
+    return url
+
+
+def check_store(url: str, origin: str = "--db") -> None:
+    """Refuse a store that does not exist or holds no asbhub tables, saying how to fix it."""
+    path = sqlite_path(url)
+    if path is None and url.lower().startswith("sqlite"):
+        return  # :memory: (tests): nothing to check
+    if path is not None:
+        where = path
+        if not Path(path).exists():
+            raise FileNotFoundError(
+                f"no store at {path} ({origin}): the file does not exist, and a command that "
+                f"reads does not create one. Check the path for a typo, or load data into a "
+                f"new store with `asbhub ingest FILE --db {path}` (an empty one: "
+                f"`asbhub db upgrade --db {path}`)")
+        if Path(path).is_dir():
+            raise ValueError(f"{path} ({origin}) is a folder; expected an asbhub store file "
+                             "such as asbhub.sqlite3")
+        tables = _sqlite_tables(path, origin)
+    else:
+        where = display_url(url)
+        tables = _server_tables(url, where, origin)
+    if ASBHUB_TABLE not in tables:
+        found = (f"it has {len(tables)} other table(s)" if tables else "it has no tables")
+        raise ValueError(f"{where} ({origin}) is not an asbhub store: {found}. Create asbhub's "
+                         f"tables with `asbhub db upgrade --db {where}`, or check the path")
+
+
+def _sqlite_tables(path: str, origin: str) -> set[str]:
+    try:
+        con = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
+        try:
+            rows = con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise ValueError(f"{path} ({origin}) is not a SQLite database ({exc}); expected an "
+                         "asbhub store made by `asbhub ingest` or `asbhub db upgrade`") from None
+    return {r[0] for r in rows}
+
+
+def _server_tables(url: str, where: str, origin: str) -> set[str]:
+    from django.db import DatabaseError
+
+    from asbhub.store.db import open_store
+
+    store = open_store(url, upgrade=False)
+    settings = store.connection.settings_dict
+    try:
+        return set(store.connection.introspection.table_names())
+    except DatabaseError as exc:
+        # The driver's message names the server and database but never the password.
+        reason = " ".join(str(exc).split())
+        raise ValueError(f"cannot open the store {where} ({origin}): database "
+                         f"{settings.get('NAME')!r} on {settings.get('HOST') or 'localhost'}:"
+                         f"{settings.get('PORT') or 5432}: {reason}. Check the host, port and "
+                         f"database name, or create it (createdb) and run `asbhub db upgrade`"
+                         ) from None
+
+
+# -- --force: which force's records a command reads ------------------------------------------
+
+def store_forces(store) -> dict[str, int]:  # noqa: ANN001 - asbhub.store.db.Store
+    """Records in the store by force, as the loaded units name it, sorted by name."""
+    sql = ("SELECT s.force, COUNT(*) FROM incidents_incident i "
+           "JOIN incidents_source s ON s.id = i.source_id GROUP BY s.force ORDER BY s.force")
+    with store.connection.cursor() as cur:
+        cur.execute(sql)
+        return {str(f): int(n) for f, n in cur.fetchall()}
+
+
+def resolve_force(store, name: str | None) -> str | None:  # noqa: ANN001
+    """The force ``name`` (any case) as the store names it; an unknown one lists them."""
+    if name is None:
+        return None
+    forces = store_forces(store)
+    for force in forces:
+        if force.casefold() == name.strip().casefold():
+            return force
+    held = ("; it holds " + ", ".join(forces)) if forces else "; it holds no records"
+    raise ValueError(f"--force {name!r}: the store {display_url(store.url)} holds no records "
+                     f"of that force{held}")
+
+
+def forces_line(store, force: str | None) -> str:  # noqa: ANN001
+    """``records: Derbyshire Constabulary (23,677)``: the force(s) a command covers."""
+    counts = store_forces(store)
+    if force is not None:
+        counts = {force: counts.get(force, 0)}
+    if not counts:
+        return "records: none (the store holds no incidents)"
+    return "records: " + ", ".join(f"{f} ({n:,})" for f, n in counts.items())
