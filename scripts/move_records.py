@@ -29,11 +29,16 @@ docs/*.md, README.md and pyproject.toml, it rewrites:
   rewritten to absolute only where the relative form no longer points at the same module;
 - dotted names in strings and text (``"asbhub.web.cases.services.visible_pmps"`` as a patch
   target, ``:mod:`asbhub.web.partners.access``` in docstrings) and slash paths
-  (``asbhub/web/partners/access.py``) in text.
+  (``asbhub/web/partners/access.py``) in text;
+- the private names made public (:data:`IDENTIFIER_RENAMES`, :data:`IMPORTED_NAME_RENAMES`).
+
+A merge conflict in an import block (one branch added an import, the move rewrote the block):
+take the other branch's side of the file (``git checkout --theirs FILE`` when merging main into
+this branch, ``--ours`` when merging this branch into main), then run ``--move --rewrite``.
 
 It does not edit ``INSTALLED_APPS`` (the records apps are added beside the pages apps by hand),
-and it moves no new file that another branch adds to ``asbhub/web/<app>``: such a file keeps its
-place and only its imports are fixed. It then runs ``ruff check --select I --fix`` on the files
+and it moves no new module that another branch adds directly in ``asbhub/web/<app>`` (outside
+a moved folder): such a file keeps its place and only its imports are fixed. It then runs ``ruff check --select I --fix`` on the files
 it changed, if ruff is installed, so the import blocks stay sorted.
 """
 
