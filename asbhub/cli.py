@@ -138,7 +138,7 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from asbhub.ingest.archives import ZipLimits
-    from asbhub.ingest.common import expand_inputs
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.store.db import open_store
 
     limits = ZipLimits.from_env(max_member=args.zip_max_member, max_ratio=args.zip_max_ratio)
@@ -305,7 +305,7 @@ def _serve(store, host: str, port: int, args: argparse.Namespace) -> int:  # noq
 def cmd_demo(args: argparse.Namespace) -> int:
     from asbhub.data import sample_paths
     from asbhub.demo.seed import seed_demo
-    from asbhub.ingest.common import expand_inputs
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.store.db import open_store
 
     if args.db:

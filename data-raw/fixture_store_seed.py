@@ -28,7 +28,7 @@ def main(path: str) -> None:
     os.environ["ASBHUB_DB"] = url
     from asbhub.cli import _ingest_with_progress
     from asbhub.demo.seed import seed_demo
-    from asbhub.ingest.common import expand_inputs
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.store.db import open_store
 
     store = open_store(url)

@@ -91,7 +91,7 @@ def seed_demo_incidents(store: Store, today: dt.date | None = None) -> tuple[Any
         The loader's result (``read = stored + already stored + rejected``) and what the
         export covers (force name, seed, periods, incidents).
     """
-    from asbhub.ingest.common import expand_inputs
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.store.load import ingest
     from asbhub.synth.incidents import write_force_export_csv
 

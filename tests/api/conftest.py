@@ -33,7 +33,7 @@ def bearer(secret: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def token_for(db: str):  # noqa: ANN201, F811
+def token_for(db: str):  # noqa: F811
     """``token_for(user)`` -> test-client kwargs carrying a new live token of ``user``."""
     from asbhub.records.tokens.services import create_token
 

@@ -45,7 +45,7 @@ def db(default_store: Store) -> Iterator[str]:
 
 
 @pytest.fixture
-def client(db: str):  # noqa: ANN201 - django.test.Client
+def client(db: str):
     from django.test import Client
 
     # 'testserver' is not in ALLOWED_HOSTS outside Django's own runner; 127.0.0.1 is.

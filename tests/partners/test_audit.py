@@ -27,7 +27,7 @@ TABLE = "partners_auditentry"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def chain(request: pytest.FixtureRequest):  # noqa: ANN201
+def chain(request: pytest.FixtureRequest):
     """A database alias inside a transaction rolled back afterwards: SQLite's ``default``, or
     a fresh PostgreSQL database."""
     if request.param == "sqlite":

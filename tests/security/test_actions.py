@@ -44,7 +44,7 @@ def _policy() -> tuple[dict[str, Any], Any]:
 
 
 def test_every_post_route_has_an_action() -> None:
-    ACTION_ROLES, _ = _policy()  # noqa: N806
+    ACTION_ROLES, _ = _policy()
     missing = sorted(n for n, r in ROUTES.items() if r.method == "POST" and not r.action)
     assert not missing, (
         f"POST routes with no action classification: {', '.join(missing)}. Give each "

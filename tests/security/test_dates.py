@@ -54,7 +54,7 @@ def _store_odd_months(world: SimpleNamespace) -> None:
             location=inc.location, asb_category="N", lpu="Erewash",
             occurred_from=dt.datetime(1, 1, 1, 12, tzinfo=dt.UTC))
         with connection.cursor() as cur:   # around the model, as SQL or an old version would
-            cur.execute(f"UPDATE {table} SET month = %s WHERE id = %s",  # noqa: S608
+            cur.execute(f"UPDATE {table} SET month = %s WHERE id = %s",
                         [month, odd.pk])
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import Store, open_store
 from asbhub.store.load import FileResult, ingest
 from asbhub.store.load_export import DEFAULT_FORCE
@@ -28,13 +28,13 @@ HEADER = ("incident_reference,force,record_type,crime_type,asb_category,closure_
 
 
 @pytest.fixture
-def store(store_url: str):  # noqa: ANN201
+def store(store_url: str):
     s = open_store(store_url)
     yield s
     s.close()
 
 
-def models():  # noqa: ANN201
+def models():
     from asbhub.records.incidents.models import Incident, Location, Person, Source
 
     return Incident, Location, Person, Source

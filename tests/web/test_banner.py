@@ -96,7 +96,7 @@ def test_banner_with_demonstration_or_synthetic_data(real_only: str, police: Any
     assert "Alpha" not in html
 
 
-def test_a_force_merely_mentioning_synthetic_is_not_marked(real_only: str) -> None:  # noqa: F811
+def test_a_force_merely_mentioning_synthetic_is_not_marked(real_only: str) -> None:
     _source("Constabulary (not SYNTHETIC)")
     assert banner.holds_demonstration_data() is False
 
