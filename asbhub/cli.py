@@ -329,7 +329,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _serve(store, args.host, args.port, args)
 
 
-def _report_demo_step(step: str, made: Any) -> None:  # noqa: ANN401
+def _report_demo_step(step: str, made: Any) -> None:
     """Print what one step of :func:`asbhub.demo.seed.seed_demo` made."""
     if step == "partners":
         err.print("[b]Demonstration accounts[/] (fictional agencies and people; passwords are "

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 
-def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Register ``report``, ``audit`` and ``synth`` on the main parser's sub-commands."""
     report = sub.add_parser("report", help="write reports from the store")
     rsub = report.add_subparsers(title="report commands", metavar="REPORTCOMMAND")

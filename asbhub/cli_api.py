@@ -13,7 +13,7 @@ import sys
 from asbhub.records.tokens import DEFAULT_DAYS, MAX_DAYS
 
 
-def add_api_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+def add_api_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Register ``api token create | list | revoke`` on the main parser's sub-commands."""
     api = sub.add_parser("api", help="the JSON API: tokens for programs that use it")
     asub = api.add_subparsers(title="api commands", metavar="APICOMMAND")

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 
-def add_people_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+def add_people_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Register ``people`` on the main parser's sub-commands."""
     people = sub.add_parser("people", help="person linkage kept in the store: who is who "
                                            "across incidents")
