@@ -31,6 +31,7 @@ from asbhub.web.cases.forms_case_reviews import (
 )
 from asbhub.web.cases.forms_powers import PowerEventForm, PowerForm
 from asbhub.web.cases.models import CaseReviewDecision, ThresholdRule
+from asbhub.web.incidents.places import lpu_for_place
 from asbhub.web.incidents.services import area_hierarchy
 from asbhub.web.partners.access import (
     PURPOSES,
@@ -258,8 +259,7 @@ def threshold_rules(request: HttpRequest) -> HttpResponse:
 def public_apply(request: HttpRequest) -> HttpResponse:
     """A resident applies for an ASB Case Review; the details are stored and audited, and
     only the reference is shown back."""
-    areas = area_hierarchy().lpus
-    form = PublicCaseReviewForm(request.POST or None, areas=areas)
+    form = PublicCaseReviewForm(request.POST or None, locate_area=lpu_for_place)
     if request.method == "POST" and form.is_valid():
         try:
             cr = reviews.create_public_application(form.cleaned_data, request)

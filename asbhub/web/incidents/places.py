@@ -8,6 +8,7 @@ report (key ``public-report|...``) or a force export's free-text location is nev
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import Avg, Count, Max, Min
@@ -84,3 +85,47 @@ def force_bounds(using: str = DB_ALIAS) -> list[list[float]] | None:
     if box["s"] is None:
         return None
     return [[box["s"], box["w"]], [box["n"], box["e"]]]
+
+
+def lpu_for_place(text: str, using: str = DB_ALIAS) -> str:
+    """The LPU a resident's description of a place lies in, or '' when it names none or more
+    than one (staff then set it).
+
+    The description is read part by part (split at commas, semicolons and new lines), the
+    last part first, as the town usually comes last ("the shops on Market Place, Long
+    Eaton"). A part decides when every place it names lies in one LPU: first the places
+    with exactly that name (an LPU, district, neighbourhood from the area files, or a
+    published street), else those whose name starts with it ("Long Eaton" names the Long
+    Eaton neighbourhoods, all in Erewash).
+    """
+    hierarchy = area_hierarchy()
+    lsoas = _force_lsoas()
+    names: dict[str, set[str]] = {}  # normalised area name -> its LPUs
+    for lpu in hierarchy.lpus:
+        names.setdefault(normalise(lpu), set()).add(lpu)
+    for _, _, lad, lpu in lsoas.values():
+        if lad and lpu:
+            names.setdefault(normalise(lad), set()).add(lpu)
+    for snt, lpu in hierarchy.neighbourhoods.select("snt_name", "lpu").iter_rows():
+        if snt and lpu:
+            names.setdefault(normalise(snt), set()).add(lpu)
+
+    parts = [p.strip() for p in re.split(r"[,;\n]", text) if len(normalise(p)) >= MIN_QUERY]
+    for part in reversed(parts):
+        words = normalise(part.removeprefix(STREET_PREFIX.strip()))
+        streets: dict[str, set[str]] = {}
+        for place in find_places(part, limit=500, using=using):
+            where = lsoas.get(place.lsoa_code or "")
+            if place.kind == "street" and where and where[3]:
+                streets.setdefault(normalise(place.name), set()).add(where[3])
+        for exact in (True, False):
+            lpus: set[str] = set()
+            for table in (names, streets):
+                for name, found in table.items():
+                    if (name == words) if exact else name.startswith(words + " "):
+                        lpus |= found
+            if len(lpus) == 1:
+                return lpus.pop()
+            if lpus:
+                break  # this part names places in several LPUs: try the next part
+    return ""
