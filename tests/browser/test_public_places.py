@@ -213,3 +213,38 @@ def test_case_review_form_asks_where_in_residents_words(
     assert "North East" not in page.locator("main").inner_text()
     _in_viewport(page, place, "the place box")
     assert_accessible(page, f"Case Review form at {viewport['width']} px")
+
+
+def test_case_review_applicant_finds_the_place_by_name(page: Any,
+                                                       live_server: LiveServer) -> None:
+    page.goto("/case-review/apply/")
+    page.get_by_label("Find a street, neighbourhood or town (optional)").fill("sandiacre")
+    page.get_by_role("button", name="Find place").click()
+    results = page.locator("#place-results")
+    results.get_by_text("Choose one:").wait_for()
+    results.locator("li").filter(has_text="Neighbourhood").get_by_role(
+        "button", name="Sandiacre").click()
+    place = page.get_by_label("Where is the problem?")
+    assert place.input_value() == "Sandiacre neighbourhood (Erewash)"
+    assert_accessible(page, "Case Review form, place chosen")
+    page.get_by_label("Myself (I am the victim)").check()
+    page.get_by_label("Your full name").fill("Sam Syntheticapplicant")
+    page.get_by_label("Phone number").fill("01234 000123")
+    page.get_by_label("What is the problem, in a few words?").fill("Fireworks in the park")
+    page.get_by_label("What has been happening, and what was done about it?").fill(
+        "Synthetic test application: fireworks every weekend.")
+    day = (dt.date.today() - dt.timedelta(days=9)).isoformat()  # a date input's value
+    page.get_by_label("Incident 1: date it happened").fill(day)
+    page.get_by_label("Incident 1: date you reported it").fill(day)
+    page.get_by_label("I agree that").check()
+    page.get_by_role("button", name="Send the application").click()
+    page.wait_for_load_state()
+    reference = re.search(r"ACR-\d{4}-\d{4,}", page.url)
+    assert reference, page.locator("main").inner_text()[:800]
+    rows = query_db(live_server, "SELECT area, description FROM cases_casereview "
+                                 "WHERE reference = ?", (reference.group(0),))
+    assert len(rows) == 1
+    area, description = rows[0]
+    # Staff get the LPU derived from the resident's words; the words are kept first.
+    assert area == "Erewash"
+    assert description.startswith("Where the problem is: Sandiacre neighbourhood (Erewash)\n")

@@ -4,6 +4,8 @@ working-day due date, meeting and actions, threshold rules by area, and the publ
 from __future__ import annotations
 
 import datetime as dt
+import re
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -244,6 +246,9 @@ def test_public_form_errors_in_a_summary(client: Any, council: Any, change: dict
     ("the bus station, Buxton, High Peak", "High Peak"),         # a district and LPU
     ("Derby", ""),                          # a city over four LPUs: staff choose the LPU
     ("Atlantis Road, Nowhere", ""),                               # nothing known: staff set it
+    ("Sandiacre neighbourhood (Erewash)", "Erewash"),             # as the place search fills it
+    ("On or near Market Place, Bolsover 004A (Bolsover and Shuttlewood neighbourhood)",
+     "North East"),                                               # an LSOA name decides
 ])
 def test_public_form_asks_for_the_place_in_residents_words(
         client: Any, council: Any, police: Any, place: str, area: str) -> None:  # noqa: F811
@@ -254,3 +259,25 @@ def test_public_form_asks_for_the_place_in_residents_words(
     assert cr.area == area
     assert cr.owner_agency == (council if area == "Erewash" else police)
     assert cr.description.startswith(f"Where the problem is: {place}\n\n")
+
+
+def test_public_form_place_search_works_without_javascript(client: Any) -> None:  # noqa: F811
+    """The optional place search: ?place= lists matches (here a neighbourhood, placed by a
+    published street point in one of its LSOAs), each a link whose ?where= fills the box."""
+    import csv
+
+    from asbhub.geo import bundled_areas_folder
+    from asbhub.web.incidents.models import Location
+
+    with open(bundled_areas_folder() / "areas.csv", encoding="utf-8") as f:
+        code = next(r["lsoa_code"] for r in csv.DictReader(f) if r["snt_name"] == "Sandiacre")
+    Location.objects.create(key="test|sandiacre", description="On or near Station Road",
+                            latitude=52.92, longitude=-1.29, lsoa_code=code)
+    page = client.get("/case-review/apply/", {"place": "Sandiacre"}).content.decode()
+    link = re.search(r'href="\?place=Sandiacre&amp;where=([^"#]+)#id_place"', page)
+    assert link, page[page.find("place-results"):][:800]
+    where = urllib.parse.unquote_plus(link.group(1))
+    assert where == "Sandiacre neighbourhood (Erewash)"
+    filled = client.get("/case-review/apply/", {"where": where}).content.decode()
+    assert re.search(r'<input[^>]*name="place"[^>]*value="Sandiacre neighbourhood \(Erewash\)"',
+                     filled)

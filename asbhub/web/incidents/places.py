@@ -91,9 +91,9 @@ def lpu_for_place(text: str, using: str = DB_ALIAS) -> str:
     """The LPU a resident's description of a place lies in, or '' when it names none or more
     than one (staff then set it).
 
-    The description is read part by part (split at commas, semicolons and new lines), the
-    last part first, as the town usually comes last ("the shops on Market Place, Long
-    Eaton"). A part decides when every place it names lies in one LPU: first the places
+    The description is read part by part (split at commas, semicolons, brackets and new
+    lines), the last part first, as the town usually comes last ("the shops on Market
+    Place, Long Eaton"). A part decides when every place it names lies in one LPU: first the places
     with exactly that name (an LPU, district, neighbourhood from the area files, or a
     published street), else those whose name starts with it ("Long Eaton" names the Long
     Eaton neighbourhoods, all in Erewash).
@@ -103,14 +103,16 @@ def lpu_for_place(text: str, using: str = DB_ALIAS) -> str:
     names: dict[str, set[str]] = {}  # normalised area name -> its LPUs
     for lpu in hierarchy.lpus:
         names.setdefault(normalise(lpu), set()).add(lpu)
-    for _, _, lad, lpu in lsoas.values():
-        if lad and lpu:
-            names.setdefault(normalise(lad), set()).add(lpu)
+    for lsoa_name, _, lad, lpu in lsoas.values():
+        for name in (lad, lsoa_name):  # "Erewash", "Erewash 003E"
+            if name and lpu:
+                names.setdefault(normalise(name), set()).add(lpu)
     for snt, lpu in hierarchy.neighbourhoods.select("snt_name", "lpu").iter_rows():
         if snt and lpu:
             names.setdefault(normalise(snt), set()).add(lpu)
 
-    parts = [p.strip() for p in re.split(r"[,;\n]", text) if len(normalise(p)) >= MIN_QUERY]
+    # Brackets split too: a chosen place reads "Sandiacre neighbourhood (Erewash)".
+    parts = [p.strip() for p in re.split(r"[,;\n()]", text) if len(normalise(p)) >= MIN_QUERY]
     for part in reversed(parts):
         words = normalise(part.removeprefix(STREET_PREFIX.strip()))
         streets: dict[str, set[str]] = {}
