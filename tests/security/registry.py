@@ -147,6 +147,7 @@ ROUTES: dict[str, Route] = {
     # -- public ----------------------------------------------------------------------------
     "public:report": Route(PUBLIC, action=PUBLIC_ACTION),
     "public:report-done": Route(PUBLIC, kwargs=lambda w: {"reference": "ASB-ABCDEFGH"}),
+    "public:report-places": Route(PUBLIC),  # issue #12 item 7: place search (JSON, GET)
     "public:advice": Route(PUBLIC),
     "public:figures": Route(PUBLIC),
     # -- scrutiny --------------------------------------------------------------------------

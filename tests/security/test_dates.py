@@ -267,7 +267,7 @@ def test_public_report_service_refuses_year_one() -> None:
 def _apply(value: str) -> Any:
     return new_client().post("/case-review/apply/", {
         "applying_for": "self", "name": "Fay Syntheticperson", "phone": "07700 900999",
-        "area": "Erewash", "problem": "Noise", "description": "Music every night",
+        "place": "Erewash", "problem": "Noise", "description": "Music every night",
         "consent": "on", "happened_on_1": value, "reported_on_1": value,
         "reported_to_1": "Police", "what_1": "Loud music"})
 

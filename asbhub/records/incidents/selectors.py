@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from asbhub.domain.dates import month_range_allowed, months_between, split_months
+from asbhub.domain.dates import month_range_allowed, month_runs, months_between, split_months
 from asbhub.domain.vocab import RecordType
 from asbhub.geo import AREAS_ENV_VAR, AreaHierarchy, MappingFileError, from_bng
 from asbhub.ingest.police_uk import KIND as POLICE_UK_KIND
@@ -141,6 +141,10 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
         "first_month_label": month_label(months[0]) if months else None,
         "last_month_label": month_label(months[-1]) if months else None,
         "missing_month_labels": [month_label(m) for m in missing],
+        # Issue #12 item 7: "December 2018 to February 2019; June 2026 to December 2026".
+        "covered_label": "; ".join(
+            month_label(a) if a == b else f"{month_label(a)} to {month_label(b)}"
+            for a, b in month_runs(months)),
         "odd_months": odd_months,
         "forces": forces,
         "sources": sources.count(),

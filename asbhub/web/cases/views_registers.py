@@ -40,6 +40,7 @@ from asbhub.web.cases.forms_case_reviews import (
     ThresholdRuleForm,
 )
 from asbhub.web.cases.forms_powers import PowerEventForm, PowerForm
+from asbhub.web.incidents.places import find_places, lpu_for_place
 from asbhub.web.ratelimit import limit_posts
 
 # --------------------------------------------------------------------------------------------
@@ -258,8 +259,9 @@ def threshold_rules(request: HttpRequest) -> HttpResponse:
 def public_apply(request: HttpRequest) -> HttpResponse:
     """A resident applies for an ASB Case Review; the details are stored and audited, and
     only the reference is shown back."""
-    areas = area_hierarchy().lpus
-    form = PublicCaseReviewForm(request.POST or None, areas=areas)
+    form = PublicCaseReviewForm(request.POST or None, locate_area=lpu_for_place,
+                                initial={"place": request.GET.get("where", "")[:300]})
+    query = " ".join(request.GET.get("place", "").split())[:100]  # the optional place search
     if request.method == "POST" and form.is_valid():
         try:
             cr = reviews.create_public_application(form.cleaned_data, request)
@@ -268,7 +270,8 @@ def public_apply(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(reverse("cases:public-apply-done", args=[cr.reference])
                             + f"?days={reviews.rule_for_area(cr.area).decision_working_days}")
-    return render(request, "cases/public_apply.html", {"form": form})
+    return render(request, "cases/public_apply.html", {
+        "form": form, "place_query": query, "places": find_places(query) if query else []})
 
 
 def public_apply_done(request: HttpRequest, reference: str) -> HttpResponse:
