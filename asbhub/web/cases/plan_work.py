@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from asbhub.domain import cases as rules
 from asbhub.domain.dates import month_problem
+from asbhub.store.scope import latest_real_month
 from asbhub.web.cases.locking import claim_version
 from asbhub.web.cases.models import Pmp, PmpAction, PmpIncident, PmpReview
 from asbhub.web.cases.services import profile_of
@@ -95,6 +96,7 @@ def default_months(pmp: Pmp) -> tuple[str, str]:
     last = (qs.filter(Q(location__lsoa_code__in=codes) | Q(lpu=pmp.lpu))
             .order_by("-month").values_list("month", flat=True).first()
             or qs.order_by("-month").values_list("month", flat=True).first())
+    last = latest_real_month(pmp._state.db or "default") or last  # issue #12: not synthetic
     if not last:
         today = timezone.localdate()
         last = f"{today.year:04d}-{today.month:02d}"

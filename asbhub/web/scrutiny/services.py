@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from asbhub.reports.scrutiny import ReportTable, ScrutinyReport, _fmt, build_scrutiny
 from asbhub.store import query
 from asbhub.store.db import Store
+from asbhub.store.scope import default_scope, latest_complete_month, scope_months
 from asbhub.web.incidents import services as incident_services
 from asbhub.web.partners.models import Role
 from asbhub.web.scrutiny.models import Meeting, Question, Status, Theme
@@ -99,9 +100,19 @@ def _store() -> Store:
 
 
 def dashboard_choices() -> tuple[list[str], list[str], str]:
-    """The months loaded (oldest first), the LPUs of the force and the force's name."""
+    """The months of the force's data (oldest first), the LPUs of the force and the force's
+    name: the scope of :func:`asbhub.store.scope.default_scope`, never the force with the
+    most rows in a period (issue #12)."""
     areas = incident_services.area_hierarchy()
-    return query.store_months(_store()), areas.lpus, areas.force_name
+    scope = default_scope(_store())
+    months = scope_months(_store(), scope) or query.store_months(_store())
+    return months, areas.lpus, scope.force or areas.force_name
+
+
+def default_period(months: list[str]) -> str:
+    """The latest complete month of the force's data (not the calendar month, not the
+    synthetic tail); the latest month offered when none is complete."""
+    return latest_complete_month(_store(), default_scope(_store())) or months[-1]
 
 
 @lru_cache(maxsize=16)
