@@ -237,3 +237,28 @@ def test_the_dashboard_opens_on_the_latest_real_month_and_names_its_force(
     assert text.count(scoped) >= 6
     assert "Scope: every force loaded: published police.uk records and force exports; " \
            "synthetic data left out" in text
+
+
+# -- the overview -----------------------------------------------------------------------------
+
+
+def test_overview_counts_the_published_month_and_says_synthetic_is_left_out(web: Any) -> None:
+    import csv
+    import io
+
+    table = list(csv.reader(io.StringIO(
+        web.get("/", {"format": "csv", "table": "types"}).content.decode())))
+    header = table[0]
+    asb = next(r for r in table[1:] if r[0] == "asb" and r[1] == ASB)
+    assert int(asb[header.index("2019-02")]) == _published_asb("2019-02") == 3142
+    previous, current = _tail_months()
+    assert previous not in header and current not in header
+    areas = list(csv.reader(io.StringIO(
+        web.get("/", {"format": "csv", "table": "areas"}).content.decode())))
+    published = int(_sql("SELECT COUNT(*) FROM incidents_incident i JOIN incidents_source s "
+                         "ON s.id = i.source_id WHERE s.kind = 'police_uk_street'")[0][0])
+    col = areas[0].index("total")
+    assert sum(int(r[col]) for r in areas[1:]) == published
+    html = web.get("/").content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert f"SYNTHETIC {SYNTHETIC_FEB_2019 + SYNTHETIC_TAIL} synthetic records" in text
