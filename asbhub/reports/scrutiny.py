@@ -175,11 +175,12 @@ def build_scrutiny(
     }
     when = (generated_at or datetime.now(UTC)).astimezone(UTC)
     ctx = Context(store, period, lpu, force, covered, areas, when, command)
+    calls, calls_scope = _calls_in_scope(q.report_calls(store), scope)
     case = (cases.case_study_from_pmp(ctx, case_study)
             if isinstance(case_study, PmpCaseStudy) else case_study)
     built = [
         sections.hotspots(ctx, hotspot_months, hotspot_cell_size, codes),
-        sections.call_handling(q.report_calls(store), ctx),
+        sections.call_handling(calls, ctx),
         sections.asb_by_type(home, ctx, years),
         sections.monthly(home, ctx),
         sections.excluding_covid(home, ctx, "asb"),
@@ -194,6 +195,8 @@ def build_scrutiny(
     if case is not None:
         built.append(cases.case_study(case))
     _name_scope(built, Scope(force, scope.kinds, scope.synthetic), lpu)
+    if calls_scope:
+        next(s for s in built if s.id == "call-handling").scope = calls_scope
     report_id = hashlib.sha256(json.dumps(
         [data_version["digest"], params], sort_keys=True, default=str).encode()).hexdigest()[:12]
     return ScrutinyReport(
@@ -207,6 +210,21 @@ def build_scrutiny(
 
 #: Sections whose figures are not the report force's incidents: their own source says whose.
 _OTHER_SCOPE = {"call-handling", "pmps", "powers", "case-reviews", "case-study"}
+
+
+def _calls_in_scope(calls: pl.DataFrame, scope: Scope) -> tuple[pl.DataFrame, str]:
+    """The call logs the report counts, and its scope line when not the force's own.
+
+    Synthetic calls never mix with real ones; a store whose only call logs are synthetic (the
+    demonstration) shows them, and the section says they are synthetic.
+    """
+    synthetic = calls["force"].fill_null("").str.to_uppercase().str.starts_with(
+        SYNTHETIC_PREFIX)
+    real = calls.filter(~synthetic)
+    if real.height or scope.synthetic or calls.height == 0:
+        return real if not scope.synthetic else calls, ""
+    names = ", ".join(sorted(set(calls["force"].to_list())))
+    return calls, f"{names}: SYNTHETIC call logs (fictional calls), no real call log loaded"
 
 
 def _name_scope(built: list[Section], scope: Scope, lpu: str | None) -> None:

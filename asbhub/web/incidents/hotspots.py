@@ -142,7 +142,7 @@ def _analyse(version: tuple[int, str], area: str, crime_type: str, first: str, l
         # on the same cells, and the page says why.
         too_few = gistar_too_few(result.counts)
         if too_few is not None:
-            request = HotspotRequest(method="count", cell_size=result.grid.cell_size)
+            request = HotspotRequest(method="count", cell_size=request.cell_size)
             result = run_hotspots(points, request)
     query_string = _query_string({"area": area, "crime_type": crime_type, "from": first,
                                   "to": last, "method": method, "cell": cell})
