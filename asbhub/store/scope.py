@@ -41,6 +41,7 @@ __all__ = [
     "default_force",
     "default_scope",
     "is_synthetic_force",
+    "latest_complete",
     "latest_complete_month",
     "latest_real_month",
     "scope_months",
@@ -205,8 +206,17 @@ def latest_complete_month(store: Store, scope: Scope, today: date | None = None)
     a month weeks after it ends). None when the scope has no such month.
     """
     today = today or date.today()
+    return latest_complete(scope_months(store, scope, today), today)
+
+
+def latest_complete(months: list[str], today: date) -> str | None:
+    """The latest of sorted ``months`` before ``today``'s calendar month, or None.
+
+    >>> latest_complete(["2019-01", "2019-02", "2026-11", "2026-12"], date(2026, 12, 7))
+    '2026-11'
+    """
     current = f"{today.year:04d}-{today.month:02d}"
-    done = [m for m in scope_months(store, scope, today) if m < current]
+    done = [m for m in months if m < current]
     return done[-1] if done else None
 
 

@@ -32,7 +32,7 @@ from asbhub.domain.vocab import ASB_CRIME_TYPE
 from asbhub.outputs import cell_table, describe_data, hotspot_geojson, legend_for, make_stamp
 from asbhub.store import query
 from asbhub.store.db import Store
-from asbhub.store.scope import Scope, default_scope, latest_complete_month, scope_months
+from asbhub.store.scope import Scope, default_scope, latest_complete, scope_months
 from asbhub.web.incidents import services
 from asbhub.web.incidents.views import tile_layer
 from asbhub.web.limits import heavy
@@ -104,8 +104,9 @@ def _form(request: HttpRequest) -> tuple[HotspotForm | None, dict[str, Any]]:
     scope = page_scope()
     # The months of the scope's data are offered (so the synthetic tail is not); the store's
     # when the scope has none, and the page then says that nothing matches.
-    months = scope_months(_store(), scope, timezone.localdate()) or months
-    default = latest_complete_month(_store(), scope, timezone.localdate()) or months[-1]
+    today = timezone.localdate()
+    months = scope_months(_store(), scope, today) or months
+    default = latest_complete(months, today) or months[-1]
     crime_types = sorted({r["crime_type"] for g in by_type["groups"] for r in g["rows"]})
     areas = services.area_hierarchy()
     data = {**_defaults(default), **{k: v for k, v in request.GET.items() if v is not None}}

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from asbhub.reports.scrutiny import ReportTable, ScrutinyReport, _fmt, build_scrutiny
 from asbhub.store import query
 from asbhub.store.db import Store
-from asbhub.store.scope import default_scope, latest_complete_month, scope_months
+from asbhub.store.scope import default_scope, latest_complete, scope_months
 from asbhub.web.incidents import services as incident_services
 from asbhub.web.partners.models import Role
 from asbhub.web.scrutiny.models import Meeting, Question, Status, Theme
@@ -112,7 +112,9 @@ def dashboard_choices() -> tuple[list[str], list[str], str]:
 def default_period(months: list[str]) -> str:
     """The latest complete month of the force's data (not the calendar month, not the
     synthetic tail); the latest month offered when none is complete."""
-    return latest_complete_month(_store(), default_scope(_store())) or months[-1]
+    from django.utils import timezone
+
+    return latest_complete(months, timezone.localdate()) or months[-1]
 
 
 @lru_cache(maxsize=16)
