@@ -221,6 +221,13 @@ def test_the_report_keeps_its_force_and_leaves_synthetic_data_out(mixed: Store) 
     published = sum(_published_asb(m) for m in ("2018-12", "2019-01", "2019-02"))
     totals = [row for t in by_type.tables for row in t.rows if row[0] == "Total"]
     assert totals and totals[0][-1] == published, totals
+    # Section 1 maps the same records (its three months are all the sample holds): mapped,
+    # left out and outside the force's LSOAs add up to the published count.
+    summary = report.section("hotspots").table("hotspot-summary")
+    parts = [summary.cell(m, "Value") for m in (
+        "ASB incidents mapped", "Left out (no place, or far from the rest)",
+        "Outside the LSOAs mapped (not mapped)")]
+    assert sum(parts) == published, parts
 
 
 def test_the_dashboard_opens_on_the_latest_real_month_and_names_its_force(
