@@ -152,7 +152,7 @@ def configured_force() -> str | None:
 
 def _forces_by_rows(store: Store) -> list[tuple[str, str, int]]:
     """(kind, force, rows) of every loaded unit's force, summed by kind and force."""
-    sql = ("SELECT kind, force, SUM(rows) FROM incidents_source GROUP BY kind, force")
+    sql = "SELECT kind, force, SUM(rows) FROM incidents_source GROUP BY kind, force"
     with store.connection.cursor() as cur:
         cur.execute(sql)
         return [(k, f, int(n or 0)) for k, f, n in cur.fetchall()]
@@ -192,8 +192,10 @@ def default_scope(store: Store, force: str | None = None) -> Scope:
 def scope_months(store: Store, scope: Scope, today: date | None = None) -> list[str]:
     """The allowed months (:mod:`asbhub.domain.dates`) holding records of the scope, sorted."""
     cond, params = scope.where("s")
-    sql = ("SELECT DISTINCT i.month FROM incidents_incident i "
-           f"JOIN incidents_source s ON s.id = i.source_id WHERE {cond}")
+    sql = (
+        "SELECT DISTINCT i.month FROM incidents_incident i "
+        f"JOIN incidents_source s ON s.id = i.source_id WHERE {cond}"
+    )
     with store.connection.cursor() as cur:
         cur.execute(sql, params)
         return split_months([r[0] for r in cur.fetchall()], today)[0]

@@ -27,13 +27,16 @@ def _shot(page: Any, name: str) -> None:
 
 
 def _latest_real_month(live_server: LiveServer) -> str:
-    return query_db(live_server,
-                    "SELECT MAX(i.month) FROM incidents_incident i JOIN incidents_source s "
-                    "ON s.id = i.source_id WHERE s.kind = 'police_uk_street'")[0][0]
+    return query_db(
+        live_server,
+        "SELECT MAX(i.month) FROM incidents_incident i JOIN incidents_source s "
+        "ON s.id = i.source_id WHERE s.kind = 'police_uk_street'",
+    )[0][0]
 
 
-def test_analyst_hot_spots_open_on_the_latest_real_month(page: Any,
-                                                         live_server: LiveServer) -> None:
+def test_analyst_hot_spots_open_on_the_latest_real_month(
+    page: Any, live_server: LiveServer
+) -> None:
     sign_in(page, live_server, "demo.analyst")
     page.goto("/hotspots/")
     page.wait_for_load_state()
@@ -41,14 +44,20 @@ def test_analyst_hot_spots_open_on_the_latest_real_month(page: Any,
     assert page.locator("#id_from").input_value() == month
     assert page.locator("#id_to").input_value() == month
     assert page.locator("#hotspot-scope").inner_text() == (
-        f"Data: {FORCE}: published police.uk records and force exports; synthetic data left "
-        "out.")
-    published = query_db(live_server,
-                         "SELECT COUNT(*) FROM incidents_incident i JOIN incidents_source s "
-                         "ON s.id = i.source_id WHERE s.kind = 'police_uk_street' "
-                         "AND i.crime_type = ? AND i.month = ?", (ASB, month))[0][0]
-    every = query_db(live_server, "SELECT COUNT(*) FROM incidents_incident "
-                     "WHERE crime_type = ? AND month = ?", (ASB, month))[0][0]
+        f"Data: {FORCE}: published police.uk records and force exports; synthetic data left out."
+    )
+    published = query_db(
+        live_server,
+        "SELECT COUNT(*) FROM incidents_incident i JOIN incidents_source s "
+        "ON s.id = i.source_id WHERE s.kind = 'police_uk_street' "
+        "AND i.crime_type = ? AND i.month = ?",
+        (ASB, month),
+    )[0][0]
+    every = query_db(
+        live_server,
+        "SELECT COUNT(*) FROM incidents_incident WHERE crime_type = ? AND month = ?",
+        (ASB, month),
+    )[0][0]
     assert every > published, "the demo store mixes synthetic rows into the real month"
     records = page.locator("dt:text-is('Records') + dd").inner_text()
     assert records.startswith(f"{published:,} matching"), records
@@ -57,8 +66,9 @@ def test_analyst_hot_spots_open_on_the_latest_real_month(page: Any,
     _shot(page, "hotspots-default")
 
 
-def test_thin_choice_says_too_few_and_offers_a_wider_period(page: Any,
-                                                            live_server: LiveServer) -> None:
+def test_thin_choice_says_too_few_and_offers_a_wider_period(
+    page: Any, live_server: LiveServer
+) -> None:
     import csv
     from urllib.parse import urlencode
 
@@ -68,11 +78,14 @@ def test_thin_choice_says_too_few_and_offers_a_wider_period(page: Any,
     # The rarest crime type of the month in the LPU where it is rarest: a handful of records.
     with (bundled_areas_folder() / "areas.csv").open(encoding="utf-8", newline="") as fh:
         lpu_of = {r["lsoa_code"]: r["lpu"] for r in csv.DictReader(fh)}
-    rows = query_db(live_server,
-                    "SELECT i.crime_type, l.lsoa_code FROM incidents_incident i JOIN "
-                    "incidents_source s ON s.id = i.source_id JOIN incidents_location l ON "
-                    "l.id = i.location_id WHERE s.kind = 'police_uk_street' AND i.month = ? "
-                    "AND l.easting IS NOT NULL", (month,))
+    rows = query_db(
+        live_server,
+        "SELECT i.crime_type, l.lsoa_code FROM incidents_incident i JOIN "
+        "incidents_source s ON s.id = i.source_id JOIN incidents_location l ON "
+        "l.id = i.location_id WHERE s.kind = 'police_uk_street' AND i.month = ? "
+        "AND l.easting IS NOT NULL",
+        (month,),
+    )
     counts: dict[tuple[str, str], int] = {}
     for crime_type, code in rows:
         if code in lpu_of:
@@ -80,8 +93,19 @@ def test_thin_choice_says_too_few_and_offers_a_wider_period(page: Any,
             counts[key] = counts.get(key, 0) + 1
     (crime_type, lpu), n = min(counts.items(), key=lambda kv: (kv[1], kv[0]))
     assert 0 < n < 30
-    page.goto("/hotspots/?" + urlencode({"area": lpu, "crime_type": crime_type, "from": month,
-                                         "to": month, "method": "gistar", "cell": "auto"}))
+    page.goto(
+        "/hotspots/?"
+        + urlencode(
+            {
+                "area": lpu,
+                "crime_type": crime_type,
+                "from": month,
+                "to": month,
+                "method": "gistar",
+                "cell": "auto",
+            }
+        )
+    )
     page.wait_for_load_state()
     box = page.locator("#hotspot-too-few")
     assert "Too few records to test for hot spots" in box.inner_text()
@@ -94,7 +118,8 @@ def test_thin_choice_says_too_few_and_offers_a_wider_period(page: Any,
 
 
 def test_dashboard_names_its_force_and_opens_on_the_latest_real_month(
-        page: Any, live_server: LiveServer) -> None:
+    page: Any, live_server: LiveServer
+) -> None:
     sign_in(page, live_server, "demo.opcc")
     page.goto("/scrutiny/dashboard/")
     page.wait_for_load_state()
