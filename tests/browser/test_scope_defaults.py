@@ -134,3 +134,26 @@ def test_dashboard_names_its_force_and_opens_on_the_latest_real_month(
     assert "SYNTHETIC call logs (fictional calls)" in page.locator("#call-handling").inner_text()
     assert_accessible(page, "dashboard, default")
     _shot(page, "dashboard-default")
+
+
+def test_overview_counts_the_published_month_not_the_synthetic_rows(
+    page: Any, live_server: LiveServer
+) -> None:
+    page.goto("/")
+    page.wait_for_load_state()
+    month = _latest_real_month(live_server)
+    published = query_db(
+        live_server,
+        "SELECT COUNT(*) FROM incidents_incident i JOIN incidents_source s "
+        "ON s.id = i.source_id WHERE s.kind = 'police_uk_street' "
+        "AND i.crime_type = ? AND i.month = ?",
+        (ASB, month),
+    )[0][0]
+    table = page.locator("#by-type-caption").locator("xpath=..")
+    headers = table.locator("thead th").all_inner_texts()
+    label = {"2019-02": "Feb 2019"}.get(month, month)
+    row = table.locator("tbody tr", has=page.locator("th", has_text=ASB)).last
+    cells = row.locator("td").all_inner_texts()
+    assert cells[headers.index(label) - 1] == f"{published:,}"
+    assert "synthetic records" in page.locator("#synthetic-left-out").inner_text()
+    _shot(page, "overview")
