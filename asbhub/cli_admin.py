@@ -23,8 +23,9 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     scr.add_argument("--db", help=db_help)
     scr.add_argument("--force", metavar="NAME",
                      help="the force the report is about (any case), as the store names it "
-                          "(default: the area files' force if loaded, else the one with the "
-                          "most records); the comparison with other forces uses them all")
+                          "(default: $ASBHUB_FORCE, else the force with the most published "
+                          "police.uk records; docs/scope.md); the comparison with other forces "
+                          "uses every real force, never synthetic data")
     scr.add_argument("--out", required=True, type=Path, metavar="DIR")
     scr.add_argument("--no-pdf", action="store_true", help="write the HTML only")
     case = scr.add_argument_group("case study (appendix A): a stored PMP evaluated")

@@ -212,6 +212,17 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     areas = _areas()
     points = _points(args, filters, areas)
     result = run_hotspots(points, request)
+    if args.method == "gistar":
+        from asbhub.analysis import gistar_too_few
+
+        # Too few records to test (issue #12, docs/scope.md): no Gi* classes, the counts per
+        # cell instead, and say why.
+        too_few = gistar_too_few(result.counts)
+        if too_few is not None:
+            _err(f"too few records to test for hot spots: {too_few}; writing counts per cell "
+                 "instead (give a wider --from/--to, or a larger area)")
+            result = run_hotspots(points, HotspotRequest(
+                method="count", cell_size=request.cell_size, harm_weights=harm))
     requested = {"method": args.method, "cell_size": args.cell, "band": args.band,
                  "bandwidth": args.bandwidth, "kernel": args.kernel, "fdr": not args.no_fdr,
                  **harm_stamp}

@@ -117,5 +117,9 @@ ASBHUB_TILE_ATTRIBUTION = os.environ.get(
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Issue #12: the deployment's own force, as its loaded data name it ("Derbyshire Constabulary").
+# Unset: the force with the most published police.uk records (asbhub.store.scope).
+ASBHUB_FORCE = os.environ.get("ASBHUB_FORCE", "").strip() or None
+
 # Passwords, sign-in throttling, sessions and security headers (issue #4).
 from asbhub.web.settings_security import *  # noqa: E402,F403

@@ -135,7 +135,11 @@ def test_geojson_counts_match_an_independent_count(client, rows, lpu_of) -> None
     total = sum(f["properties"]["count"] for f in fc["features"])
     assert total == expected - stamp["data"]["excluded_strays_or_outside"]
     assert stamp["data"]["filters"] == {"months": ["2018-12", "2019-01"], "crime_types": [ASB],
-                                        "record_types": None, "lpu": "Chesterfield", "snt": None}
+                                        "record_types": None, "lpu": "Chesterfield", "snt": None,
+                                        # The page's scope (issue #12): the force's recorded data.
+                                        "force": "Derbyshire Constabulary",
+                                        "kinds": ["force_export", "police_uk_street"],
+                                        "real_only": True}
     assert stamp["parameters"]["cell_size"] == 250 and stamp["data"]["kind"] == "store"
     assert [load["month"] for load in stamp["data"]["loads"]] == ["2018-12", "2019-01"]
     assert all(f["geometry"]["type"] == "Polygon" for f in fc["features"])

@@ -28,6 +28,7 @@ from asbhub.records.incidents.models import Incident
 from asbhub.records.incidents.selectors import area_hierarchy
 from asbhub.records.partners.access import PURPOSES, can_see, owner_agency_for, record_access
 from asbhub.records.partners.models import Agency, AuditAction, DataCategory, Role
+from asbhub.store.scope import latest_real_month
 
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 #: Most incidents drawn on the map or listed at once; the page says when more matched.
@@ -95,6 +96,7 @@ def default_months(pmp: Pmp) -> tuple[str, str]:
     last = (qs.filter(Q(location__lsoa_code__in=codes) | Q(lpu=pmp.lpu))
             .order_by("-month").values_list("month", flat=True).first()
             or qs.order_by("-month").values_list("month", flat=True).first())
+    last = latest_real_month(pmp._state.db or "default") or last  # issue #12: not synthetic
     if not last:
         today = timezone.localdate()
         last = f"{today.year:04d}-{today.month:02d}"

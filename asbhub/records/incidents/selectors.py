@@ -23,6 +23,7 @@ from asbhub.domain.vocab import RecordType
 from asbhub.geo import AREAS_ENV_VAR, AreaHierarchy, MappingFileError, from_bng
 from asbhub.ingest.police_uk import KIND as POLICE_UK_KIND
 from asbhub.records.incidents.models import Incident, Source
+from asbhub.store.scope import SYNTHETIC_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +155,22 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
 
 # -- by month and type --------------------------------------------------------------------
 
-def counts_by_month_and_type(using: str = DB_ALIAS) -> dict[str, Any]:
-    """Row counts by month, record type and crime type.
+def _incidents(using: str, real_only: bool) -> Any:
+    """Every incident, or (``real_only``) those of sources not marked synthetic: issue #12,
+    synthetic rows never mix into real figures (:mod:`asbhub.store.scope`)."""
+    qs = Incident.objects.using(using)
+    return qs.exclude(source__force__istartswith=SYNTHETIC_PREFIX) if real_only else qs
+
+
+def synthetic_rows(using: str = DB_ALIAS) -> int:
+    """How many incidents come from synthetic sources (left out of the overview's figures)."""
+    return Incident.objects.using(using).filter(
+        source__force__istartswith=SYNTHETIC_PREFIX).count()
+
+
+def counts_by_month_and_type(using: str = DB_ALIAS, real_only: bool = False) -> dict[str, Any]:
+    """Row counts by month, record type and crime type (``real_only``: synthetic data left
+    out).
 
     Returns
     -------
@@ -171,7 +186,7 @@ def counts_by_month_and_type(using: str = DB_ALIAS) -> dict[str, Any]:
     >>> t["months"], t["groups"][0]["label"]    # doctest: +SKIP
     (['2018-12', '2019-01', '2019-02'], 'Anti-social behaviour')
     """
-    cells = (Incident.objects.using(using)
+    cells = (_incidents(using, real_only)
              .values_list("month", "record_type", "crime_type")
              .annotate(n=Count("id")).order_by())
     counts: dict[tuple[str, str], dict[str, int]] = {}
@@ -237,8 +252,9 @@ def _district(lsoa_name: str | None) -> str | None:
     return lsoa_name.rsplit(" ", 1)[0]
 
 
-def counts_by_area(using: str = DB_ALIAS) -> dict[str, Any]:
-    """Row counts by Local Policing Unit (LPU), by record type and for the latest month's ASB.
+def counts_by_area(using: str = DB_ALIAS, real_only: bool = False) -> dict[str, Any]:
+    """Row counts by Local Policing Unit (LPU), by record type and for the latest month's ASB
+    (``real_only``: synthetic data left out).
 
     A row's LPU comes from its LSOA through the area hierarchy. A row whose LSOA is not one
     of the force's (police.uk puts some incidents near a border in the neighbour's LSOA), or
@@ -256,7 +272,7 @@ def counts_by_area(using: str = DB_ALIAS) -> dict[str, Any]:
         'none' and ``counts`` lines up with ``record_types``; ``totals`` likewise.
     """
     latest = latest_asb_month(using)
-    grouped = (Incident.objects.using(using)
+    grouped = (_incidents(using, real_only)
                .values_list("location__lsoa_code", "location__lsoa_name",
                             "location__outside_area", "record_type")
                .annotate(n=Count("id"),

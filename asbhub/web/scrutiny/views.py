@@ -164,7 +164,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     months, lpus, force_name = services.dashboard_choices()
     if not months:
         return render(request, "scrutiny/dashboard.html", {"form": None})
-    data = {"period": months[-1], "area": ""} | {k: v for k, v in request.GET.items()
+    data = {"period": services.default_period(months), "area": ""} | {k: v for k, v in request.GET.items()
                                                   if k in ("period", "area")}
     form = DashboardForm(data, months=months, lpus=lpus, force_name=force_name)
     if not form.is_valid():
