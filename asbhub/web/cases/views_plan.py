@@ -73,8 +73,10 @@ def pmp_incidents(request: HttpRequest, pk: int) -> HttpResponse:
                 n = plan_work.link_incidents(request.user, pmp, ids, request.POST.get("version"),
                                              request)
             verb = "Removed" if op == "unlink" else "Linked"
-            return redirect(reverse("cases:pmp-incidents", args=[pmp.pk])
-                            + f"?done={verb.lower()}&n={n}")
+            # Back to the same search: the query's filters ride in the form's action URL.
+            kept = {k: request.GET[k] for k in PickerQueryForm.base_fields if k in request.GET}
+            return redirect(reverse("cases:pmp-incidents", args=[pmp.pk]) + "?"
+                            + urlencode({**kept, "done": verb.lower(), "n": n}))
         except plan_work.PlanWorkError as exc:
             errors = exc.problems
         except services.ConcurrentEditError as exc:
