@@ -9,8 +9,8 @@ The rule (see ``docs/geography.md``)
 ------------------------------------
 1. An LSOA mapped by ward in ``areas.csv`` keeps its SNT (rule ``ward``).
 2. In rounds: every LSOA still without an SNT looks at the LSOAs it *touches* (their
-   boundaries share at least :data:`MIN_SHARED_M` metres, within :data:`SNAP_M` metres,
-   since the bundled polygons are simplified) that lie **in the same LPU** and have an SNT
+   boundaries run within :data:`SNAP_M` metres of each other for at least
+   :data:`MIN_SHARED_M` metres, since the bundled polygons are simplified) that lie **in the same LPU** and have an SNT
    at the start of the round. It takes the SNT most of them have; a tie goes to the SNT with
    the longer shared boundary, then to the lower SNT code. All LSOAs of a round decide from
    the same state, so the answer does not depend on the order they are visited in (rule
@@ -69,10 +69,12 @@ class Assignment:
 
 
 def _shared(a: shapely.Geometry, b: shapely.Geometry, snap: float) -> float:
-    # The mean of both directions, so the length is the same whichever polygon comes first.
+    # Each boundary's length within ``snap`` of the other polygon, less the ``snap`` it runs on
+    # past each end of the shared stretch (so a corner counts 0); the mean of both directions,
+    # so the length is the same whichever polygon comes first.
     one = shapely.length(shapely.intersection(shapely.boundary(a), shapely.buffer(b, snap)))
     two = shapely.length(shapely.intersection(shapely.boundary(b), shapely.buffer(a, snap)))
-    return round(float(one + two) / 2.0, 3)
+    return round(max(0.0, float(one + two) / 2.0 - 2.0 * snap), 1)
 
 
 def shared_boundaries(
