@@ -29,7 +29,7 @@ from asbhub.web.cases.models import Pmp, PmpIncident  # noqa: E402
 ASB = "Anti-social behaviour"
 
 
-def _offered(client: Any, pmp: Pmp, area: str) -> set[int]:
+def _offered(client: Any, pmp: Pmp, area: str) -> set[int]:  # noqa: F811
     data = client.get(f"/pmps/{pmp.pk}/incidents.geojson",
                       {"first": "2024-01", "last": "2024-02", "area": area}).json()
     return {i["id"] for f in data["features"] for i in f["properties"]["incidents"]}
