@@ -888,7 +888,9 @@ def evaluation_verdict(
                     f"({rr_short}){tail}.")
         outcome = "worse"
     else:
-        tail = (f"; the net effect's point estimate is within chance: {net_text}"
+        # Within chance, so the net effect is not called a harm (or a benefit) here.
+        plain = net_text.removesuffix(": a net harm")
+        tail = (f"; the net effect's point estimate, {plain}, is within chance"
                 if net_text else "")
         headline = (f"No clear effect: the data cannot tell the change from no effect "
                     f"({rr_short}, which includes 1){tail}.")

@@ -22,7 +22,8 @@ PREVENTED = "12.0 incidents prevented against the control's trend, counting the 
     (0.6, 0.4, 0.9, -9.5, "worse", ["did not work", "did worse", HARM]),
     (0.6, 0.4, 0.9, 12.0, "mixed", ["Mixed", "did worse", "the buffer improved", PREVENTED]),
     # Interval includes 1.
-    (1.1, 0.8, 1.5, -9.5, "unclear", ["No clear effect", "includes 1", "within chance", HARM]),
+    (1.1, 0.8, 1.5, -9.5, "unclear", ["No clear effect", "includes 1", "within chance",
+                                      HARM.removesuffix(": a net harm") + ", is within"]),
     (0.9, 0.7, 1.2, 12.0, "unclear", ["No clear effect", "within chance", PREVENTED]),
     # No rate ratio.
     (None, None, None, 12.0, "unknown", ["Cannot be judged", PREVENTED]),
@@ -35,6 +36,8 @@ def test_each_sign_combination_gives_one_consistent_verdict(
     assert v.outcome == outcome
     for w in words:
         assert w in v.headline, (w, v.headline)
+    if outcome == "unclear":
+        assert "net harm" not in v.headline
     # Never a negative count beside "added"/"prevented", nor both directions at once.
     text = " ".join((v.headline, v.rate_ratio, v.net_effect))
     assert "-9.5" not in text and "added" not in text
