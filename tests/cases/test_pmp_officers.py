@@ -63,6 +63,13 @@ def test_finder_matches_neighbourhood_name_street_and_lsoa_name_ignoring_case(
     assert _offered(client, area_plan, street) == {elsewhere.pk}
     # Part of an LSOA name, as before.
     assert _offered(client, area_plan, there.location.lsoa_name.lower()) == {there.pk}
+    # Neighbourhoods with no LSOA at all (Long Eaton's four): the page says why and what to do.
+    page = client.get(f"/pmps/{area_plan.pk}/incidents/",
+                      {"first": "2024-01", "last": "2024-02", "area": "long eaton"})
+    note = page.content.decode()
+    assert ("Long Eaton North, Long Eaton Rural, Long Eaton South, Long Eaton Town have no "
+            "LSOA in the force's area mapping") in note
+    assert "Search by a street name or an LSOA name instead." in note
 
 
 def test_linking_keeps_the_search(client: Any, area_plan: Pmp, make_incidents: Any,  # noqa: F811

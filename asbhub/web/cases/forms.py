@@ -201,7 +201,9 @@ class PickerQueryForm(forms.Form):
     first = forms.CharField(label="From month", widget=MONTH_WIDGET)
     last = forms.CharField(label="To month", widget=MONTH_WIDGET)
     crime_type = forms.ChoiceField(label="Crime type", required=False, choices=[("", "All")])
-    area = forms.CharField(label="LSOA code, LSOA name or SNT (optional)", required=False,
+    area = forms.CharField(label="Neighbourhood, street or LSOA (optional)", required=False,
+                           help_text="Part of a neighbourhood's name, a street description "
+                                     "(\"Market Place\") or an LSOA code or name; any case.",
                            max_length=100,
                            widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20"}))
 

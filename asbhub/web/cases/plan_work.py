@@ -139,6 +139,15 @@ def _area_incidents(pmp: Pmp, query: PickerQuery) -> QuerySet[Incident]:
     return qs
 
 
+def unmapped_neighbourhoods(text: str) -> list[str]:
+    """Names of the neighbourhoods a search text names that hold no LSOA (even by the
+    neighbour rule), so the page can say why searching for them finds little."""
+    areas = area_hierarchy()
+    codes = [c for c in areas.neighbourhoods_matching(text) if not areas.neighbourhood_lsoas([c])]
+    names = dict(areas.neighbourhoods.select("snt_code", "snt_name").iter_rows())
+    return sorted(names[c] for c in codes)
+
+
 def picker_incidents(user: Any, pmp: Pmp, query: PickerQuery,
                      limit: int = MAP_LIMIT) -> PickerResult:
     """Incidents of the plan's LPU matching ``query`` that ``user`` may see, oldest first.

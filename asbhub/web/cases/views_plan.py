@@ -93,6 +93,7 @@ def pmp_incidents(request: HttpRequest, pk: int) -> HttpResponse:
                                            else []})
     done = request.GET.get("done", "")
     return render(request, "cases/pmp_incidents.html", {
+        "unmapped_hoods": plan_work.unmapped_neighbourhoods(query.area if query else ""),
         "pmp": pmp, "form": form, "result": result, "view": view, "errors": errors,
         "done": done if done in ("linked", "removed") else "", "done_n": request.GET.get("n", ""),
         "map_url": reverse("cases:pmp-incidents-geojson", args=[pmp.pk]),
