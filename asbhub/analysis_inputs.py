@@ -396,7 +396,8 @@ def points_from_files(paths: Sequence[Path | str], filters: PointFilters | None 
         For a file that is not a street-level file, an unknown crime type or area, or
         (:class:`NoPointsError`) when nothing matches.
     """
-    from asbhub.ingest.common import WrongFileError, expand_inputs
+    from asbhub.ingest.common import WrongFileError
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.ingest.police_uk import read_police_uk
 
     filters = filters or PointFilters()

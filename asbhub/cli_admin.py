@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 
-def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Register ``report``, ``audit`` and ``synth`` on the main parser's sub-commands."""
     report = sub.add_parser("report", help="write reports from the store")
     rsub = report.add_subparsers(title="report commands", metavar="REPORTCOMMAND")
@@ -166,10 +166,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from asbhub.store.db import setup_django
 
     setup_django()
-    from asbhub.web.partners.audit import verify_store
+    from asbhub.records.partners.audit import verify_store
 
     if getattr(args, "anchor", None) is not None or getattr(args, "head", None):
-        from asbhub.web.partners.anchor import check_store
+        from asbhub.records.partners.anchor import check_store
 
         result = check_store(args.anchor, args.db, args.head)
     else:
@@ -182,7 +182,7 @@ def cmd_audit_anchor(args: argparse.Namespace) -> int:
     from asbhub.store.db import setup_django
 
     setup_django()
-    from asbhub.web.partners.anchor import NotAnchored, anchor_store
+    from asbhub.records.partners.anchor import NotAnchored, anchor_store
 
     try:
         line = anchor_store(args.to, args.db)

@@ -26,7 +26,7 @@ OUT_HELP = ("file to write, the format from its ending: .geojson or .json (GeoJS
             "FILE.json) or .png (a map for reports); repeat for several")
 
 
-def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Register the analysis commands on the main parser's sub-commands."""
     hs = sub.add_parser(
         "hotspots", help="hot spot maps (Gi*, kernel density or counts) as GeoJSON, CSV, PNG",
@@ -151,7 +151,7 @@ def _points(args: argparse.Namespace, filters: PointFilters,
     return points_from_store(store, force_filters(store, filters, args.force), areas)
 
 
-def force_filters(store: Any, filters: PointFilters, name: str | None) -> PointFilters:  # noqa: ANN401
+def force_filters(store: Any, filters: PointFilters, name: str | None) -> PointFilters:
     """``filters`` limited to the force ``name`` (any case), printing the forces covered."""
     import dataclasses
 

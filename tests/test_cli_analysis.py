@@ -55,7 +55,7 @@ def jan_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subproces
     return folder, proc
 
 
-def test_hotspots_from_files_count_every_located_record(jan_files) -> None:  # noqa: ANN001
+def test_hotspots_from_files_count_every_located_record(jan_files) -> None:
     folder, _ = jan_files
     fc = json.loads((folder / "x.geojson").read_text(encoding="utf-8"))
     stamp = fc["asbhub"]
@@ -70,7 +70,7 @@ def test_hotspots_from_files_count_every_located_record(jan_files) -> None:  # n
     assert stamp["data"]["excluded_without_coordinates"] == jan_asb - located_asb("2019-01")
 
 
-def test_files_are_stamped_with_the_command_and_parameters(jan_files) -> None:  # noqa: ANN001
+def test_files_are_stamped_with_the_command_and_parameters(jan_files) -> None:
     folder, proc = jan_files
     stamp = json.loads((folder / "x.geojson").read_text(encoding="utf-8"))["asbhub"]
     assert stamp["command"].startswith("asbhub hotspots ")
@@ -95,7 +95,7 @@ def test_files_are_stamped_with_the_command_and_parameters(jan_files) -> None:  
     assert f"run {stamp['run_id']}" in out
 
 
-def test_hotspots_from_the_store_match_the_files(jan_files, tmp_path: Path,  # noqa: ANN001
+def test_hotspots_from_the_store_match_the_files(jan_files, tmp_path: Path,
                                                   store_url: str) -> None:
     from asbhub.analysis_inputs import display_url
 

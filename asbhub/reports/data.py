@@ -3,7 +3,7 @@
 As :mod:`asbhub.store.query` does for the analysis commands, the SQL of the report lives here,
 filters run in the database, and the results come back as polars frames ready for
 :mod:`asbhub.analysis`. Tables 5.34 and 5.36 are counted by the case system's own services
-(:mod:`asbhub.web.cases.services`); the Case Review counts, which it has no function for, are
+(:mod:`asbhub.records.cases.services`); the Case Review counts, which it has no function for, are
 here.
 """
 

@@ -46,7 +46,7 @@ from asbhub.reports.scrutiny_model import (
     Section,
     shift_month,
 )
-from asbhub.reports.scrutiny_render import _fmt, render_html, write_pdf
+from asbhub.reports.scrutiny_render import render_html, write_pdf
 from asbhub.store.db import Store
 
 __all__ = [
@@ -61,8 +61,6 @@ __all__ = [
     "write_pdf",
     "write_scrutiny",
 ]
-
-_ = _fmt  # re-exported: the scrutiny dashboard formats cells exactly as the report does
 
 
 def _command(period: str, lpu: str | None, case: CaseStudy | PmpCaseStudy | None) -> str:
@@ -203,7 +201,7 @@ def audit_head(store: Store, when: datetime) -> dict[str, Any] | None:
     """
     from django.db import DatabaseError
 
-    from asbhub.web.partners.anchor import current_head
+    from asbhub.records.partners.anchor import current_head
 
     try:
         head = current_head(store.alias)

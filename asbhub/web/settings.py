@@ -29,9 +29,19 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # django-ninja: serves its bundled Swagger UI (no CDN) for /api/v1/docs.
     "ninja",
+    # The system of record (issue #11): the apps that hold data, labels unchanged
+    # (incidents, partners, contact, cases, scrutiny, risk, people, api).
+    "asbhub.records.incidents",
+    "asbhub.records.partners",
+    "asbhub.records.contact",
+    "asbhub.records.cases",
+    "asbhub.records.scrutiny",
+    "asbhub.records.risk",
+    "asbhub.records.people",
+    "asbhub.records.tokens",
+    # The pages (labels <app>_pages; no models): templates, static, admin, sign-in signals.
     "asbhub.web.incidents",
     "asbhub.web.partners",
-    "asbhub.web.contact",
     "asbhub.web.cases",
     "asbhub.web.public",
     "asbhub.web.scrutiny",

@@ -25,14 +25,14 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from asbhub.domain.cases import add_working_days  # noqa: E402
-from asbhub.web.cases import services  # noqa: E402
-from asbhub.web.cases.models import (  # noqa: E402
+from asbhub.records.cases import services  # noqa: E402
+from asbhub.records.cases.models import (  # noqa: E402
     CaseReview,
     CaseReviewApplicant,
     CaseReviewComplaint,
     ThresholdRule,
 )
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
 
 D = dt.date
 

@@ -118,7 +118,7 @@ def body_rows(table: list[list[tuple]]) -> dict[str, list[int]]:
 
 
 @pytest.fixture(scope="module")
-def overview_html(sample_store) -> str:  # noqa: ANN001
+def overview_html(sample_store) -> str:
     from django.test import Client
 
     response = Client(HTTP_HOST="127.0.0.1").get("/")
@@ -183,7 +183,7 @@ def test_summary_shows_rows_months_force_and_last_file(overview_html: str, rows:
 
 # -- CSV downloads ---------------------------------------------------------------------------
 
-def get_csv(client, table: str) -> list[list[str]]:  # noqa: ANN001
+def get_csv(client, table: str) -> list[list[str]]:
     response = client.get("/", {"format": "csv", "table": table})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -191,7 +191,7 @@ def get_csv(client, table: str) -> list[list[str]]:  # noqa: ANN001
     return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
 
 
-def test_csv_of_month_and_type_matches(client, rows: list) -> None:  # noqa: ANN001
+def test_csv_of_month_and_type_matches(client, rows: list) -> None:
     got = get_csv(client, "types")
     assert got[0] == ["record_type", "crime_type", *MONTHS, "total"]
     by_cell = Counter((r["Month"], r["Crime type"]) for r in rows)
@@ -204,7 +204,7 @@ def test_csv_of_month_and_type_matches(client, rows: list) -> None:  # noqa: ANN
     assert sum(int(r[-1]) for r in got[1:]) == len(rows)
 
 
-def test_csv_of_areas_matches_the_page(client, overview_html: str, rows: list) -> None:  # noqa: ANN001
+def test_csv_of_areas_matches_the_page(client, overview_html: str, rows: list) -> None:
     got = get_csv(client, "areas")
     assert got[0] == ["lpu", "asb", "crime", "total", f"asb_{LATEST}"]
     shown = body_rows(table_starting(page_tables(overview_html), "Records loaded by Local"))
@@ -213,14 +213,14 @@ def test_csv_of_areas_matches_the_page(client, overview_html: str, rows: list) -
     assert sum(int(r[3]) for r in got[1:]) == len(rows)
 
 
-def test_unknown_csv_table_or_format_is_not_found(client) -> None:  # noqa: ANN001
+def test_unknown_csv_table_or_format_is_not_found(client) -> None:
     assert client.get("/", {"format": "csv", "table": "nope"}).status_code == 404
     assert client.get("/", {"format": "xlsx"}).status_code == 404
 
 
 # -- the map ---------------------------------------------------------------------------------
 
-def test_geojson_has_every_latest_asb_row_with_coordinates(client, rows: list) -> None:  # noqa: ANN001
+def test_geojson_has_every_latest_asb_row_with_coordinates(client, rows: list) -> None:
     response = client.get("/api/incidents/latest-asb.geojson")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/geo+json"
@@ -273,7 +273,7 @@ def _flatten(coords: list) -> list:
     return [xy for c in coords for xy in _flatten(c)]
 
 
-def test_tiles_can_be_turned_off(client) -> None:  # noqa: ANN001
+def test_tiles_can_be_turned_off(client) -> None:
     from django.test import override_settings
 
     with override_settings(ASBHUB_TILE_URL=""):
@@ -313,7 +313,7 @@ def test_page_structure_is_accessible(overview_html: str) -> None:
 
 # -- an empty store --------------------------------------------------------------------------
 
-def test_empty_store_page_says_how_to_load_data(empty_default_store, client) -> None:  # noqa: ANN001
+def test_empty_store_page_says_how_to_load_data(empty_default_store, client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -325,5 +325,5 @@ def test_empty_store_page_says_how_to_load_data(empty_default_store, client) -> 
     assert get_csv(client, "types") == [["record_type", "crime_type", "total"]]
 
 
-def test_sample_is_back_after_the_empty_store_test(client) -> None:  # noqa: ANN001
+def test_sample_is_back_after_the_empty_store_test(client) -> None:
     assert "No data loaded yet" not in client.get("/").content.decode()

@@ -10,10 +10,10 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 
+from asbhub.records.cases.models import ApplyingFor, CaseReviewDecision, ThresholdRule
+from asbhub.records.partners.models import Agency
 from asbhub.web.cases.forms import DATE, TEXTAREA, VersionForm
-from asbhub.web.cases.models import ApplyingFor, CaseReviewDecision, ThresholdRule
 from asbhub.web.dates import event_date, planning_date
-from asbhub.web.partners.models import Agency
 
 #: How many incidents the public form has rows for (one is required).
 PUBLIC_INCIDENT_ROWS = 3

@@ -29,9 +29,9 @@ from asbhub.analysis_inputs import (
 from asbhub.domain.dates import split_months
 from asbhub.domain.vocab import ASB_CRIME_TYPE
 from asbhub.outputs import cell_table, describe_data, hotspot_geojson, legend_for, make_stamp
+from asbhub.records.incidents import selectors as services
 from asbhub.store import query
 from asbhub.store.db import Store
-from asbhub.web.incidents import services
 from asbhub.web.incidents.views import tile_layer
 from asbhub.web.limits import heavy
 

@@ -1,6 +1,6 @@
 """Incident pages: the overview of what is loaded, its CSV tables and the ASB map points.
 
-Thin: parse the request, call :mod:`asbhub.web.incidents.services`, render.
+Thin: parse the request, call :mod:`asbhub.records.incidents.selectors`, render.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from asbhub.records.incidents import selectors as services
 from asbhub.web.csvsafe import safe_writer
-from asbhub.web.incidents import services
 
 #: The tables the overview offers as CSV (?format=csv&table=NAME): builder, rows, file name.
 CSV_TABLES = {

@@ -12,8 +12,8 @@ from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from asbhub.records.incidents.selectors import lpu_outlines_geojson
 from asbhub.store.db import is_lock_error
-from asbhub.web.incidents.services import lpu_outlines_geojson
 from asbhub.web.incidents.views import tile_layer
 from asbhub.web.public import services
 from asbhub.web.public.forms import CATEGORY_GUIDANCE, PublicReportForm

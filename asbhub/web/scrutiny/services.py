@@ -15,12 +15,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from asbhub.reports.scrutiny import ReportTable, ScrutinyReport, _fmt, build_scrutiny
+from asbhub.records.incidents import selectors as incident_services
+from asbhub.records.partners.models import Role
+from asbhub.records.scrutiny.models import Meeting, Question, Status, Theme
+from asbhub.reports.scrutiny import ReportTable, ScrutinyReport, build_scrutiny
+from asbhub.reports.scrutiny_render import format_cell
 from asbhub.store import query
 from asbhub.store.db import Store
-from asbhub.web.incidents import services as incident_services
-from asbhub.web.partners.models import Role
-from asbhub.web.scrutiny.models import Meeting, Question, Status, Theme
 
 #: Who works the question queue: the Commissioner's office, and administrators.
 QUEUE_ROLES = frozenset({Role.COMMISSIONER_VIEWER, Role.ADMINISTRATOR})
@@ -131,7 +132,7 @@ def table_ids(report: ScrutinyReport) -> list[str]:
 
 def display_rows(table: ReportTable) -> list[list[str]]:
     """The table's cells as the printed report shows them (thousands separators, n/a, %)."""
-    return [[_fmt(v) if j == 0 else _fmt(v, table.decimals, j in table.percent_columns)
+    return [[format_cell(v) if j == 0 else format_cell(v, table.decimals, j in table.percent_columns)
              for j, v in enumerate(row)] for row in table.rows]
 
 
