@@ -119,7 +119,7 @@ def busiest_places(n: int, using: str = "default") -> list[_Place]:
 
 def _neighbourhood_name(lsoa_code: str) -> str | None:
     """The SNT name the area hierarchy gives an LSOA, as the plan form's neighbourhood list."""
-    from asbhub.web.incidents.services import area_hierarchy
+    from asbhub.records.incidents.selectors import area_hierarchy
 
     areas = area_hierarchy()
     names = dict(areas.neighbourhoods.select("snt_code", "snt_name").iter_rows())

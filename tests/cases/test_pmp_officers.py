@@ -24,7 +24,7 @@ from tests.partners.conftest import (  # noqa: F401
 
 setup_django()
 
-from asbhub.web.cases.models import Pmp, PmpIncident  # noqa: E402
+from asbhub.records.cases.models import Pmp, PmpIncident  # noqa: E402
 
 ASB = "Anti-social behaviour"
 

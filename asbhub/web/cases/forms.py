@@ -35,7 +35,7 @@ class PmpForm(forms.ModelForm):
     # LPU and neighbourhood come from the force's area hierarchy (issue 12): a free-text LPU
     # such as "Ilkeston" gave a plan whose incident finder and evaluation found nothing.
     def _place_fields(self, current: Pmp | None) -> None:
-        from asbhub.web.incidents.services import area_hierarchy
+        from asbhub.records.incidents.selectors import area_hierarchy
 
         areas = area_hierarchy()
         self._areas = areas
