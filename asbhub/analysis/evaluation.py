@@ -37,7 +37,9 @@ __all__ = [
     "NetEffect",
     "RateRatio",
     "WeightedDisplacementDifference",
+    "Verdict",
     "evaluate_intervention",
+    "evaluation_verdict",
     "intervention_counts",
 ]
 
@@ -770,3 +772,127 @@ def _area(
             f"got dtype {mask.dtype}, shape {mask.shape}"
         )
     return mask
+
+
+# --------------------------------------------------------------------------------------------
+# One verdict in words
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One reading of an evaluation, in words, consistent with its numbers.
+
+    Attributes
+    ----------
+    outcome : str
+        ``worked`` (the rate ratio's interval lies above 1 and the net effect, where known, is
+        not a net harm), ``mixed`` (the interval lies above 1 but displacement into the buffer
+        outweighed it, or below 1 but the buffer's improvement outweighed it), ``worse`` (the
+        interval lies below 1 and no net benefit),
+        ``unclear`` (the interval includes 1) or ``unknown`` (no rate ratio could be computed).
+    headline : str
+        The verdict, one sentence naming the numbers it rests on.
+    rate_ratio : str
+        What the rate ratio's interval says, to follow the ratio itself ("" when it was not
+        computed).
+    net_effect : str
+        The total net effect with its sign in words ("" when it was not computed): never a
+        negative number beside "added".
+    """
+
+    outcome: str
+    headline: str
+    rate_ratio: str
+    net_effect: str
+
+
+def _incidents(n: float) -> str:
+    value = f"{abs(n):.1f}"
+    return f"{value} incident{'' if value == '1.0' else 's'}"
+
+
+def evaluation_verdict(
+    rate_ratio: float | None,
+    ci_low: float | None,
+    ci_high: float | None,
+    net_effect: float | None,
+    confidence: float = 0.95,
+) -> Verdict:
+    """Read the rate ratio (with its confidence interval) and the total net effect as one verdict.
+
+    The rate ratio decides the direction (above 1: the response area did better than the
+    control's trend implies) and the interval decides whether the data can tell it from no
+    effect. The net effect (Bowers and Johnson: positive means events prevented, counting the
+    buffer) turns a clear result into ``mixed`` when it points the other way. Every
+    sentence states the number it rests on, so the words cannot contradict the figures.
+
+    Examples
+    --------
+    >>> evaluation_verdict(1.8, 1.2, 2.6, 12.0).outcome
+    'worked'
+    >>> evaluation_verdict(1.4, 1.1, 1.9, -9.5).net_effect
+    "9.5 incidents more than the control's trend implies, counting the buffer: a net harm"
+    """
+    level = f"{100 * confidence:.0f}%"
+    rr_text = ""
+    if rate_ratio is not None and ci_low is not None and ci_high is not None:
+        if ci_low > 1:
+            reading = "the whole interval is above 1"
+        elif ci_high < 1:
+            reading = "the whole interval is below 1"
+        else:
+            reading = ("the interval includes 1, so the data cannot tell the change from "
+                       "no effect")
+        side = ("did better than" if rate_ratio > 1 else "did worse than" if rate_ratio < 1
+                else "did neither better nor worse than")
+        rr_text = (f"{level} confidence interval {ci_low:.2f} to {ci_high:.2f}: the response "
+                   f"area {side} the control; {reading}")
+    net_text = ""
+    if net_effect is not None:
+        if net_effect > 0:
+            net_text = (f"{_incidents(net_effect)} prevented against the control's trend, "
+                        "counting the buffer")
+        elif net_effect < 0:
+            net_text = (f"{_incidents(net_effect)} more than the control's trend implies, "
+                        "counting the buffer: a net harm")
+        else:
+            net_text = "no incidents prevented, and none more, against the control's trend"
+    if not rr_text:
+        if net_text:
+            headline = (f"Cannot be judged: the rate ratio could not be computed; the net "
+                        f"effect alone is {net_text}.")
+        else:
+            headline = ("Cannot be judged: neither the rate ratio nor the net effect could be "
+                        "computed.")
+        return Verdict("unknown", headline, "", net_text)
+    assert rate_ratio is not None and ci_low is not None and ci_high is not None
+    rr_short = f"rate ratio {rate_ratio:.2f}, {level} interval {ci_low:.2f} to {ci_high:.2f}"
+    if ci_low > 1 and (net_effect is None or net_effect >= 0):
+        tail = f"; {net_text}" if net_text else ""
+        headline = (f"The response worked: the area did better than the control ({rr_short})"
+                    f"{tail}.")
+        outcome = "worked"
+    elif ci_low > 1:
+        assert net_effect is not None
+        headline = (f"Mixed: the response area did better than the control ({rr_short}), but "
+                    f"displacement into the buffer outweighed it: {net_text}.")
+        outcome = "mixed"
+    elif ci_high < 1 and net_effect is not None and net_effect > 0:
+        headline = (f"Mixed: the response area did worse than the control ({rr_short}), but "
+                    f"the buffer improved enough that {net_text}.")
+        outcome = "mixed"
+    elif ci_high < 1:
+        tail = f"; {net_text}" if net_text else ""
+        headline = (f"The response did not work: the area did worse than the control "
+                    f"({rr_short}){tail}.")
+        outcome = "worse"
+    else:
+        # Within chance, so the net effect is not called a harm (or a benefit) here.
+        plain = net_text.removesuffix(": a net harm")
+        tail = (f"; the net effect's point estimate, {plain}, is within chance"
+                if net_text else "")
+        headline = (f"No clear effect: the data cannot tell the change from no effect "
+                    f"({rr_short}, which includes 1){tail}.")
+        outcome = "unclear"
+    return Verdict(outcome, headline, rr_text, net_text)

@@ -117,6 +117,15 @@ def busiest_places(n: int, using: str = "default") -> list[_Place]:
     return list(places.values())
 
 
+def _neighbourhood_name(lsoa_code: str) -> str | None:
+    """The SNT name the area hierarchy gives an LSOA, as the plan form's neighbourhood list."""
+    from asbhub.records.incidents.selectors import area_hierarchy
+
+    areas = area_hierarchy()
+    names = dict(areas.neighbourhoods.select("snt_code", "snt_name").iter_rows())
+    return names.get(areas.neighbourhood_for([lsoa_code])[0] or "")
+
+
 def _ensure_partners(using: str) -> dict[str, Agency]:
     names = [name for name, _, _ in partners_demo.AGENCIES]
     users = get_user_model()._default_manager.db_manager(using)
@@ -221,7 +230,8 @@ def _create_pmp(spec: _Spec, place: _Place, agencies: dict[str, Agency], reviewe
         owner_agency=owner, partner_agencies=partners, using=using,
         opened_at=_at(today - D(days=spec.opened_days_ago), 9),
         title=f"{PREFIX}{spec.title}, {place.lsoa_name}", problem_type=problem, lpu=place.lpu,
-        area=place.lsoa_name, statement=content["statement"],
+        area=_neighbourhood_name(place.lsoa_code) or place.lsoa_name,
+        statement=content["statement"],
         data_summary=content["data_summary"], is_demo=True)
     PmpIncident.objects.using(using).bulk_create(
         [PmpIncident(pmp=pmp, incident=i) for i in incidents])

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 from asbhub.geo.locate import LsoaLocator
+from asbhub.geo.neighbourhoods import Assignment, assign_neighbourhoods, shared_boundaries
 
 __all__ = [
     "AREAS_ENV_VAR",
@@ -224,6 +225,40 @@ class AreaHierarchy:
         """SNT code of each LSOA code; ``None`` where unknown or not mapped to one SNT."""
         lookup = self._by_lsoa
         return [lookup[c][1] if c in lookup else None for c in lsoa_codes]
+
+    @cached_property
+    def neighbourhood_assignment(self) -> dict[str, Assignment]:
+        """Every LSOA's SNT: by ward where ``areas.csv`` has one, else from the LSOAs it touches
+        in its LPU (see :mod:`asbhub.geo.neighbourhoods`); read from the polygons on first use.
+        """
+        loc = self.locator
+        touching = shared_boundaries(list(loc.codes), list(loc.polygons))
+        lpu = {c: lp for c, (lp, _) in self._by_lsoa.items()}
+        snt = {c: s for c, (_, s) in self._by_lsoa.items()}
+        return assign_neighbourhoods(lpu, snt, touching)
+
+    def neighbourhood_for(self, lsoa_codes: Iterable[str | None]) -> list[str | None]:
+        """SNT code of each LSOA by the full rule (ward, else neighbours); ``None`` where the
+        code is unknown or the rule gives none. :meth:`snt_for` gives the ward mapping only."""
+        lookup = self.neighbourhood_assignment
+        return [lookup[c].snt_code if c in lookup else None for c in lsoa_codes]
+
+    def neighbourhoods_matching(self, text: str, lpu: str | None = None) -> list[str]:
+        """SNT codes whose code equals ``text`` or whose name contains it, ignoring case
+        ("long eaton" finds Long Eaton North, South, Town and Rural); only ``lpu``'s if given."""
+        needle = text.strip().casefold()
+        if not needle:
+            return []
+        hoods = self.neighbourhoods if lpu is None else self.neighbourhoods.filter(
+            pl.col("lpu") == lpu)
+        return [code for code, name in hoods.select("snt_code", "snt_name").iter_rows()
+                if code.casefold() == needle or needle in (name or "").casefold()]
+
+    def neighbourhood_lsoas(self, snt_codes: Iterable[str]) -> list[str]:
+        """LSOA codes the full rule (:meth:`neighbourhood_for`) puts in any of ``snt_codes``."""
+        wanted = set(snt_codes)
+        return sorted(c for c, a in self.neighbourhood_assignment.items()
+                      if a.snt_code in wanted)
 
     @cached_property
     def locator(self) -> LsoaLocator:

@@ -16,7 +16,10 @@ uses dated records (the force export) and says so when there are none.
 Which LPU and SNT
 -----------------
 The record's own ``lpu`` and ``snt``; where the record has none but has an LSOA, the LSOA's
-LPU and SNT in the area hierarchy. SNTs are shown by name from ``neighbourhoods.csv`` when the
+LPU and SNT in the area hierarchy, the SNT by the full rule of
+:meth:`asbhub.geo.AreaHierarchy.neighbourhood_for` (the ward mapping, else the neighbourhood of
+the LSOAs it touches in its LPU), so "No single SNT" is left for records with no usable place.
+SNTs are shown by name from ``neighbourhoods.csv`` when the
 record gives a code the hierarchy knows, and as given otherwise.
 
 No personal data: counts and points only.
@@ -46,7 +49,8 @@ LOCAL = ZoneInfo("Europe/London")
 CATEGORY_NAMES = {"P": "Personal", "N": "Nuisance", "E": "Environmental"}
 NOT_RECORDED = "Not recorded"
 #: The SNT row of records whose LSOA the hierarchy does not give one SNT (and that name none).
-NO_SNT = "No single SNT (area not mapped to one)"
+NO_SNT = ("No single SNT (no LSOA, or an LSOA outside the force's neighbourhoods: "
+          "see docs/geography.md)")
 WEEKS_BEFORE = 4
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _TABLE_SCHEMA = {"key": pl.String, "this_week": pl.Int64, "previous_average": pl.Float64}
@@ -158,7 +162,7 @@ def build_weekly(store: Store, lpu: str, week_ending: dt.date, *,
     hood_names = dict(areas.neighbourhoods.select("snt_code", "snt_name").iter_rows())
     rows = rows.with_columns(
         pl.coalesce("lpu", pl.Series(areas.lpu_for(codes), dtype=pl.String)).alias("lpu"),
-        pl.coalesce("snt", pl.Series(areas.snt_for(codes), dtype=pl.String)).alias("snt"),
+        pl.coalesce("snt", pl.Series(areas.neighbourhood_for(codes), dtype=pl.String)).alias("snt"),
         pl.coalesce("occurred_from", "reported_at").dt.convert_time_zone("Europe/London")
         .dt.date().alias("day"),
     ).filter(pl.col("lpu") == lpu)

@@ -4,6 +4,7 @@ sharing agreement has expired, with personal data withheld. Every page is checke
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -15,6 +16,13 @@ pytestmark = pytest.mark.browser
 
 HOUSING = "Peak Vale Homes (fictional housing provider)"
 TITLE = "Browser test: youths at the synthetic skate park"
+
+
+def _shot(page: Any, name: str) -> None:
+    """A full-page screenshot into $ASBHUB_SCREENSHOTS, when set, to look at by eye."""
+    folder = os.environ.get("ASBHUB_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
 def _sign_out(page: Any) -> None:
@@ -33,7 +41,10 @@ def test_plan_through_sara_then_seen_by_a_partner_without_an_agreement(
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("Problem type").select_option(label="Juvenile ASB in and around our "
                                                           "communities")
-    page.get_by_label("Local Policing Unit").fill("Erewash")
+    # LPU and neighbourhood come from the area hierarchy (issue 12): lists, not free text.
+    page.get_by_label("Local Policing Unit").select_option("Erewash")
+    page.get_by_label("Neighbourhood (Safer Neighbourhood Team)").select_option("Sandiacre")
+    _shot(page, "pmp-form")
     page.get_by_label(HOUSING).check()
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state()
@@ -99,6 +110,14 @@ def test_plan_through_sara_then_seen_by_a_partner_without_an_agreement(
     evaluation = page.locator("main").inner_text()
     assert "Rate ratio against the control" in evaluation
     assert "Weighted Displacement Quotient" in evaluation
+    # One verdict, derived from the numbers: never a signed count beside "added".
+    verdict = page.locator("#evaluation-verdict")
+    assert verdict.get_attribute("data-outcome") in ("worked", "mixed", "worse", "unclear",
+                                                     "unknown")
+    assert re.match(r"(The response worked|Mixed|The response did not work|No clear effect"
+                    r"|Cannot be judged)", verdict.inner_text())
+    assert "incidents added" not in evaluation and "Above 1:" not in evaluation
+    _shot(page, "pmp-evaluation")
     assert_accessible(page, "assessment stage with the evaluation")
     page.get_by_label("Assessment", exact=True).fill("Reports fell; no displacement to nearby streets.")
     page.get_by_role("button", name="Save and move to Closed").click()
@@ -120,4 +139,5 @@ def test_plan_through_sara_then_seen_by_a_partner_without_an_agreement(
     assert "Browservictim" not in main and "Browseroffender" not in main
     assert "Withheld:" in main and "DEMO-ISA-004, which ended on" in main
     assert re.search(r"Record \d+ \(withheld: not shared with your agency\)", main)
+    assert "None: the plan is closed" in main and "Overdue" not in main
     assert_accessible(page, "plan seen by a partner without a live agreement")

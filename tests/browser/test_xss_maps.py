@@ -103,7 +103,7 @@ def test_public_report_place_is_text_in_the_plan_map_tooltip(
     page.goto("/pmps/new/")
     page.get_by_label("Title").fill("Browser test: script in a resident's place")
     page.get_by_label("Problem type").select_option(index=1)
-    page.get_by_label("Local Policing Unit").fill(lpu)
+    page.get_by_label("Local Policing Unit").select_option(lpu)
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state()
     assert "/incidents/" in page.url, page.locator("main").inner_text()[:500]

@@ -44,7 +44,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory):
 
 def _brute(export: pl.DataFrame) -> dict[str, dict[str, list[int]]]:
     """Plain Python over the export: per table and key, [this week, previous four weeks]."""
-    hoods = dict(AreaHierarchy.load().neighbourhoods.select("snt_code", "snt_name").iter_rows())
+    areas = AreaHierarchy.load()
+    hoods = dict(areas.neighbourhoods.select("snt_code", "snt_name").iter_rows())
     start = WEEK_ENDING - dt.timedelta(days=6)
     first = start - dt.timedelta(days=28)
     out: dict[str, dict[str, list[int]]] = {"day": {}, "category": {}, "snt": {}}
@@ -54,7 +55,9 @@ def _brute(export: pl.DataFrame) -> dict[str, dict[str, list[int]]]:
             continue
         slot = 0 if day >= start else 1
         keys = {"day": day.strftime("%A"), "category": r["asb_category"],
-                "snt": hoods.get(r["snt"], r["snt"]) or NO_SNT}
+                # The record's SNT, else its LSOA's by the hierarchy's neighbour rule.
+                "snt": hoods.get(snt := r["snt"] or areas.neighbourhood_for([r["lsoa_code"]])[0],
+                                 snt) or NO_SNT}
         for table, key in keys.items():
             out[table].setdefault(key, [0, 0])[slot] += 1
     return out
@@ -114,3 +117,33 @@ def test_unknown_lpu_lists_the_known_ones(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'x.sqlite3'}")
     with pytest.raises(ValueError, match="expected one of .*Erewash"):
         build_weekly(store, "Atlantis", WEEK_ENDING)
+
+
+def test_records_without_an_snt_take_the_neighbour_rule(tmp_path: Path) -> None:
+    """Records with an LSOA but no SNT (as police.uk's) are counted under the SNT the area
+    hierarchy's neighbour rule gives; "No single SNT" is left for records with no usable LSOA."""
+    synth = generate_force_export(dt.date(2021, 2, 1), dt.date(2021, 3, 31), seed=8,
+                                  n_incidents=1500)
+    export = synth.export.with_columns(pl.lit(None, dtype=pl.String).alias("snt"))
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    path = write_force_export_csv(export, tmp_path / "export.csv")
+    assert ingest(store, expand_inputs([path])).totals()["rejected"] == 0
+    pack = build_weekly(store, LPU, WEEK_ENDING)
+    areas = AreaHierarchy.load()
+    hoods = dict(areas.neighbourhoods.select("snt_code", "snt_name").iter_rows())
+    start, first = WEEK_ENDING - dt.timedelta(days=6), WEEK_ENDING - dt.timedelta(days=34)
+    expect: dict[str, list[int]] = {}
+    ward_only_missing = 0
+    for r in export.iter_rows(named=True):
+        day = r["occurred_from"].astimezone(ZoneInfo("Europe/London")).date()
+        if r["record_type"] != "asb" or r["lpu"] != LPU or not first <= day <= WEEK_ENDING:
+            continue
+        snt = areas.neighbourhood_for([r["lsoa_code"]])[0]
+        key = hoods[snt] if snt else NO_SNT
+        expect.setdefault(key, [0, 0])[0 if day >= start else 1] += 1
+        ward_only_missing += areas.snt_for([r["lsoa_code"]])[0] is None
+    got = {k: [a, round(b * 4)] for k, a, b in pack.by_snt.iter_rows() if a or b}
+    assert got == expect
+    # Most of Erewash has no SNT by wards alone; the neighbour rule leaves none of it out.
+    assert ward_only_missing > 0.3 * sum(v[0] + v[1] for v in expect.values())
+    assert NO_SNT not in got

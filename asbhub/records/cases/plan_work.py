@@ -128,10 +128,26 @@ def _area_incidents(pmp: Pmp, query: PickerQuery) -> QuerySet[Incident]:
     if query.crime_type:
         qs = qs.filter(crime_type=query.crime_type)
     if query.area.strip():
+        # One search box, matched (ignoring case) against the LSOA code and name, the street
+        # description ("On or near Market Place") and the neighbourhood: its code or any part
+        # of its name, through the LSOAs the area hierarchy puts in it (docs/cases.md).
         text = query.area.strip()
+        areas = area_hierarchy()
+        hoods = areas.neighbourhoods_matching(text)
         qs = qs.filter(Q(location__lsoa_code__iexact=text) | Q(location__lsoa_name__icontains=text)
-                       | Q(snt__iexact=text))
+                       | Q(location__description__icontains=text) | Q(snt__iexact=text)
+                       | Q(snt__in=hoods)
+                       | Q(location__lsoa_code__in=areas.neighbourhood_lsoas(hoods)))
     return qs
+
+
+def unmapped_neighbourhoods(text: str) -> list[str]:
+    """Names of the neighbourhoods a search text names that hold no LSOA (even by the
+    neighbour rule), so the page can say why searching for them finds little."""
+    areas = area_hierarchy()
+    codes = [c for c in areas.neighbourhoods_matching(text) if not areas.neighbourhood_lsoas([c])]
+    names = dict(areas.neighbourhoods.select("snt_code", "snt_name").iter_rows())
+    return sorted(names[c] for c in codes)
 
 
 def picker_incidents(user: Any, pmp: Pmp, query: PickerQuery,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import polars as pl
 from django import forms
 from django.utils import timezone
 
@@ -22,11 +25,69 @@ class PmpForm(forms.ModelForm):
         fields = list(EDITABLE_FIELDS)
         widgets = {"next_review_due": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, current: Pmp | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["problem_type"].queryset = ProblemType.objects.filter(is_active=True)
         self.fields["next_review_due"].required = False
         self.fields["next_review_due"].validators.append(planning_date)
+        self._place_fields(current or self.instance)
+
+    # LPU and neighbourhood come from the force's area hierarchy (issue 12): a free-text LPU
+    # such as "Ilkeston" gave a plan whose incident finder and evaluation found nothing.
+    def _place_fields(self, current: Pmp | None) -> None:
+        from asbhub.records.incidents.selectors import area_hierarchy
+
+        areas = area_hierarchy()
+        self._areas = areas
+        self._old_lpu = (getattr(current, "lpu", "") or "").strip()
+        self._old_area = (getattr(current, "area", "") or "").strip()
+        lpus: list[tuple[str, str]] = [("", "Choose the LPU"), *((x, x) for x in areas.lpus)]
+        if self._old_lpu and self._old_lpu not in areas.lpus:
+            lpus.append((self._old_lpu, f"{self._old_lpu} (entered before: not an LPU of "
+                                        f"{areas.force_name}, choose one)"))
+        self.fields["lpu"] = forms.ChoiceField(
+            label="Local Policing Unit", choices=lpus,
+            help_text="The incident finder and the evaluation use this LPU's LSOAs.",
+            error_messages={"required": "Choose the plan's Local Policing Unit",
+                            "invalid_choice": f"'%(value)s' is not a Local Policing Unit of "
+                                              f"{areas.force_name}: choose one of "
+                                              f"{', '.join(areas.lpus)}"},
+            widget=forms.Select(attrs={"class": "govuk-select"}))
+        hoods: list[tuple[str, Any]] = [("", "Whole LPU (no one neighbourhood)")]
+        for lpu in areas.lpus:
+            names = areas.neighbourhoods.filter(pl.col("lpu") == lpu).sort("snt_name")
+            hoods.append((lpu, [(n, n) for n in names["snt_name"].to_list()]))
+        if self._old_area and self._old_area not in self._hood_lpu():
+            hoods.append((self._old_area, f"{self._old_area} (entered before)"))
+        self.fields["area"] = forms.ChoiceField(
+            label="Neighbourhood (Safer Neighbourhood Team)", choices=hoods, required=False,
+            help_text="Optional: the neighbourhood within the LPU.",
+            error_messages={"invalid_choice": "'%(value)s' is not a neighbourhood of "
+                                              f"{areas.force_name}: choose one from the list, "
+                                              "or the whole LPU"},
+            widget=forms.Select(attrs={"class": "govuk-select"}))
+
+    def _hood_lpu(self) -> dict[str, str]:
+        return dict(self._areas.neighbourhoods.select("snt_name", "lpu").iter_rows())
+
+    def clean_lpu(self) -> str:
+        lpu = self.cleaned_data["lpu"]
+        if lpu not in self._areas.lpus:
+            raise forms.ValidationError(
+                f"'{lpu}' is not a Local Policing Unit of {self._areas.force_name}: choose one of "
+                f"{', '.join(self._areas.lpus)}. A place such as a town goes in Neighbourhood, "
+                "or in the problem statement.")
+        return lpu
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        lpu, area = data.get("lpu"), data.get("area") or ""
+        hood_lpu = self._hood_lpu()
+        if lpu and area in hood_lpu and hood_lpu[area] != lpu:
+            self.add_error("area", f"The neighbourhood {area} is in {hood_lpu[area]} LPU, not "
+                                   f"{lpu}: choose one of {lpu}'s neighbourhoods, or the whole "
+                                   "LPU.")
+        return data
 
 
 class PmpCreateForm(PmpForm):
@@ -140,7 +201,9 @@ class PickerQueryForm(forms.Form):
     first = forms.CharField(label="From month", widget=MONTH_WIDGET)
     last = forms.CharField(label="To month", widget=MONTH_WIDGET)
     crime_type = forms.ChoiceField(label="Crime type", required=False, choices=[("", "All")])
-    area = forms.CharField(label="LSOA code, LSOA name or SNT (optional)", required=False,
+    area = forms.CharField(label="Neighbourhood, street or LSOA (optional)", required=False,
+                           help_text="Part of a neighbourhood's name, a street description "
+                                     "(\"Market Place\") or an LSOA code or name; any case.",
                            max_length=100,
                            widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20"}))
 

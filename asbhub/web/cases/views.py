@@ -120,7 +120,7 @@ def pmp_edit(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     status = 200
     if request.method == "POST":
-        form = PmpForm(request.POST, instance=services.Pmp(pk=pmp.pk))
+        form = PmpForm(request.POST, instance=services.Pmp(pk=pmp.pk), current=pmp)
     else:
         form = PmpForm(instance=pmp, initial={"version": pmp.version})
     # Victim and offender text the editor's agency is not entitled to is left out of the form

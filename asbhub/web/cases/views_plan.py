@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from asbhub.analysis.evaluation import Verdict, evaluation_verdict
 from asbhub.domain.cases import SaraStage, allowed_next_stages, missing_for_stage
 from asbhub.records.cases import assessment, plan_work, services
 from asbhub.records.cases.models import Pmp
@@ -73,8 +74,10 @@ def pmp_incidents(request: HttpRequest, pk: int) -> HttpResponse:
                 n = plan_work.link_incidents(request.user, pmp, ids, request.POST.get("version"),
                                              request)
             verb = "Removed" if op == "unlink" else "Linked"
-            return redirect(reverse("cases:pmp-incidents", args=[pmp.pk])
-                            + f"?done={verb.lower()}&n={n}")
+            # Back to the same search: the query's filters ride in the form's action URL.
+            kept = {k: request.GET[k] for k in PickerQueryForm.base_fields if k in request.GET}
+            return redirect(reverse("cases:pmp-incidents", args=[pmp.pk]) + "?"
+                            + urlencode({**kept, "done": verb.lower(), "n": n}))
         except plan_work.PlanWorkError as exc:
             errors = exc.problems
         except services.ConcurrentEditError as exc:
@@ -90,6 +93,7 @@ def pmp_incidents(request: HttpRequest, pk: int) -> HttpResponse:
                                            else []})
     done = request.GET.get("done", "")
     return render(request, "cases/pmp_incidents.html", {
+        "unmapped_hoods": plan_work.unmapped_neighbourhoods(query.area if query else ""),
         "pmp": pmp, "form": form, "result": result, "view": view, "errors": errors,
         "done": done if done in ("linked", "removed") else "", "done_n": request.GET.get("n", ""),
         "map_url": reverse("cases:pmp-incidents-geojson", args=[pmp.pk]),
@@ -164,6 +168,7 @@ def pmp_stage(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if stage in (SaraStage.ASSESSMENT, SaraStage.CLOSED):
         context["evaluation_form"] = EvaluationForm(initial=_evaluation_initial(pmp))
+        context["verdict"] = _verdict(pmp)
     return render(request, "cases/pmp_stage.html", context, status=status)
 
 
@@ -171,6 +176,15 @@ def _moves(stage: SaraStage) -> list[tuple[SaraStage, bool]]:
     """The stages the plan may move to, each with whether it is a step back."""
     order = list(SaraStage)
     return [(s, order.index(s) < order.index(stage)) for s in allowed_next_stages(stage)]
+
+
+def _verdict(pmp: Pmp) -> Verdict | None:
+    """The stored evaluation read as one verdict, its words derived from its numbers."""
+    ev = pmp.evaluation or {}
+    if not ev.get("counts"):
+        return None
+    return evaluation_verdict(ev.get("rate_ratio"), ev.get("rr_ci_low"), ev.get("rr_ci_high"),
+                              ev.get("net_effect"), ev.get("confidence", 0.95))
 
 
 def _evaluation_initial(pmp: Pmp) -> dict[str, str]:
@@ -240,7 +254,7 @@ def pmp_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
         "next_stages": _moves(SaraStage(pmp.stage)),
         "missing": missing_for_stage(pmp.stage, services.plan_content(pmp)),
         "actions": pmp.actions.select_related("owner_agency"), "evaluation_form": form,
-        "action_form": None,
+        "action_form": None, "verdict": _verdict(pmp),
     }, status=400)
 
 
