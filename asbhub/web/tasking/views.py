@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 
 from asbhub.domain.dates import day_problem, long_date, planning_range
 from asbhub.reports.briefing import (
+    SECTIONS,
     briefing_pdf_bytes,
     previous_working_day,
     render_briefing_body,
@@ -97,6 +98,12 @@ def briefing_page(request: HttpRequest) -> HttpResponse:
             "purposes": PURPOSES, "purpose_code": purpose_code,
         }, status=400 if errors else 200)
     fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
+    # One section's full list on its own page (the "and N more" links), else the cut briefing.
+    section = request.GET.get("section", "") or None
+    if section is not None and section not in SECTIONS:
+        return HttpResponse(f"Unknown briefing section ‘{section[:40]}’: expected one of "
+                            f"{', '.join(SECTIONS)}, or none for the whole briefing.",
+                            status=400, content_type="text/plain; charset=utf-8")
     view = services.briefing_for(request.user, day, since)
     record_access(request.user, AuditAction.EXPORT if fmt == "pdf" else AuditAction.VIEW,
                   ("tasking.briefing", day.isoformat()), purpose=PURPOSES[purpose_code],
@@ -107,8 +114,15 @@ def briefing_page(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="briefing-{day}.pdf"'
         return response
     query = {"date": day.isoformat(), "since": since.isoformat(), "purpose": purpose_code}
+
+    def more_href(sid: str) -> str:
+        return f"{reverse('tasking:briefing')}?{urlencode({**query, 'section': sid})}"
+
+    body = render_briefing_body(view.briefing, only=section, more_href=more_href)
     return render(request, "tasking/briefing.html", {
-        "b": view.briefing, "body": mark_safe(render_briefing_body(view.briefing)),  # noqa: S308 - Jinja autoescaped
+        "b": view.briefing, "body": mark_safe(body),  # noqa: S308 - Jinja autoescaped
+        "section": SECTIONS.get(section or ""),
+        "whole_href": f"{reverse('tasking:briefing')}?{urlencode(query)}",
         "purpose": PURPOSES[purpose_code], "risk": view.risk, "query": query,
         "n_withheld": len(view.people_withheld),
     })
