@@ -51,13 +51,19 @@ def test_police_analyst_sees_people_and_the_view_is_audited(
     client.force_login(make_user("analyst", police, role="analyst"))
     before = AuditEntry.objects.count()
     page = _briefing(client).content.decode()
+    # The cut briefing (issue #12): Dan newly meets the threshold; Alice met it before, so
+    # she is a count with a link to the full list, on its own page.
+    assert "Dan Newflag" in page and "Alice Threshold" not in page
+    assert "Rita Highrisk" not in page and "R-1" in page  # the high risk incident
+    assert "section=case-review-all" in page
+    full = _briefing(client, section="case-review-all").content.decode()
     for name in NAMES:
-        assert name in page
-    assert "A-2: ASB on 01/03/2021" in page and "Rita Highrisk" not in page
-    assert "R-1" in page                                  # the high risk incident
+        assert name in full
+    assert "A-2: ASB on 01/03/2021" in full and "Back to the whole briefing" in full
+    assert _briefing(client, section="nonsense").status_code == 400
     entries = list(AuditEntry.objects.order_by("seq"))[before:]
     assert [(e.action, e.purpose, e.object_type, e.object_id) for e in entries] == [
-        ("view", TASKING, "tasking.briefing", DATE)]
+        ("view", TASKING, "tasking.briefing", DATE)] * 2
     assert entries[0].detail["people_shown"] and not entries[0].detail["people_withheld"]
     assert entries[0].detail["since"] == "2021-03-12"
 
@@ -87,7 +93,7 @@ def test_agreement_covering_victims_only_shows_victims_not_callers(
     make_agreement("ISA-TASK", [police, council], ["incident_summary", "victim_personal"],
                    today - dt.timedelta(days=1), today + dt.timedelta(days=30))
     client.force_login(make_user("council", council))
-    page = _briefing(client).content.decode()
+    page = _briefing(client, section="case-review-all").content.decode()
     assert "Alice Threshold" in page                      # a victim: covered
     assert "Dan Newflag" not in page                      # a caller: witness details
     assert "are not covered by ISA-TASK" in page
