@@ -136,3 +136,47 @@ def test_calls_seeded_again_store_nothing_new(calls_seeded) -> None:  # noqa: AN
     again, _ = seed_demo_calls(store, today=CALLS_TODAY)
     totals = again.totals()
     assert totals["stored"] == 0 and totals["already_stored"] == sum(info["calls"].values())
+
+
+# --------------------------------------------------------------------------------------------
+# The demo day's briefing fits a 30-minute meeting (issue #12 item 1)
+# --------------------------------------------------------------------------------------------
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """Pages of a PDF, counted by poppler's ``pdfinfo`` (scripts/system-packages.sh)."""
+    import re
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdfinfo"):
+        pytest.skip("pdfinfo (poppler-utils) is not installed: run scripts/system-packages.sh")
+    out = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout
+    match = re.search(rb"^Pages:\s+(\d+)", out, re.M)
+    assert match, out
+    return int(match.group(1))
+
+
+def test_demo_day_briefing_pdf_is_at_most_six_pages(seeded) -> None:
+    pytest.importorskip("weasyprint")
+    from asbhub.reports.briefing import DEFAULT_LIMIT, briefing_pdf_bytes
+
+    store, _, _ = seeded
+    b = build_briefing(store, dt.date.today())
+    assert b.limit == DEFAULT_LIMIT == 10
+    # The demo day has more than a page of each: the cut is what keeps it short.
+    assert b.case_review.rows.height > DEFAULT_LIMIT and b.hot_areas.height > DEFAULT_LIMIT
+    html = render_briefing_html(b)
+    pages = pdf_pages(briefing_pdf_bytes(html))
+    assert 1 <= pages <= 6, pages
+    # Case Review: only the newly met are listed; the others are one count.
+    already = b.case_review.rows.height - b.case_review.n_new
+    assert f"{already} already met: see them all" in html
+    assert html.count("Already met</strong>") == 0
+    # Hot spots as places: each row is an area of touching cells with a name, not a raw cell.
+    assert b.hot_areas["n_cells"].sum() == b.hotspots.height
+    top = b.hot_areas.row(0, named=True)
+    assert top["street"] and top["street"].startswith("On or near") and top["lsoa_name"]
+    # The full briefing (limit None) is still there, and is the long one.
+    full = render_briefing_html(build_briefing(store, dt.date.today(), limit=None))
+    assert full.count("<tr") > 3 * html.count("<tr")
