@@ -337,12 +337,32 @@ class CaseReviewFlags:
     def n_new(self) -> int:
         return int(self.rows["new"].sum()) if self.rows.height else 0
 
+    def to_act_on(self) -> pl.DataFrame:
+        """The flags the meeting acts on: newly met since the last briefing, or met before
+        and not yet in a Case Review; new first, then by qualifying complaints."""
+        return self.rows.filter(pl.col("new") | pl.col("case_review").is_null()).sort(
+            ["new", "n_qualifying"], descending=[True, True])
+
+    @property
+    def n_in_review(self) -> int:
+        """Met before and already in a Case Review: collapsed to a count on the briefing."""
+        return self.rows.height - self.to_act_on().height
+
+    def with_reviews(self, reviewed: Mapping[int, str]) -> CaseReviewFlags:
+        """The flags with ``case_review``: the reference of a Case Review holding any of the
+        flag's qualifying complaints (``reviewed``: incident id -> reference), else null."""
+        refs = [next((reviewed[i] for i in ids or [] if i in reviewed), None)
+                for ids in self.rows["incident_ids"].to_list()]
+        return replace(self, rows=self.rows.with_columns(
+            pl.Series("case_review", refs, dtype=pl.String)))
+
 
 _FLAG_SCHEMA = {
     "kind": pl.String, "name": pl.String, "location": pl.String, "lpu": pl.String,
     "rule": pl.String, "n_qualifying": pl.Int64, "references": pl.List(pl.String),
     "complaints": pl.List(pl.String), "reason": pl.String, "new": pl.Boolean,
     "person_key": pl.String, "person_row_ids": pl.List(pl.Int64), "withheld": pl.String,
+    "incident_ids": pl.List(pl.Int64), "case_review": pl.String,
 }
 
 
@@ -425,7 +445,8 @@ def case_review_flags(people: pl.DataFrame, as_of: dt.date, before: dt.date,
             rows.append({**flag, "kind": "place", "name": "; ".join(names),
                          "location": latest["location_text"], "lpu": latest["lpu"],
                          "person_key": None})
-    frame = pl.DataFrame([{**r, "withheld": None} for r in rows], schema=_FLAG_SCHEMA)
+    frame = pl.DataFrame([{**r, "withheld": None, "case_review": None} for r in rows],
+                         schema=_FLAG_SCHEMA)
     frame = frame.sort(["new", "n_qualifying"], descending=[True, True])
     described = {area: rule.describe() for area, rule in sorted((rules or {}).items())}
     described.setdefault("", rule_for("").describe())
@@ -451,6 +472,7 @@ def _check(group: list[dict[str, Any]], rule: ThresholdRule, as_of: dt.date, bef
                        for r in used],
         "reason": result.reason, "new": not earlier.met,
         "person_row_ids": sorted({r["person_row_id"] for r in group}),
+        "incident_ids": sorted({r["incident_id"] for r in used}),
     }
 
 
@@ -719,6 +741,7 @@ def build_briefing(
     case_review_rules: Mapping[str, ThresholdRule] | None = None,
     force: str | None = None,
     limit: int | None = DEFAULT_LIMIT,
+    case_reviews: Mapping[int, str] | None = None,
 ) -> Briefing:
     """Assemble the briefing for the morning of ``date``.
 
@@ -764,6 +787,10 @@ def build_briefing(
         Rows each section shows, ranked, before "and N more" (default
         :data:`DEFAULT_LIMIT`); None for the full, uncut briefing (the data are the same:
         only the rendering cuts).
+    case_reviews : mapping of int to str, optional
+        Incidents already in an ASB Case Review (incident id -> its reference); a flag met
+        before the last briefing with one of them collapses to a count. Default: the case
+        system's (:func:`asbhub.reports.briefing_data.case_review_incidents`).
 
     Returns
     -------
@@ -808,6 +835,9 @@ def build_briefing(
     if case_review_rules is None:
         case_review_rules = domain_rules(q.threshold_rules(store))
     review = case_review_flags(people, as_of, before, case_review_rules)
+    if case_reviews is None:
+        case_reviews = q.case_review_incidents(store)
+    review = review.with_reviews(case_reviews or {})
 
     places_window = q.incident_rows(store, start, _local_midnight(date), force).with_columns(
         pl.coalesce("occurred_from", "reported_at").alias("_when"))
@@ -850,7 +880,7 @@ def build_briefing(
 #: The sections that can be opened in full on their own page, by id.
 SECTIONS = {
     "high-risk": "High risk or vulnerability at first contact",
-    "case-review": "ASB Case Review threshold newly met",
+    "case-review": "ASB Case Review threshold met: new or not yet reviewed",
     "case-review-all": "ASB Case Review threshold met (everyone)",
     "repeat-victims": "Repeat victims, new or rising",
     "repeat-perpetrators": "Repeat perpetrators, new or rising",
@@ -911,8 +941,7 @@ def briefing_sections(b: Briefing, limit: int | None = DEFAULT_LIMIT) -> dict[st
         .alias("_score")).sort(["_score", "occurred_from"], descending=[True, True],
                                nulls_last=True)
     review = b.case_review.rows if b.case_review is not None else None
-    new_review = None if review is None else review.filter(pl.col("new")).sort(
-        "n_qualifying", descending=True)
+    new_review = None if b.case_review is None else b.case_review.to_act_on()
     locations = b.repeat_locations.new_or_rising().sort(
         ["new", "n_incidents"], descending=[True, True])
     pmps = b.pmps
@@ -958,7 +987,7 @@ def briefing_summary(b: Briefing, sections: Mapping[str, Cut]) -> dict[str, Any]
     decision (at most five: new Case Review flags, overdue plans, the busiest new hot area,
     high-risk incidents)."""
     decisions: list[str] = []
-    for r in sections["case-review"].rows[:3]:
+    for r in [r for r in sections["case-review"].rows if r["new"]][:3]:
         who = (f"Place: {r['location'] or 'unknown'}" if r["kind"] == "place"
                else r["name"] or "(no name)")
         decisions.append(f"{who} ({r['lpu'] or 'Unknown'}) newly meets the ASB Case Review "
@@ -984,6 +1013,7 @@ def briefing_summary(b: Briefing, sections: Mapping[str, Cut]) -> dict[str, Any]
         "incidents": b.n_incidents, "high_risk": sections["high-risk"].n_total,
         "case_review_new": review.n_new if review else 0,
         "case_review_all": review.rows.height if review else 0,
+        "case_review_in_review": review.n_in_review if review else 0,
         "repeat_victims": b.repeat_victim_rows.height,
         "repeat_perpetrators": (b.repeat_perpetrator_rows.height
                                 if b.repeat_perpetrator_rows is not None else 0),

@@ -28,10 +28,10 @@ def test_briefing_html_and_pdf(db_url: str, tmp_path: Path,
     out = capsys.readouterr().out
     assert "since 2021-03-12" in out and "3 at the ASB Case Review threshold" in out
     text = html.read_text(encoding="utf-8")
-    assert "Dan Newflag" in text and "Alice Threshold" not in text   # only the newly met
+    assert "Dan Newflag" in text and "A-0: ASB on" not in text   # cut: latest complaint only
     assert main(["briefing", "--date", "2021-03-15", "--db", db_url, "--out", str(html),
                  "--limit", "0"]) == 0
-    assert "Alice Threshold" in html.read_text(encoding="utf-8")     # the full briefing
+    assert "A-0: ASB on 01/10/2020" in html.read_text(encoding="utf-8")  # the full one
     pytest.importorskip("weasyprint")
     pdf = tmp_path / "b.pdf"
     assert main(["briefing", "--date", "2021-03-15", "--db", db_url, "--out", str(pdf),

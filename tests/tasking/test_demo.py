@@ -171,10 +171,10 @@ def test_demo_day_briefing_pdf_is_at_most_six_pages(seeded) -> None:
 
     assert b.limit == DEFAULT_LIMIT == 10
     assert b.case_review.rows.height > DEFAULT_LIMIT and b.hot_areas.height > DEFAULT_LIMIT
-    # Case Review: only the newly met are listed; the others are one count.
-    already = b.case_review.rows.height - b.case_review.n_new
-    assert f"{already} already met: see them all" in html
-    assert html.count("Already met</strong>") == 0
+    # Case Review: the newly met and the not yet reviewed are listed, cut to 10.
+    cr = b.case_review
+    assert f"{cr.n_new} new, {cr.rows.height - cr.n_new - cr.n_in_review} met before" in html
+    assert html.count("Not yet reviewed") + html.count("In Case Review") <= DEFAULT_LIMIT
     # Hot spots as places: each row is an area of touching cells with a name, not a raw cell.
     assert b.hot_areas["n_cells"].sum() == b.hotspots.height
     top = b.hot_areas.row(0, named=True)

@@ -51,9 +51,11 @@ def test_police_analyst_sees_people_and_the_view_is_audited(
     client.force_login(make_user("analyst", police, role="analyst"))
     before = AuditEntry.objects.count()
     page = _briefing(client).content.decode()
-    # The cut briefing (issue #12): Dan newly meets the threshold; Alice met it before, so
-    # she is a count with a link to the full list, on its own page.
-    assert "Dan Newflag" in page and "Alice Threshold" not in page
+    # The cut briefing (issue #12): Dan newly meets the threshold; Alice met it before and
+    # is in no Case Review, so she is listed too, without her complaints; all of them are on
+    # the full list's own page.
+    assert "Dan Newflag" in page and "Alice Threshold" in page and "Not yet reviewed" in page
+    assert "A-2: ASB on 01/03/2021" in page and "A-0: ASB on" not in page  # the latest only
     assert "Rita Highrisk" not in page and "R-1" in page  # the high risk incident
     assert "section=case-review-all" in page
     full = _briefing(client, section="case-review-all").content.decode()
