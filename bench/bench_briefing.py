@@ -65,24 +65,29 @@ def run() -> None:
         def build(limit: int | None) -> tuple[float, float, int | str]:
             wall, cpu = time.perf_counter(), _cpu()
             kwargs = {} if limit == 10 else {"limit": limit}
-            pdf = briefing_pdf_bytes(render_briefing_html(build_briefing(store, today,
-                                                                         **kwargs)))
+            pdf = briefing_pdf_bytes(render_briefing_html(build_briefing(store, today, **kwargs)))
             return time.perf_counter() - wall, _cpu() - cpu, _pages(pdf)
 
         runs: dict[str, list[tuple[float, float, int]]] = {"full": [], "cut": []}
         for _ in range(ROUNDS):
             runs["full"].append(build(None))
             runs["cut"].append(build(10))
-        med = {k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v),
-                   v[-1][2]) for k, v in runs.items()}
+        med = {
+            k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v), v[-1][2])
+            for k, v in runs.items()
+        }
         for name, (wall, cpu, pages) in med.items():
             label = "full (baseline, limit=None)" if name == "full" else "cut (limit=10)"
             print(f"{label:30s} {wall:7.2f} s wall  {cpu:7.2f} s CPU  {pages:>3} pages")
         ratio_wall = med["cut"][0] / med["full"][0]
         ratio_cpu = med["cut"][1] / med["full"][1] if med["full"][1] else float("nan")
         met = ratio_wall < GOAL and ratio_cpu < GOAL
-        print(f"briefing build ratio (cut / full): {ratio_wall:.2f} wall, {ratio_cpu:.2f} CPU; "
-              f"goal < {GOAL:.2f}: {'met' if met else 'NOT met'}")
+        print(
+            f"briefing build ratio (cut / full): {ratio_wall:.2f} wall, {ratio_cpu:.2f} CPU; "
+            f"goal < {GOAL:.2f}: {'met' if met else 'NOT met'}"
+        )
         pages = med["cut"][2]
-        print(f"pages: {pages} (goal at most 6: "
-              f"{'unknown' if pages == '?' else 'met' if int(pages) <= 6 else 'NOT met'})")
+        print(
+            f"pages: {pages} (goal at most 6: "
+            f"{'unknown' if pages == '?' else 'met' if int(pages) <= 6 else 'NOT met'})"
+        )

@@ -66,14 +66,17 @@ def hot_areas(mask: ArrayLike) -> HotAreas:
     """
     m = np.asarray(mask, dtype=bool)
     if m.ndim != 2:
-        raise ValueError(f"hot_areas needs a 2-D mask of cells (rows, columns); got an array "
-                         f"of shape {m.shape}")
+        raise ValueError(
+            f"hot_areas needs a 2-D mask of cells (rows, columns); got an array of shape {m.shape}"
+        )
     labels, n = ndimage.label(m, structure=_EIGHT)
     labels = np.asarray(labels, dtype=np.int32)
     flat = labels.ravel()
     order = np.argsort(flat, kind="stable")
     bounds = np.searchsorted(flat[order], np.arange(1, n + 2))
     rows, cols = np.unravel_index(order, labels.shape)
-    cells = [np.column_stack((rows[bounds[k]:bounds[k + 1]], cols[bounds[k]:bounds[k + 1]]))
-             for k in range(n)]
+    cells = [
+        np.column_stack((rows[bounds[k] : bounds[k + 1]], cols[bounds[k] : bounds[k + 1]]))
+        for k in range(n)
+    ]
     return HotAreas(labels=labels, n_areas=int(n), cells=cells)

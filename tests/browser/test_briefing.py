@@ -46,10 +46,12 @@ def _sql_period(live_server: LiveServer, since: dt.date, day: dt.date) -> tuple[
     """Incidents dated ``since`` to ``day - 1`` (UK local date of the start, else of the
     report), and how many of them are graded high for risk or vulnerability."""
     lo = (since - dt.timedelta(days=2)).isoformat()
-    rows = query_db(live_server,
-                    "SELECT occurred_from, reported_at, thrive_risk, thrive_vulnerability "
-                    "FROM incidents_incident WHERE COALESCE(occurred_from, reported_at) >= ?",
-                    (lo,))
+    rows = query_db(
+        live_server,
+        "SELECT occurred_from, reported_at, thrive_risk, thrive_vulnerability "
+        "FROM incidents_incident WHERE COALESCE(occurred_from, reported_at) >= ?",
+        (lo,),
+    )
     n = high = 0
     for occurred, reported, risk, vulnerability in rows:
         d = _local_day(occurred) or _local_day(reported)
@@ -60,7 +62,8 @@ def _sql_period(live_server: LiveServer, since: dt.date, day: dt.date) -> tuple[
 
 
 def test_inspector_reads_the_briefing_and_downloads_its_pdf(
-        page: Any, live_server: LiveServer) -> None:
+    page: Any, live_server: LiveServer
+) -> None:
     sign_in(page, live_server, INSPECTOR)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Briefing").click()
     page.wait_for_load_state()
@@ -96,9 +99,14 @@ def test_inspector_reads_the_briefing_and_downloads_its_pdf(
     # Case Review: the newly met, and those met before but not yet reviewed, are listed;
     # those already in a Case Review are one count; everyone is on the full list's page.
     text = page.locator("#case-review + p").inner_text()
-    new, unreviewed, in_review = (int(x) for x in re.search(
-        r"(\d+) new, (\d+) met before and not yet in a Case Review, (\d+) already met and "
-        r"in a Case Review", text).groups())
+    new, unreviewed, in_review = (
+        int(x)
+        for x in re.search(
+            r"(\d+) new, (\d+) met before and not yet in a Case Review, (\d+) already met and "
+            r"in a Case Review",
+            text,
+        ).groups()
+    )
     listed = page.locator("#case-review ~ table").first.locator("tbody tr").count()
     assert listed == min(10, new + unreviewed)
     page.get_by_role("link", name=re.compile(r"already met and in review: see all")).click()
@@ -111,19 +119,22 @@ def test_inspector_reads_the_briefing_and_downloads_its_pdf(
     page.wait_for_load_state()
 
     # The PDF: at most 6 pages, marked, and audited as an export.
-    before = query_db(live_server, "SELECT COUNT(*) FROM partners_auditentry "
-                                   "WHERE action = 'export'")[0][0]
+    before = query_db(
+        live_server, "SELECT COUNT(*) FROM partners_auditentry WHERE action = 'export'"
+    )[0][0]
     with page.expect_download() as download:
         page.get_by_role("link", name="Download this briefing as PDF").click()
     pdf = open(download.value.path(), "rb").read()
     assert pdf[:5] == b"%PDF-" and _pages(pdf) <= 6
-    after = query_db(live_server, "SELECT COUNT(*) FROM partners_auditentry "
-                                  "WHERE action = 'export'")[0][0]
+    after = query_db(
+        live_server, "SELECT COUNT(*) FROM partners_auditentry WHERE action = 'export'"
+    )[0][0]
     assert after == before + 1
 
 
 def test_every_demo_role_gets_a_briefing_pdf_of_at_most_six_pages(
-        browser: Any, live_server: LiveServer) -> None:
+    browser: Any, live_server: LiveServer
+) -> None:
     seen: dict[str, int] = {}
     for username in sorted(live_server.accounts):
         context = browser.new_context(base_url=live_server.url, locale="en-GB")
@@ -131,15 +142,17 @@ def test_every_demo_role_gets_a_briefing_pdf_of_at_most_six_pages(
             pg = context.new_page()
             sign_in(pg, live_server, username)
             response = pg.request.get("/briefing/?purpose=tasking&format=pdf")
-            if response.status == 403:      # not linked to a tasking agency: no briefing
+            if response.status == 403:  # not linked to a tasking agency: no briefing
                 continue
             assert response.status == 200, (username, response.status)
             seen[username] = _pages(response.body())
             html = pg.request.get("/briefing/?purpose=tasking").text()
             # What the reader may not see is said once per section and reason, not once per
             # row (demo.housing saw 104 copies before issue #12).
-            assert html.count("Withheld</strong>") <= 12, (username,
-                                                          html.count("Withheld</strong>"))
+            assert html.count("Withheld</strong>") <= 12, (
+                username,
+                html.count("Withheld</strong>"),
+            )
         finally:
             context.close()
     assert {"demo.analyst", INSPECTOR, "demo.housing"} <= set(seen), seen
