@@ -100,10 +100,10 @@ def briefing_page(request: HttpRequest) -> HttpResponse:
     fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
     # One section's full list on its own page (the "and N more" links), else the cut briefing.
     section = request.GET.get("section", "") or None
-    if section is not None and section not in SECTIONS:
+    if section is not None and section not in SECTIONS and section not in RISK_SECTIONS:
         return HttpResponse(f"Unknown briefing section ‘{section[:40]}’: expected one of "
-                            f"{', '.join(SECTIONS)}, or none for the whole briefing.",
-                            status=400, content_type="text/plain; charset=utf-8")
+                            f"{', '.join([*SECTIONS, *RISK_SECTIONS])}, or none for the whole "
+                            f"briefing.", status=400, content_type="text/plain; charset=utf-8")
     view = services.briefing_for(request.user, day, since)
     record_access(request.user, AuditAction.EXPORT if fmt == "pdf" else AuditAction.VIEW,
                   ("tasking.briefing", day.isoformat()), purpose=PURPOSES[purpose_code],
@@ -118,14 +118,31 @@ def briefing_page(request: HttpRequest) -> HttpResponse:
     def more_href(sid: str) -> str:
         return f"{reverse('tasking:briefing')}?{urlencode({**query, 'section': sid})}"
 
-    body = render_briefing_body(view.briefing, only=section, more_href=more_href)
+    # The risk app's sections, cut like the others (issue #12); one in full on its own page.
+    risk = []
+    for sid, item in zip(RISK_SECTIONS, view.risk, strict=False):
+        if section in (None, sid):
+            keep = None if section or view.briefing.limit is None else view.briefing.limit
+            risk.append({"section": item, "rows": item.rows[:keep],
+                         "n_more": len(item.rows) - len(item.rows[:keep]),
+                         "href": more_href(sid)})
+    body = ("" if section in RISK_SECTIONS else
+            render_briefing_body(view.briefing, only=section, more_href=more_href))
+    title = SECTIONS.get(section or "") or (
+        view.risk[list(RISK_SECTIONS).index(section)].title
+        if section in RISK_SECTIONS and len(view.risk) > list(RISK_SECTIONS).index(section)
+        else None)
     return render(request, "tasking/briefing.html", {
         "b": view.briefing, "body": mark_safe(body),  # noqa: S308 - Jinja autoescaped
-        "section": SECTIONS.get(section or ""),
+        "section": title,
         "whole_href": f"{reverse('tasking:briefing')}?{urlencode(query)}",
-        "purpose": PURPOSES[purpose_code], "risk": view.risk, "query": query,
+        "purpose": PURPOSES[purpose_code], "risk": risk, "query": query,
         "n_withheld": len(view.people_withheld),
     })
+
+
+#: The risk app's sections of the page (services.risk_sections, in its order), by id.
+RISK_SECTIONS = ("risk-due", "risk-high")
 
 
 def _weekly_form(request: HttpRequest) -> tuple[dict[str, Any], list[tuple[str, str]]]:
