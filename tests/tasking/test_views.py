@@ -265,3 +265,21 @@ def test_each_section_follows_its_data_category(
     text = unescape(page).lower()           # the reason's first word is capitalised
     assert reason in text
     assert "callers' and witnesses' personal details are not covered by isa-rep" in text
+
+
+def test_limit_setting_cuts_each_section_with_a_link_to_the_full_list(
+        client: Any, loaded: Any, police: Any, make_user: Any) -> None:  # noqa: F811
+    """ASBHUB_BRIEFING_LIMIT (issue #12): one row a section, "and N more" linking to the
+    section's own page, which lists every row."""
+    from django.test import override_settings
+
+    client.force_login(make_user("analyst", police, role="analyst"))
+    with override_settings(ASBHUB_BRIEFING_LIMIT=1):
+        page = _briefing(client).content.decode()
+        # Case Review (the default rule here): Dan (new), then Alice and Kim (met before, in
+        # no Case Review), most qualifying complaints first.
+        assert "Dan Newflag" in page and "Alice Threshold" not in page
+        assert "And 2 more: <a" in page and "section=case-review\"" in page
+        full = _briefing(client, section="case-review").content.decode()
+    assert all(name in full for name in ("Dan Newflag", "Alice Threshold", "Kim Alone"))
+    assert "And 2 more" not in full and "Back to the whole briefing" in full
