@@ -117,6 +117,11 @@ class PointFilters:
         A Safer Neighbourhood Team, by code (``SW03``) or name (``Abbey``), any case.
     force : str, optional
         Only the records of this force, as its loaded units name it (the store only).
+    kinds : tuple of str, optional
+        Only records of these kinds of loaded unit (``police_uk_street``, ``force_export``,
+        ``public_report``; the store only; see :mod:`asbhub.store.scope`).
+    real_only : bool
+        Leave synthetic data out (a force named ``SYNTHETIC ...``; the store only).
     """
 
     months: tuple[str, str] | None = None
@@ -125,6 +130,8 @@ class PointFilters:
     lpu: str | None = None
     snt: str | None = None
     force: str | None = None
+    kinds: tuple[str, ...] | None = None
+    real_only: bool = False
 
     def __post_init__(self) -> None:
         if self.months is not None:
@@ -161,6 +168,10 @@ class PointFilters:
             parts.append(f"SNT {self.snt}")
         if self.force is not None:
             parts.append(f"force {self.force}")
+        if self.kinds is not None:
+            parts.append("data " + " or ".join(self.kinds))
+        if self.real_only:
+            parts.append("no synthetic data")
         return "; ".join(parts) if parts else "no filters"
 
     def as_dict(self) -> dict[str, Any]:
@@ -173,6 +184,8 @@ class PointFilters:
             "snt": self.snt,
             # Only when given, so stamps of runs over every force are as they were.
             **({"force": self.force} if self.force is not None else {}),
+            **({"kinds": list(self.kinds)} if self.kinds is not None else {}),
+            **({"real_only": True} if self.real_only else {}),
         }
 
 
@@ -396,7 +409,8 @@ def points_from_files(paths: Sequence[Path | str], filters: PointFilters | None 
         For a file that is not a street-level file, an unknown crime type or area, or
         (:class:`NoPointsError`) when nothing matches.
     """
-    from asbhub.ingest.common import WrongFileError, expand_inputs
+    from asbhub.ingest.common import WrongFileError
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.ingest.police_uk import read_police_uk
 
     filters = filters or PointFilters()
@@ -463,10 +477,11 @@ def points_from_store(store: Store, filters: PointFilters | None = None,
     _, lpu, snt = (area_lsoa_codes(hierarchy, filters.lpu, filters.snt) if hierarchy
                    else (None, None, None))
     resolved = PointFilters(filters.months, crime_types, filters.record_types, lpu, snt,
-                            filters.force)
+                            filters.force, filters.kinds, filters.real_only)
     frame = query.incident_points(store, months=resolved.months, crime_types=crime_types,
                                   record_types=resolved.record_types, lpu=lpu, snt=snt,
-                                  areas=hierarchy, force=resolved.force)
+                                  areas=hierarchy, force=resolved.force,
+                                  kinds=resolved.kinds, real_only=resolved.real_only)
     if frame.height == 0:
         _no_points(resolved, query.store_months(store), types,
                    f"the records of the store {display_url(store.url)}")

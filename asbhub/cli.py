@@ -138,7 +138,7 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from asbhub.ingest.archives import ZipLimits
-    from asbhub.ingest.common import expand_inputs
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.store.db import open_store
 
     limits = ZipLimits.from_env(max_member=args.zip_max_member, max_ratio=args.zip_max_ratio)
@@ -304,9 +304,9 @@ def _serve(store, host: str, port: int, args: argparse.Namespace) -> int:  # noq
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from asbhub.data import sample_paths
-    from asbhub.ingest.common import expand_inputs
+    from asbhub.demo.seed import seed_demo
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.store.db import open_store
-    from asbhub.web.demo import seed_demo
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
@@ -329,8 +329,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _serve(store, args.host, args.port, args)
 
 
-def _report_demo_step(step: str, made: Any) -> None:  # noqa: ANN401
-    """Print what one step of :func:`asbhub.web.demo.seed_demo` made."""
+def _report_demo_step(step: str, made: Any) -> None:
+    """Print what one step of :func:`asbhub.demo.seed.seed_demo` made."""
     if step == "partners":
         err.print("[b]Demonstration accounts[/] (fictional agencies and people; passwords are "
                   "new on every run and shown only now):")

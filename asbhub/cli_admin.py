@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 
-def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Register ``report``, ``audit`` and ``synth`` on the main parser's sub-commands."""
     report = sub.add_parser("report", help="write reports from the store")
     rsub = report.add_subparsers(title="report commands", metavar="REPORTCOMMAND")
@@ -23,8 +23,9 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  
     scr.add_argument("--db", help=db_help)
     scr.add_argument("--force", metavar="NAME",
                      help="the force the report is about (any case), as the store names it "
-                          "(default: the area files' force if loaded, else the one with the "
-                          "most records); the comparison with other forces uses them all")
+                          "(default: $ASBHUB_FORCE, else the force with the most published "
+                          "police.uk records; docs/scope.md); the comparison with other forces "
+                          "uses every real force, never synthetic data")
     scr.add_argument("--out", required=True, type=Path, metavar="DIR")
     scr.add_argument("--no-pdf", action="store_true", help="write the HTML only")
     case = scr.add_argument_group("case study (appendix A): a stored PMP evaluated")
@@ -166,10 +167,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from asbhub.store.db import setup_django
 
     setup_django()
-    from asbhub.web.partners.audit import verify_store
+    from asbhub.records.partners.audit import verify_store
 
     if getattr(args, "anchor", None) is not None or getattr(args, "head", None):
-        from asbhub.web.partners.anchor import check_store
+        from asbhub.records.partners.anchor import check_store
 
         result = check_store(args.anchor, args.db, args.head)
     else:
@@ -182,7 +183,7 @@ def cmd_audit_anchor(args: argparse.Namespace) -> int:
     from asbhub.store.db import setup_django
 
     setup_django()
-    from asbhub.web.partners.anchor import NotAnchored, anchor_store
+    from asbhub.records.partners.anchor import NotAnchored, anchor_store
 
     try:
         line = anchor_store(args.to, args.db)

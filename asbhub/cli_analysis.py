@@ -26,7 +26,7 @@ OUT_HELP = ("file to write, the format from its ending: .geojson or .json (GeoJS
             "FILE.json) or .png (a map for reports); repeat for several")
 
 
-def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Register the analysis commands on the main parser's sub-commands."""
     hs = sub.add_parser(
         "hotspots", help="hot spot maps (Gi*, kernel density or counts) as GeoJSON, CSV, PNG",
@@ -151,7 +151,7 @@ def _points(args: argparse.Namespace, filters: PointFilters,
     return points_from_store(store, force_filters(store, filters, args.force), areas)
 
 
-def force_filters(store: Any, filters: PointFilters, name: str | None) -> PointFilters:  # noqa: ANN401
+def force_filters(store: Any, filters: PointFilters, name: str | None) -> PointFilters:
     """``filters`` limited to the force ``name`` (any case), printing the forces covered."""
     import dataclasses
 
@@ -212,6 +212,17 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     areas = _areas()
     points = _points(args, filters, areas)
     result = run_hotspots(points, request)
+    if args.method == "gistar":
+        from asbhub.analysis import gistar_too_few
+
+        # Too few records to test (issue #12, docs/scope.md): no Gi* classes, the counts per
+        # cell instead, and say why.
+        too_few = gistar_too_few(result.counts)
+        if too_few is not None:
+            _err(f"too few records to test for hot spots: {too_few}; writing counts per cell "
+                 "instead (give a wider --from/--to, or a larger area)")
+            result = run_hotspots(points, HotspotRequest(
+                method="count", cell_size=request.cell_size, harm_weights=harm))
     requested = {"method": args.method, "cell_size": args.cell, "band": args.band,
                  "bandwidth": args.bandwidth, "kernel": args.kernel, "fdr": not args.no_fdr,
                  **harm_stamp}

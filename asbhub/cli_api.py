@@ -10,10 +10,10 @@ import argparse
 import os
 import sys
 
-from asbhub.web.api import DEFAULT_DAYS, MAX_DAYS
+from asbhub.records.tokens import DEFAULT_DAYS, MAX_DAYS
 
 
-def add_api_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+def add_api_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Register ``api token create | list | revoke`` on the main parser's sub-commands."""
     api = sub.add_parser("api", help="the JSON API: tokens for programs that use it")
     asub = api.add_subparsers(title="api commands", metavar="APICOMMAND")
@@ -63,7 +63,7 @@ def _user(username: str):  # noqa: ANN202 - User
 
 def cmd_token_create(args: argparse.Namespace) -> int:
     _open(args.db)
-    from asbhub.web.api.tokens import create_token
+    from asbhub.records.tokens.services import create_token
 
     user = _user(args.user)
     new = create_token(user, args.name, args.days, channel="cli")
@@ -77,7 +77,7 @@ def cmd_token_list(args: argparse.Namespace) -> int:
     _open(args.db)
     from django.utils import timezone
 
-    from asbhub.web.api.tokens import tokens_of
+    from asbhub.records.tokens.services import tokens_of
 
     now = timezone.now()
     for t in tokens_of(_user(args.user)):
@@ -89,7 +89,7 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     _open(args.db)
-    from asbhub.web.api.tokens import find_token, revoke_token
+    from asbhub.records.tokens.services import find_token, revoke_token
 
     token = find_token(args.token)
     if revoke_token(token, channel="cli"):

@@ -42,7 +42,7 @@ MONTH_ONLY = ("data.police.uk publishes a month for each record but no date or t
 UK_TIME_ZONE = "Europe/London"
 
 
-def add_dated_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+def add_dated_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Register ``near-repeat`` and ``evaluate`` on the main parser's sub-commands."""
     nr = sub.add_parser(
         "near-repeat", help="Knox test: do events cluster in space and time (near repeats)?",

@@ -1,6 +1,6 @@
 """`asbhub people link`: link the Person rows of a store and keep the result in it.
 
-Thin: parse arguments, call :mod:`asbhub.web.people.services`, print the counts.
+Thin: parse arguments, call :mod:`asbhub.records.people.services`, print the counts.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 
-def add_people_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+def add_people_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Register ``people`` on the main parser's sub-commands."""
     people = sub.add_parser("people", help="person linkage kept in the store: who is who "
                                            "across incidents")
@@ -43,7 +43,7 @@ def cmd_people_link(args: argparse.Namespace) -> int:
         raise ValueError("--model needs --full: an incremental run uses the saved model, so "
                          "the people already linked and the new ones are scored alike")
     store = open_store(args.db)
-    from asbhub.web.people import services
+    from asbhub.records.people import services
 
     model = None
     if args.model is not None:

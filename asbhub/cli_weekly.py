@@ -13,14 +13,14 @@ from datetime import date
 from pathlib import Path
 
 
-def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:  # noqa: SLF001
-    for action in parser._actions:  # noqa: SLF001 - argparse keeps sub-commands only here
-        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
             return action
     return None
 
 
-def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:  # noqa: SLF001
+def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Add ``report weekly`` and ``briefing --format`` to the main parser's sub-commands."""
     report = sub.choices.get("report") or sub.add_parser("report",
                                                          help="write reports from the store")
@@ -61,7 +61,7 @@ def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
                          "emerging hot spots, PMP reviews. It covers --since (default the "
                          "previous working day) to the day before --date. Contains personal "
                          "data.")
-    for action in brief._actions:  # noqa: SLF001 - the options may come from another module
+    for action in brief._actions:
         if action.dest == "since":
             action.help = "first day covered (default the previous working day)"
         elif action.dest == "out":
@@ -89,8 +89,8 @@ def cmd_briefing(args: argparse.Namespace) -> int:
 
     force = resolve_force(store, args.force)
     sys.stderr.write(forces_line(store, force) + "\n")
-    from asbhub.web.partners.access import PURPOSES, record_access
-    from asbhub.web.partners.models import AuditAction
+    from asbhub.records.partners.access import PURPOSES, record_access
+    from asbhub.records.partners.models import AuditAction
     from asbhub.web.tasking.services import person_key_map
 
     # The same people as the web page (linkage clusters once linked), and the file is an

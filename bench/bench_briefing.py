@@ -1,6 +1,6 @@
 """Issue #12 speed goal: the demo day's briefing PDF builds in under a third of today's time.
 
-The store is the demo's synthetic dated incidents (:func:`asbhub.web.tasking.demo.
+The store is the demo's synthetic dated incidents (:func:`asbhub.demo.tasking.
 seed_demo_incidents`, the same ones ``make demo`` loads) in a fresh SQLite file, and the
 briefing is for today, as the demo shows it. Measured in one run, alternately, three times
 each (the median is printed):
@@ -53,7 +53,7 @@ def run() -> None:
     from asbhub.reports.briefing import briefing_pdf_bytes, build_briefing, render_briefing_html
     from asbhub.reports.scrutiny_render import import_weasyprint
     from asbhub.store.db import open_store
-    from asbhub.web.tasking.demo import seed_demo_incidents
+    from asbhub.demo.tasking import seed_demo_incidents
 
     today = dt.date.today()
     with tempfile.TemporaryDirectory(prefix="bench-briefing-") as tmp:

@@ -30,7 +30,7 @@ def _files() -> list[Path]:
     return sorted(DATA.glob("*/*-street.csv"))
 
 
-def _best(fn) -> float:  # noqa: ANN001
+def _best(fn) -> float:
     times = []
     for _ in range(REPEATS):
         t = time.perf_counter()
@@ -57,7 +57,7 @@ def pandas_to_sql(files: list[Path]) -> None:
 
 
 def asbhub_ingest(files: list[Path]) -> None:
-    from asbhub.ingest.common import expand_inputs
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.store.db import open_store
     from asbhub.store.load import ingest
 
@@ -75,7 +75,7 @@ def asbhub_ingest(files: list[Path]) -> None:
 PEAK_SCRIPT = """
 import json, resource, sys, tempfile
 from pathlib import Path
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import open_store
 from asbhub.store.load import ingest_iter
 files = [Path(p) for p in json.loads(sys.argv[1])]

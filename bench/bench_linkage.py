@@ -196,21 +196,21 @@ def _step(code: str, d: Path, **args: object) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _pairs(ids, labels):  # noqa: ANN001, ANN202
+def _pairs(ids, labels):
     import polars as pl
 
     f = pl.DataFrame({"i": ids, "c": labels})
     return f.join(f, on="c").filter(pl.col("i") < pl.col("i_right")).select("i", "i_right")
 
 
-def _precision_recall(truth, clusters) -> tuple[float, float]:  # noqa: ANN001
+def _precision_recall(truth, clusters) -> tuple[float, float]:
     t = _pairs(truth["record_id"], truth["person_id"])
     p = _pairs(clusters["unique_id"], clusters["cluster_id"])
     tp = t.join(p, on=["i", "i_right"]).height
     return tp / p.height, tp / t.height
 
 
-def _candidate_pairs(norm, rules, n: int) -> int:  # noqa: ANN001
+def _candidate_pairs(norm, rules, n: int) -> int:
     """Distinct record pairs the blocking rules give on the first n records."""
     import duckdb
 

@@ -27,9 +27,9 @@ def main(path: str) -> None:
     url = f"sqlite:///{Path(path).resolve()}"
     os.environ["ASBHUB_DB"] = url
     from asbhub.cli import _ingest_with_progress
-    from asbhub.ingest.common import expand_inputs
+    from asbhub.demo.seed import seed_demo
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.store.db import open_store
-    from asbhub.web.demo import seed_demo
 
     store = open_store(url)
     result = _ingest_with_progress(store, list(expand_inputs([Path("/tmp/fixstore/small")])), False)
@@ -38,9 +38,9 @@ def main(path: str) -> None:
 
     from django.contrib.auth.models import User
 
-    from asbhub.web.cases.models import Pmp
-    from asbhub.web.partners.access import record_access
-    from asbhub.web.partners.audit import verify_chain
+    from asbhub.records.cases.models import Pmp
+    from asbhub.records.partners.access import record_access
+    from asbhub.records.partners.audit import verify_chain
 
     analyst = User.objects.get(username="demo.analyst")
     for plan in Pmp.objects.all():

@@ -18,8 +18,8 @@ def test_audit_verify_detects_an_edited_entry(sqlite_url: str) -> None:
     from asbhub.store.db import open_store
 
     store = open_store(sqlite_url)  # sets Django up before the models are imported
-    from asbhub.web.partners import dbguard
-    from asbhub.web.partners.audit import append_entry
+    from asbhub.records.partners import dbguard
+    from asbhub.records.partners.audit import append_entry
 
     for i in range(3):
         append_entry({"username": "analyst1", "action": "view", "object_type": "person",

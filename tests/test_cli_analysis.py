@@ -55,7 +55,7 @@ def jan_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subproces
     return folder, proc
 
 
-def test_hotspots_from_files_count_every_located_record(jan_files) -> None:  # noqa: ANN001
+def test_hotspots_from_files_count_every_located_record(jan_files) -> None:
     folder, _ = jan_files
     fc = json.loads((folder / "x.geojson").read_text(encoding="utf-8"))
     stamp = fc["asbhub"]
@@ -70,7 +70,7 @@ def test_hotspots_from_files_count_every_located_record(jan_files) -> None:  # n
     assert stamp["data"]["excluded_without_coordinates"] == jan_asb - located_asb("2019-01")
 
 
-def test_files_are_stamped_with_the_command_and_parameters(jan_files) -> None:  # noqa: ANN001
+def test_files_are_stamped_with_the_command_and_parameters(jan_files) -> None:
     folder, proc = jan_files
     stamp = json.loads((folder / "x.geojson").read_text(encoding="utf-8"))["asbhub"]
     assert stamp["command"].startswith("asbhub hotspots ")
@@ -95,7 +95,7 @@ def test_files_are_stamped_with_the_command_and_parameters(jan_files) -> None:  
     assert f"run {stamp['run_id']}" in out
 
 
-def test_hotspots_from_the_store_match_the_files(jan_files, tmp_path: Path,  # noqa: ANN001
+def test_hotspots_from_the_store_match_the_files(jan_files, tmp_path: Path,
                                                   store_url: str) -> None:
     from asbhub.analysis_inputs import display_url
 
@@ -158,3 +158,22 @@ def test_errors_say_what_to_change(tmp_path: Path) -> None:
     proc = asbhub("hotspots", SAMPLE, "--crime-type", "burglery", "--out", "a.csv", cwd=tmp_path)
     assert proc.returncode == 2 and "unknown crime type 'burglery'" in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_too_few_records_get_counts_not_gistar_classes(tmp_path: Path) -> None:
+    # Issue #12 (docs/scope.md): the sample's rarest crime type in one LPU and month.
+    lookup = lpu_by_lsoa()
+    counts: dict[tuple[str, str], int] = {}
+    for r in sample_rows("2019-02"):
+        lpu = lookup.get(r["LSOA code"])
+        if lpu and r["Longitude"] and r["Latitude"]:
+            counts[(r["Crime type"], lpu)] = counts.get((r["Crime type"], lpu), 0) + 1
+    (crime_type, lpu), n = min(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    assert 0 < n < 30
+    proc = asbhub("hotspots", SAMPLE, "--method", "gistar", "--month", "2019-02", "--lpu", lpu,
+                  "--crime-type", crime_type, "--out", "x.geojson", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "too few records to test for hot spots: only" in proc.stderr
+    fc = json.loads((tmp_path / "x.geojson").read_text(encoding="utf-8"))
+    assert fc["asbhub"]["method"] == "count"
+    assert sum(f["properties"]["count"] for f in fc["features"]) == n

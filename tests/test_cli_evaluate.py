@@ -178,7 +178,7 @@ def area_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, list]
     return folder, url, events
 
 
-def test_from_areas_counts_match_a_count_made_here(area_run) -> None:  # noqa: ANN001
+def test_from_areas_counts_match_a_count_made_here(area_run) -> None:
     folder, url, events = area_run
     proc = asbhub("evaluate", "--db", url, "--response", "response.geojson", "--control",
                   "control.geojson", "--buffer-distance", "200", "--start", START.isoformat(),
@@ -206,7 +206,7 @@ def test_from_areas_counts_match_a_count_made_here(area_run) -> None:  # noqa: A
             f"{c['buffer_after']} (before 30 days, after 30 days)") in proc.stdout
 
 
-def test_from_areas_police_uk_files_are_refused(area_run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_from_areas_police_uk_files_are_refused(area_run, tmp_path: Path) -> None:
     folder, _, _ = area_run
     proc = asbhub("evaluate", str(sample_paths()[0]), "--response",
                   str(folder / "response.geojson"), "--control", str(folder / "control.geojson"),
@@ -216,7 +216,7 @@ def test_from_areas_police_uk_files_are_refused(area_run, tmp_path: Path) -> Non
     assert "data.police.uk publishes a month for each record but no date or time" in proc.stderr
 
 
-def test_an_area_that_is_not_a_polygon_is_refused(area_run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_an_area_that_is_not_a_polygon_is_refused(area_run, tmp_path: Path) -> None:
     folder, url, _ = area_run
     (tmp_path / "point.geojson").write_text(json.dumps({"type": "Point",
                                                         "coordinates": [-1.5, 52.9]}))

@@ -94,7 +94,7 @@ def run_knox(url: str, folder: Path, *extra: str) -> subprocess.CompletedProcess
                   "--temporal-edges", "0,7,14,28", "--permutations", "199", *extra, cwd=folder)
 
 
-def test_observed_counts_match_a_brute_force_count(dated_store, tmp_path: Path) -> None:  # noqa: ANN001
+def test_observed_counts_match_a_brute_force_count(dated_store, tmp_path: Path) -> None:
     url, events = dated_store
     proc = run_knox(url, tmp_path, "--seed", "7", "--out", "k.csv", "--out", "k.json")
     assert proc.returncode == 0, proc.stderr
@@ -133,7 +133,7 @@ def test_observed_counts_match_a_brute_force_count(dated_store, tmp_path: Path) 
     assert "data.police.uk publishes a month" in proc.stderr
 
 
-def test_the_same_seed_gives_the_same_p_values(dated_store, tmp_path: Path) -> None:  # noqa: ANN001
+def test_the_same_seed_gives_the_same_p_values(dated_store, tmp_path: Path) -> None:
     url, _ = dated_store
     runs = []
     for name in ("a.json", "b.json"):

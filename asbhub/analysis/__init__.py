@@ -30,7 +30,16 @@ from .evaluation import (
     evaluate_intervention,
     intervention_counts,
 )
-from .gistar import CONFIDENCE_LEVELS, GISTAR_CLASS_LABELS, HotspotGiStar, gistar_z, hotspot_gistar
+from .gistar import (
+    CONFIDENCE_LEVELS,
+    GISTAR_CLASS_LABELS,
+    GISTAR_MIN_CELLS,
+    GISTAR_MIN_RECORDS,
+    HotspotGiStar,
+    gistar_too_few,
+    gistar_z,
+    hotspot_gistar,
+)
 from .grid import Extent, Grid, GriddedPoints, auto_cell_size, grid_points, robust_extent
 from .hotspot import (
     HotspotCount,
@@ -88,6 +97,9 @@ __all__ = [
     "HotspotResult",
     "HotspotTrend",
     "auto_cell_size",
+    "GISTAR_MIN_CELLS",
+    "GISTAR_MIN_RECORDS",
+    "gistar_too_few",
     "gistar_z",
     "grid_points",
     "harm_weights",

@@ -24,9 +24,40 @@ __all__ = [
     "CONFIDENCE_LEVELS",
     "GISTAR_CLASS_LABELS",
     "HotspotGiStar",
+    "GISTAR_MIN_CELLS",
+    "GISTAR_MIN_RECORDS",
+    "gistar_too_few",
     "gistar_z",
     "hotspot_gistar",
 ]
+
+GISTAR_MIN_RECORDS = 30
+"""Fewer records than this over the period and area: no Gi* classes (issue #12 item 3)."""
+GISTAR_MIN_CELLS = 10
+"""Fewer cells holding a record than this: no Gi* classes either."""
+
+
+def gistar_too_few(counts: ArrayLike) -> str | None:
+    """Why a lattice of counts is too thin for Gi* classes, or None when it can be tested.
+
+    With a handful of records every occupied cell stands out against a sea of zeros, and a
+    Gi* run over them marks dozens of "99%" hot spots that mean nothing (53 records over six
+    days gave 68). The rule: at least :data:`GISTAR_MIN_RECORDS` records in at least
+    :data:`GISTAR_MIN_CELLS` cells.
+
+    >>> gistar_too_few([[0, 3], [1, 0]])
+    'only 4 records in 2 cells: Gi* needs at least 30 records in at least 10 cells'
+    >>> gistar_too_few(np.ones((6, 6))) is None
+    True
+    """
+    grid = np.asarray(counts, dtype=np.float64)
+    records = int(round(float(grid.sum())))
+    cells = int(np.count_nonzero(grid))
+    if records >= GISTAR_MIN_RECORDS and cells >= GISTAR_MIN_CELLS:
+        return None
+    return (f"only {records:,} record{'s' if records != 1 else ''} in {cells:,} "
+            f"cell{'s' if cells != 1 else ''}: Gi* needs at least {GISTAR_MIN_RECORDS} records "
+            f"in at least {GISTAR_MIN_CELLS} cells")
 
 CONFIDENCE_LEVELS: tuple[float, ...] = (0.90, 0.95, 0.99)
 """Confidence levels of the Gi* hot and cold classes."""

@@ -8,7 +8,9 @@ notebook apply the same rules.
 - Supervisor reviews on a cadence: :func:`next_review_due`, :func:`review_status`.
 - Working days in England and Wales: :func:`add_working_days`, with the bank holidays in
   :data:`BANK_HOLIDAYS_ENGLAND_WALES`.
-- The ASB Case Review (Community Trigger) threshold: :func:`check_threshold`.
+- The ASB Case Review (Community Trigger) threshold: :func:`check_threshold`; who meets it
+  among the store's complainants (the daily briefing's flags): :func:`case_review_flags`,
+  which takes a polars frame.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # polars is imported where the flags are made, not to read the rules
+    import polars as pl
 
 #: Problem types of the ASB PMPs open in Derbyshire (seed 003, section 5.33). The web app seeds
 #: its editable list from these; add to it there rather than here.
@@ -421,3 +427,199 @@ def check_threshold(complaints: Iterable[Complaint], received_on: dt.date,
     return ThresholdResult(
         False, f"Threshold not met: {best_count} {unit}{about}{listed}; the rule "
                f"'{rule.describe()}' needs {rule.complaints}.", counted, tuple(excluded))
+
+
+# --------------------------------------------------------------------------------------------
+# ASB Case Review threshold flags: who meets the threshold, from the store's people
+# --------------------------------------------------------------------------------------------
+
+#: Records that are complaints about ASB, and the people whose complaints they are.
+COMPLAINT_RECORD_TYPES = ("asb", "roc")
+COMPLAINANT_ROLES = ("victim", "caller")
+
+
+@dataclass(frozen=True)
+class CaseReviewFlags:
+    """People (and, under a rule that counts people, places) who meet their area's ASB Case
+    Review threshold as of the briefing: for the tasking chair to act on before they apply.
+
+    Attributes
+    ----------
+    rows : polars.DataFrame
+        ``kind`` (``person`` or ``place``), ``name`` (the person's latest recorded name, or
+        the names of the people complaining about the place, joined), ``location``, ``lpu``,
+        ``rule`` (in words), ``n_qualifying``, ``references`` and ``complaints`` (each
+        qualifying complaint with its incident and report dates), ``reason`` (the threshold
+        check's sentence), ``new`` (not met at the previous briefing), ``person_key``,
+        ``person_row_ids``, ``withheld`` (null, or why the names are withheld),
+        ``incident_ids`` (the qualifying complaints' incidents), ``case_review`` (the
+        reference of a Case Review holding one of them, from :meth:`with_reviews`, or null).
+    as_of, before : datetime.date
+        The day the threshold is checked for (the day before the briefing), and the day the
+        previous briefing checked it for.
+    rules : dict
+        Area (``""`` for the default) -> the rule in words.
+    n_people, n_places : int
+        Complainants and places whose complaints were checked.
+    """
+
+    rows: pl.DataFrame
+    as_of: dt.date
+    before: dt.date
+    rules: dict[str, str]
+    n_people: int
+    n_places: int
+
+    @property
+    def n_new(self) -> int:
+        return int(self.rows["new"].sum()) if self.rows.height else 0
+
+    def to_act_on(self) -> pl.DataFrame:
+        """The flags a tasking meeting acts on (issue #12): newly met since the last
+        briefing, or met before and not yet in a Case Review; new first, then by qualifying
+        complaints."""
+        import polars as pl
+
+        return self.rows.filter(pl.col("new") | pl.col("case_review").is_null()).sort(
+            ["new", "n_qualifying"], descending=[True, True])
+
+    @property
+    def n_in_review(self) -> int:
+        """Met before and already in a Case Review: collapsed to a count on the briefing."""
+        return int(self.rows.height - self.to_act_on().height)
+
+    def with_reviews(self, reviewed: Mapping[int, str]) -> CaseReviewFlags:
+        """The flags with ``case_review``: the reference of a Case Review holding any of the
+        flag's qualifying complaints (``reviewed``: incident id -> reference), else null."""
+        import dataclasses
+
+        import polars as pl
+
+        refs = [next((reviewed[i] for i in ids or [] if i in reviewed), None)
+                for ids in self.rows["incident_ids"].to_list()]
+        return dataclasses.replace(self, rows=self.rows.with_columns(
+            pl.Series("case_review", refs, dtype=pl.String)))
+
+
+def _flag_schema() -> dict[str, Any]:
+    import polars as pl
+
+    return {
+        "kind": pl.String, "name": pl.String, "location": pl.String, "lpu": pl.String,
+        "rule": pl.String, "n_qualifying": pl.Int64, "references": pl.List(pl.String),
+        "complaints": pl.List(pl.String), "reason": pl.String, "new": pl.Boolean,
+        "person_key": pl.String, "person_row_ids": pl.List(pl.Int64), "withheld": pl.String,
+        "incident_ids": pl.List(pl.Int64), "case_review": pl.String,
+    }
+
+
+def _rule_lookup(rules: Mapping[str, ThresholdRule] | None) -> Callable[[str | None], ThresholdRule]:
+    table = dict(rules or {})
+
+    def rule_for(area: str | None) -> ThresholdRule:
+        return table.get(area or "") or table.get("") or ThresholdRule()
+    return rule_for
+
+
+def case_review_flags(people: pl.DataFrame, as_of: dt.date, before: dt.date,
+                      rules: Mapping[str, ThresholdRule] | None = None) -> CaseReviewFlags:
+    """Who meets the ASB Case Review threshold of their area on ``as_of``.
+
+    Each complaint is an ASB incident or record of contact in which the person is the victim
+    or the caller (once per incident): behaviour on the incident's start date, reported on its
+    report date. The area is the LPU of the person's latest complaint, and its rule is
+    ``rules[lpu]``, else ``rules[""]``, else the default (three complaints in six months, each
+    reported within 31 days). The threshold itself is
+    :func:`asbhub.domain.cases.check_threshold`, as if they applied on ``as_of``; a rule that
+    counts different people (``count_people``) is checked per place, with the people
+    complaining about it. Two limits of incident data, said on the page: all of a person's
+    complaints are taken as one problem, and there is no hate-incident marker, so the
+    hate-incident shortcut of a rule cannot be applied.
+
+    Parameters
+    ----------
+    people : polars.DataFrame
+        One row per person per incident with ``person_key`` (the briefing's person identity,
+        the linkage hook), ``person_row_id``, ``incident_id``, ``reference``, ``role``,
+        ``record_type``, ``name``, ``lpu``, ``location_id``, ``location_text``,
+        ``occurred_from`` and ``reported_at`` (UTC-aware).
+    as_of, before : datetime.date
+    rules : mapping of str to ThresholdRule, optional
+
+    Returns
+    -------
+    CaseReviewFlags
+    """
+    import polars as pl
+
+    rule_for = _rule_lookup(rules)
+    local = "Europe/London"
+    c = people.filter(pl.col("role").is_in(COMPLAINANT_ROLES)
+                      & pl.col("record_type").is_in(COMPLAINT_RECORD_TYPES)
+                      & pl.col("person_key").is_not_null())
+    c = c.with_columns(
+        pl.coalesce("occurred_from", "reported_at").dt.convert_time_zone(local).dt.date()
+        .alias("incident_on"),
+        pl.coalesce("reported_at", "occurred_from").dt.convert_time_zone(local).dt.date()
+        .alias("reported_on"),
+    ).filter(pl.col("reported_on") <= as_of)
+    c = (c.sort("reported_on", "incident_id", "person_row_id")
+         .unique(["person_key", "incident_id"], keep="first", maintain_order=True))
+    rows: list[dict[str, Any]] = []
+    by_person: dict[str, list[dict[str, Any]]] = {}
+    for r in c.iter_rows(named=True):
+        by_person.setdefault(r["person_key"], []).append(r)
+    for key, group in by_person.items():
+        latest = group[-1]
+        rule = rule_for(latest["lpu"])
+        if rule.count_people or len(group) < min(rule.complaints, rule.hate_incidents or 10**9):
+            continue
+        flag = _check(group, rule, as_of, before, lambda r: r["person_key"])
+        if flag:
+            rows.append({**flag, "kind": "person", "name": latest["name"],
+                         "location": latest["location_text"], "lpu": latest["lpu"],
+                         "person_key": key})
+    places: dict[int, list[dict[str, Any]]] = {}
+    for r in c.iter_rows(named=True):
+        if r["location_id"] is not None and rule_for(r["lpu"]).count_people:
+            places.setdefault(r["location_id"], []).append(r)
+    for group in places.values():
+        latest = group[-1]
+        rule = rule_for(latest["lpu"])
+        if len({r["person_key"] for r in group}) < rule.complaints:
+            continue
+        flag = _check(group, rule, as_of, before, lambda r: r["person_key"])
+        if flag:
+            names = sorted({r["name"] for r in group if r["name"]})
+            rows.append({**flag, "kind": "place", "name": "; ".join(names),
+                         "location": latest["location_text"], "lpu": latest["lpu"],
+                         "person_key": None})
+    frame = pl.DataFrame([{**r, "withheld": None, "case_review": None} for r in rows],
+                         schema=_flag_schema())
+    frame = frame.sort(["new", "n_qualifying"], descending=[True, True])
+    described = {area: rule.describe() for area, rule in sorted((rules or {}).items())}
+    described.setdefault("", rule_for("").describe())
+    return CaseReviewFlags(rows=frame, as_of=as_of, before=before, rules=described,
+                           n_people=len(by_person), n_places=len(places))
+
+
+def _check(group: list[dict[str, Any]], rule: ThresholdRule, as_of: dt.date, before: dt.date,
+           complainant: Callable[[dict[str, Any]], str]) -> dict[str, Any] | None:
+    complaints = [Complaint(r["reference"] or f"incident {r['incident_id']}", r["incident_on"],
+                            r["reported_on"], complainant=complainant(r)) for r in group]
+    result = check_threshold(complaints, as_of, rule)
+    if not result.met:
+        return None
+    earlier = check_threshold([x for x in complaints if x.reported_on <= before], before, rule)
+    counted = set(result.counted)
+    used = [r for r, x in zip(group, complaints, strict=True) if x.reference in counted]
+    return {
+        "rule": rule.describe(), "n_qualifying": len(used),
+        "references": [x.reference for x in complaints if x.reference in counted],
+        "complaints": [f"{r['reference'] or r['incident_id']}: {r['record_type'].upper()} on "
+                       f"{r['incident_on']:%d/%m/%Y}, reported {r['reported_on']:%d/%m/%Y}"
+                       for r in used],
+        "reason": result.reason, "new": not earlier.met,
+        "person_row_ids": sorted({r["person_row_id"] for r in group}),
+        "incident_ids": sorted({r["incident_id"] for r in used}),
+    }

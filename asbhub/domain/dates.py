@@ -190,3 +190,22 @@ def months_between(first: str, last: str, limit: int = MAX_MONTHS) -> list[str]:
         out.append(month)
         month = next_month(month)
     return out
+
+
+# -- issue #12 item 7: months covered as ranges ---------------------------------------------
+
+def month_runs(months: Iterable[str]) -> list[tuple[str, str]]:
+    """Months ('YYYY-MM') as runs of consecutive months, each ``(first, last)``, in order.
+
+    >>> month_runs(["2019-02", "2018-12", "2019-01", "2026-06", "2026-07", "2027-01"])
+    [('2018-12', '2019-02'), ('2026-06', '2026-07'), ('2027-01', '2027-01')]
+    >>> month_runs([])
+    []
+    """
+    runs: list[tuple[str, str]] = []
+    for month in sorted(set(months)):
+        if runs and next_month(runs[-1][1]) == month:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs

@@ -373,6 +373,10 @@ def _counts(result: HotspotResult, values: NDArray[np.float64]) -> NDArray[Any]:
     return values if result.weighted else np.rint(values).astype(np.int64)
 
 
+#: Said of a Gi* hot spot cell that holds no record itself.
+ZERO_HOT_NOTE = "No records here: hot because of its neighbours"
+
+
 def cell_table(result: HotspotResult, areas: AreaHierarchy | None = None) -> pl.DataFrame:
     """The cells to write, one row each, with their properties and corners.
 
@@ -382,7 +386,8 @@ def cell_table(result: HotspotResult, areas: AreaHierarchy | None = None) -> pl.
     ``lsoa_code`` and ``lpu`` at the centre (when ``areas`` is given; null outside the
     force), then by method:
 
-    - gistar: ``count``, ``z``, ``p``, ``p_fdr`` (Benjamini-Hochberg q), ``n_neighbours``;
+    - gistar: ``count``, ``z``, ``p``, ``p_fdr`` (Benjamini-Hochberg q), ``n_neighbours``,
+      ``note`` (:data:`ZERO_HOT_NOTE` for a hot cell with no record, else empty);
     - count: ``count``;  kde: ``density``, ``density_share`` (of the peak);
     - trends: ``count`` (all months), ``months_hot``, ``hot_last_month``, ``trend_s``,
       ``trend_z``, ``trend_p``, ``category``;
@@ -439,6 +444,11 @@ def cell_table(result: HotspotResult, areas: AreaHierarchy | None = None) -> pl.
         data["count"] = _counts(result, np.asarray(result.counts)[rows, cols])
     data["class"] = cls.astype(np.int64)
     data["class_label"] = [labels.get(c, str(c)) for c in cls.tolist()]
+    if isinstance(result, HotspotGiStar):
+        # Issue #12: Gi* sums a cell with its neighbours, so an empty cell beside busy ones can
+        # be "hot"; never show one as a hot spot without saying so.
+        data["note"] = [ZERO_HOT_NOTE if c > 0 and n == 0 else ""
+                        for c, n in zip(cls.tolist(), list(data["count"]), strict=True)]
     data["_lon"] = np.round(rlon, _COORD_DECIMALS).tolist()
     data["_lat"] = np.round(rlat, _COORD_DECIMALS).tolist()
     return pl.DataFrame(data, strict=False)

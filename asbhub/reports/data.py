@@ -3,7 +3,7 @@
 As :mod:`asbhub.store.query` does for the analysis commands, the SQL of the report lives here,
 filters run in the database, and the results come back as polars frames ready for
 :mod:`asbhub.analysis`. Tables 5.34 and 5.36 are counted by the case system's own services
-(:mod:`asbhub.web.cases.services`); the Case Review counts, which it has no function for, are
+(:mod:`asbhub.records.cases.services`); the Case Review counts, which it has no function for, are
 here.
 """
 
@@ -30,7 +30,8 @@ __all__ = [
     "case_review_counts",
 ]
 
-#: Columns of :func:`report_records`; ``force`` is the force named by the loaded unit.
+#: Columns of :func:`report_records`; ``force`` and ``kind`` are the loaded unit's (see
+#: :mod:`asbhub.store.scope`).
 RECORD_COLUMNS = {
     "month": pl.String,
     "crime_type": pl.String,
@@ -39,6 +40,7 @@ RECORD_COLUMNS = {
     "covid": pl.Boolean,
     "lsoa_code": pl.String,
     "force": pl.String,
+    "kind": pl.String,
 }
 
 #: Columns of :func:`report_calls`, as :func:`asbhub.analysis.call_kpis` reads them.
@@ -94,7 +96,7 @@ def report_records(
         where.append(f"s.force IN ({_placeholders(forces)})")
         params.extend(forces)
     sql = ("SELECT i.month, i.crime_type, i.record_type, i.asb_category, i.covid, l.lsoa_code, "
-           "s.force FROM incidents_incident i "
+           "s.force, s.kind FROM incidents_incident i "
            "JOIN incidents_source s ON s.id = i.source_id "
            "LEFT JOIN incidents_location l ON l.id = i.location_id "
            "WHERE " + " AND ".join(where))

@@ -46,8 +46,9 @@ from asbhub.reports.scrutiny_model import (
     Section,
     shift_month,
 )
-from asbhub.reports.scrutiny_render import _fmt, render_html, write_pdf
+from asbhub.reports.scrutiny_render import render_html, write_pdf
 from asbhub.store.db import Store
+from asbhub.store.scope import SYNTHETIC_PREFIX, Scope, default_scope
 
 __all__ = [
     "CaseStudy",
@@ -61,8 +62,6 @@ __all__ = [
     "write_pdf",
     "write_scrutiny",
 ]
-
-_ = _fmt  # re-exported: the scrutiny dashboard formats cells exactly as the report does
 
 
 def _command(period: str, lpu: str | None, case: CaseStudy | PmpCaseStudy | None) -> str:
@@ -103,8 +102,11 @@ def build_scrutiny(
     area : str, optional
         An LPU name (any case): every table but the force comparison is limited to it.
     force : str, optional
-        The force the report is about, as the loaded data name it; default the area
-        hierarchy's force if loaded, else the force with the most records.
+        The force the report is about, as the loaded data name it; default the deployment's
+        force (:func:`asbhub.store.scope.default_scope`: ``ASBHUB_FORCE``, else the force with
+        the most published police.uk records), whatever the period holds: a report never
+        switches force on its own. Only recorded police data (published police.uk, force
+        exports) are counted; synthetic data only when the force is synthetic.
     years : int
         How many 12-month periods the tables by year go back (those with data are shown).
     hotspot_months : int
@@ -141,9 +143,14 @@ def build_scrutiny(
         codes, lpu, _ = area_lsoa_codes(areas, area, None)
     first = shift_month(period, -12 * (years + 1) + 1)
     every = q.report_records(store, (first, period))
-    forces = every.group_by("force").len().sort("len", descending=True)["force"].to_list()
-    if force is None:
-        force = areas.force_name if areas.force_name in forces or not forces else forces[0]
+    scope = default_scope(store, force)
+    force = scope.force or areas.force_name
+    # Issue #12: recorded police data only (no residents' reports), and synthetic data never
+    # beside real forces: the force comparison compares real forces.
+    every = every.filter(pl.col("kind").is_in(sorted(scope.kinds)))
+    if not scope.synthetic:
+        every = every.filter(~pl.col("force").str.to_uppercase().str.starts_with(
+            SYNTHETIC_PREFIX))
     home = every.filter(pl.col("force") == force)
     if codes is not None:
         home = home.filter(pl.col("lsoa_code").is_in(codes))
@@ -159,17 +166,19 @@ def build_scrutiny(
     elif case_study is not None:
         case_params = {"title": case_study.title, "counts": asdict(case_study.counts)}
     params: dict[str, Any] = {
-        "period": period, "area": lpu, "force": force, "years": years,
+        "period": period, "area": lpu, "force": force, "scope": scope.as_dict(),
+        "years": years,
         "hotspot_months": hotspot_months, "hotspot_cell_size": hotspot_cell_size,
         "store": display_url(store.url), "case_study": case_params,
     }
     when = (generated_at or datetime.now(UTC)).astimezone(UTC)
     ctx = Context(store, period, lpu, force, covered, areas, when, command)
+    calls, calls_scope = _calls_in_scope(q.report_calls(store), scope)
     case = (cases.case_study_from_pmp(ctx, case_study)
             if isinstance(case_study, PmpCaseStudy) else case_study)
     built = [
         sections.hotspots(ctx, hotspot_months, hotspot_cell_size, codes),
-        sections.call_handling(q.report_calls(store), ctx),
+        sections.call_handling(calls, ctx),
         sections.asb_by_type(home, ctx, years),
         sections.monthly(home, ctx),
         sections.excluding_covid(home, ctx, "asb"),
@@ -183,6 +192,9 @@ def build_scrutiny(
     ]
     if case is not None:
         built.append(cases.case_study(case))
+    _name_scope(built, Scope(force, scope.kinds, scope.synthetic), lpu)
+    if calls_scope:
+        next(s for s in built if s.id == "call-handling").scope = calls_scope
     report_id = hashlib.sha256(json.dumps(
         [data_version["digest"], params], sort_keys=True, default=str).encode()).hexdigest()[:12]
     return ScrutinyReport(
@@ -194,6 +206,39 @@ def build_scrutiny(
     )
 
 
+#: Sections whose figures are not the report force's incidents: their own source says whose.
+_OTHER_SCOPE = {"call-handling", "pmps", "powers", "case-reviews", "case-study"}
+
+
+def _calls_in_scope(calls: pl.DataFrame, scope: Scope) -> tuple[pl.DataFrame, str]:
+    """The call logs the report counts, and its scope line when not the force's own.
+
+    Synthetic calls never mix with real ones; a store whose only call logs are synthetic (the
+    demonstration) shows them, and the section says they are synthetic.
+    """
+    synthetic = calls["force"].fill_null("").str.to_uppercase().str.starts_with(
+        SYNTHETIC_PREFIX)
+    real = calls.filter(~synthetic)
+    if real.height or scope.synthetic or calls.height == 0:
+        return real if not scope.synthetic else calls, ""
+    names = ", ".join(sorted(set(calls["force"].to_list())))
+    return calls, f"{names}: SYNTHETIC call logs (fictional calls), no real call log loaded"
+
+
+def _name_scope(built: list[Section], scope: Scope, lpu: str | None) -> None:
+    """Name the force and the kinds of data in every section (issue #12)."""
+    where = f"{lpu} LPU, {scope.force}" if lpu else scope.force
+    for s in built:
+        if s.id == "force-comparison":
+            s.scope = (f"every force loaded: {scope.kinds_text()}"
+                       + ("" if scope.synthetic else "; synthetic data left out"))
+        elif s.id in _OTHER_SCOPE:
+            s.scope = where or ""
+        else:
+            s.scope = f"{where}: {scope.kinds_text()}" + (
+                "" if scope.synthetic else "; synthetic data left out")
+
+
 def audit_head(store: Store, when: datetime) -> dict[str, Any] | None:
     """The audit log's head for the report's annex: entries, last hash and last entry's time.
 
@@ -203,7 +248,7 @@ def audit_head(store: Store, when: datetime) -> dict[str, Any] | None:
     """
     from django.db import DatabaseError
 
-    from asbhub.web.partners.anchor import current_head
+    from asbhub.records.partners.anchor import current_head
 
     try:
         head = current_head(store.alias)

@@ -2,8 +2,8 @@
 (table 5.36), ASB Case Reviews (paragraph 5.39), and the case study (appendix A) evaluated
 from a stored PMP or from counts supplied.
 
-Tables 5.34 and 5.36 are the case system's own (:func:`asbhub.web.cases.services.table_5_34`,
-:func:`~asbhub.web.cases.services.table_5_36`), so the report, the case pages and the
+Tables 5.34 and 5.36 are the case system's own (:func:`asbhub.records.cases.services.table_5_34`,
+:func:`~asbhub.records.cases.services.table_5_36`), so the report, the case pages and the
 dashboard count the same way. The case study prints what a plan is about and where, never its
 analysis triangle's victim or offender text nor anyone linked to it: the report is read by the
 public.
@@ -64,8 +64,8 @@ def _demo_note(store_alias: str, model: Any) -> list[str]:
 
 def pmps(ctx: Context) -> Section:
     """Table 5.34: PMPs opened in the 12 months and open at their end, by LPU."""
-    from asbhub.web.cases import services
-    from asbhub.web.cases.models import Pmp
+    from asbhub.records.cases import services
+    from asbhub.records.cases.models import Pmp
 
     start, end = _days(ctx)
     s = Section("pmps", "Problem Management Plans by LPU", "table 5.34",
@@ -99,8 +99,8 @@ def _slug(text: str) -> str:
 
 def powers(ctx: Context) -> Section:
     """Table 5.36: ASB powers used in the 12 months, from the powers register."""
-    from asbhub.web.cases import services
-    from asbhub.web.cases.models import Power
+    from asbhub.records.cases import services
+    from asbhub.records.cases.models import Power
 
     start, end = _days(ctx)
     s = Section("powers", "ASB powers used", "table 5.36",
@@ -130,7 +130,7 @@ def powers(ctx: Context) -> Section:
 
 def case_reviews(ctx: Context) -> Section:
     """ASB Case Reviews (Community Trigger) received in the 12 months, by area and outcome."""
-    from asbhub.web.cases.models import CaseReview
+    from asbhub.records.cases.models import CaseReview
 
     start, end = _days(ctx)
     s = Section("case-reviews", "ASB Case Reviews (Community Trigger)", "paragraph 5.39",
@@ -207,7 +207,7 @@ def _month_of(text: str, option: str) -> str:
 
 
 def _find_pmp(alias: str, ref: str) -> Any:
-    from asbhub.web.cases.models import Pmp
+    from asbhub.records.cases.models import Pmp
 
     plans = Pmp.objects.using(alias).select_related("problem_type")
     found = plans.filter(reference=ref.strip()).first()
@@ -220,7 +220,7 @@ def _find_pmp(alias: str, ref: str) -> Any:
 
 
 def _plan_lsoas(pmp: Any, alias: str) -> list[str]:
-    from asbhub.web.incidents.models import Location
+    from asbhub.records.incidents.models import Location
 
     codes = set(pmp.locations.using(alias).exclude(lsoa_code=None)
                 .values_list("lsoa_code", flat=True))

@@ -78,6 +78,8 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     no_data: str | None = None
+    #: The force and kinds of data the figures count (issue #12: named in every section).
+    scope: str = ""
 
     def table(self, table_id: str) -> ReportTable:
         for t in self.tables:

@@ -30,10 +30,11 @@ from typing import Any
 from asbhub.analysis.tables import month_label
 from asbhub.reports.scrutiny_model import ScrutinyReport
 
-__all__ = ["import_weasyprint", "render_html", "write_pdf"]
+__all__ = ["format_cell", "import_weasyprint", "render_html", "write_pdf"]
 
 
-def _fmt(value: Any, decimals: int = 0, percent: bool = False) -> str:
+def format_cell(value: Any, decimals: int = 0, percent: bool = False) -> str:
+    """A table cell as the report and the scrutiny dashboard both show it."""
     if value is None:
         return "n/a"
     if isinstance(value, bool):
@@ -67,7 +68,7 @@ def _environment() -> Any:
     env = Environment(loader=PackageLoader("asbhub.reports", "templates"),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)
-    env.filters["fmt"] = _fmt
+    env.filters["fmt"] = format_cell
     env.filters["month_label"] = month_label
     env.filters["as_json"] = lambda v: json.dumps(v, default=str)
     return env

@@ -36,6 +36,7 @@ from asbhub.reports.scrutiny_model import (
     shift_month,
 )
 from asbhub.store import query
+from asbhub.store.scope import DEFAULT_KINDS, is_synthetic_force
 
 ASB = "Anti-social behaviour"
 
@@ -251,13 +252,20 @@ def hotspots(ctx: Context, months: int, cell_size: float | None,
                 {"method": "Getis-Ord Gi*", "crime_types": [ASB],
                  "months": months, "restricted_to": f"LSOAs of {ctx.where}"})
     keep = codes if codes is not None else ctx.areas.lsoa["lsoa_code"].to_list()
+    # The report's force and recorded data only, as every other section (issue #12).
     frame = query.incident_points(ctx.store, months=(first, last), crime_types=[ASB],
-                                  lpu=ctx.lpu, areas=ctx.areas)
+                                  lpu=ctx.lpu, areas=ctx.areas, force=ctx.force,
+                                  kinds=sorted(DEFAULT_KINDS),
+                                  real_only=not is_synthetic_force(ctx.force))
+    everywhere = frame.height
     frame = frame.filter(pl.col("lsoa_code").is_in(keep))
+    # Counted, not silently dropped: mapped + left out + outside = the ASB of the same months
+    # and scope in the other sections (issue #12).
+    outside = everywhere - frame.height
     if frame.height == 0:
         s.no_data = f"No ASB incidents with a place were loaded for {ctx.where} in these months."
         return s
-    filters = PointFilters((first, last), (ASB,), None, ctx.lpu)
+    filters = PointFilters((first, last), (ASB,), None, ctx.lpu, None, ctx.force)
     points = PointSet(frame, filters, {
         "kind": "store", "url": display_url(ctx.store.url),
         "loads": query.store_loads(ctx.store, month_span(first, last))})
@@ -282,6 +290,7 @@ def hotspots(ctx: Context, months: int, cell_size: float | None,
     s.tables.append(ReportTable("hotspot-summary", "Hot spot cells", ["Measure", "Value"], [
         ["ASB incidents mapped", result.n_points_used],
         ["Left out (no place, or far from the rest)", result.n_points_excluded],
+        ["Outside the LSOAs mapped (not mapped)", outside],
         ["Hot spot cells at 99% confidence", result.n_hot(3)],
         ["Hot spot cells at 95% confidence or more", result.n_hot(2)],
         ["Hot spot cells at 90% confidence or more", result.n_hot(1)],

@@ -110,7 +110,7 @@ def ingest_iter(store: Store, inputs: Iterable[InputFile], strict: bool = False)
     store : Store
         Where to load (see :func:`asbhub.store.db.open_store`).
     inputs : iterable of InputFile
-        From :func:`asbhub.ingest.common.expand_inputs`.
+        From :func:`asbhub.ingest.inputs.expand_inputs`.
     strict : bool
         Any rejected row fails its file: nothing of that file is stored.
     """

@@ -10,7 +10,7 @@ under its id:
   as updated).
 
 So ``read == stored + already_stored + rejected`` for every file, as for incidents. Each file
-that stores or updates a call has a :class:`~asbhub.web.contact.models.CallSource` row (by the
+that stores or updates a call has a :class:`~asbhub.records.contact.models.CallSource` row (by the
 file's name); a call points at the file that last stored or updated it, and ``rows`` counts
 the calls each file holds now. Everything is written in bulk (COPY on PostgreSQL, prepared
 ``executemany`` on SQLite), never row by row through the ORM.
@@ -50,7 +50,7 @@ def load_calls(store: Store, inputs: Iterable[InputFile], strict: bool = False) 
     store : Store
         Where to load (see :func:`asbhub.store.db.open_store`).
     inputs : iterable of InputFile
-        From :func:`asbhub.ingest.common.expand_inputs`.
+        From :func:`asbhub.ingest.inputs.expand_inputs`.
     strict : bool
         Any rejected row fails its file: nothing of that file is stored.
 

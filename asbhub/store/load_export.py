@@ -10,7 +10,7 @@ compared with what is stored under its reference:
   points at the incident (a case, a PMP) still does, and its people replaced (counted as stored,
   and as updated).
 
-Each force has one :class:`~asbhub.web.incidents.models.Source` row: kind ``force_export``,
+Each force has one :class:`~asbhub.records.incidents.models.Source` row: kind ``force_export``,
 force from the export's ``force`` column (``"force export"`` when not given) and month ``""``,
 since one export spans many months and the reference, not the month, identifies a row. Its
 ``file`` and ``content_hash`` describe the last file that stored or updated a row of that

@@ -46,6 +46,8 @@ def incident_points(
     snt: str | None = None,
     areas: AreaHierarchy | None = None,
     force: str | None = None,
+    kinds: list[str] | tuple[str, ...] | None = None,
+    real_only: bool = False,
 ) -> pl.DataFrame:
     """Incidents in the store as points on British National Grid.
 
@@ -66,6 +68,10 @@ def incident_points(
         Default :meth:`AreaHierarchy.load` when an LPU or SNT is given.
     force : str, optional
         Only this force's records, as its loaded units (``incidents_source.force``) name it.
+    kinds : sequence of str, optional
+        Only records of loaded units of these kinds (``incidents_source.kind``).
+    real_only : bool
+        Leave out synthetic data (:func:`asbhub.store.scope.is_synthetic_force`).
 
     Returns
     -------
@@ -79,7 +85,8 @@ def incident_points(
         For an unknown LPU or SNT (listing the valid LPUs).
     """
     found = _select(store, "l.easting, l.northing, i.month, i.crime_type, i.record_type, "
-                    "l.lsoa_code", months, crime_types, record_types, lpu, snt, areas, force)
+                    "l.lsoa_code", months, crime_types, record_types, lpu, snt, areas, force,
+                    kinds, real_only)
     if found is None:
         return pl.DataFrame(schema=_SCHEMA)
     rows = found
@@ -108,7 +115,8 @@ def _select(store: Store, columns: str, months: tuple[str, str] | None,
             crime_types: list[str] | tuple[str, ...] | None,
             record_types: list[str] | tuple[str, ...] | None, lpu: str | None,
             snt: str | None, areas: AreaHierarchy | None,
-            force: str | None = None) -> list[tuple[Any, ...]] | None:
+            force: str | None = None, kinds: list[str] | tuple[str, ...] | None = None,
+            real_only: bool = False) -> list[tuple[Any, ...]] | None:
     """Rows of ``columns`` for the filters, in stored order; None when the area has no LSOA."""
     where: list[str] = []
     params: list[Any] = []
@@ -127,6 +135,15 @@ def _select(store: Store, columns: str, months: tuple[str, str] | None,
     if force is not None:  # --force (issue #12 item 5): the force named by the loaded unit
         where.append("i.source_id IN (SELECT s.id FROM incidents_source s WHERE s.force = %s)")
         params.append(force)
+    if kinds is not None or real_only:  # the scope (issue #12 item 2, asbhub.store.scope)
+        source: list[str] = []
+        if kinds is not None:
+            _in("s.kind", list(kinds), source, params)
+        if real_only:
+            source.append("UPPER(s.force) NOT LIKE %s")
+            params.append("SYNTHETIC%")
+        where.append("i.source_id IN (SELECT s.id FROM incidents_source s WHERE "
+                     + " AND ".join(source) + ")")
     sql = (f"SELECT {columns} FROM incidents_incident i "
            "LEFT JOIN incidents_location l ON l.id = i.location_id")
     if where:

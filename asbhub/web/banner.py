@@ -5,7 +5,7 @@ A context processor gives every page ``phase_banner``: ``None``, or the tag and 
 ``partners/_phase_banner.html`` shows. The database holds demonstration data when any Problem
 Management Plan, power or ASB Case Review is marked ``is_demo`` (``asbhub demo`` writes them so),
 or any loaded source's force name starts with ``SYNTHETIC`` (as the synthetic incidents' force,
-``asbhub.web.tasking.demo.DEMO_FORCE``, does), in any case: SQLite cannot compare a prefix
+``asbhub.demo.tasking.DEMO_FORCE``, does), in any case: SQLite cannot compare a prefix
 case-sensitively, so PostgreSQL is made to agree with it, and a force named 'Synthetic ...' is
 no more real than one named 'SYNTHETIC ...'.
 
@@ -53,8 +53,8 @@ def holds_demonstration_data(alias: str = "default") -> bool:
     Four ``EXISTS`` queries at most; tables not created yet (a database before migrations)
     count as holding none.
     """
-    from asbhub.web.cases.models import CaseReview, Pmp, Power
-    from asbhub.web.incidents.models import Source
+    from asbhub.records.cases.models import CaseReview, Pmp, Power
+    from asbhub.records.incidents.models import Source
 
     try:
         # A savepoint inside a request's transaction: on PostgreSQL a failed query would

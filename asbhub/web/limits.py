@@ -7,8 +7,11 @@ waited for one to finish (issue #10, class 4). Each such view is wrapped in :fun
 
 - at most :func:`max_jobs` heavy jobs run at once in this process (setting
   ``ASBHUB_HEAVY_JOBS``, default 2), so the other threads stay free for pages;
-- each user (or, signed out, each client address) runs at most :func:`max_per_user` at once
-  (setting ``ASBHUB_HEAVY_PER_USER``, default 1), so one person cannot take every slot.
+- each user (or, signed out, each client address) runs at most :func:`max_per_user` of the
+  same report at once (setting ``ASBHUB_HEAVY_PER_USER``, default 1), so one person cannot
+  take every slot with one report. Different reports count apart: the hot-spot page's own
+  GeoJSON, still being computed when the user opens the briefing, must not refuse the
+  briefing (found by the browser walk of every page).
 
 Beyond either bound the request is refused at once with a page saying a report is already
 being built and to try again in a minute, and a ``Retry-After`` header: 429 when it is the
@@ -31,7 +34,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from asbhub.web.partners.access import client_ip
+from asbhub.records.partners.access import client_ip
 
 #: Seconds a refused client is asked to wait before trying again.
 RETRY_AFTER_SECONDS = 60
@@ -107,6 +110,11 @@ def asker(request: HttpRequest) -> str:
     return f"ip:{client_ip(request)}"
 
 
+def job(who: str, view: Callable[..., Any]) -> str:
+    """The per-user key of one report: ``who`` (:func:`asker`) and the view building it."""
+    return f"{who}|{view.__module__}.{view.__qualname__}"
+
+
 def busy_response(request: HttpRequest, exc: Busy, json: bool = False) -> HttpResponse:
     """The GOV.UK-style 'try again in a minute' page (or, for a data route, a JSON
     ``error``), with ``Retry-After``."""
@@ -134,7 +142,7 @@ def heavy(view: Callable[..., HttpResponse] | None = None, *,
         def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if when is not None and not when(request):
                 return func(request, *args, **kwargs)
-            slot = GATE.slot(asker(request))
+            slot = GATE.slot(job(asker(request), func))
             try:
                 slot.__enter__()
             except Busy as exc:

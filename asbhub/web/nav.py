@@ -1,8 +1,8 @@
 """The site's main navigation, in one place: a context processor gives base.html ``nav``.
 
 Each item is (URL name, label, whether it needs signing in). An item shows only to users its
-page would let in: :func:`asbhub.web.partners.access.can_open` asks the same check the view
-makes (:data:`~asbhub.web.partners.access.PAGE_CHECKS`), so a partner officer is not shown the
+page would let in: :func:`asbhub.records.partners.access.can_open` asks the same check the view
+makes (:data:`~asbhub.records.partners.access.PAGE_CHECKS`), so a partner officer is not shown the
 audit log only to be refused it. Whether an item is the current page is judged on the view's
 namespaced name.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from asbhub.web.partners.access import can_open
+from asbhub.records.partners.access import can_open
 
 
 @dataclass(frozen=True)

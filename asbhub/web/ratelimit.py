@@ -9,7 +9,7 @@ ones are not, so a flood cannot flood the audit log too.
 
 Where the counts live
 ---------------------
-In the database (:class:`~asbhub.web.partners.models.RateLimitCount`, one row per key), not
+In the database (:class:`~asbhub.records.partners.models.RateLimitCount`, one row per key), not
 in per-process memory, so a limit holds across waitress's threads *and* across several server
 processes on one database. Not Django's cache framework with its database cache: that needs a
 ``createcachetable`` step outside the migrations, and its ``incr`` is a read then a write, so
@@ -23,7 +23,7 @@ Settings
 ``ASBHUB_RATE_LIMITS``: a dict of ``{action: (limit, window_seconds)}`` overriding
 :data:`DEFAULTS` action by action (``{"public_form": (50, 600)}`` changes only public forms).
 A limit of 0 turns that action's limit off. The address is ``REMOTE_ADDR`` only
-(:func:`~asbhub.web.partners.access.client_ip`); behind a proxy, have the server set it.
+(:func:`~asbhub.records.partners.access.client_ip`); behind a proxy, have the server set it.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from asbhub.web.partners.access import client_ip, record_access
-from asbhub.web.partners.models import AuditAction, RateLimitCount
+from asbhub.records.partners.access import client_ip, record_access
+from asbhub.records.partners.models import AuditAction, RateLimitCount
 
 #: Limited actions: (requests allowed, window in seconds). Public forms: a resident sends one
 #: report or question, perhaps correcting it a few times. Sign-in: counts only attempts that

@@ -34,7 +34,7 @@ DEFAULTS: dict[str, int] = {"threads": 8, "connection_limit": 1000, "channel_tim
 PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
 
 
-def _int(name: str, value: Any, env: str) -> int:  # noqa: ANN401
+def _int(name: str, value: Any, env: str) -> int:
     raw = value if value is not None else os.environ.get(env) or DEFAULTS[name]
     try:
         number = int(raw)

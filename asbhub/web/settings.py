@@ -29,9 +29,19 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # django-ninja: serves its bundled Swagger UI (no CDN) for /api/v1/docs.
     "ninja",
+    # The system of record (issue #11): the apps that hold data, labels unchanged
+    # (incidents, partners, contact, cases, scrutiny, risk, people, api).
+    "asbhub.records.incidents",
+    "asbhub.records.partners",
+    "asbhub.records.contact",
+    "asbhub.records.cases",
+    "asbhub.records.scrutiny",
+    "asbhub.records.risk",
+    "asbhub.records.people",
+    "asbhub.records.tokens",
+    # The pages (labels <app>_pages; no models): templates, static, admin, sign-in signals.
     "asbhub.web.incidents",
     "asbhub.web.partners",
-    "asbhub.web.contact",
     "asbhub.web.cases",
     "asbhub.web.public",
     "asbhub.web.scrutiny",
@@ -106,6 +116,10 @@ ASBHUB_TILE_ATTRIBUTION = os.environ.get(
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Issue #12: the deployment's own force, as its loaded data name it ("Derbyshire Constabulary").
+# Unset: the force with the most published police.uk records (asbhub.store.scope).
+ASBHUB_FORCE = os.environ.get("ASBHUB_FORCE", "").strip() or None
 
 # Passwords, sign-in throttling, sessions and security headers (issue #4).
 from asbhub.web.settings_security import *  # noqa: E402,F403

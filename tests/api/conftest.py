@@ -33,9 +33,9 @@ def bearer(secret: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def token_for(db: str):  # noqa: ANN201, F811
+def token_for(db: str):  # noqa: F811
     """``token_for(user)`` -> test-client kwargs carrying a new live token of ``user``."""
-    from asbhub.web.api.tokens import create_token
+    from asbhub.records.tokens.services import create_token
 
     def make(user: Any, days: int = 30) -> dict[str, str]:
         return bearer(create_token(user, "test token", days).secret)
@@ -48,15 +48,15 @@ def world(db: str, police: Any, incident: Any, make_agency: Any,  # noqa: F811
           make_user: Any) -> SimpleNamespace:  # noqa: F811
     """Police own an incident, a plan (the council is a partner on it) and a power; a housing
     provider owns a power of its own. No sharing agreements: tests add the ones they need."""
-    from asbhub.web.cases import services
-    from asbhub.web.cases.models import (
+    from asbhub.records.cases import services
+    from asbhub.records.cases.models import (
         PmpIncident,
         PmpPerson,
         Power,
         PowerEvent,
         ProblemType,
     )
-    from asbhub.web.incidents.models import Incident
+    from asbhub.records.incidents.models import Incident
 
     council = make_agency("Synthetic District Council")
     housing = make_agency("Synthetic Homes", kind="housing")

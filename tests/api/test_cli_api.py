@@ -31,8 +31,8 @@ def test_create_list_revoke(sqlite_url: str) -> None:
     store = open_store(sqlite_url)
     from django.contrib.auth import get_user_model
 
-    from asbhub.web.api.models import ApiToken
-    from asbhub.web.partners.models import AuditEntry
+    from asbhub.records.partners.models import AuditEntry
+    from asbhub.records.tokens.models import ApiToken
 
     get_user_model().objects.db_manager(store.alias).create_user("cli.analyst")
     made = asbhub_api("token", "create", "--user", "cli.analyst", "--name", "nightly",

@@ -21,10 +21,10 @@ from tests.api.conftest import MISSING_ID, share
 
 setup_django()
 
+from asbhub.records.cases import services as cases  # noqa: E402
+from asbhub.records.partners.access import PURPOSES  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
 from asbhub.web.api.api import api  # noqa: E402
-from asbhub.web.cases import services as cases  # noqa: E402
-from asbhub.web.partners.access import PURPOSES  # noqa: E402
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
 
 BASE = "/api/v1"
 

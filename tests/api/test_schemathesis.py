@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from asbhub.web.api.tokens import create_token  # noqa: E402
+from asbhub.records.tokens.services import create_token  # noqa: E402
 from asbhub.web.wsgi import application  # noqa: E402
 
 EXAMPLES_PER_OPERATION = 25

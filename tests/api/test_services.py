@@ -18,12 +18,12 @@ setup_django()
 from django.utils import timezone  # noqa: E402
 
 from asbhub.geo import AreaHierarchy  # noqa: E402
+from asbhub.records.cases import services as cases  # noqa: E402
+from asbhub.records.cases.models import Power, PowerEvent, ProblemType  # noqa: E402
+from asbhub.records.incidents.models import Incident, Source  # noqa: E402
+from asbhub.records.partners.access import can_see, owner_agency_for  # noqa: E402
+from asbhub.records.tokens.services import create_token  # noqa: E402
 from asbhub.web.api import services  # noqa: E402
-from asbhub.web.api.tokens import create_token  # noqa: E402
-from asbhub.web.cases import services as cases  # noqa: E402
-from asbhub.web.cases.models import Power, PowerEvent, ProblemType  # noqa: E402
-from asbhub.web.incidents.models import Incident, Source  # noqa: E402
-from asbhub.web.partners.access import can_see, owner_agency_for  # noqa: E402
 
 
 def _source(force: str) -> Source:

@@ -18,8 +18,9 @@ setup_django()
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from asbhub.web.api.models import ApiToken  # noqa: E402
-from asbhub.web.api.tokens import (  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.tokens.models import ApiToken  # noqa: E402
+from asbhub.records.tokens.services import (  # noqa: E402
     TOKEN_PURPOSE,
     TokenError,
     check_token,
@@ -27,7 +28,6 @@ from asbhub.web.api.tokens import (  # noqa: E402
     find_token,
     revoke_token,
 )
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
 
 URL = "/api/v1/pmps"
 

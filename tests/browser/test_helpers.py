@@ -38,7 +38,7 @@ def test_every_demonstration_account_was_read(live_server: LiveServer) -> None:
     from asbhub.store.db import setup_django
 
     setup_django()        # to import the list of accounts only: no database is queried
-    from asbhub.web.partners.demo import ACCOUNTS
+    from asbhub.demo.partners import ACCOUNTS
 
     assert sorted(live_server.accounts) == sorted(a[0] for a in ACCOUNTS)
     # token_urlsafe(12): 16 characters from the URL-safe alphabet, new on every run.

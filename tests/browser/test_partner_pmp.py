@@ -12,7 +12,7 @@ from tests.browser.conftest import LiveServer, assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 
-#: The demonstration plan whose partner is the housing provider (see asbhub/web/cases/demo.py).
+#: The demonstration plan whose partner is the housing provider (see asbhub/demo/cases.py).
 PLAN = re.compile(r"Street drinking and begging")
 
 

@@ -20,7 +20,7 @@ OTHER_FORCE = "Other Synthetic Constabulary"
 
 
 def lsoas_of(lpu: str) -> list[tuple[str, str]]:
-    from asbhub.web.incidents.services import area_hierarchy
+    from asbhub.records.incidents.selectors import area_hierarchy
 
     rows = area_hierarchy().lsoa.filter(lpu=lpu).select("lsoa_code", "lsoa_name").rows()
     return sorted(rows)
@@ -33,7 +33,7 @@ def make_incidents(db: str, police: Any) -> Callable[..., list[Any]]:
     """
     from django.utils import timezone
 
-    from asbhub.web.incidents.models import Incident, Location, Source
+    from asbhub.records.incidents.models import Incident, Location, Source
 
     names = {}
     for lpu in ("Erewash", "Amber Valley", "High Peak"):
@@ -68,8 +68,8 @@ def make_incidents(db: str, police: Any) -> Callable[..., list[Any]]:
 @pytest.fixture
 def area_plan(police: Any, make_agency: Any) -> Any:
     """A plan of the police in Erewash LPU with a council partner, at Scanning."""
-    from asbhub.web.cases import services
-    from asbhub.web.cases.models import ProblemType
+    from asbhub.records.cases import services
+    from asbhub.records.cases.models import ProblemType
 
     council = make_agency("Synthetic Borough Council", area=LPU)
     return services.create_pmp(owner_agency=police, partner_agencies=[council],

@@ -4,6 +4,8 @@ working-day due date, meeting and actions, threshold rules by area, and the publ
 from __future__ import annotations
 
 import datetime as dt
+import re
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -25,14 +27,14 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from asbhub.domain.cases import add_working_days  # noqa: E402
-from asbhub.web.cases import services  # noqa: E402
-from asbhub.web.cases.models import (  # noqa: E402
+from asbhub.records.cases import services  # noqa: E402
+from asbhub.records.cases.models import (  # noqa: E402
     CaseReview,
     CaseReviewApplicant,
     CaseReviewComplaint,
     ThresholdRule,
 )
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
 
 D = dt.date
 
@@ -174,7 +176,7 @@ def test_threshold_rules_edited_by_supervisors_only_and_used_for_new_application
 def _public_post(**extra: Any) -> dict[str, Any]:
     return {"applying_for": "other", "name": "Frankie Synthetic", "phone": "01234 000077",
             "email": "", "victim_name": "Gale Synthetic", "relationship": "daughter",
-            "area": "Erewash", "problem": "Youths at the door",
+            "place": "Outside the shops, Sandiacre", "problem": "Youths at the door",
             "description": "<script>alert(1)</script> every night",
             "happened_on_1": "2024-05-01", "reported_on_1": "2024-05-02",
             "reported_to_1": "Police", "what_1": "<b>Stones</b> thrown",
@@ -195,6 +197,9 @@ def test_public_application_no_login_csrf_required_and_stored_apart(
     assert done.status_code == 302
     cr = CaseReview.objects.get()
     assert cr.from_public_form and cr.owner_agency == council      # Erewash's council
+    # Issue #12 item 7: asked in the resident's words; staff get the LPU derived from them.
+    assert cr.area == "Erewash"
+    assert cr.description.startswith("Where the problem is: Outside the shops, Sandiacre\n\n")
     assert (cr.applicant_name, cr.applicant_contact, cr.on_behalf_of) == ("", "", "")
     applicant = CaseReviewApplicant.objects.get(case_review=cr)
     assert (applicant.name, applicant.phone, applicant.victim_name, applicant.consent) == (
@@ -224,7 +229,7 @@ def test_public_application_no_login_csrf_required_and_stored_apart(
     ({"reported_on_1": "2024-04-01"}, "Incident 1 cannot have been reported before it happened"),
     ({"happened_on_2": "2999-01-01", "reported_on_2": "2999-01-02"},
      "Enter a date from 1 January 2000 to"),
-    ({"area": "Atlantis"}, "Select a valid choice"),
+    ({"place": "  "}, "Say where the problem is: a street or place and the town or village"),
 ])
 def test_public_form_errors_in_a_summary(client: Any, council: Any, change: dict[str, str],  # noqa: F811
                                          message: str) -> None:
@@ -233,3 +238,46 @@ def test_public_form_errors_in_a_summary(client: Any, council: Any, change: dict
     assert response.status_code == 200 and 'class="govuk-error-summary"' in body
     assert message in body and body.count("<title>Error: ") == 1
     assert not CaseReview.objects.exists()
+
+
+@pytest.mark.parametrize(("place", "area"), [
+    ("the park behind the church, Sandiacre", "Erewash"),        # a neighbourhood (SK08)
+    ("Long Eaton", "Erewash"),                    # every Long Eaton neighbourhood is Erewash
+    ("the bus station, Buxton, High Peak", "High Peak"),         # a district and LPU
+    ("Derby", ""),                          # a city over four LPUs: staff choose the LPU
+    ("Atlantis Road, Nowhere", ""),                               # nothing known: staff set it
+    ("Sandiacre neighbourhood (Erewash)", "Erewash"),             # as the place search fills it
+    ("On or near Market Place, Bolsover 004A (Bolsover and Shuttlewood neighbourhood)",
+     "North East"),                                               # an LSOA name decides
+])
+def test_public_form_asks_for_the_place_in_residents_words(
+        client: Any, council: Any, police: Any, place: str, area: str) -> None:  # noqa: F811
+    page = client.get("/case-review/apply/").content.decode()
+    assert "Where is the problem?" in page and "North East" not in page
+    assert client.post("/case-review/apply/", _public_post(place=place)).status_code == 302
+    cr = CaseReview.objects.get()
+    assert cr.area == area
+    assert cr.owner_agency == (council if area == "Erewash" else police)
+    assert cr.description.startswith(f"Where the problem is: {place}\n\n")
+
+
+def test_public_form_place_search_works_without_javascript(client: Any) -> None:  # noqa: F811
+    """The optional place search: ?place= lists matches (here a neighbourhood, placed by a
+    published street point in one of its LSOAs), each a link whose ?where= fills the box."""
+    import csv
+
+    from asbhub.geo import bundled_areas_folder
+    from asbhub.records.incidents.models import Location
+
+    with open(bundled_areas_folder() / "areas.csv", encoding="utf-8") as f:
+        code = next(r["lsoa_code"] for r in csv.DictReader(f) if r["snt_name"] == "Sandiacre")
+    Location.objects.create(key="test|sandiacre", description="On or near Station Road",
+                            latitude=52.92, longitude=-1.29, lsoa_code=code)
+    page = client.get("/case-review/apply/", {"place": "Sandiacre"}).content.decode()
+    link = re.search(r'href="\?place=Sandiacre&amp;where=([^"#]+)#id_place"', page)
+    assert link, page[page.find("place-results"):][:800]
+    where = urllib.parse.unquote_plus(link.group(1))
+    assert where == "Sandiacre neighbourhood (Erewash)"
+    filled = client.get("/case-review/apply/", {"where": where}).content.decode()
+    assert re.search(r'<input[^>]*name="place"[^>]*value="Sandiacre neighbourhood \(Erewash\)"',
+                     filled)

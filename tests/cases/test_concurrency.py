@@ -11,8 +11,8 @@ from tests.partners.conftest import db, default_store, make_agency  # noqa: F401
 
 setup_django()
 
-from asbhub.web.cases import services  # noqa: E402
-from asbhub.web.cases.models import Pmp, ProblemType  # noqa: E402
+from asbhub.records.cases import services  # noqa: E402
+from asbhub.records.cases.models import Pmp, ProblemType  # noqa: E402
 
 
 @pytest.fixture

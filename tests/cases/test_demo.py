@@ -19,10 +19,11 @@ setup_django()
 
 from django.utils import timezone  # noqa: E402
 
+from asbhub.demo.cases import busiest_places, seed_demo_cases  # noqa: E402
+from asbhub.demo.partners import POLICE, seed_demo_partners  # noqa: E402
 from asbhub.domain.cases import SaraStage  # noqa: E402
-from asbhub.web.cases import services  # noqa: E402
-from asbhub.web.cases.demo import busiest_places, seed_demo_cases  # noqa: E402
-from asbhub.web.cases.models import (  # noqa: E402
+from asbhub.records.cases import services  # noqa: E402
+from asbhub.records.cases.models import (  # noqa: E402
     CaseReview,
     Pmp,
     PmpAction,
@@ -30,7 +31,6 @@ from asbhub.web.cases.models import (  # noqa: E402
     Power,
     PowerEvent,
 )
-from asbhub.web.partners.demo import POLICE, seed_demo_partners  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_powers_and_table_5_36(seeded: dict[str, Any]) -> None:
 
 
 def test_case_reviews_in_four_states(seeded: dict[str, Any]) -> None:
-    from asbhub.web.cases.case_reviews import decision_state
+    from asbhub.records.cases.case_reviews import decision_state
 
     today = timezone.localdate()
     reviews = list(CaseReview.objects.filter(is_demo=True))

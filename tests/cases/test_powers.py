@@ -21,9 +21,9 @@ from tests.partners.conftest import (  # noqa: F401
 
 setup_django()
 
-from asbhub.web.cases import services  # noqa: E402
-from asbhub.web.cases.models import Pmp, Power, PowerEventKind, PowerKind  # noqa: E402
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.cases import services  # noqa: E402
+from asbhub.records.cases.models import Pmp, Power, PowerEventKind, PowerKind  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
 
 START, END = dt.date(2021, 4, 1), dt.date(2022, 3, 31)
 
@@ -162,7 +162,7 @@ def test_table_5_34_equals_plans_opened_and_closed_through_the_forms(
         client: Any, police: Any, make_user: Any) -> None:  # noqa: F811
     client.force_login(make_user("analyst", police, role="analyst"))
     rng = random.Random(34)
-    from asbhub.web.cases.models import ProblemType
+    from asbhub.records.cases.models import ProblemType
 
     problem = ProblemType.objects.first()
     opened: dict[str, int] = {}

@@ -14,8 +14,8 @@ setup_django()
 
 from django.utils import timezone  # noqa: E402
 
-from asbhub.web.cases import services  # noqa: E402
-from asbhub.web.cases.models import (  # noqa: E402
+from asbhub.records.cases import services  # noqa: E402
+from asbhub.records.cases.models import (  # noqa: E402
     CaseReviewComplaint,
     Pmp,
     Power,

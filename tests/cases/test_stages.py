@@ -21,9 +21,9 @@ from tests.partners.conftest import (  # noqa: F401
 
 setup_django()
 
-from asbhub.web.cases import assessment  # noqa: E402
-from asbhub.web.cases.models import Pmp, PmpIncident  # noqa: E402
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.cases import assessment  # noqa: E402
+from asbhub.records.cases.models import Pmp, PmpIncident  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
 
 ASB = "Anti-social behaviour"
 
@@ -127,7 +127,7 @@ def _touching(code: str, candidates: list[str]) -> tuple[list[str], list[str]]:
 
     from shapely.geometry import shape
 
-    from asbhub.web.incidents.services import area_hierarchy
+    from asbhub.records.incidents.selectors import area_hierarchy
 
     with open(area_hierarchy().folder / "lsoa_bng.geojson", encoding="utf-8") as fh:
         polys = {f["properties"]["lsoa_code"]: shape(f["geometry"])

@@ -21,9 +21,9 @@ from tests.partners.conftest import (  # noqa: F401
 
 setup_django()
 
-from asbhub.web.cases import services  # noqa: E402
-from asbhub.web.cases.models import Pmp, PmpIncident, PmpPerson, ProblemType  # noqa: E402
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.cases import services  # noqa: E402
+from asbhub.records.cases.models import Pmp, PmpIncident, PmpPerson, ProblemType  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_partner_with_agreement_sees_people(client: Any, plan: Pmp, police: Any,
     assert "Blake Madeupname" not in page and "Offendername" not in page
 
 
-def test_other_agency_guessing_id_gets_404_and_is_logged(  # noqa: F811
+def test_other_agency_guessing_id_gets_404_and_is_logged(
         client: Any, plan: Pmp, make_agency: Any, make_user: Any) -> None:  # noqa: F811
     client.force_login(make_user("stranger", make_agency("Unrelated Housing", kind="housing")))
     assert client.get(f"/pmps/{plan.pk}/", {"purpose": "case"}).status_code == 404

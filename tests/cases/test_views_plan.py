@@ -22,8 +22,8 @@ from tests.partners.conftest import (  # noqa: F401
 
 setup_django()
 
-from asbhub.web.cases.models import Pmp, PmpIncident, PmpReview  # noqa: E402
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.cases.models import Pmp, PmpIncident, PmpReview  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
 
 ASB = "Anti-social behaviour"
 

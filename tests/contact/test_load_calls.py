@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from asbhub.analysis.calls import call_kpis, triage_vs_main
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.store import load as load_mod
 from asbhub.store.db import Store, open_store
 from asbhub.store.load import FileResult
@@ -27,14 +27,14 @@ HEADER = "call_id,channel,queued_at,answered_at,ended_at,abandoned,transferred_t
 
 
 @pytest.fixture
-def store(store_url: str):  # noqa: ANN201
+def store(store_url: str):
     s = open_store(store_url)
     yield s
     s.close()
 
 
-def models():  # noqa: ANN201
-    from asbhub.web.contact.models import Call, CallSource
+def models():
+    from asbhub.records.contact.models import Call, CallSource
 
     return Call, CallSource
 
@@ -189,7 +189,7 @@ def test_an_interrupted_file_leaves_the_store_as_it_was(store: Store, tmp_path: 
         "Z,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,"])
     real = load_mod._Loader.bulk_insert
 
-    def interrupted(self, table, columns, rows):  # noqa: ANN001, ANN202
+    def interrupted(self, table, columns, rows):
         real(self, table, columns, rows)
         raise KeyboardInterrupt
 

@@ -54,7 +54,7 @@ def doc_example() -> bytes:
     return re.search(r"```csv\n(.*?)```", text, re.S).group(1).encode("utf-8")
 
 
-def one_reject(parsed: ParsedFile):  # noqa: ANN201
+def one_reject(parsed: ParsedFile):
     """The single reject of a file whose good first row is followed by one bad row."""
     assert parsed.rows["line"].to_list() == [2], parsed.rows
     assert len(parsed.rejects) == 1, parsed.rejects

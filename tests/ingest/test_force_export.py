@@ -83,7 +83,7 @@ def read(rows: list[dict[str, object]], fmt: str) -> ParsedFile:
     return read_force_export("export.jsonl", to_jsonl(rows))
 
 
-def one_reject(parsed: ParsedFile):  # noqa: ANN201
+def one_reject(parsed: ParsedFile):
     assert parsed.rows.height == 0, parsed.rows
     assert len(parsed.rejects) == 1, parsed.rejects
     return parsed.rejects[0]

@@ -21,7 +21,7 @@ N_RECORDS, N_NEW = 3000, 300
 
 
 @pytest.fixture(scope="module")
-def setup():  # noqa: ANN201
+def setup():
     people = generate_people(N_RECORDS, seed=5)
     old, new = people.head(N_RECORDS - N_NEW), people.tail(N_NEW)
     result = link_people(old, id_column="record_id")
@@ -33,7 +33,7 @@ def setup():  # noqa: ANN201
     return people, old, new, result, model, population, index, added
 
 
-def test_new_records_join_the_right_people(setup) -> None:  # noqa: ANN001
+def test_new_records_join_the_right_people(setup) -> None:
     people, old, new, result, _, population, _, added = setup
     assert added.assignments["unique_id"].to_list() == new["record_id"].to_list()
     truth = people.select("record_id", "person_id")
@@ -54,7 +54,7 @@ def test_new_records_join_the_right_people(setup) -> None:  # noqa: ANN001
     assert not set(fresh["cluster_id"]) & set(population["cluster_id"])
 
 
-def test_equals_a_full_relink_apart_from_reported_merges(setup) -> None:  # noqa: ANN001
+def test_equals_a_full_relink_apart_from_reported_merges(setup) -> None:
     people, _, _, _, model, population, _, added = setup
     norm = normalise_people(people).with_columns(people["record_id"].alias("unique_id"))
     full = link_normalised(norm, model=model)
@@ -81,7 +81,7 @@ def test_equals_a_full_relink_apart_from_reported_merges(setup) -> None:  # noqa
         theirs.sort("unique_id_l", "unique_id_r"))
 
 
-def test_index_grows_batch_by_batch(setup) -> None:  # noqa: ANN001
+def test_index_grows_batch_by_batch(setup) -> None:
     people, _, new, _, model, population, _, _ = setup
     index = PersonIndex(population, model)
     first = index.link(new.head(150), id_column="record_id")
@@ -99,13 +99,13 @@ def test_index_grows_batch_by_batch(setup) -> None:  # noqa: ANN001
     index.close()
 
 
-def test_population_must_have_ids_and_clusters(setup) -> None:  # noqa: ANN001
+def test_population_must_have_ids_and_clusters(setup) -> None:
     _, _, _, _, model, population, _, _ = setup
     with pytest.raises(ValueError, match="lacks column"):
         PersonIndex(population.drop("cluster_id"), model)
 
 
-def test_merging_added_records_changes_nothing(setup,  # noqa: ANN001
+def test_merging_added_records_changes_nothing(setup,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches added apart from the population and merged into it give the same
     assignments, pairs and candidates as batches merged at once."""
@@ -135,7 +135,7 @@ def test_merging_added_records_changes_nothing(setup,  # noqa: ANN001
     assert set(last["unique_id_l"]) & earlier
 
 
-def test_taken_ids_are_refused_from_the_population_and_earlier_batches(setup) -> None:  # noqa: ANN001
+def test_taken_ids_are_refused_from_the_population_and_earlier_batches(setup) -> None:
     _, _, new, _, model, population, _, _ = setup
     index = PersonIndex(population, model)
     clash = new.head(3).with_columns(

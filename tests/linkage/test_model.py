@@ -36,12 +36,12 @@ def people() -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def result(people: pl.DataFrame):  # noqa: ANN201
+def result(people: pl.DataFrame):
     return link_people(people, id_column="record_id")
 
 
 def test_precision_and_recall_against_ground_truth(people: pl.DataFrame,
-                                                   result) -> None:  # noqa: ANN001
+                                                   result) -> None:
     truth = pairs_of(people["record_id"], people["person_id"])
     found = pairs_of(result.records["unique_id"], result.records["cluster_id"])
     tp = len(truth & found)
@@ -54,7 +54,7 @@ def test_precision_and_recall_against_ground_truth(people: pl.DataFrame,
     assert result.parameters.trained and not result.parameters.training_notes
 
 
-def test_clusters_are_networkx_connected_components(result) -> None:  # noqa: ANN001
+def test_clusters_are_networkx_connected_components(result) -> None:
     graph = nx.Graph()
     graph.add_nodes_from(result.records["unique_id"].to_list())
     linked = result.pairs.filter(pl.col("linked"))
@@ -68,7 +68,7 @@ def test_clusters_are_networkx_connected_components(result) -> None:  # noqa: AN
     assert sizes.to_series().all()
 
 
-def test_best_match_weight_is_the_strongest_scored_pair(result) -> None:  # noqa: ANN001
+def test_best_match_weight_is_the_strongest_scored_pair(result) -> None:
     scored = result.pairs.filter(pl.col("match_weight").is_not_null())
     ends = pl.concat([
         scored.select(pl.col("unique_id_l").alias("u"), "match_weight"),
@@ -79,7 +79,7 @@ def test_best_match_weight_is_the_strongest_scored_pair(result) -> None:  # noqa
     assert got["best_match_weight"].null_count() == got["match_weight"].null_count()
 
 
-def test_weights_explain_each_pair(result) -> None:  # noqa: ANN001
+def test_weights_explain_each_pair(result) -> None:
     pairs = result.pairs.filter(pl.col("match_weight").is_not_null())
     names = result.model.comparisons
     total = pairs.select(pl.sum_horizontal("prior_weight", *[f"{n}_weight" for n in names]))
@@ -98,7 +98,7 @@ def test_weights_explain_each_pair(result) -> None:  # noqa: ANN001
         result.explain(-1, -2)
 
 
-def test_links_follow_the_thresholds(result) -> None:  # noqa: ANN001
+def test_links_follow_the_thresholds(result) -> None:
     th = result.model.thresholds
     pairs = result.pairs
     assert pairs.filter(pl.col("linked") & pl.col("exact_key").is_null()
@@ -115,7 +115,7 @@ def test_links_follow_the_thresholds(result) -> None:  # noqa: ANN001
 
 
 def test_household_model_discounts_shared_household_fields(people: pl.DataFrame,
-                                                           result) -> None:  # noqa: ANN001
+                                                           result) -> None:
     model = result.model
     assert model.household is not None and model.household.n_pairs > 100
     card = model.level_weights()
@@ -145,8 +145,8 @@ def test_exact_keys_link_whatever_the_score(people: pl.DataFrame) -> None:
     assert set(exact["exact_key"].unique()) <= {"+".join(k) for k in strict.model.exact_keys}
 
 
-def test_saved_model_links_the_same_way(people: pl.DataFrame, result,  # noqa: ANN001
-                                        tmp_path) -> None:  # noqa: ANN001
+def test_saved_model_links_the_same_way(people: pl.DataFrame, result,
+                                        tmp_path) -> None:
     path = tmp_path / "model.json"
     result.model.to_json(path)
     loaded = LinkageModel.from_json(path)
@@ -225,7 +225,7 @@ def test_public_benchmark_febrl() -> None:
     assert tp / len(found) >= 0.99 and tp / len(truth) >= 0.97  # measured 1.000 and 0.978
 
 
-def test_each_weight_is_its_levels_weight_in_the_model_card(result) -> None:  # noqa: ANN001
+def test_each_weight_is_its_levels_weight_in_the_model_card(result) -> None:
     """Every comparison's weight in a scored pair is the weight of the level named beside it,
     from the household model for pairs in one household: the label and the number come from
     the same level. (An exact first name or surname also carries its term frequency

@@ -45,7 +45,7 @@ PROPERTIES = ("cell_id", "row", "col", "count", "z", "p", "p_fdr", "class", "cla
 
 
 @pytest.fixture(scope="module")
-def points():  # noqa: ANN201
+def points():
     return points_from_files(sample_paths(), PointFilters(months=(JAN, JAN), crime_types=("asb",)))
 
 
@@ -55,18 +55,18 @@ def areas() -> AreaHierarchy:
 
 
 @pytest.fixture(scope="module")
-def gistar(points):  # noqa: ANN001, ANN201
+def gistar(points):
     return hotspot_gistar(points.xy(), cell_size=250)
 
 
 @pytest.fixture(scope="module")
-def stamp(gistar, points) -> dict:  # noqa: ANN001
+def stamp(gistar, points) -> dict:
     return make_stamp(gistar, data=points.data_stamp(), command="asbhub hotspots test",
                       generated_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC))
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory, gistar, stamp, areas) -> dict[str, Path]:  # noqa: ANN001
+def written(tmp_path_factory, gistar, stamp, areas) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("hotspots")
     paths = {"geojson": folder / "hot.geojson", "csv": folder / "hot.csv",
              "png": folder / "hot.png"}
@@ -77,7 +77,7 @@ def written(tmp_path_factory, gistar, stamp, areas) -> dict[str, Path]:  # noqa:
 
 
 @pytest.fixture(scope="module")
-def collection(written) -> dict:  # noqa: ANN001
+def collection(written) -> dict:
     return json.loads(written["geojson"].read_text(encoding="utf-8"))
 
 
@@ -105,7 +105,7 @@ def test_geojson_is_a_feature_collection_of_closed_lon_lat_polygons(collection: 
     assert west < east and south < north
 
 
-def test_polygons_project_back_onto_their_grid_cells(collection: dict, gistar) -> None:  # noqa: ANN001
+def test_polygons_project_back_onto_their_grid_cells(collection: dict, gistar) -> None:
     g = gistar.grid
     worst = 0.0
     for f in collection["features"]:
@@ -120,7 +120,7 @@ def test_polygons_project_back_onto_their_grid_cells(collection: dict, gistar) -
     assert worst < 1.0, f"a corner moved {worst:.3f} m"
 
 
-def test_properties_are_the_results_values(collection: dict, gistar) -> None:  # noqa: ANN001
+def test_properties_are_the_results_values(collection: dict, gistar) -> None:
     for f in collection["features"]:
         p = f["properties"]
         r, c = p["row"], p["col"]
@@ -132,7 +132,7 @@ def test_properties_are_the_results_values(collection: dict, gistar) -> None:  #
         assert p["count"] > 0 or p["class"] != 0
 
 
-def test_exactly_the_busy_or_significant_cells_are_written(collection: dict, gistar) -> None:  # noqa: ANN001
+def test_exactly_the_busy_or_significant_cells_are_written(collection: dict, gistar) -> None:
     keep = (gistar.counts > 0) | (gistar.classes != 0)
     assert len(collection["features"]) == int(keep.sum())
     assert collection["asbhub"]["output"]["cells_written"] == int(keep.sum())
@@ -144,7 +144,7 @@ def test_exactly_the_busy_or_significant_cells_are_written(collection: dict, gis
     assert {f["properties"]["class_label"] for f in hot_99} == {"Hot spot, 99% confidence"}
 
 
-def test_stamp_has_parameters_seed_and_data(collection: dict, gistar) -> None:  # noqa: ANN001
+def test_stamp_has_parameters_seed_and_data(collection: dict, gistar) -> None:
     from asbhub import __version__
 
     s = collection["asbhub"]
@@ -178,7 +178,7 @@ def test_stamp_has_parameters_seed_and_data(collection: dict, gistar) -> None:  
         "Cold spot, 99% confidence"]
 
 
-def test_run_id_is_a_digest_of_the_stamp(gistar, points) -> None:  # noqa: ANN001
+def test_run_id_is_a_digest_of_the_stamp(gistar, points) -> None:
     when = datetime(2025, 1, 2, tzinfo=UTC)
     a = make_stamp(gistar, data=points.data_stamp(), command="x", generated_at=when)
     b = make_stamp(gistar, data=points.data_stamp(), command="x", generated_at=when)
@@ -277,7 +277,7 @@ def test_png_draws_the_hot_spot_colour(written: dict) -> None:
 
 # -- the other methods ----------------------------------------------------------------------
 
-def test_kde_cells_are_the_dense_ones(points, tmp_path: Path) -> None:  # noqa: ANN001
+def test_kde_cells_are_the_dense_ones(points, tmp_path: Path) -> None:
     kde = hotspot_kde(points.xy(), cell_size=1000)
     stamp = make_stamp(kde, data=points.data_stamp(), command="t")
     fc = hotspot_geojson(kde, stamp)
@@ -291,7 +291,7 @@ def test_kde_cells_are_the_dense_ones(points, tmp_path: Path) -> None:  # noqa: 
     assert struct.unpack(">II", (tmp_path / "kde.png").read_bytes()[16:24]) == PNG_SIZE
 
 
-def test_count_cells_sum_to_the_points_used(points) -> None:  # noqa: ANN001
+def test_count_cells_sum_to_the_points_used(points) -> None:
     r = hotspot_count(points.xy(), cell_size=500)
     fc = hotspot_geojson(r, make_stamp(r, data=points.data_stamp(), command="t"))
     assert sum(f["properties"]["count"] for f in fc["features"]) == r.n_points_used

@@ -45,7 +45,7 @@ def db(default_store: Store) -> Iterator[str]:
 
 
 @pytest.fixture
-def client(db: str):  # noqa: ANN201 - django.test.Client
+def client(db: str):
     from django.test import Client
 
     # 'testserver' is not in ALLOWED_HOSTS outside Django's own runner; 127.0.0.1 is.
@@ -54,7 +54,7 @@ def client(db: str):  # noqa: ANN201 - django.test.Client
 
 @pytest.fixture
 def make_agency(db: str) -> Callable[..., Any]:
-    from asbhub.web.partners.models import Agency
+    from asbhub.records.partners.models import Agency
 
     def make(name: str, kind: str = "district_council", area: str = "") -> Agency:
         return Agency.objects.create(name=name, kind=kind, area=area)
@@ -66,7 +66,7 @@ def make_agency(db: str) -> Callable[..., Any]:
 def make_user(db: str) -> Callable[..., Any]:
     from django.contrib.auth import get_user_model
 
-    from asbhub.web.partners.models import UserProfile
+    from asbhub.records.partners.models import UserProfile
 
     def make(username: str, agency: Any = None, role: str = "partner_officer", area: str = "",
              password: str | None = None, last_login: dt.datetime | None = None,
@@ -87,7 +87,7 @@ def make_user(db: str) -> Callable[..., Any]:
 
 @pytest.fixture
 def make_agreement(db: str) -> Callable[..., Any]:
-    from asbhub.web.partners.models import SharingAgreement
+    from asbhub.records.partners.models import SharingAgreement
 
     def make(reference: str, parties: list[Any], categories: list[str], starts: dt.date,
              ends: dt.date, **extra: Any) -> SharingAgreement:
@@ -112,7 +112,7 @@ def incident(db: str, police: Any) -> Any:
     """A synthetic ASB incident with a victim, a suspect and a witness (invented people)."""
     from django.utils import timezone
 
-    from asbhub.web.incidents.models import Incident, Person, Source
+    from asbhub.records.incidents.models import Incident, Person, Source
 
     source = Source.objects.create(kind="force_export", force=SYNTHETIC_FORCE, month="",
                                    content_hash="0" * 64, rows=1, file="synthetic",

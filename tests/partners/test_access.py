@@ -14,14 +14,14 @@ setup_django()
 from django.http import Http404  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from asbhub.web.partners.access import (  # noqa: E402
+from asbhub.records.partners.access import (  # noqa: E402
     can_see,
     get_record_or_404,
     owner_agency_for,
     redact_person,
     shared_incident,
 )
-from asbhub.web.partners.models import AuditEntry, DataCategory  # noqa: E402
+from asbhub.records.partners.models import AuditEntry, DataCategory  # noqa: E402
 
 TODAY = dt.date(2025, 6, 15)
 VICTIM = DataCategory.VICTIM_PERSONAL
@@ -180,7 +180,7 @@ def test_incident_owner_is_the_police_force_of_its_source(incident, police, make
 
 
 def test_guessed_record_id_gives_nothing(officer, police, incident, make_user):
-    from asbhub.web.incidents.models import Incident
+    from asbhub.records.incidents.models import Incident
 
     with pytest.raises(Http404) as refused:
         get_record_or_404(officer, Incident.objects.all(), incident.pk)
@@ -246,7 +246,7 @@ def test_record_page_shows_own_agency_everything(client, make_user, police, inci
 def test_demo_partners(db):
     from django.test import override_settings
 
-    from asbhub.web.partners.demo import seed_demo_partners
+    from asbhub.demo.partners import seed_demo_partners
 
     # A fast hasher: this test is about what is seeded; test_auth checks the Argon2 hashing.
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
@@ -260,7 +260,7 @@ def test_demo_partners(db):
 def _check_demo_partners(seed_demo_partners):
     from django.contrib.auth import get_user_model
 
-    from asbhub.web.partners.models import Agency, SharingAgreement
+    from asbhub.records.partners.models import Agency, SharingAgreement
 
     passwords = seed_demo_partners(today=TODAY)
     assert len(passwords) == 11 and len(set(passwords.values())) == 11

@@ -18,16 +18,16 @@ setup_django()
 
 from django.db import DatabaseError, connections, transaction  # noqa: E402
 
-from asbhub.web.partners import audit, dbguard  # noqa: E402
-from asbhub.web.partners.access import record_access  # noqa: E402
-from asbhub.web.partners.audit import GENESIS, entry_hash, verify_chain  # noqa: E402
-from asbhub.web.partners.models import AppendOnlyError, AuditEntry  # noqa: E402
+from asbhub.records.partners import audit, dbguard  # noqa: E402
+from asbhub.records.partners.access import record_access  # noqa: E402
+from asbhub.records.partners.audit import GENESIS, entry_hash, verify_chain  # noqa: E402
+from asbhub.records.partners.models import AppendOnlyError, AuditEntry  # noqa: E402
 
 TABLE = "partners_auditentry"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def chain(request: pytest.FixtureRequest):  # noqa: ANN201
+def chain(request: pytest.FixtureRequest):
     """A database alias inside a transaction rolled back afterwards: SQLite's ``default``, or
     a fresh PostgreSQL database."""
     if request.param == "sqlite":

@@ -24,10 +24,10 @@ setup_django()
 from django.db import connections  # noqa: E402
 
 from asbhub.cli import main  # noqa: E402
-from asbhub.web.partners import dbguard  # noqa: E402
-from asbhub.web.partners.access import record_access  # noqa: E402
-from asbhub.web.partners.audit import HASHED_FIELDS, entry_hash, verify_chain  # noqa: E402
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.partners import dbguard  # noqa: E402
+from asbhub.records.partners.access import record_access  # noqa: E402
+from asbhub.records.partners.audit import HASHED_FIELDS, entry_hash, verify_chain  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
 
 TABLE = "partners_auditentry"
 HEAD = "partners_auditchainhead"

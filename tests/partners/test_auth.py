@@ -20,7 +20,7 @@ from django.db.models import F  # noqa: E402
 from django.test import Client, RequestFactory  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from asbhub.web.partners.models import AuditEntry, LoginFailure  # noqa: E402
+from asbhub.records.partners.models import AuditEntry, LoginFailure  # noqa: E402
 
 SIGN_IN = "/sign-in/"
 PASSWORD = "Synthetic-Passphrase-2025"

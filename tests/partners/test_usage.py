@@ -16,8 +16,8 @@ setup_django()
 
 from django.utils import timezone  # noqa: E402
 
-from asbhub.web.partners.models import UserProfile  # noqa: E402
-from asbhub.web.partners.usage import NO_AREA, twelve_months_before, usage_by_area  # noqa: E402
+from asbhub.records.partners.models import UserProfile  # noqa: E402
+from asbhub.records.partners.usage import NO_AREA, twelve_months_before, usage_by_area  # noqa: E402
 
 AS_OF = timezone.make_aware(dt.datetime(2025, 6, 15, 12, 0))
 

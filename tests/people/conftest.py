@@ -64,7 +64,7 @@ def trained_model() -> Any:
     """A linkage model trained on 800 synthetic incidents' people (another seed than the
     data the tests link), as a force would train on its own history."""
     from asbhub.linkage import link_normalised
-    from asbhub.web.people import frames
+    from asbhub.records.people import frames
 
     export, _ = export_people(800, seed=101)
     norm = frames.normalised(frames.person_frame(person_tuples(export)))
@@ -82,7 +82,7 @@ def load_people(db: str, police: Any) -> Callable[..., Loaded]:  # noqa: F811
     """Write incidents and their people (rows of an export) to the store."""
     from django.utils import timezone
 
-    from asbhub.web.incidents.models import Incident, Person, Source
+    from asbhub.records.incidents.models import Incident, Person, Source
 
     def load(export: pl.DataFrame, truth: pl.DataFrame, *, label: str = "synthetic"
              ) -> Loaded:
@@ -127,7 +127,7 @@ def partition(mapping: dict[int, Any]) -> set[frozenset[int]]:
 @pytest.fixture
 def linked(load_people: Callable[..., Loaded], small_export: Any, trained_model: Any) -> Loaded:
     """The small export stored and linked in full with the trained model."""
-    from asbhub.web.people import services
+    from asbhub.records.people import services
 
     loaded = load_people(*small_export)
     services.link_full(model=trained_model)

@@ -23,7 +23,7 @@ def _run(*argv: str) -> int:
 
 
 def _ingest(store: Any, path: Path) -> None:
-    from asbhub.ingest.common import expand_inputs
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.store.load import ingest
 
     assert ingest(store, list(expand_inputs([path]))).ok
@@ -45,8 +45,8 @@ def test_people_link_full_then_nothing_new_then_reload(store_url: str, tmp_path:
     export, _ = export_people(220, seed=23)
     csv = write_force_export_csv(export, tmp_path / "export.csv")
     _ingest(store, csv)
-    from asbhub.web.incidents.models import Person
-    from asbhub.web.people.models import CandidatePair, LinkedPerson, Membership
+    from asbhub.records.incidents.models import Person
+    from asbhub.records.people.models import CandidatePair, LinkedPerson, Membership
 
     people = Person.objects.using(store.alias)
     n = people.count()

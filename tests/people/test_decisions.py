@@ -14,9 +14,9 @@ setup_django()
 
 from django.core.exceptions import PermissionDenied  # noqa: E402
 
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
-from asbhub.web.people import decisions  # noqa: E402
-from asbhub.web.people.models import (  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.people import decisions  # noqa: E402
+from asbhub.records.people.models import (  # noqa: E402
     AppendOnlyError,
     CandidatePair,
     LinkDecision,
@@ -63,7 +63,7 @@ def test_merge_moves_every_record_and_is_recorded(linked: Any, analyst: Any) -> 
         "change", "people.linkedperson", str(keep.pk), "analyst.decides")
     assert entry.detail["decision"] == "merge" and entry.detail["before"] == [keep.pk, other.pk]
     assert entry.purpose
-    from asbhub.web.partners.audit import verify_chain
+    from asbhub.records.partners.audit import verify_chain
 
     assert verify_chain("default").ok
 

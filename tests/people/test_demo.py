@@ -8,8 +8,8 @@ from asbhub.store.db import setup_django
 
 setup_django()
 
-from asbhub.web.people.demo import seed_demo_people  # noqa: E402
-from asbhub.web.people.models import CandidatePair, LinkedPerson, Membership  # noqa: E402
+from asbhub.demo.people import seed_demo_people  # noqa: E402
+from asbhub.records.people.models import CandidatePair, LinkedPerson, Membership  # noqa: E402
 
 
 def test_nothing_to_link(db: str) -> None:

@@ -10,7 +10,7 @@ import random
 import polars as pl
 import pytest
 
-from asbhub.web.people.frames import Partition, best_in_cluster, breakdown, person_frame
+from asbhub.records.people.frames import Partition, best_in_cluster, breakdown, person_frame
 
 
 def test_person_frame_blanks_are_null_and_every_column_is_there() -> None:

@@ -18,10 +18,10 @@ from tests.people.conftest import partition
 setup_django()
 
 from asbhub.linkage import link_incremental, link_people  # noqa: E402
-from asbhub.web.incidents.models import Incident, Person  # noqa: E402
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
-from asbhub.web.people import decisions, services  # noqa: E402
-from asbhub.web.people.models import (  # noqa: E402
+from asbhub.records.incidents.models import Incident, Person  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.people import decisions, services  # noqa: E402
+from asbhub.records.people.models import (  # noqa: E402
     CandidatePair,
     LinkageModelVersion,
     LinkedPerson,

@@ -15,9 +15,9 @@ from asbhub.store.db import setup_django
 
 setup_django()
 
-from asbhub.web.incidents.models import Person  # noqa: E402
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
-from asbhub.web.people.models import (  # noqa: E402
+from asbhub.records.incidents.models import Person  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.people.models import (  # noqa: E402
     CandidatePair,
     LinkDecision,
     LinkedPerson,

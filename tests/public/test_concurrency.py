@@ -76,6 +76,10 @@ def _serve(store_url: str, tmp_path: Path, **extra_env: str) -> Iterator[Server]
            "DJANGO_SETTINGS_MODULE": "concurrency_settings",
            "PYTHONPATH": os.pathsep.join([str(settings_dir), str(Path(__file__).resolve().parents[2]),
                                           os.environ.get("PYTHONPATH", "")]), **extra_env}
+    # `asbhub serve` serves an existing store only (issue #12): create it first, as an operator
+    # would.
+    subprocess.run(_asbhub("db", "upgrade", "--db", store_url), env=env, check=True,
+                   capture_output=True, timeout=600)
     with open(log, "w") as out:
         process = subprocess.Popen(
             _asbhub("serve", "--db", store_url, "--host", "127.0.0.1", "--port", str(port)),

@@ -27,7 +27,7 @@ INSIDE_LSOA = "E01013453"  # Derby West
 
 
 def _models() -> Any:
-    from asbhub.web.incidents import models
+    from asbhub.records.incidents import models
 
     return models
 
@@ -119,7 +119,7 @@ def test_report_form_has_guidance_labels_and_fieldsets(client) -> None:  # noqa:
 # -- the report form ------------------------------------------------------------------------
 
 def test_report_creates_one_incident_and_one_caller(client) -> None:  # noqa: F811
-    from asbhub.web.partners.models import AuditEntry
+    from asbhub.records.partners.models import AuditEntry
 
     m = _models()
     before, audits = _counts(), AuditEntry.objects.count()

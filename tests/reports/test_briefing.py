@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.reports import briefing_data
 from asbhub.reports.briefing import (
     INTERIM_PERSON_KEY,
@@ -27,7 +27,7 @@ DAY = dt.date(2021, 3, 15)
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def loaded(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("briefing")
     synth = generate_force_export(dt.date(2020, 9, 1), dt.date(2021, 3, 31), seed=11,
                                   n_incidents=2500)
@@ -41,7 +41,7 @@ def _local_day(col: str) -> pl.Expr:
     return pl.col(col).dt.convert_time_zone("Europe/London").dt.date()
 
 
-def test_counts_by_lpu_match_the_export(loaded) -> None:  # noqa: ANN001
+def test_counts_by_lpu_match_the_export(loaded) -> None:
     store, synth = loaded
     since = DAY - dt.timedelta(days=3)
     b = build_briefing(store, DAY, since=since)
@@ -56,7 +56,7 @@ def test_counts_by_lpu_match_the_export(loaded) -> None:  # noqa: ANN001
     assert b.n_incidents == e.height > 0
 
 
-def test_repeat_victims_match_an_independent_count(loaded) -> None:  # noqa: ANN001
+def test_repeat_victims_match_an_independent_count(loaded) -> None:
     store, synth = loaded
     b = build_briefing(store, DAY)
     assert b.person_key_name == INTERIM_PERSON_KEY
@@ -77,7 +77,7 @@ def test_repeat_victims_match_an_independent_count(loaded) -> None:  # noqa: ANN
     assert len(expect) > 10
 
 
-def test_interim_key_against_ground_truth(loaded) -> None:  # noqa: ANN001
+def test_interim_key_against_ground_truth(loaded) -> None:
     """The interim key finds most of the true repeat victims (it is not linkage)."""
     store, synth = loaded
     b = build_briefing(store, DAY)
@@ -95,7 +95,7 @@ def test_interim_key_against_ground_truth(loaded) -> None:  # noqa: ANN001
     assert 0.3 * n_true <= b.repeat_victims.n_repeat <= 1.2 * n_true
 
 
-def test_linkage_hook_and_html(loaded, tmp_path: Path) -> None:  # noqa: ANN001
+def test_linkage_hook_and_html(loaded, tmp_path: Path) -> None:
     store, _ = loaded
     with store.connection.cursor() as cur:
         cur.execute("SELECT id FROM incidents_person")
@@ -112,7 +112,7 @@ def test_linkage_hook_and_html(loaded, tmp_path: Path) -> None:  # noqa: ANN001
     assert "interim" in html
 
 
-def test_since_must_be_before_date(loaded) -> None:  # noqa: ANN001
+def test_since_must_be_before_date(loaded) -> None:
     store, _ = loaded
     with pytest.raises(ValueError, match="before"):
         build_briefing(store, DAY, since=DAY)
@@ -143,7 +143,7 @@ def _brute_force_flags(rows: list[tuple[str, str, dt.date, dt.date]], as_of: dt.
     return {k for k, v in good.items() if len(v) >= complaints}
 
 
-def test_case_review_flags_match_a_brute_force_count(loaded) -> None:  # noqa: ANN001
+def test_case_review_flags_match_a_brute_force_count(loaded) -> None:
     store, synth = loaded
     b = build_briefing(store, DAY)
     as_of = DAY - dt.timedelta(days=1)
@@ -172,7 +172,7 @@ CRAFT_DAY = dt.date(2021, 3, 15)   # a Monday: since Friday 12 March, "before" =
 
 
 @pytest.fixture(scope="module")
-def crafted(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def crafted(tmp_path_factory: pytest.TempPathFactory):
     from tests.tasking.crafted import case_review_rows, load
 
     tmp = tmp_path_factory.mktemp("caserev")
@@ -180,7 +180,7 @@ def crafted(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
     rows = case_review_rows()
     load(store, rows, tmp)
-    from asbhub.web.cases.models import ThresholdRule
+    from asbhub.records.cases.models import ThresholdRule
 
     ThresholdRule.objects.using(store.alias).create(area="High Peak", complaints=2)
     ThresholdRule.objects.using(store.alias).create(area="Amber Valley", complaints=3,
@@ -188,7 +188,7 @@ def crafted(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     return store
 
 
-def test_case_review_flags_on_crafted_people(crafted) -> None:  # noqa: ANN001
+def test_case_review_flags_on_crafted_people(crafted) -> None:
     b = build_briefing(crafted, CRAFT_DAY)
     assert b.since == dt.date(2021, 3, 12)          # the previous working day
     rows = {r["name"]: r for r in b.case_review.rows.iter_rows(named=True)}
@@ -226,7 +226,7 @@ def test_case_review_flags_on_crafted_people(crafted) -> None:  # noqa: ANN001
     assert names == {"Alice Threshold", "Dan Newflag", "Kim Alone"}
 
 
-def test_redact_withholds_names_and_complaints(crafted) -> None:  # noqa: ANN001
+def test_redact_withholds_names_and_complaints(crafted) -> None:
     b = build_briefing(crafted, CRAFT_DAY, limit=None)
     ids = b.person_row_ids()
     assert ids
@@ -321,7 +321,7 @@ def test_a_month_with_data_on_few_days_is_a_month_without_data(tmp_path: Path) -
     assert build_briefing(store, HOT_DAY).hotspots is None      # 3 months < the default 4
 
 
-def test_pdf_renders_every_page_marked(crafted, tmp_path: Path) -> None:  # noqa: ANN001
+def test_pdf_renders_every_page_marked(crafted, tmp_path: Path) -> None:
     import shutil
     import subprocess
 
@@ -366,12 +366,12 @@ def _brute_repeats(facts: list[tuple[str, str, dt.date]], as_of: dt.date, min_co
     return {k: len(v) for k, v in seen.items() if len(v) >= min_count}
 
 
-def _export_people(synth) -> pl.DataFrame:  # noqa: ANN001
+def _export_people(synth) -> pl.DataFrame:
     return synth.export.with_columns(_local_day("occurred_from").alias("d")).explode(
         "people").drop_nulls("people").unnest("people")
 
 
-def test_repeat_perpetrators_match_an_independent_count(loaded) -> None:  # noqa: ANN001
+def test_repeat_perpetrators_match_an_independent_count(loaded) -> None:
     store, synth = loaded
     b = build_briefing(store, DAY)
     as_of, before = DAY - dt.timedelta(days=1), b.since - dt.timedelta(days=1)
@@ -393,7 +393,7 @@ def test_repeat_perpetrators_match_an_independent_count(loaded) -> None:  # noqa
         facts, as_of, 2)
 
 
-def test_repeat_addresses_match_an_independent_count(loaded) -> None:  # noqa: ANN001
+def test_repeat_addresses_match_an_independent_count(loaded) -> None:
     from asbhub.analysis.repeats import address_keys
 
     store, synth = loaded
@@ -426,7 +426,7 @@ def test_repeat_addresses_match_an_independent_count(loaded) -> None:  # noqa: A
 
 
 @pytest.fixture(scope="module")
-def repeats(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def repeats(tmp_path_factory: pytest.TempPathFactory):
     from tests.tasking.crafted import load, repeat_rows
 
     tmp = tmp_path_factory.mktemp("repeats")
@@ -435,14 +435,14 @@ def repeats(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     return store
 
 
-def _refs(store, ids: list[int]) -> set[str]:  # noqa: ANN001
+def _refs(store, ids: list[int]) -> set[str]:
     inc = briefing_data.incident_rows(store, dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
                                       dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     by_id = dict(inc.select("incident_id", "reference").iter_rows())
     return {by_id[i] for i in ids}
 
 
-def test_repeat_perpetrators_on_crafted_people(repeats) -> None:  # noqa: ANN001
+def test_repeat_perpetrators_on_crafted_people(repeats) -> None:
     b = build_briefing(repeats, CRAFT_DAY)
     table = {r["person_key"]: r for r in b.repeat_perpetrators.table.iter_rows(named=True)}
     assert {k: r["n_incidents"] for k, r in table.items()} == {
@@ -459,7 +459,7 @@ def test_repeat_perpetrators_on_crafted_people(repeats) -> None:  # noqa: ANN001
     assert "Ros Steady" not in html and "3 repeat perpetrators" in html
 
 
-def test_repeat_addresses_on_crafted_victims(repeats) -> None:  # noqa: ANN001
+def test_repeat_addresses_on_crafted_victims(repeats) -> None:
     b = build_briefing(repeats, CRAFT_DAY)
     groups = {frozenset(_refs(repeats, r["incident_ids"])): r
               for r in b.repeat_addresses.table.iter_rows(named=True)}

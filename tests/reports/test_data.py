@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.reports.data import report_records
 from asbhub.store.db import open_store
 from asbhub.store.load import ingest

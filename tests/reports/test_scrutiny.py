@@ -22,7 +22,7 @@ import pytest
 from asbhub.analysis import InterventionCounts, evaluate_intervention
 from asbhub.data import sample_paths
 from asbhub.geo import AreaHierarchy
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.reports import CaseStudy, build_scrutiny, render_html, write_pdf, write_scrutiny
 from asbhub.store.db import open_store
 from asbhub.store.load import ingest
@@ -59,7 +59,7 @@ def rows() -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def store(tmp_path_factory: pytest.TempPathFactory):
     url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'store.sqlite3'}"
     s = open_store(url)
     ingest(s, expand_inputs(sample_paths()))
@@ -67,11 +67,11 @@ def store(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 @pytest.fixture(scope="module")
-def report(store):  # noqa: ANN001, ANN201
+def report(store):
     return build_scrutiny(store, PERIOD, generated_at=WHEN)
 
 
-def test_asb_by_type_equals_independent_count(report, rows) -> None:  # noqa: ANN001
+def test_asb_by_type_equals_independent_count(report, rows) -> None:
     t = report.section("asb-by-type").table("asb-by-type")
     expected = sum(r["Crime type"] == ASB for r in rows)
     assert expected == 8507
@@ -80,7 +80,7 @@ def test_asb_by_type_equals_independent_count(report, rows) -> None:  # noqa: AN
     assert t.rows == [["Total", expected]]  # police.uk: no ASB category, no invented rows
 
 
-def test_monthly_and_period_tables(report, rows) -> None:  # noqa: ANN001
+def test_monthly_and_period_tables(report, rows) -> None:
     per_month = Counter(r["Month"] for r in rows if r["Crime type"] == ASB)
     t = report.section("monthly").table("monthly")
     assert {r[0]: r[1] for r in t.rows} == {
@@ -94,7 +94,7 @@ def test_monthly_and_period_tables(report, rows) -> None:  # noqa: ANN001
     assert cmp.cell("Total", "% Change") is None
 
 
-def test_lpu_table_equals_lsoa_mapping(report, rows) -> None:  # noqa: ANN001
+def test_lpu_table_equals_lsoa_mapping(report, rows) -> None:
     lpu_of = dict(AreaHierarchy.load().lsoa.select("lsoa_code", "lpu").iter_rows())
     expected = Counter(lpu_of.get(r["LSOA code"], "Outside the force area") if r["LSOA code"]
                        else "No LSOA" for r in rows if r["Crime type"] == ASB)
@@ -104,7 +104,7 @@ def test_lpu_table_equals_lsoa_mapping(report, rows) -> None:  # noqa: ANN001
     assert t.cell("Total", "ASB incidents") == 8507
 
 
-def test_crime_and_force_tables(report, rows) -> None:  # noqa: ANN001
+def test_crime_and_force_tables(report, rows) -> None:
     crime = report.section("neighbourhood-crime").table("neighbourhood-crime")
     burglary = sum(r["Crime type"] == "Burglary" for r in rows)
     assert crime.cell("Burglary", "12 months to Feb 2019") == burglary
@@ -116,7 +116,7 @@ def test_crime_and_force_tables(report, rows) -> None:  # noqa: ANN001
     assert share.cell(ASB, force) == pytest.approx(asb_pct)
 
 
-def test_sections_without_data_say_so(report) -> None:  # noqa: ANN001
+def test_sections_without_data_say_so(report) -> None:
     for sid in ("roc-comparison", "call-handling", "pmps", "powers", "case-reviews"):
         s = report.section(sid)
         assert s.no_data and not s.tables, sid
@@ -124,7 +124,7 @@ def test_sections_without_data_say_so(report) -> None:  # noqa: ANN001
     assert "No data: No call logs were loaded" in html
 
 
-def test_html_has_every_section_and_stamp(report, store) -> None:  # noqa: ANN001
+def test_html_has_every_section_and_stamp(report, store) -> None:
     html = render_html(report)
     for heading in HEADINGS:
         assert f". {heading}</h2>" in html, heading
@@ -136,7 +136,7 @@ def test_html_has_every_section_and_stamp(report, store) -> None:  # noqa: ANN00
     assert render_html(build_scrutiny(store, PERIOD, generated_at=WHEN)) == html
 
 
-def test_area_limits_tables(store) -> None:  # noqa: ANN001
+def test_area_limits_tables(store) -> None:
     r = build_scrutiny(store, PERIOD, "erewash", generated_at=WHEN)
     assert r.area == "Erewash"
     lpu = build_scrutiny(store, PERIOD, generated_at=WHEN).section("asb-by-lpu").table(
@@ -146,7 +146,7 @@ def test_area_limits_tables(store) -> None:  # noqa: ANN001
     assert r.report_id != build_scrutiny(store, PERIOD, generated_at=WHEN).report_id
 
 
-def test_case_study_gives_rate_ratio_with_interval(store) -> None:  # noqa: ANN001
+def test_case_study_gives_rate_ratio_with_interval(store) -> None:
     counts = InterventionCounts(response_before=188, response_after=41, buffer_before=60,
                                 buffer_after=52, control_before=160, control_after=150)
     case = CaseStudy("Op Dexter, Bolsover town centre", counts, before_period="Jan-Mar 2021",
@@ -161,7 +161,7 @@ def test_case_study_gives_rate_ratio_with_interval(store) -> None:  # noqa: ANN0
     assert "Case study: Op Dexter" in render_html(r)
 
 
-def test_pdf_renders_every_page(store, report, tmp_path: Path) -> None:  # noqa: ANN001
+def test_pdf_renders_every_page(store, report, tmp_path: Path) -> None:
     try:
         import weasyprint  # noqa: F401
     except ImportError:
@@ -188,7 +188,7 @@ def test_pdf_renders_every_page(store, report, tmp_path: Path) -> None:  # noqa:
         assert unit["content_sha256"] in text, unit
 
 
-def test_every_table_gives_its_column_widths(report) -> None:  # noqa: ANN001
+def test_every_table_gives_its_column_widths(report) -> None:
     """Tables are laid out "fixed" in print, so each must say how wide its columns are: the
     columns its colgroup spans equal the cells of its first row."""
     import re
@@ -268,7 +268,7 @@ def test_write_pdf_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
     real = builtins.__import__
 
-    def no_weasyprint(name: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def no_weasyprint(name: str, *args, **kwargs):
         if name == "weasyprint":
             raise ImportError("No module named 'weasyprint'")
         return real(name, *args, **kwargs)
@@ -278,7 +278,7 @@ def test_write_pdf_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         write_pdf("<p>x</p>", tmp_path / "x.pdf")
 
 
-def test_hotspot_map_is_svg_with_a_key_that_counts_cells(report, store) -> None:  # noqa: ANN001
+def test_hotspot_map_is_svg_with_a_key_that_counts_cells(report, store) -> None:
     from asbhub.analysis import hotspot_gistar
     from asbhub.store import query
 

@@ -22,7 +22,7 @@ import pytest
 from asbhub.analysis import InterventionCounts, evaluate_intervention
 from asbhub.data import sample_paths
 from asbhub.geo import AreaHierarchy
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.reports import PmpCaseStudy, build_scrutiny, render_html
 from asbhub.store.db import open_store
 from asbhub.store.load import ingest
@@ -40,7 +40,7 @@ def _at(day: dt.date) -> dt.datetime:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def store(tmp_path_factory: pytest.TempPathFactory):
     """The real sample, a small synthetic call log, and invented plans, powers and reviews."""
     from asbhub.synth import generate_calls, write_calls_csv
 
@@ -54,15 +54,15 @@ def store(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 def _cases(a: str) -> None:
-    from asbhub.web.cases import services
-    from asbhub.web.cases.models import (
+    from asbhub.records.cases import services
+    from asbhub.records.cases.models import (
         CaseReview,
         Pmp,
         Power,
         PowerEvent,
         ProblemType,
     )
-    from asbhub.web.partners.models import Agency
+    from asbhub.records.partners.models import Agency
 
     police = Agency.objects.using(a).create(name="Synthetic Test Constabulary", kind="police")
     problem = ProblemType.objects.using(a).first()
@@ -113,12 +113,12 @@ def _cases(a: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def report(store):  # noqa: ANN001, ANN201
+def report(store):
     return build_scrutiny(store, PERIOD, generated_at=WHEN)
 
 
-def test_pmps_by_lpu_equal_the_case_service(report, store) -> None:  # noqa: ANN001
-    from asbhub.web.cases import services
+def test_pmps_by_lpu_equal_the_case_service(report, store) -> None:
+    from asbhub.records.cases import services
 
     t = report.section("pmps").table("pmps-by-lpu")
     expected = services.table_5_34(D(2018, 3, 1), D(2019, 2, 28), using=store.alias)
@@ -132,8 +132,8 @@ def test_pmps_by_lpu_equal_the_case_service(report, store) -> None:  # noqa: ANN
     assert t.cell("Total", "PMPs opened") == 3
 
 
-def test_powers_equal_the_register(report, store) -> None:  # noqa: ANN001
-    from asbhub.web.cases import services
+def test_powers_equal_the_register(report, store) -> None:
+    from asbhub.records.cases import services
 
     s = report.section("powers")
     expected = services.table_5_36(D(2018, 3, 1), D(2019, 2, 28), using=store.alias)
@@ -148,7 +148,7 @@ def test_powers_equal_the_register(report, store) -> None:  # noqa: ANN001
                     "Number") == 1
 
 
-def test_case_reviews_by_area_and_outcome(report, store) -> None:  # noqa: ANN001
+def test_case_reviews_by_area_and_outcome(report, store) -> None:
     t = report.section("case-reviews").table("case-reviews")
     assert t.columns[:5] == ["Area", "Applications received", "Threshold met",
                              "Threshold not met", "Not yet decided"]
@@ -163,7 +163,7 @@ def test_case_reviews_by_area_and_outcome(report, store) -> None:  # noqa: ANN00
         "Erewash", 2, 0, 2, 0, 0, 0]
 
 
-def _calls_by_fy(store) -> dict[str, Counter]:  # noqa: ANN001
+def _calls_by_fy(store) -> dict[str, Counter]:
     """999 calls per financial year, counted from the database file with sqlite3 alone."""
     path = store.url.removeprefix("sqlite:///")
     uk = ZoneInfo("Europe/London")
@@ -182,7 +182,7 @@ def _calls_by_fy(store) -> dict[str, Counter]:  # noqa: ANN001
     return out
 
 
-def test_call_handling_equals_a_count_of_the_stored_calls(report, store) -> None:  # noqa: ANN001
+def test_call_handling_equals_a_count_of_the_stored_calls(report, store) -> None:
     s = report.section("call-handling")
     assert s.no_data is None
     t = s.table("calls-999-year")
@@ -201,10 +201,10 @@ def test_call_handling_equals_a_count_of_the_stored_calls(report, store) -> None
 # --------------------------------------------------------------------------------------------
 
 
-def _busiest_lsoa(store) -> str:  # noqa: ANN001
+def _busiest_lsoa(store) -> str:
     from django.db.models import Count
 
-    from asbhub.web.incidents.models import Incident
+    from asbhub.records.incidents.models import Incident
 
     return (Incident.objects.using(store.alias).filter(crime_type=ASB, month="2019-01")
             .exclude(location__lsoa_code=None).values_list("location__lsoa_code")
@@ -212,11 +212,11 @@ def _busiest_lsoa(store) -> str:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def case_plan(store):  # noqa: ANN001, ANN201
-    from asbhub.web.cases import services
-    from asbhub.web.cases.models import ProblemType
-    from asbhub.web.incidents.models import Location
-    from asbhub.web.partners.models import Agency
+def case_plan(store):
+    from asbhub.records.cases import services
+    from asbhub.records.cases.models import ProblemType
+    from asbhub.records.incidents.models import Location
+    from asbhub.records.partners.models import Agency
 
     a = store.alias
     code = _busiest_lsoa(store)
@@ -230,13 +230,13 @@ def case_plan(store):  # noqa: ANN001, ANN201
     return pmp, code, lpu
 
 
-def _brute_counts(store, code: str, lpu: str, buffer_m: float) -> dict[str, Counter]:  # noqa: ANN001
+def _brute_counts(store, code: str, lpu: str, buffer_m: float) -> dict[str, Counter]:
     """Counts per area and month from the stored rows, the areas drawn here from the bundled
     files with the csv and json modules and shapely's distance (not the report's masks)."""
     import shapely
     from shapely.geometry import Point, shape
 
-    from asbhub.web.incidents.models import Incident
+    from asbhub.records.incidents.models import Incident
 
     folder = AreaHierarchy.load().folder
     with (folder / "areas.csv").open(newline="", encoding="utf-8") as fh:
@@ -259,7 +259,7 @@ def _brute_counts(store, code: str, lpu: str, buffer_m: float) -> dict[str, Coun
     return out
 
 
-def test_case_study_from_a_stored_pmp_equals_brute_force(store, case_plan) -> None:  # noqa: ANN001
+def test_case_study_from_a_stored_pmp_equals_brute_force(store, case_plan) -> None:
     pmp, code, lpu = case_plan
     r = build_scrutiny(store, PERIOD, generated_at=WHEN, case_study=PmpCaseStudy(
         pmp.reference, start="2019-01", before_months=1, buffer_m=400))
@@ -300,7 +300,7 @@ def test_case_study_from_a_stored_pmp_equals_brute_force(store, case_plan) -> No
     assert SECRET_VICTIM not in html and SECRET_OFFENDER not in html
 
 
-def test_case_study_errors_say_what_to_give(store, case_plan) -> None:  # noqa: ANN001
+def test_case_study_errors_say_what_to_give(store, case_plan) -> None:
     pmp, _, _ = case_plan
     with pytest.raises(ValueError, match="--case-start"):
         build_scrutiny(store, PERIOD, case_study=PmpCaseStudy(pmp.reference))
@@ -310,7 +310,7 @@ def test_case_study_errors_say_what_to_give(store, case_plan) -> None:  # noqa: 
         build_scrutiny(store, PERIOD, case_study=PmpCaseStudy(pmp.reference, start="2016-01"))
 
 
-def test_cli_writes_the_report_with_the_case_study(store, case_plan, tmp_path: Path) -> None:  # noqa: ANN001
+def test_cli_writes_the_report_with_the_case_study(store, case_plan, tmp_path: Path) -> None:
     from asbhub.cli import main
 
     pmp, _, _ = case_plan
@@ -327,7 +327,7 @@ def test_case_sections_on_postgresql(pg_url: str) -> None:
     """The same plans, powers and reviews in a real PostgreSQL store give the same tables
     (its booleans and dates are not SQLite's)."""
     s = open_store(pg_url)  # sets Django up: import the case services after it
-    from asbhub.web.cases import services
+    from asbhub.records.cases import services
 
     _cases(s.alias)
     r = build_scrutiny(s, PERIOD, generated_at=WHEN)

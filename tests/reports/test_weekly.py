@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from asbhub.geo import AreaHierarchy
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.reports.weekly import (
     NO_SNT,
     build_weekly,
@@ -32,7 +32,7 @@ NAMES = {"P": "Personal", "N": "Nuisance", "E": "Environmental"}
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def loaded(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("weekly")
     synth = generate_force_export(dt.date(2021, 1, 20), dt.date(2021, 3, 31), seed=5,
                                   n_incidents=3000)
@@ -60,7 +60,7 @@ def _brute(export: pl.DataFrame) -> dict[str, dict[str, list[int]]]:
     return out
 
 
-def test_counts_match_a_brute_force_count(loaded) -> None:  # noqa: ANN001
+def test_counts_match_a_brute_force_count(loaded) -> None:
     store, synth = loaded
     pack = build_weekly(store, LPU, WEEK_ENDING)
     expect = _brute(synth.export)
@@ -84,7 +84,7 @@ def test_counts_match_a_brute_force_count(loaded) -> None:  # noqa: ANN001
     assert not pack.note
 
 
-def test_files_and_map(loaded, tmp_path: Path) -> None:  # noqa: ANN001
+def test_files_and_map(loaded, tmp_path: Path) -> None:
     store, _ = loaded
     paths = write_weekly(store, LPU, WEEK_ENDING, tmp_path)
     assert {p.name for p in paths.values()} == {f"weekly-erewash-2021-03-21.{x}"

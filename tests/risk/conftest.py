@@ -52,7 +52,7 @@ def victim(incident: Any) -> Any:  # noqa: F811
 
 @pytest.fixture
 def version(db: str) -> Any:  # noqa: F811
-    from asbhub.web.risk import services
+    from asbhub.records.risk import services
 
     v = services.current_version()
     assert v is not None and v.number == 1, "migration 0002 publishes the bundled version 1"
@@ -64,7 +64,7 @@ def make_victim(police: Any) -> Any:  # noqa: F811
     """Another synthetic incident with one invented victim, on a given day and LPU."""
     from django.utils import timezone
 
-    from asbhub.web.incidents.models import Incident, Person, Source
+    from asbhub.records.incidents.models import Incident, Person, Source
 
     source = Source.objects.create(kind="force_export", force=SYNTHETIC_FORCE, month="extra",
                                    content_hash="1" * 64, rows=1, file="synthetic",

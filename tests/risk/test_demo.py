@@ -13,8 +13,8 @@ setup_django()
 
 from django.utils import timezone  # noqa: E402
 
-from asbhub.web.risk.demo import seed_demo_risk  # noqa: E402
-from asbhub.web.risk.models import RiskAssessment, RiskReview  # noqa: E402
+from asbhub.demo.risk import seed_demo_risk  # noqa: E402
+from asbhub.records.risk.models import RiskAssessment, RiskReview  # noqa: E402
 
 D = dt.date
 

@@ -14,9 +14,9 @@ from tests.risk.conftest import HIGH, MEDIUM, answers, at
 setup_django()
 
 from asbhub.domain.risk import Band  # noqa: E402
-from asbhub.web.incidents.models import Person  # noqa: E402
-from asbhub.web.risk import services  # noqa: E402
-from asbhub.web.risk.models import (  # noqa: E402
+from asbhub.records.incidents.models import Person  # noqa: E402
+from asbhub.records.risk import services  # noqa: E402
+from asbhub.records.risk.models import (  # noqa: E402
     QuestionnaireVersion,
     RiskAssessment,
     VersionInUseError,

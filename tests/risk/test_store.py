@@ -12,10 +12,10 @@ setup_django()
 
 from django.utils import timezone  # noqa: E402
 
-from asbhub.web.incidents.models import Incident, Person, Source  # noqa: E402
-from asbhub.web.partners.models import Agency  # noqa: E402
-from asbhub.web.risk import services  # noqa: E402
-from asbhub.web.risk.demo import seed_demo_risk  # noqa: E402
+from asbhub.demo.risk import seed_demo_risk  # noqa: E402
+from asbhub.records.incidents.models import Incident, Person, Source  # noqa: E402
+from asbhub.records.partners.models import Agency  # noqa: E402
+from asbhub.records.risk import services  # noqa: E402
 
 D = dt.date
 
@@ -61,7 +61,7 @@ def test_due_reviews_high_risk_and_calibration_on_a_store(store_url: str) -> Non
     # Demonstration seeding works on the store's alias too, leaving real assessments and the
     # victims they cover alone: only Hana's second incident is left to assess.
     assert seed_demo_risk(using=using, today=D(2024, 9, 1)) == 1
-    from asbhub.web.risk.models import RiskAssessment
+    from asbhub.records.risk.models import RiskAssessment
 
     demo = RiskAssessment.objects.using(using).get(is_demo=True)
     assert demo.person_id == people[1].pk

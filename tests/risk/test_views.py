@@ -15,9 +15,9 @@ setup_django()
 
 from django.utils import timezone  # noqa: E402
 
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
-from asbhub.web.risk import services  # noqa: E402
-from asbhub.web.risk.models import QuestionnaireVersion, RiskAssessment  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.risk import services  # noqa: E402
+from asbhub.records.risk.models import QuestionnaireVersion, RiskAssessment  # noqa: E402
 
 D = dt.date
 
@@ -293,7 +293,7 @@ def test_calibration_page_uses_linkage_clusters_once_linked(
         client: Any, cop: Any, make_victim: Any, police: Any, version: Any) -> None:
     """Two records the interim key keeps apart (different dates of birth) are one person to
     linkage: with the clusters stored, the page counts her repeat and says which key."""
-    from asbhub.web.people.models import LinkedPerson, LinkMethod, Membership
+    from asbhub.records.people.models import LinkedPerson, LinkMethod, Membership
 
     first = make_victim("Ivy Ink", D(2024, 1, 1), dob=D(1970, 1, 1))
     again = make_victim("Ivy Ink", D(2024, 2, 1), dob=D(1970, 1, 10))   # a mistyped birth date

@@ -12,7 +12,8 @@ import pytest
 from django.utils.html import escape
 
 from asbhub.reports import build_scrutiny
-from asbhub.reports.scrutiny import ScrutinyReport, _fmt
+from asbhub.reports.scrutiny import ScrutinyReport
+from asbhub.reports.scrutiny_render import format_cell
 from asbhub.store.db import Store, setup_django
 from tests.partners.conftest import db, default_store, make_agency, make_user  # noqa: F401
 from tests.web.conftest import sample_store  # noqa: F401
@@ -108,7 +109,7 @@ def test_figures_equal_the_scrutiny_report(viewer: Any, area: str | None) -> Non
     for table_id, t in expected.items():
         assert tables[table_id][0] == list(t.columns)
         assert tables[table_id][1:] == [
-            [_fmt(v) if j == 0 else _fmt(v, t.decimals, j in t.percent_columns)
+            [format_cell(v) if j == 0 else format_cell(v, t.decimals, j in t.percent_columns)
              for j, v in enumerate(row)] for row in t.rows], table_id
     for s in report.sections:
         assert escape(s.title) in html and escape(s.source) in html
@@ -123,7 +124,7 @@ def test_lpu_drill_down_changes_the_figures(viewer: Any) -> None:
     by_lpu = _report().section("asb-by-lpu").table("asb-by-lpu")
     erewash = next(r for r in by_lpu.rows if r[0] == LPU)
     # The LPU's own ASB total is the force table's Erewash row, and smaller than the force's.
-    assert lpu["asb-by-type"][-1][-1] == _fmt(erewash[1])
+    assert lpu["asb-by-type"][-1][-1] == format_cell(erewash[1])
     assert int(lpu["asb-by-type"][-1][-1].replace(",", "")) < int(
         force["asb-by-type"][-1][-1].replace(",", ""))
 

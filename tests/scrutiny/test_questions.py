@@ -20,8 +20,8 @@ from tests.partners.conftest import (  # noqa: F401
 
 setup_django()
 
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
-from asbhub.web.scrutiny.models import (  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.scrutiny.models import (  # noqa: E402
     TRANSITIONS,
     IllegalTransition,
     Meeting,

@@ -64,9 +64,8 @@ def build_world(text: Text = _plain) -> SimpleNamespace:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from asbhub.web.api.tokens import create_token
-    from asbhub.web.cases import services as cases
-    from asbhub.web.cases.models import (
+    from asbhub.records.cases import services as cases
+    from asbhub.records.cases.models import (
         CaseReviewAction,
         CaseReviewApplicant,
         CaseReviewComplaint,
@@ -78,11 +77,12 @@ def build_world(text: Text = _plain) -> SimpleNamespace:
         PowerEvent,
         ProblemType,
     )
-    from asbhub.web.incidents.models import Incident, Location, Person, Source
-    from asbhub.web.partners.models import Agency, UserProfile
-    from asbhub.web.people.models import CandidatePair, LinkedPerson, Membership
-    from asbhub.web.risk import services as risk
-    from asbhub.web.scrutiny.models import Meeting, Question
+    from asbhub.records.incidents.models import Incident, Location, Person, Source
+    from asbhub.records.partners.models import Agency, UserProfile
+    from asbhub.records.people.models import CandidatePair, LinkedPerson, Membership
+    from asbhub.records.risk import services as risk
+    from asbhub.records.scrutiny.models import Meeting, Question
+    from asbhub.records.tokens.services import create_token
 
     now = timezone.now()
     today = timezone.localdate()
@@ -298,7 +298,7 @@ def share(world: SimpleNamespace, categories: list[str], reference: str = "ISA-S
     or (to show only a live one counts) ``expired``, ``future`` or ``revoked``."""
     from django.utils import timezone
 
-    from asbhub.web.partners.models import SharingAgreement
+    from asbhub.records.partners.models import SharingAgreement
 
     today = timezone.localdate()
     starts, ends = {

@@ -23,7 +23,7 @@ admin
 roles get 403 (or 404).
 
 ``action`` names what a route that creates, changes or decides something needs: a key of
-``ACTION_ROLES`` in ``asbhub/web/partners/access.py`` (its view is wrapped in
+``ACTION_ROLES`` in ``asbhub/records/partners/access.py`` (its view is wrapped in
 ``@requires_action``), or :data:`PUBLIC_ACTION` for a form anyone may submit. Every POST-only
 route must have one; ``tests/security/test_actions.py`` posts to each as every role.
 """
@@ -68,7 +68,7 @@ class Route:
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     # The action permission the route checks (a key of ACTION_ROLES in
-    # asbhub/web/partners/access.py), or PUBLIC_ACTION for a form anyone may submit; "" for a
+    # asbhub/records/partners/access.py), or PUBLIC_ACTION for a form anyone may submit; "" for a
     # route that only reads. tests/security/test_actions.py posts to each as every role.
     action: str = ""
 
@@ -147,6 +147,7 @@ ROUTES: dict[str, Route] = {
     # -- public ----------------------------------------------------------------------------
     "public:report": Route(PUBLIC, action=PUBLIC_ACTION),
     "public:report-done": Route(PUBLIC, kwargs=lambda w: {"reference": "ASB-ABCDEFGH"}),
+    "public:report-places": Route(PUBLIC),  # issue #12 item 7: place search (JSON, GET)
     "public:advice": Route(PUBLIC),
     "public:figures": Route(PUBLIC),
     # -- scrutiny --------------------------------------------------------------------------

@@ -2,12 +2,12 @@
 
 Each route that creates, changes or decides something is classified in
 :mod:`tests.security.registry` with the action it takes (a key of
-:data:`asbhub.web.partners.access.ACTION_ROLES`). Here:
+:data:`asbhub.records.partners.access.ACTION_ROLES`). Here:
 
 - the classification is complete: every POST-only route has an action, and every action of
   the policy is used by a route;
 - the view behind each classified route carries the check for that action (the decorator
-  :func:`~asbhub.web.partners.access.requires_action`);
+  :func:`~asbhub.records.partners.access.requires_action`);
 - a POST to each, as every user of the synthetic world, is refused (403 or 404) for every
   role the policy does not give the action to, and not refused for the route's owner and
   the owner's colleagues whose role has it.
@@ -38,18 +38,18 @@ REFUSED = (403, 404)
 def _policy() -> tuple[dict[str, Any], Any]:
     """``ACTION_ROLES`` and ``may_act`` of the one access module (imported per test, so that
     a tree without them fails each test rather than the collection)."""
-    from asbhub.web.partners.access import ACTION_ROLES, may_act
+    from asbhub.records.partners.access import ACTION_ROLES, may_act
 
     return ACTION_ROLES, may_act
 
 
 def test_every_post_route_has_an_action() -> None:
-    ACTION_ROLES, _ = _policy()  # noqa: N806
+    ACTION_ROLES, _ = _policy()
     missing = sorted(n for n, r in ROUTES.items() if r.method == "POST" and not r.action)
     assert not missing, (
         f"POST routes with no action classification: {', '.join(missing)}. Give each "
         "Route(...) in tests/security/registry.py action=<a key of ACTION_ROLES in "
-        "asbhub/web/partners/access.py>, and wrap its view in @requires_action(...)")
+        "asbhub/records/partners/access.py>, and wrap its view in @requires_action(...)")
     unknown = sorted(f"{n} ({r.action})" for n, r in ROUTES.items()
                      if r.action and r.action != PUBLIC_ACTION and r.action not in ACTION_ROLES)
     assert not unknown, f"routes classified with actions the policy does not have: {unknown}"
@@ -76,7 +76,7 @@ def _users_with_profiles(world: SimpleNamespace) -> dict[str, Any]:
 
 
 def _role(user: Any) -> str:
-    from asbhub.web.partners.models import UserProfile
+    from asbhub.records.partners.models import UserProfile
 
     try:
         return user.asbhub_profile.role
@@ -126,7 +126,7 @@ def test_actions_are_refused_without_the_permission(name: str, world: SimpleName
 
 
 def test_a_refused_action_is_audited(world: SimpleNamespace, db: str) -> None:
-    from asbhub.web.partners.models import AuditEntry
+    from asbhub.records.partners.models import AuditEntry
 
     before = AuditEntry.objects.count()
     response = as_user(world, "commissioner").post(url("cases:case-review-create", world), {})
@@ -143,7 +143,7 @@ def test_the_commissioners_office_cannot_open_a_case_review(world: SimpleNamespa
                                                             db: str) -> None:
     """``demo.opcc`` opened a Case Review: a valid form, as the Commissioner's viewer and as
     an administrator, now changes nothing; an analyst's same form opens one."""
-    from asbhub.web.cases.models import CaseReview
+    from asbhub.records.cases.models import CaseReview
 
     data = {"area": "Erewash", "received_on": world.today.isoformat(),
             "applicant_name": "Fay Formname", "applicant_contact": "07700 900999",
@@ -161,10 +161,10 @@ def test_the_commissioners_office_cannot_open_a_case_review(world: SimpleNamespa
 def test_the_policy_agrees_with_the_views_own_checks() -> None:
     """The views keep their own role checks as a second line; they must not drift from the
     policy (or a role would pass one and fail the other)."""
-    from asbhub.web.cases.case_reviews import RULE_ROLES
-    from asbhub.web.cases.services import EDITOR_ROLES
-    from asbhub.web.people.visibility import REVIEWER_ROLES
-    from asbhub.web.risk.services import ASSESSOR_ROLES, QUESTIONNAIRE_ROLES
+    from asbhub.records.cases.case_reviews import RULE_ROLES
+    from asbhub.records.cases.services import EDITOR_ROLES
+    from asbhub.records.people.visibility import REVIEWER_ROLES
+    from asbhub.records.risk.services import ASSESSOR_ROLES, QUESTIONNAIRE_ROLES
     from asbhub.web.scrutiny.services import QUEUE_ROLES
 
     action_roles, _ = _policy()

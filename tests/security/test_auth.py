@@ -182,7 +182,7 @@ def test_one_lock_does_not_lock_other_names(make_user: Any, police: Any,
 def test_lock_lasts_the_window(make_user: Any, police: Any, db: str) -> None:
     from django.db.models import F
 
-    from asbhub.web.partners.models import LoginFailure
+    from asbhub.records.partners.models import LoginFailure
 
     make_user("waits", police, role="analyst", password=PASSWORD)
     c = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR=ADDRESS)

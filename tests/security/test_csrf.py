@@ -66,7 +66,7 @@ def test_csrf_checks_hold_for_the_admin(world: SimpleNamespace, db: str) -> None
     assert staff.get(path).status_code == 200
     forged = staff.post(path, {"name": "Changed by another site", "kind": "housing"})
     assert forged.status_code == 403 and CSRF_FAILED in forged.content.decode()
-    from asbhub.web.partners.models import Agency
+    from asbhub.records.partners.models import Agency
 
     assert Agency.objects.get(pk=world.council.pk).name == world.council.name
 

@@ -40,8 +40,8 @@ NUMBER = re.compile(r"-?\d+(?:\.\d+)?%?")
 def formulas(default_store: Any) -> Iterator[SimpleNamespace]:
     from django.db import transaction
 
-    from asbhub.web.incidents.models import Incident, Location
-    from asbhub.web.partners.models import Agency, UserProfile
+    from asbhub.records.incidents.models import Incident, Location
+    from asbhub.records.partners.models import Agency, UserProfile
 
     with transaction.atomic(using="default"):
         w = build_world()

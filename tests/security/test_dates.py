@@ -40,7 +40,7 @@ def _store_odd_months(world: SimpleNamespace) -> None:
     data.police.uk record (the kind the map and the local figures read)."""
     from django.db import connection
 
-    from asbhub.web.incidents.models import Incident, Source
+    from asbhub.records.incidents.models import Incident, Source
 
     source = Source.objects.create(kind="police_uk", force="Synthetic", month="0999-01",
                                    content_hash="6" * 64, rows=len(ODD_MONTHS),
@@ -54,7 +54,7 @@ def _store_odd_months(world: SimpleNamespace) -> None:
             location=inc.location, asb_category="N", lpu="Erewash",
             occurred_from=dt.datetime(1, 1, 1, 12, tzinfo=dt.UTC))
         with connection.cursor() as cur:   # around the model, as SQL or an old version would
-            cur.execute(f"UPDATE {table} SET month = %s WHERE id = %s",  # noqa: S608
+            cur.execute(f"UPDATE {table} SET month = %s WHERE id = %s",
                         [month, odd.pk])
 
 
@@ -73,7 +73,7 @@ def test_pages_survive_odd_stored_months(world: SimpleNamespace, db: str, path: 
 def _store_odd_dates(world: SimpleNamespace) -> None:
     """Date columns at the edges of what the database holds, written by SQL around the forms:
     a plan's action due in year 1 and in 9999, a review and a power in year 1."""
-    from asbhub.web.cases.models import PmpAction, PmpReview, Power
+    from asbhub.records.cases.models import PmpAction, PmpReview, Power
 
     plan = world.plan
     PmpAction.objects.filter(pmp=plan).update(due=dt.date(1, 1, 1))
@@ -138,18 +138,22 @@ BAD_DAYS = ("0001-01-01", "0999-12-31", "10000-01-01", "2024-02-30", "2999-01-01
 
 
 def _every_form_date_field() -> list[tuple[str, str, Any]]:
-    """(form, field, field object) for every date field of every form in asbhub.web, on a
-    form instance where it can be made without arguments (fields added in ``__init__``)."""
+    """(form, field, field object) for every date field of every form in asbhub.web and
+    asbhub.records, on a form instance where it can be made without arguments (fields added in
+    ``__init__``)."""
     import importlib
     import inspect
+    import itertools
     import pkgutil
 
     from django import forms
 
+    import asbhub.records
     import asbhub.web
 
     found = []
-    for info in pkgutil.walk_packages(asbhub.web.__path__, "asbhub.web."):
+    for info in itertools.chain(pkgutil.walk_packages(asbhub.web.__path__, "asbhub.web."),
+                                pkgutil.walk_packages(asbhub.records.__path__, "asbhub.records.")):
         if ".migrations" in info.name or info.name.endswith((".wsgi", ".settings")):
             continue
         module = importlib.import_module(info.name)
@@ -217,7 +221,7 @@ def test_range_message_names_the_range(world: SimpleNamespace, db: str) -> None:
                                    "01/01/2999", "31/12/1999"])
 def test_public_report_refuses_dates_outside_the_range(world: SimpleNamespace, db: str,
                                                        value: str) -> None:
-    from asbhub.web.incidents.models import Incident
+    from asbhub.records.incidents.models import Incident
 
     before = Incident.objects.filter(public_report=True).count()
     response = new_client().post("/report-asb/", {
@@ -234,7 +238,7 @@ def test_public_report_refuses_dates_outside_the_range(world: SimpleNamespace, d
 
 def test_public_report_in_range_is_stored_with_its_month(world: SimpleNamespace,
                                                          db: str) -> None:
-    from asbhub.web.incidents.models import Incident
+    from asbhub.records.incidents.models import Incident
 
     response = new_client().post("/report-asb/", {
         "category": "N", "description": "Loud music every night", "occurred_on": "01/01/2000",
@@ -263,7 +267,7 @@ def test_public_report_service_refuses_year_one() -> None:
 def _apply(value: str) -> Any:
     return new_client().post("/case-review/apply/", {
         "applying_for": "self", "name": "Fay Syntheticperson", "phone": "07700 900999",
-        "area": "Erewash", "problem": "Noise", "description": "Music every night",
+        "place": "Erewash", "problem": "Noise", "description": "Music every night",
         "consent": "on", "happened_on_1": value, "reported_on_1": value,
         "reported_to_1": "Police", "what_1": "Loud music"})
 
@@ -272,7 +276,7 @@ def _apply(value: str) -> Any:
                                    "2999-01-01"])
 def test_public_case_review_refuses_dates_outside_the_range(world: SimpleNamespace, db: str,
                                                             value: str) -> None:
-    from asbhub.web.cases.models import CaseReview
+    from asbhub.records.cases.models import CaseReview
 
     before = CaseReview.objects.count()
     response = _apply(value)
@@ -289,7 +293,7 @@ def test_public_case_review_year_one_names_the_range(world: SimpleNamespace, db:
 
 def test_staff_action_form_refuses_year_one_and_keeps_nothing(world: SimpleNamespace,
                                                               db: str) -> None:
-    from asbhub.web.cases.models import PmpAction
+    from asbhub.records.cases.models import PmpAction
 
     world.plan.refresh_from_db()
     before = PmpAction.objects.filter(pmp=world.plan).count()
@@ -362,7 +366,7 @@ def test_year_1999_is_now_refused_and_2000_kept() -> None:
 # -- the API and page query parameters -------------------------------------------------------
 
 def _api(world: SimpleNamespace, path: str) -> Any:
-    from asbhub.web.api.tokens import create_token
+    from asbhub.records.tokens.services import create_token
 
     secret = create_token(world.users.analyst, "dates test", 30).secret
     return new_client().get(path, HTTP_AUTHORIZATION=f"Bearer {secret}")
@@ -418,8 +422,8 @@ def test_page_date_parameters_outside_the_range_do_not_break_pages(
 def test_plan_month_forms_refuse_months_outside_the_range(world: SimpleNamespace, db: str,
                                                           month: str) -> None:
     """A plan's evaluation asked for 0999-01 to now would count 28,000 months."""
+    from asbhub.records.cases.plan_work import check_query
     from asbhub.web.cases.forms import EvaluationForm
-    from asbhub.web.cases.plan_work import check_query
 
     this_month = f"{world.today:%Y-%m}"
     form = EvaluationForm({"before_first": month, "before_last": "2019-01",
@@ -431,8 +435,8 @@ def test_plan_month_forms_refuse_months_outside_the_range(world: SimpleNamespace
 
 
 def test_plan_month_forms_take_months_in_the_range(world: SimpleNamespace, db: str) -> None:
+    from asbhub.records.cases.plan_work import check_query
     from asbhub.web.cases.forms import EvaluationForm
-    from asbhub.web.cases.plan_work import check_query
 
     assert EvaluationForm({"before_first": "2000-01", "before_last": "2019-01",
                            "after_first": "2019-02", "after_last": "2019-03"}).is_valid()
@@ -441,8 +445,8 @@ def test_plan_month_forms_take_months_in_the_range(world: SimpleNamespace, db: s
 
 def test_odd_risk_review_and_case_review_dates_do_not_break_pages(world: SimpleNamespace,
                                                                   db: str) -> None:
-    from asbhub.web.cases.models import CaseReview, CaseReviewAction
-    from asbhub.web.risk.models import RiskAssessment
+    from asbhub.records.cases.models import CaseReview, CaseReviewAction
+    from asbhub.records.risk.models import RiskAssessment
 
     RiskAssessment.objects.filter(pk=world.assessment.pk).update(
         next_review_due=dt.date(1, 1, 1))

@@ -20,7 +20,7 @@ setup_django()
 
 from django.test import Client, override_settings  # noqa: E402
 
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
 
 # Audit actions by code (not AuditAction members), so that on code without them the tests fail
 # by finding no entries rather than at import.
@@ -59,8 +59,8 @@ def _assert_429_page(response: Any, what: str) -> None:
 
 
 def test_counter_allows_the_limit_then_refuses_until_the_window_ends(db: str) -> None:
+    from asbhub.records.partners.models import RateLimitCount
     from asbhub.web import ratelimit
-    from asbhub.web.partners.models import RateLimitCount
 
     start = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
     with _limits(public_form=(LIMIT, 600)):
@@ -83,8 +83,8 @@ def test_counter_allows_the_limit_then_refuses_until_the_window_ends(db: str) ->
 
 
 def test_counter_prunes_ended_windows(db: str) -> None:
+    from asbhub.records.partners.models import RateLimitCount
     from asbhub.web import ratelimit
-    from asbhub.web.partners.models import RateLimitCount
 
     start = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
     for n in range(5):
@@ -178,7 +178,7 @@ def test_refusal_page_says_when_to_try_again(db: str, monkeypatch: pytest.Monkey
 
 
 def test_a_limit_of_zero_turns_it_off(db: str) -> None:
-    from asbhub.web.partners.models import RateLimitCount
+    from asbhub.records.partners.models import RateLimitCount
 
     flooder = _client(FLOODER)
     with _limits(public_form=(0, 600)):
@@ -198,7 +198,7 @@ def test_each_public_form_has_its_own_count(db: str) -> None:
 def test_refused_report_is_not_stored(db: str) -> None:
     """A report with contact details within the limit is stored; beyond it, 429 comes first
     and nothing is stored."""
-    from asbhub.web.incidents.models import Incident, Person
+    from asbhub.records.incidents.models import Incident, Person
 
     report = {"category": "N", "description": "Synthetic flood report", "occurred_on": "3/2/2019",
               "occurred_at": "21:30", "latitude": "", "longitude": "",
@@ -274,7 +274,7 @@ def test_admin_sign_in_is_limited_by_the_same_count(make_user: Any, police: Any,
 @FAST
 def test_every_failed_sign_in_is_audited_without_the_password(
         make_user: Any, police: Any, db: str) -> None:
-    from asbhub.web.partners.audit import verify_chain
+    from asbhub.records.partners.audit import verify_chain
 
     make_user("real.account", police, role="analyst", password=PASSWORD)
     make_user("gone.account", police, role="analyst", password=PASSWORD, is_active=False)
@@ -303,7 +303,7 @@ def test_locked_account_refusals_are_audited_and_flood_is_audited_once(
         make_user: Any, police: Any, db: str) -> None:
     from django.conf import settings
 
-    from asbhub.web.partners.audit import verify_chain
+    from asbhub.records.partners.audit import verify_chain
 
     make_user("targeted", police, role="analyst", password=PASSWORD)
     c = _client(FLOODER)
@@ -328,7 +328,7 @@ def test_locked_account_refusals_are_audited_and_flood_is_audited_once(
 def api_world(make_user: Any, police: Any, incident: Any) -> Any:  # noqa: F811
     from types import SimpleNamespace
 
-    from asbhub.web.api.tokens import create_token
+    from asbhub.records.tokens.services import create_token
 
     analyst = make_user("bulk.reader", police, role="analyst")
     other = make_user("other.reader", police, role="analyst")
@@ -343,7 +343,7 @@ def _read(token: str, path: str) -> Any:
 
 
 def test_api_detail_reads_are_throttled_per_token(api_world: Any, db: str) -> None:
-    from asbhub.web.partners.audit import verify_chain
+    from asbhub.records.partners.audit import verify_chain
 
     path = f"/api/v1/incidents/{api_world.incident.pk}"
     with _limits(api_detail=(LIMIT, 600)):

@@ -134,7 +134,7 @@ def test_weekly_pack_counts_the_incidents_for_the_entitled(world: SimpleNamespac
 
 def test_the_rule_is_the_apis(world: SimpleNamespace, db: str) -> None:
     """:func:`incident_summaries` decides as the API's list does, for every user."""
-    from asbhub.web.partners.access import incident_summaries
+    from asbhub.records.partners.access import incident_summaries
 
     for state in ("live", "expired"):
         from django.db import transaction

@@ -267,7 +267,7 @@ def test_roles(name: str, role: str, world: SimpleNamespace, db: str) -> None:
 
 
 def test_threshold_rules_change_needs_supervisor(world: SimpleNamespace, db: str) -> None:
-    from asbhub.web.cases.models import ThresholdRule
+    from asbhub.records.cases.models import ThresholdRule
 
     before = list(ThresholdRule.objects.values_list("area", "complaints"))
     data = {"area": "Erewash", "complaints": "2", "window_months": "6",

@@ -195,8 +195,8 @@ def fill(p: Payloads, after: dict[Any, Any] | None = None) -> None:
 
 
 def payload_world(p: Payloads) -> SimpleNamespace:
-    from asbhub.web.incidents.models import Source
-    from asbhub.web.people.models import LinkDecision
+    from asbhub.records.incidents.models import Source
+    from asbhub.records.people.models import LinkDecision
 
     before = latest_pks()
     w = build_world()

@@ -94,7 +94,7 @@ def test_two_ingests_at_once_both_complete(store_url: str, month_files: dict[str
     assert dupes == 0
 
 
-def _start_gate(store_url: str):  # noqa: ANN202
+def _start_gate(store_url: str):
     """On PostgreSQL, hold both loads at their first write so that they really overlap (on
     SQLite two loads collide without help). None on SQLite."""
     if store_url.startswith("sqlite:///"):
@@ -106,7 +106,7 @@ def _start_gate(store_url: str):  # noqa: ANN202
     return conn
 
 
-def _open_gate(gate, store_url: str, procs: dict) -> None:  # noqa: ANN001
+def _open_gate(gate, store_url: str, procs: dict) -> None:
     import psycopg
 
     name = store_url.rsplit("/", 1)[-1]
@@ -122,7 +122,7 @@ def _open_gate(gate, store_url: str, procs: dict) -> None:  # noqa: ANN001
     gate.close()
 
 
-def _hold_the_database(store_url: str):  # noqa: ANN202
+def _hold_the_database(store_url: str):
     """A connection that holds what a load needs until it is closed."""
     if store_url.startswith("sqlite:///"):
         conn = sqlite3.connect(store_url[len("sqlite:///"):], isolation_level=None)

@@ -30,10 +30,10 @@ def test_concurrent_case_review_applications_all_stored_chain_intact(store_url: 
     alias = store.alias
     from django.db import connections
 
-    from asbhub.web.cases.case_reviews import create_public_application
-    from asbhub.web.cases.models import CaseReview, CaseReviewApplicant
-    from asbhub.web.partners.audit import verify_chain
-    from asbhub.web.partners.models import Agency, AuditEntry
+    from asbhub.records.cases.case_reviews import create_public_application
+    from asbhub.records.cases.models import CaseReview, CaseReviewApplicant
+    from asbhub.records.partners.audit import verify_chain
+    from asbhub.records.partners.models import Agency, AuditEntry
 
     Agency.objects.using(alias).create(name="Synthetic Constabulary", kind="police")
     start = threading.Barrier(THREADS)

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from asbhub.data import sample_paths
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.store import load as load_mod
 from asbhub.store.db import open_store
 from asbhub.store.load import ingest
 
 
-def counts(store) -> tuple[int, int, list[str]]:  # noqa: ANN001
+def counts(store) -> tuple[int, int, list[str]]:
     with store.connection.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM incidents_incident")
         n = cur.fetchall()[0][0]
@@ -35,7 +35,7 @@ def test_ctrl_c_mid_file_rolls_that_file_back(store_url: str,
     real = load_mod._Loader.bulk_insert
     calls = {"n": 0}
 
-    def interrupted(self, table, columns, rows):  # noqa: ANN001, ANN202
+    def interrupted(self, table, columns, rows):
         real(self, table, columns, rows)
         if table == "incidents_incident":
             calls["n"] += 1
@@ -57,7 +57,7 @@ def test_ctrl_c_mid_file_rolls_that_file_back(store_url: str,
 KILL_SCRIPT = textwrap.dedent("""
     import os, signal, sys
     from asbhub.data import sample_paths
-    from asbhub.ingest.common import expand_inputs
+    from asbhub.ingest.inputs import expand_inputs
     from asbhub.store import load as load_mod
     from asbhub.store.db import open_store
 

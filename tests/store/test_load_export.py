@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import Store, open_store
 from asbhub.store.load import FileResult, ingest
 from asbhub.store.load_export import DEFAULT_FORCE
@@ -28,14 +28,14 @@ HEADER = ("incident_reference,force,record_type,crime_type,asb_category,closure_
 
 
 @pytest.fixture
-def store(store_url: str):  # noqa: ANN201
+def store(store_url: str):
     s = open_store(store_url)
     yield s
     s.close()
 
 
-def models():  # noqa: ANN201
-    from asbhub.web.incidents.models import Incident, Location, Person, Source
+def models():
+    from asbhub.records.incidents.models import Incident, Location, Person, Source
 
     return Incident, Location, Person, Source
 
@@ -337,8 +337,8 @@ def test_reload_keeps_people_that_cases_point_at(store: Store, tmp_path: Path) -
     and drops a person the source no longer has."""
     from django.utils import timezone
 
-    from asbhub.web.cases.models import Pmp, PmpPerson, ProblemType
-    from asbhub.web.partners.models import Agency
+    from asbhub.records.cases.models import Pmp, PmpPerson, ProblemType
+    from asbhub.records.partners.models import Agency
 
     _, _, Person, _ = models()
     first = write(tmp_path, "v1.csv", [

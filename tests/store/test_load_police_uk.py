@@ -13,7 +13,7 @@ import pytest
 from pyproj import Transformer
 
 from asbhub.data import sample_paths
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import open_store
 from asbhub.store.load import ingest
 
@@ -28,14 +28,14 @@ def sample_rows() -> list[dict[str, str]]:
     return rows
 
 
-def db_counts(store) -> Counter:  # noqa: ANN001
+def db_counts(store) -> Counter:
     with store.connection.cursor() as cur:
         cur.execute("SELECT month, crime_type, COUNT(*) FROM incidents_incident "
                     "GROUP BY month, crime_type")
         return Counter({(m, t): n for m, t, n in cur.fetchall()})
 
 
-def load(store, *paths: Path, strict: bool = False):  # noqa: ANN001, ANN201
+def load(store, *paths: Path, strict: bool = False):
     return ingest(store, list(expand_inputs(list(paths))), strict=strict)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import open_store
 from asbhub.store.load import ingest
 from asbhub.synth.incidents import (
@@ -23,11 +23,11 @@ START, END = dt.date(2020, 1, 1), dt.date(2021, 12, 31)
 
 
 @pytest.fixture(scope="module")
-def synth():  # noqa: ANN201
+def synth():
     return generate_force_export(START, END, seed=5, n_incidents=6000)
 
 
-def test_nsir_mix_within_tolerance(synth) -> None:  # noqa: ANN001
+def test_nsir_mix_within_tolerance(synth) -> None:
     asb = synth.export.filter(pl.col("record_type") == "asb")
     share = asb["asb_category"].value_counts(normalize=True)
     got = dict(zip(share["asb_category"], share["proportion"], strict=True))
@@ -38,7 +38,7 @@ def test_nsir_mix_within_tolerance(synth) -> None:  # noqa: ANN001
     assert closure == {"Environmental": "ASE", "Nuisance": "ASN", "Personal": "ASP"}
 
 
-def test_evening_peak_covid_and_places(synth) -> None:  # noqa: ANN001
+def test_evening_peak_covid_and_places(synth) -> None:
     e = synth.export
     asb = e.filter(pl.col("record_type") != "crime")
     hour = asb["occurred_from"].dt.convert_time_zone("Europe/London").dt.hour()
@@ -59,7 +59,7 @@ def test_evening_peak_covid_and_places(synth) -> None:  # noqa: ANN001
     assert (e["reported_at"] >= e["occurred_from"]).all()
 
 
-def test_references_unique_and_truth_kept_out(synth) -> None:  # noqa: ANN001
+def test_references_unique_and_truth_kept_out(synth) -> None:
     e, truth = synth
     assert e["incident_reference"].n_unique() == e.height
     assert "person_id" not in e.columns and "household_id" not in e.columns
@@ -85,7 +85,7 @@ def test_deterministic(tmp_path: Path) -> None:
     assert not a.export.equals(c.export)
 
 
-def test_loads_with_zero_rejects(tmp_path: Path, synth) -> None:  # noqa: ANN001
+def test_loads_with_zero_rejects(tmp_path: Path, synth) -> None:
     path = write_force_export_csv(synth.export, tmp_path / "export.csv")
     header = path.read_text("utf-8").splitlines()[0].split(",")
     assert header[:len(EXPORT_COLUMNS)] == list(EXPORT_COLUMNS)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import Store
 from asbhub.store.load import ingest
 from asbhub.synth.incidents import EXPORT_COLUMNS, PERSON_FIELDS, sample_locations

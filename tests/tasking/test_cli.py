@@ -38,7 +38,7 @@ def test_briefing_html_and_pdf(db_url: str, tmp_path: Path,
                  "--format", "pdf"]) == 0
     assert pdf.read_bytes()[:5] == b"%PDF-"
     # Each file is an export of personal data: audited, with the command line as channel.
-    from asbhub.web.partners.models import AuditEntry
+    from asbhub.records.partners.models import AuditEntry
 
     store = open_store(db_url)
     entries = list(AuditEntry.objects.using(store.alias).filter(

@@ -8,19 +8,19 @@ import datetime as dt
 
 import pytest
 
+from asbhub.demo.tasking import DEMO_FORCE, N_AROUND_SAMPLE, N_RECENT, seed_demo_incidents
 from asbhub.reports.briefing import build_briefing, render_briefing_html
 from asbhub.store.db import open_store
-from asbhub.web.tasking.demo import DEMO_FORCE, N_AROUND_SAMPLE, N_RECENT, seed_demo_incidents
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def seeded(tmp_path_factory: pytest.TempPathFactory):
     store = open_store(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}")
     result, info = seed_demo_incidents(store)
     return store, result, info
 
 
-def test_loaded_with_no_rejects_and_labelled_synthetic(seeded) -> None:  # noqa: ANN001
+def test_loaded_with_no_rejects_and_labelled_synthetic(seeded) -> None:
     store, result, info = seeded
     totals = result.totals()
     assert totals["read"] == totals["stored"] == N_RECENT + N_AROUND_SAMPLE
@@ -34,7 +34,7 @@ def test_loaded_with_no_rejects_and_labelled_synthetic(seeded) -> None:  # noqa:
         assert cur.fetchone()[0] > N_RECENT
 
 
-def test_dated_around_the_sample_and_up_to_yesterday(seeded) -> None:  # noqa: ANN001
+def test_dated_around_the_sample_and_up_to_yesterday(seeded) -> None:
     store, _, _ = seeded
     with store.connection.cursor() as cur:
         cur.execute("SELECT month, COUNT(*) FROM incidents_incident GROUP BY month")
@@ -47,7 +47,7 @@ def test_dated_around_the_sample_and_up_to_yesterday(seeded) -> None:  # noqa: A
     assert sum(n for m, n in months.items() if m < "2020") == N_AROUND_SAMPLE
 
 
-def test_todays_briefing_has_content_and_the_banner(seeded) -> None:  # noqa: ANN001
+def test_todays_briefing_has_content_and_the_banner(seeded) -> None:
     store, _, _ = seeded
     b = build_briefing(store, dt.date.today())
     assert b.n_incidents > 0 and b.synthetic == (DEMO_FORCE,)
@@ -59,7 +59,7 @@ def test_todays_briefing_has_content_and_the_banner(seeded) -> None:  # noqa: AN
     assert build_briefing(store, dt.date(2019, 2, 15)).n_incidents > 0
 
 
-def test_seeding_again_stores_nothing_new(seeded) -> None:  # noqa: ANN001
+def test_seeding_again_stores_nothing_new(seeded) -> None:
     store, _, _ = seeded
     again, _ = seed_demo_incidents(store)
     totals = again.totals()
@@ -67,15 +67,15 @@ def test_seeding_again_stores_nothing_new(seeded) -> None:  # noqa: ANN001
 
 
 # --------------------------------------------------------------------------------------------
-# The demonstration call log (asbhub.web.demo)
+# The demonstration call log (asbhub.demo.seed)
 # --------------------------------------------------------------------------------------------
 
 CALLS_TODAY = dt.date(2024, 6, 15)
 
 
 @pytest.fixture(scope="module")
-def calls_seeded(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    from asbhub.web.demo import seed_demo_calls
+def calls_seeded(tmp_path_factory: pytest.TempPathFactory):
+    from asbhub.demo.seed import seed_demo_calls
 
     store = open_store(f"sqlite:///{tmp_path_factory.mktemp('calls') / 'calls.sqlite3'}")
     result, info = seed_demo_calls(store, today=CALLS_TODAY)
@@ -83,7 +83,7 @@ def calls_seeded(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 def test_call_periods_cover_the_sample_year_and_recent_weeks() -> None:
-    from asbhub.web.demo import demo_call_periods
+    from asbhub.demo.seed import demo_call_periods
 
     d = dt.date
     # The financial year to the sample's last month (February 2019); then 26 weeks back from
@@ -94,8 +94,8 @@ def test_call_periods_cover_the_sample_year_and_recent_weeks() -> None:
     assert demo_call_periods(d(2024, 11, 20))[1] == (d(2024, 4, 1), d(2024, 11, 19))
 
 
-def test_calls_loaded_labelled_and_covering_every_month(calls_seeded) -> None:  # noqa: ANN001
-    from asbhub.web.demo import DEMO_CALLS_FILE, DEMO_CALLS_FORCE
+def test_calls_loaded_labelled_and_covering_every_month(calls_seeded) -> None:
+    from asbhub.demo.seed import DEMO_CALLS_FILE, DEMO_CALLS_FORCE
 
     store, result, info = calls_seeded
     totals = result.totals()
@@ -129,8 +129,8 @@ def test_calls_loaded_labelled_and_covering_every_month(calls_seeded) -> None:  
     assert sorted(m for c, m in months if c == "triage")[0] == "2023-12"
 
 
-def test_calls_seeded_again_store_nothing_new(calls_seeded) -> None:  # noqa: ANN001
-    from asbhub.web.demo import seed_demo_calls
+def test_calls_seeded_again_store_nothing_new(calls_seeded) -> None:
+    from asbhub.demo.seed import seed_demo_calls
 
     store, _, info = calls_seeded
     again, _ = seed_demo_calls(store, today=CALLS_TODAY)

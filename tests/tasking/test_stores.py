@@ -15,7 +15,7 @@ from tests.tasking.crafted import FORCE, case_review_rows, load
 def test_same_answers_on_both_databases(store_url: str, tmp_path: Path) -> None:
     store = open_store(store_url)
     load(store, case_review_rows(), tmp_path)
-    from asbhub.web.cases.models import ThresholdRule
+    from asbhub.records.cases.models import ThresholdRule
 
     ThresholdRule.objects.using(store.alias).create(area="High Peak", complaints=2)
     b = build_briefing(store, dt.date(2021, 3, 15))

@@ -26,7 +26,7 @@ from tests.partners.conftest import (  # noqa: F401
 
 setup_django()
 
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
 
 DATE = "2021-03-15"
 TASKING = "Preparing for or attending a partnership tasking meeting"
@@ -173,8 +173,8 @@ def test_risk_sections_follow_the_access_policy(
     without an agreement (the risk app's rows name victims and their grading)."""
     from django.utils import timezone
 
-    from asbhub.web.incidents.models import Person
-    from asbhub.web.risk import services as risk
+    from asbhub.records.incidents.models import Person
+    from asbhub.records.risk import services as risk
     from tests.risk.conftest import HIGH, answers
 
     rita = Person.objects.get(name="Rita Highrisk")
@@ -207,7 +207,7 @@ CALLER_ADDRESS = "8 Elm Street"                       # an ASB caller's home
 
 
 def _person_ids(**filters: str) -> set[int]:
-    from asbhub.web.incidents.models import Person
+    from asbhub.records.incidents.models import Person
 
     return set(Person.objects.filter(**filters).values_list("pk", flat=True))
 

@@ -11,13 +11,13 @@ import os
 import pytest
 
 from asbhub.data import sample_paths
-from asbhub.ingest.common import expand_inputs
+from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import Store, open_store, setup_django
 from asbhub.store.load import ingest
 
 
 def _empty(store: Store) -> None:
-    from asbhub.web.incidents.models import Incident, Location, Person, Source
+    from asbhub.records.incidents.models import Incident, Location, Person, Source
 
     # Children first: Incident.location is PROTECT, so locations go after their incidents.
     for model in (Person, Incident, Location, Source):
@@ -39,7 +39,7 @@ def sample_store() -> Store:
 
 
 @pytest.fixture
-def client(sample_store: Store):  # noqa: ANN201 - django.test.Client
+def client(sample_store: Store):
     """Django's test client on the sample store, inside a transaction rolled back after the
     test: what a test posts (a public report, say) never reaches later modules, which share
     the ``default`` file. The client runs in this thread, on this connection, so its views
@@ -55,7 +55,7 @@ def client(sample_store: Store):  # noqa: ANN201 - django.test.Client
 
 
 @pytest.fixture
-def empty_default_store(sample_store: Store):  # noqa: ANN201
+def empty_default_store(sample_store: Store):
     """The default store with everything deleted inside a transaction that is rolled back,
     so the sample is still there for the next test. The test client runs in this thread and
     on this connection, so its views see the empty store."""

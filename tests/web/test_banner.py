@@ -19,11 +19,11 @@ from django.template.loader import render_to_string  # noqa: E402
 from django.test import RequestFactory, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from asbhub.demo.tasking import DEMO_FORCE  # noqa: E402
+from asbhub.records.cases import services  # noqa: E402
+from asbhub.records.cases.models import CaseReview, Pmp, Power, ProblemType  # noqa: E402
+from asbhub.records.incidents.models import Source  # noqa: E402
 from asbhub.web import banner  # noqa: E402
-from asbhub.web.cases import services  # noqa: E402
-from asbhub.web.cases.models import CaseReview, Pmp, Power, ProblemType  # noqa: E402
-from asbhub.web.incidents.models import Source  # noqa: E402
-from asbhub.web.tasking.demo import DEMO_FORCE  # noqa: E402
 
 TAG_HTML = '<strong class="govuk-tag govuk-phase-banner__content__tag">Demonstration</strong>'
 LINE = "This service holds demonstration and synthetic data: fictional people."
@@ -96,7 +96,7 @@ def test_banner_with_demonstration_or_synthetic_data(real_only: str, police: Any
     assert "Alpha" not in html
 
 
-def test_a_force_merely_mentioning_synthetic_is_not_marked(real_only: str) -> None:  # noqa: F811
+def test_a_force_merely_mentioning_synthetic_is_not_marked(real_only: str) -> None:
     _source("Constabulary (not SYNTHETIC)")
     assert banner.holds_demonstration_data() is False
 

@@ -37,7 +37,7 @@ ID_SEGMENT = re.compile(r"^(\d+|[0-9a-f]{8}-[0-9a-f-]{27}|[0-9A-Za-z_-]{20,})$")
 
 
 def _demo_users() -> list[str]:
-    from asbhub.web.partners.demo import ACCOUNTS
+    from asbhub.demo.partners import ACCOUNTS
 
     return [a[0] for a in ACCOUNTS]
 
@@ -142,7 +142,7 @@ def demo_site(sample_store: Store) -> Iterator[Store]:
     risk), inside a transaction rolled back after this module: later modules share the file."""
     from django.db import transaction
 
-    from asbhub.web.demo import seed_demo
+    from asbhub.demo.seed import seed_demo
 
     with transaction.atomic(using=sample_store.alias):
         seeded = seed_demo(sample_store)

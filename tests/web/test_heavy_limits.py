@@ -29,9 +29,11 @@ setup_django()
 
 from django.test import override_settings  # noqa: E402
 
-from asbhub.web.limits import GATE, Busy  # noqa: E402
-from asbhub.web.partners.models import AuditEntry  # noqa: E402
+from asbhub.records.partners.models import AuditEntry  # noqa: E402
+from asbhub.web.incidents.hotspots import hotspots_geojson, hotspots_page  # noqa: E402
+from asbhub.web.limits import GATE, Busy, job  # noqa: E402
 from asbhub.web.serving import waitress_options  # noqa: E402
+from asbhub.web.tasking.views import briefing_page  # noqa: E402
 
 PDF = {"purpose": "tasking", "format": "pdf", "date": "2021-03-15"}
 
@@ -46,7 +48,8 @@ def test_a_second_report_for_the_same_user_is_refused_at_once(
         client: Any, make_user: Any, police: Any) -> None:  # noqa: F811
     user = _analyst(client, make_user, police)
     before = AuditEntry.objects.filter(action="export").count()
-    with GATE.slot(f"user:{user.pk}"):          # the user's first report, still being built
+    # The user's first briefing, still being built.
+    with GATE.slot(job(f"user:{user.pk}", briefing_page)):
         r = client.get("/briefing/", PDF)
     assert r.status_code == 429
     assert r["Retry-After"] == "60"
@@ -70,7 +73,7 @@ def test_reports_are_refused_while_others_hold_every_slot(
 def test_the_briefing_form_and_ordinary_pages_are_never_gated(
         client: Any, make_user: Any, police: Any) -> None:  # noqa: F811
     user = _analyst(client, make_user, police)
-    with GATE.slot(f"user:{user.pk}"):
+    with GATE.slot(job(f"user:{user.pk}", briefing_page)):
         form = client.get("/briefing/")        # no purpose yet: only the form, nothing built
         advice = client.get("/asb-advice/")
     assert form.status_code == 200 and "Choose why you need the briefing" not in \
@@ -80,12 +83,23 @@ def test_the_briefing_form_and_ordinary_pages_are_never_gated(
 
 def test_a_signed_out_visitor_is_counted_by_address_and_data_routes_answer_json(
         client: Any) -> None:  # noqa: F811
-    with GATE.slot("ip:192.0.2.10"):          # the test client's REMOTE_ADDR
+    with GATE.slot(job("ip:192.0.2.10", hotspots_geojson)):  # the test client's REMOTE_ADDR
         r = client.get("/api/hotspots.geojson")
     assert r.status_code == 429 and r["Retry-After"] == "60"
     assert "try again in a minute" in json.loads(r.content)["error"]
-    with GATE.slot("ip:192.0.2.7"):            # someone else's report does not count
+    with GATE.slot(job("ip:192.0.2.7", hotspots_geojson)):  # someone else's does not count
         assert client.get("/api/hotspots.geojson").status_code != 429
+
+
+def test_a_users_other_report_still_running_does_not_refuse_this_one(
+        client: Any, make_user: Any, police: Any) -> None:  # noqa: F811
+    """The hot-spot page's GeoJSON still being computed when the user opens the briefing
+    (the browser walk of every page found this): one of each report per user."""
+    user = _analyst(client, make_user, police)
+    with GATE.slot(job(f"user:{user.pk}", hotspots_geojson)):
+        assert client.get("/briefing/", PDF).status_code == 200
+    with GATE.slot(job(f"user:{user.pk}", hotspots_page)):
+        assert client.get("/briefing/", PDF).status_code == 200
 
 
 def test_the_gate_counts_per_user_and_in_total_and_frees_slots_on_errors() -> None:

@@ -53,7 +53,7 @@ def text_of(html: str) -> str:
 
 # -- the page -------------------------------------------------------------------------------
 
-def test_page_renders_with_the_form_legend_and_parameters(client) -> None:  # noqa: ANN001
+def test_page_renders_with_the_form_legend_and_parameters(client) -> None:
     response = client.get("/hotspots/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -81,7 +81,7 @@ def test_page_renders_with_the_form_legend_and_parameters(client) -> None:  # no
         assert url.startswith("/static/"), url
 
 
-def test_page_tables_agree_with_the_geojson(client) -> None:  # noqa: ANN001
+def test_page_tables_agree_with_the_geojson(client) -> None:
     params = {"area": "", "crime_type": "asb", "from": "2019-01", "to": "2019-02",
               "method": "gistar", "cell": "500"}
     html = client.get("/hotspots/", params).content.decode()
@@ -104,7 +104,7 @@ def test_page_tables_agree_with_the_geojson(client) -> None:  # noqa: ANN001
     assert float(first[5][2]) == pytest.approx(best["z"], abs=0.01)
 
 
-def test_nav_links_the_pages(client) -> None:  # noqa: ANN001
+def test_nav_links_the_pages(client) -> None:
     html = client.get("/").content.decode()
     assert re.search(r'<nav aria-label="Main"', html)
     assert 'href="/hotspots/"' in html and 'aria-current="page">Overview' in html
@@ -112,7 +112,7 @@ def test_nav_links_the_pages(client) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("method", ["kde", "count"])
-def test_other_methods_render(client, method: str) -> None:  # noqa: ANN001
+def test_other_methods_render(client, method: str) -> None:
     response = client.get("/hotspots/", {"method": method, "cell": "1000", "crime_type": "all"})
     assert response.status_code == 200
     text = text_of(response.content.decode())
@@ -121,7 +121,7 @@ def test_other_methods_render(client, method: str) -> None:  # noqa: ANN001
 
 # -- the data -------------------------------------------------------------------------------
 
-def test_geojson_counts_match_an_independent_count(client, rows, lpu_of) -> None:  # noqa: ANN001
+def test_geojson_counts_match_an_independent_count(client, rows, lpu_of) -> None:
     params = {"area": "Chesterfield", "crime_type": "asb", "from": "2018-12", "to": "2019-01",
               "method": "gistar", "cell": "250"}
     response = client.get("/api/hotspots.geojson", params)
@@ -135,13 +135,17 @@ def test_geojson_counts_match_an_independent_count(client, rows, lpu_of) -> None
     total = sum(f["properties"]["count"] for f in fc["features"])
     assert total == expected - stamp["data"]["excluded_strays_or_outside"]
     assert stamp["data"]["filters"] == {"months": ["2018-12", "2019-01"], "crime_types": [ASB],
-                                        "record_types": None, "lpu": "Chesterfield", "snt": None}
+                                        "record_types": None, "lpu": "Chesterfield", "snt": None,
+                                        # The page's scope (issue #12): the force's recorded data.
+                                        "force": "Derbyshire Constabulary",
+                                        "kinds": ["force_export", "police_uk_street"],
+                                        "real_only": True}
     assert stamp["parameters"]["cell_size"] == 250 and stamp["data"]["kind"] == "store"
     assert [load["month"] for load in stamp["data"]["loads"]] == ["2018-12", "2019-01"]
     assert all(f["geometry"]["type"] == "Polygon" for f in fc["features"])
 
 
-def test_all_types_force_wide_counts_every_located_record(client, rows, lpu_of) -> None:  # noqa: ANN001
+def test_all_types_force_wide_counts_every_located_record(client, rows, lpu_of) -> None:
     fc = json.loads(client.get("/api/hotspots.geojson", {
         "crime_type": "all", "from": "2019-02", "to": "2019-02", "method": "count",
         "cell": "1000"}).content)
@@ -158,7 +162,7 @@ def test_all_types_force_wide_counts_every_located_record(client, rows, lpu_of) 
     ({"from": "2030-01"}, "from"),
     ({"crime_type": "Piracy"}, "crime_type"),
 ])
-def test_bad_parameters_are_a_400_with_a_message(client, params: dict, field: str) -> None:  # noqa: ANN001
+def test_bad_parameters_are_a_400_with_a_message(client, params: dict, field: str) -> None:
     response = client.get("/api/hotspots.geojson", params)
     assert response.status_code == 400
     body = json.loads(response.content)
@@ -170,7 +174,7 @@ def test_bad_parameters_are_a_400_with_a_message(client, params: dict, field: st
     assert "<title>Error: " in html
 
 
-def test_a_choice_with_no_records_says_so(client, rows, lpu_of) -> None:  # noqa: ANN001
+def test_a_choice_with_no_records_says_so(client, rows, lpu_of) -> None:
     types = sorted({r["Crime type"] for r in rows} - {ASB})
     lpus = sorted(set(lpu_of.values()))
     empty = next((lpu, t, m) for t in types for lpu in lpus for m in MONTHS
@@ -186,7 +190,7 @@ def test_a_choice_with_no_records_says_so(client, rows, lpu_of) -> None:  # noqa
     assert "no records match" in json.loads(response.content)["error"]
 
 
-def test_empty_store_says_there_is_nothing_to_map(empty_default_store, client) -> None:  # noqa: ANN001
+def test_empty_store_says_there_is_nothing_to_map(empty_default_store, client) -> None:
     response = client.get("/hotspots/")
     assert response.status_code == 200
     assert "No records are loaded yet" in response.content.decode()

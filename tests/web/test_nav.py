@@ -81,7 +81,7 @@ def test_each_role_is_shown_exactly_the_pages_it_may_open(client: Any, make_user
 def test_every_page_check_names_a_real_page_and_a_real_check() -> None:
     from django.utils.module_loading import import_string
 
-    from asbhub.web.partners.access import PAGE_CHECKS
+    from asbhub.records.partners.access import PAGE_CHECKS
 
     for page, path in PAGE_CHECKS.items():
         reverse(page, args=[1]) if page == "cases:pmp-review" else reverse(page)
@@ -92,7 +92,7 @@ def test_every_page_check_names_a_real_page_and_a_real_check() -> None:
 def test_an_unknown_page_is_open_and_a_signed_out_user_opens_no_checked_page() -> None:
     from django.contrib.auth.models import AnonymousUser
 
-    from asbhub.web.partners.access import PAGE_CHECKS, can_open
+    from asbhub.records.partners.access import PAGE_CHECKS, can_open
 
     assert can_open(AnonymousUser(), "overview") is True
     assert not any(can_open(AnonymousUser(), page) for page in PAGE_CHECKS

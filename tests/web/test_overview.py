@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import pytest
 
 from asbhub.data import sample_paths
+from asbhub.domain.dates import months_between
 from asbhub.geo import bundled_areas_folder
 
 LATEST = "2019-02"
@@ -118,7 +119,7 @@ def body_rows(table: list[list[tuple]]) -> dict[str, list[int]]:
 
 
 @pytest.fixture(scope="module")
-def overview_html(sample_store) -> str:  # noqa: ANN001
+def overview_html(sample_store) -> str:
     from django.test import Client
 
     response = Client(HTTP_HOST="127.0.0.1").get("/")
@@ -131,18 +132,20 @@ def overview_html(sample_store) -> str:  # noqa: ANN001
 
 def test_month_and_type_table_matches_an_independent_count(overview_html: str, rows: list) -> None:
     table = table_starting(page_tables(overview_html), "Records loaded by month")
-    assert [c[2] for c in table[0]] == ["Type", *MONTH_HEADERS, "Total"]
+    # Issue #12 item 7: the total first, then the newest month first, so neither hides
+    # behind a scroll however many months are loaded.
+    assert [c[2] for c in table[0]] == ["Type", "Total", *MONTH_HEADERS[::-1]]
     shown = body_rows(table)
     by_cell = Counter((r["Month"], r["Crime type"]) for r in rows)
     crime_types = sorted({r["Crime type"] for r in rows})
     assert len(crime_types) == 14
     for crime_type in crime_types:
-        expected = [by_cell[(m, crime_type)] for m in MONTHS]
-        assert shown[crime_type] == [*expected, sum(expected)], crime_type
-    crime = [sum(by_cell[(m, t)] for t in crime_types if t != ASB) for m in MONTHS]
-    assert shown["Crime, all types"] == [*crime, sum(crime)]
+        expected = [by_cell[(m, crime_type)] for m in MONTHS[::-1]]
+        assert shown[crime_type] == [sum(expected), *expected], crime_type
+    crime = [sum(by_cell[(m, t)] for t in crime_types if t != ASB) for m in MONTHS[::-1]]
+    assert shown["Crime, all types"] == [sum(crime), *crime]
     by_month = Counter(r["Month"] for r in rows)
-    assert shown["All records"] == [*(by_month[m] for m in MONTHS), len(rows)]
+    assert shown["All records"] == [len(rows), *(by_month[m] for m in MONTHS[::-1])]
     assert len(rows) == 23_677
 
 
@@ -174,7 +177,7 @@ def test_summary_shows_rows_months_force_and_last_file(overview_html: str, rows:
     assert f"Records loaded {len(rows):,}" in text
     n_asb = sum(r["Crime type"] == ASB for r in rows)
     assert f"Anti-social behaviour {n_asb:,}; Crime {len(rows) - n_asb:,}" in text
-    assert "Months covered 3 December 2018 to February 2019" in text
+    assert "Months covered 3 December 2018 to February 2019 Force" in text
     assert "Force Derbyshire Constabulary" in text
     # The last file loaded, named without the folders of the machine that loaded it.
     assert "2019-02-derbyshire-street.csv (in police-uk-derbyshire-2018-12-to-2019-02.zip)" in text
@@ -183,7 +186,7 @@ def test_summary_shows_rows_months_force_and_last_file(overview_html: str, rows:
 
 # -- CSV downloads ---------------------------------------------------------------------------
 
-def get_csv(client, table: str) -> list[list[str]]:  # noqa: ANN001
+def get_csv(client, table: str) -> list[list[str]]:
     response = client.get("/", {"format": "csv", "table": table})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -191,7 +194,7 @@ def get_csv(client, table: str) -> list[list[str]]:  # noqa: ANN001
     return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
 
 
-def test_csv_of_month_and_type_matches(client, rows: list) -> None:  # noqa: ANN001
+def test_csv_of_month_and_type_matches(client, rows: list) -> None:
     got = get_csv(client, "types")
     assert got[0] == ["record_type", "crime_type", *MONTHS, "total"]
     by_cell = Counter((r["Month"], r["Crime type"]) for r in rows)
@@ -204,7 +207,7 @@ def test_csv_of_month_and_type_matches(client, rows: list) -> None:  # noqa: ANN
     assert sum(int(r[-1]) for r in got[1:]) == len(rows)
 
 
-def test_csv_of_areas_matches_the_page(client, overview_html: str, rows: list) -> None:  # noqa: ANN001
+def test_csv_of_areas_matches_the_page(client, overview_html: str, rows: list) -> None:
     got = get_csv(client, "areas")
     assert got[0] == ["lpu", "asb", "crime", "total", f"asb_{LATEST}"]
     shown = body_rows(table_starting(page_tables(overview_html), "Records loaded by Local"))
@@ -213,14 +216,14 @@ def test_csv_of_areas_matches_the_page(client, overview_html: str, rows: list) -
     assert sum(int(r[3]) for r in got[1:]) == len(rows)
 
 
-def test_unknown_csv_table_or_format_is_not_found(client) -> None:  # noqa: ANN001
+def test_unknown_csv_table_or_format_is_not_found(client) -> None:
     assert client.get("/", {"format": "csv", "table": "nope"}).status_code == 404
     assert client.get("/", {"format": "xlsx"}).status_code == 404
 
 
 # -- the map ---------------------------------------------------------------------------------
 
-def test_geojson_has_every_latest_asb_row_with_coordinates(client, rows: list) -> None:  # noqa: ANN001
+def test_geojson_has_every_latest_asb_row_with_coordinates(client, rows: list) -> None:
     response = client.get("/api/incidents/latest-asb.geojson")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/geo+json"
@@ -273,7 +276,7 @@ def _flatten(coords: list) -> list:
     return [xy for c in coords for xy in _flatten(c)]
 
 
-def test_tiles_can_be_turned_off(client) -> None:  # noqa: ANN001
+def test_tiles_can_be_turned_off(client) -> None:
     from django.test import override_settings
 
     with override_settings(ASBHUB_TILE_URL=""):
@@ -313,7 +316,7 @@ def test_page_structure_is_accessible(overview_html: str) -> None:
 
 # -- an empty store --------------------------------------------------------------------------
 
-def test_empty_store_page_says_how_to_load_data(empty_default_store, client) -> None:  # noqa: ANN001
+def test_empty_store_page_says_how_to_load_data(empty_default_store, client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -325,5 +328,23 @@ def test_empty_store_page_says_how_to_load_data(empty_default_store, client) -> 
     assert get_csv(client, "types") == [["record_type", "crime_type", "total"]]
 
 
-def test_sample_is_back_after_the_empty_store_test(client) -> None:  # noqa: ANN001
+def test_sample_is_back_after_the_empty_store_test(client) -> None:
     assert "No data loaded yet" not in client.get("/").content.decode()
+
+
+def test_months_covered_are_ranges_not_every_missing_month(client) -> None:
+    """Issue #12 item 7: a gap of years shows as two ranges and a count, not 85 month names."""
+    from asbhub.records.incidents.models import Incident, Source
+
+    source = Source.objects.create(kind="synthetic", force="Derbyshire Constabulary",
+                                   month="2026-06", content_hash="x", rows=2, file="synthetic",
+                                   loaded_at="2026-07-01T00:00:00Z")
+    for line, month in enumerate(("2026-06", "2026-07"), start=1):
+        Incident.objects.create(source=source, line=line, record_type="ASB", month=month,
+                                crime_type=ASB)
+    text = " ".join(re.sub(r"<[^>]+>", " ", client.get("/").content.decode()).split())
+    gap = len(months_between("2019-03", "2026-05"))
+    assert gap == 87
+    assert (f"Months covered 5 December 2018 to February 2019; June 2026 to July 2026 "
+            f"({gap} months between with no records) Force") in text
+    assert "April 2019" not in text

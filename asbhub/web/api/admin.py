@@ -6,8 +6,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from asbhub.web.api.models import ApiToken
-from asbhub.web.api.tokens import revoke_token
+from asbhub.records.tokens.models import ApiToken
+from asbhub.records.tokens.services import revoke_token
 
 
 @admin.register(ApiToken)

@@ -1,10 +1,10 @@
 """The JSON API (``/api/v1/``): incidents, PMPs, powers and the scrutiny tables 5.34 and 5.36.
 
-Every operation needs ``Authorization: Bearer <token>`` (see :mod:`asbhub.web.api.tokens`)
+Every operation needs ``Authorization: Bearer <token>`` (see :mod:`asbhub.records.tokens.services`)
 and acts as the token's user under the one access policy,
-:mod:`asbhub.web.partners.access`: the same records and the same withheld parts as the web
+:mod:`asbhub.records.partners.access`: the same records and the same withheld parts as the web
 pages. Detail endpoints return personal data, so they need a ``purpose`` (a code of
-:data:`~asbhub.web.partners.access.PURPOSES`), which goes into the audit entry each read
+:data:`~asbhub.records.partners.access.PURPOSES`), which goes into the audit entry each read
 writes. The OpenAPI schema (``openapi.json``) and its docs page (``docs``) are open.
 
 Thin: parse, call :mod:`asbhub.web.api.services`, return.
@@ -22,15 +22,15 @@ from ninja.security import HttpBearer
 
 from asbhub.domain import dates
 from asbhub.domain.cases import SaraStage
+from asbhub.records.cases import services as cases
+from asbhub.records.cases.models import Power, PowerKind
+from asbhub.records.incidents.models import Incident
+from asbhub.records.partners.access import PURPOSES, get_record_or_404, profile_of, record_access
+from asbhub.records.partners.models import AuditAction
+from asbhub.records.tokens.services import check_token
 from asbhub.web import ratelimit
 from asbhub.web.api import schemas as s
 from asbhub.web.api import services
-from asbhub.web.api.tokens import check_token
-from asbhub.web.cases import services as cases
-from asbhub.web.cases.models import Power, PowerKind
-from asbhub.web.incidents.models import Incident
-from asbhub.web.partners.access import PURPOSES, get_record_or_404, profile_of, record_access
-from asbhub.web.partners.models import AuditAction
 
 MAX_LIMIT = 500
 #: Ids beyond this are refused as invalid rather than passed to a database that cannot hold them.

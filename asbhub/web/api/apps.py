@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 
 
-class ApiConfig(AppConfig):
+class ApiPagesConfig(AppConfig):
     name = "asbhub.web.api"
-    label = "api"
-    verbose_name = "JSON API (incidents, PMPs, powers) with token authentication"
+    label = "api_pages"
+    verbose_name = "JSON API and the API tokens page"
     default_auto_field = "django.db.models.BigAutoField"

@@ -1,4 +1,4 @@
-"""What the JSON API reads, through the one access policy of :mod:`asbhub.web.partners.access`.
+"""What the JSON API reads, through the one access policy of :mod:`asbhub.records.partners.access`.
 
 Which records a user may list, and each record as a plain dict with every personal part either
 shown or set to None and explained in ``withheld``. The endpoints in :mod:`asbhub.web.api.api`
@@ -14,10 +14,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from asbhub.geo import MappingFileError
-from asbhub.web.cases import services as cases
-from asbhub.web.cases.models import Pmp, PmpPersonRole, Power
-from asbhub.web.incidents.models import Incident
-from asbhub.web.partners.access import (
+from asbhub.records.cases import services as cases
+from asbhub.records.cases.models import Pmp, PmpPersonRole, Power
+from asbhub.records.incidents.models import Incident
+from asbhub.records.partners.access import (
     Decision,
     can_see,
     category_for_person,
@@ -25,7 +25,7 @@ from asbhub.web.partners.access import (
     profile_of,
     shared_incident,
 )
-from asbhub.web.partners.models import Agency, AgencyKind, DataCategory
+from asbhub.records.partners.models import Agency, AgencyKind, DataCategory
 
 SUMMARY = DataCategory.INCIDENT_SUMMARY
 PERSON_FIELDS = ("name", "date_of_birth", "phone", "email", "address", "postcode")
@@ -66,7 +66,7 @@ def person_out(person: Any, category: str, decision: Decision, withheld: Withhel
 
 def lpu_lookup() -> dict[str, str]:
     """LSOA code -> LPU from the force's area hierarchy; empty if the area files cannot be read."""
-    from asbhub.web.incidents.services import area_hierarchy
+    from asbhub.records.incidents.selectors import area_hierarchy
 
     try:
         lsoa = area_hierarchy().lsoa
@@ -135,7 +135,7 @@ def incident_summary(inc: Incident, lpu_of: dict[str, str]) -> dict[str, Any]:
 def incident_detail(user: Any, inc: Incident) -> tuple[dict[str, Any], dict[str, Any]]:
     """The incident as ``user`` may see it, and the audit detail (ids and codes only).
 
-    Call after :func:`~asbhub.web.partners.access.get_record_or_404`.
+    Call after :func:`~asbhub.records.partners.access.get_record_or_404`.
     """
     shared = shared_incident(user, inc)
     withheld = Withheld()
@@ -191,7 +191,7 @@ def pmp_summary(pmp: Pmp, today: dt.date | None = None) -> dict[str, Any]:
 def pmp_detail(user: Any, pmp: Pmp) -> tuple[dict[str, Any], dict[str, Any]]:
     """The plan as ``user`` may see it (the detail page's rules), and the audit detail.
 
-    Call after :func:`asbhub.web.cases.services.pmp_or_404`.
+    Call after :func:`asbhub.records.cases.services.pmp_or_404`.
     """
     view = cases.pmp_view(user, pmp)
     withheld = Withheld()

@@ -1,6 +1,6 @@
 """The signed-in user's API tokens: list, create (the secret shown once), revoke.
 
-Thin: check who is asking, call :mod:`asbhub.web.api.tokens`, render. POSTs only change
+Thin: check who is asking, call :mod:`asbhub.records.tokens.services`, render. POSTs only change
 anything, and Django's CSRF middleware protects them.
 """
 
@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from asbhub.web.api import tokens
-from asbhub.web.api.models import ApiToken
-from asbhub.web.partners.access import requires_action
+from asbhub.records.partners.access import requires_action
+from asbhub.records.tokens import services as tokens
+from asbhub.records.tokens.models import ApiToken
 
 DAY_CHOICES = (7, 30, 90, 180, 365)
 

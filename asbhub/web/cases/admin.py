@@ -4,7 +4,7 @@ Plans, powers and ASB Case Reviews are not in the admin at all. They hold victim
 and applicants' details (and free text that names them), which the admin could show to any
 staff account without the sharing policy, an audited purpose or optimistic locking. Staff
 work on them through the case pages, where every view and change is checked against
-:mod:`asbhub.web.partners.access` and audited. ``tests/security/test_admin.py`` crawls the
+:mod:`asbhub.records.partners.access` and audited. ``tests/security/test_admin.py`` crawls the
 admin as every role and fails if a personal detail appears.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from asbhub.web.cases.models import ProblemType, ThresholdRule
+from asbhub.records.cases.models import ProblemType, ThresholdRule
 
 
 @admin.register(ProblemType)

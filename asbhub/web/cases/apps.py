@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 
 
-class CasesConfig(AppConfig):
+class CasesPagesConfig(AppConfig):
     name = "asbhub.web.cases"
-    label = "cases"
-    verbose_name = "Problem solving, powers and ASB Case Reviews"
+    label = "cases_pages"
+    verbose_name = "PMP, powers and ASB Case Review pages"
     default_auto_field = "django.db.models.BigAutoField"

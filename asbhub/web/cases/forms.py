@@ -6,10 +6,10 @@ from django import forms
 from django.utils import timezone
 
 from asbhub.domain.dates import month_problem
-from asbhub.web.cases.models import Pmp, ProblemType
-from asbhub.web.cases.services import EDITABLE_FIELDS
+from asbhub.records.cases.models import Pmp, ProblemType
+from asbhub.records.cases.services import EDITABLE_FIELDS
+from asbhub.records.partners.models import Agency
 from asbhub.web.dates import event_date, planning_date
-from asbhub.web.partners.models import Agency
 
 
 class PmpForm(forms.ModelForm):
@@ -151,7 +151,7 @@ class PickerQueryForm(forms.Form):
         self.fields["crime_type"].widget.attrs["class"] = "govuk-select"
 
     def clean(self) -> dict[str, object]:
-        from asbhub.web.cases.plan_work import check_query
+        from asbhub.records.cases.plan_work import check_query
 
         data = super().clean()
         if "first" in data and "last" in data:
@@ -167,7 +167,7 @@ class EvaluationForm(forms.Form):
     after_last = forms.CharField(label="After: last month", widget=MONTH_WIDGET)
 
     def clean(self) -> dict[str, object]:
-        from asbhub.web.cases.plan_work import MONTH_RE
+        from asbhub.records.cases.plan_work import MONTH_RE
 
         data = super().clean()
         for name in ("before_first", "before_last", "after_first", "after_last"):

@@ -4,16 +4,17 @@ rule forms, and the public application form."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 
+from asbhub.records.cases.models import ApplyingFor, CaseReviewDecision, ThresholdRule
+from asbhub.records.partners.models import Agency
 from asbhub.web.cases.forms import DATE, TEXTAREA, VersionForm
-from asbhub.web.cases.models import ApplyingFor, CaseReviewDecision, ThresholdRule
 from asbhub.web.dates import event_date, planning_date
-from asbhub.web.partners.models import Agency
 
 #: How many incidents the public form has rows for (one is required).
 PUBLIC_INCIDENT_ROWS = 3
@@ -138,8 +139,15 @@ class PublicCaseReviewForm(forms.Form):
     relationship = forms.CharField(label="Your relationship to them (optional)", required=False,
                                    max_length=100, widget=forms.TextInput(attrs=INPUT),
                                    help_text="For example: daughter, carer, councillor.")
-    area = forms.ChoiceField(label="Where is the problem?", choices=[],
-                             error_messages={"required": "Choose the area of the problem"})
+    # Issue #12 item 7: the place in the resident's words, not a police area; staff get the
+    # LPU derived from it (``locate_area``), or none to set when the words name no one LPU.
+    place = forms.CharField(
+        label="Where is the problem?", max_length=300,
+        widget=forms.TextInput(attrs={"class": "govuk-input", "autocomplete": "off"}),
+        help_text="The street or place and the town or village, for example 'the shops on "
+                  "Market Place, Long Eaton' or 'Sandiacre park'.",
+        error_messages={"required": "Say where the problem is: a street or place and the "
+                                    "town or village"})
     problem = forms.CharField(label="What is the problem, in a few words?", max_length=200,
                               widget=forms.TextInput(attrs=INPUT),
                               help_text="For example: noise from a neighbour; youths gathering "
@@ -155,10 +163,10 @@ class PublicCaseReviewForm(forms.Form):
         error_messages={"required": "You must agree to the information being shared for the "
                                     "review to go ahead"})
 
-    def __init__(self, *args: Any, areas: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, locate_area: Callable[[str], str] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", "Choose an area"), *((a, a) for a in areas or [])]
-        self.fields["area"].widget.attrs["class"] = "govuk-select"
+        self.locate_area = locate_area
         for n in range(1, PUBLIC_INCIDENT_ROWS + 1):
             self.fields[f"happened_on_{n}"] = forms.DateField(
                 validators=[event_date],
@@ -186,6 +194,12 @@ class PublicCaseReviewForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        place = " ".join((data.get("place") or "").split())
+        if place:
+            data["area"] = self.locate_area(place) if self.locate_area else ""
+            # Kept with the application, where the staff who read it see it first.
+            data["description"] = f"Where the problem is: {place}\n\n" \
+                                  f"{data.get('description') or ''}"
         if not (data.get("phone") or "").strip() and not data.get("email") \
                 and "email" not in self.errors:
             self.add_error("phone", "Give a phone number or an email address, so we can tell "

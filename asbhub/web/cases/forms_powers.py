@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
+from asbhub.records.cases.models import AgeBand, Pmp, PowerEventKind, PowerKind
 from asbhub.web.cases.forms import DATE, VersionForm
-from asbhub.web.cases.models import AgeBand, Pmp, PowerEventKind, PowerKind
 from asbhub.web.dates import event_date
 
 

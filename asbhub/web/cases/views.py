@@ -1,6 +1,6 @@
 """PMP list, detail and edit; the powers register with table 5.36; the Case Review form.
 
-Thin: check who is asking, call :mod:`~asbhub.web.cases.services`, render.
+Thin: check who is asking, call :mod:`~asbhub.records.cases.services`, render.
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ from django.utils import timezone
 
 from asbhub.domain.cases import SaraStage, allowed_next_stages, missing_for_stage
 from asbhub.domain.dates import day_problem, planning_range
-from asbhub.web.cases import services
-from asbhub.web.cases.forms import CaseReviewForm, PmpCreateForm, PmpForm
-from asbhub.web.cases.models import Power
-from asbhub.web.cases.plan_work import can_review
-from asbhub.web.partners.access import (
+from asbhub.records.cases import services
+from asbhub.records.cases.models import Power
+from asbhub.records.cases.plan_work import can_review
+from asbhub.records.partners.access import (
     PURPOSES,
     can_open,
     profile_of,
     record_access,
     requires_action,
 )
-from asbhub.web.partners.models import AuditAction
+from asbhub.records.partners.models import AuditAction
+from asbhub.web.cases.forms import CaseReviewForm, PmpCreateForm, PmpForm
 
 
 def _profile(request: HttpRequest):  # noqa: ANN202 - UserProfile

@@ -1,8 +1,8 @@
 """A plan's working pages: linked incidents (map and query), the SARA stage pages with their
 content forms, response actions, the evaluation and supervisor reviews.
 
-Thin: check who is asking, call :mod:`~asbhub.web.cases.plan_work`,
-:mod:`~asbhub.web.cases.assessment` or :mod:`~asbhub.web.cases.services`, render. Every edit
+Thin: check who is asking, call :mod:`~asbhub.records.cases.plan_work`,
+:mod:`~asbhub.records.cases.assessment` or :mod:`~asbhub.records.cases.services`, render. Every edit
 form carries the plan's version; a save from an out-of-date version gets status 409.
 """
 
@@ -20,7 +20,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from asbhub.domain.cases import SaraStage, allowed_next_stages, missing_for_stage
-from asbhub.web.cases import assessment, plan_work, services
+from asbhub.records.cases import assessment, plan_work, services
+from asbhub.records.cases.models import Pmp
+from asbhub.records.partners.access import PURPOSES, record_access, requires_action
+from asbhub.records.partners.models import AuditAction
 from asbhub.web.cases.forms import (
     STAGE_FIELDS,
     ActionForm,
@@ -29,10 +32,7 @@ from asbhub.web.cases.forms import (
     ReviewForm,
     StageForm,
 )
-from asbhub.web.cases.models import Pmp
 from asbhub.web.incidents.views import tile_layer
-from asbhub.web.partners.access import PURPOSES, record_access, requires_action
-from asbhub.web.partners.models import AuditAction
 
 
 def _editable(request: HttpRequest, pk: int) -> Pmp:

@@ -1,8 +1,8 @@
 """The powers register entry pages, ASB Case Reviews (list, detail, decision, meeting,
 actions, threshold rules) and the public Case Review application form.
 
-Thin: check who is asking, call :mod:`~asbhub.web.cases.powers` or
-:mod:`~asbhub.web.cases.case_reviews`, render. Edit forms carry the record's version; a save
+Thin: check who is asking, call :mod:`~asbhub.records.cases.powers` or
+:mod:`~asbhub.records.cases.case_reviews`, render. Edit forms carry the record's version; a save
 from an out-of-date version gets status 409 and writes nothing.
 """
 
@@ -18,9 +18,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from asbhub.web.cases import case_reviews as reviews
-from asbhub.web.cases import powers as register
-from asbhub.web.cases import services
+from asbhub.records.cases import case_reviews as reviews
+from asbhub.records.cases import powers as register
+from asbhub.records.cases import services
+from asbhub.records.cases.models import CaseReviewDecision, ThresholdRule
+from asbhub.records.incidents.selectors import area_hierarchy
+from asbhub.records.partners.access import (
+    PURPOSES,
+    DataCategory,
+    can_see,
+    record_access,
+    requires_action,
+)
+from asbhub.records.partners.models import AuditAction
 from asbhub.web.cases.forms_case_reviews import (
     CaseReviewActionForm,
     ComplaintForm,
@@ -30,16 +40,7 @@ from asbhub.web.cases.forms_case_reviews import (
     ThresholdRuleForm,
 )
 from asbhub.web.cases.forms_powers import PowerEventForm, PowerForm
-from asbhub.web.cases.models import CaseReviewDecision, ThresholdRule
-from asbhub.web.incidents.services import area_hierarchy
-from asbhub.web.partners.access import (
-    PURPOSES,
-    DataCategory,
-    can_see,
-    record_access,
-    requires_action,
-)
-from asbhub.web.partners.models import AuditAction
+from asbhub.web.incidents.places import find_places, lpu_for_place
 from asbhub.web.ratelimit import limit_posts
 
 # --------------------------------------------------------------------------------------------
@@ -244,7 +245,7 @@ def threshold_rules(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         reviews.save_rule(request.user, form.cleaned_data, request)
         return redirect("cases:threshold-rules")
-    rules_ = [(r, services._domain_rule(r).describe()) for r in ThresholdRule.objects.order_by(
+    rules_ = [(r, services.domain_rule(r).describe()) for r in ThresholdRule.objects.order_by(
         "area")]
     return render(request, "cases/threshold_rules.html", {
         "form": form, "rules": rules_, "allowed": allowed, "lpus": area_hierarchy().lpus})
@@ -258,8 +259,9 @@ def threshold_rules(request: HttpRequest) -> HttpResponse:
 def public_apply(request: HttpRequest) -> HttpResponse:
     """A resident applies for an ASB Case Review; the details are stored and audited, and
     only the reference is shown back."""
-    areas = area_hierarchy().lpus
-    form = PublicCaseReviewForm(request.POST or None, areas=areas)
+    form = PublicCaseReviewForm(request.POST or None, locate_area=lpu_for_place,
+                                initial={"place": request.GET.get("where", "")[:300]})
+    query = " ".join(request.GET.get("place", "").split())[:100]  # the optional place search
     if request.method == "POST" and form.is_valid():
         try:
             cr = reviews.create_public_application(form.cleaned_data, request)
@@ -268,7 +270,8 @@ def public_apply(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(reverse("cases:public-apply-done", args=[cr.reference])
                             + f"?days={reviews.rule_for_area(cr.area).decision_working_days}")
-    return render(request, "cases/public_apply.html", {"form": form})
+    return render(request, "cases/public_apply.html", {
+        "form": form, "place_query": query, "places": find_places(query) if query else []})
 
 
 def public_apply_done(request: HttpRequest, reference: str) -> HttpResponse:

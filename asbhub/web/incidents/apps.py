@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 
 
-class IncidentsConfig(AppConfig):
+class IncidentsPagesConfig(AppConfig):
     name = "asbhub.web.incidents"
-    label = "incidents"
-    verbose_name = "Incidents"
+    label = "incidents_pages"
+    verbose_name = "Incident pages"
     default_auto_field = "django.db.models.BigAutoField"

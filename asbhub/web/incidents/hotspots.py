@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from asbhub.analysis import gistar_too_few
 from asbhub.analysis_inputs import (
     HotspotRequest,
     NoPointsError,
@@ -29,9 +30,10 @@ from asbhub.analysis_inputs import (
 from asbhub.domain.dates import split_months
 from asbhub.domain.vocab import ASB_CRIME_TYPE
 from asbhub.outputs import cell_table, describe_data, hotspot_geojson, legend_for, make_stamp
+from asbhub.records.incidents import selectors as services
 from asbhub.store import query
 from asbhub.store.db import Store
-from asbhub.web.incidents import services
+from asbhub.store.scope import Scope, default_scope, latest_complete, scope_months
 from asbhub.web.incidents.views import tile_layer
 from asbhub.web.limits import heavy
 
@@ -77,10 +79,17 @@ class HotspotForm(forms.Form):
         return data
 
 
-def _defaults(months: list[str]) -> dict[str, str]:
-    # The latest month: what the morning briefing asks about first.
-    return {"area": "", "crime_type": "asb", "from": months[-1], "to": months[-1],
+def _defaults(month: str) -> dict[str, str]:
+    # The latest complete month of real data (issue #12): what the morning briefing asks
+    # about first, not the calendar month's few days nor the synthetic tail.
+    return {"area": "", "crime_type": "asb", "from": month, "to": month,
             "method": "gistar", "cell": "auto"}
+
+
+def page_scope() -> Scope:
+    """The scope of the page: the deployment's force, recorded police data, no synthetic
+    data unless the store holds nothing else (:func:`asbhub.store.scope.default_scope`)."""
+    return default_scope(_store())
 
 
 def _form(request: HttpRequest) -> tuple[HotspotForm | None, dict[str, Any]]:
@@ -92,12 +101,19 @@ def _form(request: HttpRequest) -> tuple[HotspotForm | None, dict[str, Any]]:
     months = split_months(by_type["months"], timezone.localdate())[0]
     if not months:
         return None, {}
+    scope = page_scope()
+    # The months of the scope's data are offered (so the synthetic tail is not); the store's
+    # when the scope has none, and the page then says that nothing matches.
+    today = timezone.localdate()
+    months = scope_months(_store(), scope, today) or months
+    default = latest_complete(months, today) or months[-1]
     crime_types = sorted({r["crime_type"] for g in by_type["groups"] for r in g["rows"]})
     areas = services.area_hierarchy()
-    data = {**_defaults(months), **{k: v for k, v in request.GET.items() if v is not None}}
+    data = {**_defaults(default), **{k: v for k, v in request.GET.items() if v is not None}}
     form = HotspotForm(data, months=months, crime_types=crime_types, lpus=areas.lpus,
-                       force_name=areas.force_name)
-    return form, {"force_name": areas.force_name}
+                       force_name=scope.force or areas.force_name)
+    return form, {"force_name": scope.force or areas.force_name, "scope": scope,
+                  "scope_text": scope.describe(), "months": months}
 
 
 def _store() -> Store:
@@ -111,28 +127,50 @@ def _query_string(cleaned: dict[str, Any]) -> str:
 
 @lru_cache(maxsize=8)
 def _analyse(version: tuple[int, str], area: str, crime_type: str, first: str, last: str,
-             method: str, cell: str) -> dict[str, Any]:
+             method: str, cell: str, scope: Scope) -> dict[str, Any]:
     """Points, result, stamp and GeoJSON for one choice; cached per store version."""
     filters = PointFilters(months=(first, last), crime_types=(crime_type,),
-                           lpu=area or None)
+                           lpu=area or None, force=scope.force,
+                           kinds=tuple(sorted(scope.kinds)), real_only=not scope.synthetic)
     areas = services.area_hierarchy()
     points = points_from_store(_store(), filters, areas, url=STORE_NAME)
     request = HotspotRequest(method=method,  # type: ignore[arg-type]
                              cell_size=None if cell == "auto" else float(cell))
     result = run_hotspots(points, request)
+    too_few = None
+    if method == "gistar":
+        # Too few records to test (issue #12): no Gi* classes; the counts per cell instead,
+        # on the same cells, and the page says why.
+        too_few = gistar_too_few(result.counts)
+        if too_few is not None:
+            request = HotspotRequest(method="count", cell_size=request.cell_size)
+            result = run_hotspots(points, request)
     query_string = _query_string({"area": area, "crime_type": crime_type, "from": first,
                                   "to": last, "method": method, "cell": cell})
     stamp = make_stamp(result, data=points.data_stamp(),
                        command=f"{reverse('hotspots')}?{query_string}",
                        requested={"method": method, "cell_size": request.cell_size})
-    return {"points": points, "result": result, "stamp": stamp,
-            "geojson": hotspot_geojson(result, stamp, areas),
-            "cells": cell_table(result, areas)}
+    geojson = hotspot_geojson(result, stamp, areas)
+    geojson["asbhub"]["scope"] = scope.as_dict()
+    if too_few is not None:
+        geojson["asbhub"]["gistar_refused"] = too_few
+    return {"points": points, "result": result, "stamp": stamp, "geojson": geojson,
+            "cells": cell_table(result, areas), "too_few": too_few,
+            "scope_text": scope.describe()}
 
 
-def _run(cleaned: dict[str, Any]) -> dict[str, Any]:
+def _run(cleaned: dict[str, Any], scope: Scope) -> dict[str, Any]:
     return _analyse(query.store_version(_store()), cleaned["area"], cleaned["crime_type"],
-                    cleaned["from"], cleaned["to"], cleaned["method"], cleaned["cell"])
+                    cleaned["from"], cleaned["to"], cleaned["method"], cleaned["cell"], scope)
+
+
+def wider_period(months: list[str], first: str, last: str, span: int = 3) -> str | None:
+    """A wider period to suggest when a period is too thin to test: ``span`` months (at least
+    one more than asked) ending at ``last``, from the months offered; None if none is wider."""
+    if last not in months or first not in months:
+        return None
+    start = max(0, min(months.index(last) - span + 1, months.index(first) - 1))
+    return months[start] if months[start] < first else None
 
 
 # -- the page -------------------------------------------------------------------------------
@@ -152,7 +190,7 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "incidents/hotspots.html", context, status=400)
     try:
-        run = _run(form.cleaned_data)
+        run = _run(form.cleaned_data, extra["scope"])
     except NoPointsError as exc:
         context["no_points"] = str(exc)
         return render(request, "incidents/hotspots.html", context)
@@ -160,6 +198,14 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
         context["problem"] = str(exc)
         return render(request, "incidents/hotspots.html", context, status=400)
     qs = _query_string(form.cleaned_data)
+    if run["too_few"] is not None:
+        context["too_few"] = run["too_few"]
+        wider = wider_period(extra["months"], form.cleaned_data["from"], form.cleaned_data["to"])
+        if wider is not None:
+            context["wider"] = {"from": services.month_label(wider),
+                                "to": services.month_label(form.cleaned_data["to"]),
+                                "url": reverse("hotspots") + "?" + _query_string(
+                                    {**form.cleaned_data, "from": wider})}
     context.update({
         "run": run,
         "stamp": run["stamp"],
@@ -179,7 +225,7 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
 def hotspots_geojson(request: HttpRequest) -> JsonResponse:
     """The cells of the page's map as GeoJSON (EPSG:4326) with the ``asbhub`` stamp; 400 with
     ``error`` and ``fields`` for bad parameters, 404 when no record matches."""
-    form, _ = _form(request)
+    form, extra = _form(request)
     if form is None:
         return JsonResponse({"error": "no records are loaded"}, status=404)
     if not form.is_valid():
@@ -187,7 +233,7 @@ def hotspots_geojson(request: HttpRequest) -> JsonResponse:
         message = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
         return JsonResponse({"error": f"bad parameters: {message}", "fields": fields}, status=400)
     try:
-        run = _run(form.cleaned_data)
+        run = _run(form.cleaned_data, extra["scope"])
     except NoPointsError as exc:
         return JsonResponse({"error": str(exc)}, status=404)
     except ValueError as exc:
@@ -205,6 +251,7 @@ def _details(run: dict[str, Any]) -> list[tuple[str, str]]:
     prm, data, g = stamp["parameters"], stamp["data"], result.grid
     rule = prm["cell_size_rule"]
     out = [
+        ("Scope", run["scope_text"]),
         ("Method", stamp["method_name"]),
         ("Records", f"{data['records_matching']:,} matching; {data['n_points_used']:,} mapped; "
                     f"{data['excluded_without_coordinates']:,} without a place and "
@@ -278,5 +325,5 @@ def _top_cells(run: dict[str, Any]) -> dict[str, Any]:
                      "lsoa": names.get(rec["lsoa_code"] or "", rec["lsoa_code"] or "–"),
                      "cell_id": rec["cell_id"], "count": rec.get("count"),
                      "z": rec.get("z"), "density": rec.get("density"),
-                     "class_label": rec["class_label"]})
+                     "class_label": rec["class_label"], "note": rec.get("note") or ""})
     return {"caption": caption, "rows": rows, "method": method, "total": chosen.height}

@@ -9,8 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 
-from asbhub.web.dates import event_date, planning_date
-from asbhub.web.partners.models import (
+from asbhub.records.partners.models import (
     Agency,
     AuditEntry,
     DataCategory,
@@ -18,6 +17,7 @@ from asbhub.web.partners.models import (
     SharingAgreement,
     UserProfile,
 )
+from asbhub.web.dates import event_date, planning_date
 
 
 @admin.register(Agency)

@@ -1,10 +1,10 @@
 from django.apps import AppConfig
 
 
-class PartnersConfig(AppConfig):
-    verbose_name = "Partners, sharing and audit"
+class PartnersPagesConfig(AppConfig):
     name = "asbhub.web.partners"
-    label = "partners"
+    label = "partners_pages"
+    verbose_name = "Sign-in, usage and audit pages"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

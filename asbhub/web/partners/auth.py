@@ -7,7 +7,7 @@ it keeps its own login log beside ours. This one is a backend and two signal han
 - :class:`ThrottledModelBackend` refuses to check a password once a username, from one
   address, has failed :func:`max_failures` times within :func:`window` (default 5 in 15
   minutes). Being a backend, it guards every sign-in path: our page, the admin's, the API's.
-- Each failure is a :class:`~asbhub.web.partners.models.LoginFailure` row in the database, so
+- Each failure is a :class:`~asbhub.records.partners.models.LoginFailure` row in the database, so
   the count holds across worker processes; rows older than the window are pruned as we go.
 - A successful sign-in clears that username and address's failures.
 
@@ -36,9 +36,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 
+from asbhub.records.partners.access import client_ip, record_access
+from asbhub.records.partners.models import AuditAction, LoginFailure
 from asbhub.web import ratelimit
-from asbhub.web.partners.access import client_ip, record_access
-from asbhub.web.partners.models import AuditAction, LoginFailure
 
 
 def max_failures() -> int:

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from asbhub.records.partners.models import AuditAction, AuditEntry, Role, UserProfile
 from asbhub.web.dates import planning_date
-from asbhub.web.partners.models import AuditAction, AuditEntry, Role, UserProfile
 
 
 class AuditFilterForm(forms.Form):

@@ -2,14 +2,14 @@
 
 from django.urls import path
 
+from asbhub.records.partners.access import requires_action
 from asbhub.web.partners import views
-from asbhub.web.partners.access import requires_action
 
 app_name = "partners"
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
-    # Every action route carries its action permission (asbhub.web.partners.access).
+    # Every action route carries its action permission (asbhub.records.partners.access).
     path("sign-out/", requires_action("account.own")(views.SignOutView.as_view()),
          name="sign-out"),
     path("partners/usage/", views.usage_page, name="usage"),

@@ -1,7 +1,7 @@
 """Sign-in and sign-out, the usage table, the audit log review, and a shared incident record.
 
-Thin: check who is asking, call :mod:`~asbhub.web.partners.access`,
-:mod:`~asbhub.web.partners.usage` or the queries in :mod:`~asbhub.web.partners.review`, render.
+Thin: check who is asking, call :mod:`~asbhub.records.partners.access`,
+:mod:`~asbhub.records.partners.usage` or the queries in :mod:`~asbhub.web.partners.review`, render.
 """
 
 from __future__ import annotations
@@ -16,10 +16,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from asbhub.web import ratelimit
-from asbhub.web.csvsafe import safe_writer
-from asbhub.web.partners import review
-from asbhub.web.partners.access import (
+from asbhub.records.partners.access import (
     PURPOSES,
     can_open,
     get_record_or_404,
@@ -27,9 +24,12 @@ from asbhub.web.partners.access import (
     record_access,
     shared_incident,
 )
+from asbhub.records.partners.models import AuditAction, Role, UserProfile
+from asbhub.records.partners.usage import usage_by_area
+from asbhub.web import ratelimit
+from asbhub.web.csvsafe import safe_writer
+from asbhub.web.partners import review
 from asbhub.web.partners.auth import SignInForm, count_sign_in, max_failures, window
-from asbhub.web.partners.models import AuditAction, Role, UserProfile
-from asbhub.web.partners.usage import usage_by_area
 
 #: Roles that review the audit log and see the usage table.
 REVIEWERS = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
@@ -117,7 +117,7 @@ def incident_record(request: HttpRequest, pk: int) -> HttpResponse:
 
     A record the user may not see at all is a 404, whether or not it exists.
     """
-    from asbhub.web.incidents.models import Incident
+    from asbhub.records.incidents.models import Incident
 
     incident = get_record_or_404(request.user, Incident.objects.select_related("source"), pk,
                                  request=request)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from asbhub.web.people.models import (
+from asbhub.records.people.models import (
     CandidatePair,
     LinkageModelVersion,
     LinkDecision,

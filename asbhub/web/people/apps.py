@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 
 
-class PeopleConfig(AppConfig):
+class PeoplePagesConfig(AppConfig):
     name = "asbhub.web.people"
-    label = "people"
-    verbose_name = "Linked people: person linkage results, review queue, merges and splits"
+    label = "people_pages"
+    verbose_name = "Linked people pages"
     default_auto_field = "django.db.models.BigAutoField"

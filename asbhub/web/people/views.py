@@ -1,8 +1,8 @@
 """Linked people pages: a person (every record and why it is there), the review queue, and the
 merge and split forms.
 
-Thin: check who is asking through :mod:`asbhub.web.partners.access` (via
-:mod:`~asbhub.web.people.visibility`), call :mod:`~asbhub.web.people.decisions`, render. Every
+Thin: check who is asking through :mod:`asbhub.records.partners.access` (via
+:mod:`~asbhub.records.people.visibility`), call :mod:`~asbhub.records.people.decisions`, render. Every
 page that shows a record is audited with its purpose.
 """
 
@@ -18,8 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from asbhub.web.incidents.models import Person
-from asbhub.web.partners.access import (
+from asbhub.records.incidents.models import Person
+from asbhub.records.partners.access import (
     PURPOSES,
     can_open,
     get_record_or_404,
@@ -27,10 +27,10 @@ from asbhub.web.partners.access import (
     record_access,
     requires_action,
 )
-from asbhub.web.partners.models import AuditAction
-from asbhub.web.people import decisions, visibility
-from asbhub.web.people.models import CandidatePair, LinkDecision, LinkedPerson, Membership
-from asbhub.web.people.services import LINKAGE_PURPOSE
+from asbhub.records.partners.models import AuditAction
+from asbhub.records.people import decisions, visibility
+from asbhub.records.people.models import CandidatePair, LinkDecision, LinkedPerson, Membership
+from asbhub.records.people.services import LINKAGE_PURPOSE
 
 PAGE_SIZE = 20
 

@@ -18,9 +18,9 @@ from django.utils import timezone
 from asbhub.domain.dates import check_event_day, is_month, month_of, month_range_allowed
 from asbhub.domain.vocab import ASB_CRIME_TYPE, AsbCategory, PersonRole, RecordType
 from asbhub.geo import to_bng
-from asbhub.web.incidents.models import Incident, Location, Person, Source
-from asbhub.web.incidents.services import area_hierarchy, month_label
-from asbhub.web.partners.access import record_access
+from asbhub.records.incidents.models import Incident, Location, Person, Source
+from asbhub.records.incidents.selectors import area_hierarchy, month_label
+from asbhub.records.partners.access import record_access
 
 DB_ALIAS = "default"
 SOURCE_KIND = "public_report"

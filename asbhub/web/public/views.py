@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 
 from django.db import OperationalError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
+from asbhub.records.incidents.selectors import lpu_outlines_geojson
 from asbhub.store.db import is_lock_error
-from asbhub.web.incidents.services import lpu_outlines_geojson
+from asbhub.web.incidents.places import find_places, force_bounds
 from asbhub.web.incidents.views import tile_layer
 from asbhub.web.public import services
-from asbhub.web.public.forms import CATEGORY_GUIDANCE, PublicReportForm
+from asbhub.web.public.forms import CATEGORY_GUIDANCE, LAT_RANGE, LON_RANGE, PublicReportForm
 from asbhub.web.ratelimit import limit_posts
 
 REFERENCE_RE = re.compile(r"ASB-[A-Z2-9]{8}")
@@ -43,7 +44,9 @@ def report_asb(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("public:report-done", reference=incident.reference)
     else:
-        form = PublicReportForm()
+        form = PublicReportForm(initial=_picked_place(request))
+    query = " ".join(request.GET.get("place", "").split())[:100]
+    places = find_places(query) if query else []
     categories = [
         {"field": radio, "summary": CATEGORY_GUIDANCE[radio.data["value"]][0],
          "examples": CATEGORY_GUIDANCE[radio.data["value"]][1]}
@@ -51,11 +54,37 @@ def report_asb(request: HttpRequest) -> HttpResponse:
     ]
     response = render(request, "public/report.html", {
         "form": form, "categories": categories, "tiles": tile_layer(),
-        "outlines": lpu_outlines_geojson(),
+        "outlines": lpu_outlines_geojson(), "bounds": force_bounds(),
+        "place_query": query, "places": places,
     }, status=503 if busy else 200)
     if busy:
         response["Retry-After"] = "30"
     return response
+
+
+def _picked_place(request: HttpRequest) -> dict[str, object]:
+    """The form's place from a place search result's link (``?lat=&lon=&where=``): the page
+    works without JavaScript. A point outside Great Britain or not a number is ignored."""
+    try:
+        lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
+    except (KeyError, ValueError):
+        return {}
+    if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]):
+        return {}
+    return {"latitude": lat, "longitude": lon,
+            "location_text": request.GET.get("where", "")[:500]}
+
+
+def report_places(request: HttpRequest) -> JsonResponse:
+    """Places matching ``?q=`` as JSON, for the report form's place search with JavaScript.
+
+    Only published street descriptions and area names: never a resident's report.
+    """
+    query = " ".join(request.GET.get("q", "").split())[:100]
+    return JsonResponse({"query": query, "places": [
+        {"name": p.name, "kind": p.kind_label, "detail": p.detail, "label": p.label,
+         "latitude": p.latitude, "longitude": p.longitude}
+        for p in (find_places(query) if query else [])]})
 
 
 def report_done(request: HttpRequest, reference: str) -> HttpResponse:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from asbhub.web.risk.models import QuestionnaireVersion
+from asbhub.records.risk.models import QuestionnaireVersion
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 
 
-class RiskConfig(AppConfig):
+class RiskPagesConfig(AppConfig):
     name = "asbhub.web.risk"
-    label = "risk"
-    verbose_name = "Victim risk questionnaires and assessments"
+    label = "risk_pages"
+    verbose_name = "Victim risk pages"
     default_auto_field = "django.db.models.BigAutoField"

@@ -1,7 +1,7 @@
 """Risk pages: record an assessment, a victim's history, one assessment, its review, reviews
 due by LPU, the calibration table and the questionnaire versions.
 
-Thin: check who is asking, call :mod:`~asbhub.web.risk.services`, render. Every page that
+Thin: check who is asking, call :mod:`~asbhub.records.risk.services`, render. Every page that
 shows a victim or an assessment asks why first and writes the reason to the audit log.
 """
 
@@ -18,18 +18,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from asbhub.domain import risk as rules
-from asbhub.web.csvsafe import safe_writer
-from asbhub.web.partners.access import (
+from asbhub.records.partners.access import (
     PURPOSES,
     may_see_risk,
     profile_of,
     record_access,
     requires_action,
 )
-from asbhub.web.partners.models import AuditAction
-from asbhub.web.risk import services
+from asbhub.records.partners.models import AuditAction
+from asbhub.records.risk import services
+from asbhub.records.risk.models import QuestionnaireVersion
+from asbhub.web.csvsafe import safe_writer
 from asbhub.web.risk.forms import AssessmentForm, ReviewForm, VersionForm
-from asbhub.web.risk.models import QuestionnaireVersion
 
 QUESTIONNAIRE_PURPOSE = "Maintaining the victim risk questionnaire"
 CALIBRATION_PURPOSE = "Checking how well the risk bands predict repeat victimisation (counts only)"
@@ -219,7 +219,7 @@ def due(request: HttpRequest) -> HttpResponse:
 
 # ----------------------------------------------------------------------------- calibration
 def _calibration(request: HttpRequest) -> tuple[rules.Calibration, str]:
-    from asbhub.web.people.services import person_cluster_map
+    from asbhub.records.people.services import person_cluster_map
 
     agencies = services.risk_agencies(request.user)
     # The same person as everywhere else: linkage clusters once the store is linked, else

@@ -3,8 +3,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
+from asbhub.records.scrutiny.models import Meeting
 from asbhub.web.dates import planning_date
-from asbhub.web.scrutiny.models import Meeting
 
 
 class MeetingForm(forms.ModelForm):

@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 
 
-class ScrutinyConfig(AppConfig):
+class ScrutinyPagesConfig(AppConfig):
     name = "asbhub.web.scrutiny"
-    label = "scrutiny"
-    verbose_name = "Performance Scrutiny: public questions and the Commissioner's dashboard"
+    label = "scrutiny_pages"
+    verbose_name = "Public questions and the Commissioner's dashboard pages"
     default_auto_field = "django.db.models.BigAutoField"

@@ -8,10 +8,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
-from asbhub.web.incidents.services import month_label
+from asbhub.records.incidents.selectors import month_label
+from asbhub.records.partners.models import Agency
+from asbhub.records.scrutiny.models import Meeting, Question
 from asbhub.web.partners.forms import GovukForm, GovukModelForm
-from asbhub.web.partners.models import Agency
-from asbhub.web.scrutiny.models import Meeting, Question
 
 #: Longest question accepted: seed 002's longest is under 1,000 characters.
 MAX_QUESTION = 2000

@@ -15,12 +15,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from asbhub.reports.scrutiny import ReportTable, ScrutinyReport, _fmt, build_scrutiny
+from asbhub.records.incidents import selectors as incident_services
+from asbhub.records.partners.models import Role
+from asbhub.records.scrutiny.models import Meeting, Question, Status, Theme
+from asbhub.reports.scrutiny import ReportTable, ScrutinyReport, build_scrutiny
+from asbhub.reports.scrutiny_render import format_cell
 from asbhub.store import query
 from asbhub.store.db import Store
-from asbhub.web.incidents import services as incident_services
-from asbhub.web.partners.models import Role
-from asbhub.web.scrutiny.models import Meeting, Question, Status, Theme
+from asbhub.store.scope import default_scope, latest_complete, scope_months
 
 #: Who works the question queue: the Commissioner's office, and administrators.
 QUEUE_ROLES = frozenset({Role.COMMISSIONER_VIEWER, Role.ADMINISTRATOR})
@@ -99,9 +101,21 @@ def _store() -> Store:
 
 
 def dashboard_choices() -> tuple[list[str], list[str], str]:
-    """The months loaded (oldest first), the LPUs of the force and the force's name."""
+    """The months of the force's data (oldest first), the LPUs of the force and the force's
+    name: the scope of :func:`asbhub.store.scope.default_scope`, never the force with the
+    most rows in a period (issue #12)."""
     areas = incident_services.area_hierarchy()
-    return query.store_months(_store()), areas.lpus, areas.force_name
+    scope = default_scope(_store())
+    months = scope_months(_store(), scope) or query.store_months(_store())
+    return months, areas.lpus, scope.force or areas.force_name
+
+
+def default_period(months: list[str]) -> str:
+    """The latest complete month of the force's data (not the calendar month, not the
+    synthetic tail); the latest month offered when none is complete."""
+    from django.utils import timezone
+
+    return latest_complete(months, timezone.localdate()) or months[-1]
 
 
 @lru_cache(maxsize=16)
@@ -131,7 +145,7 @@ def table_ids(report: ScrutinyReport) -> list[str]:
 
 def display_rows(table: ReportTable) -> list[list[str]]:
     """The table's cells as the printed report shows them (thousands separators, n/a, %)."""
-    return [[_fmt(v) if j == 0 else _fmt(v, table.decimals, j in table.percent_columns)
+    return [[format_cell(v) if j == 0 else format_cell(v, table.decimals, j in table.percent_columns)
              for j, v in enumerate(row)] for row in table.rows]
 
 

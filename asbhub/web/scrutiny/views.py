@@ -2,7 +2,7 @@
 dashboard.
 
 Thin: check who is asking, call :mod:`~asbhub.web.scrutiny.services` or a
-:class:`~asbhub.web.scrutiny.models.Question` move, render.
+:class:`~asbhub.records.scrutiny.models.Question` move, render.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from asbhub.records.partners.access import can_open, profile_of, record_access, requires_action
+from asbhub.records.partners.models import AgencyKind, AuditAction, UserProfile
+from asbhub.records.scrutiny.models import IllegalTransition, Question, Status
 from asbhub.web.csvsafe import safe_writer
 from asbhub.web.limits import heavy
-from asbhub.web.partners.access import can_open, profile_of, record_access, requires_action
-from asbhub.web.partners.models import AgencyKind, AuditAction, UserProfile
 from asbhub.web.ratelimit import limit_posts
 from asbhub.web.scrutiny import services
 from asbhub.web.scrutiny.forms import (
@@ -29,7 +30,6 @@ from asbhub.web.scrutiny.forms import (
     DashboardForm,
     PublishForm,
 )
-from asbhub.web.scrutiny.models import IllegalTransition, Question, Status
 
 
 def _role_in(request: HttpRequest, roles: frozenset[str], what: str) -> UserProfile:
@@ -164,7 +164,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     months, lpus, force_name = services.dashboard_choices()
     if not months:
         return render(request, "scrutiny/dashboard.html", {"form": None})
-    data = {"period": months[-1], "area": ""} | {k: v for k, v in request.GET.items()
+    data = {"period": services.default_period(months), "area": ""} | {k: v for k, v in request.GET.items()
                                                   if k in ("period", "area")}
     form = DashboardForm(data, months=months, lpus=lpus, force_name=force_name)
     if not form.is_valid():

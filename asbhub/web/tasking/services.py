@@ -2,7 +2,7 @@
 
 Views call these. The briefing itself is built by :mod:`asbhub.reports.briefing` (no Django);
 here it is cut down to what the user is entitled to, through the one access policy
-(:mod:`asbhub.web.partners.access`), and every view or download of it is audited.
+(:mod:`asbhub.records.partners.access`), and every view or download of it is audited.
 
 Hooks for work landing elsewhere
 --------------------------------
@@ -20,6 +20,14 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from asbhub.records.partners.access import (
+    can_see,
+    category_for_person,
+    incident_summaries,
+    owner_agency_for,
+    profile_of,
+)
+from asbhub.records.partners.models import DataCategory
 from asbhub.reports.briefing import (
     DEFAULT_LIMIT,
     Briefing,
@@ -27,14 +35,6 @@ from asbhub.reports.briefing import (
     previous_working_day,
 )
 from asbhub.store.db import Store
-from asbhub.web.partners.access import (
-    can_see,
-    category_for_person,
-    incident_summaries,
-    owner_agency_for,
-    profile_of,
-)
-from asbhub.web.partners.models import DataCategory
 
 DB_ALIAS = "default"
 STORE_NAME = "the asbhub web app's database"
@@ -53,7 +53,7 @@ def person_key_map(using: str = DB_ALIAS) -> Mapping[int, Hashable] | None:
     None (the briefing's interim key) when linkage has not been run on this store: an empty
     map would make everyone a person of one record, and no one a repeat victim.
     """
-    from asbhub.web.people.services import person_cluster_map
+    from asbhub.records.people.services import person_cluster_map
 
     return person_cluster_map(using=using) or None
 
@@ -90,10 +90,10 @@ def risk_sections(user: Any, day: dt.date, since: dt.date, using: str = DB_ALIAS
     the incident; otherwise the row is left out and its reason listed.
     """
     try:
-        from asbhub.web.risk import services as risk
+        from asbhub.records.risk import services as risk
     except ImportError:
         return []
-    from asbhub.web.incidents.models import Person
+    from asbhub.records.incidents.models import Person
 
     policy = policy or _Policy(user, using)
     out = []
@@ -173,13 +173,13 @@ def briefing_for(user: Any, day: dt.date, since: dt.date | None = None,
     victim's repeat address, a Case Review flag) is shown only if the user may see every
     record behind it (the category of the person's role: ``perpetrator_personal`` for a
     suspect, ``victim_personal`` for a victim, for the agency that owns the incident, under
-    :func:`~asbhub.web.partners.access.can_see`); otherwise its name, address and complaint
+    :func:`~asbhub.records.partners.access.can_see`); otherwise its name, address and complaint
     references are replaced by the reason. High risk incidents need the risk
     assessment category. Plans are those the user may see.
     """
     from django.conf import settings
 
-    from asbhub.web.incidents.models import Incident, Person
+    from asbhub.records.incidents.models import Incident, Person
 
     # Rows per section before "and N more" (issue #12): ASBHUB_BRIEFING_LIMIT, default 10.
     limit = getattr(settings, "ASBHUB_BRIEFING_LIMIT", DEFAULT_LIMIT)
@@ -219,7 +219,7 @@ def briefing_for(user: Any, day: dt.date, since: dt.date | None = None,
     if visible.pmps is not None and visible.pmps.height:
         import polars as pl
 
-        from asbhub.web.cases.services import visible_pmps
+        from asbhub.records.cases.services import visible_pmps
 
         refs = set(visible_pmps(user, using).values_list("reference", flat=True))
         visible = _with_pmps(visible, visible.pmps.filter(pl.col("reference").is_in(refs)))

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from asbhub.domain.dates import day_problem, long_date, planning_range
+from asbhub.records.partners.access import PURPOSES, can_open, incident_summaries, record_access
+from asbhub.records.partners.models import AuditAction
 from asbhub.reports.briefing import (
     SECTIONS,
     briefing_pdf_bytes,
@@ -29,8 +31,6 @@ from asbhub.reports.briefing import (
 from asbhub.reports.weekly import render_weekly_body, weekly_csv_rows, weekly_map_png
 from asbhub.web.csvsafe import safe_writer
 from asbhub.web.limits import heavy
-from asbhub.web.partners.access import PURPOSES, can_open, incident_summaries, record_access
-from asbhub.web.partners.models import AuditAction
 from asbhub.web.tasking import services
 
 

@@ -1,7 +1,7 @@
 """``{% can_open "page" [record] as name %}``: whether a link should be shown at all.
 
 A page that would answer 403 is not linked: templates ask the same check its view makes
-(:func:`asbhub.web.partners.access.can_open`).
+(:func:`asbhub.records.partners.access.can_open`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from django import template
 
-from asbhub.web.partners import access
+from asbhub.records.partners import access
 
 register = template.Library()
 

@@ -122,6 +122,9 @@
 
   function describe(p) {
     var parts = [p.class_label];
+    if (p.note) {
+      parts.push(p.note);
+    }
     if (p.count !== undefined) {
       parts.push(plural(p.count, "record", "records"));
     }

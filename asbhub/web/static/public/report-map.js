@@ -33,12 +33,20 @@
 
   var outlineJson = document.getElementById("lpu-outlines");
   var outlines = outlineJson ? JSON.parse(outlineJson.textContent) : null;
+  var layer = null;
   if (outlines && outlines.features && outlines.features.length) {
-    var layer = L.geoJSON(outlines, {
+    layer = L.geoJSON(outlines, {
       style: { color: "#1d70b8", weight: 2, fill: false },
       interactive: false,
       attribution: el.dataset.outlineAttribution || ""
     }).addTo(map);
+  }
+  // Open on the force: the extent of its published street points, else its LPU outlines.
+  var boundsJson = document.getElementById("force-bounds");
+  var bounds = boundsJson ? JSON.parse(boundsJson.textContent) : null;
+  if (bounds && bounds.length === 2) {
+    map.fitBounds(bounds);
+  } else if (layer) {
     map.fitBounds(layer.getBounds());
   } else {
     map.setView([53.0, -1.5], 9);
@@ -71,4 +79,92 @@
   map.on("click", function (e) {
     mark(e.latlng, true);
   });
+
+  // -- the place search: results come as JSON and go in as text, never as HTML ------------
+  var textField = document.getElementById("id_location_text");
+  var searchForm = document.getElementById("place-search");
+  var queryField = document.getElementById("place-query");
+  var results = document.getElementById("place-results");
+
+  function pick(lat, lon, label) {
+    if (isNaN(lat) || isNaN(lon)) {
+      return;
+    }
+    mark(L.latLng(lat, lon), false);
+    map.setView([lat, lon], 16);
+    if (textField && label) {
+      textField.value = label;
+    }
+    say("Place chosen: " + label + ". Click the map to move the point if you need to.");
+  }
+
+  function para(text) {
+    var p = document.createElement("p");
+    p.className = "govuk-body";
+    p.textContent = text;
+    return p;
+  }
+
+  function show(query, places) {
+    results.textContent = "";
+    if (!places.length) {
+      results.appendChild(para("No street, neighbourhood or town called \u2018" + query +
+        "\u2019 was found. Check the spelling, try part of the name, or mark the place on the map."));
+      return;
+    }
+    results.appendChild(para(places.length + (places.length === 1 ? " place" : " places") +
+      " found for \u2018" + query + "\u2019. Choose one:"));
+    var list = document.createElement("ul");
+    list.className = "govuk-list place-results__list";
+    places.forEach(function (p) {
+      var item = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "place-results__choice govuk-link";
+      var name = document.createElement("strong");
+      name.textContent = p.name;
+      button.appendChild(name);
+      button.addEventListener("click", function () {
+        pick(p.latitude, p.longitude, p.label);
+      });
+      var detail = document.createElement("span");
+      detail.className = "govuk-hint place-results__detail";
+      detail.textContent = " " + p.kind + (p.detail ? ", " + p.detail : "");
+      item.appendChild(button);
+      item.appendChild(detail);
+      list.appendChild(item);
+    });
+    results.appendChild(list);
+  }
+
+  if (searchForm && queryField && results && el.dataset.placesUrl) {
+    searchForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var query = queryField.value.trim();
+      var url = el.dataset.placesUrl + "?q=" + encodeURIComponent(query);
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) {
+          if (!r.ok) {
+            throw new Error("HTTP " + r.status);
+          }
+          return r.json();
+        })
+        .then(function (data) {
+          show(data.query, data.places || []);
+        })
+        .catch(function () {
+          results.textContent = "";
+          results.appendChild(para("The place search is not working just now. Mark the place " +
+            "on the map or describe it in the box below."));
+        });
+    });
+    // Links from a search done without JavaScript pick in place, keeping what was typed.
+    results.addEventListener("click", function (e) {
+      var link = e.target.closest ? e.target.closest("a[data-lat]") : null;
+      if (link) {
+        e.preventDefault();
+        pick(parseFloat(link.dataset.lat), parseFloat(link.dataset.lon), link.dataset.label);
+      }
+    });
+  }
 })();
