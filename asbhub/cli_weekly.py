@@ -71,6 +71,10 @@ def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     brief.add_argument("--force", metavar="NAME",
                        help="only this force's incidents (any case), as the store names it "
                             "(default every force loaded)")
+    # Issue #12 item 1: rows per section before "and N more" (0: the full, uncut briefing).
+    brief.add_argument("--limit", type=int, default=10, metavar="N",
+                       help="rows per section, ranked by risk, before 'and N more' "
+                            "(default 10; 0 for every row)")
     brief.set_defaults(func=cmd_briefing)
 
 
@@ -92,7 +96,8 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     # The same people as the web page (linkage clusters once linked), and the file is an
     # export of personal data: audited like the page's PDF, as the command line's own channel.
     data = write_briefing(store, day, str(out), since=args.since, fmt=args.format,
-                          person_key=person_key_map(store.alias), force=force)
+                          person_key=person_key_map(store.alias), force=force,
+                          limit=None if args.limit <= 0 else args.limit)
     record_access(None, AuditAction.EXPORT, ("tasking.briefing", day.isoformat()),
                   purpose=PURPOSES["tasking"], using=store.alias,
                   detail={"channel": "cli", "format": args.format, "file": str(out),

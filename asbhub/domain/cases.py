@@ -451,7 +451,9 @@ class CaseReviewFlags:
         ``rule`` (in words), ``n_qualifying``, ``references`` and ``complaints`` (each
         qualifying complaint with its incident and report dates), ``reason`` (the threshold
         check's sentence), ``new`` (not met at the previous briefing), ``person_key``,
-        ``person_row_ids``, ``withheld`` (null, or why the names are withheld).
+        ``person_row_ids``, ``withheld`` (null, or why the names are withheld),
+        ``incident_ids`` (the qualifying complaints' incidents), ``case_review`` (the
+        reference of a Case Review holding one of them, from :meth:`with_reviews`, or null).
     as_of, before : datetime.date
         The day the threshold is checked for (the day before the briefing), and the day the
         previous briefing checked it for.
@@ -472,6 +474,32 @@ class CaseReviewFlags:
     def n_new(self) -> int:
         return int(self.rows["new"].sum()) if self.rows.height else 0
 
+    def to_act_on(self) -> pl.DataFrame:
+        """The flags a tasking meeting acts on (issue #12): newly met since the last
+        briefing, or met before and not yet in a Case Review; new first, then by qualifying
+        complaints."""
+        import polars as pl
+
+        return self.rows.filter(pl.col("new") | pl.col("case_review").is_null()).sort(
+            ["new", "n_qualifying"], descending=[True, True])
+
+    @property
+    def n_in_review(self) -> int:
+        """Met before and already in a Case Review: collapsed to a count on the briefing."""
+        return int(self.rows.height - self.to_act_on().height)
+
+    def with_reviews(self, reviewed: Mapping[int, str]) -> CaseReviewFlags:
+        """The flags with ``case_review``: the reference of a Case Review holding any of the
+        flag's qualifying complaints (``reviewed``: incident id -> reference), else null."""
+        import dataclasses
+
+        import polars as pl
+
+        refs = [next((reviewed[i] for i in ids or [] if i in reviewed), None)
+                for ids in self.rows["incident_ids"].to_list()]
+        return dataclasses.replace(self, rows=self.rows.with_columns(
+            pl.Series("case_review", refs, dtype=pl.String)))
+
 
 def _flag_schema() -> dict[str, Any]:
     import polars as pl
@@ -481,6 +509,7 @@ def _flag_schema() -> dict[str, Any]:
         "rule": pl.String, "n_qualifying": pl.Int64, "references": pl.List(pl.String),
         "complaints": pl.List(pl.String), "reason": pl.String, "new": pl.Boolean,
         "person_key": pl.String, "person_row_ids": pl.List(pl.Int64), "withheld": pl.String,
+        "incident_ids": pl.List(pl.Int64), "case_review": pl.String,
     }
 
 
@@ -565,7 +594,8 @@ def case_review_flags(people: pl.DataFrame, as_of: dt.date, before: dt.date,
             rows.append({**flag, "kind": "place", "name": "; ".join(names),
                          "location": latest["location_text"], "lpu": latest["lpu"],
                          "person_key": None})
-    frame = pl.DataFrame([{**r, "withheld": None} for r in rows], schema=_flag_schema())
+    frame = pl.DataFrame([{**r, "withheld": None, "case_review": None} for r in rows],
+                         schema=_flag_schema())
     frame = frame.sort(["new", "n_qualifying"], descending=[True, True])
     described = {area: rule.describe() for area, rule in sorted((rules or {}).items())}
     described.setdefault("", rule_for("").describe())
@@ -591,4 +621,5 @@ def _check(group: list[dict[str, Any]], rule: ThresholdRule, as_of: dt.date, bef
                        for r in used],
         "reason": result.reason, "new": not earlier.met,
         "person_row_ids": sorted({r["person_row_id"] for r in group}),
+        "incident_ids": sorted({r["incident_id"] for r in used}),
     }

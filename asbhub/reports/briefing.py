@@ -76,6 +76,10 @@ __all__ = [
     "Briefing",
     "CaseReviewFlags",
     "briefing_pdf_bytes",
+    "DEFAULT_LIMIT",
+    "SECTIONS",
+    "briefing_sections",
+    "briefing_summary",
     "build_briefing",
     "case_review_flags",
     "interim_person_key",
@@ -88,6 +92,8 @@ __all__ = [
 LOCAL = ZoneInfo("Europe/London")
 RECORD_TYPES = ("crime", "asb", "roc")
 _HOTSPOT_CATEGORIES = ("new", "emerging", "intensifying")
+DEFAULT_LIMIT = 10
+"""Rows per section of the briefing before "and N more" (issue #12: a 30-minute meeting)."""
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
@@ -162,6 +168,11 @@ class Briefing:
     #: Why every incident-level part is withheld from this reader ("" when shown): see
     #: :meth:`without_incidents`.
     incidents_withheld: str = ""
+    #: The hot cells joined into areas (:func:`_areas_of`), busiest first; None with
+    #: ``hotspot_note`` when there is no hot spot analysis.
+    hot_areas: pl.DataFrame | None = None
+    #: Rows each section shows before "and N more" (None: every row, the full briefing).
+    limit: int | None = DEFAULT_LIMIT
 
     @property
     def n_incidents(self) -> int:
@@ -246,7 +257,7 @@ class Briefing:
             repeat_address_rows=empty(self.repeat_address_rows),
             case_review=None if self.case_review is None else replace(
                 self.case_review, rows=self.case_review.rows.clear()),
-            hotspots=None, hotspot_note=reason, incidents_withheld=reason)
+            hotspots=None, hot_areas=None, hotspot_note=reason, incidents_withheld=reason)
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,7 +349,8 @@ def _months(first: dt.date, last: dt.date) -> list[dt.date]:
 
 def _hotspots(store: Store, day: dt.date, months: int, cell_size: float,
               record_types: tuple[str, ...], min_months: int, min_day_share: float = 0.5,
-              force: str | None = None) -> tuple[pl.DataFrame | None, str, dict[str, Any]]:
+              force: str | None = None,
+              ) -> tuple[pl.DataFrame | None, str, dict[str, Any], pl.DataFrame | None]:
     """Emerging hot spots over the full months before ``day``, on months that have data.
 
     A month for which the store holds no dated incidents is a month without data, not a month
@@ -383,21 +395,21 @@ def _hotspots(store: Store, day: dt.date, months: int, cell_size: float,
                       f"least {min_months} consecutive months with dated incidents up to "
                       f"{last:%B %Y}, and the store has {len(run)} (no dated incidents, or "
                       f"on fewer than {min_day_share:.0%} of the days, in {missing}). Load "
-                      f"the force export for those months."), params
+                      f"the force export for those months."), params, None
     first = run[0]
     inc = every.filter(pl.col("record_type").is_in(list(record_types))
                        & pl.col("easting").is_not_null())
     inc = inc.filter(pl.col("_day") >= first)
     if inc.height < 10:
         return None, (f"Too few incidents with a point ({inc.height}) from {first:%B %Y} to "
-                      f"{last:%B %Y} to look for hot spots."), params
+                      f"{last:%B %Y} to look for hot spots."), params, None
     days = inc["_day"].to_numpy().astype("datetime64[D]")
     pts = inc.select("easting", "northing").to_numpy()
     try:
         trend = hotspot_classify(pts, days, period="month", start=first, end=last,
                                  cell_size=cell_size)
     except ValueError as exc:
-        return None, f"No hot spot analysis: {exc}", params
+        return None, f"No hot spot analysis: {exc}", params, None
     centres = trend.grid.centres()
     cats = trend.categories.ravel()
     last_counts = trend.counts[-1].ravel()
@@ -416,7 +428,74 @@ def _hotspots(store: Store, day: dt.date, months: int, cell_size: float,
     # A cell with nothing in the last month is not a place to send anyone tomorrow.
     frame = frame.filter(pl.col("last_month_count") > 0)
     note = "" if frame.height else "No new, emerging or intensifying hot spots."
-    return frame.sort("last_month_count", descending=True), note, params
+    params["n_cells"] = frame.height
+    return frame.sort("last_month_count", descending=True), note, params, _areas_of(
+        trend, inc.filter(pl.col("_day") >= last))
+
+
+#: The categories of a hot area, strongest first: the area is labelled with the first present.
+_AREA_CATEGORY_ORDER = ("new", "intensifying", "emerging")
+
+
+def _areas_of(trend: Any, last_month: pl.DataFrame) -> pl.DataFrame:
+    """The new, emerging and intensifying cells with incidents last month, touching cells
+    (8-connectivity) joined into areas, each named from the incidents in it last month: its
+    neighbourhood (SNT), commonest LSOA's name and commonest street description, with its
+    count last month, the month before and the cells' bounds (for the small map)."""
+    from asbhub.analysis import TREND_CATEGORIES
+    from asbhub.analysis.hot_areas import hot_areas
+    from asbhub.geo import AreaHierarchy
+
+    codes = [TREND_CATEGORIES.index(n) for n in _HOTSPOT_CATEGORIES]
+    last_counts = trend.counts[-1]
+    prev_counts = trend.counts[-2] if trend.counts.shape[0] > 1 else np.zeros_like(last_counts)
+    mask = np.isin(trend.categories, codes) & (last_counts > 0)
+    areas = hot_areas(mask)
+    pts = last_month.select("easting", "northing").to_numpy()
+    rows_, cols_, inside = trend.grid.locate(pts)
+    label = np.where(inside, areas.labels[rows_, cols_], 0)
+    located = last_month.with_columns(pl.Series("_area", label))
+    try:
+        hierarchy: Any = AreaHierarchy.load()
+        lsoa_names = dict(hierarchy.lsoa.select("lsoa_code", "lsoa_name").iter_rows())
+        snt_of = dict(hierarchy.lsoa.select("lsoa_code", "snt_name").iter_rows())
+    except (OSError, ValueError):
+        lsoa_names, snt_of = {}, {}
+
+    def commonest(values: list[Any]) -> Any:
+        values = [v for v in values if v]
+        return max(sorted(set(values)), key=values.count) if values else None
+
+    g = trend.grid
+    out = []
+    for k, cells in enumerate(areas.cells, start=1):
+        cats = {TREND_CATEGORIES[int(trend.categories[r, c])] for r, c in cells}
+        here = located.filter(pl.col("_area") == k)
+        lsoa = commonest(here["lsoa_code"].to_list())
+        hood = (commonest(here["snt"].to_list()) if "snt" in here.columns else None)
+        r0, c0 = cells.min(axis=0)
+        r1, c1 = cells.max(axis=0)
+        out.append({
+            "category": next(c for c in _AREA_CATEGORY_ORDER if c in cats),
+            "n_cells": len(cells),
+            "last_month": int(sum(last_counts[r, c] for r, c in cells)),
+            "month_before": int(sum(prev_counts[r, c] for r, c in cells)),
+            "street": commonest(here["location_text"].to_list()),
+            "lsoa_code": lsoa, "lsoa_name": lsoa_names.get(lsoa),
+            "neighbourhood": snt_of.get(lsoa) or hood,
+            "easting": float(np.mean([g.x0 + (c + 0.5) * g.cell_size for _, c in cells])),
+            "northing": float(np.mean([g.y0 + (r + 0.5) * g.cell_size for r, _ in cells])),
+            "cells": [[int(r - r0), int(c - c0)] for r, c in cells],
+            "shape": [int(r1 - r0 + 1), int(c1 - c0 + 1)],
+        })
+    frame = pl.DataFrame(out, schema={
+        "category": pl.String, "n_cells": pl.Int64, "last_month": pl.Int64,
+        "month_before": pl.Int64, "street": pl.String, "lsoa_code": pl.String,
+        "lsoa_name": pl.String, "neighbourhood": pl.String, "easting": pl.Float64,
+        "northing": pl.Float64, "cells": pl.List(pl.List(pl.Int64)),
+        "shape": pl.List(pl.Int64)})
+    frame = frame.with_columns((pl.col("last_month") - pl.col("month_before")).alias("change"))
+    return frame.sort(["last_month", "change"], descending=[True, True])
 
 
 def previous_working_day(day: dt.date) -> dt.date:
@@ -452,6 +531,8 @@ def build_briefing(
     hotspot_record_types: tuple[str, ...] = ("asb",),
     case_review_rules: Mapping[str, ThresholdRule] | None = None,
     force: str | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+    case_reviews: Mapping[int, str] | None = None,
 ) -> Briefing:
     """Assemble the briefing for the morning of ``date``.
 
@@ -493,6 +574,14 @@ def build_briefing(
         set in the case system (``cases_thresholdrule``), else the built-in default.
     force : str, optional
         Only this force's incidents, as its loaded units name it (default every force).
+    limit : int or None
+        Rows each section shows, ranked, before "and N more" (default
+        :data:`DEFAULT_LIMIT`); None for the full, uncut briefing (the data are the same:
+        only the rendering cuts).
+    case_reviews : mapping of int to str, optional
+        Incidents already in an ASB Case Review (incident id -> its reference); a flag met
+        before the last briefing with one of them collapses to a count. Default: the case
+        system's (:func:`asbhub.reports.briefing_data.case_review_incidents`).
 
     Returns
     -------
@@ -537,6 +626,9 @@ def build_briefing(
     if case_review_rules is None:
         case_review_rules = domain_rules(q.threshold_rules(store))
     review = case_review_flags(people, as_of, before, case_review_rules)
+    if case_reviews is None:
+        case_reviews = q.case_review_incidents(store)
+    review = review.with_reviews(case_reviews or {})
 
     places_window = q.incident_rows(store, start, _local_midnight(date), force).with_columns(
         pl.coalesce("occurred_from", "reported_at").alias("_when"))
@@ -544,7 +636,7 @@ def build_briefing(
     locations = repeat_locations(places_window, location_distance_m, window_days,
                                  location_min_count, as_of, before, date_column="date")
 
-    hotspots, note, hot_params = _hotspots(store, date, hotspot_months, hotspot_cell_size,
+    hotspots, note, hot_params, areas = _hotspots(store, date, hotspot_months, hotspot_cell_size,
                                            hotspot_record_types, hotspot_min_months,
                                            force=force)
     pmps = q.pmps_for_review(store, date)
@@ -558,6 +650,7 @@ def build_briefing(
         repeat_perpetrators=perpetrators, repeat_perpetrator_rows=perpetrator_rows,
         repeat_addresses=addresses, repeat_address_rows=address_rows,
         hotspots=hotspots, hotspot_note=note, hotspot_parameters=hot_params, pmps=pmps,
+        hot_areas=areas, limit=limit,
         person_key_name=key_name, case_review=review,
         synthetic=tuple(q.synthetic_forces(store)),
         parameters={"date": date.isoformat(), "since": since.isoformat(),
@@ -571,6 +664,162 @@ def build_briefing(
     )
 
 
+# --------------------------------------------------------------------------------------------
+# Cutting each section for a 30-minute meeting (issue #12)
+# --------------------------------------------------------------------------------------------
+
+#: The sections that can be opened in full on their own page, by id.
+SECTIONS = {
+    "high-risk": "High risk or vulnerability at first contact",
+    "case-review": "ASB Case Review threshold met: new or not yet reviewed",
+    "case-review-all": "ASB Case Review threshold met (everyone)",
+    "repeat-victims": "Repeat victims, new or rising",
+    "repeat-perpetrators": "Repeat perpetrators, new or rising",
+    "repeat-locations": "Repeat locations, new or rising",
+    "repeat-addresses": "Victims' repeat addresses, new or rising",
+    "hotspots": "Emerging hot spots",
+    "pmps": "Problem Management Plans due or overdue for review",
+}
+
+
+@dataclass(frozen=True)
+class Cut:
+    """One section as the page shows it: the ranked rows the reader may see, cut to the
+    limit, how many more there are, and what is withheld, said once per reason."""
+
+    rows: list[dict[str, Any]]
+    n_more: int
+    n_total: int
+    withheld: list[tuple[int, str]]
+
+    @property
+    def n_withheld(self) -> int:
+        return sum(n for n, _ in self.withheld)
+
+
+def _reasons(reasons: list[str | None]) -> list[tuple[int, str]]:
+    counts: dict[str, int] = {}
+    for r in reasons:
+        if r:
+            text = r.removeprefix("Withheld: ").strip()
+            counts[text] = counts.get(text, 0) + 1
+    return sorted(((n, r) for r, n in counts.items()), key=lambda x: (-x[0], x[1]))
+
+
+def cut(frame: pl.DataFrame | None, limit: int | None,
+        extra_withheld: tuple[str, ...] = ()) -> Cut:
+    """``frame``'s rows (already ranked) without the withheld ones, the first ``limit`` of
+    them (all when None), and the withheld rows' reasons counted."""
+    if frame is None or not frame.height:
+        return Cut([], 0, 0, _reasons(list(extra_withheld)))
+    reasons: list[str | None] = list(extra_withheld)
+    if "withheld" in frame.columns:
+        reasons += frame["withheld"].to_list()
+        frame = frame.filter(pl.col("withheld").is_null())
+    shown = frame if limit is None else frame.head(limit)
+    return Cut(list(shown.iter_rows(named=True)), frame.height - shown.height, frame.height,
+               _reasons(reasons))
+
+
+def briefing_sections(b: Briefing, limit: int | None = DEFAULT_LIMIT) -> dict[str, Cut]:
+    """Every cut section of ``b``, ranked by risk: high risk and vulnerability both high
+    first; Case Review flags by qualifying complaints (new ones only; ``case-review-all``
+    everyone); repeat people, places and addresses new first, then by incidents; hot areas by
+    incidents last month, then by the rise; plans overdue first."""
+    high = b.high_risk.with_columns(
+        ((pl.col("thrive_risk") == "high").cast(pl.Int8).fill_null(0)
+         + (pl.col("thrive_vulnerability") == "high").cast(pl.Int8).fill_null(0))
+        .alias("_score")).sort(["_score", "occurred_from"], descending=[True, True],
+                               nulls_last=True)
+    review = b.case_review.rows if b.case_review is not None else None
+    new_review = None if b.case_review is None else b.case_review.to_act_on()
+    locations = b.repeat_locations.new_or_rising().sort(
+        ["new", "n_incidents"], descending=[True, True])
+    pmps = b.pmps
+    if pmps is not None and pmps.height:
+        pmps = pmps.sort([pl.col("status") != "overdue", "next_review_due"])
+    return {
+        "high-risk": cut(high, limit, b.high_risk_withheld),
+        "case-review": cut(new_review, limit),
+        "case-review-all": cut(review, None),
+        "repeat-victims": cut(b.repeat_victim_rows, limit),
+        "repeat-perpetrators": cut(b.repeat_perpetrator_rows, limit),
+        "repeat-locations": cut(locations, limit),
+        "repeat-addresses": cut(b.repeat_address_rows, limit),
+        "hotspots": cut(b.hot_areas, limit),
+        "pmps": cut(pmps, limit),
+    }
+
+
+def area_name(row: Mapping[str, Any]) -> str:
+    """A hot area in words: neighbourhood, LSOA name, commonest street description."""
+    parts = [row.get("neighbourhood"), row.get("lsoa_name") or row.get("lsoa_code"),
+             row.get("street")]
+    return ", ".join(p for p in parts if p) or "Unnamed area"
+
+
+def area_svg(row: Mapping[str, Any]) -> str:
+    """The area's hot cells as a small inline SVG map (north up, one square per cell, a
+    margin of one cell), with presentation attributes only (no ``style``: the CSP)."""
+    ny, nx = row["shape"]
+    w, h = nx + 2, ny + 2
+    scale = max(6, min(14, 70 // max(w, h)))
+    rects = "".join(f'<rect x="{c + 1}" y="{ny - r}" width="1" height="1" fill="#d4351c" '
+                    f'stroke="#ffffff" stroke-width="0.05"/>' for r, c in row["cells"])
+    label = f"{len(row['cells'])} hot cells of the area, north up"
+    return (f'<svg class="briefing-area-map" xmlns="http://www.w3.org/2000/svg" '
+            f'viewBox="0 0 {w} {h}" width="{w * scale}" height="{h * scale}" role="img" '
+            f'aria-label="{label}"><rect x="0" y="0" width="{w}" height="{h}" '
+            f'fill="#f3f2f1"/>{rects}</svg>')
+
+
+def briefing_summary(b: Briefing, sections: Mapping[str, Cut]) -> dict[str, Any]:
+    """The first page: what changed since the last briefing, and the top items needing a
+    decision (at most five: new Case Review flags, overdue plans, the busiest new hot area,
+    high-risk incidents)."""
+    decisions: list[str] = []
+    for r in [r for r in sections["case-review"].rows if r["new"]][:3]:
+        who = (f"Place: {r['location'] or 'unknown'}" if r["kind"] == "place"
+               else r["name"] or "(no name)")
+        decisions.append(f"{who} ({r['lpu'] or 'Unknown'}) newly meets the ASB Case Review "
+                         f"threshold ({r['n_qualifying']} qualifying complaints): agree who "
+                         f"contacts them before they have to apply.")
+    overdue = [r for r in sections["pmps"].rows if r["status"] == "overdue"]
+    if overdue:
+        decisions.append(f"{len(overdue)} Problem Management Plan"
+                         f"{'s' if len(overdue) != 1 else ''} overdue for review "
+                         f"({', '.join(r['reference'] for r in overdue[:3])}"
+                         f"{', ...' if len(overdue) > 3 else ''}): agree a reviewer.")
+    if sections["hotspots"].rows:
+        top = sections["hotspots"].rows[0]
+        decisions.append(f"Hot spot {area_name(top)}: {top['last_month']} ASB incidents last "
+                         f"month ({top['change']:+d}): decide on patrols or a plan.")
+    both = [r for r in sections["high-risk"].rows
+            if r["thrive_risk"] == "high" and r["thrive_vulnerability"] == "high"]
+    if both:
+        decisions.append(f"{len(both)} incident{'s' if len(both) != 1 else ''} graded high for "
+                         f"both risk and vulnerability: confirm each has an owner.")
+    review = b.case_review
+    changed = {
+        "incidents": b.n_incidents, "high_risk": sections["high-risk"].n_total,
+        "case_review_new": review.n_new if review else 0,
+        "case_review_all": review.rows.height if review else 0,
+        "case_review_in_review": review.n_in_review if review else 0,
+        "repeat_victims": b.repeat_victim_rows.height,
+        "repeat_perpetrators": (b.repeat_perpetrator_rows.height
+                                if b.repeat_perpetrator_rows is not None else 0),
+        "repeat_locations": sections["repeat-locations"].n_total,
+        "repeat_addresses": (b.repeat_address_rows.height
+                             if b.repeat_address_rows is not None else 0),
+        "hot_areas": b.hot_areas.height if b.hot_areas is not None else 0,
+        "hot_areas_new": (b.hot_areas.filter(pl.col("category") == "new").height
+                          if b.hot_areas is not None else 0),
+        "pmps_overdue": len([r for r in _rows(b.pmps) if r["status"] == "overdue"]),
+        "pmps_due": len([r for r in _rows(b.pmps) if r["status"] != "overdue"]),
+    }
+    return {"changed": changed, "decisions": decisions[:5]}
+
+
 def _env() -> Any:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -579,10 +828,25 @@ def _env() -> Any:
                        lstrip_blocks=True)
 
 
-def render_briefing_body(data: Briefing) -> str:
+def render_briefing_body(data: Briefing, *, only: str | None = None,
+                         more_href: Callable[[str], str] | None = None) -> str:
     """The briefing's sections as an HTML fragment (GOV.UK Frontend class names), for a page
-    that supplies its own header: the web app's briefing page."""
-    return _env().get_template("briefing/_body.html").render(b=data, rows=_rows)
+    that supplies its own header: the web app's briefing page.
+
+    Each section shows ``data.limit`` rows and "and N more"; ``more_href(section_id)`` gives
+    the link to that section's full list (the web page's ``section=``), else the text says
+    how to get it. ``only`` (a key of :data:`SECTIONS`) renders that one section in full.
+    """
+    if only is not None and only not in SECTIONS:
+        raise ValueError(f"unknown briefing section {only!r}: expected one of "
+                         f"{', '.join(SECTIONS)}")
+    limit = None if only is not None else data.limit
+    sections = briefing_sections(data, limit)
+    return _env().get_template("briefing/_body.html").render(
+        b=data, rows=_rows, s=sections, only=only, limit=limit,
+        show=lambda sid: only is None or only == sid, more_href=more_href,
+        summary=None if only else briefing_summary(data, sections), area_name=area_name,
+        area_svg=area_svg, titles=SECTIONS)
 
 
 def render_briefing_html(data: Briefing) -> str:

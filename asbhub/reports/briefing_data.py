@@ -15,8 +15,8 @@ import polars as pl
 from asbhub.reports.data import table_exists
 from asbhub.store.db import Store
 
-__all__ = ["incident_rows", "person_rows", "pmps_for_review", "synthetic_forces",
-           "threshold_rules"]
+__all__ = ["case_review_incidents", "incident_rows", "person_rows", "pmps_for_review",
+           "synthetic_forces", "threshold_rules"]
 
 _INCIDENT_SCHEMA = {
     "incident_id": pl.Int64, "reference": pl.String, "record_type": pl.String,
@@ -171,3 +171,19 @@ def synthetic_forces(store: Store) -> list[str]:
     """Force names of the loaded sources that say they are synthetic, so pages can say so."""
     sql = "SELECT DISTINCT force FROM incidents_source WHERE UPPER(force) LIKE %s ORDER BY force"
     return [r[0] for r in _fetch(store, sql, [f"%{SYNTHETIC_MARK}%"])]
+
+
+def case_review_incidents(store: Store) -> dict[int, str] | None:
+    """Incidents already in an ASB Case Review: ``incident id -> the review's reference``,
+    by the complaint's link to the incident, else by the incident's reference.
+
+    None when the case system's tables are not in the store.
+    """
+    if not (table_exists(store, "cases_casereviewcomplaint")
+            and table_exists(store, "cases_casereview")):
+        return None
+    sql = ("SELECT COALESCE(c.incident_id, i.id), r.reference "
+           "FROM cases_casereviewcomplaint c JOIN cases_casereview r ON r.id = c.case_review_id "
+           "LEFT JOIN incidents_incident i ON c.incident_id IS NULL AND c.reference <> '' "
+           "AND i.reference = c.reference ORDER BY r.reference")
+    return {int(r[0]): r[1] for r in _fetch(store, sql, []) if r[0] is not None}

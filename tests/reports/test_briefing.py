@@ -202,8 +202,24 @@ def test_case_review_flags_on_crafted_people(crafted) -> None:
     assert place["kind"] == "place" and place["n_qualifying"] == 3
     assert "3 different people" in place["reason"]
     assert b.case_review.n_new == 1                   # only Dan: the others met it by 11 March
+    # The cut briefing (issue #12) lists the newly met and those met before but not yet in a
+    # Case Review; those in one are a count; the full briefing (limit None) lists everyone
+    # with every complaint.
     html = render_briefing_html(b)
-    assert "ASB Case Review threshold met" in html and "A-2: ASB on 01/03/2021" in html
+    assert "Dan Newflag" in html and "Alice Threshold" in html and "Not yet reviewed" in html
+    assert "1 new, 3 met before and not yet in a Case Review, 0 already met" in html
+    alice_incidents = b.case_review.rows.filter(pl.col("name") == "Alice Threshold")[
+        "incident_ids"].to_list()[0]
+    assert len(alice_incidents) == 3
+    reviewed = build_briefing(crafted, CRAFT_DAY, case_reviews={alice_incidents[1]: "CR-7"})
+    html = render_briefing_html(reviewed)
+    assert "Alice Threshold" not in html and "Dan Newflag" in html
+    assert "1 new, 2 met before and not yet in a Case Review, 1 already met and in" in html
+    assert reviewed.case_review.n_in_review == 1
+    full = render_briefing_html(build_briefing(crafted, CRAFT_DAY, limit=None,
+                                               case_reviews={alice_incidents[1]: "CR-7"}))
+    assert "Alice Threshold" in full and "A-2: ASB on 01/03/2021" in full
+    assert "In Case Review CR-7" in full
     # Without the area rules, the default applies everywhere: Gus (2) is out, Kim (3) is in.
     plain = build_briefing(crafted, CRAFT_DAY, case_review_rules={})
     names = set(plain.case_review.rows["name"].to_list())
@@ -211,14 +227,16 @@ def test_case_review_flags_on_crafted_people(crafted) -> None:
 
 
 def test_redact_withholds_names_and_complaints(crafted) -> None:
-    b = build_briefing(crafted, CRAFT_DAY)
+    b = build_briefing(crafted, CRAFT_DAY, limit=None)
     ids = b.person_row_ids()
     assert ids
     hidden = b.redact(lambda rows: "Withheld: not shared." if rows else None)
     html = render_briefing_html(hidden)
     for name in ("Alice Threshold", "Dan Newflag", "Hana Neighbour"):
         assert name in render_briefing_html(b) and name not in html
-    assert "Withheld</strong> not shared." in html and "A-2:" not in html
+    # Said once per section with the count (issue #12), not once per row.
+    assert "4 people or places withheld: not shared." in html and "A-2:" not in html
+    assert html.count("withheld: not shared.") == html.count("briefing-withheld-once")
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,5 +480,7 @@ def test_repeat_addresses_on_crafted_victims(repeats) -> None:
     hidden = render_briefing_html(b.redact(lambda ids: "Withheld: not shared." if ids else None))
     for text in ("Station R", "Mill Lane", "Elm Street", "Pat Persistent", "Quinn Rising"):
         assert text in html and text not in hidden, text
-    assert hidden.count("Withheld</strong> not shared.") >= 5
+    # Once per section, with the count: 3 addresses, 2 perpetrators (issue #12).
+    assert "3 addresses withheld: not shared." in hidden
+    assert "2 people withheld: not shared." in hidden
 

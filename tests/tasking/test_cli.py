@@ -27,7 +27,11 @@ def test_briefing_html_and_pdf(db_url: str, tmp_path: Path,
     assert main(["briefing", "--date", "2021-03-15", "--db", db_url, "--out", str(html)]) == 0
     out = capsys.readouterr().out
     assert "since 2021-03-12" in out and "3 at the ASB Case Review threshold" in out
-    assert "Alice Threshold" in html.read_text(encoding="utf-8")
+    text = html.read_text(encoding="utf-8")
+    assert "Dan Newflag" in text and "A-0: ASB on" not in text   # cut: latest complaint only
+    assert main(["briefing", "--date", "2021-03-15", "--db", db_url, "--out", str(html),
+                 "--limit", "0"]) == 0
+    assert "A-0: ASB on 01/10/2020" in html.read_text(encoding="utf-8")  # the full one
     pytest.importorskip("weasyprint")
     pdf = tmp_path / "b.pdf"
     assert main(["briefing", "--date", "2021-03-15", "--db", db_url, "--out", str(pdf),
@@ -40,7 +44,7 @@ def test_briefing_html_and_pdf(db_url: str, tmp_path: Path,
     entries = list(AuditEntry.objects.using(store.alias).filter(
         object_type="tasking.briefing", object_id="2021-03-15", action="export").order_by("seq"))
     assert [(e.detail["channel"], e.detail["format"]) for e in entries] == [
-        ("cli", "html"), ("cli", "pdf")]
+        ("cli", "html"), ("cli", "html"), ("cli", "pdf")]
     assert all(e.purpose and e.detail["person_key"] for e in entries)
 
 

@@ -136,3 +136,49 @@ def test_calls_seeded_again_store_nothing_new(calls_seeded) -> None:
     again, _ = seed_demo_calls(store, today=CALLS_TODAY)
     totals = again.totals()
     assert totals["stored"] == 0 and totals["already_stored"] == sum(info["calls"].values())
+
+
+# --------------------------------------------------------------------------------------------
+# The demo day's briefing fits a 30-minute meeting (issue #12 item 1)
+# --------------------------------------------------------------------------------------------
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """Pages of a PDF, counted by poppler's ``pdfinfo`` (scripts/system-packages.sh)."""
+    import re
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdfinfo"):
+        pytest.skip("pdfinfo (poppler-utils) is not installed: run scripts/system-packages.sh")
+    out = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout
+    match = re.search(rb"^Pages:\s+(\d+)", out, re.M)
+    assert match, out
+    return int(match.group(1))
+
+
+def test_demo_day_briefing_pdf_is_at_most_six_pages(seeded) -> None:
+    pytest.importorskip("weasyprint")
+    from asbhub.reports.briefing import briefing_pdf_bytes
+
+    store, _, _ = seeded
+    b = build_briefing(store, dt.date.today())
+    html = render_briefing_html(b)
+    pages = pdf_pages(briefing_pdf_bytes(html))
+    assert 1 <= pages <= 6, pages                  # 41 pages before issue #12
+    # The demo day has more than a page of each: the cut is what keeps it short.
+    from asbhub.reports.briefing import DEFAULT_LIMIT
+
+    assert b.limit == DEFAULT_LIMIT == 10
+    assert b.case_review.rows.height > DEFAULT_LIMIT and b.hot_areas.height > DEFAULT_LIMIT
+    # Case Review: the newly met and the not yet reviewed are listed, cut to 10.
+    cr = b.case_review
+    assert f"{cr.n_new} new, {cr.rows.height - cr.n_new - cr.n_in_review} met before" in html
+    assert html.count("Not yet reviewed") + html.count("In Case Review") <= DEFAULT_LIMIT
+    # Hot spots as places: each row is an area of touching cells with a name, not a raw cell.
+    assert b.hot_areas["n_cells"].sum() == b.hotspots.height
+    top = b.hot_areas.row(0, named=True)
+    assert top["street"] and top["street"].startswith("On or near") and top["lsoa_name"]
+    # The full briefing (limit None) is still there, and is the long one.
+    full = render_briefing_html(build_briefing(store, dt.date.today(), limit=None))
+    assert full.count("<tr") > 3 * html.count("<tr")

@@ -51,13 +51,21 @@ def test_police_analyst_sees_people_and_the_view_is_audited(
     client.force_login(make_user("analyst", police, role="analyst"))
     before = AuditEntry.objects.count()
     page = _briefing(client).content.decode()
+    # The cut briefing (issue #12): Dan newly meets the threshold; Alice met it before and
+    # is in no Case Review, so she is listed too, without her complaints; all of them are on
+    # the full list's own page.
+    assert "Dan Newflag" in page and "Alice Threshold" in page and "Not yet reviewed" in page
+    assert "A-2: ASB on 01/03/2021" in page and "A-0: ASB on" not in page  # the latest only
+    assert "Rita Highrisk" not in page and "R-1" in page  # the high risk incident
+    assert "section=case-review-all" in page
+    full = _briefing(client, section="case-review-all").content.decode()
     for name in NAMES:
-        assert name in page
-    assert "A-2: ASB on 01/03/2021" in page and "Rita Highrisk" not in page
-    assert "R-1" in page                                  # the high risk incident
+        assert name in full
+    assert "A-2: ASB on 01/03/2021" in full and "Back to the whole briefing" in full
+    assert _briefing(client, section="nonsense").status_code == 400
     entries = list(AuditEntry.objects.order_by("seq"))[before:]
     assert [(e.action, e.purpose, e.object_type, e.object_id) for e in entries] == [
-        ("view", TASKING, "tasking.briefing", DATE)]
+        ("view", TASKING, "tasking.briefing", DATE)] * 2
     assert entries[0].detail["people_shown"] and not entries[0].detail["people_withheld"]
     assert entries[0].detail["since"] == "2021-03-12"
 
@@ -87,7 +95,7 @@ def test_agreement_covering_victims_only_shows_victims_not_callers(
     make_agreement("ISA-TASK", [police, council], ["incident_summary", "victim_personal"],
                    today - dt.timedelta(days=1), today + dt.timedelta(days=30))
     client.force_login(make_user("council", council))
-    page = _briefing(client).content.decode()
+    page = _briefing(client, section="case-review-all").content.decode()
     assert "Alice Threshold" in page                      # a victim: covered
     assert "Dan Newflag" not in page                      # a caller: witness details
     assert "are not covered by ISA-TASK" in page
@@ -257,3 +265,21 @@ def test_each_section_follows_its_data_category(
     text = unescape(page).lower()           # the reason's first word is capitalised
     assert reason in text
     assert "callers' and witnesses' personal details are not covered by isa-rep" in text
+
+
+def test_limit_setting_cuts_each_section_with_a_link_to_the_full_list(
+        client: Any, loaded: Any, police: Any, make_user: Any) -> None:  # noqa: F811
+    """ASBHUB_BRIEFING_LIMIT (issue #12): one row a section, "and N more" linking to the
+    section's own page, which lists every row."""
+    from django.test import override_settings
+
+    client.force_login(make_user("analyst", police, role="analyst"))
+    with override_settings(ASBHUB_BRIEFING_LIMIT=1):
+        page = _briefing(client).content.decode()
+        # Case Review (the default rule here): Dan (new), then Alice and Kim (met before, in
+        # no Case Review), most qualifying complaints first.
+        assert "Dan Newflag" in page and "Alice Threshold" not in page
+        assert "And 2 more: <a" in page and "section=case-review\"" in page
+        full = _briefing(client, section="case-review").content.decode()
+    assert all(name in full for name in ("Dan Newflag", "Alice Threshold", "Kim Alone"))
+    assert "And 2 more" not in full and "Back to the whole briefing" in full

@@ -28,7 +28,12 @@ from asbhub.records.partners.access import (
     profile_of,
 )
 from asbhub.records.partners.models import DataCategory
-from asbhub.reports.briefing import Briefing, build_briefing, previous_working_day
+from asbhub.reports.briefing import (
+    DEFAULT_LIMIT,
+    Briefing,
+    build_briefing,
+    previous_working_day,
+)
 from asbhub.store.db import Store
 
 DB_ALIAS = "default"
@@ -172,10 +177,14 @@ def briefing_for(user: Any, day: dt.date, since: dt.date | None = None,
     references are replaced by the reason. High risk incidents need the risk
     assessment category. Plans are those the user may see.
     """
+    from django.conf import settings
+
     from asbhub.records.incidents.models import Incident, Person
 
+    # Rows per section before "and N more" (issue #12): ASBHUB_BRIEFING_LIMIT, default 10.
+    limit = getattr(settings, "ASBHUB_BRIEFING_LIMIT", DEFAULT_LIMIT)
     data = build_briefing(web_store(using), day, since or previous_working_day(day),
-                          person_key=person_key_map(using))
+                          person_key=person_key_map(using), limit=limit)
     policy = _Policy(user, using)
     ids = data.person_row_ids()
     people = {p.pk: p for p in Person.objects.using(using).filter(pk__in=ids)

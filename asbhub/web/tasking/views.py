@@ -22,6 +22,7 @@ from asbhub.domain.dates import day_problem, long_date, planning_range
 from asbhub.records.partners.access import PURPOSES, can_open, incident_summaries, record_access
 from asbhub.records.partners.models import AuditAction
 from asbhub.reports.briefing import (
+    SECTIONS,
     briefing_pdf_bytes,
     previous_working_day,
     render_briefing_body,
@@ -97,6 +98,12 @@ def briefing_page(request: HttpRequest) -> HttpResponse:
             "purposes": PURPOSES, "purpose_code": purpose_code,
         }, status=400 if errors else 200)
     fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
+    # One section's full list on its own page (the "and N more" links), else the cut briefing.
+    section = request.GET.get("section", "") or None
+    if section is not None and section not in SECTIONS and section not in RISK_SECTIONS:
+        return HttpResponse(f"Unknown briefing section ‘{section[:40]}’: expected one of "
+                            f"{', '.join([*SECTIONS, *RISK_SECTIONS])}, or none for the whole "
+                            f"briefing.", status=400, content_type="text/plain; charset=utf-8")
     view = services.briefing_for(request.user, day, since)
     record_access(request.user, AuditAction.EXPORT if fmt == "pdf" else AuditAction.VIEW,
                   ("tasking.briefing", day.isoformat()), purpose=PURPOSES[purpose_code],
@@ -107,11 +114,35 @@ def briefing_page(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="briefing-{day}.pdf"'
         return response
     query = {"date": day.isoformat(), "since": since.isoformat(), "purpose": purpose_code}
+
+    def more_href(sid: str) -> str:
+        return f"{reverse('tasking:briefing')}?{urlencode({**query, 'section': sid})}"
+
+    # The risk app's sections, cut like the others (issue #12); one in full on its own page.
+    risk = []
+    for sid, item in zip(RISK_SECTIONS, view.risk, strict=False):
+        if section in (None, sid):
+            keep = None if section or view.briefing.limit is None else view.briefing.limit
+            risk.append({"section": item, "rows": item.rows[:keep],
+                         "n_more": len(item.rows) - len(item.rows[:keep]),
+                         "href": more_href(sid)})
+    body = ("" if section in RISK_SECTIONS else
+            render_briefing_body(view.briefing, only=section, more_href=more_href))
+    title = SECTIONS.get(section or "") or (
+        view.risk[list(RISK_SECTIONS).index(section)].title
+        if section in RISK_SECTIONS and len(view.risk) > list(RISK_SECTIONS).index(section)
+        else None)
     return render(request, "tasking/briefing.html", {
-        "b": view.briefing, "body": mark_safe(render_briefing_body(view.briefing)),  # noqa: S308 - Jinja autoescaped
-        "purpose": PURPOSES[purpose_code], "risk": view.risk, "query": query,
+        "b": view.briefing, "body": mark_safe(body),  # noqa: S308 - Jinja autoescaped
+        "section": title,
+        "whole_href": f"{reverse('tasking:briefing')}?{urlencode(query)}",
+        "purpose": PURPOSES[purpose_code], "risk": risk, "query": query,
         "n_withheld": len(view.people_withheld),
     })
+
+
+#: The risk app's sections of the page (services.risk_sections, in its order), by id.
+RISK_SECTIONS = ("risk-due", "risk-high")
 
 
 def _weekly_form(request: HttpRequest) -> tuple[dict[str, Any], list[tuple[str, str]]]:
