@@ -139,8 +139,10 @@ class PointFilters:
             _check_month(first, "from month")
             _check_month(last, "to month")
             if last < first:
-                raise ValueError(f"the period runs backwards: from {first} to {last}; "
-                                 "give the earlier month first")
+                raise ValueError(
+                    f"the period runs backwards: from {first} to {last}; "
+                    "give the earlier month first"
+                )
             object.__setattr__(self, "months", (first, last))
         if self.crime_types is not None:
             object.__setattr__(self, "crime_types", tuple(self.crime_types))
@@ -148,8 +150,10 @@ class PointFilters:
             known = [r.value for r in RecordType]
             bad = [r for r in self.record_types if r not in known]
             if bad:
-                raise ValueError(f"unknown record type(s) {', '.join(map(repr, bad))}; "
-                                 f"expected {', '.join(known)}")
+                raise ValueError(
+                    f"unknown record type(s) {', '.join(map(repr, bad))}; "
+                    f"expected {', '.join(known)}"
+                )
             object.__setattr__(self, "record_types", tuple(self.record_types))
 
     def describe(self) -> str:
@@ -219,15 +223,18 @@ def resolve_crime_types(
         name = known.get(r.strip().lower())
         if name is None:
             listed = ", ".join(present) if present else "none (no records loaded)"
-            raise ValueError(f"unknown crime type {r!r}; use 'asb' for {ASB_CRIME_TYPE}, 'all', "
-                             f"or one of the types in the data: {listed}")
+            raise ValueError(
+                f"unknown crime type {r!r}; use 'asb' for {ASB_CRIME_TYPE}, 'all', "
+                f"or one of the types in the data: {listed}"
+            )
         if name not in out:
             out.append(name)
     return tuple(out)
 
 
-def area_lsoa_codes(areas: AreaHierarchy, lpu: str | None = None,
-                    snt: str | None = None) -> tuple[list[str] | None, str | None, str | None]:
+def area_lsoa_codes(
+    areas: AreaHierarchy, lpu: str | None = None, snt: str | None = None
+) -> tuple[list[str] | None, str | None, str | None]:
     """The LSOA codes of an LPU and/or SNT, and their names as the area files spell them.
 
     Parameters
@@ -264,26 +271,33 @@ def area_lsoa_codes(areas: AreaHierarchy, lpu: str | None = None,
         by_lower = {name.lower(): name for name in areas.lpus}
         lpu_name = by_lower.get(lpu.strip().lower())
         if lpu_name is None:
-            raise ValueError(f"unknown LPU {lpu!r}; the LPUs of {areas.force_name} are: "
-                             f"{', '.join(areas.lpus)}")
+            raise ValueError(
+                f"unknown LPU {lpu!r}; the LPUs of {areas.force_name} are: {', '.join(areas.lpus)}"
+            )
         frame = frame.filter(pl.col("lpu") == lpu_name)
     snt_code = None
     if snt is not None:
         hoods = areas.neighbourhoods
         wanted = snt.strip().lower()
-        match = hoods.filter((pl.col("snt_code").str.to_lowercase() == wanted)
-                             | (pl.col("snt_name").str.to_lowercase() == wanted))
+        match = hoods.filter(
+            (pl.col("snt_code").str.to_lowercase() == wanted)
+            | (pl.col("snt_name").str.to_lowercase() == wanted)
+        )
         if match.height == 0:
-            raise ValueError(f"unknown SNT {snt!r}; give an SNT code or name from "
-                             f"{areas.folder / 'neighbourhoods.csv'} (e.g. "
-                             f"{hoods['snt_code'][0]} or {hoods['snt_name'][0]!r})")
+            raise ValueError(
+                f"unknown SNT {snt!r}; give an SNT code or name from "
+                f"{areas.folder / 'neighbourhoods.csv'} (e.g. "
+                f"{hoods['snt_code'][0]} or {hoods['snt_name'][0]!r})"
+            )
         snt_code, snt_lpu = match["snt_code"][0], match["lpu"][0]
         if lpu_name is not None and snt_lpu != lpu_name:
             raise ValueError(f"SNT {snt!r} ({snt_code}) is in LPU {snt_lpu}, not {lpu_name}")
         frame = frame.filter(pl.col("snt_code") == snt_code)
         if frame.height == 0:
-            raise ValueError(f"SNT {snt!r} ({snt_code}) has no LSOA of its own in the area "
-                             "files, so it has no area to filter by; choose its LPU instead")
+            raise ValueError(
+                f"SNT {snt!r} ({snt_code}) has no LSOA of its own in the area "
+                "files, so it has no area to filter by; choose its LPU instead"
+            )
     return frame["lsoa_code"].to_list(), lpu_name, snt_code
 
 
@@ -320,10 +334,12 @@ class PointSet:
         """``(n, 2)`` eastings and northings, NaN where a record has no place."""
         if self.frame.height == 0:
             return np.zeros((0, 2))
-        return np.column_stack([
-            self.frame["easting"].fill_null(np.nan).to_numpy(),
-            self.frame["northing"].fill_null(np.nan).to_numpy(),
-        ]).astype(np.float64, copy=False)
+        return np.column_stack(
+            [
+                self.frame["easting"].fill_null(np.nan).to_numpy(),
+                self.frame["northing"].fill_null(np.nan).to_numpy(),
+            ]
+        ).astype(np.float64, copy=False)
 
     def months_covered(self) -> list[str]:
         """Sorted months holding at least one record."""
@@ -367,8 +383,12 @@ def _as_points(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.select(
         pl.Series("easting", e).fill_nan(None),
         pl.Series("northing", n).fill_nan(None),
-        "month", "crime_type", "record_type", "lsoa_code",
-        pl.col("longitude").cast(pl.Float64), pl.col("latitude").cast(pl.Float64),
+        "month",
+        "crime_type",
+        "record_type",
+        "lsoa_code",
+        pl.col("longitude").cast(pl.Float64),
+        pl.col("latitude").cast(pl.Float64),
     )
 
 
@@ -377,20 +397,28 @@ def _empty_points() -> pl.DataFrame:
 
 
 def _no_points(filters: PointFilters, months: list[str], types: list[str], where: str) -> None:
-    held = (f"{where} hold months {months[0]} to {months[-1]} and crime types "
-            f"{', '.join(types)}" if months else f"{where} hold no records")
+    held = (
+        f"{where} hold months {months[0]} to {months[-1]} and crime types {', '.join(types)}"
+        if months
+        else f"{where} hold no records"
+    )
     raise NoPointsError(f"no records match the filters ({filters.describe()}); {held}")
 
 
 def _check_coordinates(frame: pl.DataFrame, filters: PointFilters) -> None:
     if frame.height and frame["easting"].drop_nulls().len() == 0:
-        raise NoPointsError(f"the {frame.height:,} records matching the filters "
-                            f"({filters.describe()}) have no coordinates, so there is nothing "
-                            "to map")
+        raise NoPointsError(
+            f"the {frame.height:,} records matching the filters "
+            f"({filters.describe()}) have no coordinates, so there is nothing "
+            "to map"
+        )
 
 
-def points_from_files(paths: Sequence[Path | str], filters: PointFilters | None = None,
-                      areas: AreaHierarchy | None = None) -> PointSet:
+def points_from_files(
+    paths: Sequence[Path | str],
+    filters: PointFilters | None = None,
+    areas: AreaHierarchy | None = None,
+) -> PointSet:
     """Points from data.police.uk street-level files, folders or zip archives.
 
     Parameters
@@ -423,11 +451,19 @@ def points_from_files(paths: Sequence[Path | str], filters: PointFilters | None 
         try:
             parsed = read_police_uk(src.name, raw)
         except WrongFileError as exc:
-            raise ValueError(f"{exc} (the analysis commands read data.police.uk street files; "
-                             "load other files with asbhub ingest and use --db)") from exc
+            raise ValueError(
+                f"{exc} (the analysis commands read data.police.uk street files; "
+                "load other files with asbhub ingest and use --db)"
+            ) from exc
         frames.append(_as_points(parsed.rows))
-        described.append({"name": src.name, "sha256": hashlib.sha256(raw).hexdigest(),
-                          "rows": parsed.rows.height, "rejected": len(parsed.rejects)})
+        described.append(
+            {
+                "name": src.name,
+                "sha256": hashlib.sha256(raw).hexdigest(),
+                "rows": parsed.rows.height,
+                "rejected": len(parsed.rejects),
+            }
+        )
     frame = pl.concat(frames, how="vertical_relaxed") if frames else _empty_points()
     months = sorted(frame["month"].unique().to_list())
     types = sorted(frame["crime_type"].unique().to_list())
@@ -453,8 +489,12 @@ def points_from_files(paths: Sequence[Path | str], filters: PointFilters | None 
     return PointSet(chosen, resolved, {"kind": "files", "files": described})
 
 
-def points_from_store(store: Store, filters: PointFilters | None = None,
-                      areas: AreaHierarchy | None = None, url: str | None = None) -> PointSet:
+def points_from_store(
+    store: Store,
+    filters: PointFilters | None = None,
+    areas: AreaHierarchy | None = None,
+    url: str | None = None,
+) -> PointSet:
     """Points from the store, with the loads behind them for the stamp.
 
     Parameters
@@ -474,21 +514,45 @@ def points_from_store(store: Store, filters: PointFilters | None = None,
     crime_types = resolve_crime_types(filters.crime_types, types)
     need_areas = filters.lpu is not None or filters.snt is not None
     hierarchy = _load_areas(areas) if need_areas else None
-    _, lpu, snt = (area_lsoa_codes(hierarchy, filters.lpu, filters.snt) if hierarchy
-                   else (None, None, None))
-    resolved = PointFilters(filters.months, crime_types, filters.record_types, lpu, snt,
-                            filters.force, filters.kinds, filters.real_only)
-    frame = query.incident_points(store, months=resolved.months, crime_types=crime_types,
-                                  record_types=resolved.record_types, lpu=lpu, snt=snt,
-                                  areas=hierarchy, force=resolved.force,
-                                  kinds=resolved.kinds, real_only=resolved.real_only)
+    _, lpu, snt = (
+        area_lsoa_codes(hierarchy, filters.lpu, filters.snt) if hierarchy else (None, None, None)
+    )
+    resolved = PointFilters(
+        filters.months,
+        crime_types,
+        filters.record_types,
+        lpu,
+        snt,
+        filters.force,
+        filters.kinds,
+        filters.real_only,
+    )
+    frame = query.incident_points(
+        store,
+        months=resolved.months,
+        crime_types=crime_types,
+        record_types=resolved.record_types,
+        lpu=lpu,
+        snt=snt,
+        areas=hierarchy,
+        force=resolved.force,
+        kinds=resolved.kinds,
+        real_only=resolved.real_only,
+    )
     if frame.height == 0:
-        _no_points(resolved, query.store_months(store), types,
-                   f"the records of the store {display_url(store.url)}")
+        _no_points(
+            resolved,
+            query.store_months(store),
+            types,
+            f"the records of the store {display_url(store.url)}",
+        )
     _check_coordinates(frame, resolved)
     covered = sorted(frame["month"].unique().to_list())
-    source = {"kind": "store", "url": url if url is not None else display_url(store.url),
-              "loads": query.store_loads(store, covered)}
+    source = {
+        "kind": "store",
+        "url": url if url is not None else display_url(store.url),
+        "loads": query.store_loads(store, covered),
+    }
     return PointSet(frame, resolved, source)
 
 
@@ -529,8 +593,10 @@ def read_harm_weights(path: Path | str) -> dict[str, float]:
     text = path.read_text(encoding="utf-8-sig")
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None or not {"crime_type", "weight"} <= set(reader.fieldnames):
-        raise ValueError(f"{path}: expected a header 'crime_type,weight' and one row per crime "
-                         f"type, found {reader.fieldnames}")
+        raise ValueError(
+            f"{path}: expected a header 'crime_type,weight' and one row per crime "
+            f"type, found {reader.fieldnames}"
+        )
     out: dict[str, float] = {}
     for row in reader:
         line = reader.line_num
@@ -540,8 +606,10 @@ def read_harm_weights(path: Path | str) -> dict[str, float]:
         except (TypeError, ValueError):
             weight = math.nan
         if not name or not (math.isfinite(weight) and weight >= 0):
-            raise ValueError(f"{path}, line {line}: expected a crime type and a non-negative "
-                             f"weight, got {row['crime_type']!r}, {row['weight']!r}")
+            raise ValueError(
+                f"{path}, line {line}: expected a crime type and a non-negative "
+                f"weight, got {row['crime_type']!r}, {row['weight']!r}"
+            )
         if name in out:
             raise ValueError(f"{path}, line {line}: {name!r} is listed twice")
         out[ASB_CRIME_TYPE if name.lower() == ASB_SHORTHAND else name] = weight
@@ -586,8 +654,9 @@ class HotspotRequest:
         for name in ("cell_size", "band", "bandwidth"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name.replace('_', ' ')} must be a positive number of metres, "
-                                 f"got {value}")
+                raise ValueError(
+                    f"{name.replace('_', ' ')} must be a positive number of metres, got {value}"
+                )
         if self.band is not None and self.method != "gistar":
             raise ValueError("a band applies to the gistar method only")
         if self.bandwidth is not None and self.method != "kde":
@@ -602,8 +671,9 @@ def _weights(points: PointSet, harm: Mapping[str, float] | None) -> NDArray[np.f
     return harm_weights(points.frame["crime_type"].to_numpy(), harm)
 
 
-def run_hotspots(points: PointSet,
-                 request: HotspotRequest) -> HotspotGiStar | HotspotKDE | HotspotCount:
+def run_hotspots(
+    points: PointSet, request: HotspotRequest
+) -> HotspotGiStar | HotspotKDE | HotspotCount:
     """Run the requested hotspot method on the points.
 
     Records without coordinates, and strays far from the rest, are excluded by the analysis
@@ -614,11 +684,17 @@ def run_hotspots(points: PointSet,
     xy = points.xy()
     weights = _weights(points, request.harm_weights)
     if request.method == "gistar":
-        return hotspot_gistar(xy, cell_size=request.cell_size, band=request.band,
-                              fdr=request.fdr, weights=weights)
+        return hotspot_gistar(
+            xy, cell_size=request.cell_size, band=request.band, fdr=request.fdr, weights=weights
+        )
     if request.method == "kde":
-        return hotspot_kde(xy, cell_size=request.cell_size, bandwidth=request.bandwidth,
-                           kernel=request.kernel, weights=weights)
+        return hotspot_kde(
+            xy,
+            cell_size=request.cell_size,
+            bandwidth=request.bandwidth,
+            kernel=request.kernel,
+            weights=weights,
+        )
     return hotspot_count(xy, cell_size=request.cell_size, weights=weights)
 
 
@@ -645,9 +721,15 @@ def run_trends(points: PointSet, request: TrendRequest) -> HotspotTrend:
     months = points.filters.months
     start, end = months if months else (None, None)
     return hotspot_classify(
-        points.xy(), points.frame["month"].to_numpy(), period="month", start=start, end=end,
-        cell_size=request.cell_size, band=request.band, fdr=request.fdr,
-        confidence=request.confidence, kind=request.kind,
+        points.xy(),
+        points.frame["month"].to_numpy(),
+        period="month",
+        start=start,
+        end=end,
+        cell_size=request.cell_size,
+        band=request.band,
+        fdr=request.fdr,
+        confidence=request.confidence,
+        kind=request.kind,
         weights=_weights(points, request.harm_weights),
     )
-

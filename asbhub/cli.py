@@ -15,15 +15,19 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-DB_HELP = ("database URL: sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db, "
-           "or a plain SQLite file path "
-           "(default: $ASBHUB_DB, else a SQLite file in your user data folder)")
+DB_HELP = (
+    "database URL: sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db, "
+    "or a plain SQLite file path "
+    "(default: $ASBHUB_DB, else a SQLite file in your user data folder)"
+)
 # Said once under the command list (issue #12 item 5; see asbhub.cli_store).
-STORE_NOTES = ("Every command prints the store it uses on stderr ('store: PATH', a URL without "
-               "its password). Commands that only read (all but ingest, db upgrade, demo and "
-               "api token create) refuse a store that does not exist or has no asbhub tables: "
-               "make one with 'asbhub ingest' or 'asbhub db upgrade'. Choices such as --method "
-               "or --record-type may be given in any case.")
+STORE_NOTES = (
+    "Every command prints the store it uses on stderr ('store: PATH', a URL without "
+    "its password). Commands that only read (all but ingest, db upgrade, demo and "
+    "api token create) refuse a store that does not exist or has no asbhub tables: "
+    "make one with 'asbhub ingest' or 'asbhub db upgrade'. Choices such as --method "
+    "or --record-type may be given in any case."
+)
 
 # soft_wrap: messages are never broken mid-line, so logs and pipes keep them whole.
 err = Console(stderr=True, soft_wrap=True)
@@ -43,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         prepare_store(args, lambda text: err.print(text, markup=False, highlight=False))
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        err.print("[red]interrupted[/]: the file being loaded was rolled back; files already "
-                  "reported are stored")
+        err.print(
+            "[red]interrupted[/]: the file being loaded was rolled back; files already "
+            "reported are stored"
+        )
         return 130
     except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error[/]: {escape(str(exc))}")  # names and values are input: no markup
@@ -59,28 +65,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
-    ing = sub.add_parser("ingest", help="load data.police.uk street files or a force export",
-                         description="Load files, folders (searched recursively) or zip "
-                                     "archives. Each file is one transaction. Files in a "
-                                     "folder that are not a known source (lookup tables, "
-                                     "shapefiles, outcomes files) are skipped and listed; a "
-                                     "file named directly is always read.")
-    ing.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                     help="files, folders or .zip archives (as downloaded from data.police.uk)")
+    ing = sub.add_parser(
+        "ingest",
+        help="load data.police.uk street files or a force export",
+        description="Load files, folders (searched recursively) or zip "
+        "archives. Each file is one transaction. Files in a "
+        "folder that are not a known source (lookup tables, "
+        "shapefiles, outcomes files) are skipped and listed; a "
+        "file named directly is always read.",
+    )
+    ing.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="files, folders or .zip archives (as downloaded from data.police.uk)",
+    )
     ing.add_argument("--db", help=DB_HELP)
-    ing.add_argument("--rejects", type=Path, metavar="FILE",
-                     help="write rejected rows here (default: asbhub-rejects-<time>.csv in the "
-                          "current folder, only when there are any)")
-    ing.add_argument("--strict", action="store_true",
-                     help="a file with any rejected row is not loaded, and the exit status is 1")
+    ing.add_argument(
+        "--rejects",
+        type=Path,
+        metavar="FILE",
+        help="write rejected rows here (default: asbhub-rejects-<time>.csv in the "
+        "current folder, only when there are any)",
+    )
+    ing.add_argument(
+        "--strict",
+        action="store_true",
+        help="a file with any rejected row is not loaded, and the exit status is 1",
+    )
     ing.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     # -- zip archive caps (asbhub/ingest/archives.py; defaults also from ASBHUB_ZIP_*) --
-    ing.add_argument("--zip-max-member", metavar="SIZE",
-                     help="largest size a zip member may expand to, e.g. 4GiB (default: "
-                          "$ASBHUB_ZIP_MAX_MEMBER, else 4GiB)")
-    ing.add_argument("--zip-max-ratio", type=float, metavar="N",
-                     help="largest uncompressed:compressed ratio of a zip member over 64 MiB "
-                          "(default: $ASBHUB_ZIP_MAX_RATIO, else 200)")
+    ing.add_argument(
+        "--zip-max-member",
+        metavar="SIZE",
+        help="largest size a zip member may expand to, e.g. 4GiB (default: "
+        "$ASBHUB_ZIP_MAX_MEMBER, else 4GiB)",
+    )
+    ing.add_argument(
+        "--zip-max-ratio",
+        type=float,
+        metavar="N",
+        help="largest uncompressed:compressed ratio of a zip member over 64 MiB "
+        "(default: $ASBHUB_ZIP_MAX_RATIO, else 200)",
+    )
     ing.set_defaults(func=cmd_ingest)
 
     db = sub.add_parser("db", help="database housekeeping")
@@ -121,20 +149,36 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     # Server limits and the reverse proxy (issue #10): see asbhub.web.serving, docs/serving.md.
-    p.add_argument("--threads", type=int, help="requests answered at once "
-                   "(default $ASBHUB_THREADS, else 8)")
-    p.add_argument("--connection-limit", type=int, help="open connections before new ones "
-                   "wait (default $ASBHUB_CONNECTION_LIMIT, else 1000)")
-    p.add_argument("--channel-timeout", type=int, help="seconds an idle connection is kept "
-                   "(default $ASBHUB_CHANNEL_TIMEOUT, else 30)")
-    p.add_argument("--cleanup-interval", type=int, help="seconds between sweeps of timed-out "
-                   "connections (default $ASBHUB_CLEANUP_INTERVAL, else 10)")
-    p.add_argument("--trusted-proxy", metavar="ADDRESS", help="the reverse proxy's IP "
-                   "address, whose X-Forwarded-For/-Proto/-Host are believed "
-                   "(default $ASBHUB_TRUSTED_PROXY, else none)")
+    p.add_argument(
+        "--threads", type=int, help="requests answered at once (default $ASBHUB_THREADS, else 8)"
+    )
+    p.add_argument(
+        "--connection-limit",
+        type=int,
+        help="open connections before new ones wait (default $ASBHUB_CONNECTION_LIMIT, else 1000)",
+    )
+    p.add_argument(
+        "--channel-timeout",
+        type=int,
+        help="seconds an idle connection is kept (default $ASBHUB_CHANNEL_TIMEOUT, else 30)",
+    )
+    p.add_argument(
+        "--cleanup-interval",
+        type=int,
+        help="seconds between sweeps of timed-out "
+        "connections (default $ASBHUB_CLEANUP_INTERVAL, else 10)",
+    )
+    p.add_argument(
+        "--trusted-proxy",
+        metavar="ADDRESS",
+        help="the reverse proxy's IP "
+        "address, whose X-Forwarded-For/-Proto/-Host are believed "
+        "(default $ASBHUB_TRUSTED_PROXY, else none)",
+    )
 
 
 # -- ingest --------------------------------------------------------------------------------
+
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from asbhub.ingest.archives import ZipLimits
@@ -145,10 +189,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     skipped: list[dict[str, str]] = []  # files in folders that are not a known source
     inputs = list(expand_inputs(args.paths, limits, skipped))
     if not inputs:
-        raise ValueError("no .csv, .jsonl or .zip files found under "
-                         + ", ".join(str(p) for p in args.paths)
-                         + (f" ({len(skipped):,} file(s) skipped as not a known source, e.g. "
-                            f"{skipped[0]['path']}: {skipped[0]['reason']})" if skipped else ""))
+        raise ValueError(
+            "no .csv, .jsonl or .zip files found under "
+            + ", ".join(str(p) for p in args.paths)
+            + (
+                f" ({len(skipped):,} file(s) skipped as not a known source, e.g. "
+                f"{skipped[0]['path']}: {skipped[0]['reason']})"
+                if skipped
+                else ""
+            )
+        )
     store = open_store(args.db)
     result = _ingest_with_progress(store, inputs, args.strict)
     rejects_path = _write_rejects(result, args.rejects)
@@ -169,8 +219,13 @@ def _ingest_with_progress(store, inputs, strict: bool):  # noqa: ANN001, ANN202
     from asbhub.store.load import LoadResult, ingest_iter
 
     result = LoadResult()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("files"), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("loading", total=len(inputs))
         for f in ingest_iter(store, inputs, strict=strict):
@@ -215,18 +270,24 @@ def _print_summary(result, rejects_path: Path | None) -> None:  # noqa: ANN001
             out.print(f"[red]failed[/] {escape(f.path)}: {escape(f.error)}")
     shown = result.rejects[:10]
     for r in shown:
-        out.print("[yellow]rejected[/] "
-                  + escape(f"{r.file} line {r.line}, {r.field} {r.value!r}: {r.reason}"))
+        out.print(
+            "[yellow]rejected[/] "
+            + escape(f"{r.file} line {r.line}, {r.field} {r.value!r}: {r.reason}")
+        )
     if rejects_path:
         more = len(result.rejects) - len(shown)
         extra = f" ({more:,} more than shown)" if more > 0 else ""
         out.print(f"{len(result.rejects):,} reject(s) listed in {rejects_path}{extra}")
     if tot["replaced"]:
-        out.print(f"{tot['replaced']:,} row(s) of republished data.police.uk months were "
-                  "replaced by the new edition")
+        out.print(
+            f"{tot['replaced']:,} row(s) of republished data.police.uk months were "
+            "replaced by the new edition"
+        )
     if tot["updated"]:
-        out.print(f"{tot['updated']:,} force-export incident(s) changed since they were stored "
-                  "and were updated (counted as stored)")
+        out.print(
+            f"{tot['updated']:,} force-export incident(s) changed since they were stored "
+            "and were updated (counted as stored)"
+        )
 
 
 def _short(path: str) -> str:
@@ -248,6 +309,7 @@ def _display_url(url: str) -> str:
 
 
 # -- db, serve, demo ------------------------------------------------------------------------
+
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from asbhub.store.db import open_store
@@ -281,14 +343,19 @@ def _serve(store, host: str, port: int, args: argparse.Namespace) -> int:  # noq
     from asbhub.web.serving import waitress_options
     from asbhub.web.wsgi import application
 
-    opts = waitress_options(threads=args.threads, connection_limit=args.connection_limit,
-                            channel_timeout=args.channel_timeout,
-                            cleanup_interval=args.cleanup_interval,
-                            trusted_proxy=args.trusted_proxy)
+    opts = waitress_options(
+        threads=args.threads,
+        connection_limit=args.connection_limit,
+        channel_timeout=args.channel_timeout,
+        cleanup_interval=args.cleanup_interval,
+        trusted_proxy=args.trusted_proxy,
+    )
     proxy = f"; trusted proxy {opts['trusted_proxy']}" if "trusted_proxy" in opts else ""
-    err.print(f"asbhub on http://{host}:{port}/ (database {_display_url(store.url)}; "
-              f"{opts['threads']} threads, {opts['connection_limit']} connections{proxy}); "
-              "Ctrl-C stops it")
+    err.print(
+        f"asbhub on http://{host}:{port}/ (database {_display_url(store.url)}; "
+        f"{opts['threads']} threads, {opts['connection_limit']} connections{proxy}); "
+        "Ctrl-C stops it"
+    )
     try:
         waitress.serve(application, host=host, port=port, _quiet=True, **opts)
     except OSError as exc:  # the bind failed: one line, not a traceback (issue #12 item 5)
@@ -296,8 +363,10 @@ def _serve(store, host: str, port: int, args: argparse.Namespace) -> int:  # noq
 
         if exc.errno != errno.EADDRINUSE:
             raise
-        err.print(f"[red]error[/]: port {port} on {host} is already in use (another asbhub "
-                  "or program listens there): stop it, or choose another with --port")
+        err.print(
+            f"[red]error[/]: port {port} on {host} is already in use (another asbhub "
+            "or program listens there): stop it, or choose another with --port"
+        )
         return 1
     return 0
 
@@ -312,8 +381,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         os.environ["ASBHUB_DB"] = args.db
     _proxy_env(args)
     store = open_store(args.db)
-    err.print("loading the bundled sample: data.police.uk street-level crime and ASB for "
-              "Derbyshire (Open Government Licence v3.0)")
+    err.print(
+        "loading the bundled sample: data.police.uk street-level crime and ASB for "
+        "Derbyshire (Open Government Licence v3.0)"
+    )
     result = _ingest_with_progress(store, list(expand_inputs(sample_paths())), False)
     _print_summary(result, _write_rejects(result, None))
     if not result.ok:
@@ -321,9 +392,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not seed_demo(store, _report_demo_step).ok:
         return 1
     url = f"http://{args.host}:{args.port}"
-    err.print(f"[b]Daily briefing[/] (sign in first, e.g. as demo.analyst): {url}/briefing/ ; "
-              f"weekly LPU pack: {url}/weekly/ ; scrutiny dashboard (e.g. as demo.opcc): "
-              f"{url}/scrutiny/dashboard/")
+    err.print(
+        f"[b]Daily briefing[/] (sign in first, e.g. as demo.analyst): {url}/briefing/ ; "
+        f"weekly LPU pack: {url}/weekly/ ; scrutiny dashboard (e.g. as demo.opcc): "
+        f"{url}/scrutiny/dashboard/"
+    )
     if args.no_serve:
         return 0
     return _serve(store, args.host, args.port, args)
@@ -332,35 +405,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _report_demo_step(step: str, made: Any) -> None:
     """Print what one step of :func:`asbhub.demo.seed.seed_demo` made."""
     if step == "partners":
-        err.print("[b]Demonstration accounts[/] (fictional agencies and people; passwords are "
-                  "new on every run and shown only now):")
+        err.print(
+            "[b]Demonstration accounts[/] (fictional agencies and people; passwords are "
+            "new on every run and shown only now):"
+        )
         for user, password in sorted(made.items()):
             err.print(f"  {user:<28} {password}")
     elif step == "cases":
-        err.print("[b]Demonstration cases[/] (invented, titled 'DEMONSTRATION:'): "
-                  + ", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in made.items()))
+        err.print(
+            "[b]Demonstration cases[/] (invented, titled 'DEMONSTRATION:'): "
+            + ", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in made.items())
+        )
     elif step == "incidents":
         result, info = made
-        err.print("generated SYNTHETIC incidents with fictional people on the sample's real "
-                  "places, for the daily briefing and the weekly pack")
+        err.print(
+            "generated SYNTHETIC incidents with fictional people on the sample's real "
+            "places, for the daily briefing and the weekly pack"
+        )
         _print_summary(result, _write_rejects(result, None))
-        err.print(f"[b]Synthetic incidents[/] (force '{info['force']}', seed {info['seed']}): "
-                  f"{info['incidents']:,} dated {info['around_sample']} and {info['recent']}")
+        err.print(
+            f"[b]Synthetic incidents[/] (force '{info['force']}', seed {info['seed']}): "
+            f"{info['incidents']:,} dated {info['around_sample']} and {info['recent']}"
+        )
     elif step == "calls":
         result, info = made
-        err.print("generated a SYNTHETIC call log (999, 101, triage, online; calibrated on the "
-                  "force's reported figures) for the scrutiny report's call handling")
+        err.print(
+            "generated a SYNTHETIC call log (999, 101, triage, online; calibrated on the "
+            "force's reported figures) for the scrutiny report's call handling"
+        )
         _print_summary(result, _write_rejects(result, None))
         periods = " and ".join(f"{a} to {b}" for a, b in info["periods"])
         channels = ", ".join(f"{c}: {n:,}" for c, n in info["calls"].items())
-        err.print(f"[b]Synthetic calls[/] (force '{info['force']}', seed {info['seed']}, "
-                  f"scale {info['scale']}): {channels}; {periods}")
+        err.print(
+            f"[b]Synthetic calls[/] (force '{info['force']}', seed {info['seed']}, "
+            f"scale {info['scale']}): {channels}; {periods}"
+        )
     elif step == "people":
         if made.get("error"):
             err.print(f"[yellow]person linkage skipped:[/] {made['error']}")
         else:
-            err.print(f"[b]Linked people[/]: {made['people']:,} records in "
-                      f"{made['clusters']:,} people; {made['open_pairs']:,} pairs to review")
+            err.print(
+                f"[b]Linked people[/]: {made['people']:,} records in "
+                f"{made['clusters']:,} people; {made['open_pairs']:,} pairs to review"
+            )
     elif step == "risk":
         err.print(f"[b]Demonstration risk assessments[/]: {made:,}")
 

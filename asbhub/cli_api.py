@@ -20,13 +20,20 @@ def add_api_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     token = asub.add_parser("token", help="create, list and revoke API tokens")
     tsub = token.add_subparsers(title="token commands", metavar="TOKENCOMMAND")
 
-    create = tsub.add_parser("create", help="create a token for a user and print it once",
-                             description="The token acts as USER, with USER's permissions. It "
-                                         "is printed once on standard output and not stored.")
+    create = tsub.add_parser(
+        "create",
+        help="create a token for a user and print it once",
+        description="The token acts as USER, with USER's permissions. It "
+        "is printed once on standard output and not stored.",
+    )
     create.add_argument("--user", required=True, help="username whose token it is")
     create.add_argument("--name", default="", help="what the token is for (shown in lists)")
-    create.add_argument("--days", type=int, default=DEFAULT_DAYS,
-                        help=f"days until it expires, 1 to {MAX_DAYS} (default {DEFAULT_DAYS})")
+    create.add_argument(
+        "--days",
+        type=int,
+        default=DEFAULT_DAYS,
+        help=f"days until it expires, 1 to {MAX_DAYS} (default {DEFAULT_DAYS})",
+    )
     create.add_argument("--db", help=db_help)
     create.set_defaults(func=cmd_token_create)
 
@@ -35,9 +42,11 @@ def add_api_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     lst.add_argument("--db", help=db_help)
     lst.set_defaults(func=cmd_token_list)
 
-    revoke = tsub.add_parser("revoke", help="revoke a token at once",
-                             description="Name the token by the prefix `token list` shows, or "
-                                         "paste the whole token.")
+    revoke = tsub.add_parser(
+        "revoke",
+        help="revoke a token at once",
+        description="Name the token by the prefix `token list` shows, or paste the whole token.",
+    )
     revoke.add_argument("token", metavar="PREFIX_OR_TOKEN")
     revoke.add_argument("--db", help=db_help)
     revoke.set_defaults(func=cmd_token_revoke)
@@ -67,8 +76,10 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
     user = _user(args.user)
     new = create_token(user, args.name, args.days, channel="cli")
-    sys.stderr.write(f"token {new.token.name!r} for {user.get_username()}, expires "
-                     f"{new.token.expires:%Y-%m-%d %H:%M} UTC; shown once, copy it now:\n")
+    sys.stderr.write(
+        f"token {new.token.name!r} for {user.get_username()}, expires "
+        f"{new.token.expires:%Y-%m-%d %H:%M} UTC; shown once, copy it now:\n"
+    )
     sys.stdout.write(new.secret + "\n")
     return 0
 
@@ -82,8 +93,10 @@ def cmd_token_list(args: argparse.Namespace) -> int:
     now = timezone.now()
     for t in tokens_of(_user(args.user)):
         used = f"{t.last_used:%Y-%m-%d %H:%M}" if t.last_used else "never"
-        sys.stdout.write(f"asb_{t.prefix}_...  {t.status(now):8}  expires {t.expires:%Y-%m-%d}  "
-                         f"last used {used}  {t.name}\n")
+        sys.stdout.write(
+            f"asb_{t.prefix}_...  {t.status(now):8}  expires {t.expires:%Y-%m-%d}  "
+            f"last used {used}  {t.name}\n"
+        )
     return 0
 
 
@@ -93,8 +106,9 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
     token = find_token(args.token)
     if revoke_token(token, channel="cli"):
-        sys.stderr.write(f"revoked asb_{token.prefix}_... ({token.name}, "
-                         f"{token.user.get_username()})\n")
+        sys.stderr.write(
+            f"revoked asb_{token.prefix}_... ({token.name}, {token.user.get_username()})\n"
+        )
     else:
         sys.stderr.write(f"asb_{token.prefix}_... was already revoked\n")
     return 0

@@ -13,25 +13,32 @@ from pathlib import Path
 
 def add_people_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Register ``people`` on the main parser's sub-commands."""
-    people = sub.add_parser("people", help="person linkage kept in the store: who is who "
-                                           "across incidents")
+    people = sub.add_parser(
+        "people", help="person linkage kept in the store: who is who across incidents"
+    )
     psub = people.add_subparsers(title="people commands", metavar="PEOPLECOMMAND")
     link = psub.add_parser(
-        "link", help="link the store's people (new ones only, unless --full)",
+        "link",
+        help="link the store's people (new ones only, unless --full)",
         description="Incremental by default: people not yet linked are linked against the "
-                    "saved model and the people already known, whose links never change "
-                    "(where a new record links two known people, the pair goes to the review "
-                    "queue). --full trains a new model on every record and rebuilds the links, "
-                    "keeping analysts' merges, splits and rejections. The first run is always "
-                    "full.")
+        "saved model and the people already known, whose links never change "
+        "(where a new record links two known people, the pair goes to the review "
+        "queue). --full trains a new model on every record and rebuilds the links, "
+        "keeping analysts' merges, splits and rejections. The first run is always "
+        "full.",
+    )
     link.add_argument("--db", help=db_help)
     mode = link.add_mutually_exclusive_group()
     mode.add_argument("--full", action="store_true", help="rebuild every link")
-    mode.add_argument("--incremental", action="store_true",
-                      help="link only people not yet linked (the default)")
-    link.add_argument("--model", type=Path, metavar="MODEL.json",
-                      help="with --full: use this trained model (asbhub.linkage JSON) instead "
-                           "of training one")
+    mode.add_argument(
+        "--incremental", action="store_true", help="link only people not yet linked (the default)"
+    )
+    link.add_argument(
+        "--model",
+        type=Path,
+        metavar="MODEL.json",
+        help="with --full: use this trained model (asbhub.linkage JSON) instead of training one",
+    )
     link.add_argument("--json", action="store_true", help="print the counts as one JSON object")
     link.set_defaults(func=cmd_people_link)
 
@@ -40,8 +47,10 @@ def cmd_people_link(args: argparse.Namespace) -> int:
     from asbhub.store.db import open_store
 
     if args.model is not None and not args.full:
-        raise ValueError("--model needs --full: an incremental run uses the saved model, so "
-                         "the people already linked and the new ones are scored alike")
+        raise ValueError(
+            "--model needs --full: an incremental run uses the saved model, so "
+            "the people already linked and the new ones are scored alike"
+        )
     store = open_store(args.db)
     from asbhub.records.people import services
 
@@ -53,16 +62,20 @@ def cmd_people_link(args: argparse.Namespace) -> int:
 
         model = LinkageModel.from_json(args.model)
     if args.incremental and services.current_model(store.alias) is None:
-        raise ValueError("no linkage model is saved in this store yet: run "
-                         "`asbhub people link --full` first")
-    run = services.link_store(store.alias, full=args.full, model=model,
-                              source=str(args.model) if args.model else "")
+        raise ValueError(
+            "no linkage model is saved in this store yet: run `asbhub people link --full` first"
+        )
+    run = services.link_store(
+        store.alias, full=args.full, model=model, source=str(args.model) if args.model else ""
+    )
     if args.json:
         sys.stdout.write(json.dumps(run.as_dict(), indent=2) + "\n")
         return 0
     if run.mode == "none" and run.people == 0:
-        sys.stdout.write("no people to link: the store holds no person records (load a force "
-                         "export with people first)\n")
+        sys.stdout.write(
+            "no people to link: the store holds no person records (load a force "
+            "export with people first)\n"
+        )
         return 0
     lines = [
         f"mode            {run.mode}" + (" (a new model was trained)" if run.trained else ""),

@@ -105,18 +105,23 @@ def check_store(url: str, origin: str = "--db") -> None:
                 f"no store at {path} ({origin}): the file does not exist, and a command that "
                 f"reads does not create one. Check the path for a typo, or load data into a "
                 f"new store with `asbhub ingest FILE --db {path}` (an empty one: "
-                f"`asbhub db upgrade --db {path}`)")
+                f"`asbhub db upgrade --db {path}`)"
+            )
         if Path(path).is_dir():
-            raise ValueError(f"{path} ({origin}) is a folder; expected an asbhub store file "
-                             "such as asbhub.sqlite3")
+            raise ValueError(
+                f"{path} ({origin}) is a folder; expected an asbhub store file "
+                "such as asbhub.sqlite3"
+            )
         tables = _sqlite_tables(path, origin)
     else:
         where = display_url(url)
         tables = _server_tables(url, where, origin)
     if ASBHUB_TABLE not in tables:
-        found = (f"it has {len(tables)} other table(s)" if tables else "it has no tables")
-        raise ValueError(f"{where} ({origin}) is not an asbhub store: {found}. Create asbhub's "
-                         f"tables with `asbhub db upgrade --db {where}`, or check the path")
+        found = f"it has {len(tables)} other table(s)" if tables else "it has no tables"
+        raise ValueError(
+            f"{where} ({origin}) is not an asbhub store: {found}. Create asbhub's "
+            f"tables with `asbhub db upgrade --db {where}`, or check the path"
+        )
 
 
 def _sqlite_tables(path: str, origin: str) -> set[str]:
@@ -127,8 +132,10 @@ def _sqlite_tables(path: str, origin: str) -> set[str]:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise ValueError(f"{path} ({origin}) is not a SQLite database ({exc}); expected an "
-                         "asbhub store made by `asbhub ingest` or `asbhub db upgrade`") from None
+        raise ValueError(
+            f"{path} ({origin}) is not a SQLite database ({exc}); expected an "
+            "asbhub store made by `asbhub ingest` or `asbhub db upgrade`"
+        ) from None
     return {r[0] for r in rows}
 
 
@@ -144,19 +151,23 @@ def _server_tables(url: str, where: str, origin: str) -> set[str]:
     except DatabaseError as exc:
         # The driver's message names the server and database but never the password.
         reason = " ".join(str(exc).split())
-        raise ValueError(f"cannot open the store {where} ({origin}): database "
-                         f"{settings.get('NAME')!r} on {settings.get('HOST') or 'localhost'}:"
-                         f"{settings.get('PORT') or 5432}: {reason}. Check the host, port and "
-                         f"database name, or create it (createdb) and run `asbhub db upgrade`"
-                         ) from None
+        raise ValueError(
+            f"cannot open the store {where} ({origin}): database "
+            f"{settings.get('NAME')!r} on {settings.get('HOST') or 'localhost'}:"
+            f"{settings.get('PORT') or 5432}: {reason}. Check the host, port and "
+            f"database name, or create it (createdb) and run `asbhub db upgrade`"
+        ) from None
 
 
 # -- --force: which force's records a command reads ------------------------------------------
 
+
 def store_forces(store) -> dict[str, int]:  # noqa: ANN001 - asbhub.store.db.Store
     """Records in the store by force, as the loaded units name it, sorted by name."""
-    sql = ("SELECT s.force, COUNT(*) FROM incidents_incident i "
-           "JOIN incidents_source s ON s.id = i.source_id GROUP BY s.force ORDER BY s.force")
+    sql = (
+        "SELECT s.force, COUNT(*) FROM incidents_incident i "
+        "JOIN incidents_source s ON s.id = i.source_id GROUP BY s.force ORDER BY s.force"
+    )
     with store.connection.cursor() as cur:
         cur.execute(sql)
         return {str(f): int(n) for f, n in cur.fetchall()}
@@ -171,8 +182,9 @@ def resolve_force(store, name: str | None) -> str | None:  # noqa: ANN001
         if force.casefold() == name.strip().casefold():
             return force
     held = ("; it holds " + ", ".join(forces)) if forces else "; it holds no records"
-    raise ValueError(f"--force {name!r}: the store {display_url(store.url)} holds no records "
-                     f"of that force{held}")
+    raise ValueError(
+        f"--force {name!r}: the store {display_url(store.url)} holds no records of that force{held}"
+    )
 
 
 def forces_line(store, force: str | None) -> str:  # noqa: ANN001

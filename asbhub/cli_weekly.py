@@ -22,59 +22,101 @@ def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction 
 
 def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
     """Add ``report weekly`` and ``briefing --format`` to the main parser's sub-commands."""
-    report = sub.choices.get("report") or sub.add_parser("report",
-                                                         help="write reports from the store")
-    rsub = _subcommands(report) or report.add_subparsers(title="report commands",
-                                                         metavar="REPORTCOMMAND")
+    report = sub.choices.get("report") or sub.add_parser(
+        "report", help="write reports from the store"
+    )
+    rsub = _subcommands(report) or report.add_subparsers(
+        title="report commands", metavar="REPORTCOMMAND"
+    )
     weekly = rsub.add_parser(
-        "weekly", help="the weekly ASB data pack for an LPU inspector (HTML, CSV and a map)",
+        "weekly",
+        help="the weekly ASB data pack for an LPU inspector (HTML, CSV and a map)",
         description="Writes DIR/weekly-LPU-YYYY-MM-DD.html, .csv and .png: ASB by day, NSIR "
-                    "category and SNT for the seven days ending on --week-ending, against the "
-                    "average of the four weeks before, and a map. Needs dated records (the "
-                    "force export): data.police.uk data has months only.")
-    weekly.add_argument("--lpu", required=True, metavar="NAME",
-                        help="the Local Policing Unit, as named in the area hierarchy")
-    weekly.add_argument("--week-ending", type=date.fromisoformat, default=None,
-                        metavar="YYYY-MM-DD", help="last day of the week (default yesterday)")
-    weekly.add_argument("--roc", action="store_true",
-                        help="count records of contact (ROCs) as well as ASB incidents")
+        "category and SNT for the seven days ending on --week-ending, against the "
+        "average of the four weeks before, and a map. Needs dated records (the "
+        "force export): data.police.uk data has months only.",
+    )
+    weekly.add_argument(
+        "--lpu",
+        required=True,
+        metavar="NAME",
+        help="the Local Policing Unit, as named in the area hierarchy",
+    )
+    weekly.add_argument(
+        "--week-ending",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="last day of the week (default yesterday)",
+    )
+    weekly.add_argument(
+        "--roc",
+        action="store_true",
+        help="count records of contact (ROCs) as well as ASB incidents",
+    )
     weekly.add_argument("--db", help=db_help)
-    weekly.add_argument("--force", metavar="NAME",
-                        help="only this force's records (any case), as the store names it "
-                             "(default every force loaded)")
+    weekly.add_argument(
+        "--force",
+        metavar="NAME",
+        help="only this force's records (any case), as the store names it "
+        "(default every force loaded)",
+    )
     weekly.add_argument("--out", required=True, type=Path, metavar="DIR")
     weekly.set_defaults(func=cmd_report_weekly)
 
     brief = sub.choices.get("briefing")
     if brief is None:
         brief = sub.add_parser("briefing", help="the daily briefing (HTML or PDF)")
-        brief.add_argument("--date", type=date.fromisoformat, default=None,
-                           metavar="YYYY-MM-DD", help="the day of the briefing (default today)")
-        brief.add_argument("--since", type=date.fromisoformat, default=None,
-                           metavar="YYYY-MM-DD",
-                           help="first day covered (default the previous working day)")
+        brief.add_argument(
+            "--date",
+            type=date.fromisoformat,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="the day of the briefing (default today)",
+        )
+        brief.add_argument(
+            "--since",
+            type=date.fromisoformat,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="first day covered (default the previous working day)",
+        )
         brief.add_argument("--db", help=db_help)
         brief.add_argument("--out", type=Path, metavar="FILE")
-    brief.description = ("Writes the morning briefing for --date as one HTML page or a PDF "
-                         "marked OFFICIAL-SENSITIVE on every page: incidents by LPU, high risk, "
-                         "ASB Case Review thresholds met, repeat victims and locations, "
-                         "emerging hot spots, PMP reviews. It covers --since (default the "
-                         "previous working day) to the day before --date. Contains personal "
-                         "data.")
+    brief.description = (
+        "Writes the morning briefing for --date as one HTML page or a PDF "
+        "marked OFFICIAL-SENSITIVE on every page: incidents by LPU, high risk, "
+        "ASB Case Review thresholds met, repeat victims and locations, "
+        "emerging hot spots, PMP reviews. It covers --since (default the "
+        "previous working day) to the day before --date. Contains personal "
+        "data."
+    )
     for action in brief._actions:
         if action.dest == "since":
             action.help = "first day covered (default the previous working day)"
         elif action.dest == "out":
             action.metavar, action.help = "FILE", "default briefing-YYYY-MM-DD.html (or .pdf)"
-    brief.add_argument("--format", type=str.lower, choices=("html", "pdf"), default="html",
-                       help="html (default) or pdf (needs the 'pdf' extra)")
-    brief.add_argument("--force", metavar="NAME",
-                       help="only this force's incidents (any case), as the store names it "
-                            "(default every force loaded)")
+    brief.add_argument(
+        "--format",
+        type=str.lower,
+        choices=("html", "pdf"),
+        default="html",
+        help="html (default) or pdf (needs the 'pdf' extra)",
+    )
+    brief.add_argument(
+        "--force",
+        metavar="NAME",
+        help="only this force's incidents (any case), as the store names it "
+        "(default every force loaded)",
+    )
     # Issue #12 item 1: rows per section before "and N more" (0: the full, uncut briefing).
-    brief.add_argument("--limit", type=int, default=10, metavar="N",
-                       help="rows per section, ranked by risk, before 'and N more' "
-                            "(default 10; 0 for every row)")
+    brief.add_argument(
+        "--limit",
+        type=int,
+        default=10,
+        metavar="N",
+        help="rows per section, ranked by risk, before 'and N more' (default 10; 0 for every row)",
+    )
     brief.set_defaults(func=cmd_briefing)
 
 
@@ -95,17 +137,36 @@ def cmd_briefing(args: argparse.Namespace) -> int:
 
     # The same people as the web page (linkage clusters once linked), and the file is an
     # export of personal data: audited like the page's PDF, as the command line's own channel.
-    data = write_briefing(store, day, str(out), since=args.since, fmt=args.format,
-                          person_key=person_key_map(store.alias), force=force,
-                          limit=None if args.limit <= 0 else args.limit)
-    record_access(None, AuditAction.EXPORT, ("tasking.briefing", day.isoformat()),
-                  purpose=PURPOSES["tasking"], using=store.alias,
-                  detail={"channel": "cli", "format": args.format, "file": str(out),
-                          "os_user": _os_user(), "person_key": data.person_key_name})
+    data = write_briefing(
+        store,
+        day,
+        str(out),
+        since=args.since,
+        fmt=args.format,
+        person_key=person_key_map(store.alias),
+        force=force,
+        limit=None if args.limit <= 0 else args.limit,
+    )
+    record_access(
+        None,
+        AuditAction.EXPORT,
+        ("tasking.briefing", day.isoformat()),
+        purpose=PURPOSES["tasking"],
+        using=store.alias,
+        detail={
+            "channel": "cli",
+            "format": args.format,
+            "file": str(out),
+            "os_user": _os_user(),
+            "person_key": data.person_key_name,
+        },
+    )
     flags = data.case_review.rows.height if data.case_review else 0
-    sys.stdout.write(f"wrote {out}: briefing for {day}, {data.n_incidents:,} incidents since "
-                     f"{data.since}, {data.repeat_victim_rows.height:,} repeat victims new or "
-                     f"rising, {flags:,} at the ASB Case Review threshold\n")
+    sys.stdout.write(
+        f"wrote {out}: briefing for {day}, {data.n_incidents:,} incidents since "
+        f"{data.since}, {data.repeat_victim_rows.height:,} repeat victims new or "
+        f"rising, {flags:,} at the ASB Case Review threshold\n"
+    )
     return 0
 
 
@@ -120,8 +181,9 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
     # --lpu in any case, as the other commands take it (issue #12 item 5).
     from asbhub.geo import AreaHierarchy
 
-    lpu = next((n for n in AreaHierarchy.load().lpus if n.casefold() == args.lpu.casefold()),
-               args.lpu)
+    lpu = next(
+        (n for n in AreaHierarchy.load().lpus if n.casefold() == args.lpu.casefold()), args.lpu
+    )
     from asbhub.cli_store import forces_line, resolve_force
 
     store = open_store(args.db)

@@ -87,8 +87,12 @@ print(json.dumps({"rows": rows, "peak_kib": resource.getrusage(resource.RUSAGE_S
 
 
 def peak_memory(files: list[Path]) -> dict[str, int]:
-    out = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, json.dumps([str(f) for f in files])],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT, json.dumps([str(f) for f in files])],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -115,9 +119,11 @@ def run() -> None:
     print(f"ratio pandas / asbhub     = {r2:.2f}  (goal >= 3: {'met' if r2 >= 3 else 'NOT met'})")
     small, full = peak_memory(files[:5]), peak_memory(files)
     growth = full["peak_kib"] / small["peak_kib"]
-    print(f"peak memory: {small['peak_kib'] / 1024:.0f} MiB for 5 files ({small['rows']:,} rows), "
-          f"{full['peak_kib'] / 1024:.0f} MiB for {len(files)} files ({full['rows']:,} rows): "
-          f"x{growth:.2f} for x{full['rows'] / small['rows']:.1f} the rows")
+    print(
+        f"peak memory: {small['peak_kib'] / 1024:.0f} MiB for 5 files ({small['rows']:,} rows), "
+        f"{full['peak_kib'] / 1024:.0f} MiB for {len(files)} files ({full['rows']:,} rows): "
+        f"x{growth:.2f} for x{full['rows'] / small['rows']:.1f} the rows"
+    )
 
 
 if __name__ == "__main__":

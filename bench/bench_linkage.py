@@ -67,7 +67,9 @@ def done(**kw):
     print(json.dumps(kw))
 """
 
-ASBHUB = PRELUDE + """
+ASBHUB = (
+    PRELUDE
+    + """
 from asbhub.linkage import link_people, normalise_people
 raw = pl.read_parquet(d / "raw.parquet").head(args["n"])
 t, c = time.perf_counter(), cpu()
@@ -82,8 +84,11 @@ p = result.parameters
 done(seconds=seconds, cpu=cpu_s, stages=p.seconds, blocking_rules=list(p.blocking_rules),
      usable=list(p.usable_columns), uk=p.uk_postcodes, review=result.review.height)
 """
+)
 
-BARE_SPLINK = PRELUDE + """
+BARE_SPLINK = (
+    PRELUDE
+    + """
 from splink import DuckDBAPI, Linker
 from asbhub.linkage.spec import (DEFAULT_EXACT_KEYS, Thresholds, _EM_MAX_PAIRS,
     _EXACT_KEY_RECALL, _PREDICT_MARGIN, _U_MAX_PAIRS, _em_rules, settings_for)
@@ -114,8 +119,11 @@ stages["cluster"] = seconds - sum(stages.values())
 out.write_parquet(d / "splink_clusters.parquet")
 done(seconds=seconds, cpu=cpu_s, stages=stages)
 """
+)
 
-RECORDLINKAGE = PRELUDE + """
+RECORDLINKAGE = (
+    PRELUDE
+    + """
 import numpy as np
 import recordlinkage as rl
 from asbhub.linkage.spec import _DERIVED_KEYS
@@ -157,8 +165,11 @@ matches = rl.ECMClassifier(binarize=None).fit_predict(features)
 seconds, cpu_s = time.perf_counter() - t, cpu() - c
 done(seconds=seconds, cpu=cpu_s, index=t_index, compare=t_compare, pairs=len(pairs), matches=len(matches))
 """
+)
 
-INCREMENTAL = PRELUDE + """
+INCREMENTAL = (
+    PRELUDE
+    + """
 from asbhub.linkage import LinkageModel, PersonIndex, link_normalised, normalise_people
 model = LinkageModel.from_json(d / "model.json")
 raw = pl.read_parquet(d / "raw.parquet")
@@ -186,11 +197,13 @@ done(build=build, incremental=incremental, incremental_cpu=incremental_cpu, late
      new_clusters=int(added.assignments["new_cluster"].sum()),
      merges=added.merge_candidates.height, new=len(new_ids))
 """
+)
 
 
 def _step(code: str, d: Path, **args: object) -> dict:
-    out = subprocess.run([sys.executable, "-c", code, str(d), json.dumps(args)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(d), json.dumps(args)], capture_output=True, text=True
+    )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -220,7 +233,9 @@ def _candidate_pairs(norm, rules, n: int) -> int:
     con.register("people", norm.head(n).drop("address_tokens").with_row_index("uid").to_arrow())
     union = " UNION ".join(
         f"SELECT l.uid a, r.uid b FROM people l JOIN people r ON {_blocking_sql(r)} "
-        f"AND l.uid < r.uid" for r in rules)
+        f"AND l.uid < r.uid"
+        for r in rules
+    )
     return int(con.sql(f"SELECT count(*) FROM ({union})").fetchall()[0][0])
 
 
@@ -247,41 +262,62 @@ def run() -> None:
         # The later incremental batches: more generated records, ids after the others (the
         # first N + 1,000 stay the records every earlier run of this bench measured).
         more = generate_people(N_NEW * (N_BATCHES - 1), seed=SEED + 1)
-        raw = pl.concat([raw, more.with_columns(
-            pl.col("record_id") + raw["record_id"].max() + 1,
-            pl.col("person_id") + raw["person_id"].max() + 1,
-            pl.col("household_id") + raw["household_id"].max() + 1)])
-        print(f"generated {raw.height:,} records ({raw['person_id'].n_unique():,} people) in "
-              f"{time.perf_counter() - t:.1f} s; linking the first {N:,}", flush=True)
+        raw = pl.concat(
+            [
+                raw,
+                more.with_columns(
+                    pl.col("record_id") + raw["record_id"].max() + 1,
+                    pl.col("person_id") + raw["person_id"].max() + 1,
+                    pl.col("household_id") + raw["household_id"].max() + 1,
+                ),
+            ]
+        )
+        print(
+            f"generated {raw.height:,} records ({raw['person_id'].n_unique():,} people) in "
+            f"{time.perf_counter() - t:.1f} s; linking the first {N:,}",
+            flush=True,
+        )
         raw.write_parquet(d / "raw.parquet")
         norm = normalise_people(raw.head(N)).with_columns(
-            raw.head(N)["record_id"].alias("unique_id"))
+            raw.head(N)["record_id"].alias("unique_id")
+        )
         norm.write_parquet(d / "normalised.parquet")
         truth = raw.head(N).select("record_id", "person_id")
 
         a = _step(ASBHUB, d, n=N)
         pa, ra = _precision_recall(truth, pl.read_parquet(d / "asbhub_clusters.parquet"))
-        print(f"asbhub        {a['seconds']:7.1f} s (CPU {a['cpu']:.1f} s)  peak {a['peak_mib'] / 1024:5.2f} GiB  "
-              f"precision {pa:.4f} recall {ra:.4f}  review queue {a['review']:,}", flush=True)
+        print(
+            f"asbhub        {a['seconds']:7.1f} s (CPU {a['cpu']:.1f} s)  peak {a['peak_mib'] / 1024:5.2f} GiB  "
+            f"precision {pa:.4f} recall {ra:.4f}  review queue {a['review']:,}",
+            flush=True,
+        )
         print(f"  stages: {', '.join(f'{k} {v:.1f}' for k, v in a['stages'].items())}")
 
-        b = _step(BARE_SPLINK, d, usable=a["usable"], uk=a["uk"],
-                  blocking_rules=a["blocking_rules"])
+        b = _step(
+            BARE_SPLINK, d, usable=a["usable"], uk=a["uk"], blocking_rules=a["blocking_rules"]
+        )
         pb, rb = _precision_recall(truth, pl.read_parquet(d / "splink_clusters.parquet"))
-        print(f"bare Splink   {b['seconds']:7.1f} s (CPU {b['cpu']:.1f} s)  peak {b['peak_mib'] / 1024:5.2f} GiB  "
-              f"precision {pb:.4f} recall {rb:.4f} (no household model, no exact keys)",
-              flush=True)
+        print(
+            f"bare Splink   {b['seconds']:7.1f} s (CPU {b['cpu']:.1f} s)  peak {b['peak_mib'] / 1024:5.2f} GiB  "
+            f"precision {pb:.4f} recall {rb:.4f} (no household model, no exact keys)",
+            flush=True,
+        )
         print(f"  stages: {', '.join(f'{k} {v:.1f}' for k, v in b['stages'].items())}")
 
         # The rules asbhub kept (a rule over its pair budget is dropped), as column tuples.
-        rules = [list(r) for r in rules_from_sql(a["blocking_rules"]) or
-                 blocking_rules_for(usable_columns(norm))]
+        rules = [
+            list(r)
+            for r in rules_from_sql(a["blocking_rules"]) or blocking_rules_for(usable_columns(norm))
+        ]
         rl_n = min(RL_N, N)
         c = _step(RECORDLINKAGE, d, n=rl_n, rules=rules, jobs=RL_JOBS)
-        print(f"recordlinkage {c['seconds']:7.1f} s (CPU {c['cpu']:.1f} s, n_jobs {RL_JOBS}) "
-              f"on {rl_n:,} records ({c['pairs']:,} pairs; "
-              f"index {c['index']:.1f} s, compare {c['compare']:.1f} s)  peak "
-              f"{c['peak_mib'] / 1024:5.2f} GiB", flush=True)
+        print(
+            f"recordlinkage {c['seconds']:7.1f} s (CPU {c['cpu']:.1f} s, n_jobs {RL_JOBS}) "
+            f"on {rl_n:,} records ({c['pairs']:,} pairs; "
+            f"index {c['index']:.1f} s, compare {c['compare']:.1f} s)  peak "
+            f"{c['peak_mib'] / 1024:5.2f} GiB",
+            flush=True,
+        )
         rl_full = c["seconds"]
         if rl_n < N:
             pairs_small = _candidate_pairs(norm, rules, rl_n)
@@ -291,37 +327,53 @@ def run() -> None:
             # mostly per-record work, so this is a low estimate; comparing and classifying,
             # per-pair work, scaled by pairs.
             rl_full = c["index"] * N / rl_n + (c["seconds"] - c["index"]) * scale
-            print(f"  timed on a subset: scaled to {N:,} records, indexing by records "
-                  f"x{N / rl_n:.0f}, the rest by candidate pairs x{scale:.1f} ({pairs_small:,} "
-                  f"-> {pairs_full:,}): {rl_full:,.0f} s (estimate)")
+            print(
+                f"  timed on a subset: scaled to {N:,} records, indexing by records "
+                f"x{N / rl_n:.0f}, the rest by candidate pairs x{scale:.1f} ({pairs_small:,} "
+                f"-> {pairs_full:,}): {rl_full:,.0f} s (estimate)"
+            )
 
         i = _step(INCREMENTAL, d, n=N, new=N_NEW, batches=N_BATCHES)
         later = sorted(w for w, _ in i["later"])
-        print(f"incremental   {i['incremental']:7.2f} s (CPU {i['incremental_cpu']:.2f} s) for "
-              f"{i['new']:,} new records; next batches {', '.join(f'{w:.2f}' for w in later)} s "
-              f"(index built once in {i['build']:.1f} s; {i['new_clusters']} new clusters, "
-              f"{i['merges']} merge candidates); re-link of all {N + N_NEW:,} with the model "
-              f"{i['relink']:.1f} s (CPU {i['relink_cpu']:.1f} s)  peak {i['peak_mib'] / 1024:5.2f} GiB",
-              flush=True)
-        print(f"  stages of the first batch: "
-              f"{', '.join(f'{k} {v:.3f}' for k, v in i['stages'].items())}")
+        print(
+            f"incremental   {i['incremental']:7.2f} s (CPU {i['incremental_cpu']:.2f} s) for "
+            f"{i['new']:,} new records; next batches {', '.join(f'{w:.2f}' for w in later)} s "
+            f"(index built once in {i['build']:.1f} s; {i['new_clusters']} new clusters, "
+            f"{i['merges']} merge candidates); re-link of all {N + N_NEW:,} with the model "
+            f"{i['relink']:.1f} s (CPU {i['relink_cpu']:.1f} s)  peak {i['peak_mib'] / 1024:5.2f} GiB",
+            flush=True,
+        )
+        print(
+            f"  stages of the first batch: "
+            f"{', '.join(f'{k} {v:.3f}' for k, v in i['stages'].items())}"
+        )
 
         bound = MEMORY_BOUND_GIB_PER_MILLION * max(N, 100_000) / 1e6
         print("\ngoals")
         print(f"  precision {pa:.4f} >= 0.99: {_goal(pa >= 0.99)}")
         print(f"  recall    {ra:.4f} >= 0.97: {_goal(ra >= 0.97)}")
-        print(f"  vs recordlinkage: {rl_full / a['seconds']:.1f}x faster >= 5x: "
-              f"{_goal(rl_full / a['seconds'] >= 5)}")
-        print(f"  vs bare Splink: {a['seconds'] / b['seconds']:.2f}x its time <= 1.5x: "
-              f"{_goal(a['seconds'] / b['seconds'] <= 1.5)}")
+        print(
+            f"  vs recordlinkage: {rl_full / a['seconds']:.1f}x faster >= 5x: "
+            f"{_goal(rl_full / a['seconds'] >= 5)}"
+        )
+        print(
+            f"  vs bare Splink: {a['seconds'] / b['seconds']:.2f}x its time <= 1.5x: "
+            f"{_goal(a['seconds'] / b['seconds'] <= 1.5)}"
+        )
         ratio = i["relink"] / i["incremental"]
-        print(f"  incremental vs re-link: {ratio:.0f}x faster >= 50x: {_goal(ratio >= 50)} "
-              f"(CPU {i['relink_cpu'] / i['incremental_cpu']:.0f}x; later batches, median "
-              f"{i['relink'] / later[len(later) // 2]:.0f}x)")
-        print(f"  (CPU time: {c_full_cpu(c, rl_full) / a['cpu']:.1f}x recordlinkage, "
-              f"{a['cpu'] / b['cpu']:.2f}x bare Splink)")
-        print(f"  asbhub peak memory {a['peak_mib'] / 1024:.2f} GiB <= {bound:.1f} GiB: "
-              f"{_goal(a['peak_mib'] / 1024 <= bound)}")
+        print(
+            f"  incremental vs re-link: {ratio:.0f}x faster >= 50x: {_goal(ratio >= 50)} "
+            f"(CPU {i['relink_cpu'] / i['incremental_cpu']:.0f}x; later batches, median "
+            f"{i['relink'] / later[len(later) // 2]:.0f}x)"
+        )
+        print(
+            f"  (CPU time: {c_full_cpu(c, rl_full) / a['cpu']:.1f}x recordlinkage, "
+            f"{a['cpu'] / b['cpu']:.2f}x bare Splink)"
+        )
+        print(
+            f"  asbhub peak memory {a['peak_mib'] / 1024:.2f} GiB <= {bound:.1f} GiB: "
+            f"{_goal(a['peak_mib'] / 1024 <= bound)}"
+        )
 
 
 if __name__ == "__main__":

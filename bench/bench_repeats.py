@@ -42,8 +42,9 @@ START, END = dt.date(2024, 1, 1), dt.date(2025, 12, 31)
 GOAL = 0.97
 
 
-def victim_rows(seed: int, n_incidents: int, start: dt.date = START, end: dt.date = END
-                ) -> pl.DataFrame:
+def victim_rows(
+    seed: int, n_incidents: int, start: dt.date = START, end: dt.date = END
+) -> pl.DataFrame:
     """Every person row of a generated export, read back through the ingest reader.
 
     Returns a frame with one row per person per incident: ``reference``, ``record_type``,
@@ -61,27 +62,48 @@ def victim_rows(seed: int, n_incidents: int, start: dt.date = START, end: dt.dat
         path = write_force_export_csv(export, Path(tmp) / "export.csv")
         parsed = read_force_export(path.name, path.read_bytes())
     if parsed.rejects:
-        raise RuntimeError(f"the generated export had {len(parsed.rejects)} rejects, e.g. "
-                           f"{parsed.rejects[0]}")
+        raise RuntimeError(
+            f"the generated export had {len(parsed.rejects)} rejects, e.g. {parsed.rejects[0]}"
+        )
     text = ("name", "phone", "email", "address", "postcode")
-    rows = (parsed.rows.select(
-        "reference", "record_type",
-        pl.coalesce("occurred_from", "reported_at").dt.convert_time_zone("Europe/London")
-        .dt.date().alias("date"),
-        "people", pl.int_ranges(1, pl.col("people").list.len() + 1).alias("person_number"))
-        .explode("people", "person_number").drop_nulls("people").unnest("people")
-        .with_columns([pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
-                       for c in text]))
-    rows = rows.join(truth.select(pl.col("incident_reference").alias("reference"),
-                                  "person_number", pl.col("role").alias("true_role"),
-                                  "person_id"),
-                     on=["reference", "person_number"], how="left")
+    rows = (
+        parsed.rows.select(
+            "reference",
+            "record_type",
+            pl.coalesce("occurred_from", "reported_at")
+            .dt.convert_time_zone("Europe/London")
+            .dt.date()
+            .alias("date"),
+            "people",
+            pl.int_ranges(1, pl.col("people").list.len() + 1).alias("person_number"),
+        )
+        .explode("people", "person_number")
+        .drop_nulls("people")
+        .unnest("people")
+        .with_columns(
+            [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in text]
+        )
+    )
+    rows = rows.join(
+        truth.select(
+            pl.col("incident_reference").alias("reference"),
+            "person_number",
+            pl.col("role").alias("true_role"),
+            "person_id",
+        ),
+        on=["reference", "person_number"],
+        how="left",
+    )
     if rows["person_id"].null_count() or (rows["role"] != rows["true_role"]).any():
         raise RuntimeError("person rows read back do not line up with the generator's truth")
-    qualifies = (((pl.col("role") == "victim") & pl.col("record_type").is_in(["crime", "asb"]))
-                 | ((pl.col("role") == "caller") & (pl.col("record_type") == "asb")))
-    return rows.drop("true_role", "person_number").with_row_index("row_id").with_columns(
-        qualifies.alias("qualifies"))
+    qualifies = ((pl.col("role") == "victim") & pl.col("record_type").is_in(["crime", "asb"])) | (
+        (pl.col("role") == "caller") & (pl.col("record_type") == "asb")
+    )
+    return (
+        rows.drop("true_role", "person_number")
+        .with_row_index("row_id")
+        .with_columns(qualifies.alias("qualifies"))
+    )
 
 
 def pairwise(ids: pl.Series, truth: pl.Series, found: pl.Series) -> tuple[float, float]:
@@ -96,12 +118,20 @@ def pairwise(ids: pl.Series, truth: pl.Series, found: pl.Series) -> tuple[float,
 
     t, p = pairs("t"), pairs("c")
     tp = t.join(p, on=["i", "i_right"]).height
-    return (tp / p.height if p.height else float("nan"),
-            tp / t.height if t.height else float("nan"))
+    return (
+        tp / p.height if p.height else float("nan"),
+        tp / t.height if t.height else float("nan"),
+    )
 
 
-def measure(seed: int, n_incidents: int, start: dt.date = START, end: dt.date = END, *,
-            link_everyone: bool = False) -> dict[str, Any]:
+def measure(
+    seed: int,
+    n_incidents: int,
+    start: dt.date = START,
+    end: dt.date = END,
+    *,
+    link_everyone: bool = False,
+) -> dict[str, Any]:
     """Generate, ingest, link and score; returns the figures and the two results.
 
     ``link_everyone`` links every person row (witnesses, suspects, ROC callers too), as a
@@ -118,15 +148,23 @@ def measure(seed: int, n_incidents: int, start: dt.date = START, end: dt.date = 
     seconds["generate_and_read"] = time.perf_counter() - t
     victims = rows if link_everyone else rows.filter(pl.col("qualifies"))
     t = time.perf_counter()
-    linked = link_people(victims.select("row_id", "name", "date_of_birth", "phone", "email",
-                                        "address", "postcode"),
-                         columns={"full_name": "name"}, id_column="row_id")
+    linked = link_people(
+        victims.select("row_id", "name", "date_of_birth", "phone", "email", "address", "postcode"),
+        columns={"full_name": "name"},
+        id_column="row_id",
+    )
     seconds["link"] = time.perf_counter() - t
-    victims = victims.join(linked.records.select(pl.col("unique_id").alias("row_id"),
-                                                 pl.col("cluster_id").alias("cluster")),
-                           on="row_id", how="left")
-    keys = [interim_person_key(n, d, p) for n, d, p in
-            victims.select("name", "date_of_birth", "postcode").iter_rows()]
+    victims = victims.join(
+        linked.records.select(
+            pl.col("unique_id").alias("row_id"), pl.col("cluster_id").alias("cluster")
+        ),
+        on="row_id",
+        how="left",
+    )
+    keys = [
+        interim_person_key(n, d, p)
+        for n, d, p in victims.select("name", "date_of_birth", "postcode").iter_rows()
+    ]
     victims = victims.with_columns(pl.Series("interim_key", keys, dtype=pl.String))
     t = time.perf_counter()
     common = {"as_of": end, "incident_column": "reference", "date_column": "date"}
@@ -134,28 +172,43 @@ def measure(seed: int, n_incidents: int, start: dt.date = START, end: dt.date = 
     interim = repeat_recall(victims, "interim_key", "person_id", **common)
     seconds["repeats"] = time.perf_counter() - t
     pair_p, pair_r = pairwise(victims["row_id"], victims["person_id"], victims["cluster"])
-    return {"seed": seed, "n_incidents": n_incidents, "n_person_rows": rows.height,
-            "n_linked": victims.height, "n_people": victims["person_id"].n_unique(),
-            "n_clusters": victims["cluster"].n_unique(), "pair_precision": pair_p,
-            "pair_recall": pair_r, "linkage": linkage, "interim": interim, "seconds": seconds,
-            "dropped_rules": list(linked.parameters.dropped_blocking_rules)}
+    return {
+        "seed": seed,
+        "n_incidents": n_incidents,
+        "n_person_rows": rows.height,
+        "n_linked": victims.height,
+        "n_people": victims["person_id"].n_unique(),
+        "n_clusters": victims["cluster"].n_unique(),
+        "pair_precision": pair_p,
+        "pair_recall": pair_r,
+        "linkage": linkage,
+        "interim": interim,
+        "seconds": seconds,
+        "dropped_rules": list(linked.parameters.dropped_blocking_rules),
+    }
 
 
 def _line(name: str, r: RepeatRecall) -> str:
-    return (f"  {name:<26} recall {r.recall:.4f} ({r.n_true_found:,}/{r.n_true:,})  precision "
-            f"{r.precision:.4f} ({r.n_found_correct:,}/{r.n_found:,})  whole {r.completeness:.3f}"
-            f"  split {r.n_split:,}")
+    return (
+        f"  {name:<26} recall {r.recall:.4f} ({r.n_true_found:,}/{r.n_true:,})  precision "
+        f"{r.precision:.4f} ({r.n_found_correct:,}/{r.n_found:,})  whole {r.completeness:.3f}"
+        f"  split {r.n_split:,}"
+    )
 
 
 def report(m: dict[str, Any]) -> None:
     """Print one measurement."""
     s = m["seconds"]
-    print(f"seed {m['seed']}: {m['n_incidents']:,} incidents, {m['n_person_rows']:,} person rows;"
-          f" {m['n_linked']:,} rows linked ({m['n_people']:,} true people -> "
-          f"{m['n_clusters']:,} clusters; pairwise precision {m['pair_precision']:.4f} recall "
-          f"{m['pair_recall']:.4f})")
-    print(f"  time: generate + write + read {s['generate_and_read']:.1f} s, link "
-          f"{s['link']:.1f} s, repeats x2 {s['repeats']:.2f} s")
+    print(
+        f"seed {m['seed']}: {m['n_incidents']:,} incidents, {m['n_person_rows']:,} person rows;"
+        f" {m['n_linked']:,} rows linked ({m['n_people']:,} true people -> "
+        f"{m['n_clusters']:,} clusters; pairwise precision {m['pair_precision']:.4f} recall "
+        f"{m['pair_recall']:.4f})"
+    )
+    print(
+        f"  time: generate + write + read {s['generate_and_read']:.1f} s, link "
+        f"{s['link']:.1f} s, repeats x2 {s['repeats']:.2f} s"
+    )
     if m["dropped_rules"]:
         print(f"  blocking rules dropped for their pair count: {'; '.join(m['dropped_rules'])}")
     print(f"  repeat victims in the 12 months to {m['linkage'].truth.as_of}:")
@@ -170,9 +223,11 @@ def run() -> None:
     r = m["linkage"]
     print(f"  total {time.perf_counter() - t:.1f} s")
     print("\ngoals")
-    print(f"  repeat-victim recall {r.recall:.4f} >= {GOAL}: "
-          f"{'PASS' if r.recall >= GOAL else 'FAIL'} (precision {r.precision:.4f}; interim key "
-          f"recall {m['interim'].recall:.4f})")
+    print(
+        f"  repeat-victim recall {r.recall:.4f} >= {GOAL}: "
+        f"{'PASS' if r.recall >= GOAL else 'FAIL'} (precision {r.precision:.4f}; interim key "
+        f"recall {m['interim'].recall:.4f})"
+    )
 
 
 if __name__ == "__main__":

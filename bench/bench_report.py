@@ -49,8 +49,10 @@ def make_year(folder: Path) -> int:
         src = sources[i % len(sources)]
         dest = folder / month / f"{month}-{FORCE}-street.csv"
         dest.parent.mkdir(parents=True)
-        with src.open(newline="", encoding="utf-8-sig") as f_in, \
-                dest.open("w", newline="", encoding="utf-8") as f_out:
+        with (
+            src.open(newline="", encoding="utf-8-sig") as f_in,
+            dest.open("w", newline="", encoding="utf-8") as f_out,
+        ):
             reader = csv.DictReader(f_in)
             writer = csv.DictWriter(f_out, fieldnames=reader.fieldnames or [])
             writer.writeheader()
@@ -102,21 +104,37 @@ def run() -> dict[str, float]:
         with _Clock() as again:  # as a long-running process (the web app) pays it
             write_pdf(html, folder / f"scrutiny-{PERIOD}-again.pdf")
         store.close()
-    out = {"records": n, "ingest_s": ing.wall, "html_s": htm.wall, "pdf_s": pdf.wall,
-           "pdf_import_s": imp.wall, "html_ratio": htm.wall / ing.wall,
-           "pdf_ratio": pdf.wall / ing.wall, "ingest_cpu_s": ing.cpu, "html_cpu_s": htm.cpu,
-           "pdf_cpu_s": pdf.cpu, "html_cpu_ratio": htm.cpu / ing.cpu,
-           "pdf_cpu_ratio": pdf.cpu / ing.cpu, "pdf_again_cpu_s": again.cpu,
-           "pdf_import_cpu_s": imp.cpu}
+    out = {
+        "records": n,
+        "ingest_s": ing.wall,
+        "html_s": htm.wall,
+        "pdf_s": pdf.wall,
+        "pdf_import_s": imp.wall,
+        "html_ratio": htm.wall / ing.wall,
+        "pdf_ratio": pdf.wall / ing.wall,
+        "ingest_cpu_s": ing.cpu,
+        "html_cpu_s": htm.cpu,
+        "pdf_cpu_s": pdf.cpu,
+        "html_cpu_ratio": htm.cpu / ing.cpu,
+        "pdf_cpu_ratio": pdf.cpu / ing.cpu,
+        "pdf_again_cpu_s": again.cpu,
+        "pdf_import_cpu_s": imp.cpu,
+    }
     print(f"one year of {FORCE}: {n:,} records          wall clock            CPU (process)")
     print(f"  ingest (baseline) {ing.wall:7.2f} s                 {ing.cpu:7.2f} s")
-    print(f"  HTML report       {htm.wall:7.2f} s = {out['html_ratio']:.2f} x ingest"
-          f"   {htm.cpu:7.2f} s = {out['html_cpu_ratio']:.2f} x ingest")
-    print(f"  PDF of the report {pdf.wall:7.2f} s = {out['pdf_ratio']:.2f} x ingest"
-          f"   {pdf.cpu:7.2f} s = {out['pdf_cpu_ratio']:.2f} x ingest")
+    print(
+        f"  HTML report       {htm.wall:7.2f} s = {out['html_ratio']:.2f} x ingest"
+        f"   {htm.cpu:7.2f} s = {out['html_cpu_ratio']:.2f} x ingest"
+    )
+    print(
+        f"  PDF of the report {pdf.wall:7.2f} s = {out['pdf_ratio']:.2f} x ingest"
+        f"   {pdf.cpu:7.2f} s = {out['pdf_cpu_ratio']:.2f} x ingest"
+    )
     print(f"    of which importing WeasyPrint {imp.wall:.2f} s wall, {imp.cpu:.2f} s CPU")
-    print(f"  PDF again, WeasyPrint loaded {again.wall:.2f} s wall, {again.cpu:.2f} s CPU = "
-          f"{again.cpu / ing.cpu:.2f} x ingest")
+    print(
+        f"  PDF again, WeasyPrint loaded {again.wall:.2f} s wall, {again.cpu:.2f} s CPU = "
+        f"{again.cpu / ing.cpu:.2f} x ingest"
+    )
     return out
 
 

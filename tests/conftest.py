@@ -26,8 +26,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "asbhub.web.settings"
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     """Browser tests last: they start a live server and Chromium, the slowest part, and a
     failure elsewhere then shows sooner. Order within each group is kept."""
     browser_dir = ROOT / "tests" / "browser"

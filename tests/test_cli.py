@@ -20,8 +20,13 @@ GOOD = ",2019-03,Derbyshire Constabulary,Derbyshire Constabulary,-1.4,53.0,On or
 
 
 def asbhub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "asbhub.cli", *args], capture_output=True,
-                          text=True, timeout=300, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "asbhub.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
 
 
 def test_ingest_json_counts_add_up_and_match_an_independent_count(sqlite_url: str) -> None:
@@ -39,13 +44,15 @@ def test_ingest_json_counts_add_up_and_match_an_independent_count(sqlite_url: st
     totals = out["totals"]
     assert totals["read"] == sum(f["read"] for f in out["files"]) == 23_677
     assert out["by_crime_type"] == dict(sorted(expected_by_type.items()))
-    again = json.loads(asbhub("ingest", str(sample_paths()[0]), "--db", sqlite_url,
-                              "--json").stdout)
+    again = json.loads(
+        asbhub("ingest", str(sample_paths()[0]), "--db", sqlite_url, "--json").stdout
+    )
     assert again["totals"]["stored"] == 0 and again["totals"]["already_stored"] == 23_677
 
 
-def test_rejects_are_written_with_file_line_field_and_reason(tmp_path: Path,
-                                                             sqlite_url: str) -> None:
+def test_rejects_are_written_with_file_line_field_and_reason(
+    tmp_path: Path, sqlite_url: str
+) -> None:
     f = tmp_path / "march.csv"
     f.write_text("\n".join([HEADER, GOOD, GOOD.replace("-1.4", "x"), GOOD]) + "\n")
     rejects = tmp_path / "rejects.csv"
@@ -54,16 +61,30 @@ def test_rejects_are_written_with_file_line_field_and_reason(tmp_path: Path,
     assert "line 3, Longitude 'x': not a number" in proc.stdout
     with rejects.open() as fh:
         (row,) = list(csv.DictReader(fh))
-    assert row == {"file": str(f), "line": "3", "field": "Longitude", "value": "x",
-                   "reason": "not a number; expected decimal degrees, e.g. -1.476"}
-    strict = asbhub("ingest", str(f), "--db", sqlite_url, "--strict", "--json",
-                    "--rejects", str(tmp_path / "r2.csv"))
+    assert row == {
+        "file": str(f),
+        "line": "3",
+        "field": "Longitude",
+        "value": "x",
+        "reason": "not a number; expected decimal degrees, e.g. -1.476",
+    }
+    strict = asbhub(
+        "ingest",
+        str(f),
+        "--db",
+        sqlite_url,
+        "--strict",
+        "--json",
+        "--rejects",
+        str(tmp_path / "r2.csv"),
+    )
     assert strict.returncode == 1
     assert json.loads(strict.stdout)["files"][0]["error"].startswith("--strict")
 
 
-def test_wrong_file_says_what_was_expected_and_exits_non_zero(tmp_path: Path,
-                                                              sqlite_url: str) -> None:
+def test_wrong_file_says_what_was_expected_and_exits_non_zero(
+    tmp_path: Path, sqlite_url: str
+) -> None:
     f = tmp_path / "notes.csv"
     f.write_text("hello,world\n1,2\n")
     proc = asbhub("ingest", str(f), "--db", sqlite_url, "--rejects", str(tmp_path / "r.csv"))
@@ -84,10 +105,16 @@ def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     import sqlite3
 
-    tables = {r[0] for r in sqlite3.connect(db).execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"incidents_incident", "incidents_location", "incidents_person",
-            "incidents_source"} <= tables
+    tables = {
+        r[0]
+        for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    assert {
+        "incidents_incident",
+        "incidents_location",
+        "incidents_person",
+        "incidents_source",
+    } <= tables
 
 
 # -- asbhub demo ---------------------------------------------------------------------------
@@ -97,9 +124,9 @@ def _words_after(text: str, heading: str, first: str, n: int) -> list[str]:
     """The ``n`` words after ``first`` in the section of the page headed ``heading``."""
     import re
 
-    words = re.sub(r"<[^>]+>", " ", text[text.index(heading):]).split()
+    words = re.sub(r"<[^>]+>", " ", text[text.index(heading) :]).split()
     at = words.index(first)
-    return words[at + 1:at + 1 + n]
+    return words[at + 1 : at + 1 + n]
 
 
 @pytest.mark.slow
@@ -112,20 +139,33 @@ def test_demo_seeds_each_app_and_the_scrutiny_report_has_call_handling(tmp_path:
     db_file = tmp_path / "demo.sqlite3"
     db = f"sqlite:///{db_file}"
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    demo = subprocess.run([sys.executable, "-m", "asbhub.cli", "demo", "--no-serve", "--db", db],
-                          capture_output=True, text=True, timeout=900, env=env)
+    demo = subprocess.run(
+        [sys.executable, "-m", "asbhub.cli", "demo", "--no-serve", "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
     out = demo.stdout + demo.stderr
     assert demo.returncode == 0, out
     # Every step reported, in order.
-    lines = ["loading the bundled sample", "Demonstration accounts", "Demonstration cases",
-             "Synthetic incidents", "Synthetic calls", "Linked people",
-             "Demonstration risk assessments", "Daily briefing"]
+    lines = [
+        "loading the bundled sample",
+        "Demonstration accounts",
+        "Demonstration cases",
+        "Synthetic incidents",
+        "Synthetic calls",
+        "Linked people",
+        "Demonstration risk assessments",
+        "Daily briefing",
+    ]
     at = [out.find(line) for line in lines]
     assert -1 not in at and at == sorted(at), dict(zip(lines, at, strict=True))
     assert "SYNTHETIC demonstration call log" in out
 
-    report = asbhub("report", "scrutiny", "--period", "2019-02", "--db", db, "--out",
-                    str(tmp_path), "--no-pdf")
+    report = asbhub(
+        "report", "scrutiny", "--period", "2019-02", "--db", db, "--out", str(tmp_path), "--no-pdf"
+    )
     assert report.returncode == 0, report.stderr
     html = (tmp_path / "scrutiny-2019-02.html").read_text(encoding="utf-8")
     assert "No call logs were loaded" not in html and "No 999 calls" not in html

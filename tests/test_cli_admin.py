@@ -10,8 +10,9 @@ from pathlib import Path
 
 
 def asbhub(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "asbhub.cli", *args], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "asbhub.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_audit_verify_detects_an_edited_entry(sqlite_url: str) -> None:
@@ -22,8 +23,16 @@ def test_audit_verify_detects_an_edited_entry(sqlite_url: str) -> None:
     from asbhub.records.partners.audit import append_entry
 
     for i in range(3):
-        append_entry({"username": "analyst1", "action": "view", "object_type": "person",
-                      "object_id": str(i), "purpose": "daily tasking"}, using=store.alias)
+        append_entry(
+            {
+                "username": "analyst1",
+                "action": "view",
+                "object_type": "person",
+                "object_id": str(i),
+                "purpose": "daily tasking",
+            },
+            using=store.alias,
+        )
     ok = asbhub("audit", "verify", "--db", sqlite_url)
     assert ok.returncode == 0, ok.stderr
     assert "audit log OK: 3 entries" in ok.stdout
@@ -37,11 +46,21 @@ def test_audit_verify_detects_an_edited_entry(sqlite_url: str) -> None:
     assert "TAMPERED" in bad.stdout
 
 
-def test_synthetic_call_log_loads_with_every_row_accounted(tmp_path: Path,
-                                                           sqlite_url: str) -> None:
+def test_synthetic_call_log_loads_with_every_row_accounted(tmp_path: Path, sqlite_url: str) -> None:
     out = tmp_path / "calls.csv"
-    made = asbhub("synth", "calls", str(out), "--start", "2022-02-01", "--end", "2022-02-07",
-                  "--scale", "0.2", "--seed", "7")
+    made = asbhub(
+        "synth",
+        "calls",
+        str(out),
+        "--start",
+        "2022-02-01",
+        "--end",
+        "2022-02-07",
+        "--scale",
+        "0.2",
+        "--seed",
+        "7",
+    )
     assert made.returncode == 0, made.stderr
     with out.open() as fh:
         rows = list(csv.DictReader(fh))

@@ -22,8 +22,13 @@ SAMPLE = str(sample_paths()[0])
 
 
 def asbhub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "asbhub.cli", *args], capture_output=True,
-                          text=True, timeout=300, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "asbhub.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
 
 
 def sample_rows(month: str) -> list[dict[str, str]]:
@@ -40,17 +45,38 @@ def lpu_by_lsoa() -> dict[str, str]:
 def located_asb(month: str, lpu: str | None = None) -> int:
     """ASB rows of the month with coordinates (in the LPU, by its LSOA, if given)."""
     lookup = lpu_by_lsoa()
-    return sum(1 for r in sample_rows(month)
-               if r["Crime type"] == ASB and r["Longitude"] and r["Latitude"]
-               and (lpu is None or lookup.get(r["LSOA code"]) == lpu))
+    return sum(
+        1
+        for r in sample_rows(month)
+        if r["Crime type"] == ASB
+        and r["Longitude"]
+        and r["Latitude"]
+        and (lpu is None or lookup.get(r["LSOA code"]) == lpu)
+    )
 
 
 @pytest.fixture(scope="module")
 def jan_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
     folder = tmp_path_factory.mktemp("cli")
-    proc = asbhub("hotspots", SAMPLE, "--method", "gistar", "--cell", "250", "--month", "2019-01",
-                  "--crime-type", "asb", "--out", "x.geojson", "--out", "x.csv", "--out", "x.png",
-                  cwd=folder)
+    proc = asbhub(
+        "hotspots",
+        SAMPLE,
+        "--method",
+        "gistar",
+        "--cell",
+        "250",
+        "--month",
+        "2019-01",
+        "--crime-type",
+        "asb",
+        "--out",
+        "x.geojson",
+        "--out",
+        "x.csv",
+        "--out",
+        "x.png",
+        cwd=folder,
+    )
     assert proc.returncode == 0, proc.stderr
     return folder, proc
 
@@ -95,21 +121,35 @@ def test_files_are_stamped_with_the_command_and_parameters(jan_files) -> None:
     assert f"run {stamp['run_id']}" in out
 
 
-def test_hotspots_from_the_store_match_the_files(jan_files, tmp_path: Path,
-                                                  store_url: str) -> None:
+def test_hotspots_from_the_store_match_the_files(jan_files, tmp_path: Path, store_url: str) -> None:
     from asbhub.analysis_inputs import display_url
 
     folder, _ = jan_files
     assert asbhub("ingest", SAMPLE, "--db", store_url).returncode == 0
-    proc = asbhub("hotspots", "--db", store_url, "--method", "gistar", "--cell", "250",
-                  "--month", "2019-01", "--crime-type", "asb", "--out", "s.geojson", cwd=tmp_path)
+    proc = asbhub(
+        "hotspots",
+        "--db",
+        store_url,
+        "--method",
+        "gistar",
+        "--cell",
+        "250",
+        "--month",
+        "2019-01",
+        "--crime-type",
+        "asb",
+        "--out",
+        "s.geojson",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     store = json.loads((tmp_path / "s.geojson").read_text(encoding="utf-8"))
     files = json.loads((folder / "x.geojson").read_text(encoding="utf-8"))
 
     def cells(fc: dict) -> dict[str, tuple]:
-        return {f["id"]: (f["properties"]["count"], f["properties"]["class"])
-                for f in fc["features"]}
+        return {
+            f["id"]: (f["properties"]["count"], f["properties"]["class"]) for f in fc["features"]
+        }
 
     assert cells(store) == cells(files)
     data = store["asbhub"]["data"]
@@ -119,8 +159,21 @@ def test_hotspots_from_the_store_match_the_files(jan_files, tmp_path: Path,
 
 
 def test_lpu_filter_counts_only_that_lpu(tmp_path: Path) -> None:
-    proc = asbhub("hotspots", SAMPLE, "--lpu", "erewash", "--month", "2019-02", "--crime-type",
-                  "Anti-social behaviour", "--method", "count", "--out", "e.geojson", cwd=tmp_path)
+    proc = asbhub(
+        "hotspots",
+        SAMPLE,
+        "--lpu",
+        "erewash",
+        "--month",
+        "2019-02",
+        "--crime-type",
+        "Anti-social behaviour",
+        "--method",
+        "count",
+        "--out",
+        "e.geojson",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     fc = json.loads((tmp_path / "e.geojson").read_text(encoding="utf-8"))
     strays = fc["asbhub"]["data"]["excluded_strays_or_outside"]
@@ -130,8 +183,19 @@ def test_lpu_filter_counts_only_that_lpu(tmp_path: Path) -> None:
 
 
 def test_trends_write_a_category_per_cell(tmp_path: Path) -> None:
-    proc = asbhub("trends", SAMPLE, "--crime-type", "asb", "--cell", "500", "--out", "t.geojson",
-                  "--out", "t.csv", cwd=tmp_path)
+    proc = asbhub(
+        "trends",
+        SAMPLE,
+        "--crime-type",
+        "asb",
+        "--cell",
+        "500",
+        "--out",
+        "t.geojson",
+        "--out",
+        "t.csv",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     fc = json.loads((tmp_path / "t.geojson").read_text(encoding="utf-8"))
     assert fc["asbhub"]["method"] == "trends"
@@ -147,11 +211,22 @@ def test_errors_say_what_to_change(tmp_path: Path) -> None:
     proc = asbhub("hotspots", SAMPLE, "--lpu", "Nowhere", "--out", "a.geojson", cwd=tmp_path)
     assert proc.returncode == 2
     assert "unknown LPU 'Nowhere'" in proc.stderr and "Erewash" in proc.stderr
-    proc = asbhub("hotspots", SAMPLE, "--month", "2020-05", "--crime-type", "asb",
-                  "--out", "a.geojson", cwd=tmp_path)
+    proc = asbhub(
+        "hotspots",
+        SAMPLE,
+        "--month",
+        "2020-05",
+        "--crime-type",
+        "asb",
+        "--out",
+        "a.geojson",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
-    assert "no records match the filters (crime type Anti-social behaviour; month 2020-05)" \
+    assert (
+        "no records match the filters (crime type Anti-social behaviour; month 2020-05)"
         in proc.stderr
+    )
     assert "months 2018-12 to 2019-02" in proc.stderr
     proc = asbhub("hotspots", SAMPLE, "--out", "a.shp", cwd=tmp_path)
     assert proc.returncode == 2 and "name the file with one of .geojson" in proc.stderr
@@ -170,8 +245,21 @@ def test_too_few_records_get_counts_not_gistar_classes(tmp_path: Path) -> None:
             counts[(r["Crime type"], lpu)] = counts.get((r["Crime type"], lpu), 0) + 1
     (crime_type, lpu), n = min(counts.items(), key=lambda kv: (kv[1], kv[0]))
     assert 0 < n < 30
-    proc = asbhub("hotspots", SAMPLE, "--method", "gistar", "--month", "2019-02", "--lpu", lpu,
-                  "--crime-type", crime_type, "--out", "x.geojson", cwd=tmp_path)
+    proc = asbhub(
+        "hotspots",
+        SAMPLE,
+        "--method",
+        "gistar",
+        "--month",
+        "2019-02",
+        "--lpu",
+        lpu,
+        "--crime-type",
+        crime_type,
+        "--out",
+        "x.geojson",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "too few records to test for hot spots: only" in proc.stderr
     fc = json.loads((tmp_path / "x.geojson").read_text(encoding="utf-8"))

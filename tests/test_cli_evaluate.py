@@ -21,16 +21,32 @@ Z95 = 1.959963984540054
 
 
 def asbhub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "asbhub.cli", *args], capture_output=True,
-                          text=True, timeout=300, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "asbhub.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
 
 
 def test_from_counts_reproduces_the_hand_computed_measures(tmp_path: Path) -> None:
     # Op Dexter-like: the response area fell from 188 to 41, the control barely moved.
     rb, ra, cb, ca = 188, 41, 1500, 1480
-    proc = asbhub("evaluate", "--response-before", str(rb), "--response-after", str(ra),
-                  "--control-before", str(cb), "--control-after", str(ca), "--out", "e.json",
-                  cwd=tmp_path)
+    proc = asbhub(
+        "evaluate",
+        "--response-before",
+        str(rb),
+        "--response-after",
+        str(ra),
+        "--control-before",
+        str(cb),
+        "--control-after",
+        str(ca),
+        "--out",
+        "e.json",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     rr = (rb * ca) / (ra * cb)
     se = math.sqrt(1 / rb + 1 / ra + 1 / cb + 1 / ca)
@@ -44,8 +60,9 @@ def test_from_counts_reproduces_the_hand_computed_measures(tmp_path: Path) -> No
     assert m["rate_ratio"]["ci_high"] == pytest.approx(high, rel=1e-9)
     assert m["wdd"]["estimate"] == wdd == -127
     assert m["wdd"]["se"] == pytest.approx(wdd_se, rel=1e-12)
-    assert m["wdd"]["p_value"] == pytest.approx(math.erfc(abs(wdd / wdd_se) / math.sqrt(2)),
-                                                rel=1e-9)
+    assert m["wdd"]["p_value"] == pytest.approx(
+        math.erfc(abs(wdd / wdd_se) / math.sqrt(2)), rel=1e-9
+    )
     assert m["wdq"]["wdq"] is None and "no buffer area" in m["wdq"]["reason"]
     assert m["net_effect"]["total"] is None
     assert doc["counts"]["response_before"] == rb and doc["asbhub"]["data"]["kind"] == "counts"
@@ -60,9 +77,25 @@ def test_from_counts_reproduces_the_hand_computed_measures(tmp_path: Path) -> No
 
 def test_from_counts_with_a_buffer_and_unequal_periods() -> None:
     rb, ra, bb, ba, cb, ca = 188, 41, 60, 52, 160, 150
-    proc = asbhub("evaluate", "--response-before", str(rb), "--response-after", str(ra),
-                  "--buffer-before", str(bb), "--buffer-after", str(ba), "--control-before",
-                  str(cb), "--control-after", str(ca), "--before-days", "90", "--after-days", "92")
+    proc = asbhub(
+        "evaluate",
+        "--response-before",
+        str(rb),
+        "--response-after",
+        str(ra),
+        "--buffer-before",
+        str(bb),
+        "--buffer-after",
+        str(ba),
+        "--control-before",
+        str(cb),
+        "--control-after",
+        str(ca),
+        "--before-days",
+        "90",
+        "--after-days",
+        "92",
+    )
     assert proc.returncode == 0, proc.stderr
     sm = ra / ca - rb / cb
     bdm = ba / ca - bb / cb
@@ -77,29 +110,94 @@ def test_from_counts_with_a_buffer_and_unequal_periods() -> None:
 
 
 def test_an_undefined_measure_says_why() -> None:
-    proc = asbhub("evaluate", "--response-before", "12", "--response-after", "0",
-                  "--control-before", "40", "--control-after", "38")
+    proc = asbhub(
+        "evaluate",
+        "--response-before",
+        "12",
+        "--response-after",
+        "0",
+        "--control-before",
+        "40",
+        "--control-after",
+        "38",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "rate ratio  undefined: zero count in response_after" in proc.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--response-before", "-1"], "argument --response-before: expected a count"),
-    (["--response-before", "1.5"], "argument --response-before: expected a count"),
-    (["--response-before", "5", "--control-before", "3"],
-     "missing --response-after, --control-after"),
-    (["--response-before", "1", "--response-after", "1", "--control-before", "1",
-      "--control-after", "1", "--buffer-before", "4"], "--buffer-before and --buffer-after"),
-    (["--response-before", "1", "--response", "a.geojson"], "give either counts"),
-    (["--response-before", "1", "--response-after", "1", "--control-before", "1",
-      "--control-after", "1", "--out", "e.csv"], "--out e.csv: cannot tell the format"),
-    (["--response-before", "1", "--response-after", "1", "--control-before", "1",
-      "--control-after", "1", "--before-days", "0"], "--before-days must be a positive"),
-    (["--response", "r.geojson", "--control", "c.geojson", "--start", "2021-04-31",
-      "--end", "2021-05-01", "--before-days", "30"], "--start '2021-04-31' is not a date"),
-])
-def test_bad_input_exits_2_naming_the_option(tmp_path: Path, args: list[str],
-                                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--response-before", "-1"], "argument --response-before: expected a count"),
+        (["--response-before", "1.5"], "argument --response-before: expected a count"),
+        (
+            ["--response-before", "5", "--control-before", "3"],
+            "missing --response-after, --control-after",
+        ),
+        (
+            [
+                "--response-before",
+                "1",
+                "--response-after",
+                "1",
+                "--control-before",
+                "1",
+                "--control-after",
+                "1",
+                "--buffer-before",
+                "4",
+            ],
+            "--buffer-before and --buffer-after",
+        ),
+        (["--response-before", "1", "--response", "a.geojson"], "give either counts"),
+        (
+            [
+                "--response-before",
+                "1",
+                "--response-after",
+                "1",
+                "--control-before",
+                "1",
+                "--control-after",
+                "1",
+                "--out",
+                "e.csv",
+            ],
+            "--out e.csv: cannot tell the format",
+        ),
+        (
+            [
+                "--response-before",
+                "1",
+                "--response-after",
+                "1",
+                "--control-before",
+                "1",
+                "--control-after",
+                "1",
+                "--before-days",
+                "0",
+            ],
+            "--before-days must be a positive",
+        ),
+        (
+            [
+                "--response",
+                "r.geojson",
+                "--control",
+                "c.geojson",
+                "--start",
+                "2021-04-31",
+                "--end",
+                "2021-05-01",
+                "--before-days",
+                "30",
+            ],
+            "--start '2021-04-31' is not a date",
+        ),
+    ],
+)
+def test_bad_input_exits_2_naming_the_option(tmp_path: Path, args: list[str], message: str) -> None:
     proc = asbhub("evaluate", *args, cwd=tmp_path)
     assert proc.returncode == 2
     assert message in proc.stderr
@@ -108,7 +206,7 @@ def test_bad_input_exits_2_naming_the_option(tmp_path: Path, args: list[str],
 
 # -- from areas and dated events ------------------------------------------------------------
 
-RESPONSE = (435000, 336000, 435500, 336500)     # BNG box
+RESPONSE = (435000, 336000, 435500, 336500)  # BNG box
 CONTROL = (438000, 338000, 438500, 338500)
 START, END = date(2021, 4, 5), date(2021, 4, 30)  # the operation, both days included
 BEFORE_DAYS = 30
@@ -120,11 +218,21 @@ def _box_geojson(box: tuple[int, int, int, int], wgs84: bool) -> dict:
     if wgs84:
         lon, lat = from_bng(np.array(xs, float), np.array(ys, float))
         ring = [[float(a), float(b)] for a, b in zip(lon, lat, strict=True)]
-        return {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
-                                                               "coordinates": [ring]}}]}
-    return {"type": "Polygon", "coordinates": [[[a, b] for a, b in zip(xs, ys, strict=True)]],
-            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}}
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {},
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                }
+            ],
+        }
+    return {
+        "type": "Polygon",
+        "coordinates": [[[a, b] for a, b in zip(xs, ys, strict=True)]],
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}},
+    }
 
 
 def _events() -> list[tuple[str, int, int, date]]:
@@ -133,14 +241,22 @@ def _events() -> list[tuple[str, int, int, date]]:
     rng = np.random.default_rng(3)
     days = [date(2021, 2, 20) + timedelta(days=int(d)) for d in range(0, 116)]
     out = []
-    places = {"response": (435020, 336020, 435480, 336480),
-              "buffer": (435600, 336020, 435650, 336480),   # 100 to 150 m east of the response
-              "control": (438020, 338020, 438480, 338480),
-              "elsewhere": (441000, 341000, 441500, 341500)}
+    places = {
+        "response": (435020, 336020, 435480, 336480),
+        "buffer": (435600, 336020, 435650, 336480),  # 100 to 150 m east of the response
+        "control": (438020, 338020, 438480, 338480),
+        "elsewhere": (441000, 341000, 441500, 341500),
+    }
     for area, (x0, y0, x1, y1) in places.items():
         for _ in range(60):
-            out.append((area, int(rng.integers(x0, x1)), int(rng.integers(y0, y1)),
-                        days[int(rng.integers(len(days)))]))
+            out.append(
+                (
+                    area,
+                    int(rng.integers(x0, x1)),
+                    int(rng.integers(y0, y1)),
+                    days[int(rng.integers(len(days)))],
+                )
+            )
     # Days on the windows' edges: the first before day, the first day of the operation, its
     # last day, the first after day, the day after the after window.
     for d in (date(2021, 3, 6), START, END, date(2021, 5, 1), date(2021, 5, 31)):
@@ -164,8 +280,17 @@ def area_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, list]
     events = _events()
     with (folder / "export.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["incident_reference", "record_type", "crime_type", "occurred_from",
-                    "reported_at", "easting", "northing"])
+        w.writerow(
+            [
+                "incident_reference",
+                "record_type",
+                "crime_type",
+                "occurred_from",
+                "reported_at",
+                "easting",
+                "northing",
+            ]
+        )
         for k, (_, x, y, d) in enumerate(events):
             # 11:00 UTC is midday in April, so the UK local day is the day written.
             when = datetime(d.year, d.month, d.day, 11).strftime("%Y-%m-%dT%H:%MZ")
@@ -180,10 +305,26 @@ def area_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, list]
 
 def test_from_areas_counts_match_a_count_made_here(area_run) -> None:
     folder, url, events = area_run
-    proc = asbhub("evaluate", "--db", url, "--response", "response.geojson", "--control",
-                  "control.geojson", "--buffer-distance", "200", "--start", START.isoformat(),
-                  "--end", END.isoformat(), "--before-days", str(BEFORE_DAYS), "--out", "e.json",
-                  cwd=folder)
+    proc = asbhub(
+        "evaluate",
+        "--db",
+        url,
+        "--response",
+        "response.geojson",
+        "--control",
+        "control.geojson",
+        "--buffer-distance",
+        "200",
+        "--start",
+        START.isoformat(),
+        "--end",
+        END.isoformat(),
+        "--before-days",
+        str(BEFORE_DAYS),
+        "--out",
+        "e.json",
+        cwd=folder,
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((folder / "e.json").read_text(encoding="utf-8"))
     want = _expected(events)
@@ -198,31 +339,62 @@ def test_from_areas_counts_match_a_count_made_here(area_run) -> None:
     assert data["records_without_date"] == 1
     assert data["areas"]["response"]["crs"] == "EPSG:4326"
     assert data["areas"]["control"]["crs"] == "EPSG:27700"
-    assert f"1 of {len(events) + 1} records have no date (occurred_from) and are left out" \
+    assert (
+        f"1 of {len(events) + 1} records have no date (occurred_from) and are left out"
         in proc.stderr
+    )
     c = want
-    assert (f"counts      response {c['response_before']} -> {c['response_after']}; control "
-            f"{c['control_before']} -> {c['control_after']}; buffer {c['buffer_before']} -> "
-            f"{c['buffer_after']} (before 30 days, after 30 days)") in proc.stdout
+    assert (
+        f"counts      response {c['response_before']} -> {c['response_after']}; control "
+        f"{c['control_before']} -> {c['control_after']}; buffer {c['buffer_before']} -> "
+        f"{c['buffer_after']} (before 30 days, after 30 days)"
+    ) in proc.stdout
 
 
 def test_from_areas_police_uk_files_are_refused(area_run, tmp_path: Path) -> None:
     folder, _, _ = area_run
-    proc = asbhub("evaluate", str(sample_paths()[0]), "--response",
-                  str(folder / "response.geojson"), "--control", str(folder / "control.geojson"),
-                  "--start", "2019-01-10", "--end", "2019-01-20", "--before-days", "28",
-                  cwd=tmp_path)
+    proc = asbhub(
+        "evaluate",
+        str(sample_paths()[0]),
+        "--response",
+        str(folder / "response.geojson"),
+        "--control",
+        str(folder / "control.geojson"),
+        "--start",
+        "2019-01-10",
+        "--end",
+        "2019-01-20",
+        "--before-days",
+        "28",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
     assert "data.police.uk publishes a month for each record but no date or time" in proc.stderr
 
 
 def test_an_area_that_is_not_a_polygon_is_refused(area_run, tmp_path: Path) -> None:
     folder, url, _ = area_run
-    (tmp_path / "point.geojson").write_text(json.dumps({"type": "Point",
-                                                        "coordinates": [-1.5, 52.9]}))
-    proc = asbhub("evaluate", "--db", url, "--response", "point.geojson", "--control",
-                  str(folder / "control.geojson"), "--start", "2021-04-05", "--end",
-                  "2021-04-30", "--before-days", "30", cwd=tmp_path)
+    (tmp_path / "point.geojson").write_text(
+        json.dumps({"type": "Point", "coordinates": [-1.5, 52.9]})
+    )
+    proc = asbhub(
+        "evaluate",
+        "--db",
+        url,
+        "--response",
+        "point.geojson",
+        "--control",
+        str(folder / "control.geojson"),
+        "--start",
+        "2021-04-05",
+        "--end",
+        "2021-04-30",
+        "--before-days",
+        "30",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
-    assert "--response point.geojson: expected Polygon or MultiPolygon geometries, found Point" \
+    assert (
+        "--response point.geojson: expected Polygon or MultiPolygon geometries, found Point"
         in proc.stderr
+    )

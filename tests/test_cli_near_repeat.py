@@ -24,8 +24,13 @@ T0 = datetime(2021, 3, 1, 10, 0, tzinfo=UTC)
 
 
 def asbhub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "asbhub.cli", *args], capture_output=True,
-                          text=True, timeout=300, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "asbhub.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
 
 
 def crafted_events() -> list[tuple[int, int, datetime]]:
@@ -38,15 +43,19 @@ def crafted_events() -> list[tuple[int, int, datetime]]:
     events: list[tuple[int, int, datetime]] = []
     while len(events) < 70:
         x, y = int(rng.integers(434000, 434800)), int(rng.integers(336000, 336800))
-        if any(abs(math.hypot(x - ex, y - ey) - e) < 1.0
-               for ex, ey, _ in events for e in SPATIAL[1:]):
+        if any(
+            abs(math.hypot(x - ex, y - ey) - e) < 1.0 for ex, ey, _ in events for e in SPATIAL[1:]
+        ):
             continue
         # Whole days at 10:00 for most (exact ties on the temporal edges), some at other hours.
         hour = 0 if rng.random() < 0.6 else int(rng.integers(1, 12))
         events.append((x, y, T0 + timedelta(days=int(rng.integers(0, 60)), hours=hour)))
     # A near-repeat cluster: three events within 60 m and 3 days.
-    events += [(434400, 336400, T0 + timedelta(days=30)), (434430, 336420, T0 + timedelta(days=31)),
-               (434380, 336450, T0 + timedelta(days=33))]
+    events += [
+        (434400, 336400, T0 + timedelta(days=30)),
+        (434430, 336420, T0 + timedelta(days=31)),
+        (434380, 336450, T0 + timedelta(days=33)),
+    ]
     return events
 
 
@@ -76,8 +85,17 @@ def dated_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list]:
     path = folder / "export.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["incident_reference", "record_type", "crime_type", "occurred_from",
-                    "reported_at", "easting", "northing"])
+        w.writerow(
+            [
+                "incident_reference",
+                "record_type",
+                "crime_type",
+                "occurred_from",
+                "reported_at",
+                "easting",
+                "northing",
+            ]
+        )
         for k, (x, y, t) in enumerate(events):
             when = t.strftime("%Y-%m-%dT%H:%MZ")
             w.writerow([f"NR-{k:04d}", "crime", "Burglary", when, when, x, y])
@@ -90,8 +108,19 @@ def dated_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list]:
 
 
 def run_knox(url: str, folder: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return asbhub("near-repeat", "--db", url, "--spatial-edges", "0,100,200,400",
-                  "--temporal-edges", "0,7,14,28", "--permutations", "199", *extra, cwd=folder)
+    return asbhub(
+        "near-repeat",
+        "--db",
+        url,
+        "--spatial-edges",
+        "0,100,200,400",
+        "--temporal-edges",
+        "0,7,14,28",
+        "--permutations",
+        "199",
+        *extra,
+        cwd=folder,
+    )
 
 
 def test_observed_counts_match_a_brute_force_count(dated_store, tmp_path: Path) -> None:
@@ -103,8 +132,10 @@ def test_observed_counts_match_a_brute_force_count(dated_store, tmp_path: Path) 
     t_labels = ["0 to 7 days", "over 7 to 14 days", "over 14 to 28 days", "over 28 days"]
     assert doc["spatial_bands"] == s_labels and doc["temporal_bands"] == t_labels
     expected = brute_force(events)
-    got = {(s_labels.index(c["spatial_band"]), t_labels.index(c["temporal_band"])): c["observed"]
-           for c in doc["cells"]}
+    got = {
+        (s_labels.index(c["spatial_band"]), t_labels.index(c["temporal_band"])): c["observed"]
+        for c in doc["cells"]
+    }
     assert {k: v for k, v in got.items() if v} == expected
     n = len(events)
     assert sum(got.values()) == n * (n - 1) // 2
@@ -127,8 +158,11 @@ def test_observed_counts_match_a_brute_force_count(dated_store, tmp_path: Path) 
     # Printed: the labels as computed, the seed, the exclusion and why.
     assert "seed         7 (given)" in proc.stdout
     close = expected[(0, 0)]
-    assert any(line.split()[:8] == ["0", "to", "100", "m", "0", "to", "7", "days"]
-               and line.split()[8] == str(close) for line in proc.stdout.splitlines())
+    assert any(
+        line.split()[:8] == ["0", "to", "100", "m", "0", "to", "7", "days"]
+        and line.split()[8] == str(close)
+        for line in proc.stdout.splitlines()
+    )
     assert "1 of 74 records have no date (occurred_from) and are left out" in proc.stderr
     assert "data.police.uk publishes a month" in proc.stderr
 
@@ -154,32 +188,40 @@ def test_the_same_seed_gives_the_same_p_values(dated_store, tmp_path: Path) -> N
     assert f"give --seed {seed} to repeat this run" in proc.stdout
     again = run_knox(url, tmp_path, "--seed", str(seed), "--out", "d.json")
     assert again.returncode == 0, again.stderr
-    c, d = (json.loads((tmp_path / f).read_text(encoding="utf-8"))["cells"]
-            for f in ("c.json", "d.json"))
+    c, d = (
+        json.loads((tmp_path / f).read_text(encoding="utf-8"))["cells"]
+        for f in ("c.json", "d.json")
+    )
     assert [x["p_value"] for x in c] == [x["p_value"] for x in d]
 
 
 def test_police_uk_files_are_refused_with_the_reason(tmp_path: Path) -> None:
-    proc = asbhub("near-repeat", str(sample_paths()[0]), "--month", "2019-01", "--out", "k.csv",
-                  cwd=tmp_path)
+    proc = asbhub(
+        "near-repeat", str(sample_paths()[0]), "--month", "2019-01", "--out", "k.csv", cwd=tmp_path
+    )
     assert proc.returncode == 2
     assert "data.police.uk publishes a month for each record but no date or time" in proc.stderr
     assert "force export" in proc.stderr
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--spatial-edges", "10,50"], "--spatial-edges: spatial_edges must start at 0"),
-    (["--spatial-edges", "0,a"], "--spatial-edges '0,a': expected numbers"),
-    (["--temporal-edges", "0,7", "--temporal-band", "3"], "give either --temporal-edges or"),
-    (["--spatial-band", "-5"], "--spatial-band must be a positive number of metres"),
-    (["--permutations", "0"], "--permutations must be at least 1"),
-    (["--out", "k.txt"], "--out k.txt: cannot tell the format"),
-])
-def test_bad_options_exit_2_naming_the_option(tmp_path: Path, args: list[str],
-                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--spatial-edges", "10,50"], "--spatial-edges: spatial_edges must start at 0"),
+        (["--spatial-edges", "0,a"], "--spatial-edges '0,a': expected numbers"),
+        (["--temporal-edges", "0,7", "--temporal-band", "3"], "give either --temporal-edges or"),
+        (["--spatial-band", "-5"], "--spatial-band must be a positive number of metres"),
+        (["--permutations", "0"], "--permutations must be at least 1"),
+        (["--out", "k.txt"], "--out k.txt: cannot tell the format"),
+    ],
+)
+def test_bad_options_exit_2_naming_the_option(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
     out = [] if "--out" in args else ["--out", "k.csv"]
-    proc = asbhub("near-repeat", "--db", f"sqlite:///{tmp_path / 'none.sqlite3'}", *args, *out,
-                  cwd=tmp_path)
+    proc = asbhub(
+        "near-repeat", "--db", f"sqlite:///{tmp_path / 'none.sqlite3'}", *args, *out, cwd=tmp_path
+    )
     assert proc.returncode == 2
     assert message in proc.stderr

@@ -12,19 +12,29 @@ from pathlib import Path
 
 import pytest
 
-HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
-          "LSOA name,Crime type,Last outcome category,Context")
+HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+    "LSOA name,Crime type,Last outcome category,Context"
+)
 
 
 def asbhub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "asbhub.cli", *args], capture_output=True,
-                          text=True, timeout=600, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "asbhub.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+    )
 
 
 def _street_rows(force: str, n: int) -> list[str]:
     # Synthetic rows on a small grid near Belper, Derbyshire: no real people.
-    return [f",2019-03,{force},{force},{-1.48 + 0.002 * (i % 7):.4f},{53.02 + 0.002 * (i // 7):.4f},"
-            f"On or near X,E01019400,Amber Valley 001A,Anti-social behaviour,," for i in range(n)]
+    return [
+        f",2019-03,{force},{force},{-1.48 + 0.002 * (i % 7):.4f},{53.02 + 0.002 * (i // 7):.4f},"
+        f"On or near X,E01019400,Amber Valley 001A,Anti-social behaviour,,"
+        for i in range(n)
+    ]
 
 
 @pytest.fixture
@@ -46,11 +56,29 @@ def two_forces(tmp_path: Path) -> Path:
 def test_read_commands_refuse_a_missing_store_naming_the_resolved_path(tmp_path: Path) -> None:
     missing = tmp_path / "missing.sqlite3"
     out = tmp_path / "out"
-    for args in (["hotspots", "--db", "missing.sqlite3", "--out", str(tmp_path / "h.geojson")],
-                 ["report", "scrutiny", "--period", "2019-02", "--db", str(missing), "--out",
-                  str(out), "--no-pdf"],
-                 ["briefing", "--date", "2019-03-01", "--db", f"sqlite:///{missing}", "--out",
-                  str(out / "b.html")]):
+    for args in (
+        ["hotspots", "--db", "missing.sqlite3", "--out", str(tmp_path / "h.geojson")],
+        [
+            "report",
+            "scrutiny",
+            "--period",
+            "2019-02",
+            "--db",
+            str(missing),
+            "--out",
+            str(out),
+            "--no-pdf",
+        ],
+        [
+            "briefing",
+            "--date",
+            "2019-03-01",
+            "--db",
+            f"sqlite:///{missing}",
+            "--out",
+            str(out / "b.html"),
+        ],
+    ):
         proc = asbhub(*args, cwd=tmp_path)
         assert proc.returncode == 2, (args, proc.stderr)
         # The relative path is resolved: the message names the file that was looked for.
@@ -76,56 +104,122 @@ def test_a_file_that_is_not_an_asbhub_store_is_refused_with_the_fix(tmp_path: Pa
     assert proc.returncode == 2 and f"{text} (--db) is not a SQLite database" in proc.stderr
 
 
-def test_db_takes_a_plain_path_and_every_command_says_which_store(tmp_path: Path,
-                                                                  two_forces: Path) -> None:
-    proc = asbhub("hotspots", "--db", two_forces.name, "--method", "count",
-                  "--out", str(tmp_path / "h.geojson"), cwd=tmp_path)
+def test_db_takes_a_plain_path_and_every_command_says_which_store(
+    tmp_path: Path, two_forces: Path
+) -> None:
+    proc = asbhub(
+        "hotspots",
+        "--db",
+        two_forces.name,
+        "--method",
+        "count",
+        "--out",
+        str(tmp_path / "h.geojson"),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert f"store: {two_forces}\n" in proc.stderr
     # Every force covered, with its records, when --force is not given.
     assert "records: Derbyshire Constabulary (30), Leicestershire Police (12)" in proc.stderr
     assert "42 matching" in proc.stdout
-    tables = {r[0] for r in sqlite3.connect(two_forces).execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = {
+        r[0]
+        for r in sqlite3.connect(two_forces).execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        )
+    }
     assert "incidents_incident" in tables
 
 
 def test_force_filters_the_records_in_any_case_and_lists_the_forces_when_unknown(
-        tmp_path: Path, two_forces: Path) -> None:
+    tmp_path: Path, two_forces: Path
+) -> None:
     out = tmp_path / "h.geojson"
-    proc = asbhub("hotspots", "--db", str(two_forces), "--method", "COUNT", "--record-type",
-                  "ASB", "--force", "leicestershire POLICE", "--out", str(out))
+    proc = asbhub(
+        "hotspots",
+        "--db",
+        str(two_forces),
+        "--method",
+        "COUNT",
+        "--record-type",
+        "ASB",
+        "--force",
+        "leicestershire POLICE",
+        "--out",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "records: Leicestershire Police (12)" in proc.stderr
     assert "12 matching" in proc.stdout
-    stamp = json.loads(out.read_text())["asbhub"] if "asbhub" in json.loads(
-        out.read_text()) else json.loads(out.read_text())
+    stamp = (
+        json.loads(out.read_text())["asbhub"]
+        if "asbhub" in json.loads(out.read_text())
+        else json.loads(out.read_text())
+    )
     assert '"force": "Leicestershire Police"' in json.dumps(stamp)
     # The scrutiny report is about the force named, not the one the area files name.
-    proc = asbhub("report", "scrutiny", "--period", "2019-03", "--db", str(two_forces),
-                  "--force", "LEICESTERSHIRE Police", "--out", str(tmp_path / "scr"), "--no-pdf")
+    proc = asbhub(
+        "report",
+        "scrutiny",
+        "--period",
+        "2019-03",
+        "--db",
+        str(two_forces),
+        "--force",
+        "LEICESTERSHIRE Police",
+        "--out",
+        str(tmp_path / "scr"),
+        "--no-pdf",
+    )
     assert proc.returncode == 0, proc.stderr
     html = (tmp_path / "scr" / "scrutiny-2019-03.html").read_text()
     assert "Leicestershire Police (whole force)" in html
     assert "Derbyshire Constabulary (whole force)" not in html
-    proc = asbhub("hotspots", "--db", str(two_forces), "--force", "Nowhere Police",
-                  "--out", str(out))
+    proc = asbhub(
+        "hotspots", "--db", str(two_forces), "--force", "Nowhere Police", "--out", str(out)
+    )
     assert proc.returncode == 2
-    assert ("--force 'Nowhere Police': the store " f"{two_forces} holds no records of that "
-            "force; it holds Derbyshire Constabulary, Leicestershire Police") in proc.stderr
+    assert (
+        "--force 'Nowhere Police': the store "
+        f"{two_forces} holds no records of that "
+        "force; it holds Derbyshire Constabulary, Leicestershire Police"
+    ) in proc.stderr
 
 
 def test_choices_ignore_case(tmp_path: Path, two_forces: Path) -> None:
-    proc = asbhub("trends", "--db", str(two_forces), "--kind", "HOT", "--out",
-                  str(tmp_path / "t.geojson"))
+    proc = asbhub(
+        "trends", "--db", str(two_forces), "--kind", "HOT", "--out", str(tmp_path / "t.geojson")
+    )
     assert "invalid choice" not in proc.stderr
-    proc = asbhub("briefing", "--db", str(two_forces), "--date", "2019-04-02", "--format",
-                  "HTML", "--force", "derbyshire constabulary", "--out", str(tmp_path / "b.html"))
+    proc = asbhub(
+        "briefing",
+        "--db",
+        str(two_forces),
+        "--date",
+        "2019-04-02",
+        "--format",
+        "HTML",
+        "--force",
+        "derbyshire constabulary",
+        "--out",
+        str(tmp_path / "b.html"),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "records: Derbyshire Constabulary (30)" in proc.stderr
-    proc = asbhub("report", "weekly", "--lpu", "erewash", "--db", str(two_forces),
-                  "--week-ending", "2019-03-10", "--force", "LEICESTERSHIRE police",
-                  "--out", str(tmp_path / "weekly"))
+    proc = asbhub(
+        "report",
+        "weekly",
+        "--lpu",
+        "erewash",
+        "--db",
+        str(two_forces),
+        "--week-ending",
+        "2019-03-10",
+        "--force",
+        "LEICESTERSHIRE police",
+        "--out",
+        str(tmp_path / "weekly"),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "records: Leicestershire Police (12)" in proc.stderr
     assert "unknown LPU" not in proc.stderr
@@ -145,8 +239,10 @@ def test_ingest_of_a_folder_skips_lookup_files_and_lists_them(tmp_path: Path) ->
     lookup = data / "lookups" / "lsoa_lookup.csv"
     lookup.write_text("LSOA11CD,LSOA11NM,LAD19CD\nE01019400,Amber Valley 001A,E07000032\n")
     outcomes = data / "2019-03" / "2019-03-derbyshire-outcomes.csv"
-    outcomes.write_text("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
-                        "LSOA code,LSOA name,Outcome type\n")
+    outcomes.write_text(
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+        "LSOA code,LSOA name,Outcome type\n"
+    )
     shape = data / "lookups" / "areas.geojson"
     shape.write_text("{}")
     db = f"sqlite:///{tmp_path / 's.sqlite3'}"
@@ -170,10 +266,17 @@ def test_ingest_of_a_folder_skips_lookup_files_and_lists_them(tmp_path: Path) ->
 
 
 def test_ingest_of_the_shared_data_root_stores_every_street_row_and_skips_the_rest(
-        tmp_path: Path, shared_police_uk: Path) -> None:
+    tmp_path: Path, shared_police_uk: Path
+) -> None:
     # About half a minute here: not marked slow. Rejects, if any, would land in tmp_path.
-    proc = asbhub("ingest", str(shared_police_uk), "--db", f"sqlite:///{tmp_path / 'all.sqlite3'}",
-                  "--json", cwd=tmp_path)
+    proc = asbhub(
+        "ingest",
+        str(shared_police_uk),
+        "--db",
+        f"sqlite:///{tmp_path / 'all.sqlite3'}",
+        "--json",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout)
     assert out["totals"]["stored"] == 198_638
@@ -198,8 +301,10 @@ def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     (line,) = [x for x in proc.stderr.splitlines() if x.startswith("error")]
-    assert line == (f"error: port {port} on 127.0.0.1 is already in use (another asbhub or "
-                    "program listens there): stop it, or choose another with --port")
+    assert line == (
+        f"error: port {port} on 127.0.0.1 is already in use (another asbhub or "
+        "program listens there): stop it, or choose another with --port"
+    )
 
 
 # -- PostgreSQL: a database that does not exist -----------------------------------------------

@@ -68,8 +68,12 @@ NATIONAL_999_TARGET_SHARE = 0.90
 _NATIONAL_TARGET_PCT = 90
 #: Answer target per channel, seconds. 999 is the national standard; 101 and triage use 60 s,
 #: the "calls answered in 60 secs" of seed 003 (4.1); pass ``target_seconds`` to change them.
-DEFAULT_TARGET_SECONDS: dict[str, float] = {"999": 10.0, "101": 60.0, "triage": 60.0,
-                                            "online": 60.0}
+DEFAULT_TARGET_SECONDS: dict[str, float] = {
+    "999": 10.0,
+    "101": 60.0,
+    "triage": 60.0,
+    "online": 60.0,
+}
 #: Answer-time band edges, seconds (DESIGN: report bands under 10 s, 10-60 s, over 60 s).
 DEFAULT_BAND_EDGES: tuple[float, ...] = (10.0, 60.0)
 LOCAL_TIME_ZONE = "Europe/London"
@@ -161,8 +165,9 @@ class CallKpis:
         """The figures of one period, by its label (e.g. ``"2021/22"``)."""
         found = self.table.filter(pl.col("period") == period)
         if found.height == 0:
-            raise KeyError(f"no period {period!r}; the periods are "
-                           f"{', '.join(self.table['period'].to_list())}")
+            raise KeyError(
+                f"no period {period!r}; the periods are {', '.join(self.table['period'].to_list())}"
+            )
         return found.row(0, named=True)
 
 
@@ -271,17 +276,21 @@ def call_kpis(
     if by not in ("month", "year", "financial_year"):
         raise ValueError(f"by={by!r}: expected 'month', 'year' or 'financial_year'")
     if percentile_method not in PERCENTILE_METHODS:
-        raise ValueError(f"percentile_method={percentile_method!r}: expected one of "
-                         f"{', '.join(PERCENTILE_METHODS)}")
+        raise ValueError(
+            f"percentile_method={percentile_method!r}: expected one of "
+            f"{', '.join(PERCENTILE_METHODS)}"
+        )
     channels = _channels(channel)
     targets = _targets(channels, target_seconds)
     bands = _bands(band_edges)
     frame = _prepared(calls, "call_kpis")
     frame = frame.filter(pl.col("channel").is_in(list(channels)))
-    frame = frame.with_columns(_period_index(by).alias("_p"),
-                               pl.col("channel").replace_strict(targets, default=None,
-                                                                return_dtype=pl.Float64)
-                               .alias("_target"))
+    frame = frame.with_columns(
+        _period_index(by).alias("_p"),
+        pl.col("channel")
+        .replace_strict(targets, default=None, return_dtype=pl.Float64)
+        .alias("_target"),
+    )
     span = _period_bounds(frame, by, start, end)
     if span is not None:
         frame = frame.filter(pl.col("_p").is_between(*span))
@@ -296,15 +305,22 @@ def call_kpis(
         (answered & (wait <= pl.col("_target"))).sum().alias("answered_within_target"),
         (answered & (wait <= NATIONAL_999_TARGET_SECONDS)).sum().alias("answered_within_10s"),
         answered_wait.mean().alias("mean_wait_s"),
-        answered_wait.quantile(PERCENTILE / 100, interpolation=percentile_method)  # type: ignore[arg-type]
-        .alias("p90_wait_s"),
+        answered_wait.quantile(PERCENTILE / 100, interpolation=percentile_method).alias(  # type: ignore[arg-type]
+            "p90_wait_s"
+        ),
         wait.filter(pl.col("abandoned")).mean().alias("mean_abandoned_wait_s"),
     ]
     for b in bands:
         in_band = (wait <= b.upper) if b.lower == 0 else (wait > b.lower) & (wait <= b.upper)
         aggs.append((answered & in_band).sum().alias(f"band_{b.name}"))
-    counts = ["calls", "answered", "abandoned", "answered_within_target",
-              "answered_within_10s", *[f"band_{b.name}" for b in bands]]
+    counts = [
+        "calls",
+        "answered",
+        "abandoned",
+        "answered_within_target",
+        "answered_within_10s",
+        *[f"band_{b.name}" for b in bands],
+    ]
     grouped = frame.group_by("_p").agg(aggs).with_columns(pl.col(counts).cast(pl.Int64))
 
     table = _periods(span).join(grouped, on="_p", how="left").sort("_p")
@@ -321,8 +337,8 @@ def call_kpis(
         pct("answered_within_10s", "calls").alias("pct_answered_within_10s"),
         *[pct(f"band_{b.name}", "answered").alias(f"pct_band_{b.name}") for b in bands],
         # Compared in whole numbers: exactly 90% meets the target, with no float in the way.
-        pl.when(pl.col("calls") > 0).then(
-            pl.col("answered_within_10s") * 100 >= _NATIONAL_TARGET_PCT * pl.col("calls"))
+        pl.when(pl.col("calls") > 0)
+        .then(pl.col("answered_within_10s") * 100 >= _NATIONAL_TARGET_PCT * pl.col("calls"))
         .alias("national_target_met"),
     )
     labels = [_period_label(by, p) for p in table["_p"].to_list()]
@@ -330,15 +346,32 @@ def call_kpis(
     table = table.select(
         pl.Series("period", labels, dtype=pl.String),
         pl.Series("period_start", starts, dtype=pl.Date),
-        "calls", "answered", "abandoned", "pct_abandoned", "answered_within_target",
-        "over_target", "pct_over_target", "answered_within_10s", "pct_answered_within_10s",
-        "national_target_met", "mean_wait_s", "p90_wait_s", "mean_abandoned_wait_s",
+        "calls",
+        "answered",
+        "abandoned",
+        "pct_abandoned",
+        "answered_within_target",
+        "over_target",
+        "pct_over_target",
+        "answered_within_10s",
+        "pct_answered_within_10s",
+        "national_target_met",
+        "mean_wait_s",
+        "p90_wait_s",
+        "mean_abandoned_wait_s",
         *[c for b in bands for c in (f"band_{b.name}", f"pct_band_{b.name}")],
     )
-    return CallKpis(table=table, by=by, channels=channels, target_seconds=targets,
-                    within_seconds=NATIONAL_999_TARGET_SECONDS,
-                    target_share=NATIONAL_999_TARGET_SHARE, bands=bands, percentile=PERCENTILE,
-                    percentile_method=percentile_method)
+    return CallKpis(
+        table=table,
+        by=by,
+        channels=channels,
+        target_seconds=targets,
+        within_seconds=NATIONAL_999_TARGET_SECONDS,
+        target_share=NATIONAL_999_TARGET_SHARE,
+        bands=bands,
+        percentile=PERCENTILE,
+        percentile_method=percentile_method,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,14 +428,22 @@ def triage_vs_main(
     table = _periods(span)
     for prefix, ch in (("triage", triage_channel), ("main", main_channel)):
         answered = ~pl.col("abandoned")
-        part = frame.filter(pl.col("channel") == ch).group_by("_p").agg(
-            pl.len().cast(pl.Int64).alias(f"{prefix}_calls"),
-            answered.sum().cast(pl.Int64).alias(f"{prefix}_answered"),
-            pl.col("abandoned").sum().cast(pl.Int64).alias("_ab"),
-            pl.col("_wait").filter(answered).mean().alias(f"{prefix}_mean_wait_s"),
-        ).with_columns(
-            (100.0 * pl.col("_ab") / pl.col(f"{prefix}_calls")).alias(f"{prefix}_pct_abandoned"),
-        ).drop("_ab")
+        part = (
+            frame.filter(pl.col("channel") == ch)
+            .group_by("_p")
+            .agg(
+                pl.len().cast(pl.Int64).alias(f"{prefix}_calls"),
+                answered.sum().cast(pl.Int64).alias(f"{prefix}_answered"),
+                pl.col("abandoned").sum().cast(pl.Int64).alias("_ab"),
+                pl.col("_wait").filter(answered).mean().alias(f"{prefix}_mean_wait_s"),
+            )
+            .with_columns(
+                (100.0 * pl.col("_ab") / pl.col(f"{prefix}_calls")).alias(
+                    f"{prefix}_pct_abandoned"
+                ),
+            )
+            .drop("_ab")
+        )
         table = table.join(part, on="_p", how="left")
         table = table.with_columns(pl.col(f"{prefix}_calls", f"{prefix}_answered").fill_null(0))
         hms = [format_hms(s) for s in table[f"{prefix}_mean_wait_s"].to_list()]
@@ -412,11 +453,18 @@ def triage_vs_main(
     table = table.select(
         pl.Series("month", [_period_label("month", p) for p in months], dtype=pl.String),
         pl.Series("month_label", [_month_label(p) for p in months], dtype=pl.String),
-        *[f"{q}_{c}" for q in ("triage", "main")
-          for c in ("calls", "answered", "pct_abandoned", "mean_wait_s", "mean_wait")],
+        *[
+            f"{q}_{c}"
+            for q in ("triage", "main")
+            for c in ("calls", "answered", "pct_abandoned", "mean_wait_s", "mean_wait")
+        ],
     )
-    return TriageVsMain(table=table, triage_channel=triage_channel, main_channel=main_channel,
-                        triage_started=started if isinstance(started, datetime) else None)
+    return TriageVsMain(
+        table=table,
+        triage_channel=triage_channel,
+        main_channel=main_channel,
+        triage_started=started if isinstance(started, datetime) else None,
+    )
 
 
 def format_hms(seconds: float | None) -> str | None:
@@ -442,13 +490,16 @@ def _channels(channel: str | Iterable[str] | None) -> tuple[str, ...]:
     chosen = (channel,) if isinstance(channel, str) else tuple(channel)
     unknown = [c for c in chosen if c not in CHANNELS]
     if unknown or not chosen:
-        raise ValueError(f"channel {', '.join(map(repr, unknown)) or '(none)'}: expected one "
-                         f"or more of {', '.join(CHANNELS)}, or None for all")
+        raise ValueError(
+            f"channel {', '.join(map(repr, unknown)) or '(none)'}: expected one "
+            f"or more of {', '.join(CHANNELS)}, or None for all"
+        )
     return tuple(dict.fromkeys(chosen))
 
 
-def _targets(channels: tuple[str, ...],
-             target_seconds: float | Mapping[str, float] | None) -> dict[str, float]:
+def _targets(
+    channels: tuple[str, ...], target_seconds: float | Mapping[str, float] | None
+) -> dict[str, float]:
     if target_seconds is None:
         given: Mapping[str, float] = {}
     elif isinstance(target_seconds, Mapping):
@@ -471,8 +522,10 @@ def _bands(edges: Iterable[float]) -> tuple[AnswerBand, ...]:
         return f"{x:g}"
 
     bands = [AnswerBand(f"le_{s(e[0])}s", f"up to {s(e[0])} s (inclusive)", 0.0, e[0])]
-    bands += [AnswerBand(f"{s(a)}_to_{s(b)}s", f"over {s(a)} s, up to {s(b)} s", a, b)
-              for a, b in zip(e, e[1:], strict=False)]
+    bands += [
+        AnswerBand(f"{s(a)}_to_{s(b)}s", f"over {s(a)} s, up to {s(b)} s", a, b)
+        for a, b in zip(e, e[1:], strict=False)
+    ]
     bands.append(AnswerBand(f"gt_{s(e[-1])}s", f"over {s(e[-1])} s", e[-1], math.inf))
     return tuple(bands)
 
@@ -485,17 +538,23 @@ def _prepared(calls: pl.DataFrame, what: str) -> pl.DataFrame:
         need |= {"answered_at", "ended_at"}
     missing = sorted(need - has)
     if missing:
-        raise ValueError(f"{what}: the calls lack column(s) {', '.join(missing)}; expected "
-                         "channel, queued_at, abandoned and wait_seconds (or answered_at and "
-                         "ended_at), as asbhub.ingest.calls.read_calls gives them")
+        raise ValueError(
+            f"{what}: the calls lack column(s) {', '.join(missing)}; expected "
+            "channel, queued_at, abandoned and wait_seconds (or answered_at and "
+            "ended_at), as asbhub.ingest.calls.read_calls gives them"
+        )
     queued = _utc(calls, "queued_at")
     if "wait_seconds" in has:
         wait = pl.col("wait_seconds").cast(pl.Float64)
     else:
         to = pl.coalesce(_utc(calls, "answered_at"), _utc(calls, "ended_at"))
         wait = (to - queued).dt.total_microseconds() / 1_000_000
-    return calls.select(pl.col("channel").cast(pl.String), queued.alias("queued_at"),
-                        pl.col("abandoned").cast(pl.Boolean), wait.alias("_wait"))
+    return calls.select(
+        pl.col("channel").cast(pl.String),
+        queued.alias("queued_at"),
+        pl.col("abandoned").cast(pl.Boolean),
+        wait.alias("_wait"),
+    )
 
 
 def _utc(calls: pl.DataFrame, column: str) -> pl.Expr:
@@ -527,8 +586,9 @@ def _index_of(by: str, day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-def _period_bounds(frame: pl.DataFrame, by: str, start: date | None,
-                   end: date | None) -> tuple[int, int] | None:
+def _period_bounds(
+    frame: pl.DataFrame, by: str, start: date | None, end: date | None
+) -> tuple[int, int] | None:
     """First and last period index: of ``start`` and ``end``, else of the calls; None if none."""
     first, last = frame["_p"].min(), frame["_p"].max()
     lo = _index_of(by, start) if start is not None else first
@@ -542,8 +602,9 @@ def _period_bounds(frame: pl.DataFrame, by: str, start: date | None,
 
 def _periods(span: tuple[int, int] | None) -> pl.DataFrame:
     """Every period index of the span, as the frame the figures are joined onto."""
-    return pl.DataFrame({"_p": list(range(span[0], span[1] + 1)) if span else []},
-                        schema={"_p": pl.Int64})
+    return pl.DataFrame(
+        {"_p": list(range(span[0], span[1] + 1)) if span else []}, schema={"_p": pl.Int64}
+    )
 
 
 def _period_label(by: str, p: int) -> str:
@@ -564,4 +625,3 @@ def _period_start(by: str, p: int) -> date:
 
 def _month_label(p: int) -> str:
     return f"{_MONTH_ABBR[p % 12]} {p // 12}"
-

@@ -842,57 +842,75 @@ def evaluation_verdict(
         elif ci_high < 1:
             reading = "the whole interval is below 1"
         else:
-            reading = ("the interval includes 1, so the data cannot tell the change from "
-                       "no effect")
-        side = ("did better than" if rate_ratio > 1 else "did worse than" if rate_ratio < 1
-                else "did neither better nor worse than")
-        rr_text = (f"{level} confidence interval {ci_low:.2f} to {ci_high:.2f}: the response "
-                   f"area {side} the control; {reading}")
+            reading = "the interval includes 1, so the data cannot tell the change from no effect"
+        side = (
+            "did better than"
+            if rate_ratio > 1
+            else "did worse than"
+            if rate_ratio < 1
+            else "did neither better nor worse than"
+        )
+        rr_text = (
+            f"{level} confidence interval {ci_low:.2f} to {ci_high:.2f}: the response "
+            f"area {side} the control; {reading}"
+        )
     net_text = ""
     if net_effect is not None:
         if net_effect > 0:
-            net_text = (f"{_incidents(net_effect)} prevented against the control's trend, "
-                        "counting the buffer")
+            net_text = (
+                f"{_incidents(net_effect)} prevented against the control's trend, "
+                "counting the buffer"
+            )
         elif net_effect < 0:
-            net_text = (f"{_incidents(net_effect)} more than the control's trend implies, "
-                        "counting the buffer: a net harm")
+            net_text = (
+                f"{_incidents(net_effect)} more than the control's trend implies, "
+                "counting the buffer: a net harm"
+            )
         else:
             net_text = "no incidents prevented, and none more, against the control's trend"
     if not rr_text:
         if net_text:
-            headline = (f"Cannot be judged: the rate ratio could not be computed; the net "
-                        f"effect alone is {net_text}.")
+            headline = (
+                f"Cannot be judged: the rate ratio could not be computed; the net "
+                f"effect alone is {net_text}."
+            )
         else:
-            headline = ("Cannot be judged: neither the rate ratio nor the net effect could be "
-                        "computed.")
+            headline = (
+                "Cannot be judged: neither the rate ratio nor the net effect could be computed."
+            )
         return Verdict("unknown", headline, "", net_text)
     assert rate_ratio is not None and ci_low is not None and ci_high is not None
     rr_short = f"rate ratio {rate_ratio:.2f}, {level} interval {ci_low:.2f} to {ci_high:.2f}"
     if ci_low > 1 and (net_effect is None or net_effect >= 0):
         tail = f"; {net_text}" if net_text else ""
-        headline = (f"The response worked: the area did better than the control ({rr_short})"
-                    f"{tail}.")
+        headline = f"The response worked: the area did better than the control ({rr_short}){tail}."
         outcome = "worked"
     elif ci_low > 1:
         assert net_effect is not None
-        headline = (f"Mixed: the response area did better than the control ({rr_short}), but "
-                    f"displacement into the buffer outweighed it: {net_text}.")
+        headline = (
+            f"Mixed: the response area did better than the control ({rr_short}), but "
+            f"displacement into the buffer outweighed it: {net_text}."
+        )
         outcome = "mixed"
     elif ci_high < 1 and net_effect is not None and net_effect > 0:
-        headline = (f"Mixed: the response area did worse than the control ({rr_short}), but "
-                    f"the buffer improved enough that {net_text}.")
+        headline = (
+            f"Mixed: the response area did worse than the control ({rr_short}), but "
+            f"the buffer improved enough that {net_text}."
+        )
         outcome = "mixed"
     elif ci_high < 1:
         tail = f"; {net_text}" if net_text else ""
-        headline = (f"The response did not work: the area did worse than the control "
-                    f"({rr_short}){tail}.")
+        headline = (
+            f"The response did not work: the area did worse than the control ({rr_short}){tail}."
+        )
         outcome = "worse"
     else:
         # Within chance, so the net effect is not called a harm (or a benefit) here.
         plain = net_text.removesuffix(": a net harm")
-        tail = (f"; the net effect's point estimate, {plain}, is within chance"
-                if net_text else "")
-        headline = (f"No clear effect: the data cannot tell the change from no effect "
-                    f"({rr_short}, which includes 1){tail}.")
+        tail = f"; the net effect's point estimate, {plain}, is within chance" if net_text else ""
+        headline = (
+            f"No clear effect: the data cannot tell the change from no effect "
+            f"({rr_short}, which includes 1){tail}."
+        )
         outcome = "unclear"
     return Verdict(outcome, headline, rr_text, net_text)

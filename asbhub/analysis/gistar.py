@@ -55,9 +55,12 @@ def gistar_too_few(counts: ArrayLike) -> str | None:
     cells = int(np.count_nonzero(grid))
     if records >= GISTAR_MIN_RECORDS and cells >= GISTAR_MIN_CELLS:
         return None
-    return (f"only {records:,} record{'s' if records != 1 else ''} in {cells:,} "
-            f"cell{'s' if cells != 1 else ''}: Gi* needs at least {GISTAR_MIN_RECORDS} records "
-            f"in at least {GISTAR_MIN_CELLS} cells")
+    return (
+        f"only {records:,} record{'s' if records != 1 else ''} in {cells:,} "
+        f"cell{'s' if cells != 1 else ''}: Gi* needs at least {GISTAR_MIN_RECORDS} records "
+        f"in at least {GISTAR_MIN_CELLS} cells"
+    )
+
 
 CONFIDENCE_LEVELS: tuple[float, ...] = (0.90, 0.95, 0.99)
 """Confidence levels of the Gi* hot and cold classes."""

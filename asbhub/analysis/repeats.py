@@ -32,10 +32,22 @@ import numpy as np
 import polars as pl
 from scipy.spatial import cKDTree
 
-__all__ = ["PERPETRATOR_MIN_COUNT", "PERPETRATOR_ROLES", "PERPETRATOR_WINDOW_DAYS",
-           "RepeatAddresses", "RepeatLocations", "RepeatPerpetrators", "RepeatRecall",
-           "RepeatVictims", "address_keys", "repeat_addresses", "repeat_locations",
-           "repeat_perpetrators", "repeat_recall", "repeat_victims"]
+__all__ = [
+    "PERPETRATOR_MIN_COUNT",
+    "PERPETRATOR_ROLES",
+    "PERPETRATOR_WINDOW_DAYS",
+    "RepeatAddresses",
+    "RepeatLocations",
+    "RepeatPerpetrators",
+    "RepeatRecall",
+    "RepeatVictims",
+    "address_keys",
+    "repeat_addresses",
+    "repeat_locations",
+    "repeat_perpetrators",
+    "repeat_recall",
+    "repeat_victims",
+]
 
 DEFAULT_RECORD_TYPES: tuple[str, ...] = ("crime", "asb")
 DEFAULT_ROLES: tuple[tuple[str, str | None], ...] = (("victim", None), ("caller", "asb"))
@@ -101,12 +113,19 @@ class RepeatVictims:
     parameters: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "parameters", {
-            "person_key": self.person_key, "window_days": self.window_days,
-            "min_count": self.min_count, "as_of": self.as_of.isoformat(),
-            "since": self.since.isoformat() if self.since else None,
-            "record_types": list(self.record_types),
-            "roles": [f"{r} ({t or 'any'})" for r, t in self.roles]})
+        object.__setattr__(
+            self,
+            "parameters",
+            {
+                "person_key": self.person_key,
+                "window_days": self.window_days,
+                "min_count": self.min_count,
+                "as_of": self.as_of.isoformat(),
+                "since": self.since.isoformat() if self.since else None,
+                "record_types": list(self.record_types),
+                "roles": [f"{r} ({t or 'any'})" for r, t in self.roles],
+            },
+        )
 
     @property
     def n_repeat(self) -> int:
@@ -125,8 +144,7 @@ class RepeatPerpetrators(RepeatVictims):
     people being the suspects (or perpetrators) named in the incidents."""
 
 
-def _window_counts(rows: pl.DataFrame, key: str, as_of: dt.date, window_days: int
-                   ) -> pl.DataFrame:
+def _window_counts(rows: pl.DataFrame, key: str, as_of: dt.date, window_days: int) -> pl.DataFrame:
     lo = as_of - dt.timedelta(days=window_days)
     inside = rows.filter((pl.col("_date") > lo) & (pl.col("_date") <= as_of))
     return inside.group_by(key).agg(
@@ -137,41 +155,57 @@ def _window_counts(rows: pl.DataFrame, key: str, as_of: dt.date, window_days: in
     )
 
 
-def _keyed_repeats(keyed: pl.DataFrame, as_of: dt.date, since: dt.date | None,
-                   window_days: int, min_count: int) -> pl.DataFrame:
+def _keyed_repeats(
+    keyed: pl.DataFrame, as_of: dt.date, since: dt.date | None, window_days: int, min_count: int
+) -> pl.DataFrame:
     """Keys (``_key``) with at least ``min_count`` distinct incidents in the window ending at
     ``as_of``, with the counts, dates and new/rising flags every repeat table shares."""
     now = _window_counts(keyed, "_key", as_of, window_days).filter(
-        pl.col("n_incidents") >= min_count)
+        pl.col("n_incidents") >= min_count
+    )
     if since is not None:
         before = _window_counts(keyed, "_key", since, window_days).select(
-            "_key", pl.col("n_incidents").alias("n_before"))
-        now = now.join(before, on="_key", how="left").with_columns(
-            pl.col("n_before").fill_null(0))
+            "_key", pl.col("n_incidents").alias("n_before")
+        )
+        now = now.join(before, on="_key", how="left").with_columns(pl.col("n_before").fill_null(0))
         return now.with_columns(
             (pl.col("n_before") < min_count).alias("new"),
-            ((pl.col("n_before") >= min_count)
-             & (pl.col("n_incidents") > pl.col("n_before"))).alias("rising"))
-    return now.with_columns(pl.lit(None, pl.Int64).alias("n_before"), pl.lit(True).alias("new"),
-                            pl.lit(None, pl.Boolean).alias("rising"))
+            (
+                (pl.col("n_before") >= min_count) & (pl.col("n_incidents") > pl.col("n_before"))
+            ).alias("rising"),
+        )
+    return now.with_columns(
+        pl.lit(None, pl.Int64).alias("n_before"),
+        pl.lit(True).alias("new"),
+        pl.lit(None, pl.Boolean).alias("rising"),
+    )
 
 
 def _check_window(window_days: int, min_count: int) -> None:
     if window_days < 1 or min_count < 1:
-        raise ValueError(f"window_days and min_count must be at least 1 (got window_days="
-                         f"{window_days}, min_count={min_count}); e.g. 365 and 2")
+        raise ValueError(
+            f"window_days and min_count must be at least 1 (got window_days="
+            f"{window_days}, min_count={min_count}); e.g. 365 and 2"
+        )
 
 
-def _person_rows(incidents_people: pl.DataFrame, keys: dict[str, str], incident_column: str,
-                 date_column: str, record_types: tuple[str, ...],
-                 roles: tuple[tuple[str, str | None], ...]) -> pl.DataFrame:
+def _person_rows(
+    incidents_people: pl.DataFrame,
+    keys: dict[str, str],
+    incident_column: str,
+    date_column: str,
+    record_types: tuple[str, ...],
+    roles: tuple[tuple[str, str | None], ...],
+) -> pl.DataFrame:
     """Qualifying dated person rows: ``_incident``, ``_date``, ``record_type``, ``role`` and
     one column per entry of ``keys`` (output name -> input column)."""
     need = [incident_column, date_column, "record_type", "role", *keys.values()]
     missing = [c for c in dict.fromkeys(need) if c not in incidents_people.columns]
     if missing:
-        raise ValueError(f"the person rows lack {', '.join(map(repr, missing))}; expected one "
-                         f"row per person per incident with {', '.join(map(repr, need))}")
+        raise ValueError(
+            f"the person rows lack {', '.join(map(repr, missing))}; expected one "
+            f"row per person per incident with {', '.join(map(repr, need))}"
+        )
     role_ok = pl.lit(False)
     for role, rtype in roles:
         cond = pl.col("role") == role
@@ -181,33 +215,65 @@ def _person_rows(incidents_people: pl.DataFrame, keys: dict[str, str], incident_
     return incidents_people.select(
         pl.col(incident_column).alias("_incident"),
         _date_expr(incidents_people, date_column).alias("_date"),
-        pl.col("record_type"), pl.col("role"),
+        pl.col("record_type"),
+        pl.col("role"),
         *[pl.col(src).alias(out) for out, src in keys.items()],
-    ).filter(pl.col("record_type").is_in(list(record_types)) & role_ok
-             & pl.col("_date").is_not_null())
+    ).filter(
+        pl.col("record_type").is_in(list(record_types)) & role_ok & pl.col("_date").is_not_null()
+    )
 
 
-def _repeat_people(cls: type[RepeatVictims], incidents_people: pl.DataFrame, person_key: str,
-                   window_days: int, min_count: int, as_of: dt.date | str | None,
-                   since: dt.date | str | None, incident_column: str, date_column: str,
-                   record_types: tuple[str, ...], roles: tuple[tuple[str, str | None], ...]
-                   ) -> RepeatVictims:
+def _repeat_people(
+    cls: type[RepeatVictims],
+    incidents_people: pl.DataFrame,
+    person_key: str,
+    window_days: int,
+    min_count: int,
+    as_of: dt.date | str | None,
+    since: dt.date | str | None,
+    incident_column: str,
+    date_column: str,
+    record_types: tuple[str, ...],
+    roles: tuple[tuple[str, str | None], ...],
+) -> RepeatVictims:
     _check_window(window_days, min_count)
-    rows = _person_rows(incidents_people, {"_key": person_key}, incident_column, date_column,
-                        record_types, roles)
+    rows = _person_rows(
+        incidents_people, {"_key": person_key}, incident_column, date_column, record_types, roles
+    )
     as_of_d = _end_date(as_of, rows)
     since_d = _as_date(since) if since is not None else None
     lo = as_of_d - dt.timedelta(days=window_days)
     in_window = rows.filter((pl.col("_date") > lo) & (pl.col("_date") <= as_of_d))
     n_no_key = in_window.filter(pl.col("_key").is_null()).height
-    now = _keyed_repeats(rows.filter(pl.col("_key").is_not_null()), as_of_d, since_d,
-                         window_days, min_count)
-    table = now.rename({"_key": "person_key"}).select(
-        "person_key", "n_incidents", "first_date", "last_date", "n_before", "new", "rising",
-        "incident_ids").sort(["n_incidents", "last_date", "person_key"],
-                             descending=[True, True, False])
-    return cls(table, person_key, window_days, min_count, as_of_d, since_d,
-               tuple(record_types), tuple(roles), in_window.height, n_no_key)
+    now = _keyed_repeats(
+        rows.filter(pl.col("_key").is_not_null()), as_of_d, since_d, window_days, min_count
+    )
+    table = (
+        now.rename({"_key": "person_key"})
+        .select(
+            "person_key",
+            "n_incidents",
+            "first_date",
+            "last_date",
+            "n_before",
+            "new",
+            "rising",
+            "incident_ids",
+        )
+        .sort(["n_incidents", "last_date", "person_key"], descending=[True, True, False])
+    )
+    return cls(
+        table,
+        person_key,
+        window_days,
+        min_count,
+        as_of_d,
+        since_d,
+        tuple(record_types),
+        tuple(roles),
+        in_window.height,
+        n_no_key,
+    )
 
 
 def repeat_victims(
@@ -253,8 +319,19 @@ def repeat_victims(
     -------
     RepeatVictims
     """
-    return _repeat_people(RepeatVictims, incidents_people, person_key, window_days, min_count,
-                          as_of, since, incident_column, date_column, record_types, roles)
+    return _repeat_people(
+        RepeatVictims,
+        incidents_people,
+        person_key,
+        window_days,
+        min_count,
+        as_of,
+        since,
+        incident_column,
+        date_column,
+        record_types,
+        roles,
+    )
 
 
 def repeat_perpetrators(
@@ -303,9 +380,22 @@ def repeat_perpetrators(
     >>> repeat_perpetrators(rows).table.select("person_key", "n_incidents").rows()
     [(9, 3)]
     """
-    return cast(RepeatPerpetrators, _repeat_people(
-        RepeatPerpetrators, incidents_people, person_key, window_days, min_count, as_of, since,
-        incident_column, date_column, record_types, roles))
+    return cast(
+        RepeatPerpetrators,
+        _repeat_people(
+            RepeatPerpetrators,
+            incidents_people,
+            person_key,
+            window_days,
+            min_count,
+            as_of,
+            since,
+            incident_column,
+            date_column,
+            record_types,
+            roles,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -343,12 +433,19 @@ class RepeatAddresses:
     parameters: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "parameters", {
-            "address_column": self.address_column, "postcode_column": self.postcode_column,
-            "window_days": self.window_days, "min_count": self.min_count,
-            "as_of": self.as_of.isoformat(),
-            "since": self.since.isoformat() if self.since else None,
-            "record_types": list(self.record_types)})
+        object.__setattr__(
+            self,
+            "parameters",
+            {
+                "address_column": self.address_column,
+                "postcode_column": self.postcode_column,
+                "window_days": self.window_days,
+                "min_count": self.min_count,
+                "as_of": self.as_of.isoformat(),
+                "since": self.since.isoformat() if self.since else None,
+                "record_types": list(self.record_types),
+            },
+        )
 
     @property
     def n_repeat(self) -> int:
@@ -389,18 +486,31 @@ def address_keys(addresses: pl.Series, postcodes: pl.Series | None = None) -> pl
     from asbhub.linkage import normalise_address, normalise_postcode
 
     addr = normalise_address(addresses.cast(pl.String))
-    pc = (normalise_postcode(postcodes.cast(pl.String)) if postcodes is not None
-          else pl.Series([None] * len(addr), dtype=pl.String))
+    pc = (
+        normalise_postcode(postcodes.cast(pl.String))
+        if postcodes is not None
+        else pl.Series([None] * len(addr), dtype=pl.String)
+    )
     f = pl.DataFrame({"a": addr, "p": pc}, schema={"a": pl.String, "p": pl.String})
-    only = (f.drop_nulls().unique().group_by("a").agg(pl.col("p").first(), pl.len().alias("k"))
-            .filter(pl.col("k") == 1).select("a", pl.col("p").alias("_only")))
+    only = (
+        f.drop_nulls()
+        .unique()
+        .group_by("a")
+        .agg(pl.col("p").first(), pl.len().alias("k"))
+        .filter(pl.col("k") == 1)
+        .select("a", pl.col("p").alias("_only"))
+    )
     f = f.join(only, on="a", how="left", maintain_order="left")
     filled = pl.col("a").is_not_null() & pl.col("p").is_null() & pl.col("_only").is_not_null()
     return f.select(
-        pl.when(pl.col("a").is_null()).then(None).when(pl.coalesce("p", "_only").is_null())
-        .then(pl.col("a")).otherwise(pl.col("a") + "|" + pl.coalesce("p", "_only"))
+        pl.when(pl.col("a").is_null())
+        .then(None)
+        .when(pl.coalesce("p", "_only").is_null())
+        .then(pl.col("a"))
+        .otherwise(pl.col("a") + "|" + pl.coalesce("p", "_only"))
         .alias("address_key"),
-        filled.alias("postcode_filled"))
+        filled.alias("postcode_filled"),
+    )
 
 
 def repeat_addresses(
@@ -443,40 +553,81 @@ def repeat_addresses(
     """
     _check_window(window_days, min_count)
     if address_column not in incidents.columns:
-        raise ValueError(f"no address column {address_column!r}; the frame has "
-                         f"{', '.join(incidents.columns)}; pass address_column=")
+        raise ValueError(
+            f"no address column {address_column!r}; the frame has "
+            f"{', '.join(incidents.columns)}; pass address_column="
+        )
     pc_col = postcode_column if postcode_column in incidents.columns else None
-    keys = address_keys(incidents[address_column],
-                        incidents[pc_col] if pc_col is not None else None)
+    keys = address_keys(
+        incidents[address_column], incidents[pc_col] if pc_col is not None else None
+    )
     frame = incidents.with_columns(
-        keys["address_key"].alias("_key"), keys["postcode_filled"].alias("_filled"),
+        keys["address_key"].alias("_key"),
+        keys["postcode_filled"].alias("_filled"),
         pl.col(address_column).cast(pl.String).alias("_addr"),
-        (pl.col(pc_col).cast(pl.String) if pc_col else pl.lit(None, pl.String)).alias("_pc"))
+        (pl.col(pc_col).cast(pl.String) if pc_col else pl.lit(None, pl.String)).alias("_pc"),
+    )
     rows = frame.select(
-        pl.col(incident_column).alias("_incident"), _date_expr(frame, date_column).alias("_date"),
-        "record_type", "_key", "_filled", "_addr", "_pc",
+        pl.col(incident_column).alias("_incident"),
+        _date_expr(frame, date_column).alias("_date"),
+        "record_type",
+        "_key",
+        "_filled",
+        "_addr",
+        "_pc",
     ).filter(pl.col("record_type").is_in(list(record_types)) & pl.col("_date").is_not_null())
     as_of_d = _end_date(as_of, rows)
     since_d = _as_date(since) if since is not None else None
     lo = as_of_d - dt.timedelta(days=window_days)
     in_window = rows.filter((pl.col("_date") > lo) & (pl.col("_date") <= as_of_d))
-    now = _keyed_repeats(rows.filter(pl.col("_key").is_not_null()), as_of_d, since_d,
-                         window_days, min_count)
+    now = _keyed_repeats(
+        rows.filter(pl.col("_key").is_not_null()), as_of_d, since_d, window_days, min_count
+    )
     # The address as last written in the window, so a list shows what officers now type.
-    last = (in_window.filter(pl.col("_key").is_not_null()).sort("_date", "_incident")
-            .group_by("_key").agg(pl.col("_addr").last().alias("address"),
-                                  pl.col("_pc").drop_nulls().last().alias("postcode")))
-    table = now.join(last, on="_key", how="left").rename({"_key": "address_key"}).select(
-        "address_key", "address", "postcode", "n_incidents", "first_date", "last_date",
-        "n_before", "new", "rising", "incident_ids").sort(
-        ["n_incidents", "last_date", "address_key"], descending=[True, True, False])
+    last = (
+        in_window.filter(pl.col("_key").is_not_null())
+        .sort("_date", "_incident")
+        .group_by("_key")
+        .agg(
+            pl.col("_addr").last().alias("address"),
+            pl.col("_pc").drop_nulls().last().alias("postcode"),
+        )
+    )
+    table = (
+        now.join(last, on="_key", how="left")
+        .rename({"_key": "address_key"})
+        .select(
+            "address_key",
+            "address",
+            "postcode",
+            "n_incidents",
+            "first_date",
+            "last_date",
+            "n_before",
+            "new",
+            "rising",
+            "incident_ids",
+        )
+        .sort(["n_incidents", "last_date", "address_key"], descending=[True, True, False])
+    )
     has_key = pl.col("_key").is_not_null()
     n_used = in_window.filter(has_key)["_incident"].n_unique()
     # An incident is without an address only when none of its rows has one.
     n_without = in_window["_incident"].n_unique() - n_used
     filled = in_window.filter(pl.col("_filled")).height
-    return RepeatAddresses(table, address_column, pc_col, window_days, min_count, as_of_d,
-                           since_d, tuple(record_types), n_used, n_without, filled)
+    return RepeatAddresses(
+        table,
+        address_column,
+        pc_col,
+        window_days,
+        min_count,
+        as_of_d,
+        since_d,
+        tuple(record_types),
+        n_used,
+        n_without,
+        filled,
+    )
 
 
 @dataclass(frozen=True)
@@ -509,11 +660,18 @@ class RepeatLocations:
     parameters: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "parameters", {
-            "distance_m": self.distance_m, "window_days": self.window_days,
-            "min_count": self.min_count, "as_of": self.as_of.isoformat(),
-            "since": self.since.isoformat() if self.since else None,
-            "record_types": list(self.record_types)})
+        object.__setattr__(
+            self,
+            "parameters",
+            {
+                "distance_m": self.distance_m,
+                "window_days": self.window_days,
+                "min_count": self.min_count,
+                "as_of": self.as_of.isoformat(),
+                "since": self.since.isoformat() if self.since else None,
+                "record_types": list(self.record_types),
+            },
+        )
 
     @property
     def n_repeat(self) -> int:
@@ -576,7 +734,8 @@ def repeat_locations(
         pl.col(incident_column).alias("_incident"),
         _date_expr(incidents, date_column).alias("_date"),
         pl.col("record_type"),
-        pl.col("easting").cast(pl.Float64), pl.col("northing").cast(pl.Float64),
+        pl.col("easting").cast(pl.Float64),
+        pl.col("northing").cast(pl.Float64),
         (pl.col("location_text") if has_text else pl.lit(None, pl.String)).alias("_text"),
     ).filter(pl.col("record_type").is_in(list(record_types)) & pl.col("_date").is_not_null())
     as_of_d = _end_date(as_of, rows)
@@ -593,17 +752,30 @@ def repeat_locations(
         return rows.filter((pl.col("_date") > start) & (pl.col("_date") <= end))
 
     def per_point(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.group_by("easting", "northing").agg(
-            pl.col("_incident").sort().alias("ids"), pl.col("_date").min().alias("first"),
-            pl.col("_date").max().alias("last"), pl.col("_text").first().alias("text"),
-        ).sort("easting", "northing")
+        return (
+            frame.group_by("easting", "northing")
+            .agg(
+                pl.col("_incident").sort().alias("ids"),
+                pl.col("_date").min().alias("first"),
+                pl.col("_date").max().alias("last"),
+                pl.col("_text").first().alias("text"),
+            )
+            .sort("easting", "northing")
+        )
 
     now = per_point(counted(as_of_d))
-    schema: dict[str, Any] = {"easting": pl.Float64, "northing": pl.Float64, "n_incidents": pl.Int64,
-              "first_date": pl.Date, "last_date": pl.Date, "n_before": pl.Int64,
-              "new": pl.Boolean, "rising": pl.Boolean,
-              "incident_ids": pl.List(incidents.schema[incident_column]),
-              "location_text": pl.String}
+    schema: dict[str, Any] = {
+        "easting": pl.Float64,
+        "northing": pl.Float64,
+        "n_incidents": pl.Int64,
+        "first_date": pl.Date,
+        "last_date": pl.Date,
+        "n_before": pl.Int64,
+        "new": pl.Boolean,
+        "rising": pl.Boolean,
+        "incident_ids": pl.List(incidents.schema[incident_column]),
+        "location_text": pl.String,
+    }
     out: list[dict[str, Any]] = []
     if now.height:
         pts = now.select("easting", "northing").to_numpy()
@@ -632,20 +804,34 @@ def repeat_locations(
                     n_before = int(bsizes[hits].sum()) if hits else 0
                 else:
                     n_before = 0
-            out.append({
-                "easting": float(pts[i][0]), "northing": float(pts[i][1]),
-                "n_incidents": int(n_at[i]),
-                "first_date": min(firsts[j] for j in nb), "last_date": max(lasts[j] for j in nb),
-                "n_before": n_before,
-                "new": True if n_before is None else n_before < min_count,
-                "rising": None if n_before is None else (n_before >= min_count
-                                                         and int(n_at[i]) > n_before),
-                "incident_ids": sorted(x for j in nb for x in ids_at[j]),
-                "location_text": texts[i],
-            })
+            out.append(
+                {
+                    "easting": float(pts[i][0]),
+                    "northing": float(pts[i][1]),
+                    "n_incidents": int(n_at[i]),
+                    "first_date": min(firsts[j] for j in nb),
+                    "last_date": max(lasts[j] for j in nb),
+                    "n_before": n_before,
+                    "new": True if n_before is None else n_before < min_count,
+                    "rising": None
+                    if n_before is None
+                    else (n_before >= min_count and int(n_at[i]) > n_before),
+                    "incident_ids": sorted(x for j in nb for x in ids_at[j]),
+                    "location_text": texts[i],
+                }
+            )
     table = pl.DataFrame(out, schema=schema)
-    return RepeatLocations(table, float(distance_m), window_days, min_count, as_of_d, since_d,
-                           tuple(record_types), n_used, n_without)
+    return RepeatLocations(
+        table,
+        float(distance_m),
+        window_days,
+        min_count,
+        as_of_d,
+        since_d,
+        tuple(record_types),
+        n_used,
+        n_without,
+    )
 
 
 @dataclass(frozen=True)
@@ -734,38 +920,78 @@ def repeat_recall(
     -------
     RepeatRecall
     """
+
     def by(key: str, end: dt.date | str | None) -> RepeatVictims:
-        return repeat_victims(incidents_people, key, window_days, min_count, end,
-                              incident_column=incident_column, date_column=date_column,
-                              record_types=record_types, roles=roles)
+        return repeat_victims(
+            incidents_people,
+            key,
+            window_days,
+            min_count,
+            end,
+            incident_column=incident_column,
+            date_column=date_column,
+            record_types=record_types,
+            roles=roles,
+        )
 
     truth = by(true_key, as_of)
     found = by(found_key, truth.as_of)
-    rows = _person_rows(incidents_people, {"_f": found_key, "_t": true_key}, incident_column,
-                        date_column, record_types, roles)
+    rows = _person_rows(
+        incidents_people,
+        {"_f": found_key, "_t": true_key},
+        incident_column,
+        date_column,
+        record_types,
+        roles,
+    )
     lo = truth.as_of - dt.timedelta(days=window_days)
-    rows = rows.filter((pl.col("_date") > lo) & (pl.col("_date") <= truth.as_of)
-                       & pl.col("_f").is_not_null() & pl.col("_t").is_not_null())
+    rows = rows.filter(
+        (pl.col("_date") > lo)
+        & (pl.col("_date") <= truth.as_of)
+        & pl.col("_f").is_not_null()
+        & pl.col("_t").is_not_null()
+    )
     # Distinct incidents of each true person under each found key.
     both = rows.group_by("_t", "_f").agg(pl.col("_incident").n_unique().alias("n"))
     t_tab = truth.table.select(pl.col("person_key").alias("_t"), "n_incidents")
     f_tab = found.table.select(pl.col("person_key").alias("_f"), "n_incidents")
-    best_t = both.group_by("_t").agg(pl.col("n").max().alias("best"),
-                                     (pl.col("n") >= min_count).sum().alias("keys"))
-    t_tab = t_tab.join(best_t, on="_t", how="left").with_columns(pl.col("best").fill_null(0),
-                                                                  pl.col("keys").fill_null(0))
+    best_t = both.group_by("_t").agg(
+        pl.col("n").max().alias("best"), (pl.col("n") >= min_count).sum().alias("keys")
+    )
+    t_tab = t_tab.join(best_t, on="_t", how="left").with_columns(
+        pl.col("best").fill_null(0), pl.col("keys").fill_null(0)
+    )
     hit = t_tab.filter(pl.col("best") >= min_count)
-    best_f = both.group_by("_f").agg(pl.col("n").max().alias("best"),
-                                     pl.col("_t").n_unique().alias("n_people"))
+    best_f = both.group_by("_f").agg(
+        pl.col("n").max().alias("best"), pl.col("_t").n_unique().alias("n_people")
+    )
     f_tab = f_tab.join(best_f, on="_f", how="left").with_columns(pl.col("best").fill_null(0))
     correct = f_tab.filter(pl.col("best") >= min_count)
     share = (hit["best"] / hit["n_incidents"]).mean()
     completeness = float(share) if isinstance(share, float) else float("nan")
-    missed = t_tab.filter(pl.col("best") < min_count).select(
-        pl.col("_t").alias("true_key"), "n_incidents",
-        pl.col("best").alias("best_found_incidents")).sort("n_incidents", descending=True)
-    false = f_tab.filter(pl.col("best") < min_count).select(
-        pl.col("_f").alias("found_key"), "n_incidents",
-        pl.col("n_people").fill_null(0)).sort("n_incidents", descending=True)
-    return RepeatRecall(found, truth, t_tab.height, f_tab.height, hit.height, correct.height,
-                        hit.filter(pl.col("keys") > 1).height, completeness, missed, false)
+    missed = (
+        t_tab.filter(pl.col("best") < min_count)
+        .select(
+            pl.col("_t").alias("true_key"),
+            "n_incidents",
+            pl.col("best").alias("best_found_incidents"),
+        )
+        .sort("n_incidents", descending=True)
+    )
+    false = (
+        f_tab.filter(pl.col("best") < min_count)
+        .select(pl.col("_f").alias("found_key"), "n_incidents", pl.col("n_people").fill_null(0))
+        .sort("n_incidents", descending=True)
+    )
+    return RepeatRecall(
+        found,
+        truth,
+        t_tab.height,
+        f_tab.height,
+        hit.height,
+        correct.height,
+        hit.filter(pl.col("keys") > 1).height,
+        completeness,
+        missed,
+        false,
+    )

@@ -57,37 +57,54 @@ ACCOUNTS = [
     ("demo.opcc", "Scrutiny officer", OPCC, Role.COMMISSIONER_VIEWER, "Scrutiny"),
 ]
 
-PERSONAL_AND_RISK = [DataCategory.INCIDENT_SUMMARY, DataCategory.VICTIM_PERSONAL,
-                     DataCategory.PERPETRATOR_PERSONAL, DataCategory.RISK_ASSESSMENT]
+PERSONAL_AND_RISK = [
+    DataCategory.INCIDENT_SUMMARY,
+    DataCategory.VICTIM_PERSONAL,
+    DataCategory.PERPETRATOR_PERSONAL,
+    DataCategory.RISK_ASSESSMENT,
+]
 
 
 def _agreements(today: dt.date) -> list[dict]:
     year = dt.timedelta(days=365)
     return [
-        {"reference": "DEMO-ISA-001",
-         "title": "DEMONSTRATION Derby and Erewash ASB partnership agreement",
-         "parties": [POLICE, CITY, EREWASH],
-         "purpose": "Preventing and reducing anti-social behaviour and supporting its victims "
-                    "(Crime and Disorder Act 1998, s. 17 and s. 115).",
-         "categories": PERSONAL_AND_RISK, "starts": today - year, "ends": today + year},
-        {"reference": "DEMO-ISA-002",
-         "title": "DEMONSTRATION deliberate fires and fire-setting agreement",
-         "parties": [POLICE, FIRE],
-         "purpose": "Reducing deliberate fires and targeting fire-safety visits.",
-         "categories": [DataCategory.INCIDENT_SUMMARY, DataCategory.RISK_ASSESSMENT],
-         "starts": today - year, "ends": today + 2 * year},
-        {"reference": "DEMO-ISA-003",
-         "title": "DEMONSTRATION youth diversion agreement",
-         "parties": [POLICE, YOT],
-         "purpose": "Diverting young people from anti-social behaviour and offending.",
-         "categories": [DataCategory.INCIDENT_SUMMARY, DataCategory.PERPETRATOR_PERSONAL],
-         "starts": today - year, "ends": today + year},
-        {"reference": "DEMO-ISA-004",
-         "title": "DEMONSTRATION tenancy enforcement agreement (expired)",
-         "parties": [POLICE, HOUSING],
-         "purpose": "Tenancy enforcement against anti-social behaviour by tenants.",
-         "categories": PERSONAL_AND_RISK,
-         "starts": today - 3 * year, "ends": today - dt.timedelta(days=30)},
+        {
+            "reference": "DEMO-ISA-001",
+            "title": "DEMONSTRATION Derby and Erewash ASB partnership agreement",
+            "parties": [POLICE, CITY, EREWASH],
+            "purpose": "Preventing and reducing anti-social behaviour and supporting its victims "
+            "(Crime and Disorder Act 1998, s. 17 and s. 115).",
+            "categories": PERSONAL_AND_RISK,
+            "starts": today - year,
+            "ends": today + year,
+        },
+        {
+            "reference": "DEMO-ISA-002",
+            "title": "DEMONSTRATION deliberate fires and fire-setting agreement",
+            "parties": [POLICE, FIRE],
+            "purpose": "Reducing deliberate fires and targeting fire-safety visits.",
+            "categories": [DataCategory.INCIDENT_SUMMARY, DataCategory.RISK_ASSESSMENT],
+            "starts": today - year,
+            "ends": today + 2 * year,
+        },
+        {
+            "reference": "DEMO-ISA-003",
+            "title": "DEMONSTRATION youth diversion agreement",
+            "parties": [POLICE, YOT],
+            "purpose": "Diverting young people from anti-social behaviour and offending.",
+            "categories": [DataCategory.INCIDENT_SUMMARY, DataCategory.PERPETRATOR_PERSONAL],
+            "starts": today - year,
+            "ends": today + year,
+        },
+        {
+            "reference": "DEMO-ISA-004",
+            "title": "DEMONSTRATION tenancy enforcement agreement (expired)",
+            "parties": [POLICE, HOUSING],
+            "purpose": "Tenancy enforcement against anti-social behaviour by tenants.",
+            "categories": PERSONAL_AND_RISK,
+            "starts": today - 3 * year,
+            "ends": today - dt.timedelta(days=30),
+        },
     ]
 
 
@@ -114,7 +131,8 @@ def seed_demo_partners(using: str = "default", today: dt.date | None = None) -> 
         agencies = {}
         for name, kind, area in AGENCIES:
             agencies[name], _ = Agency.objects.using(using).update_or_create(
-                name=name, defaults={"kind": kind, "area": area, "is_active": True})
+                name=name, defaults={"kind": kind, "area": area, "is_active": True}
+            )
         for username, first, agency, role, area in ACCOUNTS:
             user = users.filter(username=username).first() or users.model(username=username)
             user.first_name, user.last_name = "Demo", f"{first} (demonstration account)"
@@ -127,13 +145,19 @@ def seed_demo_partners(using: str = "default", today: dt.date | None = None) -> 
             user.set_password(passwords[username])
             user.save(using=using)
             UserProfile.objects.using(using).update_or_create(
-                user=user, defaults={"agency": agencies[agency], "role": role, "area": area})
+                user=user, defaults={"agency": agencies[agency], "role": role, "area": area}
+            )
         for spec in _agreements(today):
             parties = [agencies[p] for p in spec.pop("parties")]
             agreement, _ = SharingAgreement.objects.using(using).update_or_create(
                 reference=spec["reference"],
-                defaults={**spec, "categories": [str(c) for c in spec["categories"]],
-                          "signed_by": "DEMONSTRATION: no one signed this agreement",
-                          "signed_on": spec["starts"], "revoked_at": None})
+                defaults={
+                    **spec,
+                    "categories": [str(c) for c in spec["categories"]],
+                    "signed_by": "DEMONSTRATION: no one signed this agreement",
+                    "signed_on": spec["starts"],
+                    "revoked_at": None,
+                },
+            )
             agreement.parties.set(parties)
     return passwords

@@ -82,34 +82,52 @@ def _prior_counts(victims: list[Person]) -> dict[int, int]:
             out[p.pk] = 0
             continue
         start = when - dt.timedelta(days=90)
-        out[p.pk] = len({i for w, i in by_key[keys[p.pk]]
-                         if start <= w < when and i != p.incident_id})
+        out[p.pk] = len(
+            {i for w, i in by_key[keys[p.pk]] if start <= w < when and i != p.incident_id}
+        )
     return out
 
 
-def _review_chain(assessment: RiskAssessment, q: rules.Questionnaire, rng: random.Random,
-                  today: dt.date, using: str) -> None:
+def _review_chain(
+    assessment: RiskAssessment,
+    q: rules.Questionnaire,
+    rng: random.Random,
+    today: dt.date,
+    using: str,
+) -> None:
     settled = timezone.localdate(assessment.assessed_at) < today - dt.timedelta(days=SETTLED_DAYS)
-    lag = rng.randint(-5, 20)      # some reviews end up overdue, most are kept up to date
+    lag = rng.randint(-5, 20)  # some reviews end up overdue, most are kept up to date
     answers = dict(assessment.answers)
     for n in range(12):
         due = assessment.next_review_due
         if due is None or (not settled and due > today - dt.timedelta(days=lag)):
             return
-        when = timezone.make_aware(dt.datetime.combine(due + dt.timedelta(days=rng.randint(0, 2)),
-                                                       dt.time(11, 0)))
+        when = timezone.make_aware(
+            dt.datetime.combine(due + dt.timedelta(days=rng.randint(0, 2)), dt.time(11, 0))
+        )
         yes = [k for k, v in answers.items() if v == "yes"]
         if yes and rng.random() < 0.3:
             answers[rng.choice(yes)] = "no"
         band = q.band(answers)
         close = settled and (band == rules.Band.STANDARD or n >= 5)
         services.record_review(
-            assessment, answers=answers, agency=assessment.owner_agency, reviewed_at=when,
-            close=close, using=using,
-            notes=("DEMONSTRATION: victim contacted; " + (
-                "incidents have stopped, reviews closed." if close else
-                "situation unchanged, actions continue." if band == assessment.current_band
-                else "risk has reduced.")))
+            assessment,
+            answers=answers,
+            agency=assessment.owner_agency,
+            reviewed_at=when,
+            close=close,
+            using=using,
+            notes=(
+                "DEMONSTRATION: victim contacted; "
+                + (
+                    "incidents have stopped, reviews closed."
+                    if close
+                    else "situation unchanged, actions continue."
+                    if band == assessment.current_band
+                    else "risk has reduced."
+                )
+            ),
+        )
         if close:
             return
 
@@ -131,17 +149,20 @@ def seed_demo_risk(using: str = "default", today: dt.date | None = None) -> int:
     """
     today = today or timezone.localdate()
     version = services.current_version(using)
-    victims = list(Person.objects.using(using).filter(role="victim")
-                   .exclude(risk_assessments__is_demo=False)
-                   .select_related("incident__source")
-                   .order_by(F("incident__occurred_from").asc(nulls_first=True), "pk"))
+    victims = list(
+        Person.objects.using(using)
+        .filter(role="victim")
+        .exclude(risk_assessments__is_demo=False)
+        .select_related("incident__source")
+        .order_by(F("incident__occurred_from").asc(nulls_first=True), "pk")
+    )
     if version is None or not victims:
         return 0
     q = version.questionnaire()
     rng = random.Random(SEED)
     prior = _prior_counts(victims)
     # Spread over the whole period, so the calibration table has assessments old enough.
-    chosen = victims[::max(1, len(victims) // MAX_VICTIMS)]
+    chosen = victims[:: max(1, len(victims) // MAX_VICTIMS)]
     owners: dict[int, Any] = {}
     made = 0
     with transaction.atomic(using=using):
@@ -155,18 +176,30 @@ def seed_demo_risk(using: str = "default", today: dt.date | None = None) -> int:
             if owners[source] is None:
                 continue
             when = _when(person)
-            assessed_at = (when + dt.timedelta(days=1) if when is not None else
-                           timezone.make_aware(dt.datetime.combine(
-                               today - dt.timedelta(days=rng.randint(1, 60)), dt.time(10, 0))))
+            assessed_at = (
+                when + dt.timedelta(days=1)
+                if when is not None
+                else timezone.make_aware(
+                    dt.datetime.combine(
+                        today - dt.timedelta(days=rng.randint(1, 60)), dt.time(10, 0)
+                    )
+                )
+            )
             if timezone.localdate(assessed_at) > today:
                 continue
             incident = person.incident
             thrive = {e: getattr(incident, f"thrive_{e}") or "" for e in rules.THRIVE_ELEMENTS}
             assessment = services.record_assessment(
-                person=person, answers=_answers(q, rng, prior.get(person.pk, 0)),
-                agency=owners[source], version=version, assessed_at=assessed_at,
-                thrive=thrive, thrive_notes="DEMONSTRATION: invented notes.", is_demo=True,
-                using=using)
+                person=person,
+                answers=_answers(q, rng, prior.get(person.pk, 0)),
+                agency=owners[source],
+                version=version,
+                assessed_at=assessed_at,
+                thrive=thrive,
+                thrive_notes="DEMONSTRATION: invented notes.",
+                is_demo=True,
+                using=using,
+            )
             _review_chain(assessment, q, rng, today, using)
             made += 1
     return made

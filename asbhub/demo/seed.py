@@ -69,16 +69,19 @@ def demo_call_periods(today: dt.date | None = None) -> list[tuple[dt.date, dt.da
     latest = latest_sample_month()
     sample_end = (latest + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     periods = [(_financial_year_start(latest), min(sample_end, yesterday))]
-    recent = min(_financial_year_start(yesterday),
-                 yesterday - dt.timedelta(weeks=DEMO_CALLS_RECENT_WEEKS) + dt.timedelta(days=1))
+    recent = min(
+        _financial_year_start(yesterday),
+        yesterday - dt.timedelta(weeks=DEMO_CALLS_RECENT_WEEKS) + dt.timedelta(days=1),
+    )
     recent = max(recent, periods[0][1] + dt.timedelta(days=1))
     if recent <= yesterday:
         periods.append((recent, yesterday))
     return periods
 
 
-def seed_demo_calls(store: Store, today: dt.date | None = None,
-                    scale: float = DEMO_CALLS_SCALE) -> tuple[Any, dict[str, Any]]:
+def seed_demo_calls(
+    store: Store, today: dt.date | None = None, scale: float = DEMO_CALLS_SCALE
+) -> tuple[Any, dict[str, Any]]:
     """Draw the demonstration call log and load it into ``store`` through the normal ingest
     path, one file per stretch (:func:`demo_call_periods`).
 
@@ -104,8 +107,7 @@ def seed_demo_calls(store: Store, today: dt.date | None = None,
     with tempfile.TemporaryDirectory(prefix="asbhub-demo-calls-") as tmp:
         inputs = []
         for k, (start, end) in enumerate(periods):
-            calls = generate_calls(start, end, seed=DEMO_CALLS_SEED + k, config=config,
-                                   scale=scale)
+            calls = generate_calls(start, end, seed=DEMO_CALLS_SEED + k, config=config, scale=scale)
             calls = calls.with_columns((pl.lit("SYNTHETIC-") + pl.col("call_id")).alias("call_id"))
             for channel, n in calls.group_by("channel").len().iter_rows():
                 counts[channel] = counts.get(channel, 0) + int(n)
@@ -115,9 +117,14 @@ def seed_demo_calls(store: Store, today: dt.date | None = None,
             # folder, so every run of the demo names the same source.
             inputs.append(InputFile(name, path))
         result = ingest(store, inputs)
-    info = {"force": DEMO_CALLS_FORCE, "seed": DEMO_CALLS_SEED, "scale": scale,
-            "periods": [(s.isoformat(), e.isoformat()) for s, e in periods],
-            "calls": dict(sorted(counts.items())), "files": [i.name for i in inputs]}
+    info = {
+        "force": DEMO_CALLS_FORCE,
+        "seed": DEMO_CALLS_SEED,
+        "scale": scale,
+        "periods": [(s.isoformat(), e.isoformat()) for s, e in periods],
+        "calls": dict(sorted(counts.items())),
+        "files": [i.name for i in inputs],
+    }
     return result, info
 
 
@@ -125,8 +132,9 @@ def _loaded(result: Any) -> bool:
     return bool(result.ok) and not result.rejects
 
 
-def seed_demo(store: Store, report: Callable[[str, Any], None] | None = None,
-              today: dt.date | None = None) -> DemoSeeded:
+def seed_demo(
+    store: Store, report: Callable[[str, Any], None] | None = None, today: dt.date | None = None
+) -> DemoSeeded:
     """Seed every app's demonstration data into ``store`` (which should hold the bundled
     sample already: the cases are set on its places).
 

@@ -56,11 +56,18 @@ def demo_export(today: dt.date | None = None) -> tuple[pl.DataFrame, dict[str, A
     today = today or dt.date.today()
     yesterday = today - dt.timedelta(days=1)
     start = yesterday - dt.timedelta(weeks=RECENT_WEEKS) + dt.timedelta(days=1)
-    recent = generate_force_export(start, yesterday, seed=DEMO_SEED, n_incidents=N_RECENT,
-                                   config=IncidentSynthConfig(force=DEMO_FORCE)).export
+    recent = generate_force_export(
+        start,
+        yesterday,
+        seed=DEMO_SEED,
+        n_incidents=N_RECENT,
+        config=IncidentSynthConfig(force=DEMO_FORCE),
+    ).export
     recent = recent.with_columns(
-        (pl.lit("SYNTHETIC-R-") + pl.int_range(1, pl.len() + 1).cast(pl.String)
-         .str.zfill(6)).alias("incident_reference"))
+        (pl.lit("SYNTHETIC-R-") + pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(6)).alias(
+            "incident_reference"
+        )
+    )
     # The month after the sample's latest month ends the moved stretch.
     latest = latest_sample_month()
     end = (latest + dt.timedelta(days=62)).replace(day=1) - dt.timedelta(days=1)
@@ -70,15 +77,22 @@ def demo_export(today: dt.date | None = None) -> tuple[pl.DataFrame, dict[str, A
     # Exact instants move, so a report never lands before its incident across a clock change.
     shift = pl.duration(hours=24 * 7 * weeks)
     moved = moved.with_columns(
-        (pl.lit("SYNTHETIC-S-") + pl.int_range(1, pl.len() + 1).cast(pl.String)
-         .str.zfill(6)).alias("incident_reference"),
-        *[(pl.col(c) - shift).alias(c) for c in ("occurred_from", "occurred_to", "reported_at")])
+        (pl.lit("SYNTHETIC-S-") + pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(6)).alias(
+            "incident_reference"
+        ),
+        *[(pl.col(c) - shift).alias(c) for c in ("occurred_from", "occurred_to", "reported_at")],
+    )
     export = pl.concat([moved, recent])
     first_moved = moved["occurred_from"].min()
-    info = {"force": DEMO_FORCE, "seed": DEMO_SEED, "incidents": export.height,
-            "recent": f"{start.isoformat()} to {yesterday.isoformat()}",
-            "around_sample": f"{first_moved:%Y-%m-%d} to {moved['occurred_from'].max():%Y-%m-%d}"
-            if moved.height else "none"}
+    info = {
+        "force": DEMO_FORCE,
+        "seed": DEMO_SEED,
+        "incidents": export.height,
+        "recent": f"{start.isoformat()} to {yesterday.isoformat()}",
+        "around_sample": f"{first_moved:%Y-%m-%d} to {moved['occurred_from'].max():%Y-%m-%d}"
+        if moved.height
+        else "none",
+    }
     return export, info
 
 

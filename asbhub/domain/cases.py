@@ -123,8 +123,11 @@ def missing_for_stage(stage: SaraStage | str, content: PlanContent) -> list[str]
         if _blank(content.data_summary):
             missing.append("Describe the data that show the problem (counts, places, times).")
     elif stage is SaraStage.ANALYSIS:
-        for side, name in (("victim", "victim"), ("offender", "offender"),
-                           ("location", "location")):
+        for side, name in (
+            ("victim", "victim"),
+            ("offender", "offender"),
+            ("location", "location"),
+        ):
             if _blank(getattr(content, side)):
                 missing.append(f"Complete the {name} side of the problem analysis triangle.")
     elif stage is SaraStage.RESPONSE:
@@ -157,8 +160,9 @@ def allowed_next_stages(stage: SaraStage | str) -> tuple[SaraStage, ...]:
     return tuple(out)
 
 
-def check_transition(current: SaraStage | str, target: SaraStage | str,
-                     content: PlanContent) -> list[str]:
+def check_transition(
+    current: SaraStage | str, target: SaraStage | str, content: PlanContent
+) -> list[str]:
     """Problems with moving a plan from ``current`` to ``target``; empty when it may move.
 
     Moving on needs the current stage's content complete (:func:`missing_for_stage`); moving
@@ -205,6 +209,7 @@ def review_status(due: dt.date | None, today: dt.date, closed: bool = False) -> 
 # Working days
 # --------------------------------------------------------------------------------------------
 
+
 def _days(*isos: str) -> frozenset[dt.date]:
     return frozenset(dt.date.fromisoformat(s) for s in isos)
 
@@ -213,46 +218,133 @@ def _days(*isos: str) -> frozenset[dt.date]:
 #: (GOV.UK, https://www.gov.uk/bank-holidays, including the one-off days of 2020, 2022 and
 #: 2023). Extend it each year as GOV.UK publishes.
 BANK_HOLIDAYS_ENGLAND_WALES: frozenset[dt.date] = _days(
-    "2014-01-01", "2014-04-18", "2014-04-21", "2014-05-05", "2014-05-26", "2014-08-25",
-    "2014-12-25", "2014-12-26",
-    "2015-01-01", "2015-04-03", "2015-04-06", "2015-05-04", "2015-05-25", "2015-08-31",
-    "2015-12-25", "2015-12-28",
-    "2016-01-01", "2016-03-25", "2016-03-28", "2016-05-02", "2016-05-30", "2016-08-29",
-    "2016-12-26", "2016-12-27",
-    "2017-01-02", "2017-04-14", "2017-04-17", "2017-05-01", "2017-05-29", "2017-08-28",
-    "2017-12-25", "2017-12-26",
-    "2018-01-01", "2018-03-30", "2018-04-02", "2018-05-07", "2018-05-28", "2018-08-27",
-    "2018-12-25", "2018-12-26",
-    "2019-01-01", "2019-04-19", "2019-04-22", "2019-05-06", "2019-05-27", "2019-08-26",
-    "2019-12-25", "2019-12-26",
-    "2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08", "2020-05-25", "2020-08-31",
-    "2020-12-25", "2020-12-28",
-    "2021-01-01", "2021-04-02", "2021-04-05", "2021-05-03", "2021-05-31", "2021-08-30",
-    "2021-12-27", "2021-12-28",
-    "2022-01-03", "2022-04-15", "2022-04-18", "2022-05-02", "2022-06-02", "2022-06-03",
-    "2022-08-29", "2022-09-19", "2022-12-26", "2022-12-27",
-    "2023-01-02", "2023-04-07", "2023-04-10", "2023-05-01", "2023-05-08", "2023-05-29",
-    "2023-08-28", "2023-12-25", "2023-12-26",
-    "2024-01-01", "2024-03-29", "2024-04-01", "2024-05-06", "2024-05-27", "2024-08-26",
-    "2024-12-25", "2024-12-26",
-    "2025-01-01", "2025-04-18", "2025-04-21", "2025-05-05", "2025-05-26", "2025-08-25",
-    "2025-12-25", "2025-12-26",
-    "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31",
-    "2026-12-25", "2026-12-28",
-    "2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30",
-    "2027-12-27", "2027-12-28",
+    "2014-01-01",
+    "2014-04-18",
+    "2014-04-21",
+    "2014-05-05",
+    "2014-05-26",
+    "2014-08-25",
+    "2014-12-25",
+    "2014-12-26",
+    "2015-01-01",
+    "2015-04-03",
+    "2015-04-06",
+    "2015-05-04",
+    "2015-05-25",
+    "2015-08-31",
+    "2015-12-25",
+    "2015-12-28",
+    "2016-01-01",
+    "2016-03-25",
+    "2016-03-28",
+    "2016-05-02",
+    "2016-05-30",
+    "2016-08-29",
+    "2016-12-26",
+    "2016-12-27",
+    "2017-01-02",
+    "2017-04-14",
+    "2017-04-17",
+    "2017-05-01",
+    "2017-05-29",
+    "2017-08-28",
+    "2017-12-25",
+    "2017-12-26",
+    "2018-01-01",
+    "2018-03-30",
+    "2018-04-02",
+    "2018-05-07",
+    "2018-05-28",
+    "2018-08-27",
+    "2018-12-25",
+    "2018-12-26",
+    "2019-01-01",
+    "2019-04-19",
+    "2019-04-22",
+    "2019-05-06",
+    "2019-05-27",
+    "2019-08-26",
+    "2019-12-25",
+    "2019-12-26",
+    "2020-01-01",
+    "2020-04-10",
+    "2020-04-13",
+    "2020-05-08",
+    "2020-05-25",
+    "2020-08-31",
+    "2020-12-25",
+    "2020-12-28",
+    "2021-01-01",
+    "2021-04-02",
+    "2021-04-05",
+    "2021-05-03",
+    "2021-05-31",
+    "2021-08-30",
+    "2021-12-27",
+    "2021-12-28",
+    "2022-01-03",
+    "2022-04-15",
+    "2022-04-18",
+    "2022-05-02",
+    "2022-06-02",
+    "2022-06-03",
+    "2022-08-29",
+    "2022-09-19",
+    "2022-12-26",
+    "2022-12-27",
+    "2023-01-02",
+    "2023-04-07",
+    "2023-04-10",
+    "2023-05-01",
+    "2023-05-08",
+    "2023-05-29",
+    "2023-08-28",
+    "2023-12-25",
+    "2023-12-26",
+    "2024-01-01",
+    "2024-03-29",
+    "2024-04-01",
+    "2024-05-06",
+    "2024-05-27",
+    "2024-08-26",
+    "2024-12-25",
+    "2024-12-26",
+    "2025-01-01",
+    "2025-04-18",
+    "2025-04-21",
+    "2025-05-05",
+    "2025-05-26",
+    "2025-08-25",
+    "2025-12-25",
+    "2025-12-26",
+    "2026-01-01",
+    "2026-04-03",
+    "2026-04-06",
+    "2026-05-04",
+    "2026-05-25",
+    "2026-08-31",
+    "2026-12-25",
+    "2026-12-28",
+    "2027-01-01",
+    "2027-03-26",
+    "2027-03-29",
+    "2027-05-03",
+    "2027-05-31",
+    "2027-08-30",
+    "2027-12-27",
+    "2027-12-28",
 )
 BANK_HOLIDAY_YEARS = range(2014, 2028)
 
 
-def is_working_day(day: dt.date,
-                   holidays: Iterable[dt.date] = BANK_HOLIDAYS_ENGLAND_WALES) -> bool:
+def is_working_day(day: dt.date, holidays: Iterable[dt.date] = BANK_HOLIDAYS_ENGLAND_WALES) -> bool:
     """Monday to Friday and not a bank holiday."""
     return day.weekday() < 5 and day not in frozenset(holidays)
 
 
-def add_working_days(start: dt.date, days: int,
-                     holidays: Iterable[dt.date] = BANK_HOLIDAYS_ENGLAND_WALES) -> dt.date:
+def add_working_days(
+    start: dt.date, days: int, holidays: Iterable[dt.date] = BANK_HOLIDAYS_ENGLAND_WALES
+) -> dt.date:
     """The working day that is ``days`` working days after ``start`` (``start`` not counted).
 
     Raises
@@ -276,7 +368,8 @@ def add_working_days(start: dt.date, days: int,
         if default_table and day.year not in BANK_HOLIDAY_YEARS:
             raise ValueError(
                 f"no bank holidays are bundled for {day.year}: add that year's England and Wales "
-                f"bank holidays to asbhub.domain.cases.BANK_HOLIDAYS_ENGLAND_WALES")
+                f"bank holidays to asbhub.domain.cases.BANK_HOLIDAYS_ENGLAND_WALES"
+            )
         if is_working_day(day, hols):
             left -= 1
     return day
@@ -288,7 +381,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + (day.month - 1) - months
     year, month = divmod(index, 12)
     month += 1
-    if year < dt.MINYEAR:   # a stored year-1 date (see asbhub.domain.dates): no year 0
+    if year < dt.MINYEAR:  # a stored year-1 date (see asbhub.domain.dates): no year 0
         return dt.date.min
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
@@ -296,6 +389,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
 # --------------------------------------------------------------------------------------------
 # ASB Case Review threshold
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Complaint:
@@ -343,8 +437,10 @@ class ThresholdRule:
 
     def describe(self) -> str:
         what = "different people complaining" if self.count_people else "complaints"
-        text = (f"{self.complaints} {what} about the same problem in {self.window_months} months, "
-                f"each reported within {self.report_within_days} days of the incident")
+        text = (
+            f"{self.complaints} {what} about the same problem in {self.window_months} months, "
+            f"each reported within {self.report_within_days} days of the incident"
+        )
         if self.hate_incidents:
             text += f"; or {self.hate_incidents} hate incident(s)"
         return text
@@ -371,8 +467,9 @@ class ThresholdResult:
     excluded: tuple[tuple[str, str], ...] = field(default=())
 
 
-def check_threshold(complaints: Iterable[Complaint], received_on: dt.date,
-                    rule: ThresholdRule | None = None) -> ThresholdResult:
+def check_threshold(
+    complaints: Iterable[Complaint], received_on: dt.date, rule: ThresholdRule | None = None
+) -> ThresholdResult:
     """Does an ASB Case Review application received on ``received_on`` meet ``rule``?
 
     A complaint qualifies if it was reported in the window (from ``window_months`` before the
@@ -394,20 +491,34 @@ def check_threshold(complaints: Iterable[Complaint], received_on: dt.date,
     excluded: list[tuple[str, str]] = []
     for c in complaints:
         if c.reported_on < start or c.reported_on > received_on:
-            excluded.append((c.reference, f"reported on {c.reported_on:%d/%m/%Y}, outside the "
-                                          f"{rule.window_months} months from {start:%d/%m/%Y}"))
+            excluded.append(
+                (
+                    c.reference,
+                    f"reported on {c.reported_on:%d/%m/%Y}, outside the "
+                    f"{rule.window_months} months from {start:%d/%m/%Y}",
+                )
+            )
         elif (c.reported_on - c.incident_on).days > rule.report_within_days:
-            excluded.append((c.reference, f"reported {(c.reported_on - c.incident_on).days} days "
-                                          f"after the incident, more than "
-                                          f"{rule.report_within_days}"))
+            excluded.append(
+                (
+                    c.reference,
+                    f"reported {(c.reported_on - c.incident_on).days} days "
+                    f"after the incident, more than "
+                    f"{rule.report_within_days}",
+                )
+            )
         else:
             qualifying.append(c)
     if rule.hate_incidents:
         hate = [c.reference for c in qualifying if c.hate]
         if len(hate) >= rule.hate_incidents:
             return ThresholdResult(
-                True, f"Threshold met: {len(hate)} hate incident(s) ({', '.join(hate)}) "
-                      f"under the rule '{rule.describe()}'.", tuple(hate), tuple(excluded))
+                True,
+                f"Threshold met: {len(hate)} hate incident(s) ({', '.join(hate)}) "
+                f"under the rule '{rule.describe()}'.",
+                tuple(hate),
+                tuple(excluded),
+            )
     groups: dict[str, list[Complaint]] = defaultdict(list)
     for c in qualifying:
         groups[c.problem.strip().lower()].append(c)
@@ -421,12 +532,20 @@ def check_threshold(complaints: Iterable[Complaint], received_on: dt.date,
     about = f" about '{best_key}'" if best_key else ""
     if best_count >= rule.complaints:
         return ThresholdResult(
-            True, f"Threshold met: {best_count} {unit}{about} ({', '.join(counted)}) under the "
-                  f"rule '{rule.describe()}'.", counted, tuple(excluded))
+            True,
+            f"Threshold met: {best_count} {unit}{about} ({', '.join(counted)}) under the "
+            f"rule '{rule.describe()}'.",
+            counted,
+            tuple(excluded),
+        )
     listed = f" ({', '.join(counted)})" if counted else ""
     return ThresholdResult(
-        False, f"Threshold not met: {best_count} {unit}{about}{listed}; the rule "
-               f"'{rule.describe()}' needs {rule.complaints}.", counted, tuple(excluded))
+        False,
+        f"Threshold not met: {best_count} {unit}{about}{listed}; the rule "
+        f"'{rule.describe()}' needs {rule.complaints}.",
+        counted,
+        tuple(excluded),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,7 +600,8 @@ class CaseReviewFlags:
         import polars as pl
 
         return self.rows.filter(pl.col("new") | pl.col("case_review").is_null()).sort(
-            ["new", "n_qualifying"], descending=[True, True])
+            ["new", "n_qualifying"], descending=[True, True]
+        )
 
     @property
     def n_in_review(self) -> int:
@@ -495,34 +615,54 @@ class CaseReviewFlags:
 
         import polars as pl
 
-        refs = [next((reviewed[i] for i in ids or [] if i in reviewed), None)
-                for ids in self.rows["incident_ids"].to_list()]
-        return dataclasses.replace(self, rows=self.rows.with_columns(
-            pl.Series("case_review", refs, dtype=pl.String)))
+        refs = [
+            next((reviewed[i] for i in ids or [] if i in reviewed), None)
+            for ids in self.rows["incident_ids"].to_list()
+        ]
+        return dataclasses.replace(
+            self, rows=self.rows.with_columns(pl.Series("case_review", refs, dtype=pl.String))
+        )
 
 
 def _flag_schema() -> dict[str, Any]:
     import polars as pl
 
     return {
-        "kind": pl.String, "name": pl.String, "location": pl.String, "lpu": pl.String,
-        "rule": pl.String, "n_qualifying": pl.Int64, "references": pl.List(pl.String),
-        "complaints": pl.List(pl.String), "reason": pl.String, "new": pl.Boolean,
-        "person_key": pl.String, "person_row_ids": pl.List(pl.Int64), "withheld": pl.String,
-        "incident_ids": pl.List(pl.Int64), "case_review": pl.String,
+        "kind": pl.String,
+        "name": pl.String,
+        "location": pl.String,
+        "lpu": pl.String,
+        "rule": pl.String,
+        "n_qualifying": pl.Int64,
+        "references": pl.List(pl.String),
+        "complaints": pl.List(pl.String),
+        "reason": pl.String,
+        "new": pl.Boolean,
+        "person_key": pl.String,
+        "person_row_ids": pl.List(pl.Int64),
+        "withheld": pl.String,
+        "incident_ids": pl.List(pl.Int64),
+        "case_review": pl.String,
     }
 
 
-def _rule_lookup(rules: Mapping[str, ThresholdRule] | None) -> Callable[[str | None], ThresholdRule]:
+def _rule_lookup(
+    rules: Mapping[str, ThresholdRule] | None,
+) -> Callable[[str | None], ThresholdRule]:
     table = dict(rules or {})
 
     def rule_for(area: str | None) -> ThresholdRule:
         return table.get(area or "") or table.get("") or ThresholdRule()
+
     return rule_for
 
 
-def case_review_flags(people: pl.DataFrame, as_of: dt.date, before: dt.date,
-                      rules: Mapping[str, ThresholdRule] | None = None) -> CaseReviewFlags:
+def case_review_flags(
+    people: pl.DataFrame,
+    as_of: dt.date,
+    before: dt.date,
+    rules: Mapping[str, ThresholdRule] | None = None,
+) -> CaseReviewFlags:
     """Who meets the ASB Case Review threshold of their area on ``as_of``.
 
     Each complaint is an ASB incident or record of contact in which the person is the victim
@@ -554,17 +694,24 @@ def case_review_flags(people: pl.DataFrame, as_of: dt.date, before: dt.date,
 
     rule_for = _rule_lookup(rules)
     local = "Europe/London"
-    c = people.filter(pl.col("role").is_in(COMPLAINANT_ROLES)
-                      & pl.col("record_type").is_in(COMPLAINT_RECORD_TYPES)
-                      & pl.col("person_key").is_not_null())
+    c = people.filter(
+        pl.col("role").is_in(COMPLAINANT_ROLES)
+        & pl.col("record_type").is_in(COMPLAINT_RECORD_TYPES)
+        & pl.col("person_key").is_not_null()
+    )
     c = c.with_columns(
-        pl.coalesce("occurred_from", "reported_at").dt.convert_time_zone(local).dt.date()
+        pl.coalesce("occurred_from", "reported_at")
+        .dt.convert_time_zone(local)
+        .dt.date()
         .alias("incident_on"),
-        pl.coalesce("reported_at", "occurred_from").dt.convert_time_zone(local).dt.date()
+        pl.coalesce("reported_at", "occurred_from")
+        .dt.convert_time_zone(local)
+        .dt.date()
         .alias("reported_on"),
     ).filter(pl.col("reported_on") <= as_of)
-    c = (c.sort("reported_on", "incident_id", "person_row_id")
-         .unique(["person_key", "incident_id"], keep="first", maintain_order=True))
+    c = c.sort("reported_on", "incident_id", "person_row_id").unique(
+        ["person_key", "incident_id"], keep="first", maintain_order=True
+    )
     rows: list[dict[str, Any]] = []
     by_person: dict[str, list[dict[str, Any]]] = {}
     for r in c.iter_rows(named=True):
@@ -576,9 +723,16 @@ def case_review_flags(people: pl.DataFrame, as_of: dt.date, before: dt.date,
             continue
         flag = _check(group, rule, as_of, before, lambda r: r["person_key"])
         if flag:
-            rows.append({**flag, "kind": "person", "name": latest["name"],
-                         "location": latest["location_text"], "lpu": latest["lpu"],
-                         "person_key": key})
+            rows.append(
+                {
+                    **flag,
+                    "kind": "person",
+                    "name": latest["name"],
+                    "location": latest["location_text"],
+                    "lpu": latest["lpu"],
+                    "person_key": key,
+                }
+            )
     places: dict[int, list[dict[str, Any]]] = {}
     for r in c.iter_rows(named=True):
         if r["location_id"] is not None and rule_for(r["lpu"]).count_people:
@@ -591,22 +745,48 @@ def case_review_flags(people: pl.DataFrame, as_of: dt.date, before: dt.date,
         flag = _check(group, rule, as_of, before, lambda r: r["person_key"])
         if flag:
             names = sorted({r["name"] for r in group if r["name"]})
-            rows.append({**flag, "kind": "place", "name": "; ".join(names),
-                         "location": latest["location_text"], "lpu": latest["lpu"],
-                         "person_key": None})
-    frame = pl.DataFrame([{**r, "withheld": None, "case_review": None} for r in rows],
-                         schema=_flag_schema())
+            rows.append(
+                {
+                    **flag,
+                    "kind": "place",
+                    "name": "; ".join(names),
+                    "location": latest["location_text"],
+                    "lpu": latest["lpu"],
+                    "person_key": None,
+                }
+            )
+    frame = pl.DataFrame(
+        [{**r, "withheld": None, "case_review": None} for r in rows], schema=_flag_schema()
+    )
     frame = frame.sort(["new", "n_qualifying"], descending=[True, True])
     described = {area: rule.describe() for area, rule in sorted((rules or {}).items())}
     described.setdefault("", rule_for("").describe())
-    return CaseReviewFlags(rows=frame, as_of=as_of, before=before, rules=described,
-                           n_people=len(by_person), n_places=len(places))
+    return CaseReviewFlags(
+        rows=frame,
+        as_of=as_of,
+        before=before,
+        rules=described,
+        n_people=len(by_person),
+        n_places=len(places),
+    )
 
 
-def _check(group: list[dict[str, Any]], rule: ThresholdRule, as_of: dt.date, before: dt.date,
-           complainant: Callable[[dict[str, Any]], str]) -> dict[str, Any] | None:
-    complaints = [Complaint(r["reference"] or f"incident {r['incident_id']}", r["incident_on"],
-                            r["reported_on"], complainant=complainant(r)) for r in group]
+def _check(
+    group: list[dict[str, Any]],
+    rule: ThresholdRule,
+    as_of: dt.date,
+    before: dt.date,
+    complainant: Callable[[dict[str, Any]], str],
+) -> dict[str, Any] | None:
+    complaints = [
+        Complaint(
+            r["reference"] or f"incident {r['incident_id']}",
+            r["incident_on"],
+            r["reported_on"],
+            complainant=complainant(r),
+        )
+        for r in group
+    ]
     result = check_threshold(complaints, as_of, rule)
     if not result.met:
         return None
@@ -614,12 +794,16 @@ def _check(group: list[dict[str, Any]], rule: ThresholdRule, as_of: dt.date, bef
     counted = set(result.counted)
     used = [r for r, x in zip(group, complaints, strict=True) if x.reference in counted]
     return {
-        "rule": rule.describe(), "n_qualifying": len(used),
+        "rule": rule.describe(),
+        "n_qualifying": len(used),
         "references": [x.reference for x in complaints if x.reference in counted],
-        "complaints": [f"{r['reference'] or r['incident_id']}: {r['record_type'].upper()} on "
-                       f"{r['incident_on']:%d/%m/%Y}, reported {r['reported_on']:%d/%m/%Y}"
-                       for r in used],
-        "reason": result.reason, "new": not earlier.met,
+        "complaints": [
+            f"{r['reference'] or r['incident_id']}: {r['record_type'].upper()} on "
+            f"{r['incident_on']:%d/%m/%Y}, reported {r['reported_on']:%d/%m/%Y}"
+            for r in used
+        ],
+        "reason": result.reason,
+        "new": not earlier.met,
         "person_row_ids": sorted({r["person_row_id"] for r in group}),
         "incident_ids": sorted({r["incident_id"] for r in used}),
     }

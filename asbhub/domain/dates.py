@@ -49,8 +49,20 @@ MAX_MONTHS = 12 * 100
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-                "September", "October", "November", "December")
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 class DateOutOfRange(ValueError):
@@ -80,7 +92,7 @@ def planning_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     t = _today(today)
     try:
         last = t.replace(year=t.year + PLANNING_YEARS)
-    except ValueError:      # 29 February, and the year five on is not a leap year
+    except ValueError:  # 29 February, and the year five on is not a leap year
         last = t.replace(year=t.year + PLANNING_YEARS, day=28)
     return EARLIEST_DAY, last
 
@@ -137,8 +149,10 @@ def month_problem(text: object, today: dt.date | None = None) -> str | None:
     first, last = month_range_allowed(today)
     if first <= text <= last:
         return None
-    return (f"{text} is outside the allowed range: give a month from {_month_long(first)} "
-            f"to {_month_long(last)}")
+    return (
+        f"{text} is outside the allowed range: give a month from {_month_long(first)} "
+        f"to {_month_long(last)}"
+    )
 
 
 def check_month(text: object, today: dt.date | None = None) -> str:
@@ -150,8 +164,9 @@ def check_month(text: object, today: dt.date | None = None) -> str:
     return text
 
 
-def split_months(months: Iterable[object], today: dt.date | None = None
-                 ) -> tuple[list[str], list[str]]:
+def split_months(
+    months: Iterable[object], today: dt.date | None = None
+) -> tuple[list[str], list[str]]:
     """Stored months as (allowed, sorted; odd ones, as text, sorted): what a page that reads
     months back uses, so a value written around the checks (by SQL, by an old version) is
     shown as odd rather than breaking the page for everyone."""
@@ -193,6 +208,7 @@ def months_between(first: str, last: str, limit: int = MAX_MONTHS) -> list[str]:
 
 
 # -- issue #12 item 7: months covered as ranges ---------------------------------------------
+
 
 def month_runs(months: Iterable[str]) -> list[tuple[str, str]]:
     """Months ('YYYY-MM') as runs of consecutive months, each ``(first, last)``, in order.

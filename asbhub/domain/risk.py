@@ -41,14 +41,29 @@ from typing import Any
 from asbhub.domain.vocab import THRIVE_ELEMENTS, THRIVE_GRADES
 
 __all__ = [
-    "DEFAULT_QUESTIONNAIRE_PATH", "THRIVE_ELEMENTS", "THRIVE_GRADES", "AnswerOption",
-    "AssessedVictim", "Band", "Calibration", "CalibrationRow", "Question", "Questionnaire",
-    "QuestionnaireError", "RiskResult", "VictimIncident", "default_questionnaire",
-    "next_review_due", "overdue", "risk_calibration", "wilson_interval",
+    "DEFAULT_QUESTIONNAIRE_PATH",
+    "THRIVE_ELEMENTS",
+    "THRIVE_GRADES",
+    "AnswerOption",
+    "AssessedVictim",
+    "Band",
+    "Calibration",
+    "CalibrationRow",
+    "Question",
+    "Questionnaire",
+    "QuestionnaireError",
+    "RiskResult",
+    "VictimIncident",
+    "default_questionnaire",
+    "next_review_due",
+    "overdue",
+    "risk_calibration",
+    "wilson_interval",
 ]
 
-DEFAULT_QUESTIONNAIRE_PATH = (Path(__file__).resolve().parents[1] / "data" / "risk"
-                              / "default_questionnaire.json")
+DEFAULT_QUESTIONNAIRE_PATH = (
+    Path(__file__).resolve().parents[1] / "data" / "risk" / "default_questionnaire.json"
+)
 
 #: How long after an assessment a repeat incident counts, for calibration.
 DEFAULT_HORIZON_DAYS = 90
@@ -73,8 +88,7 @@ class Band(StrEnum):
 _BAND_ORDER = {Band.STANDARD: 0, Band.MEDIUM: 1, Band.HIGH: 2}
 
 #: The cadence DESIGN.md sets as the default: days between reviews, None for no review.
-DEFAULT_REVIEW_DAYS: dict[Band, int | None] = {Band.HIGH: 14, Band.MEDIUM: 28,
-                                               Band.STANDARD: None}
+DEFAULT_REVIEW_DAYS: dict[Band, int | None] = {Band.HIGH: 14, Band.MEDIUM: 28, Band.STANDARD: None}
 
 
 class QuestionnaireError(ValueError):
@@ -169,7 +183,8 @@ class Questionnaire:
     medium: int
     high: int
     review_days: Mapping[Band, int | None] = field(
-        default_factory=lambda: dict(DEFAULT_REVIEW_DAYS))
+        default_factory=lambda: dict(DEFAULT_REVIEW_DAYS)
+    )
     description: str = ""
     version: int = 0
 
@@ -197,12 +212,16 @@ class Questionnaire:
         medium = _int(thresholds.get("medium"), "thresholds.medium", problems)
         high = _int(thresholds.get("high"), "thresholds.high", problems)
         if not problems and not 0 < medium < high:
-            problems.append(f"thresholds: expected 0 < medium < high, got medium {medium} and "
-                            f"high {high}; raise high or lower medium")
+            problems.append(
+                f"thresholds: expected 0 < medium < high, got medium {medium} and "
+                f"high {high}; raise high or lower medium"
+            )
         max_score = sum(q.max_weight for q in questions if q.options)
         if not problems and high > max_score:
-            problems.append(f"thresholds.high: {high} is more than the highest possible score "
-                            f"({max_score}), so no one could be high risk by score")
+            problems.append(
+                f"thresholds.high: {high} is more than the highest possible score "
+                f"({max_score}), so no one could be high risk by score"
+            )
         review_days: dict[Band, int | None] = dict(DEFAULT_REVIEW_DAYS)
         for key, days in (data.get("review_days") or {}).items():
             band = _band(key, "review_days", problems)
@@ -211,15 +230,22 @@ class Questionnaire:
             if days is None:
                 review_days[band] = None
             elif _int(days, f"review_days.{key}", problems) < 1:
-                problems.append(f"review_days.{key}: {days} days; give 1 or more, or null for "
-                                "no review")
+                problems.append(
+                    f"review_days.{key}: {days} days; give 1 or more, or null for no review"
+                )
             else:
                 review_days[band] = days
         if problems:
             raise QuestionnaireError(problems)
-        return cls(name=str(data.get("name") or "Victim risk assessment"),
-                   description=str(data.get("description") or ""), questions=tuple(questions),
-                   medium=medium, high=high, review_days=review_days, version=version)
+        return cls(
+            name=str(data.get("name") or "Victim risk assessment"),
+            description=str(data.get("description") or ""),
+            questions=tuple(questions),
+            medium=medium,
+            high=high,
+            review_days=review_days,
+            version=version,
+        )
 
     @staticmethod
     def _question(raw: Any, n: int, seen: set[str], problems: list[str]) -> Question:
@@ -238,15 +264,22 @@ class Questionnaire:
         if not text:
             problems.append(f"{where}: no text")
         if "options" in raw and "yes_weight" in raw:
-            problems.append(f"{where}: give either yes_weight (a yes/no question) or options, "
-                            "not both")
+            problems.append(
+                f"{where}: give either yes_weight (a yes/no question) or options, not both"
+            )
         options: list[AnswerOption] = []
         if "yes_weight" in raw:
-            floor = (_band(raw["yes_at_least"], f"{where}.yes_at_least", problems)
-                     if raw.get("yes_at_least") else None)
-            options = [AnswerOption("yes", "Yes", _int(raw["yes_weight"], f"{where}.yes_weight",
-                                                       problems), floor),
-                       AnswerOption("no", "No", 0)]
+            floor = (
+                _band(raw["yes_at_least"], f"{where}.yes_at_least", problems)
+                if raw.get("yes_at_least")
+                else None
+            )
+            options = [
+                AnswerOption(
+                    "yes", "Yes", _int(raw["yes_weight"], f"{where}.yes_weight", problems), floor
+                ),
+                AnswerOption("no", "No", 0),
+            ]
             return Question(qid, text, tuple(options), str(raw.get("hint") or ""), True)
         values: set[str] = set()
         for m, opt in enumerate(raw.get("options") or [], start=1):
@@ -256,11 +289,19 @@ class Questionnaire:
             elif value in values:
                 problems.append(f"{where}: duplicate answer value {value!r}")
             values.add(value)
-            floor = (_band(opt["at_least"], f"{where}.{value}.at_least", problems)
-                     if opt.get("at_least") else None)
-            options.append(AnswerOption(value, str(opt.get("label") or value),
-                                        _int(opt.get("weight"), f"{where}.{value}.weight",
-                                             problems), floor))
+            floor = (
+                _band(opt["at_least"], f"{where}.{value}.at_least", problems)
+                if opt.get("at_least")
+                else None
+            )
+            options.append(
+                AnswerOption(
+                    value,
+                    str(opt.get("label") or value),
+                    _int(opt.get("weight"), f"{where}.{value}.weight", problems),
+                    floor,
+                )
+            )
         if not options:
             problems.append(f"{where}: no answers; give yes_weight or a list of options")
         return Question(qid, text, tuple(options), str(raw.get("hint") or ""), False)
@@ -280,18 +321,30 @@ class Questionnaire:
                     item["yes_at_least"] = yes.at_least.value
             else:
                 item["options"] = [
-                    {"value": o.value, "label": o.label, "weight": o.weight,
-                     **({"at_least": o.at_least.value} if o.at_least else {})}
-                    for o in q.options]
+                    {
+                        "value": o.value,
+                        "label": o.label,
+                        "weight": o.weight,
+                        **({"at_least": o.at_least.value} if o.at_least else {}),
+                    }
+                    for o in q.options
+                ]
             questions.append(item)
-        return {"name": self.name, "description": self.description,
-                "thresholds": {"medium": self.medium, "high": self.high},
-                "review_days": {b.value: self.review_days.get(b) for b in Band},
-                "questions": questions}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "thresholds": {"medium": self.medium, "high": self.high},
+            "review_days": {b.value: self.review_days.get(b) for b in Band},
+            "questions": questions,
+        }
 
-    def edited(self, weights: Mapping[tuple[str, str], int] | None = None,
-               medium: int | None = None, high: int | None = None,
-               review_days: Mapping[str, int | None] | None = None) -> Questionnaire:
+    def edited(
+        self,
+        weights: Mapping[tuple[str, str], int] | None = None,
+        medium: int | None = None,
+        high: int | None = None,
+        review_days: Mapping[str, int | None] | None = None,
+    ) -> Questionnaire:
         """A copy with some weights (``{(question id, answer value): weight}``), thresholds or
         review days changed, validated as a whole (version 0: not saved yet)."""
         data = self.to_dict()
@@ -332,14 +385,18 @@ class Questionnaire:
         problems = []
         ids = {q.id for q in self.questions}
         for qid in sorted(set(answers) - ids):
-            problems.append(f"answer to unknown question {qid!r}; this is version "
-                            f"{self.version}, whose questions are {', '.join(sorted(ids))}")
+            problems.append(
+                f"answer to unknown question {qid!r}; this is version "
+                f"{self.version}, whose questions are {', '.join(sorted(ids))}"
+            )
         for q in self.questions:
             if q.id not in answers or answers[q.id] in (None, ""):
                 problems.append(f"question {q.id!r} is not answered")
             elif q.option(str(answers[q.id])) is None:
-                problems.append(f"question {q.id!r}: unknown answer {answers[q.id]!r}; expected "
-                                f"one of {', '.join(o.value for o in q.options)}")
+                problems.append(
+                    f"question {q.id!r}: unknown answer {answers[q.id]!r}; expected "
+                    f"one of {', '.join(o.value for o in q.options)}"
+                )
         return problems
 
     def _options(self, answers: Mapping[str, str]) -> list[tuple[Question, AnswerOption]]:
@@ -394,8 +451,9 @@ def default_questionnaire(path: Path | str | None = None) -> Questionnaire:
     return Questionnaire.from_dict(data, version=1)
 
 
-def next_review_due(band: Band | str, on: dt.date,
-                    review_days: Mapping[Band, int | None] | None = None) -> dt.date | None:
+def next_review_due(
+    band: Band | str, on: dt.date, review_days: Mapping[Band, int | None] | None = None
+) -> dt.date | None:
     """The date of the next review after an assessment or review on ``on``; None for none.
 
     >>> next_review_due("high", dt.date(2024, 3, 1))
@@ -502,21 +560,40 @@ class Calibration:
         return sum(r.n_assessed for r in self.rows)
 
     def csv_rows(self) -> list[list[Any]]:
-        head = ["band", "assessed", "repeat_within_days", "repeats", "rate",
-                f"wilson_{round(self.confidence * 100)}_low",
-                f"wilson_{round(self.confidence * 100)}_high", "data_end"]
+        head = [
+            "band",
+            "assessed",
+            "repeat_within_days",
+            "repeats",
+            "rate",
+            f"wilson_{round(self.confidence * 100)}_low",
+            f"wilson_{round(self.confidence * 100)}_high",
+            "data_end",
+        ]
         out: list[list[Any]] = [head]
         for r in self.rows:
-            out.append([r.band.value, r.n_assessed, self.horizon_days, r.n_repeat,
-                        "" if math.isnan(r.rate) else f"{r.rate:.4f}",
-                        "" if math.isnan(r.low) else f"{r.low:.4f}",
-                        "" if math.isnan(r.high) else f"{r.high:.4f}", self.end.isoformat()])
+            out.append(
+                [
+                    r.band.value,
+                    r.n_assessed,
+                    self.horizon_days,
+                    r.n_repeat,
+                    "" if math.isnan(r.rate) else f"{r.rate:.4f}",
+                    "" if math.isnan(r.low) else f"{r.low:.4f}",
+                    "" if math.isnan(r.high) else f"{r.high:.4f}",
+                    self.end.isoformat(),
+                ]
+            )
         return out
 
 
-def risk_calibration(assessments: Iterable[AssessedVictim], incidents: Iterable[VictimIncident],
-                     end: dt.date | None = None, horizon_days: int = DEFAULT_HORIZON_DAYS,
-                     confidence: float = 0.95) -> Calibration:
+def risk_calibration(
+    assessments: Iterable[AssessedVictim],
+    incidents: Iterable[VictimIncident],
+    end: dt.date | None = None,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    confidence: float = 0.95,
+) -> Calibration:
     """How often victims in each band had a repeat incident within ``horizon_days``.
 
     An assessment counts when made at least ``horizon_days`` before ``end`` (so its whole
@@ -563,8 +640,7 @@ def risk_calibration(assessments: Iterable[AssessedVictim], incidents: Iterable[
         band = Band(a.band)
         counts[band][0] += 1
         rows = by_key.get(a.person_key, [])
-        last = (a.assessed_on + horizon if dt.date.max - a.assessed_on >= horizon
-                else dt.date.max)
+        last = a.assessed_on + horizon if dt.date.max - a.assessed_on >= horizon else dt.date.max
         # First incident dated after the assessment day, then any in the window not its own.
         i = bisect.bisect_right(rows, (a.assessed_on, math.inf))
         while i < len(rows) and rows[i][0] <= last:

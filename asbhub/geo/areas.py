@@ -249,16 +249,19 @@ class AreaHierarchy:
         needle = text.strip().casefold()
         if not needle:
             return []
-        hoods = self.neighbourhoods if lpu is None else self.neighbourhoods.filter(
-            pl.col("lpu") == lpu)
-        return [code for code, name in hoods.select("snt_code", "snt_name").iter_rows()
-                if code.casefold() == needle or needle in (name or "").casefold()]
+        hoods = (
+            self.neighbourhoods if lpu is None else self.neighbourhoods.filter(pl.col("lpu") == lpu)
+        )
+        return [
+            code
+            for code, name in hoods.select("snt_code", "snt_name").iter_rows()
+            if code.casefold() == needle or needle in (name or "").casefold()
+        ]
 
     def neighbourhood_lsoas(self, snt_codes: Iterable[str]) -> list[str]:
         """LSOA codes the full rule (:meth:`neighbourhood_for`) puts in any of ``snt_codes``."""
         wanted = set(snt_codes)
-        return sorted(c for c, a in self.neighbourhood_assignment.items()
-                      if a.snt_code in wanted)
+        return sorted(c for c, a in self.neighbourhood_assignment.items() if a.snt_code in wanted)
 
     @cached_property
     def locator(self) -> LsoaLocator:

@@ -158,7 +158,8 @@ def assign_neighbourhoods(
     current: dict[str, str | None] = {c: snt.get(c) for c in lpu}
     result: dict[str, Assignment] = {
         c: Assignment(s, "ward", 0, "its wards name this neighbourhood")
-        for c, s in current.items() if s is not None
+        for c, s in current.items()
+        if s is not None
     }
     for round_no in range(1, len(lpu) + 1):
         proposals: dict[str, Assignment] = {}
@@ -176,10 +177,13 @@ def assign_neighbourhoods(
             n, metres = int(votes[best][0]), votes[best][1]
             total = int(sum(v[0] for v in votes.values()))
             proposals[code] = Assignment(
-                best, "neighbours", round_no,
+                best,
+                "neighbours",
+                round_no,
                 f"{n} of its {total} touching LSOA{'s' if total != 1 else ''} in {lpu[code]} "
                 f"with a neighbourhood {'are' if n != 1 else 'is'} in it "
-                f"({metres:,.0f} m of shared boundary), round {round_no}")
+                f"({metres:,.0f} m of shared boundary), round {round_no}",
+            )
         if not proposals:
             break
         for code, assignment in proposals.items():
@@ -188,7 +192,10 @@ def assign_neighbourhoods(
     for code in lpu:
         if code not in result:
             result[code] = Assignment(
-                None, "unassigned", 0,
+                None,
+                "unassigned",
+                0,
                 f"no LSOA it touches in {lpu[code]} has a neighbourhood (none of the LPU's "
-                "wards near it names one), so it cannot be given one")
+                "wards near it names one), so it cannot be given one",
+            )
     return result

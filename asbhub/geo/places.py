@@ -60,15 +60,26 @@ class Place:
     approximate: bool = False
 
     @classmethod
-    def street(cls, description: str, lsoa_name: str | None, snt_name: str | None,
-               latitude: float, longitude: float, lsoa_code: str | None) -> Place:
+    def street(
+        cls,
+        description: str,
+        lsoa_name: str | None,
+        snt_name: str | None,
+        latitude: float,
+        longitude: float,
+        lsoa_code: str | None,
+    ) -> Place:
         """A data.police.uk street point ("On or near X") in its LSOA and neighbourhood."""
-        name = description[len(STREET_PREFIX):] if description.startswith(STREET_PREFIX) \
+        name = (
+            description[len(STREET_PREFIX) :]
+            if description.startswith(STREET_PREFIX)
             else description
+        )
         detail = lsoa_name or ""
         if snt_name:
-            detail = f"{detail} ({snt_name} neighbourhood)" if detail else \
-                f"{snt_name} neighbourhood"
+            detail = (
+                f"{detail} ({snt_name} neighbourhood)" if detail else f"{snt_name} neighbourhood"
+            )
         return cls(name.strip(), "street", detail, latitude, longitude, lsoa_code)
 
     @property
@@ -78,8 +89,11 @@ class Place:
             head = f"{STREET_PREFIX}{self.name}"
             return f"{head}, {self.detail}" if self.detail else head
         if self.kind == "neighbourhood":
-            return f"{self.name} neighbourhood ({self.detail})" if self.detail else \
-                f"{self.name} neighbourhood"
+            return (
+                f"{self.name} neighbourhood ({self.detail})"
+                if self.detail
+                else f"{self.name} neighbourhood"
+            )
         return f"{self.name} area"
 
     @property
@@ -87,8 +101,9 @@ class Place:
         """'Street', 'Neighbourhood' or 'Town or district'."""
         if self.approximate:
             return "Neighbourhood (the map shows its whole LPU: mark the place on it)"
-        return {"street": "Street", "neighbourhood": "Neighbourhood"}.get(self.kind,
-                                                                          "Town or district")
+        return {"street": "Street", "neighbourhood": "Neighbourhood"}.get(
+            self.kind, "Town or district"
+        )
 
 
 def _rank(query: str, name: str) -> int | None:
@@ -119,15 +134,16 @@ def search(query: str, places: Iterable[Place], limit: int = 10) -> list[Place]:
     for place in places:
         rank = _rank(q, normalise(place.name))
         if rank is not None:
-            ranked.append(((rank, KIND_ORDER.get(place.kind, 9), place.name, place.detail),
-                           place))
+            ranked.append(((rank, KIND_ORDER.get(place.kind, 9), place.name, place.detail), place))
     ranked.sort(key=lambda r: r[0])
     return [p for _, p in ranked[:limit]]
 
 
-def area_places(lsoas: Iterable[tuple[str, str | None, str | None, str | None]],
-                centres: Mapping[str, tuple[float, float, int]],
-                neighbourhoods: Iterable[tuple[str, str]] = ()) -> list[Place]:
+def area_places(
+    lsoas: Iterable[tuple[str, str | None, str | None, str | None]],
+    centres: Mapping[str, tuple[float, float, int]],
+    neighbourhoods: Iterable[tuple[str, str]] = (),
+) -> list[Place]:
     """Neighbourhoods and districts as places, each at the weighted mean of its LSOAs' points.
 
     Parameters
@@ -161,15 +177,26 @@ def area_places(lsoas: Iterable[tuple[str, str | None, str | None, str | None]],
             acc[0] += lat * n
             acc[1] += lon * n
             acc[2] += n
-    out = [Place(name, kind, detail, round(s[0] / s[2], 6), round(s[1] / s[2], 6))
-           for (kind, name, detail), s in sums.items() if s[2] > 0 and kind != "lpu"]
+    out = [
+        Place(name, kind, detail, round(s[0] / s[2], 6), round(s[1] / s[2], 6))
+        for (kind, name, detail), s in sums.items()
+        if s[2] > 0 and kind != "lpu"
+    ]
     placed = {(p.name, p.detail) for p in out if p.kind == "neighbourhood"}
     for snt, lpu in neighbourhoods:
         whole = sums.get(("lpu", lpu, ""))
         if (snt, lpu) in placed or whole is None or whole[2] <= 0:
             continue
         placed.add((snt, lpu))
-        out.append(Place(snt, "neighbourhood", lpu, round(whole[0] / whole[2], 6),
-                         round(whole[1] / whole[2], 6), approximate=True))
+        out.append(
+            Place(
+                snt,
+                "neighbourhood",
+                lpu,
+                round(whole[0] / whole[2], 6),
+                round(whole[1] / whole[2], 6),
+                approximate=True,
+            )
+        )
     out.sort(key=lambda p: (KIND_ORDER[p.kind], p.name))
     return out

@@ -52,12 +52,24 @@ def parse_size(text: str, what: str) -> int:
     >>> parse_size("4GiB", "x"), parse_size("500 MB", "x"), parse_size("2048", "x")
     (4294967296, 500000000, 2048)
     """
-    units = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
-             "kib": KiB, "mib": MiB, "gib": GiB, "tib": 1024**4}
+    units = {
+        "": 1,
+        "b": 1,
+        "kb": 1000,
+        "mb": 1000**2,
+        "gb": 1000**3,
+        "tb": 1000**4,
+        "kib": KiB,
+        "mib": MiB,
+        "gib": GiB,
+        "tib": 1024**4,
+    }
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
     if not m or m.group(2).lower() not in units or float(m.group(1)) <= 0:
-        raise ValueError(f"{what}: {text!r} is not a size; expected a positive number of bytes "
-                         "with an optional unit, e.g. 4GiB, 500MB or 1048576")
+        raise ValueError(
+            f"{what}: {text!r} is not a size; expected a positive number of bytes "
+            "with an optional unit, e.g. 4GiB, 500MB or 1048576"
+        )
     return int(float(m.group(1)) * units[m.group(2).lower()])
 
 
@@ -78,8 +90,13 @@ class ZipLimits:
     ratio_min_bytes: int = 64 * MiB
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, *, max_member: str | None = None,
-                 max_ratio: str | float | None = None) -> ZipLimits:
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        max_member: str | None = None,
+        max_ratio: str | float | None = None,
+    ) -> ZipLimits:
         """The defaults, overridden by ``ASBHUB_ZIP_*`` settings, overridden by options."""
         env = os.environ if environ is None else environ
         member = max_member or env.get("ASBHUB_ZIP_MAX_MEMBER")
@@ -93,35 +110,46 @@ class ZipLimits:
             except ValueError:
                 ratio = -1.0
             if not ratio >= 1:
-                raise ValueError(f"zip ratio cap (ASBHUB_ZIP_MAX_RATIO or --zip-max-ratio): "
-                                 f"{given!r} is not a ratio; expected a number of at least 1, "
-                                 "e.g. 200")
+                raise ValueError(
+                    f"zip ratio cap (ASBHUB_ZIP_MAX_RATIO or --zip-max-ratio): "
+                    f"{given!r} is not a ratio; expected a number of at least 1, "
+                    "e.g. 200"
+                )
         return cls(
-            max_member_bytes=(parse_size(member, "zip member cap (ASBHUB_ZIP_MAX_MEMBER)")
-                              if member else d.max_member_bytes),
+            max_member_bytes=(
+                parse_size(member, "zip member cap (ASBHUB_ZIP_MAX_MEMBER)")
+                if member
+                else d.max_member_bytes
+            ),
             max_ratio=float(ratio) if ratio is not None else d.max_ratio,
-            ratio_min_bytes=(parse_size(ratio_min, "ASBHUB_ZIP_RATIO_MIN")
-                             if ratio_min else d.ratio_min_bytes),
+            ratio_min_bytes=(
+                parse_size(ratio_min, "ASBHUB_ZIP_RATIO_MIN") if ratio_min else d.ratio_min_bytes
+            ),
         )
 
     def problem(self, size: int, compressed: int) -> str | None:
         """Why a member of ``size`` bytes from ``compressed`` bytes is refused, or None."""
         if size > self.max_member_bytes:
-            return (f"expands to {show_size(size)}, over the cap of "
-                    f"{show_size(self.max_member_bytes)} per member "
-                    f"(ASBHUB_ZIP_MAX_MEMBER or --zip-max-member)")
+            return (
+                f"expands to {show_size(size)}, over the cap of "
+                f"{show_size(self.max_member_bytes)} per member "
+                f"(ASBHUB_ZIP_MAX_MEMBER or --zip-max-member)"
+            )
         if size > self.ratio_min_bytes and size > self.max_ratio * max(compressed, 1):
-            return (f"expands to {show_size(size)} from {show_size(compressed)} "
-                    f"({size / max(compressed, 1):,.0f}:1), over the cap of "
-                    f"{self.max_ratio:,.0f}:1 for members over {show_size(self.ratio_min_bytes)} "
-                    f"(ASBHUB_ZIP_MAX_RATIO or --zip-max-ratio)")
+            return (
+                f"expands to {show_size(size)} from {show_size(compressed)} "
+                f"({size / max(compressed, 1):,.0f}:1), over the cap of "
+                f"{self.max_ratio:,.0f}:1 for members over {show_size(self.ratio_min_bytes)} "
+                f"(ASBHUB_ZIP_MAX_RATIO or --zip-max-ratio)"
+            )
         return None
 
 
 def _refuse(name: str, why: str) -> ArchiveLimitError:
     return ArchiveLimitError(
         f"{name}: {why}; nothing was loaded. A zip bomb or a damaged archive looks like this: "
-        "if the archive is genuine, extract it and load its files, or raise the cap")
+        "if the archive is genuine, extract it and load its files, or raise the cap"
+    )
 
 
 def check_member(archive: Path, info: zipfile.ZipInfo, limits: ZipLimits) -> None:
@@ -132,9 +160,11 @@ def check_member(archive: Path, info: zipfile.ZipInfo, limits: ZipLimits) -> Non
 
 
 def nested_archive_message(archive: Path, member: str) -> str:
-    return (f"{archive}!{member}: an archive inside a zip archive is not read, so none of its "
-            f"rows were loaded; extract {member} from {archive.name} and run asbhub ingest on "
-            "it (or on the folder it unpacks to)")
+    return (
+        f"{archive}!{member}: an archive inside a zip archive is not read, so none of its "
+        f"rows were loaded; extract {member} from {archive.name} and run asbhub ingest on "
+        "it (or on the folder it unpacks to)"
+    )
 
 
 def read_member(archive: Path, member: str, limits: ZipLimits) -> bytes:
@@ -151,11 +181,19 @@ def read_member(archive: Path, member: str, limits: ZipLimits) -> bytes:
                     size += len(chunk)
                     why = limits.problem(size, info.compress_size)
                     if why is not None:
-                        raise _refuse(name, f"{why}, although its header said "
-                                            f"{show_size(info.file_size)}")
+                        raise _refuse(
+                            name, f"{why}, although its header said {show_size(info.file_size)}"
+                        )
                     pieces.append(chunk)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
-            EOFError) as exc:
-        raise WrongFileError(f"{name}: the member cannot be read from the archive ({exc}); "
-                             "the archive may be damaged or truncated: download it again") from None
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        NotImplementedError,
+        EOFError,
+    ) as exc:
+        raise WrongFileError(
+            f"{name}: the member cannot be read from the archive ({exc}); "
+            "the archive may be damaged or truncated: download it again"
+        ) from None
     return b"".join(pieces)

@@ -58,8 +58,10 @@ _MARKERS = {"call_id", "queued_at", "answered_at", "abandoned"}
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
 _FLAG_FORMS = "true, false, yes, no, 1 or 0"
-_DT_FORMS = ("expected ISO 8601, e.g. 2022-01-05T14:30:07 (Europe/London time), "
-             "2022-01-05T14:30:07.250Z or 2022-06-05T14:30:07+01:00")
+_DT_FORMS = (
+    "expected ISO 8601, e.g. 2022-01-05T14:30:07 (Europe/London time), "
+    "2022-01-05T14:30:07.250Z or 2022-06-05T14:30:07+01:00"
+)
 _CONTROL_RE = r"[\x00-\x1f\x7f]"
 
 
@@ -123,11 +125,13 @@ def read_calls(name: str, raw: bytes) -> ParsedFile:
     if table is None:
         table, pre_rejects = csv_careful_table(name, raw, names, again="export it again")
     table = table.select(
-        "line", *[pl.col(c) if c in names else pl.lit("").alias(c) for c in COLUMNS])
+        "line", *[pl.col(c) if c in names else pl.lit("").alias(c) for c in COLUMNS]
+    )
     return _validate(name, table, pre_rejects)
 
 
 # -- whole-file checks -------------------------------------------------------------------------
+
 
 def _check_encoding(name: str, raw: bytes) -> bytes:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -190,11 +194,13 @@ def _header(name: str, raw: bytes) -> list[str]:
 
 # -- validation ------------------------------------------------------------------------------
 
+
 def _validate(name: str, table: pl.DataFrame, pre_rejects: list[Reject]) -> ParsedFile:
     table = _prepare(table.with_columns(pl.col(COLUMNS).str.strip_chars()))
     checks = _checks()
-    first = pl.coalesce([pl.when(cond.fill_null(False)).then(pl.lit(i))
-                         for i, (_, cond, _) in enumerate(checks)])
+    first = pl.coalesce(
+        [pl.when(cond.fill_null(False)).then(pl.lit(i)) for i, (_, cond, _) in enumerate(checks)]
+    )
     table = table.with_columns(first.alias("_fail"))
     rejects = list(pre_rejects)
     for row in table.filter(pl.col("_fail").is_not_null()).iter_rows(named=True):
@@ -202,8 +208,9 @@ def _validate(name: str, table: pl.DataFrame, pre_rejects: list[Reject]) -> Pars
         rejects.append(Reject(name, row["line"], field, row[field], reason.format(**row)))
     rejects.sort(key=lambda r: r.line)
     rows = _typed(table.filter(pl.col("_fail").is_null()))
-    return ParsedFile(name=name, kind=KIND, read=rows.height + len(rejects), rows=rows,
-                      rejects=rejects)
+    return ParsedFile(
+        name=name, kind=KIND, read=rows.height + len(rejects), rows=rows, rejects=rejects
+    )
 
 
 def _flag(col: str) -> pl.Expr:
@@ -220,8 +227,12 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
     )
     df = parse_datetimes(df, DATETIME_COLUMNS)
     return df.with_columns(
-        ((pl.col("_ended_at_utc") - pl.col("_queued_at_utc")).dt.total_seconds(fractional=True)
-         / 3600).round(1).alias("_call_hours"),
+        (
+            (pl.col("_ended_at_utc") - pl.col("_queued_at_utc")).dt.total_seconds(fractional=True)
+            / 3600
+        )
+        .round(1)
+        .alias("_call_hours"),
     )
 
 
@@ -236,69 +247,119 @@ def _checks() -> list[tuple[str, pl.Expr, str]]:
     queued, answered_utc, ended = (pl.col(f"_{c}_utc") for c in DATETIME_COLUMNS)
     latest = datetime.now(UTC) + timedelta(days=1)
     checks: list[tuple[str, pl.Expr, str]] = [
-        (c, pl.col(c).str.contains("\x00", literal=True), "contains a NUL character; "
-         "expected text") for c in COLUMNS
+        (c, pl.col(c).str.contains("\x00", literal=True), "contains a NUL character; expected text")
+        for c in COLUMNS
     ]
     checks += [
-        ("call_id", empty["call_id"],
-         "empty; expected the telephony system's call id, e.g. 999-20220201-000123"),
-        ("call_id", pl.col("call_id").str.contains(_CONTROL_RE)
-         | (pl.col("call_id").str.len_chars() > MAX_ID_CHARS),
-         f"longer than {MAX_ID_CHARS} characters or holds a control character; expected a "
-         "call id"),
-        ("call_id", pl.col("line") != pl.col("_first_line"),
-         "this call id is already on line {_first_line} of this file; each call may appear "
-         "once per log"),
-        ("channel", ~pl.col("_channel").is_in(CHANNELS),
-         "not a channel; expected " + ", ".join(CHANNELS)),
-        ("queued_at", empty["queued_at"],
-         "empty; expected when the call reached the queue, e.g. 2022-02-01T10:00:00"),
+        (
+            "call_id",
+            empty["call_id"],
+            "empty; expected the telephony system's call id, e.g. 999-20220201-000123",
+        ),
+        (
+            "call_id",
+            pl.col("call_id").str.contains(_CONTROL_RE)
+            | (pl.col("call_id").str.len_chars() > MAX_ID_CHARS),
+            f"longer than {MAX_ID_CHARS} characters or holds a control character; expected a "
+            "call id",
+        ),
+        (
+            "call_id",
+            pl.col("line") != pl.col("_first_line"),
+            "this call id is already on line {_first_line} of this file; each call may appear "
+            "once per log",
+        ),
+        (
+            "channel",
+            ~pl.col("_channel").is_in(CHANNELS),
+            "not a channel; expected " + ", ".join(CHANNELS),
+        ),
+        (
+            "queued_at",
+            empty["queued_at"],
+            "empty; expected when the call reached the queue, e.g. 2022-02-01T10:00:00",
+        ),
     ]
-    checks += datetime_checks("queued_at", _DT_FORMS,
-                              "the date-time the call reached the queue", latest)
-    checks += datetime_checks("answered_at", _DT_FORMS, "the date-time the call was answered",
-                              latest)
+    checks += datetime_checks(
+        "queued_at", _DT_FORMS, "the date-time the call reached the queue", latest
+    )
+    checks += datetime_checks(
+        "answered_at", _DT_FORMS, "the date-time the call was answered", latest
+    )
     checks += [
-        ("ended_at", empty["ended_at"],
-         "empty; expected when the call ended (or the caller hung up), e.g. "
-         "2022-02-01T10:03:00"),
+        (
+            "ended_at",
+            empty["ended_at"],
+            "empty; expected when the call ended (or the caller hung up), e.g. 2022-02-01T10:03:00",
+        ),
     ]
     checks += datetime_checks("ended_at", _DT_FORMS, "the date-time the call ended", latest)
     checks += [
-        ("abandoned", empty["abandoned"],
-         f"empty; expected {_FLAG_FORMS} (true: the caller hung up before an answer)"),
+        (
+            "abandoned",
+            empty["abandoned"],
+            f"empty; expected {_FLAG_FORMS} (true: the caller hung up before an answer)",
+        ),
         ("abandoned", abandoned.is_null(), f"not a yes/no value; expected {_FLAG_FORMS}"),
-        ("transferred_to", pl.col("transferred_to").str.contains(_CONTROL_RE)
-         | (pl.col("transferred_to").str.len_chars() > MAX_TEXT_CHARS),
-         f"longer than {MAX_TEXT_CHARS} characters or holds a control character; expected "
-         "where the call went, e.g. control room"),
-        ("force", pl.col("force").str.contains(_CONTROL_RE)
-         | (pl.col("force").str.len_chars() > MAX_TEXT_CHARS),
-         f"longer than {MAX_TEXT_CHARS} characters or holds a control character; expected "
-         "the force's name"),
-        ("answered_at", abandoned & answered,
-         "given, but abandoned is {abandoned}: an abandoned call was never answered; leave "
-         "answered_at empty, or set abandoned to false"),
-        ("answered_at", ~abandoned & ~answered,
-         "empty, but abandoned is {abandoned}: a call that was not abandoned was answered; "
-         "give when, or set abandoned to true"),
-        ("answered_at", answered_utc < queued,
-         "earlier than queued_at {queued_at}: a call is answered after it reaches the queue"),
-        ("ended_at", ended < answered_utc,
-         "earlier than answered_at {answered_at}: a call ends after it is answered"),
-        ("ended_at", ended < queued,
-         "earlier than queued_at {queued_at}: a call ends after it reaches the queue"),
-        ("ended_at", (ended - queued) > pl.duration(hours=MAX_CALL_HOURS),
-         "{_call_hours} hours after queued_at {queued_at}; expected a call shorter than "
-         f"{MAX_CALL_HOURS} hours: check the dates"),
-        ("transferred_to", abandoned & ~empty["transferred_to"],
-         "given, but the call was abandoned: an unanswered call cannot be transferred; leave "
-         "transferred_to empty, or set abandoned to false"),
+        (
+            "transferred_to",
+            pl.col("transferred_to").str.contains(_CONTROL_RE)
+            | (pl.col("transferred_to").str.len_chars() > MAX_TEXT_CHARS),
+            f"longer than {MAX_TEXT_CHARS} characters or holds a control character; expected "
+            "where the call went, e.g. control room",
+        ),
+        (
+            "force",
+            pl.col("force").str.contains(_CONTROL_RE)
+            | (pl.col("force").str.len_chars() > MAX_TEXT_CHARS),
+            f"longer than {MAX_TEXT_CHARS} characters or holds a control character; expected "
+            "the force's name",
+        ),
+        (
+            "answered_at",
+            abandoned & answered,
+            "given, but abandoned is {abandoned}: an abandoned call was never answered; leave "
+            "answered_at empty, or set abandoned to false",
+        ),
+        (
+            "answered_at",
+            ~abandoned & ~answered,
+            "empty, but abandoned is {abandoned}: a call that was not abandoned was answered; "
+            "give when, or set abandoned to true",
+        ),
+        (
+            "answered_at",
+            answered_utc < queued,
+            "earlier than queued_at {queued_at}: a call is answered after it reaches the queue",
+        ),
+        (
+            "ended_at",
+            ended < answered_utc,
+            "earlier than answered_at {answered_at}: a call ends after it is answered",
+        ),
+        (
+            "ended_at",
+            ended < queued,
+            "earlier than queued_at {queued_at}: a call ends after it reaches the queue",
+        ),
+        (
+            "ended_at",
+            (ended - queued) > pl.duration(hours=MAX_CALL_HOURS),
+            "{_call_hours} hours after queued_at {queued_at}; expected a call shorter than "
+            f"{MAX_CALL_HOURS} hours: check the dates",
+        ),
+        (
+            "transferred_to",
+            abandoned & ~empty["transferred_to"],
+            "given, but the call was abandoned: an unanswered call cannot be transferred; leave "
+            "transferred_to empty, or set abandoned to false",
+        ),
     ]
     return checks
 
 
 # -- typed output ----------------------------------------------------------------------------
+
 
 def _typed(df: pl.DataFrame) -> pl.DataFrame:
     def opt(col: str) -> pl.Expr:
@@ -313,8 +374,10 @@ def _typed(df: pl.DataFrame) -> pl.DataFrame:
         pl.col("_abandoned").alias("abandoned"),
         opt("transferred_to"),
         opt("force"),
-        (waited_to - pl.col("_queued_at_utc")).dt.total_microseconds()
-        .truediv(1_000_000).alias("wait_seconds"),
+        (waited_to - pl.col("_queued_at_utc"))
+        .dt.total_microseconds()
+        .truediv(1_000_000)
+        .alias("wait_seconds"),
     )
     texts = rows.select(canonical_text().alias("t"))["t"].to_list()
     hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]

@@ -113,8 +113,13 @@ def csv_fast_table(raw: bytes, names: list[str]) -> pl.DataFrame | None:
         return None  # the careful path rejects each row holding a NUL byte, with its field
     try:
         # polars checks the bytes are UTF-8 and fails on a row with too many fields.
-        df = pl.read_csv(raw, infer_schema=False, empty_string_is_null=False,
-                         raise_if_empty=False, new_columns=names)
+        df = pl.read_csv(
+            raw,
+            infer_schema=False,
+            empty_string_is_null=False,
+            raise_if_empty=False,
+            new_columns=names,
+        )
     except Exception:  # noqa: BLE001 - any parse trouble: the careful path explains it per row
         return None
     lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
@@ -134,8 +139,13 @@ def csv_fast_table(raw: bytes, names: list[str]) -> pl.DataFrame | None:
     return df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias("line"))
 
 
-def csv_careful_table(name: str, raw: bytes, names: list[str], labels: list[str] | None = None,
-                      again: str = "get a fresh copy") -> tuple[pl.DataFrame, list[Reject]]:
+def csv_careful_table(
+    name: str,
+    raw: bytes,
+    names: list[str],
+    labels: list[str] | None = None,
+    again: str = "get a fresh copy",
+) -> tuple[pl.DataFrame, list[Reject]]:
     """Parse a CSV (header first) row by row with the csv module; faults become rejects.
 
     ``labels`` name the columns in rejects as the file does (default: ``names``); ``again``
@@ -155,8 +165,15 @@ def csv_careful_table(name: str, raw: bytes, names: list[str], labels: list[str]
         except StopIteration:
             break
         except csv.Error as exc:
-            rejects.append(Reject(name, start, "(row)", "", f"the row cannot be read as CSV "
-                                  f"({exc}); the file may be truncated: {again}"))
+            rejects.append(
+                Reject(
+                    name,
+                    start,
+                    "(row)",
+                    "",
+                    f"the row cannot be read as CSV ({exc}); the file may be truncated: {again}",
+                )
+            )
             start = reader.line_num + 1
             continue
         line, start = start, reader.line_num + 1
@@ -168,21 +185,42 @@ def csv_careful_table(name: str, raw: bytes, names: list[str], labels: list[str]
             value = row[bad]
             byte = next(ord(ch) - 0xDC00 for ch in value if "\udc80" <= ch <= "\udcff")
             shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            rejects.append(Reject(name, line, label, shown,
-                                  f"not valid UTF-8 (byte 0x{byte:02X}); expected UTF-8 text"))
+            rejects.append(
+                Reject(
+                    name,
+                    line,
+                    label,
+                    shown,
+                    f"not valid UTF-8 (byte 0x{byte:02X}); expected UTF-8 text",
+                )
+            )
             continue
         nul = next((i for i, v in enumerate(row) if "\x00" in v), None)
         if nul is not None:
             label = labels[nul] if nul < len(labels) else f"column {nul + 1}"
-            rejects.append(Reject(name, line, label, row[nul][:200],
-                                  "contains a NUL byte (0x00), which text never holds; the "
-                                  f"file may be damaged or not plain text: {again}"))
+            rejects.append(
+                Reject(
+                    name,
+                    line,
+                    label,
+                    row[nul][:200],
+                    "contains a NUL byte (0x00), which text never holds; the "
+                    f"file may be damaged or not plain text: {again}",
+                )
+            )
             continue
         if len(row) != len(names):
             what = "is truncated" if len(row) < len(names) else "has extra fields"
-            rejects.append(Reject(name, line, "(row)", ",".join(row)[:200],
-                                  f"the row has {len(row)} fields and {what}; expected "
-                                  f"{len(names)} fields, one per header column: {','.join(labels)}"))
+            rejects.append(
+                Reject(
+                    name,
+                    line,
+                    "(row)",
+                    ",".join(row)[:200],
+                    f"the row has {len(row)} fields and {what}; expected "
+                    f"{len(names)} fields, one per header column: {','.join(labels)}",
+                )
+            )
             continue
         rows.append(row)
         lines.append(line)

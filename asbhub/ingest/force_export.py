@@ -61,16 +61,24 @@ DATETIME_COLUMNS = ("occurred_from", "occurred_to", "reported_at")
 MAX_PAIR_DISTANCE_M = 50.0
 
 # Names that only a force export header has, to tell it from other CSV files.
-_MARKERS = {"incident_reference", "record_type", "occurred_from", "reported_at",
-            "asb_category", "closure_code"}
+_MARKERS = {
+    "incident_reference",
+    "record_type",
+    "occurred_from",
+    "reported_at",
+    "asb_category",
+    "closure_code",
+}
 _PERSON_COLUMN_RE = re.compile(rf"^person([1-9]\d*)_({'|'.join(PERSON_FIELDS)})$")
 EXPECTED_HEADER = ",".join(COLUMNS) + "," + ",".join(f"person1_{f}" for f in PERSON_FIELDS)
 
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
 _FLAG_FORMS = "true, false, yes, no, 1, 0 or empty"
-_DT_FORMS = ("expected ISO 8601, e.g. 2021-03-01T14:30 (Europe/London time), "
-             "2021-03-01T14:30:00Z or 2021-03-01T14:30:00+01:00")
+_DT_FORMS = (
+    "expected ISO 8601, e.g. 2021-03-01T14:30 (Europe/London time), "
+    "2021-03-01T14:30:00Z or 2021-03-01T14:30:00+01:00"
+)
 _NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 _LSOA_RE = r"^[EWSN]\d{8}$"
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
@@ -164,6 +172,7 @@ def read_force_export(name: str, raw: bytes) -> ParsedFile:
 
 # -- whole-file checks -------------------------------------------------------------------------
 
+
 def _check_encoding(name: str, raw: bytes) -> bytes:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise WrongFileError(
@@ -182,9 +191,11 @@ def _check_encoding(name: str, raw: bytes) -> bytes:
 
 
 def _not_utf8(name: str, line_no: int, line: bytes, exc: UnicodeDecodeError, what: str) -> str:
-    return (f"{name}: line {line_no} is not UTF-8 text (byte 0x{line[exc.start]:02X} at "
-            f"position {exc.start + 1}); expected a UTF-8 {what}. If a spreadsheet saved "
-            "the file, save it again as 'CSV UTF-8'.")
+    return (
+        f"{name}: line {line_no} is not UTF-8 text (byte 0x{line[exc.start]:02X} at "
+        f"position {exc.start + 1}); expected a UTF-8 {what}. If a spreadsheet saved "
+        "the file, save it again as 'CSV UTF-8'."
+    )
 
 
 def _normalise(column: str) -> str:
@@ -192,6 +203,7 @@ def _normalise(column: str) -> str:
 
 
 # -- CSV -------------------------------------------------------------------------------------
+
 
 def _csv_tables(name: str, raw: bytes) -> tuple[pl.DataFrame, pl.DataFrame, list[Reject]]:
     names = _csv_header(name, raw)
@@ -201,19 +213,25 @@ def _csv_tables(name: str, raw: bytes) -> tuple[pl.DataFrame, pl.DataFrame, list
         wide, pre_rejects = csv_careful_table(name, raw, names, again="export it again")
     wide = wide.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
     table = wide.select(
-        "_row", "line",
+        "_row",
+        "line",
         *[pl.col(c) if c in names else pl.lit("").alias(c) for c in COLUMNS],
     )
     groups = sorted({int(m.group(1)) for n in names if (m := _PERSON_COLUMN_RE.match(n))})
     parts = []
     for k in groups:
-        cols = [pl.col(f"person{k}_{f}") if f"person{k}_{f}" in names else pl.lit("")
-                for f in PERSON_FIELDS]
-        parts.append(wide.select(
-            "_row", pl.lit(k, dtype=pl.Int64).alias("_pos"),
-            pl.lit(f"person{k}_").alias("_prefix"),
-            *[c.alias(f) for c, f in zip(cols, PERSON_FIELDS, strict=True)],
-        ))
+        cols = [
+            pl.col(f"person{k}_{f}") if f"person{k}_{f}" in names else pl.lit("")
+            for f in PERSON_FIELDS
+        ]
+        parts.append(
+            wide.select(
+                "_row",
+                pl.lit(k, dtype=pl.Int64).alias("_pos"),
+                pl.lit(f"person{k}_").alias("_prefix"),
+                *[c.alias(f) for c, f in zip(cols, PERSON_FIELDS, strict=True)],
+            )
+        )
     people = pl.concat(parts) if parts else _empty_people()
     return table, people, pre_rejects
 
@@ -257,6 +275,7 @@ def _csv_header(name: str, raw: bytes) -> list[str]:
 
 # -- JSON Lines ----------------------------------------------------------------------------------
 
+
 def _jsonl_tables(name: str, raw: bytes) -> tuple[pl.DataFrame, pl.DataFrame, list[Reject]]:
     cols: dict[str, list[str]] = {c: [] for c in COLUMNS}
     lines: list[int] = []
@@ -272,11 +291,18 @@ def _jsonl_tables(name: str, raw: bytes) -> tuple[pl.DataFrame, pl.DataFrame, li
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
             if first:
-                raise WrongFileError(_not_utf8(name, line_no, line, exc,
-                                               "JSON Lines force export")) from None
-            rejects.append(Reject(name, line_no, "(row)", line.decode("utf-8", "replace")[:200],
-                                  f"not valid UTF-8 (byte 0x{line[exc.start]:02X}); "
-                                  "expected UTF-8 text"))
+                raise WrongFileError(
+                    _not_utf8(name, line_no, line, exc, "JSON Lines force export")
+                ) from None
+            rejects.append(
+                Reject(
+                    name,
+                    line_no,
+                    "(row)",
+                    line.decode("utf-8", "replace")[:200],
+                    f"not valid UTF-8 (byte 0x{line[exc.start]:02X}); expected UTF-8 text",
+                )
+            )
             continue
         try:
             obj = json.loads(text)
@@ -284,11 +310,19 @@ def _jsonl_tables(name: str, raw: bytes) -> tuple[pl.DataFrame, pl.DataFrame, li
             if first and "incident_reference" in text and "," in text and "{" not in text:
                 raise WrongFileError(
                     f"{name}: line {line_no} looks like a CSV header, not JSON; a CSV force "
-                    "export must be named .csv") from None
+                    "export must be named .csv"
+                ) from None
             first = False
-            rejects.append(Reject(name, line_no, "(row)", text[:200],
-                                  f"not valid JSON ({exc.msg} at column {exc.colno}); expected "
-                                  "one JSON object per line"))
+            rejects.append(
+                Reject(
+                    name,
+                    line_no,
+                    "(row)",
+                    text[:200],
+                    f"not valid JSON ({exc.msg} at column {exc.colno}); expected "
+                    "one JSON object per line",
+                )
+            )
             continue
         first = False
         problem = _json_object_problem(obj, allowed)
@@ -318,15 +352,21 @@ def _json_object_problem(obj: object, allowed: set[str]) -> tuple[str, str, str]
     """Why a parsed line cannot be a row, as (field, value, reason); None when it can."""
     if not isinstance(obj, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
-            type(obj), "a number")
-        return ("(row)", json.dumps(obj)[:200],
-                f"the line holds {kind}; expected one JSON object per line")
+            type(obj), "a number"
+        )
+        return (
+            "(row)",
+            json.dumps(obj)[:200],
+            f"the line holds {kind}; expected one JSON object per line",
+        )
     for key, value in obj.items():
         if key not in allowed:
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
             hint = (f"did you mean {close[0]!r}? " if close else "") + (
-                "people go in a 'people' list" if key.startswith("person") else
-                "see docs/force-export.md for the fields")
+                "people go in a 'people' list"
+                if key.startswith("person")
+                else "see docs/force-export.md for the fields"
+            )
             return key, _short(value), f"not a force export field; {hint}"
         if key == "people":
             continue
@@ -344,8 +384,11 @@ def _json_object_problem(obj: object, allowed: set[str]) -> tuple[str, str, str]
             return where, _short(person), "expected a person object with role, name, ..."
         for key, value in person.items():
             if key not in PERSON_FIELDS:
-                return (f"{where}.{key}", _short(value),
-                        "not a person field; expected " + ", ".join(PERSON_FIELDS))
+                return (
+                    f"{where}.{key}",
+                    _short(value),
+                    "not a person field; expected " + ", ".join(PERSON_FIELDS),
+                )
             problem = _json_scalar_problem(value)
             if problem:
                 return f"{where}.{key}", _short(value), problem
@@ -355,7 +398,8 @@ def _json_object_problem(obj: object, allowed: set[str]) -> tuple[str, str, str]
 def _json_scalar_problem(value: object) -> str | None:
     if isinstance(value, dict | list):
         return "expected a string, number, boolean or null, not a JSON " + (
-            "object" if isinstance(value, dict) else "array")
+            "object" if isinstance(value, dict) else "array"
+        )
     if isinstance(value, str) and not _encodable(value):
         return "not valid Unicode (a lone surrogate escape); expected text"
     return None
@@ -390,8 +434,10 @@ def _empty_people() -> pl.DataFrame:
 
 # -- validation ------------------------------------------------------------------------------
 
-def _validate(name: str, table: pl.DataFrame, people: pl.DataFrame,
-              pre_rejects: list[Reject]) -> ParsedFile:
+
+def _validate(
+    name: str, table: pl.DataFrame, people: pl.DataFrame, pre_rejects: list[Reject]
+) -> ParsedFile:
     table = _prepare(table.with_columns(pl.col(COLUMNS).str.strip_chars()))
     people = _prepare_people(people.with_columns(pl.col(PERSON_FIELDS).str.strip_chars()))
     # A person with only a role is still a person; only an all-empty group is no one.
@@ -400,34 +446,46 @@ def _validate(name: str, table: pl.DataFrame, people: pl.DataFrame,
     row_checks, person_checks = _row_checks(), _person_checks()
     table = table.with_columns(_first_failure(row_checks).alias("_fail"))
     people = people.with_columns(_first_failure(person_checks).alias("_pfail"))
-    bad_people = (people.filter(pl.col("_pfail").is_not_null()).sort("_row", "_pos")
-                  .unique("_row", keep="first", maintain_order=True))
-    table = table.join(bad_people.select("_row", "_pfail", "_prefix", *PERSON_FIELDS)
-                       .rename({f: f"_p_{f}" for f in PERSON_FIELDS}), on="_row", how="left",
-                       maintain_order="left")
+    bad_people = (
+        people.filter(pl.col("_pfail").is_not_null())
+        .sort("_row", "_pos")
+        .unique("_row", keep="first", maintain_order=True)
+    )
+    table = table.join(
+        bad_people.select("_row", "_pfail", "_prefix", *PERSON_FIELDS).rename(
+            {f: f"_p_{f}" for f in PERSON_FIELDS}
+        ),
+        on="_row",
+        how="left",
+        maintain_order="left",
+    )
 
     rejects = list(pre_rejects)
-    for row in table.filter(pl.col("_fail").is_not_null() | pl.col("_pfail").is_not_null()
-                            ).iter_rows(named=True):
+    for row in table.filter(
+        pl.col("_fail").is_not_null() | pl.col("_pfail").is_not_null()
+    ).iter_rows(named=True):
         if row["_fail"] is not None:
             field, _, reason = row_checks[row["_fail"]]
             rejects.append(Reject(name, row["line"], field, row[field], reason.format(**row)))
         else:
             field, _, reason = person_checks[row["_pfail"]]
-            rejects.append(Reject(name, row["line"], row["_prefix"] + field,
-                                  row[f"_p_{field}"], reason))
+            rejects.append(
+                Reject(name, row["line"], row["_prefix"] + field, row[f"_p_{field}"], reason)
+            )
     rejects.sort(key=lambda r: r.line)
     good = table.filter(pl.col("_fail").is_null() & pl.col("_pfail").is_null())
     rows = _typed(good, people.filter(pl.col("_row").is_in(good["_row"].implode())))
-    return ParsedFile(name=name, kind=KIND, read=rows.height + len(rejects), rows=rows,
-                      rejects=rejects)
+    return ParsedFile(
+        name=name, kind=KIND, read=rows.height + len(rejects), rows=rows, rejects=rejects
+    )
 
 
 def _first_failure(checks: list[tuple[str, pl.Expr, str]]) -> pl.Expr:
     if not checks:
         return pl.lit(None, dtype=pl.Int64)
-    return pl.coalesce([pl.when(cond.fill_null(False)).then(pl.lit(i))
-                        for i, (_, cond, _) in enumerate(checks)])
+    return pl.coalesce(
+        [pl.when(cond.fill_null(False)).then(pl.lit(i)) for i, (_, cond, _) in enumerate(checks)]
+    )
 
 
 def _flag(col: str) -> pl.Expr:
@@ -438,18 +496,24 @@ def _flag(col: str) -> pl.Expr:
 def _prepare(df: pl.DataFrame) -> pl.DataFrame:
     """Add the parsed helper columns the checks and the typed output share (named ``_*``)."""
     rt = pl.col("record_type").str.to_lowercase()
-    cat = pl.col("asb_category").str.to_uppercase().replace_strict(
-        _CATEGORY_LETTER, default=None, return_dtype=pl.String)
+    cat = (
+        pl.col("asb_category")
+        .str.to_uppercase()
+        .replace_strict(_CATEGORY_LETTER, default=None, return_dtype=pl.String)
+    )
     code = pl.col("closure_code").str.to_uppercase()
     df = df.with_columns(
         rt.alias("_rt"),
         cat.alias("_cat"),
         code.alias("_code"),
-        code.replace_strict(_CLOSURE_LETTER, default=None, return_dtype=pl.String)
-        .alias("_code_cat"),
+        code.replace_strict(_CLOSURE_LETTER, default=None, return_dtype=pl.String).alias(
+            "_code_cat"
+        ),
         pl.col("line").min().over("incident_reference").alias("_first_line"),
-        *[pl.col(c).cast(pl.Float64, strict=False).alias(f"_{c}")
-          for c in ("latitude", "longitude", "easting", "northing")],
+        *[
+            pl.col(c).cast(pl.Float64, strict=False).alias(f"_{c}")
+            for c in ("latitude", "longitude", "easting", "northing")
+        ],
     )
     df = parse_datetimes(df, DATETIME_COLUMNS)
     # Both coordinate pairs, each converted to the other, for rows that give only one.
@@ -461,8 +525,13 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
         pl.Series("_lon_bng", np.round(lon, 6), dtype=pl.Float64).fill_nan(None),
         pl.Series("_lat_bng", np.round(lat, 6), dtype=pl.Float64).fill_nan(None),
     ).with_columns(
-        ((pl.col("_e_wgs") - pl.col("_easting")) ** 2
-         + (pl.col("_n_wgs") - pl.col("_northing")) ** 2).sqrt().round(0).alias("_pair_gap"),
+        (
+            (pl.col("_e_wgs") - pl.col("_easting")) ** 2
+            + (pl.col("_n_wgs") - pl.col("_northing")) ** 2
+        )
+        .sqrt()
+        .round(0)
+        .alias("_pair_gap"),
     )
 
 
@@ -478,103 +547,198 @@ def _row_checks() -> list[tuple[str, pl.Expr, str]]:
     empty = {c: pl.col(c) == "" for c in COLUMNS}
     latest = datetime.now(UTC) + timedelta(days=1)
     checks: list[tuple[str, pl.Expr, str]] = [
-        (c, pl.col(c).str.contains("\x00", literal=True),
-         "contains a NUL character; expected text") for c in COLUMNS
+        (c, pl.col(c).str.contains("\x00", literal=True), "contains a NUL character; expected text")
+        for c in COLUMNS
     ]
     checks += [
-        ("incident_reference", empty["incident_reference"],
-         "empty; expected the force's incident reference, e.g. DBY-21-000123"),
-        ("incident_reference", pl.col("incident_reference").str.contains(_CONTROL_RE)
-         | (pl.col("incident_reference").str.len_chars() > 64),
-         "longer than 64 characters or holds a control character; expected a reference"),
-        ("incident_reference", pl.col("line") != pl.col("_first_line"),
-         "this reference is already on line {_first_line} of this file; each incident may "
-         "appear once per export"),
-        ("force", pl.col("force").str.len_chars() > 100,
-         "longer than 100 characters; expected the force's name"),
-        ("record_type", ~rt.is_in(_RECORD_TYPES),
-         "not a record type; expected crime, asb (an ASB incident) or roc (a record of contact)"),
-        ("crime_type", is_crime & empty["crime_type"],
-         "empty; a crime row needs its crime type, e.g. Burglary"),
-        ("crime_type", is_crime & (pl.col("crime_type").str.to_lowercase()
-                                   == ASB_CRIME_TYPE.lower()),
-         f"{ASB_CRIME_TYPE!r} is not a crime; give the row record_type asb (or roc)"),
-        ("crime_type", is_asb & ~empty["crime_type"]
-         & (pl.col("crime_type").str.to_lowercase() != ASB_CRIME_TYPE.lower()),
-         f"an asb or roc row has no crime type; expected empty or {ASB_CRIME_TYPE!r}"),
-        ("crime_type", pl.col("crime_type").str.len_chars() > 100,
-         "longer than 100 characters; expected a crime type"),
-        ("asb_category", is_crime & ~empty["asb_category"],
-         "a crime row has no ASB category; expected empty (or record_type asb or roc)"),
-        ("asb_category", ~empty["asb_category"] & pl.col("_cat").is_null(),
-         "not an ASB category; expected Personal, Nuisance or Environmental (or P, N, E)"),
-        ("closure_code", is_crime & ~empty["closure_code"],
-         "a crime row has no ASB closure code; expected empty (or record_type asb or roc)"),
-        ("closure_code", pl.col("closure_code").str.len_chars() > 10,
-         "longer than 10 characters; expected a closure code, e.g. ASN"),
-        ("asb_category", is_asb & empty["asb_category"] & empty["closure_code"],
-         "empty, and so is closure_code; an asb or roc row needs its NSIR category "
-         "(Personal, Nuisance or Environmental) or closure code (ASP, ASN or ASE)"),
-        ("closure_code", is_asb & empty["asb_category"] & pl.col("_code_cat").is_null(),
-         "not a known closure code and no asb_category is given; expected ASP, ASN or ASE, "
-         "or give asb_category with the force's own code"),
-        ("closure_code", pl.col("_cat").is_not_null() & pl.col("_code_cat").is_not_null()
-         & (pl.col("_cat") != pl.col("_code_cat")),
-         "disagrees with asb_category {asb_category}: ASP is Personal, ASN Nuisance, "
-         "ASE Environmental"),
+        (
+            "incident_reference",
+            empty["incident_reference"],
+            "empty; expected the force's incident reference, e.g. DBY-21-000123",
+        ),
+        (
+            "incident_reference",
+            pl.col("incident_reference").str.contains(_CONTROL_RE)
+            | (pl.col("incident_reference").str.len_chars() > 64),
+            "longer than 64 characters or holds a control character; expected a reference",
+        ),
+        (
+            "incident_reference",
+            pl.col("line") != pl.col("_first_line"),
+            "this reference is already on line {_first_line} of this file; each incident may "
+            "appear once per export",
+        ),
+        (
+            "force",
+            pl.col("force").str.len_chars() > 100,
+            "longer than 100 characters; expected the force's name",
+        ),
+        (
+            "record_type",
+            ~rt.is_in(_RECORD_TYPES),
+            "not a record type; expected crime, asb (an ASB incident) or roc (a record of contact)",
+        ),
+        (
+            "crime_type",
+            is_crime & empty["crime_type"],
+            "empty; a crime row needs its crime type, e.g. Burglary",
+        ),
+        (
+            "crime_type",
+            is_crime & (pl.col("crime_type").str.to_lowercase() == ASB_CRIME_TYPE.lower()),
+            f"{ASB_CRIME_TYPE!r} is not a crime; give the row record_type asb (or roc)",
+        ),
+        (
+            "crime_type",
+            is_asb
+            & ~empty["crime_type"]
+            & (pl.col("crime_type").str.to_lowercase() != ASB_CRIME_TYPE.lower()),
+            f"an asb or roc row has no crime type; expected empty or {ASB_CRIME_TYPE!r}",
+        ),
+        (
+            "crime_type",
+            pl.col("crime_type").str.len_chars() > 100,
+            "longer than 100 characters; expected a crime type",
+        ),
+        (
+            "asb_category",
+            is_crime & ~empty["asb_category"],
+            "a crime row has no ASB category; expected empty (or record_type asb or roc)",
+        ),
+        (
+            "asb_category",
+            ~empty["asb_category"] & pl.col("_cat").is_null(),
+            "not an ASB category; expected Personal, Nuisance or Environmental (or P, N, E)",
+        ),
+        (
+            "closure_code",
+            is_crime & ~empty["closure_code"],
+            "a crime row has no ASB closure code; expected empty (or record_type asb or roc)",
+        ),
+        (
+            "closure_code",
+            pl.col("closure_code").str.len_chars() > 10,
+            "longer than 10 characters; expected a closure code, e.g. ASN",
+        ),
+        (
+            "asb_category",
+            is_asb & empty["asb_category"] & empty["closure_code"],
+            "empty, and so is closure_code; an asb or roc row needs its NSIR category "
+            "(Personal, Nuisance or Environmental) or closure code (ASP, ASN or ASE)",
+        ),
+        (
+            "closure_code",
+            is_asb & empty["asb_category"] & pl.col("_code_cat").is_null(),
+            "not a known closure code and no asb_category is given; expected ASP, ASN or ASE, "
+            "or give asb_category with the force's own code",
+        ),
+        (
+            "closure_code",
+            pl.col("_cat").is_not_null()
+            & pl.col("_code_cat").is_not_null()
+            & (pl.col("_cat") != pl.col("_code_cat")),
+            "disagrees with asb_category {asb_category}: ASP is Personal, ASN Nuisance, "
+            "ASE Environmental",
+        ),
         ("covid", ~empty["covid"] & _flag("covid").is_null(), f"expected {_FLAG_FORMS}"),
     ]
     for c in DATETIME_COLUMNS:
-        checks += datetime_checks(c, _DT_FORMS, "the date-time the incident happened or was "
-                                  "reported", latest)
+        checks += datetime_checks(
+            c, _DT_FORMS, "the date-time the incident happened or was reported", latest
+        )
     checks += [
-        ("occurred_from", empty["occurred_from"] & empty["reported_at"],
-         "empty, and so is reported_at; expected at least one of them, e.g. 2021-03-01T14:30"),
-        ("occurred_to", pl.col("_occurred_to_utc") < pl.col("_occurred_from_utc"),
-         "earlier than occurred_from {occurred_from}; expected the end of the period"),
+        (
+            "occurred_from",
+            empty["occurred_from"] & empty["reported_at"],
+            "empty, and so is reported_at; expected at least one of them, e.g. 2021-03-01T14:30",
+        ),
+        (
+            "occurred_to",
+            pl.col("_occurred_to_utc") < pl.col("_occurred_from_utc"),
+            "earlier than occurred_from {occurred_from}; expected the end of the period",
+        ),
     ]
     checks += _coordinate_checks(empty)
     checks += [
-        ("lsoa_code", ~empty["lsoa_code"]
-         & ~pl.col("lsoa_code").str.to_uppercase().str.contains(_LSOA_RE),
-         "not an LSOA code; expected a letter and 8 digits, e.g. E01019400"),
-        ("lpu", pl.col("lpu").str.len_chars() > 100,
-         "longer than 100 characters; expected the LPU's name"),
-        ("snt", pl.col("snt").str.len_chars() > 100,
-         "longer than 100 characters; expected the SNT's code or name"),
+        (
+            "lsoa_code",
+            ~empty["lsoa_code"] & ~pl.col("lsoa_code").str.to_uppercase().str.contains(_LSOA_RE),
+            "not an LSOA code; expected a letter and 8 digits, e.g. E01019400",
+        ),
+        (
+            "lpu",
+            pl.col("lpu").str.len_chars() > 100,
+            "longer than 100 characters; expected the LPU's name",
+        ),
+        (
+            "snt",
+            pl.col("snt").str.len_chars() > 100,
+            "longer than 100 characters; expected the SNT's code or name",
+        ),
     ]
     checks += [
-        (c, ~empty[c] & ~pl.col(c).str.to_lowercase().is_in(THRIVE_GRADES),
-         "not a THRIVE grade; expected low, medium, high or empty") for c in THRIVE_COLUMNS
+        (
+            c,
+            ~empty[c] & ~pl.col(c).str.to_lowercase().is_in(THRIVE_GRADES),
+            "not a THRIVE grade; expected low, medium, high or empty",
+        )
+        for c in THRIVE_COLUMNS
     ]
-    checks.append(("public_report", ~empty["public_report"] & _flag("public_report").is_null(),
-                   f"expected {_FLAG_FORMS}"))
+    checks.append(
+        (
+            "public_report",
+            ~empty["public_report"] & _flag("public_report").is_null(),
+            f"expected {_FLAG_FORMS}",
+        )
+    )
     return checks
 
 
 def _coordinate_checks(empty: dict[str, pl.Expr]) -> list[tuple[str, pl.Expr, str]]:
     checks: list[tuple[str, pl.Expr, str]] = []
-    for a, b, unit, example in (("latitude", "longitude", "decimal degrees", "52.9225"),
-                                ("longitude", "latitude", "decimal degrees", "-1.4746"),
-                                ("easting", "northing", "metres", "435300"),
-                                ("northing", "easting", "metres", "336200")):
-        checks.append((a, empty[a] & ~empty[b],
-                       f"empty while {b} is given; expected both or neither"))
-        checks.append((a, ~empty[a] & ~pl.col(a).str.contains(_NUMBER_RE),
-                       f"not a number; expected {unit}, e.g. {example}"))
+    for a, b, unit, example in (
+        ("latitude", "longitude", "decimal degrees", "52.9225"),
+        ("longitude", "latitude", "decimal degrees", "-1.4746"),
+        ("easting", "northing", "metres", "435300"),
+        ("northing", "easting", "metres", "336200"),
+    ):
+        checks.append(
+            (a, empty[a] & ~empty[b], f"empty while {b} is given; expected both or neither")
+        )
+        checks.append(
+            (
+                a,
+                ~empty[a] & ~pl.col(a).str.contains(_NUMBER_RE),
+                f"not a number; expected {unit}, e.g. {example}",
+            )
+        )
     for c, (lo, hi), what in (
-            ("latitude", _LAT_RANGE, "a WGS84 latitude in Great Britain (did you swap latitude "
-                                     "and longitude?)"),
-            ("longitude", _LON_RANGE, "a WGS84 longitude in Great Britain"),
-            ("easting", _EASTING_RANGE, "a British National Grid easting in metres"),
-            ("northing", _NORTHING_RANGE, "a British National Grid northing in metres")):
+        (
+            "latitude",
+            _LAT_RANGE,
+            "a WGS84 latitude in Great Britain (did you swap latitude and longitude?)",
+        ),
+        ("longitude", _LON_RANGE, "a WGS84 longitude in Great Britain"),
+        ("easting", _EASTING_RANGE, "a British National Grid easting in metres"),
+        ("northing", _NORTHING_RANGE, "a British National Grid northing in metres"),
+    ):
         v = pl.col(f"_{c}")
-        checks.append((c, ~empty[c] & (v.is_nan() | (v < lo) | (v > hi)),
-                       f"outside {lo:g} to {hi:g}; expected {what}"))
-    checks.append(("easting", pl.col("_pair_gap") > MAX_PAIR_DISTANCE_M,
-                   "easting/northing and latitude/longitude are {_pair_gap:.0f} m apart; "
-                   f"expected the same place (within {MAX_PAIR_DISTANCE_M:.0f} m), or give "
-                   "one pair only"))
+        checks.append(
+            (
+                c,
+                ~empty[c] & (v.is_nan() | (v < lo) | (v > hi)),
+                f"outside {lo:g} to {hi:g}; expected {what}",
+            )
+        )
+    checks.append(
+        (
+            "easting",
+            pl.col("_pair_gap") > MAX_PAIR_DISTANCE_M,
+            "easting/northing and latitude/longitude are {_pair_gap:.0f} m apart; "
+            f"expected the same place (within {MAX_PAIR_DISTANCE_M:.0f} m), or give "
+            "one pair only",
+        )
+    )
     return checks
 
 
@@ -592,36 +756,63 @@ def _person_checks() -> list[tuple[str, pl.Expr, str]]:
     dob = pl.col("_dob")
     given = {f: pl.col(f) != "" for f in PERSON_FIELDS}
     checks: list[tuple[str, pl.Expr, str]] = [
-        (f, pl.col(f).str.contains("\x00", literal=True), "contains a NUL character; "
-         "expected text") for f in PERSON_FIELDS
+        (f, pl.col(f).str.contains("\x00", literal=True), "contains a NUL character; expected text")
+        for f in PERSON_FIELDS
     ]
     return checks + [
-        ("role", ~given["role"],
-         "empty; a person needs a role: caller, victim, witness or suspect"),
-        ("role", ~pl.col("role").str.to_lowercase().is_in(_ROLES),
-         "not a role; expected caller, victim, witness or suspect"),
-        ("date_of_birth", given["date_of_birth"] & ~pl.col("date_of_birth").str.contains(_DATE_RE),
-         "not a date; expected YYYY-MM-DD, e.g. 1984-07-21"),
-        ("date_of_birth", given["date_of_birth"] & dob.is_null(),
-         "not a real date (e.g. 30 February); expected YYYY-MM-DD"),
-        ("date_of_birth", (dob < date(1900, 1, 1)) | (dob > today),
-         "before 1900 or in the future; expected a date of birth"),
-        ("phone", given["phone"] & ~pl.col("phone").str.contains(_PHONE_RE),
-         "not a phone number; expected digits with optional +, spaces, brackets or hyphens, "
-         "e.g. 01632 960123"),
-        ("phone", given["phone"] & ((pl.col("_phone_digits") < 7)
-                                    | (pl.col("_phone_digits") > 15)),
-         "not 7 to 15 digits; expected a phone number, e.g. 01632 960123 or +44 1632 960123"),
+        (
+            "role",
+            ~given["role"],
+            "empty; a person needs a role: caller, victim, witness or suspect",
+        ),
+        (
+            "role",
+            ~pl.col("role").str.to_lowercase().is_in(_ROLES),
+            "not a role; expected caller, victim, witness or suspect",
+        ),
+        (
+            "date_of_birth",
+            given["date_of_birth"] & ~pl.col("date_of_birth").str.contains(_DATE_RE),
+            "not a date; expected YYYY-MM-DD, e.g. 1984-07-21",
+        ),
+        (
+            "date_of_birth",
+            given["date_of_birth"] & dob.is_null(),
+            "not a real date (e.g. 30 February); expected YYYY-MM-DD",
+        ),
+        (
+            "date_of_birth",
+            (dob < date(1900, 1, 1)) | (dob > today),
+            "before 1900 or in the future; expected a date of birth",
+        ),
+        (
+            "phone",
+            given["phone"] & ~pl.col("phone").str.contains(_PHONE_RE),
+            "not a phone number; expected digits with optional +, spaces, brackets or hyphens, "
+            "e.g. 01632 960123",
+        ),
+        (
+            "phone",
+            given["phone"] & ((pl.col("_phone_digits") < 7) | (pl.col("_phone_digits") > 15)),
+            "not 7 to 15 digits; expected a phone number, e.g. 01632 960123 or +44 1632 960123",
+        ),
         ("phone", pl.col("phone").str.len_chars() > 40, "longer than 40 characters"),
-        ("email", given["email"] & ~pl.col("email").str.contains(_EMAIL_RE),
-         "not an email address; expected e.g. name@example.org"),
+        (
+            "email",
+            given["email"] & ~pl.col("email").str.contains(_EMAIL_RE),
+            "not an email address; expected e.g. name@example.org",
+        ),
         ("email", pl.col("email").str.len_chars() > 254, "longer than 254 characters"),
-        ("postcode", given["postcode"] & ~pl.col("_postcode").str.contains(_POSTCODE_RE),
-         "not a UK postcode; expected e.g. DE1 2AB (or the outward code alone, e.g. DE1)"),
+        (
+            "postcode",
+            given["postcode"] & ~pl.col("_postcode").str.contains(_POSTCODE_RE),
+            "not a UK postcode; expected e.g. DE1 2AB (or the outward code alone, e.g. DE1)",
+        ),
     ]
 
 
 # -- typed output ----------------------------------------------------------------------------
+
 
 def _typed(df: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     def opt(col: str) -> pl.Expr:
@@ -632,24 +823,39 @@ def _typed(df: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     has_bng = pl.col("easting") != ""
     when_utc = pl.coalesce("_occurred_from_utc", "_reported_at_utc")
     rows = df.select(
-        "line", "_row",
+        "line",
+        "_row",
         pl.col("incident_reference").alias("reference"),
         opt("force").alias("force"),
         pl.col("_rt").alias("record_type"),
         when_utc.dt.convert_time_zone(LOCAL_TIME_ZONE).dt.strftime("%Y-%m").alias("month"),
-        pl.when(is_asb).then(pl.lit(ASB_CRIME_TYPE)).otherwise(pl.col("crime_type"))
+        pl.when(is_asb)
+        .then(pl.lit(ASB_CRIME_TYPE))
+        .otherwise(pl.col("crime_type"))
         .alias("crime_type"),
         pl.when(is_asb).then(pl.coalesce("_cat", "_code_cat")).alias("asb_category"),
         pl.when(pl.col("_code") != "").then(pl.col("_code")).alias("closure_code"),
         _flag("covid").alias("covid"),
         *[pl.col(f"_{c}_utc").alias(c) for c in DATETIME_COLUMNS],
-        pl.when(has_wgs).then(pl.col("_longitude")).when(has_bng).then(pl.col("_lon_bng"))
+        pl.when(has_wgs)
+        .then(pl.col("_longitude"))
+        .when(has_bng)
+        .then(pl.col("_lon_bng"))
         .alias("longitude"),
-        pl.when(has_wgs).then(pl.col("_latitude")).when(has_bng).then(pl.col("_lat_bng"))
+        pl.when(has_wgs)
+        .then(pl.col("_latitude"))
+        .when(has_bng)
+        .then(pl.col("_lat_bng"))
         .alias("latitude"),
-        pl.when(has_bng).then(pl.col("_easting")).when(has_wgs).then(pl.col("_e_wgs").round(2))
+        pl.when(has_bng)
+        .then(pl.col("_easting"))
+        .when(has_wgs)
+        .then(pl.col("_e_wgs").round(2))
         .alias("easting"),
-        pl.when(has_bng).then(pl.col("_northing")).when(has_wgs).then(pl.col("_n_wgs").round(2))
+        pl.when(has_bng)
+        .then(pl.col("_northing"))
+        .when(has_wgs)
+        .then(pl.col("_n_wgs").round(2))
         .alias("northing"),
         opt("location_text").alias("location"),
         opt("lsoa_code").str.to_uppercase().alias("lsoa_code"),
@@ -662,43 +868,75 @@ def _typed(df: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     rows = rows.join(_typed_people(people), on="_row", how="left", maintain_order="left")
     rows = rows.with_columns(
         pl.when(pl.col("people").is_null())
-        .then(pl.lit([], dtype=pl.List(PERSON_DTYPE))).otherwise(pl.col("people"))
+        .then(pl.lit([], dtype=pl.List(PERSON_DTYPE)))
+        .otherwise(pl.col("people"))
         .alias("people"),
         pl.col("_people_text").fill_null(""),
     )
     texts = rows.select(_canonical_text().alias("t"))["t"].to_list()
     hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
     return rows.drop("_row", "_people_text").with_columns(
-        pl.Series("row_hash", hashes, dtype=pl.String))
+        pl.Series("row_hash", hashes, dtype=pl.String)
+    )
 
 
 def _typed_people(people: pl.DataFrame) -> pl.DataFrame:
     pc = pl.col("_postcode").str.replace_all(" ", "", literal=True)
-    postcode = pl.when(pc.str.len_chars() > 4).then(
-        pl.concat_str([pc.str.head(-3), pl.lit(" "), pc.str.tail(3)])
-    ).otherwise(pc)
+    postcode = (
+        pl.when(pc.str.len_chars() > 4)
+        .then(pl.concat_str([pc.str.head(-3), pl.lit(" "), pc.str.tail(3)]))
+        .otherwise(pc)
+    )
     typed = people.sort("_row", "_pos").select(
         "_row",
         pl.struct(
             pl.col("role").str.to_lowercase().alias("role"),
             "name",
             pl.col("_dob").alias("date_of_birth"),
-            "phone", "email", "address",
+            "phone",
+            "email",
+            "address",
             postcode.alias("postcode"),
         ).alias("person"),
     )
-    text = typed.select("_row", pl.concat_str(
-        [pl.col("person").struct.field(f).cast(pl.String).fill_null("") for f in PERSON_FIELDS],
-        separator="\x1e").alias("_t"))
-    return typed.with_columns(text["_t"]).group_by("_row", maintain_order=True).agg(
-        pl.col("person").alias("people"),
-        pl.col("_t").str.join("\x1d").alias("_people_text"),
+    text = typed.select(
+        "_row",
+        pl.concat_str(
+            [pl.col("person").struct.field(f).cast(pl.String).fill_null("") for f in PERSON_FIELDS],
+            separator="\x1e",
+        ).alias("_t"),
+    )
+    return (
+        typed.with_columns(text["_t"])
+        .group_by("_row", maintain_order=True)
+        .agg(
+            pl.col("person").alias("people"),
+            pl.col("_t").str.join("\x1d").alias("_people_text"),
+        )
     )
 
 
-_HASHED = ("reference", "force", "record_type", "month", "crime_type", "asb_category",
-           "closure_code", "covid", *DATETIME_COLUMNS, "longitude", "latitude", "easting",
-           "northing", "location", "lsoa_code", "lpu", "snt", *THRIVE_COLUMNS, "public_report")
+_HASHED = (
+    "reference",
+    "force",
+    "record_type",
+    "month",
+    "crime_type",
+    "asb_category",
+    "closure_code",
+    "covid",
+    *DATETIME_COLUMNS,
+    "longitude",
+    "latitude",
+    "easting",
+    "northing",
+    "location",
+    "lsoa_code",
+    "lpu",
+    "snt",
+    *THRIVE_COLUMNS,
+    "public_report",
+)
 
 
 def _canonical_text() -> pl.Expr:

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 DATA_SUFFIXES = (".csv", ".jsonl", ".ndjson")
 
 
-def expand_inputs(paths: list[Path], limits: ZipLimits | None = None,
-                  skipped: list[dict[str, str]] | None = None) -> Iterator[InputFile]:
+def expand_inputs(
+    paths: list[Path], limits: ZipLimits | None = None, skipped: list[dict[str, str]] | None = None
+) -> Iterator[InputFile]:
     """Yield every input file under ``paths``: files, folders (recursively) and zip archives.
 
     Folders and archives are searched for ``.csv``, ``.jsonl`` and ``.ndjson`` files, in
@@ -73,8 +74,10 @@ def skip_reason(path: Path) -> str | None:
     """
     suffix = path.suffix.lower()
     if suffix not in DATA_SUFFIXES:
-        return (f"not a data file ({suffix or 'no ending'}); asbhub loads .csv, .jsonl, "
-                ".ndjson and .zip files")
+        return (
+            f"not a data file ({suffix or 'no ending'}); asbhub loads .csv, .jsonl, "
+            ".ndjson and .zip files"
+        )
     if suffix != ".csv":
         return None
     with path.open("rb") as fh:
@@ -82,8 +85,11 @@ def skip_reason(path: Path) -> str | None:
     line = first.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
     if not line or path.name.lower().endswith("-street.csv"):
         return None
-    if (police_uk.header_matches(line) or calls.header_matches(line)
-            or force_export.header_matches(line)):
+    if (
+        police_uk.header_matches(line)
+        or calls.header_matches(line)
+        or force_export.header_matches(line)
+    ):
         return None
     names = [n.strip() for n in next(csv.reader([line]), [])]
     for marker, what in police_uk.OTHER_POLICE_UK_FILES.items():
@@ -92,8 +98,10 @@ def skip_reason(path: Path) -> str | None:
     if sum(n in police_uk.COLUMNS for n in names) * 2 >= len(police_uk.COLUMNS):
         return None
     shown = ",".join(names[:6]) + (",..." if len(names) > 6 else "")
-    return (f"not a source asbhub loads (header {shown}); expected a data.police.uk "
-            "street-level file, a force export or a call log")
+    return (
+        f"not a source asbhub loads (header {shown}); expected a data.police.uk "
+        "street-level file, a force export or a call log"
+    )
 
 
 def _zip_members(path: Path, limits: ZipLimits) -> Iterator[InputFile]:
@@ -101,8 +109,7 @@ def _zip_members(path: Path, limits: ZipLimits) -> Iterator[InputFile]:
 
     try:
         with zipfile.ZipFile(path) as zf:
-            infos = sorted((i for i in zf.infolist() if not i.is_dir()),
-                           key=lambda i: i.filename)
+            infos = sorted((i for i in zf.infolist() if not i.is_dir()), key=lambda i: i.filename)
     except zipfile.BadZipFile as exc:
         raise WrongFileError(f"{path}: not a readable zip archive ({exc})") from exc
     members: list[InputFile] = []
@@ -112,6 +119,7 @@ def _zip_members(path: Path, limits: ZipLimits) -> Iterator[InputFile]:
             check_member(path, info, limits)
             members.append(InputFile(f"{path}!{n}", path, n, limits))
         elif n.lower().endswith(ARCHIVE_SUFFIXES):
-            members.append(InputFile(f"{path}!{n}", path, n, limits,
-                                     refused=nested_archive_message(path, n)))
+            members.append(
+                InputFile(f"{path}!{n}", path, n, limits, refused=nested_archive_message(path, n))
+            )
     yield from members

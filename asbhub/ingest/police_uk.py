@@ -109,8 +109,9 @@ def read_police_uk(name: str, raw: bytes) -> ParsedFile:
     table = csv_fast_table(raw, list(FIELDS))
     pre_rejects: list[Reject] = []
     if table is None:
-        table, pre_rejects = csv_careful_table(name, raw, list(FIELDS), list(COLUMNS),
-                                               again="download it again from data.police.uk")
+        table, pre_rejects = csv_careful_table(
+            name, raw, list(FIELDS), list(COLUMNS), again="download it again from data.police.uk"
+        )
     return _validate(name, table, pre_rejects)
 
 
@@ -161,31 +162,67 @@ def _checks() -> list[tuple[str, pl.Expr, str]]:
     lon_f, lat_f = pl.col("_lon"), pl.col("_lat")
     first_month, last_month = month_range_allowed()
     return [
-        ("Month", ~pl.col("month").str.contains(_MONTH_RE),
-         "not a month; expected YYYY-MM with a month 01 to 12, e.g. 2019-01"),
+        (
+            "Month",
+            ~pl.col("month").str.contains(_MONTH_RE),
+            "not a month; expected YYYY-MM with a month 01 to 12, e.g. 2019-01",
+        ),
         # The one date rule (asbhub.domain.dates): a month in 0999 would stretch every page.
-        ("Month", (pl.col("month") < first_month) | (pl.col("month") > last_month),
-         f"outside the allowed range; expected a month from {first_month} to {last_month}"),
-        ("Falls within", pl.col("falls_within").str.strip_chars() == "",
-         "empty; expected the force's name, e.g. Derbyshire Constabulary"),
-        ("Reported by", pl.col("reported_by").str.strip_chars() == "",
-         "empty; expected the reporting force's name"),
-        ("Crime type", pl.col("crime_type").str.strip_chars() == "",
-         "empty; expected a data.police.uk crime type, e.g. Anti-social behaviour"),
-        ("Longitude", (lon == "") & (lat != ""),
-         "empty while Latitude is given; expected both coordinates or neither"),
-        ("Latitude", (lat == "") & (lon != ""),
-         "empty while Longitude is given; expected both coordinates or neither"),
-        ("Longitude", (lon != "") & lon_f.is_null(),
-         "not a number; expected decimal degrees, e.g. -1.476"),
-        ("Latitude", (lat != "") & lat_f.is_null(),
-         "not a number; expected decimal degrees, e.g. 52.922"),
-        ("Longitude", (lon_f < -180) | (lon_f > 180) | lon_f.is_nan(),
-         "outside -180 to 180; expected a WGS84 longitude"),
-        ("Latitude", (lat_f < -90) | (lat_f > 90) | lat_f.is_nan(),
-         "outside -90 to 90; expected a WGS84 latitude"),
-        ("LSOA code", (pl.col("lsoa_code") != "") & ~pl.col("lsoa_code").str.contains(_LSOA_RE),
-         "not an LSOA code; expected a letter and 8 digits, e.g. E01019400"),
+        (
+            "Month",
+            (pl.col("month") < first_month) | (pl.col("month") > last_month),
+            f"outside the allowed range; expected a month from {first_month} to {last_month}",
+        ),
+        (
+            "Falls within",
+            pl.col("falls_within").str.strip_chars() == "",
+            "empty; expected the force's name, e.g. Derbyshire Constabulary",
+        ),
+        (
+            "Reported by",
+            pl.col("reported_by").str.strip_chars() == "",
+            "empty; expected the reporting force's name",
+        ),
+        (
+            "Crime type",
+            pl.col("crime_type").str.strip_chars() == "",
+            "empty; expected a data.police.uk crime type, e.g. Anti-social behaviour",
+        ),
+        (
+            "Longitude",
+            (lon == "") & (lat != ""),
+            "empty while Latitude is given; expected both coordinates or neither",
+        ),
+        (
+            "Latitude",
+            (lat == "") & (lon != ""),
+            "empty while Longitude is given; expected both coordinates or neither",
+        ),
+        (
+            "Longitude",
+            (lon != "") & lon_f.is_null(),
+            "not a number; expected decimal degrees, e.g. -1.476",
+        ),
+        (
+            "Latitude",
+            (lat != "") & lat_f.is_null(),
+            "not a number; expected decimal degrees, e.g. 52.922",
+        ),
+        (
+            "Longitude",
+            (lon_f < -180) | (lon_f > 180) | lon_f.is_nan(),
+            "outside -180 to 180; expected a WGS84 longitude",
+        ),
+        (
+            "Latitude",
+            (lat_f < -90) | (lat_f > 90) | lat_f.is_nan(),
+            "outside -90 to 90; expected a WGS84 latitude",
+        ),
+        (
+            "LSOA code",
+            (pl.col("lsoa_code") != "") & ~pl.col("lsoa_code").str.contains(_LSOA_RE),
+            "not an LSOA code; expected a letter and 8 digits, e.g. E01019400",
+        ),
     ]
 
 
@@ -209,8 +246,9 @@ def _validate(name: str, df: pl.DataFrame, pre_rejects: list[Reject]) -> ParsedF
             rejects.append(Reject(name, row["line"], field, row[_SOURCE_COLUMN[field]], reason))
         rejects.sort(key=lambda r: r.line)
     good = _typed(df.filter(~pl.col("_bad")))
-    return ParsedFile(name=name, kind=KIND, read=good.height + len(rejects), rows=good,
-                      rejects=rejects)
+    return ParsedFile(
+        name=name, kind=KIND, read=good.height + len(rejects), rows=good, rejects=rejects
+    )
 
 
 def _typed(df: pl.DataFrame) -> pl.DataFrame:

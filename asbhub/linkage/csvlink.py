@@ -57,11 +57,14 @@ def parse_columns(spec: str) -> dict[str, str | list[str]]:
         name, sep, cols = item.partition("=")
         name, cols = name.strip(), cols.strip()
         if not sep or not name or not cols:
-            raise ValueError(f"--columns: {item!r} is not standard_name=column (e.g. "
-                             "first_name=Forename)")
+            raise ValueError(
+                f"--columns: {item!r} is not standard_name=column (e.g. first_name=Forename)"
+            )
         if name not in STANDARD_COLUMNS:
-            raise ValueError(f"--columns: {name!r} is not a standard column; expected one of "
-                             f"{', '.join(STANDARD_COLUMNS)}")
+            raise ValueError(
+                f"--columns: {name!r} is not a standard column; expected one of "
+                f"{', '.join(STANDARD_COLUMNS)}"
+            )
         parts = [c.strip() for c in cols.split("+") if c.strip()]
         out[name] = parts[0] if len(parts) == 1 else parts
     return out
@@ -137,8 +140,13 @@ def link_csv(
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
-    frame = pl.read_csv(path, infer_schema=False, separator=separator, encoding="utf8-lossy",
-                        truncate_ragged_lines=True)
+    frame = pl.read_csv(
+        path,
+        infer_schema=False,
+        separator=separator,
+        encoding="utf8-lossy",
+        truncate_ragged_lines=True,
+    )
     if frame.height == 0:
         raise ValueError(f"{path}: no records (only a header, or an empty file)")
     mapping = parse_columns(columns) if isinstance(columns, str) else columns
@@ -150,7 +158,8 @@ def link_csv(
         raise ValueError(
             f"{path}: no person columns found. The file has columns {', '.join(frame.columns)}; "
             f"name them (or map them with --columns) as any of {', '.join(STANDARD_COLUMNS)}, "
-            "e.g. --columns first_name=Forename,date_of_birth=DOB")
+            "e.g. --columns first_name=Forename,date_of_birth=DOB"
+        )
     if id_column is not None:
         if id_column not in frame.columns:
             raise KeyError(f"{path}: no id column {id_column!r}")

@@ -80,8 +80,9 @@ class IncrementalResult:
     seconds: dict[str, float]
 
 
-def population_from(normalised: pl.DataFrame, result: LinkResult,
-                    ids: pl.Series | None = None) -> pl.DataFrame:
+def population_from(
+    normalised: pl.DataFrame, result: LinkResult, ids: pl.Series | None = None
+) -> pl.DataFrame:
     """The clustered population of a linkage, ready for a :class:`PersonIndex`:
     ``normalised`` (from :func:`~asbhub.linkage.normalise.normalise_people`, in the same order
     as the linked records) with ``unique_id`` and ``cluster_id``.
@@ -91,9 +92,14 @@ def population_from(normalised: pl.DataFrame, result: LinkResult,
     """
     uid = ids if ids is not None else pl.Series(np.arange(normalised.height, dtype=np.int64))
     out = normalised.select(c for c in MODEL_COLUMNS if c in normalised.columns).with_columns(
-        uid.alias("unique_id"))
-    return out.join(result.records.select("unique_id", "cluster_id"), on="unique_id",
-                    how="left", maintain_order="left")
+        uid.alias("unique_id")
+    )
+    return out.join(
+        result.records.select("unique_id", "cluster_id"),
+        on="unique_id",
+        how="left",
+        maintain_order="left",
+    )
 
 
 class PersonIndex:
@@ -115,11 +121,13 @@ class PersonIndex:
     """
 
     def __init__(self, population: pl.DataFrame, model: LinkageModel) -> None:
-        missing = [c for c in ("unique_id", "cluster_id", *model.columns)
-                   if c not in population.columns]
+        missing = [
+            c for c in ("unique_id", "cluster_id", *model.columns) if c not in population.columns
+        ]
         if missing:
-            raise ValueError(f"population lacks column(s) {', '.join(missing)}; build it with "
-                             "population_from()")
+            raise ValueError(
+                f"population lacks column(s) {', '.join(missing)}; build it with population_from()"
+            )
         self.model = model
         self._columns = [c for c in MODEL_COLUMNS if c in population.columns]
         # Contiguous columns: a batch gathers its candidates by row number. Records added
@@ -127,8 +135,11 @@ class PersonIndex:
         # the population.
         self._ids = population["unique_id"].rechunk()
         self._clusters = population["cluster_id"].rechunk()
-        self._frame = population.select(self._columns).with_columns(
-            pl.int_range(population.height, dtype=pl.Int64).alias("unique_id")).rechunk()
+        self._frame = (
+            population.select(self._columns)
+            .with_columns(pl.int_range(population.height, dtype=pl.Int64).alias("unique_id"))
+            .rechunk()
+        )
         self._added = self._frame.head(0)
         self._taken = _IdSet(self._ids)
         self._rules = rules_from_sql(model.blocking_rules)
@@ -147,19 +158,23 @@ class PersonIndex:
         from scipy.sparse import csgraph  # noqa: F401 - loaded with the index, not per batch
 
         if self._rules is not None:
-            self._predict(pl.DataFrame(schema={"join_key_l": pl.Int64, "join_key_r": pl.Int64}),
-                          self._frame.head(0))  # Splink builds its SQL once, here, not per batch
+            self._predict(
+                pl.DataFrame(schema={"join_key_l": pl.Int64, "join_key_r": pl.Int64}),
+                self._frame.head(0),
+            )  # Splink builds its SQL once, here, not per batch
 
     def _predict(self, blocked: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
         """Splink's scores for the ``blocked`` pairs of ``records`` (candidates and new)."""
         session = self._session
         cut = self.model.thresholds.review_weight - _PREDICT_MARGIN
         session.con.register("asbhub_batch", records.to_arrow())
-        session.con.register("asbhub_batch_pairs", blocked.with_columns(
-            pl.lit("0").alias("match_key")).to_arrow())
+        session.con.register(
+            "asbhub_batch_pairs", blocked.with_columns(pl.lit("0").alias("match_key")).to_arrow()
+        )
         linker = session.linker
         linker.table_management.register_blocked_pairs_for_predict(
-            session.db_api.table_to_splink_dataframe("asbhub_batch_pairs", "asbhub_batch_pairs"))
+            session.db_api.table_to_splink_dataframe("asbhub_batch_pairs", "asbhub_batch_pairs")
+        )
         out = _fetch(linker.inference.predict(threshold_match_weight=cut, warning_mode="never"))
         session.con.unregister("asbhub_batch_pairs")
         return out
@@ -177,8 +192,14 @@ class PersonIndex:
     def close(self) -> None:
         self._session.close()
 
-    def link(self, records: pl.DataFrame, *, columns: Mapping[str, str | list[str]] | None = None,
-             id_column: str | None = None, normalised: bool = False) -> IncrementalResult:
+    def link(
+        self,
+        records: pl.DataFrame,
+        *,
+        columns: Mapping[str, str | list[str]] | None = None,
+        id_column: str | None = None,
+        normalised: bool = False,
+    ) -> IncrementalResult:
         """Link new records and add them to the population.
 
         Parameters
@@ -198,8 +219,13 @@ class PersonIndex:
         with quiet_splink():
             return self._link(records, columns, id_column, normalised)
 
-    def _link(self, records: pl.DataFrame, columns: Mapping[str, str | list[str]] | None,
-              id_column: str | None, normalised: bool) -> IncrementalResult:
+    def _link(
+        self,
+        records: pl.DataFrame,
+        columns: Mapping[str, str | list[str]] | None,
+        id_column: str | None,
+        normalised: bool,
+    ) -> IncrementalResult:
         seconds: dict[str, float] = {}
         clock = time.perf_counter()
         n_old, n_new = self.size, records.height
@@ -212,13 +238,15 @@ class PersonIndex:
             ids = pl.Series(np.arange(n_old, n_old + n_new, dtype=np.int64))
         ids = ids.alias("unique_id")
         if ids.n_unique() != n_new or ids.null_count() or self._taken.any_of(ids):
-            raise ValueError("new record ids must be unique, never empty and not already in the "
-                             "population")
+            raise ValueError(
+                "new record ids must be unique, never empty and not already in the population"
+            )
         for c in self._columns:
             if c not in new.columns:
                 new = new.with_columns(pl.lit(None, dtype=self._frame[c].dtype).alias(c))
         new = new.select(self._columns).with_columns(
-            pl.int_range(n_old, n_old + n_new, dtype=pl.Int64).alias("unique_id"))
+            pl.int_range(n_old, n_old + n_new, dtype=pl.Int64).alias("unique_id")
+        )
         new_keys = None if self._rules is None else key_hashes(new, self._rules)
         seconds["normalise"] = time.perf_counter() - clock
         clock = time.perf_counter()
@@ -250,12 +278,18 @@ class PersonIndex:
             # Pairs among the new records: one join over every rule.
             new_long = pl.concat(long)
             within = new_long.join(new_long.rename({"r": "l"}), on=["rule", "h"]).filter(
-                pl.col("l") < pl.col("r"))
+                pl.col("l") < pl.col("r")
+            )
             none = [np.zeros(0, np.int64)]
-            found = [pl.DataFrame({"join_key_l": np.concatenate(lefts or none),
-                                   "join_key_r": np.concatenate(rights or none)}),
-                     within.select(pl.col("l").alias("join_key_l"),
-                                   pl.col("r").alias("join_key_r"))]
+            found = [
+                pl.DataFrame(
+                    {
+                        "join_key_l": np.concatenate(lefts or none),
+                        "join_key_r": np.concatenate(rights or none),
+                    }
+                ),
+                within.select(pl.col("l").alias("join_key_l"), pl.col("r").alias("join_key_r")),
+            ]
             blocked = pl.concat([f.cast(pl.Int64) for f in found]).unique()
             old_rows = blocked.filter(pl.col("join_key_l") < n_old)["join_key_l"].unique().sort()
             candidates = self._rows(old_rows.to_numpy())
@@ -269,14 +303,25 @@ class PersonIndex:
             old_table = session.db_api.register(candidates.to_arrow(), table_name=f"{batch}_old")
             new_table = session.db_api.register(new.to_arrow(), table_name=f"{batch}_new")
             inference = session.linker.inference
-            raw = [_fetch(inference.predict_between(old_table, new_table,
-                                                    threshold_match_weight=cut,
-                                                    warning_mode="never"))]
+            raw = [
+                _fetch(
+                    inference.predict_between(
+                        old_table, new_table, threshold_match_weight=cut, warning_mode="never"
+                    )
+                )
+            ]
             if n_new > 1:
-                raw.append(_fetch(inference.predict_within(
-                    new_table, threshold_match_weight=cut, warning_mode="never")))
-            session.con.sql(f"CREATE OR REPLACE VIEW {batch} AS SELECT * FROM {batch}_old "
-                            f"UNION ALL SELECT * FROM {batch}_new")
+                raw.append(
+                    _fetch(
+                        inference.predict_within(
+                            new_table, threshold_match_weight=cut, warning_mode="never"
+                        )
+                    )
+                )
+            session.con.sql(
+                f"CREATE OR REPLACE VIEW {batch} AS SELECT * FROM {batch}_old "
+                f"UNION ALL SELECT * FROM {batch}_new"
+            )
             exact = self._exact_pairs(batch, n_old)
             session.con.sql(f"DROP VIEW {batch}")
             session.con.unregister(f"{batch}_old")
@@ -284,8 +329,9 @@ class PersonIndex:
         seconds["predict"] = time.perf_counter() - clock
         clock = time.perf_counter()
         raws = [r for r in raw if r.height]
-        pairs = score_pairs(pl.concat(raws, how="diagonal_relaxed") if raws else None, exact,
-                            self.model, th)
+        pairs = score_pairs(
+            pl.concat(raws, how="diagonal_relaxed") if raws else None, exact, self.model, th
+        )
         assignments, merges = self._assign(pairs, n_old, n_new, ids)
         review = review_queue(pairs, pl.concat([candidates, new]), self.model, th)
         lookup = self._lookup(ids)
@@ -308,8 +354,13 @@ class PersonIndex:
                     order = np.argsort(merged, kind="stable")
                     segments[:] = [(merged[order], row_ids[order])]
         seconds["assign"] = time.perf_counter() - clock
-        return IncrementalResult(assignments=assignments, pairs=pairs, review=review,
-                                 merge_candidates=merges, seconds=seconds)
+        return IncrementalResult(
+            assignments=assignments,
+            pairs=pairs,
+            review=review,
+            merge_candidates=merges,
+            seconds=seconds,
+        )
 
     def _rows(self, rows: np.ndarray) -> pl.DataFrame:
         """Population records by row number (ascending)."""
@@ -333,20 +384,26 @@ class PersonIndex:
             if not all(c in self._columns for c in key):
                 continue
             on = " AND ".join(f"l.{c} = r.{c}" for c in key)
-            parts.append(f"SELECT l.unique_id AS unique_id_l, r.unique_id AS unique_id_r, "
-                         f"'{'+'.join(key)}' AS exact_key FROM {table} l JOIN {table} r ON {on} "
-                         f"AND l.unique_id < r.unique_id AND r.unique_id >= {first_new}")
+            parts.append(
+                f"SELECT l.unique_id AS unique_id_l, r.unique_id AS unique_id_r, "
+                f"'{'+'.join(key)}' AS exact_key FROM {table} l JOIN {table} r ON {on} "
+                f"AND l.unique_id < r.unique_id AND r.unique_id >= {first_new}"
+            )
         if not parts:
-            return pl.DataFrame(schema={"unique_id_l": pl.Int64, "unique_id_r": pl.Int64,
-                                        "exact_key": pl.String})
-        sql = (f"SELECT unique_id_l, unique_id_r, min(exact_key) AS exact_key FROM "
-               f"({' UNION ALL '.join(parts)}) GROUP BY ALL")
+            return pl.DataFrame(
+                schema={"unique_id_l": pl.Int64, "unique_id_r": pl.Int64, "exact_key": pl.String}
+            )
+        sql = (
+            f"SELECT unique_id_l, unique_id_r, min(exact_key) AS exact_key FROM "
+            f"({' UNION ALL '.join(parts)}) GROUP BY ALL"
+        )
         # .pl(), not from_arrow(.arrow()): DuckDB 2 gives a reader, empty when nothing matches.
         pairs: pl.DataFrame = self._session.con.sql(sql).pl()  # duckdb types .pl() loosely
         return pairs
 
-    def _assign(self, pairs: pl.DataFrame, n_old: int, n_new: int, ids: pl.Series
-                ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def _assign(
+        self, pairs: pl.DataFrame, n_old: int, n_new: int, ids: pl.Series
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Best existing cluster per group of linked new records, else a new cluster."""
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
@@ -359,50 +416,95 @@ class PersonIndex:
         b = within["unique_id_r"].to_numpy() - n_old
         _, group = connected_components(
             coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_new, n_new)),
-            directed=False)
+            directed=False,
+        )
         between = linked.filter(pl.col("unique_id_l") < n_old).select(
-            (pl.col("unique_id_r") - n_old).alias("new_row"), pl.col("unique_id_l").alias("row"),
-            weight.alias("w"))
+            (pl.col("unique_id_r") - n_old).alias("new_row"),
+            pl.col("unique_id_l").alias("row"),
+            weight.alias("w"),
+        )
         between = between.with_columns(self._clusters.gather(between["row"]).alias("cluster_id"))
-        between = between.with_columns(pl.lit(pl.Series(group)).gather(pl.col("new_row"))
-                                       .alias("group"))
+        between = between.with_columns(
+            pl.lit(pl.Series(group)).gather(pl.col("new_row")).alias("group")
+        )
         per_group = between.group_by("group", "cluster_id").agg(pl.col("w").max())
-        best = per_group.sort(["w", "cluster_id"], descending=[True, False]).group_by(
-            "group", maintain_order=True).agg(pl.col("cluster_id").first(),
-                                              pl.col("cluster_id").alias("all"))
-        first_of_group = pl.DataFrame({"group": group, "row": np.arange(n_new)}).group_by(
-            "group").agg(pl.col("row").min())
-        out = pl.DataFrame({"group": group, "row": np.arange(n_new)}).join(
-            best.select("group", "cluster_id"), on="group", how="left").join(
-            first_of_group.rename({"row": "first"}), on="group", how="left")
+        best = (
+            per_group.sort(["w", "cluster_id"], descending=[True, False])
+            .group_by("group", maintain_order=True)
+            .agg(pl.col("cluster_id").first(), pl.col("cluster_id").alias("all"))
+        )
+        first_of_group = (
+            pl.DataFrame({"group": group, "row": np.arange(n_new)})
+            .group_by("group")
+            .agg(pl.col("row").min())
+        )
+        out = (
+            pl.DataFrame({"group": group, "row": np.arange(n_new)})
+            .join(best.select("group", "cluster_id"), on="group", how="left")
+            .join(first_of_group.rename({"row": "first"}), on="group", how="left")
+        )
         new_cluster = out["cluster_id"].is_null()
         # A new cluster is named after its first new record.
-        cluster_id = pl.select(pl.coalesce(pl.lit(out["cluster_id"]),
-                                           pl.lit(ids.gather(out["first"])))).to_series()
+        cluster_id = pl.select(
+            pl.coalesce(pl.lit(out["cluster_id"]), pl.lit(ids.gather(out["first"])))
+        ).to_series()
         # Each new record's best scored pair.
         scored = pairs.filter(pl.col("match_weight").is_not_null())
-        ends = pl.concat([
-            scored.select(pl.col("unique_id_r").alias("u"), pl.col("unique_id_l").alias("o"),
-                          "match_weight"),
-            scored.filter(pl.col("unique_id_l") >= n_old).select(
-                pl.col("unique_id_l").alias("u"), pl.col("unique_id_r").alias("o"),
-                "match_weight"),
-        ]).sort(["match_weight", "o"], descending=[True, False]).group_by(
-            "u", maintain_order=True).first()
+        ends = (
+            pl.concat(
+                [
+                    scored.select(
+                        pl.col("unique_id_r").alias("u"),
+                        pl.col("unique_id_l").alias("o"),
+                        "match_weight",
+                    ),
+                    scored.filter(pl.col("unique_id_l") >= n_old).select(
+                        pl.col("unique_id_l").alias("u"),
+                        pl.col("unique_id_r").alias("o"),
+                        "match_weight",
+                    ),
+                ]
+            )
+            .sort(["match_weight", "o"], descending=[True, False])
+            .group_by("u", maintain_order=True)
+            .first()
+        )
         lookup = self._lookup(ids)
-        assignments = pl.DataFrame({"unique_id": ids, "cluster_id": cluster_id,
-                                    "new_cluster": new_cluster,
-                                    "u": np.arange(n_old, n_old + n_new)}).join(
-            ends, on="u", how="left").with_columns(
-            pl.when(pl.col("o").is_null()).then(None).otherwise(
-                pl.lit(lookup).gather(pl.col("o").fill_null(0))).alias("best_match_id"),
-        ).select("unique_id", "cluster_id", "new_cluster",
-                 pl.col("match_weight").alias("best_match_weight"), "best_match_id")
-        members = pl.DataFrame({"group": group, "unique_id": ids}).group_by("group").agg(
-            pl.col("unique_id").alias("unique_ids"))
-        merges = best.filter(pl.col("all").list.len() > 1).select(
-            "group", "cluster_id", pl.col("all").list.slice(1).alias("other_cluster_ids")).join(
-            members, on="group", how="left").drop("group")
+        assignments = (
+            pl.DataFrame(
+                {
+                    "unique_id": ids,
+                    "cluster_id": cluster_id,
+                    "new_cluster": new_cluster,
+                    "u": np.arange(n_old, n_old + n_new),
+                }
+            )
+            .join(ends, on="u", how="left")
+            .with_columns(
+                pl.when(pl.col("o").is_null())
+                .then(None)
+                .otherwise(pl.lit(lookup).gather(pl.col("o").fill_null(0)))
+                .alias("best_match_id"),
+            )
+            .select(
+                "unique_id",
+                "cluster_id",
+                "new_cluster",
+                pl.col("match_weight").alias("best_match_weight"),
+                "best_match_id",
+            )
+        )
+        members = (
+            pl.DataFrame({"group": group, "unique_id": ids})
+            .group_by("group")
+            .agg(pl.col("unique_id").alias("unique_ids"))
+        )
+        merges = (
+            best.filter(pl.col("all").list.len() > 1)
+            .select("group", "cluster_id", pl.col("all").list.slice(1).alias("other_cluster_ids"))
+            .join(members, on="group", how="left")
+            .drop("group")
+        )
         return assignments, merges
 
 
@@ -416,7 +518,10 @@ class _IdSet:
         self._others = ids if not self._numeric else ids.head(0)
 
     def any_of(self, ids: pl.Series) -> bool:
-        if self._others.len() and ids.is_in(self._others.cast(ids.dtype, strict=False).implode()).any():
+        if (
+            self._others.len()
+            and ids.is_in(self._others.cast(ids.dtype, strict=False).implode()).any()
+        ):
             return True
         if self._sorted is None or not len(self._sorted):
             return False
@@ -446,8 +551,9 @@ def _fetch(sdf: Any) -> pl.DataFrame:
     return out
 
 
-def link_incremental(records: pl.DataFrame, population: pl.DataFrame, model: LinkageModel,
-                     **kwargs: Any) -> IncrementalResult:
+def link_incremental(
+    records: pl.DataFrame, population: pl.DataFrame, model: LinkageModel, **kwargs: Any
+) -> IncrementalResult:
     """Link new ``records`` against ``population`` with ``model`` in one call (see
     :meth:`PersonIndex.link` for the keyword arguments). To link batch after batch, keep a
     :class:`PersonIndex` instead: it holds the population in DuckDB between batches."""

@@ -139,8 +139,9 @@ def link_people(
         if ids.n_unique() != ids.len() or ids.null_count():
             raise ValueError(f"id_column {id_column!r} must be unique and never empty")
         norm = norm.with_columns(ids.alias("unique_id"))
-    result = link_normalised(norm, model=model, thresholds=thresholds, exact_keys=exact_keys,
-                             seed=seed)
+    result = link_normalised(
+        norm, model=model, thresholds=thresholds, exact_keys=exact_keys, seed=seed
+    )
     result.parameters.seconds["normalise"] = took
     return result
 
@@ -160,9 +161,13 @@ def link_normalised(
         return _link_normalised(records, model, thresholds, exact_keys, seed)
 
 
-def _link_normalised(records: pl.DataFrame, model: LinkageModel | None,
-                     thresholds: Thresholds | None, exact_keys: Sequence[Sequence[str]],
-                     seed: int) -> LinkResult:
+def _link_normalised(
+    records: pl.DataFrame,
+    model: LinkageModel | None,
+    thresholds: Thresholds | None,
+    exact_keys: Sequence[Sequence[str]],
+    seed: int,
+) -> LinkResult:
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     ids = records["unique_id"] if "unique_id" in records.columns else None
@@ -173,7 +178,8 @@ def _link_normalised(records: pl.DataFrame, model: LinkageModel | None,
         raise ValueError(
             "no usable person data: none of first_name, surname, date_of_birth, address, "
             "postcode, phone or email has values in at least 1% of records (and at least 5); "
-            "map your columns to these names")
+            "map your columns to these names"
+        )
     missing = [c for c in usable if c not in frame.columns]
     if missing:
         raise ValueError(f"the model compares {', '.join(missing)}, which the records lack")
@@ -211,8 +217,7 @@ def _link_normalised(records: pl.DataFrame, model: LinkageModel | None,
     else:
         session.use_model(model)
     clock = time.perf_counter()
-    raw = (session.predict(th.review_weight - _PREDICT_MARGIN, blocked)
-           if frame.height > 1 else None)
+    raw = session.predict(th.review_weight - _PREDICT_MARGIN, blocked) if frame.height > 1 else None
     seconds["predict"] = time.perf_counter() - clock
     clock = time.perf_counter()
     pairs = score_pairs(raw, session.exact_key_pairs(model.exact_keys), model, th)
@@ -225,10 +230,18 @@ def _link_normalised(records: pl.DataFrame, model: LinkageModel | None,
         review = _map_ids(review, ids, ("unique_id_l", "unique_id_r"))
     seconds["score_and_cluster"] = time.perf_counter() - clock
     params = LinkParameters(
-        n_records=frame.height, usable_columns=tuple(usable),
-        comparisons=tuple(model.comparisons), blocking_rules=tuple(model.blocking_rules),
-        blocking_pair_counts=counts, dropped_blocking_rules=tuple(dropped), pair_budget=budget,
-        uk_postcodes=uk, trained=trained, training_notes=tuple(notes), seconds=seconds)
-    return LinkResult(records=records_out, pairs=pairs, review=review, model=model,
-                      parameters=params)
-
+        n_records=frame.height,
+        usable_columns=tuple(usable),
+        comparisons=tuple(model.comparisons),
+        blocking_rules=tuple(model.blocking_rules),
+        blocking_pair_counts=counts,
+        dropped_blocking_rules=tuple(dropped),
+        pair_budget=budget,
+        uk_postcodes=uk,
+        trained=trained,
+        training_notes=tuple(notes),
+        seconds=seconds,
+    )
+    return LinkResult(
+        records=records_out, pairs=pairs, review=review, model=model, parameters=params
+    )

@@ -92,15 +92,67 @@ MODEL_COLUMNS: tuple[str, ...] = (
 # Values people type when they do not know or will not say. Compared after name cleaning
 # (lower case, letters only).
 _JUNK_NAMES = (
-    "unknown", "unk", "not known", "notknown", "nk", "n k", "na", "n a", "none", "null", "nil",
-    "refused", "anon", "anonymous", "withheld", "not given", "notgiven", "no name", "x", "xx",
-    "xxx", "test", "tba", "tbc",
+    "unknown",
+    "unk",
+    "not known",
+    "notknown",
+    "nk",
+    "n k",
+    "na",
+    "n a",
+    "none",
+    "null",
+    "nil",
+    "refused",
+    "anon",
+    "anonymous",
+    "withheld",
+    "not given",
+    "notgiven",
+    "no name",
+    "x",
+    "xx",
+    "xxx",
+    "test",
+    "tba",
+    "tbc",
 )
-_TITLES = ("mr", "mrs", "miss", "ms", "mx", "dr", "rev", "revd", "sir", "dame", "lady", "lord",
-           "master", "prof", "fr", "sr")
+_TITLES = (
+    "mr",
+    "mrs",
+    "miss",
+    "ms",
+    "mx",
+    "dr",
+    "rev",
+    "revd",
+    "sir",
+    "dame",
+    "lady",
+    "lord",
+    "master",
+    "prof",
+    "fr",
+    "sr",
+)
 _SURNAME_SUFFIXES = ("jr", "jnr", "junior", "snr", "senior", "sen", "ii", "iii")
-_JUNK_EMAIL_LOCAL = ("none", "noemail", "no", "na", "n a", "nil", "unknown", "test", "notknown",
-                     "noreply", "no-reply", "donotreply", "nomail", "null", "x")
+_JUNK_EMAIL_LOCAL = (
+    "none",
+    "noemail",
+    "no",
+    "na",
+    "n a",
+    "nil",
+    "unknown",
+    "test",
+    "notknown",
+    "noreply",
+    "no-reply",
+    "donotreply",
+    "nomail",
+    "null",
+    "x",
+)
 # Placeholder dates systems fill in when the real one is unknown.
 _PLACEHOLDER_DOBS = ("1900-01-01", "1901-01-01", "1899-12-31", "1800-01-01")
 _EARLIEST_DOB = dt.date(1900, 1, 1)
@@ -111,14 +163,50 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 # by token. Short forms, not long ones: "St" is both "Street" and "Saint", and mapping both to
 # "st" is right either way.
 _ADDRESS_SHORT_FORMS = {
-    "road": "rd", "street": "st", "saint": "st", "str": "st", "avenue": "ave", "av": "ave",
-    "lane": "ln", "close": "cl", "drive": "dr", "drv": "dr", "crescent": "cres",
-    "cresc": "cres", "gardens": "gdns", "garden": "gdn", "court": "ct", "crt": "ct",
-    "place": "pl", "square": "sq", "terrace": "ter", "terr": "ter", "tce": "ter", "grove": "gr",
-    "gro": "gr", "park": "pk", "way": "wy", "house": "ho", "hse": "ho", "apartment": "flat",
-    "apt": "flat", "appt": "flat", "mount": "mt", "heights": "hts", "estate": "est",
-    "buildings": "bldgs", "cottages": "cotts", "green": "grn", "hill": "hl", "south": "s",
-    "north": "n", "east": "e", "west": "w", "upper": "upr", "lower": "lwr", "no": "",
+    "road": "rd",
+    "street": "st",
+    "saint": "st",
+    "str": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "lane": "ln",
+    "close": "cl",
+    "drive": "dr",
+    "drv": "dr",
+    "crescent": "cres",
+    "cresc": "cres",
+    "gardens": "gdns",
+    "garden": "gdn",
+    "court": "ct",
+    "crt": "ct",
+    "place": "pl",
+    "square": "sq",
+    "terrace": "ter",
+    "terr": "ter",
+    "tce": "ter",
+    "grove": "gr",
+    "gro": "gr",
+    "park": "pk",
+    "way": "wy",
+    "house": "ho",
+    "hse": "ho",
+    "apartment": "flat",
+    "apt": "flat",
+    "appt": "flat",
+    "mount": "mt",
+    "heights": "hts",
+    "estate": "est",
+    "buildings": "bldgs",
+    "cottages": "cotts",
+    "green": "grn",
+    "hill": "hl",
+    "south": "s",
+    "north": "n",
+    "east": "e",
+    "west": "w",
+    "upper": "upr",
+    "lower": "lwr",
+    "no": "",
 }
 
 # UK postcode, space removed: the pattern the Office for National Statistics and GOV.UK publish,
@@ -177,7 +265,8 @@ def _clean_text(expr: pl.Expr) -> pl.Expr:
 # One character repeated (``0000000``, ``xxx``): polars' regex engine has no backreferences,
 # so spell out the alternatives.
 _ONE_CHARACTER_RUN = (
-    "^(?:" + "|".join(f"{c}+" for c in "abcdefghijklmnopqrstuvwxyz0123456789") + ")$")
+    "^(?:" + "|".join(f"{c}+" for c in "abcdefghijklmnopqrstuvwxyz0123456789") + ")$"
+)
 
 
 def _one_character_run(expr: pl.Expr) -> pl.Expr:
@@ -228,8 +317,9 @@ def known_first_name_expr(first_name: pl.Expr) -> pl.Expr:
     """Whether an already normalised first name is in the nickname table (as a variant or a
     canonical name). Two different known names that look alike (``Andy`` and ``Mandy``) are
     two names, not a typo."""
-    return pl.when(first_name.is_null()).then(None).otherwise(
-        first_name.is_in(_known_first_names()))
+    return (
+        pl.when(first_name.is_null()).then(None).otherwise(first_name.is_in(_known_first_names()))
+    )
 
 
 def name_key_expr(first_name_canonical: pl.Expr, surname: pl.Expr) -> pl.Expr:
@@ -237,8 +327,10 @@ def name_key_expr(first_name_canonical: pl.Expr, surname: pl.Expr) -> pl.Expr:
     ``John Smith`` and ``Smith John`` share a key (a blocking key that survives name swaps)."""
     lo = pl.min_horizontal(first_name_canonical, surname)
     hi = pl.max_horizontal(first_name_canonical, surname)
-    return pl.when(first_name_canonical.is_null() | surname.is_null()).then(None).otherwise(
-        pl.concat_str([lo, hi], separator=" ")
+    return (
+        pl.when(first_name_canonical.is_null() | surname.is_null())
+        .then(None)
+        .otherwise(pl.concat_str([lo, hi], separator=" "))
     )
 
 
@@ -252,23 +344,32 @@ def date_of_birth_expr(expr: pl.Expr, *, today: dt.date | None = None) -> pl.Exp
     after ``today``) and common placeholders (1900-01-01) become null.
     """
     day = today or dt.date.today()
-    return expr.cast(pl.String).map_batches(lambda s: _dates_of_birth(s, day),
-                                            return_dtype=pl.String)
+    return expr.cast(pl.String).map_batches(
+        lambda s: _dates_of_birth(s, day), return_dtype=pl.String
+    )
 
 
 def _dates_of_birth(values: pl.Series, today: dt.date) -> pl.Series:
     # Staged on a frame, each step computed once: as one nested expression the shared steps
     # were recomputed for every reading (ten times slower).
     f = pl.DataFrame({"t": values}).with_columns(
-        pl.col("t").str.to_lowercase().str.strip_chars()
+        pl.col("t")
+        .str.to_lowercase()
+        .str.strip_chars()
         .str.replace(r"[t ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[+-]\d{2}:?\d{2}|z)?$", "")
-        .str.replace_all(r"(\d)(st|nd|rd|th)\b", "$1").str.strip_chars())
+        .str.replace_all(r"(\d)(st|nd|rd|th)\b", "$1")
+        .str.strip_chars()
+    )
     f = f.with_columns(pl.col("t").str.contains(r"^[a-z]").alias("month_first"))
     t = pl.col("t")
     for i, month in enumerate(_MONTHS, 1):
         t = t.str.replace(rf"\b{month}[a-z]*\.?", str(i))
-    f = f.with_columns(t.str.replace_all(r"[,\s]+", " ").str.strip_chars()
-                       .str.replace_all(r"[-/. ]", "-").alias("t"))
+    f = f.with_columns(
+        t.str.replace_all(r"[,\s]+", " ")
+        .str.strip_chars()
+        .str.replace_all(r"[-/. ]", "-")
+        .alias("t")
+    )
     y4 = r"^(\d{1,2})-(\d{1,2})-(\d{4})$"
     y2 = r"^(\d{1,2})-(\d{1,2})-(\d{2})$"
     readings = [
@@ -280,17 +381,23 @@ def _dates_of_birth(values: pl.Series, today: dt.date) -> pl.Series:
         pl.when("month_first").then(None).otherwise(pl.col("t").str.replace(y2, "20$3-$2-$1")),
         pl.when("month_first").then(None).otherwise(pl.col("t").str.replace(y2, "19$3-$2-$1")),
     ]
-    f = f.select(pl.concat_list(
-        r.str.to_date("%Y-%m-%d", strict=False) for r in readings).alias("d"))
+    f = f.select(
+        pl.concat_list(r.str.to_date("%Y-%m-%d", strict=False) for r in readings).alias("d")
+    )
     # The first reading that is a real date no later than today (which also puts a two-digit
     # year in the right century). A pattern that did not match leaves the text as it was, which
     # chrono may still read as a date in year 3: hence the lower bound.
     e = pl.element()
-    f = f.select(pl.col("d").list.eval(e.filter((e <= pl.lit(today)) & (e.dt.year() >= 1850)))
-                 .list.first().alias("d"))
+    f = f.select(
+        pl.col("d")
+        .list.eval(e.filter((e <= pl.lit(today)) & (e.dt.year() >= 1850)))
+        .list.first()
+        .alias("d")
+    )
     ok = pl.col("d") >= pl.lit(_EARLIEST_DOB)
-    out = f.select(pl.when(ok).then(pl.col("d").dt.strftime("%Y-%m-%d")).otherwise(None)
-                   .alias("d"))["d"]
+    out = f.select(
+        pl.when(ok).then(pl.col("d").dt.strftime("%Y-%m-%d")).otherwise(None).alias("d")
+    )["d"]
     return out.set(out.is_in(list(_PLACEHOLDER_DOBS)).fill_null(False), None)
 
 
@@ -307,19 +414,32 @@ def phone_expr(expr: pl.Expr) -> pl.Expr:
 
 def _phones(values: pl.Series) -> pl.Series:
     f = pl.DataFrame({"t": values}).with_columns(
-        pl.col("t").str.to_lowercase().str.replace(r"(?:ext|extension|x)\.?\s*\d+\s*$", "")
-        .str.replace_all(r"\(0\)", "").str.strip_chars())
-    f = f.select(pl.col("t").str.starts_with("+").alias("plus"),
-                 pl.col("t").str.replace_all(r"\D", "").alias("d"))
+        pl.col("t")
+        .str.to_lowercase()
+        .str.replace(r"(?:ext|extension|x)\.?\s*\d+\s*$", "")
+        .str.replace_all(r"\(0\)", "")
+        .str.strip_chars()
+    )
+    f = f.select(
+        pl.col("t").str.starts_with("+").alias("plus"),
+        pl.col("t").str.replace_all(r"\D", "").alias("d"),
+    )
     d, plus = pl.col("d"), pl.col("plus")
     national = (
-        pl.when(plus & d.str.starts_with("44")).then(d.str.slice(2))
-        .when(plus).then(None)
-        .when(d.str.starts_with("0044")).then(d.str.slice(4))
-        .when(d.str.starts_with("00")).then(None)
-        .when(d.str.starts_with("44") & (d.str.len_chars() == 12)).then(d.str.slice(2))
-        .when(d.str.starts_with("0")).then(d.str.slice(1))
-        .when(d.str.contains(r"^[1-37-9]\d{8,9}$")).then(d)
+        pl.when(plus & d.str.starts_with("44"))
+        .then(d.str.slice(2))
+        .when(plus)
+        .then(None)
+        .when(d.str.starts_with("0044"))
+        .then(d.str.slice(4))
+        .when(d.str.starts_with("00"))
+        .then(None)
+        .when(d.str.starts_with("44") & (d.str.len_chars() == 12))
+        .then(d.str.slice(2))
+        .when(d.str.starts_with("0"))
+        .then(d.str.slice(1))
+        .when(d.str.contains(r"^[1-37-9]\d{8,9}$"))
+        .then(d)
         .otherwise(None)
         .str.replace(r"^0", "")
     )
@@ -328,9 +448,11 @@ def _phones(values: pl.Series) -> pl.Series:
     n, i = pl.col("n"), pl.col("i")
     uk = pl.when(n.str.contains(r"^[1235789]\d{8,9}$")).then(pl.lit("+44") + n)
     other = pl.when(~i.str.starts_with("44") & i.str.contains(r"^[1-9]\d{6,14}$")).then(
-        pl.lit("+") + i)
-    return f.select(pl.when(_one_character_run(d)).then(None)
-                    .otherwise(pl.coalesce(uk, other)).alias("p"))["p"]
+        pl.lit("+") + i
+    )
+    return f.select(
+        pl.when(_one_character_run(d)).then(None).otherwise(pl.coalesce(uk, other)).alias("p")
+    )["p"]
 
 
 def postcode_expr(expr: pl.Expr, *, invalid: str = "keep") -> pl.Expr:
@@ -347,8 +469,9 @@ def postcode_expr(expr: pl.Expr, *, invalid: str = "keep") -> pl.Expr:
     fixed = compact.str.replace(r"O([A-Z]{2})$", "0$1").str.replace(r"I([A-Z]{2})$", "1$1")
     fixed = pl.when(fixed.str.len_chars() >= 5).then(fixed).otherwise(compact)
     valid = fixed.str.contains(_UK_POSTCODE_COMPACT)
-    spaced = pl.concat_str([fixed.str.slice(0, fixed.str.len_chars() - 3), pl.lit(" "),
-                            fixed.str.slice(-3)])
+    spaced = pl.concat_str(
+        [fixed.str.slice(0, fixed.str.len_chars() - 3), pl.lit(" "), fixed.str.slice(-3)]
+    )
     fallback = pl.when(compact == "").then(None).otherwise(compact)
     return pl.when(valid).then(spaced).otherwise(fallback if invalid == "keep" else None)
 
@@ -357,8 +480,11 @@ def email_expr(expr: pl.Expr) -> pl.Expr:
     """Email address: trimmed, lower case, ``mailto:`` removed; anything without one ``@`` and a
     dotted domain, and placeholders (``none@none.com``, ``noemail@...``) become null."""
     text = (
-        expr.cast(pl.String).str.strip_chars().str.to_lowercase()
-        .str.replace(r"^mailto:", "").str.replace_all(r"\s+", "")
+        expr.cast(pl.String)
+        .str.strip_chars()
+        .str.to_lowercase()
+        .str.replace(r"^mailto:", "")
+        .str.replace_all(r"\s+", "")
     )
     valid = text.str.contains(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
     local = text.str.extract(r"^([^@]+)@", 1)
@@ -459,6 +585,7 @@ def is_valid_uk_postcode(values: Any) -> Any:
     >>> is_valid_uk_postcode("DE1 1AA"), is_valid_uk_postcode("2119")
     (True, False)
     """
+
     def build(e: pl.Expr) -> pl.Expr:
         return postcode_expr(e, invalid="null").is_not_null()
 
@@ -546,41 +673,59 @@ def normalise_people(
         if not cols:  # as long as the frame, even when no column is used at all
             return pl.repeat(None, pl.len(), dtype=pl.String)
         parts = [pl.col(c).cast(pl.String) for c in cols]
-        return parts[0] if len(parts) == 1 else pl.concat_str(parts, separator=" ",
-                                                              ignore_nulls=True)
+        return (
+            parts[0] if len(parts) == 1 else pl.concat_str(parts, separator=" ", ignore_nulls=True)
+        )
 
     first_raw, surname_raw = raw("first_name"), raw("surname")
     if "first_name" not in source and "surname" not in source and "full_name" in source:
         first_raw, surname_raw = split_full_name(raw("full_name"))
 
-    out = frame.lazy().select(
-        _on_distinct(first_raw, first_name_expr).alias("first_name"),
-        _on_distinct(surname_raw, surname_expr).alias("surname"),
-        _on_distinct(raw("date_of_birth"), lambda e: date_of_birth_expr(e, today=today))
-        .alias("date_of_birth"),
-        _on_distinct(raw("postcode"), postcode_expr).alias("postcode"),
-        _on_distinct(raw("phone"), phone_expr).alias("phone"),
-        _on_distinct(raw("email"), email_expr).alias("email"),
-        _on_distinct(raw("address"), address_expr).alias("address"),
-    ).with_columns(
-        canonical_first_name_expr(pl.col("first_name")).alias("first_name_canonical"),
-        known_first_name_expr(pl.col("first_name")).alias("first_name_known"),
-        # Sector ("DE1 1") and district ("DE1") of a valid UK postcode.
-        pl.col("postcode").str.extract(r"^([A-Z]{1,2}[0-9][A-Z0-9]? [0-9])[A-Z]{2}$", 1)
-        .alias("postcode_sector"),
-        pl.col("postcode").str.extract(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) [0-9][A-Z]{2}$", 1)
-        .alias("postcode_district"),
-        pl.col("address").str.split(" ").list.unique(maintain_order=True).alias("address_tokens"),
-        # House and flat numbers ("2 12" for "flat 2 12 acacia ave"): neighbours share a street
-        # but not these.
-        pl.col("address").str.extract_all(r"\b[0-9]+[a-z]?\b").list.join(" ")
-        .replace("", None).alias("address_numbers"),
-    ).with_columns(
-        # The surname goes through the nickname table too, so a swapped "Stephenson Danny"
-        # keys with "Danny Stephenson".
-        name_key_expr(pl.col("first_name_canonical"), canonical_first_name_expr(pl.col("surname")))
-        .alias("name_key"),
-    ).select(MODEL_COLUMNS).collect()
+    out = (
+        frame.lazy()
+        .select(
+            _on_distinct(first_raw, first_name_expr).alias("first_name"),
+            _on_distinct(surname_raw, surname_expr).alias("surname"),
+            _on_distinct(raw("date_of_birth"), lambda e: date_of_birth_expr(e, today=today)).alias(
+                "date_of_birth"
+            ),
+            _on_distinct(raw("postcode"), postcode_expr).alias("postcode"),
+            _on_distinct(raw("phone"), phone_expr).alias("phone"),
+            _on_distinct(raw("email"), email_expr).alias("email"),
+            _on_distinct(raw("address"), address_expr).alias("address"),
+        )
+        .with_columns(
+            canonical_first_name_expr(pl.col("first_name")).alias("first_name_canonical"),
+            known_first_name_expr(pl.col("first_name")).alias("first_name_known"),
+            # Sector ("DE1 1") and district ("DE1") of a valid UK postcode.
+            pl.col("postcode")
+            .str.extract(r"^([A-Z]{1,2}[0-9][A-Z0-9]? [0-9])[A-Z]{2}$", 1)
+            .alias("postcode_sector"),
+            pl.col("postcode")
+            .str.extract(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) [0-9][A-Z]{2}$", 1)
+            .alias("postcode_district"),
+            pl.col("address")
+            .str.split(" ")
+            .list.unique(maintain_order=True)
+            .alias("address_tokens"),
+            # House and flat numbers ("2 12" for "flat 2 12 acacia ave"): neighbours share a street
+            # but not these.
+            pl.col("address")
+            .str.extract_all(r"\b[0-9]+[a-z]?\b")
+            .list.join(" ")
+            .replace("", None)
+            .alias("address_numbers"),
+        )
+        .with_columns(
+            # The surname goes through the nickname table too, so a swapped "Stephenson Danny"
+            # keys with "Danny Stephenson".
+            name_key_expr(
+                pl.col("first_name_canonical"), canonical_first_name_expr(pl.col("surname"))
+            ).alias("name_key"),
+        )
+        .select(MODEL_COLUMNS)
+        .collect()
+    )
     assert out.height == n
     return out
 
@@ -594,6 +739,7 @@ _DISTINCT_SHARE = 0.7
 def _on_distinct(expr: pl.Expr, build: Any) -> pl.Expr:
     """``build(expr)``, computed once per distinct value of ``expr`` and joined back (the same
     result, as every normaliser maps one value to one value)."""
+
     def run(values: pl.Series) -> pl.Series:
         values = values.cast(pl.String)
         distinct = values.unique()
@@ -601,7 +747,8 @@ def _on_distinct(expr: pl.Expr, build: Any) -> pl.Expr:
             return pl.DataFrame({"v": values}).select(build(pl.col("v"))).to_series()
         table = pl.DataFrame({"v": distinct}).with_columns(build(pl.col("v")).alias("out"))
         return pl.DataFrame({"v": values}).join(
-            table, on="v", how="left", nulls_equal=True, maintain_order="left")["out"]
+            table, on="v", how="left", nulls_equal=True, maintain_order="left"
+        )["out"]
 
     return expr.map_batches(run, return_dtype=pl.String)
 

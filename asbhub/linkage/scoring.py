@@ -15,6 +15,7 @@ from .trained import HouseholdModel, LinkageModel
 
 __all__ = ["cluster_pairs", "review_queue", "score_pairs"]
 
+
 def _levels(model: LinkageModel) -> dict[str, tuple[list[str], dict[float, int], list[float]]]:
     """Per comparison: non-null level labels, weight (rounded) -> level index, and weights.
     Splink reports each comparison's weight, not its level; every level has its own weight, so
@@ -41,12 +42,14 @@ _LEVELS_CACHE: dict[int, tuple[LinkageModel, dict[str, Any]]] = {}
 def _level_index(raw: pl.DataFrame, model: LinkageModel) -> pl.DataFrame:
     """Level index per comparison (-1 for null) from Splink's ``mw_<name>`` columns."""
     return raw.select(
-        pl.col(f"mw_{n}").round(6).replace_strict(index, default=-1, return_dtype=pl.Int64)
-        .alias(n) for n, (_, index, _) in _levels(model).items())
+        pl.col(f"mw_{n}").round(6).replace_strict(index, default=-1, return_dtype=pl.Int64).alias(n)
+        for n, (_, index, _) in _levels(model).items()
+    )
 
 
-def _household_em(raw: pl.DataFrame, model: LinkageModel, iterations: int = 200
-                  ) -> HouseholdModel | None:
+def _household_em(
+    raw: pl.DataFrame, model: LinkageModel, iterations: int = 200
+) -> HouseholdModel | None:
     """EM on same-address pairs for the share of them that are one person and the u
     probabilities among the rest (the other members of the household).
 
@@ -93,33 +96,46 @@ def _household_em(raw: pl.DataFrame, model: LinkageModel, iterations: int = 200
         lam = new_lam
         if done:
             break
-    weights = {n: {lab: math.log2(m[n][i] / u[n][i]) for i, lab in enumerate(levels[n][0])}
-               for n in names}
+    weights = {
+        n: {lab: math.log2(m[n][i] / u[n][i]) for i, lab in enumerate(levels[n][0])} for n in names
+    }
     weights["location"] = dict.fromkeys(levels["location"][0], 0.0)
     return HouseholdModel(probability=lam, weights=weights, n_pairs=raw.height)
 
 
-def score_pairs(raw: pl.DataFrame | None, exact: pl.DataFrame, model: LinkageModel,
-                th: Thresholds) -> pl.DataFrame:
+def score_pairs(
+    raw: pl.DataFrame | None, exact: pl.DataFrame, model: LinkageModel, th: Thresholds
+) -> pl.DataFrame:
     """Turn Splink's predictions (ids are row numbers) into asbhub's pairs: level labels and
     weights per comparison, the household model for pairs in one household, exact keys, and
     ``linked``."""
     names = model.comparisons
     levels = _levels(model)
-    schema = {"unique_id_l": pl.Int64, "unique_id_r": pl.Int64, "match_weight": pl.Float64,
-              **{f"mw_{n}": pl.Float64 for n in names}}
+    schema = {
+        "unique_id_l": pl.Int64,
+        "unique_id_r": pl.Int64,
+        "match_weight": pl.Float64,
+        **{f"mw_{n}": pl.Float64 for n in names},
+    }
     if raw is None or raw.height == 0:
         raw = pl.DataFrame(schema=schema)
     # A term frequency adjustment (common or rare name) rides on its comparison's weight.
-    tf = {n: pl.col(f"mw_tf_adj_{n}").fill_null(0.0) if f"mw_tf_adj_{n}" in raw.columns
-          else pl.lit(0.0) for n in names}
-    base = raw.select(*[pl.col(c).cast(t) for c, t in schema.items()],
-                      *[tf[n].alias(f"tf_{n}") for n in names])
+    tf = {
+        n: pl.col(f"mw_tf_adj_{n}").fill_null(0.0)
+        if f"mw_tf_adj_{n}" in raw.columns
+        else pl.lit(0.0)
+        for n in names
+    }
+    base = raw.select(
+        *[pl.col(c).cast(t) for c, t in schema.items()], *[tf[n].alias(f"tf_{n}") for n in names]
+    )
     # Weights and the household flag from level numbers first, level labels only for the
     # pairs kept: most scored pairs fall below the review threshold.
     gamma = _level_index(base, model)
-    out = pl.concat([base.select("unique_id_l", "unique_id_r"), gamma.select(
-        pl.all().name.prefix("g_"))], how="horizontal").with_columns(
+    out = pl.concat(
+        [base.select("unique_id_l", "unique_id_r"), gamma.select(pl.all().name.prefix("g_"))],
+        how="horizontal",
+    ).with_columns(
         *[(base[f"mw_{n}"] + base[f"tf_{n}"]).alias(f"{n}_weight") for n in names],
         *[base[f"tf_{n}"] for n in names],
         pl.lit(model.prior_weight).alias("prior_weight"),
@@ -132,34 +148,63 @@ def score_pairs(raw: pl.DataFrame | None, exact: pl.DataFrame, model: LinkageMod
         if "phone" in names:
             same = same | _level_in(levels, "phone", ["Exact match, other number"])
         out = out.with_columns(same.alias("household")).with_columns(
-            pl.when("household").then(pl.lit(hh.prior_weight)).otherwise("prior_weight")
+            pl.when("household")
+            .then(pl.lit(hh.prior_weight))
+            .otherwise("prior_weight")
             .alias("prior_weight"),
-            *[pl.when("household").then(
-                pl.when(pl.col(f"g_{n}") < 0).then(0.0).otherwise(
-                    pl.lit(pl.Series([hh.weights[n].get(lab) for lab in levels[n][0]],
-                                     dtype=pl.Float64)).gather(pl.col(f"g_{n}").clip(0)))
-                + pl.col(f"tf_{n}")).otherwise(f"{n}_weight").alias(f"{n}_weight")
-              for n in names if n in hh.weights],
+            *[
+                pl.when("household")
+                .then(
+                    pl.when(pl.col(f"g_{n}") < 0)
+                    .then(0.0)
+                    .otherwise(
+                        pl.lit(
+                            pl.Series(
+                                [hh.weights[n].get(lab) for lab in levels[n][0]], dtype=pl.Float64
+                            )
+                        ).gather(pl.col(f"g_{n}").clip(0))
+                    )
+                    + pl.col(f"tf_{n}")
+                )
+                .otherwise(f"{n}_weight")
+                .alias(f"{n}_weight")
+                for n in names
+                if n in hh.weights
+            ],
         )
     else:
         out = out.with_columns(pl.lit(False).alias("household"))
     total = pl.sum_horizontal("prior_weight", *[f"{n}_weight" for n in names])
     out = out.with_columns(total.alias("match_weight")).with_columns(
-        (1 / (1 + (2.0 ** -pl.col("match_weight").clip(-1000, 1000)))).alias("match_probability"))
+        (1 / (1 + (2.0 ** -pl.col("match_weight").clip(-1000, 1000)))).alias("match_probability")
+    )
     # Keep what is near or above the review threshold, then add the exact-key pairs.
     out = out.filter(pl.col("match_probability") >= th.review)
     out = out.with_columns(
-        pl.when(pl.col(f"g_{n}") < 0).then(pl.lit("Null")).otherwise(
-            pl.lit(pl.Series(levels[n][0], dtype=pl.String)).gather(pl.col(f"g_{n}").clip(0)))
-        .alias(f"{n}_level") for n in names)
+        pl.when(pl.col(f"g_{n}") < 0)
+        .then(pl.lit("Null"))
+        .otherwise(
+            pl.lit(pl.Series(levels[n][0], dtype=pl.String)).gather(pl.col(f"g_{n}").clip(0))
+        )
+        .alias(f"{n}_level")
+        for n in names
+    )
     out = out.join(exact, on=["unique_id_l", "unique_id_r"], how="full", coalesce=True)
     out = out.with_columns(
         ((pl.col("match_probability") >= th.link) | pl.col("exact_key").is_not_null())
-        .fill_null(False).alias("linked"),
-        pl.col("household").fill_null(False))
+        .fill_null(False)
+        .alias("linked"),
+        pl.col("household").fill_null(False),
+    )
     return out.select(
-        "unique_id_l", "unique_id_r", "match_weight", "match_probability", "linked",
-        "exact_key", "household", "prior_weight",
+        "unique_id_l",
+        "unique_id_r",
+        "match_weight",
+        "match_probability",
+        "linked",
+        "exact_key",
+        "household",
+        "prior_weight",
         *[c for n in names for c in (f"{n}_level", f"{n}_weight")],
     ).sort("unique_id_l", "unique_id_r")
 
@@ -184,35 +229,52 @@ def cluster_pairs(ids: pl.Series, pairs: pl.DataFrame) -> pl.DataFrame:
     first = np.full(int(label.max()) + 1 if n else 0, n, dtype=np.int64)
     np.minimum.at(first, label, np.arange(n))
     scored = pairs.filter(pl.col("match_weight").is_not_null())
-    both = pl.concat([
-        scored.select(pl.col("unique_id_l").alias("unique_id"),
-                      pl.col("unique_id_r").alias("best_match_id"), "match_weight"),
-        scored.select(pl.col("unique_id_r").alias("unique_id"),
-                      pl.col("unique_id_l").alias("best_match_id"), "match_weight"),
-    ])
+    both = pl.concat(
+        [
+            scored.select(
+                pl.col("unique_id_l").alias("unique_id"),
+                pl.col("unique_id_r").alias("best_match_id"),
+                "match_weight",
+            ),
+            scored.select(
+                pl.col("unique_id_r").alias("unique_id"),
+                pl.col("unique_id_l").alias("best_match_id"),
+                "match_weight",
+            ),
+        ]
+    )
     # The strongest pair per record (the lower id on a tie), without sorting every pair.
-    best = both.filter(pl.col("match_weight") == pl.col("match_weight").max().over("unique_id")
-                       ).group_by("unique_id").agg(pl.col("best_match_id").min(),
-                                                   pl.col("match_weight").first()
-                                                   ).rename({"match_weight": "best_match_weight"})
+    best = (
+        both.filter(pl.col("match_weight") == pl.col("match_weight").max().over("unique_id"))
+        .group_by("unique_id")
+        .agg(pl.col("best_match_id").min(), pl.col("match_weight").first())
+        .rename({"match_weight": "best_match_weight"})
+    )
     out = pl.DataFrame({"unique_id": np.arange(n, dtype=np.int64), "cluster_id": first[label]})
-    return out.with_columns(pl.len().over("cluster_id").cast(pl.Int64).alias("cluster_size")).join(
-        best, on="unique_id", how="left").select(
-        "unique_id", "cluster_id", "cluster_size", "best_match_weight", "best_match_id"
-    ).sort("unique_id")
+    return (
+        out.with_columns(pl.len().over("cluster_id").cast(pl.Int64).alias("cluster_size"))
+        .join(best, on="unique_id", how="left")
+        .select("unique_id", "cluster_id", "cluster_size", "best_match_weight", "best_match_id")
+        .sort("unique_id")
+    )
 
 
-def review_queue(pairs: pl.DataFrame, frame: pl.DataFrame, model: LinkageModel,
-                 th: Thresholds) -> pl.DataFrame:
+def review_queue(
+    pairs: pl.DataFrame, frame: pl.DataFrame, model: LinkageModel, th: Thresholds
+) -> pl.DataFrame:
     """Pairs not linked with ``review <= match_probability < link``, strongest first, with both
     records' fields side by side (``frame`` holds the records by row number)."""
     band = pairs.filter((pl.col("match_probability") >= th.review) & ~pl.col("linked"))
-    fields = [c for c in ("first_name", "surname", "date_of_birth", "postcode", "phone",
-                          "email", "address") if c in model.columns]
+    fields = [
+        c
+        for c in ("first_name", "surname", "date_of_birth", "postcode", "phone", "email", "address")
+        if c in model.columns
+    ]
     side = frame.select("unique_id", *fields)
     for s in ("l", "r"):
-        band = band.join(side.rename({c: f"{c}_{s}" for c in side.columns}),
-                         on=f"unique_id_{s}", how="left")
+        band = band.join(
+            side.rename({c: f"{c}_{s}" for c in side.columns}), on=f"unique_id_{s}", how="left"
+        )
     return band.sort("match_weight", descending=True)
 
 
@@ -220,6 +282,9 @@ def _map_ids(frame: pl.DataFrame, ids: pl.Series, cols: Sequence[str]) -> pl.Dat
     """Row numbers in ``cols`` -> the caller's ids."""
     lookup = pl.lit(ids)
     return frame.with_columns(
-        pl.when(pl.col(c).is_null()).then(None).otherwise(lookup.gather(pl.col(c).fill_null(0)))
-        .alias(c) for c in cols)
-
+        pl.when(pl.col(c).is_null())
+        .then(None)
+        .otherwise(lookup.gather(pl.col(c).fill_null(0)))
+        .alias(c)
+        for c in cols
+    )

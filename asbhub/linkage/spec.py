@@ -70,8 +70,14 @@ _COMPARISON_COLUMNS: dict[str, tuple[str, ...]] = {
     "phone": ("phone",),
     "email": ("email",),
     "address": ("address", "address_tokens", "address_numbers"),
-    "location": ("postcode", "postcode_sector", "postcode_district", "address",
-                 "address_tokens", "address_numbers"),
+    "location": (
+        "postcode",
+        "postcode_sector",
+        "postcode_district",
+        "address",
+        "address_tokens",
+        "address_numbers",
+    ),
 }
 
 _MIN_NON_NULL_SHARE = 0.01  # below this share of values a column is treated as absent
@@ -98,8 +104,11 @@ _U_FLOOR = 1e-6
 # address cannot lift a pair Splink left out into the review band.
 _PREDICT_MARGIN = 4.0
 # Levels of the location comparison that mean the same address (the household stratum).
-_SAME_ADDRESS = ("Same postcode and address", "Same postcode and house numbers",
-                 "Same address, postcode differs or missing")
+_SAME_ADDRESS = (
+    "Same postcode and address",
+    "Same postcode and house numbers",
+    "Same address, postcode differs or missing",
+)
 
 
 @dataclass(frozen=True)
@@ -121,8 +130,10 @@ class Thresholds:
 
     def __post_init__(self) -> None:
         if not 0 < self.review <= self.link < 1:
-            raise ValueError(f"thresholds must satisfy 0 < review <= link < 1; got "
-                             f"review={self.review}, link={self.link}")
+            raise ValueError(
+                f"thresholds must satisfy 0 < review <= link < 1; got "
+                f"review={self.review}, link={self.link}"
+            )
 
     @property
     def link_weight(self) -> float:
@@ -156,8 +167,11 @@ def usable_columns(records: pl.DataFrame) -> list[str]:
 def _share_uk_postcodes(records: pl.DataFrame) -> float:
     pc = records["postcode"].drop_nulls()
     # cast: polars types Series.mean() as any Python literal; on a boolean series it is a float
-    return float(cast(float, pc.str.contains(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$").mean())
-                 ) if len(pc) else 0.0
+    return (
+        float(cast(float, pc.str.contains(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$").mean()))
+        if len(pc)
+        else 0.0
+    )
 
 
 def blocking_rules_for(usable: Sequence[str]) -> list[tuple[str, ...]]:
@@ -201,8 +215,12 @@ def key_hashes(frame: pl.DataFrame, rules: Sequence[Sequence[str]]) -> pl.DataFr
     exprs = []
     for i, rule in enumerate(rules):
         parts = [key_expr(c) for c in rule]
-        exprs.append(pl.when(pl.any_horizontal(p.is_null() for p in parts)).then(None)
-                     .otherwise(pl.struct(parts).hash(seed=7)).alias(f"k{i}"))
+        exprs.append(
+            pl.when(pl.any_horizontal(p.is_null() for p in parts))
+            .then(None)
+            .otherwise(pl.struct(parts).hash(seed=7))
+            .alias(f"k{i}")
+        )
     return frame.select(exprs) if exprs else pl.DataFrame()
 
 
@@ -225,8 +243,11 @@ def _comparisons(usable: Sequence[str], uk_postcodes: bool) -> list[Any]:
     have = set(usable)
 
     def custom(name: str, levels: list[Any]) -> Any:
-        return cl.CustomComparison(levels, output_column_name=name,
-                                   comparison_description=name.replace("_", " ").capitalize())
+        return cl.CustomComparison(
+            levels,
+            output_column_name=name,
+            comparison_description=name.replace("_", " ").capitalize(),
+        )
 
     def label(level: Any, text: str) -> Any:
         return level.configure(label_for_charts=text)
@@ -239,71 +260,123 @@ def _comparisons(usable: Sequence[str], uk_postcodes: bool) -> list[Any]:
             return cll.CustomLevel(
                 f"jaro_winkler_similarity(first_name_l, first_name_r) >= {t} AND NOT "
                 "(coalesce(first_name_known_l, false) AND coalesce(first_name_known_r, false))",
-                label_for_charts=f"Jaro-Winkler >= {t}")
+                label_for_charts=f"Jaro-Winkler >= {t}",
+            )
 
         levels = [
             cll.NullLevel("first_name"),
             cll.ExactMatchLevel("first_name").configure(
-                label_for_charts="Exact match", tf_adjustment_column="first_name"),
+                label_for_charts="Exact match", tf_adjustment_column="first_name"
+            ),
             label(cll.ExactMatchLevel("first_name_canonical"), "Same name through a nickname"),
             typo(0.92),
-            cll.CustomLevel("(length(first_name_l) = 1 OR length(first_name_r) = 1) "
-                            "AND substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1)",
-                            label_for_charts="Initial agrees"),
+            cll.CustomLevel(
+                "(length(first_name_l) = 1 OR length(first_name_r) = 1) "
+                "AND substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1)",
+                label_for_charts="Initial agrees",
+            ),
         ]
         if "surname" in have:
-            levels.append(cll.CustomLevel("first_name_l = surname_r",
-                                          label_for_charts="Matches the other's surname"))
+            levels.append(
+                cll.CustomLevel(
+                    "first_name_l = surname_r", label_for_charts="Matches the other's surname"
+                )
+            )
         out.append(custom("first_name", [*levels, typo(0.8), cll.ElseLevel()]))
     if "surname" in have:
         levels = [
             cll.NullLevel("surname"),
-            cll.ExactMatchLevel("surname").configure(label_for_charts="Exact match",
-                                                     tf_adjustment_column="surname"),
+            cll.ExactMatchLevel("surname").configure(
+                label_for_charts="Exact match", tf_adjustment_column="surname"
+            ),
             label(cll.JaroWinklerLevel("surname", 0.92), "Jaro-Winkler >= 0.92"),
         ]
         if "first_name" in have:
-            levels.append(cll.CustomLevel("surname_l = first_name_r",
-                                          label_for_charts="Matches the other's first name"))
-        out.append(custom("surname", [*levels, label(cll.JaroWinklerLevel("surname", 0.8),
-                                                     "Jaro-Winkler >= 0.8"), cll.ElseLevel()]))
+            levels.append(
+                cll.CustomLevel(
+                    "surname_l = first_name_r", label_for_charts="Matches the other's first name"
+                )
+            )
+        out.append(
+            custom(
+                "surname",
+                [
+                    *levels,
+                    label(cll.JaroWinklerLevel("surname", 0.8), "Jaro-Winkler >= 0.8"),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
     if "date_of_birth" in have:
         dob = "date_of_birth"
-        out.append(custom(dob, [
-            cll.NullLevel(dob),
-            label(cll.ExactMatchLevel(dob), "Exact match"),
-            cll.CustomLevel(
-                "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4) "
-                "AND substr(date_of_birth_l, 6, 2) = substr(date_of_birth_r, 9, 2) "
-                "AND substr(date_of_birth_l, 9, 2) = substr(date_of_birth_r, 6, 2)",
-                label_for_charts="Day and month swapped"),
-            label(cll.LevenshteinLevel(dob, 1), "One character different"),
-            label(cll.AbsoluteDateDifferenceLevel(dob, input_is_string=True, threshold=1,
-                                                  metric="year"), "Within a year"),
-            label(cll.AbsoluteDateDifferenceLevel(dob, input_is_string=True, threshold=10,
-                                                  metric="year"), "Within ten years"),
-            cll.ElseLevel(),
-        ]))
+        out.append(
+            custom(
+                dob,
+                [
+                    cll.NullLevel(dob),
+                    label(cll.ExactMatchLevel(dob), "Exact match"),
+                    cll.CustomLevel(
+                        "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4) "
+                        "AND substr(date_of_birth_l, 6, 2) = substr(date_of_birth_r, 9, 2) "
+                        "AND substr(date_of_birth_l, 9, 2) = substr(date_of_birth_r, 6, 2)",
+                        label_for_charts="Day and month swapped",
+                    ),
+                    label(cll.LevenshteinLevel(dob, 1), "One character different"),
+                    label(
+                        cll.AbsoluteDateDifferenceLevel(
+                            dob, input_is_string=True, threshold=1, metric="year"
+                        ),
+                        "Within a year",
+                    ),
+                    label(
+                        cll.AbsoluteDateDifferenceLevel(
+                            dob, input_is_string=True, threshold=10, metric="year"
+                        ),
+                        "Within ten years",
+                    ),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
     if "phone" in have:
-        out.append(custom("phone", [
-            cll.NullLevel("phone"),
-            cll.CustomLevel("phone_l = phone_r AND phone_l LIKE '+447%'",
-                            label_for_charts="Exact match, mobile"),
-            label(cll.ExactMatchLevel("phone"), "Exact match, other number"),
-            cll.ElseLevel()]))
+        out.append(
+            custom(
+                "phone",
+                [
+                    cll.NullLevel("phone"),
+                    cll.CustomLevel(
+                        "phone_l = phone_r AND phone_l LIKE '+447%'",
+                        label_for_charts="Exact match, mobile",
+                    ),
+                    label(cll.ExactMatchLevel("phone"), "Exact match, other number"),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
     if "email" in have:
-        out.append(custom("email", [
-            cll.NullLevel("email"),
-            label(cll.ExactMatchLevel("email"), "Exact match"),
-            label(cll.LevenshteinLevel("email", 2), "Up to two edits"),
-            cll.CustomLevel("regexp_extract(email_l, '^[^@]+') = regexp_extract(email_r, '^[^@]+')",
-                            label_for_charts="Same name before the @"),
-            cll.ElseLevel()]))
+        out.append(
+            custom(
+                "email",
+                [
+                    cll.NullLevel("email"),
+                    label(cll.ExactMatchLevel("email"), "Exact match"),
+                    label(cll.LevenshteinLevel("email", 2), "Up to two edits"),
+                    cll.CustomLevel(
+                        "regexp_extract(email_l, '^[^@]+') = regexp_extract(email_r, '^[^@]+')",
+                        label_for_charts="Same name before the @",
+                    ),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
+
     def jaccard(t: float) -> str:
         # Token sets (the tokens are distinct): |A & B| / |A | B| >= t, written with one
         # intersection and no division, as |A & B| * (1 + t) >= t * (|A| + |B|).
-        return (f"len(list_intersect(address_tokens_l, address_tokens_r)) * {1 + t} >= "
-                f"{t} * (len(address_tokens_l) + len(address_tokens_r))")
+        return (
+            f"len(list_intersect(address_tokens_l, address_tokens_r)) * {1 + t} >= "
+            f"{t} * (len(address_tokens_l) + len(address_tokens_r))"
+        )
 
     same_numbers = "address_numbers_l IS NOT DISTINCT FROM address_numbers_r"
     if {"postcode", "address"} <= have:
@@ -312,55 +385,89 @@ def _comparisons(usable: Sequence[str], uk_postcodes: bool) -> list[Any]:
         # mean neighbours.
         no_address = "(address_l IS NULL OR address_r IS NULL)"
         levels = [
-            cll.CustomLevel("(postcode_l IS NULL OR postcode_r IS NULL) AND " + no_address
-                            ).configure(is_null_level=True),
-            cll.CustomLevel(f"postcode_l = postcode_r AND {same_numbers} AND {jaccard(0.5)}",
-                            label_for_charts=_SAME_ADDRESS[0]),
-            cll.CustomLevel(f"postcode_l = postcode_r AND {same_numbers} AND NOT {no_address}",
-                            label_for_charts=_SAME_ADDRESS[1]),
-            cll.CustomLevel(f"postcode_l = postcode_r AND {no_address}",
-                            label_for_charts="Same postcode, one address missing"),
-            cll.CustomLevel("postcode_l = postcode_r",
-                            label_for_charts="Same postcode, different house numbers"),
-            cll.CustomLevel(f"{same_numbers} AND {jaccard(0.5)}",
-                            label_for_charts=_SAME_ADDRESS[2]),
+            cll.CustomLevel(
+                "(postcode_l IS NULL OR postcode_r IS NULL) AND " + no_address
+            ).configure(is_null_level=True),
+            cll.CustomLevel(
+                f"postcode_l = postcode_r AND {same_numbers} AND {jaccard(0.5)}",
+                label_for_charts=_SAME_ADDRESS[0],
+            ),
+            cll.CustomLevel(
+                f"postcode_l = postcode_r AND {same_numbers} AND NOT {no_address}",
+                label_for_charts=_SAME_ADDRESS[1],
+            ),
+            cll.CustomLevel(
+                f"postcode_l = postcode_r AND {no_address}",
+                label_for_charts="Same postcode, one address missing",
+            ),
+            cll.CustomLevel(
+                "postcode_l = postcode_r", label_for_charts="Same postcode, different house numbers"
+            ),
+            cll.CustomLevel(
+                f"{same_numbers} AND {jaccard(0.5)}", label_for_charts=_SAME_ADDRESS[2]
+            ),
             cll.CustomLevel(f"{jaccard(0.5)}", label_for_charts="Same street"),
         ]
         if uk_postcodes:
             levels += [
-                cll.CustomLevel("postcode_sector_l = postcode_sector_r",
-                                label_for_charts="Same postcode sector"),
-                cll.CustomLevel("postcode_district_l = postcode_district_r",
-                                label_for_charts="Same postcode district"),
+                cll.CustomLevel(
+                    "postcode_sector_l = postcode_sector_r", label_for_charts="Same postcode sector"
+                ),
+                cll.CustomLevel(
+                    "postcode_district_l = postcode_district_r",
+                    label_for_charts="Same postcode district",
+                ),
             ]
         else:
-            levels.append(label(cll.LevenshteinLevel("postcode", 1),
-                                "Postcode one character different"))
-        levels += [cll.CustomLevel(f"{jaccard(0.25)}", label_for_charts="Some address words "
-                                   "shared"), cll.ElseLevel()]
+            levels.append(
+                label(cll.LevenshteinLevel("postcode", 1), "Postcode one character different")
+            )
+        levels += [
+            cll.CustomLevel(f"{jaccard(0.25)}", label_for_charts="Some address words shared"),
+            cll.ElseLevel(),
+        ]
         out.append(custom("location", levels))
     elif "postcode" in have:
         if uk_postcodes:
             out.append(cl.PostcodeComparison("postcode"))
         else:  # not UK postcodes: sectors and districts mean nothing
-            out.append(custom("postcode", [
-                cll.NullLevel("postcode"), label(cll.ExactMatchLevel("postcode"), "Exact match"),
-                label(cll.LevenshteinLevel("postcode", 1), "One character different"),
-                cll.ElseLevel()]))
+            out.append(
+                custom(
+                    "postcode",
+                    [
+                        cll.NullLevel("postcode"),
+                        label(cll.ExactMatchLevel("postcode"), "Exact match"),
+                        label(cll.LevenshteinLevel("postcode", 1), "One character different"),
+                        cll.ElseLevel(),
+                    ],
+                )
+            )
     elif "address" in have:
-        out.append(custom("address", [
-            cll.NullLevel("address"),
-            label(cll.ExactMatchLevel("address"), "Exact match"),
-            cll.CustomLevel(f"{same_numbers} AND {jaccard(0.5)}",
-                            label_for_charts="Same numbers, most words shared"),
-            cll.CustomLevel(f"{jaccard(0.5)}", label_for_charts="Same street"),
-            cll.CustomLevel(f"{jaccard(0.25)}", label_for_charts="Some words shared"),
-            cll.ElseLevel()]))
+        out.append(
+            custom(
+                "address",
+                [
+                    cll.NullLevel("address"),
+                    label(cll.ExactMatchLevel("address"), "Exact match"),
+                    cll.CustomLevel(
+                        f"{same_numbers} AND {jaccard(0.5)}",
+                        label_for_charts="Same numbers, most words shared",
+                    ),
+                    cll.CustomLevel(f"{jaccard(0.5)}", label_for_charts="Same street"),
+                    cll.CustomLevel(f"{jaccard(0.25)}", label_for_charts="Some words shared"),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
     return out
 
 
-def settings_for(usable: Sequence[str], *, uk_postcodes: bool = True,
-                 blocking_rules: Sequence[Sequence[str]] | None = None) -> dict[str, Any]:
+def settings_for(
+    usable: Sequence[str],
+    *,
+    uk_postcodes: bool = True,
+    blocking_rules: Sequence[Sequence[str]] | None = None,
+) -> dict[str, Any]:
     """The untrained Splink settings dictionary for records with these usable columns.
 
     Parameters
@@ -383,8 +490,7 @@ def settings_for(usable: Sequence[str], *, uk_postcodes: bool = True,
     return SettingsCreator(
         link_type="dedupe_only",
         comparisons=_comparisons(usable, uk_postcodes),
-        blocking_rules_to_generate_predictions=[{"blocking_rule": _blocking_sql(r)}
-                                                for r in rules],
+        blocking_rules_to_generate_predictions=[{"blocking_rule": _blocking_sql(r)} for r in rules],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,
         max_iterations=20,
@@ -403,8 +509,13 @@ def _em_rules(usable: Sequence[str], comparisons: Sequence[str]) -> list[str]:
     """
     chosen: list[str] = []
     untrained = set(comparisons)
-    for rule in (("first_name_canonical", "surname"), ("date_of_birth",), ("postcode",),
-                 ("phone",), ("email",)):
+    for rule in (
+        ("first_name_canonical", "surname"),
+        ("date_of_birth",),
+        ("postcode",),
+        ("phone",),
+        ("email",),
+    ):
         if not set(rule) <= set(usable):
             continue
         sql = " AND ".join(f"l.{c} = r.{c}" for c in rule)
@@ -415,4 +526,3 @@ def _em_rules(usable: Sequence[str], comparisons: Sequence[str]) -> list[str]:
         if not untrained:
             break
     return chosen
-

@@ -79,8 +79,10 @@ class LinkageModel:
     @property
     def blocking_rules(self) -> list[str]:
         """Blocking rules as SQL conditions."""
-        return [r["blocking_rule"] if isinstance(r, dict) else str(r)
-                for r in self.splink_settings["blocking_rules_to_generate_predictions"]]
+        return [
+            r["blocking_rule"] if isinstance(r, dict) else str(r)
+            for r in self.splink_settings["blocking_rules_to_generate_predictions"]
+        ]
 
     @property
     def prior_weight(self) -> float:
@@ -100,16 +102,27 @@ class LinkageModel:
             for lv in comp.comparison_levels:
                 name, null = comp.output_column_name, lv.is_null_level
                 level = "Null" if null else lv.label_for_charts
-                rows.append({
-                    "comparison": name, "level": level,
-                    "m_probability": None if null else lv.m_probability,
-                    "u_probability": None if null else lv.u_probability,
-                    "weight": float(lv._match_weight),
-                    "household_weight": 0.0 if null else hh.get(name, {}).get(level),
-                })
-        return pl.DataFrame(rows, schema={
-            "comparison": pl.String, "level": pl.String, "m_probability": pl.Float64,
-            "u_probability": pl.Float64, "weight": pl.Float64, "household_weight": pl.Float64})
+                rows.append(
+                    {
+                        "comparison": name,
+                        "level": level,
+                        "m_probability": None if null else lv.m_probability,
+                        "u_probability": None if null else lv.u_probability,
+                        "weight": float(lv._match_weight),
+                        "household_weight": 0.0 if null else hh.get(name, {}).get(level),
+                    }
+                )
+        return pl.DataFrame(
+            rows,
+            schema={
+                "comparison": pl.String,
+                "level": pl.String,
+                "m_probability": pl.Float64,
+                "u_probability": pl.Float64,
+                "weight": pl.Float64,
+                "household_weight": pl.Float64,
+            },
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary: ``{"asbhub": {...}, "splink_settings": {...}}``."""
@@ -120,8 +133,9 @@ class LinkageModel:
                 "thresholds": {"link": self.thresholds.link, "review": self.thresholds.review},
                 "exact_keys": [list(k) for k in self.exact_keys],
                 "columns": list(self.columns),
-                "household": None if hh is None else {
-                    "probability": hh.probability, "weights": hh.weights, "n_pairs": hh.n_pairs},
+                "household": None
+                if hh is None
+                else {"probability": hh.probability, "weights": hh.weights, "n_pairs": hh.n_pairs},
                 "term_frequencies": self.term_frequencies,
             },
             "splink_settings": self.splink_settings,
@@ -142,8 +156,9 @@ class LinkageModel:
             data = dict(source)
         else:
             text = str(source)
-            data = json.loads(text if text.lstrip().startswith("{")
-                              else Path(source).read_text(encoding="utf-8"))
+            data = json.loads(
+                text if text.lstrip().startswith("{") else Path(source).read_text(encoding="utf-8")
+            )
         if "splink_settings" not in data:
             if "comparisons" not in data:
                 raise ValueError("not a linkage model: no 'splink_settings' or 'comparisons' key")
@@ -151,8 +166,9 @@ class LinkageModel:
         meta = data.get("asbhub") or {}
         settings = data["splink_settings"]
         text = json.dumps(settings)
-        columns = meta.get("columns") or [c for c in MODEL_COLUMNS
-                                          if f"{c}_l" in text or f"l.{c}" in text]
+        columns = meta.get("columns") or [
+            c for c in MODEL_COLUMNS if f"{c}_l" in text or f"l.{c}" in text
+        ]
         hh = meta.get("household")
         return cls(
             splink_settings=settings,
@@ -252,15 +268,24 @@ class LinkResult:
 
 def explain_pair(pairs: pl.DataFrame, model: LinkageModel, a: Any, b: Any) -> pl.DataFrame:
     """See :meth:`LinkResult.explain`."""
-    hit = pairs.filter(((pl.col("unique_id_l") == a) & (pl.col("unique_id_r") == b))
-                       | ((pl.col("unique_id_l") == b) & (pl.col("unique_id_r") == a)))
+    hit = pairs.filter(
+        ((pl.col("unique_id_l") == a) & (pl.col("unique_id_r") == b))
+        | ((pl.col("unique_id_l") == b) & (pl.col("unique_id_r") == a))
+    )
     if hit.height == 0 or hit["match_weight"][0] is None:
         raise KeyError(f"records {a!r} and {b!r} were not scored near the review threshold")
     r = hit.row(0, named=True)
-    rows = [{"comparison": "prior", "weight": r["prior_weight"],
-             "level": "one household" if r["household"] else "two records"}]
-    rows += [{"comparison": n, "level": r[f"{n}_level"], "weight": r[f"{n}_weight"]}
-             for n in model.comparisons]
-    return pl.DataFrame(rows, schema={"comparison": pl.String, "level": pl.String,
-                                      "weight": pl.Float64})
-
+    rows = [
+        {
+            "comparison": "prior",
+            "weight": r["prior_weight"],
+            "level": "one household" if r["household"] else "two records",
+        }
+    ]
+    rows += [
+        {"comparison": n, "level": r[f"{n}_level"], "weight": r[f"{n}_weight"]}
+        for n in model.comparisons
+    ]
+    return pl.DataFrame(
+        rows, schema={"comparison": pl.String, "level": pl.String, "weight": pl.Float64}
+    )

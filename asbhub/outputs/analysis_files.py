@@ -41,8 +41,15 @@ __all__ = [
 ]
 
 #: Columns of a Knox CSV, one row per spatial x temporal band pair.
-KNOX_CSV_COLUMNS = ("spatial_band", "temporal_band", "observed", "expected", "ratio", "p_value",
-                    "run_id")
+KNOX_CSV_COLUMNS = (
+    "spatial_band",
+    "temporal_band",
+    "observed",
+    "expected",
+    "ratio",
+    "p_value",
+    "run_id",
+)
 
 _METHOD_NAMES = {
     "near-repeat": "Knox test for near repeats (Monte Carlo permutations of times)",
@@ -50,8 +57,9 @@ _METHOD_NAMES = {
 }
 
 
-def analysis_output_format(path: Path | str, allowed: tuple[str, ...] = (".csv", ".json"),
-                           option: str = "--out") -> str:
+def analysis_output_format(
+    path: Path | str, allowed: tuple[str, ...] = (".csv", ".json"), option: str = "--out"
+) -> str:
     """``'csv'`` or ``'json'`` from a file's ending.
 
     Raises
@@ -66,16 +74,24 @@ def analysis_output_format(path: Path | str, allowed: tuple[str, ...] = (".csv",
     """
     suffix = Path(path).suffix.lower()
     if suffix not in allowed:
-        raise ValueError(f"{option} {path}: cannot tell the format from "
-                         f"{suffix or 'no ending'!r}; name the file with "
-                         f"{' or '.join(allowed)}")
+        raise ValueError(
+            f"{option} {path}: cannot tell the format from "
+            f"{suffix or 'no ending'!r}; name the file with "
+            f"{' or '.join(allowed)}"
+        )
     return suffix[1:]
 
 
-def analysis_stamp(method: str, parameters: dict[str, Any], *, data: dict[str, Any],
-                   command: str, seed: int | None = None,
-                   requested: dict[str, Any] | None = None,
-                   generated_at: datetime | None = None) -> dict[str, Any]:
+def analysis_stamp(
+    method: str,
+    parameters: dict[str, Any],
+    *,
+    data: dict[str, Any],
+    command: str,
+    seed: int | None = None,
+    requested: dict[str, Any] | None = None,
+    generated_at: datetime | None = None,
+) -> dict[str, Any]:
     """What a near-repeat or evaluation file was made from, JSON-ready.
 
     Parameters
@@ -130,14 +146,26 @@ def analysis_stamp(method: str, parameters: dict[str, Any], *, data: dict[str, A
 def knox_parameters(knox: NearRepeatKnox) -> dict[str, Any]:
     """The bands (edges, labels, intervals, the rule that chose them), permutations, seed and
     the events and pairs counted, JSON-ready."""
-    def bands(b: Any) -> dict[str, Any]:
-        return {"edges": list(b.edges), "unit": b.unit, "labels": list(b.labels),
-                "intervals": list(b.intervals), "rule": b.rule}
 
-    return {"spatial_bands": bands(knox.spatial), "temporal_bands": bands(knox.temporal),
-            "temporal_intervals_unit": "seconds", "n_permutations": knox.n_permutations,
-            "seed": knox.seed, "n_events": knox.n_events, "n_pairs": knox.n_pairs,
-            "n_close_pairs": knox.n_close_pairs}
+    def bands(b: Any) -> dict[str, Any]:
+        return {
+            "edges": list(b.edges),
+            "unit": b.unit,
+            "labels": list(b.labels),
+            "intervals": list(b.intervals),
+            "rule": b.rule,
+        }
+
+    return {
+        "spatial_bands": bands(knox.spatial),
+        "temporal_bands": bands(knox.temporal),
+        "temporal_intervals_unit": "seconds",
+        "n_permutations": knox.n_permutations,
+        "seed": knox.seed,
+        "n_events": knox.n_events,
+        "n_pairs": knox.n_pairs,
+        "n_close_pairs": knox.n_close_pairs,
+    }
 
 
 def _cells(knox: NearRepeatKnox) -> list[dict[str, Any]]:
@@ -147,8 +175,12 @@ def _cells(knox: NearRepeatKnox) -> list[dict[str, Any]]:
 def knox_document(knox: NearRepeatKnox, stamp: dict[str, Any]) -> dict[str, Any]:
     """The Knox table as one JSON document: the stamp as ``"asbhub"``, the band labels and one
     cell per band pair (a ratio with no expected pairs is ``null``)."""
-    return {"asbhub": stamp, "spatial_bands": list(knox.spatial.labels),
-            "temporal_bands": list(knox.temporal.labels), "cells": _cells(knox)}
+    return {
+        "asbhub": stamp,
+        "spatial_bands": list(knox.spatial.labels),
+        "temporal_bands": list(knox.temporal.labels),
+        "cells": _cells(knox),
+    }
 
 
 def write_knox(knox: NearRepeatKnox, path: Path | str, stamp: dict[str, Any]) -> dict[str, Any]:
@@ -170,10 +202,18 @@ def write_knox(knox: NearRepeatKnox, path: Path | str, stamp: dict[str, Any]) ->
         writer = safe_writer(fh)
         writer.writerow(KNOX_CSV_COLUMNS)
         for c in cells:
-            writer.writerow(["" if c[k] is None else c[k] for k in KNOX_CSV_COLUMNS[:-1]]
-                            + [stamp["run_id"]])
-    meta = {**stamp, "output": {"format": "csv", "table": path.name, "rows": len(cells),
-                                "columns": list(KNOX_CSV_COLUMNS)}}
+            writer.writerow(
+                ["" if c[k] is None else c[k] for k in KNOX_CSV_COLUMNS[:-1]] + [stamp["run_id"]]
+            )
+    meta = {
+        **stamp,
+        "output": {
+            "format": "csv",
+            "table": path.name,
+            "rows": len(cells),
+            "columns": list(KNOX_CSV_COLUMNS),
+        },
+    }
     _write_json(path.with_name(path.name + ".json"), meta)
     return {"path": str(path), "format": fmt, "rows": len(cells)}
 
@@ -183,15 +223,21 @@ def write_knox(knox: NearRepeatKnox, path: Path | str, stamp: dict[str, Any]) ->
 # --------------------------------------------------------------------------------------------
 
 
-def evaluation_document(evaluation: InterventionEvaluation, stamp: dict[str, Any],
-                        tally: InterventionTally | None = None) -> dict[str, Any]:
+def evaluation_document(
+    evaluation: InterventionEvaluation,
+    stamp: dict[str, Any],
+    tally: InterventionTally | None = None,
+) -> dict[str, Any]:
     """The evaluation as one JSON document: the stamp as ``"asbhub"``, the counts, each
     measure with its fields as on its class (``None`` with a ``reason`` where undefined), and
     for counts made from events, the windows and what was left out."""
-    measures = {f.name: _jsonable(dataclasses.asdict(getattr(evaluation, f.name)))
-                if getattr(evaluation, f.name) is not None else None
-                for f in dataclasses.fields(evaluation)
-                if f.name not in ("counts", "confidence", "overdispersion")}
+    measures = {
+        f.name: _jsonable(dataclasses.asdict(getattr(evaluation, f.name)))
+        if getattr(evaluation, f.name) is not None
+        else None
+        for f in dataclasses.fields(evaluation)
+        if f.name not in ("counts", "confidence", "overdispersion")
+    }
     doc: dict[str, Any] = {
         "asbhub": stamp,
         "counts": _jsonable(dataclasses.asdict(evaluation.counts)),
@@ -213,9 +259,12 @@ def evaluation_document(evaluation: InterventionEvaluation, stamp: dict[str, Any
     return doc
 
 
-def write_evaluation_json(evaluation: InterventionEvaluation, path: Path | str,
-                          stamp: dict[str, Any],
-                          tally: InterventionTally | None = None) -> dict[str, Any]:
+def write_evaluation_json(
+    evaluation: InterventionEvaluation,
+    path: Path | str,
+    stamp: dict[str, Any],
+    tally: InterventionTally | None = None,
+) -> dict[str, Any]:
     """Write :func:`evaluation_document` to a ``.json`` file; returns ``path`` and ``format``."""
     path = Path(path)
     analysis_output_format(path, (".json",))
@@ -224,5 +273,6 @@ def write_evaluation_json(evaluation: InterventionEvaluation, path: Path | str,
 
 
 def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+    )

@@ -67,7 +67,11 @@ def safe_frame(df: pl.DataFrame) -> pl.DataFrame:
     for c in risky:
         col = pl.col(c)
         starts = col.str.contains(r"^[=+\-@\t\r]").fill_null(False)
-        number = (col.str.replace_all(",", "").str.strip_suffix("%")
-                  .cast(pl.Float64, strict=False).is_not_null())
+        number = (
+            col.str.replace_all(",", "")
+            .str.strip_suffix("%")
+            .cast(pl.Float64, strict=False)
+            .is_not_null()
+        )
         exprs.append(pl.when(starts & ~number).then(pl.lit("'") + col).otherwise(col).alias(c))
     return df.with_columns(exprs)

@@ -97,14 +97,32 @@ _COORD_DECIMALS = 6
 # Colours: ColorBrewer RdBu for Gi* (diverging, safe for the common colour-vision deficiencies,
 # and the scheme GIS users know for hot and cold spots); YlOrRd for counts and density; Paul
 # Tol's "muted" qualitative scheme (designed for colour-blind readers) for trend categories.
-_GISTAR_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", 0: "#e0e0e0",
-                   -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
+_GISTAR_COLOURS = {
+    3: "#b2182b",
+    2: "#ef8a62",
+    1: "#fddbc7",
+    0: "#e0e0e0",
+    -1: "#d1e5f0",
+    -2: "#67a9cf",
+    -3: "#2166ac",
+}
 _SEQUENTIAL = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
-_TREND_COLOURS = {"no pattern": "#e0e0e0", "new": "#ddcc77", "emerging": "#cc6677",
-                  "intensifying": "#882255", "persistent": "#aa4499", "diminishing": "#88ccee",
-                  "sporadic": "#999933", "former": "#44aa99"}
-_METHOD_NAMES = {"gistar": "Getis-Ord Gi* hot and cold spots", "kde": "Kernel density",
-                 "count": "Counts per cell", "trends": "Hot spot trends (Mann-Kendall on Gi* z)"}
+_TREND_COLOURS = {
+    "no pattern": "#e0e0e0",
+    "new": "#ddcc77",
+    "emerging": "#cc6677",
+    "intensifying": "#882255",
+    "persistent": "#aa4499",
+    "diminishing": "#88ccee",
+    "sporadic": "#999933",
+    "former": "#44aa99",
+}
+_METHOD_NAMES = {
+    "gistar": "Getis-Ord Gi* hot and cold spots",
+    "kde": "Kernel density",
+    "count": "Counts per cell",
+    "trends": "Hot spot trends (Mann-Kendall on Gi* z)",
+}
 
 
 def method_of(result: HotspotResult) -> str:
@@ -130,8 +148,10 @@ def output_format(path: Path | str) -> str:
     """
     suffix = Path(path).suffix.lower()
     if suffix not in OUTPUT_FORMATS:
-        raise ValueError(f"{path}: cannot tell the format from {suffix or 'no ending'!r}; "
-                         f"name the file with one of {', '.join(OUTPUT_FORMATS)}")
+        raise ValueError(
+            f"{path}: cannot tell the format from {suffix or 'no ending'!r}; "
+            f"name the file with one of {', '.join(OUTPUT_FORMATS)}"
+        )
     return OUTPUT_FORMATS[suffix]
 
 
@@ -142,8 +162,14 @@ def output_format(path: Path | str) -> str:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Grid):
-        return {"x0": value.x0, "y0": value.y0, "cell_size": value.cell_size, "nx": value.nx,
-                "ny": value.ny, "epsg": value.epsg}
+        return {
+            "x0": value.x0,
+            "y0": value.y0,
+            "cell_size": value.cell_size,
+            "nx": value.nx,
+            "ny": value.ny,
+            "epsg": value.epsg,
+        }
     if isinstance(value, tuple | list):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
@@ -172,9 +198,15 @@ def result_parameters(result: HotspotResult) -> dict[str, Any]:
     return out
 
 
-def make_stamp(result: HotspotResult, *, data: dict[str, Any], command: str,
-               seed: int | None = None, requested: dict[str, Any] | None = None,
-               generated_at: datetime | None = None) -> dict[str, Any]:
+def make_stamp(
+    result: HotspotResult,
+    *,
+    data: dict[str, Any],
+    command: str,
+    seed: int | None = None,
+    requested: dict[str, Any] | None = None,
+    generated_at: datetime | None = None,
+) -> dict[str, Any]:
     """What a file was made from, JSON-ready (see the module notes).
 
     Parameters
@@ -260,18 +292,28 @@ def _count_legend(values: NDArray[np.float64], weighted: bool) -> list[dict[str,
     while len(edges) - 1 > len(_SEQUENTIAL):
         edges.pop(1)
     # Fewer classes take the darker end of the ramp, so a lone class is not near-white.
-    colours = _SEQUENTIAL[len(_SEQUENTIAL) - (len(edges) - 1):]
+    colours = _SEQUENTIAL[len(_SEQUENTIAL) - (len(edges) - 1) :]
     out = []
     for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
         last = i == len(edges) - 2
         if not weighted and float(lo).is_integer() and float(hi).is_integer():
             top = int(hi) - 1
-            label = f"{int(lo)} or more" if last else (
-                f"{int(lo)}" if top == int(lo) else f"{int(lo)}\u2013{top}")
+            label = (
+                f"{int(lo)} or more"
+                if last
+                else (f"{int(lo)}" if top == int(lo) else f"{int(lo)}\u2013{top}")
+            )
         else:
             label = f"{lo:g} or more" if last else f"{lo:g} to under {hi:g}"
-        out.append({"class": i + 1, "min": lo, "max": None if last else hi, "label": label,
-                    "colour": colours[i]})
+        out.append(
+            {
+                "class": i + 1,
+                "min": lo,
+                "max": None if last else hi,
+                "label": label,
+                "colour": colours[i],
+            }
+        )
     return out
 
 
@@ -294,8 +336,13 @@ def legend_for(result: HotspotResult) -> dict[str, Any]:
             else:
                 kind = "Hot spot" if code > 0 else "Cold spot"
                 label = f"{kind}, {levels[abs(code) - 1] * 100:g}% confidence"
-            entries.append({"class": code, "label": label,
-                            "colour": _GISTAR_COLOURS.get(code, _GISTAR_COLOURS[0])})
+            entries.append(
+                {
+                    "class": code,
+                    "label": label,
+                    "colour": _GISTAR_COLOURS.get(code, _GISTAR_COLOURS[0]),
+                }
+            )
         basis = "FDR-corrected" if result.fdr else "uncorrected"
         return {"title": f"Gi* class ({basis} p-values)", "entries": entries}
     if isinstance(result, HotspotTrend):
@@ -305,25 +352,33 @@ def legend_for(result: HotspotResult) -> dict[str, Any]:
             name = TREND_CATEGORIES[code]
             label = "No pattern" if code == 0 else f"{name.capitalize()} {noun}"
             entries.append({"class": code, "label": label, "colour": _TREND_COLOURS[name]})
-        return {"title": f"Trend of each cell over {result.n_periods} {result.period}s",
-                "entries": entries}
+        return {
+            "title": f"Trend of each cell over {result.n_periods} {result.period}s",
+            "entries": entries,
+        }
     if isinstance(result, HotspotKDE):
         peak = float(result.density.max())
         entries = []
         shares = (KDE_MIN_SHARE, 0.2, 0.4, 0.6, 0.8, None)
         for i, (lo, hi) in enumerate(zip(shares[:-1], shares[1:], strict=True)):
             hi_label = f"{hi * 100:g}%" if hi else "100%"
-            entries.append({
-                "class": i + 1, "min": lo * peak, "max": hi * peak if hi else None,
-                "label": f"{lo * 100:g}\u2013{hi_label} of peak "
-                         f"({lo * peak:.3g}\u2013{(hi or 1.0) * peak:.3g} per km\u00b2)",
-                "colour": _SEQUENTIAL[i],
-            })
+            entries.append(
+                {
+                    "class": i + 1,
+                    "min": lo * peak,
+                    "max": hi * peak if hi else None,
+                    "label": f"{lo * 100:g}\u2013{hi_label} of peak "
+                    f"({lo * peak:.3g}\u2013{(hi or 1.0) * peak:.3g} per km\u00b2)",
+                    "colour": _SEQUENTIAL[i],
+                }
+            )
         return {"title": f"Density ({result.units})", "entries": entries}
     if isinstance(result, HotspotCount):
         what = "Total weight" if result.weighted else "Records"
-        return {"title": f"{what} per {result.cell_size:g} m cell",
-                "entries": _count_legend(np.asarray(result.counts), result.weighted)}
+        return {
+            "title": f"{what} per {result.cell_size:g} m cell",
+            "entries": _count_legend(np.asarray(result.counts), result.weighted),
+        }
     raise TypeError(f"not a hotspot result: {type(result).__name__}")
 
 
@@ -411,9 +466,12 @@ def cell_table(result: HotspotResult, areas: AreaHierarchy | None = None) -> pl.
     cls = classes[rows, cols]
     data: dict[str, Any] = {
         "cell_id": [f"E{x:.0f}N{y:.0f}" for x, y in zip(x0, y0, strict=True)],
-        "row": rows.astype(np.int64), "col": cols.astype(np.int64),
-        "easting": cx, "northing": cy,
-        "lon": np.round(clon, _COORD_DECIMALS), "lat": np.round(clat, _COORD_DECIMALS),
+        "row": rows.astype(np.int64),
+        "col": cols.astype(np.int64),
+        "easting": cx,
+        "northing": cy,
+        "lon": np.round(clon, _COORD_DECIMALS),
+        "lat": np.round(clat, _COORD_DECIMALS),
     }
     if areas is not None:
         lsoa = areas.locate(cx, cy) if rows.size else np.array([], dtype=object)
@@ -447,22 +505,33 @@ def cell_table(result: HotspotResult, areas: AreaHierarchy | None = None) -> pl.
     if isinstance(result, HotspotGiStar):
         # Issue #12: Gi* sums a cell with its neighbours, so an empty cell beside busy ones can
         # be "hot"; never show one as a hot spot without saying so.
-        data["note"] = [ZERO_HOT_NOTE if c > 0 and n == 0 else ""
-                        for c, n in zip(cls.tolist(), list(data["count"]), strict=True)]
+        data["note"] = [
+            ZERO_HOT_NOTE if c > 0 and n == 0 else ""
+            for c, n in zip(cls.tolist(), list(data["count"]), strict=True)
+        ]
     data["_lon"] = np.round(rlon, _COORD_DECIMALS).tolist()
     data["_lat"] = np.round(rlat, _COORD_DECIMALS).tolist()
     return pl.DataFrame(data, strict=False)
 
 
-def _with_output(stamp: dict[str, Any], result: HotspotResult, written: int,
-                 fmt: str) -> dict[str, Any]:
+def _with_output(
+    stamp: dict[str, Any], result: HotspotResult, written: int, fmt: str
+) -> dict[str, Any]:
     _, rule, _ = _selection(result)
-    return {**stamp, "output": {"format": fmt, "cells_written": written,
-                                "cells_total": result.grid.n_cells, "cells_rule": rule}}
+    return {
+        **stamp,
+        "output": {
+            "format": fmt,
+            "cells_written": written,
+            "cells_total": result.grid.n_cells,
+            "cells_rule": rule,
+        },
+    }
 
 
-def hotspot_geojson(result: HotspotResult, stamp: dict[str, Any],
-                    areas: AreaHierarchy | None = None) -> dict[str, Any]:
+def hotspot_geojson(
+    result: HotspotResult, stamp: dict[str, Any], areas: AreaHierarchy | None = None
+) -> dict[str, Any]:
     """The written cells as a GeoJSON FeatureCollection (EPSG:4326) with the stamp.
 
     The stamp, with an ``output`` part and the map's ``legend``, is the top-level ``"asbhub"``
@@ -473,12 +542,14 @@ def hotspot_geojson(result: HotspotResult, stamp: dict[str, Any],
     features = []
     for rec in table.iter_rows(named=True):
         ring = [[lo, la] for lo, la in zip(rec["_lon"], rec["_lat"], strict=True)]
-        features.append({
-            "type": "Feature",
-            "id": rec["cell_id"],
-            "geometry": {"type": "Polygon", "coordinates": [ring]},
-            "properties": {k: _jsonable(rec[k]) for k in props},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": rec["cell_id"],
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {k: _jsonable(rec[k]) for k in props},
+            }
+        )
     meta = _with_output(stamp, result, len(features), "geojson")
     meta["legend"] = legend_for(result)
     out: dict[str, Any] = {"type": "FeatureCollection", "asbhub": meta}
@@ -490,8 +561,12 @@ def hotspot_geojson(result: HotspotResult, stamp: dict[str, Any],
     return out
 
 
-def write_geojson(result: HotspotResult, path: Path | str, stamp: dict[str, Any],
-                  areas: AreaHierarchy | None = None) -> dict[str, Any]:
+def write_geojson(
+    result: HotspotResult,
+    path: Path | str,
+    stamp: dict[str, Any],
+    areas: AreaHierarchy | None = None,
+) -> dict[str, Any]:
     """Write :func:`hotspot_geojson` to ``path``; returns the stamp's ``output`` part."""
     collection = hotspot_geojson(result, stamp, areas)
     with Path(path).open("w", encoding="utf-8") as fh:
@@ -501,13 +576,16 @@ def write_geojson(result: HotspotResult, path: Path | str, stamp: dict[str, Any]
 
 
 def _wkt(lons: list[float], lats: list[float]) -> str:
-    ring = ", ".join(f"{lo:.{_COORD_DECIMALS}f} {la:.{_COORD_DECIMALS}f}"
-                     for lo, la in zip(lons, lats, strict=True))
+    ring = ", ".join(
+        f"{lo:.{_COORD_DECIMALS}f} {la:.{_COORD_DECIMALS}f}"
+        for lo, la in zip(lons, lats, strict=True)
+    )
     return f"POLYGON (({ring}))"
 
 
-def csv_rows(result: HotspotResult, stamp: dict[str, Any],
-             areas: AreaHierarchy | None = None) -> list[list[Any]]:
+def csv_rows(
+    result: HotspotResult, stamp: dict[str, Any], areas: AreaHierarchy | None = None
+) -> list[list[Any]]:
     """The CSV as rows, header first: the properties of :func:`cell_table`, the cell as WKT
     (``geometry_wkt``, WGS84, which QGIS's delimited-text layer and Power BI map visuals
     read) and ``run_id``."""
@@ -520,8 +598,12 @@ def csv_rows(result: HotspotResult, stamp: dict[str, Any],
     return out
 
 
-def write_csv(result: HotspotResult, path: Path | str, stamp: dict[str, Any],
-              areas: AreaHierarchy | None = None) -> dict[str, Any]:
+def write_csv(
+    result: HotspotResult,
+    path: Path | str,
+    stamp: dict[str, Any],
+    areas: AreaHierarchy | None = None,
+) -> dict[str, Any]:
     """Write the cells as CSV (UTF-8, one row per cell) and the stamp beside it as
     ``PATH.json``; returns the stamp's ``output`` part."""
     path = Path(path)
@@ -533,8 +615,9 @@ def write_csv(result: HotspotResult, path: Path | str, stamp: dict[str, Any],
     meta["output"]["table"] = path.name
     meta["legend"] = legend_for(result)
     sidecar = path.with_name(path.name + ".json")
-    sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-                       encoding="utf-8")
+    sidecar.write_text(
+        json.dumps(meta, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+    )
     return meta["output"]
 
 
@@ -554,8 +637,7 @@ def _outlines(folder: str) -> dict[str, shapely.Geometry]:
     if not path.is_file():
         return {}
     areas = AreaHierarchy.load(folder)
-    lpu_of = dict(zip(areas.lsoa["lsoa_code"].to_list(), areas.lsoa["lpu"].to_list(),
-                      strict=True))
+    lpu_of = dict(zip(areas.lsoa["lsoa_code"].to_list(), areas.lsoa["lpu"].to_list(), strict=True))
     with path.open(encoding="utf-8") as fh:
         features = json.load(fh)["features"]
     parts: dict[str, list[Any]] = {}
@@ -577,9 +659,14 @@ def lpu_outlines_bng(areas: AreaHierarchy) -> dict[str, shapely.Geometry]:
 # --------------------------------------------------------------------------------------------
 
 
-def write_outputs(result: HotspotResult, paths: list[Path], stamp: dict[str, Any],
-                  areas: AreaHierarchy | None = None, title: str | None = None,
-                  outlines: dict[str, shapely.Geometry] | None = None) -> list[dict[str, Any]]:
+def write_outputs(
+    result: HotspotResult,
+    paths: list[Path],
+    stamp: dict[str, Any],
+    areas: AreaHierarchy | None = None,
+    title: str | None = None,
+    outlines: dict[str, shapely.Geometry] | None = None,
+) -> list[dict[str, Any]]:
     """Write each file in the format its name asks for; returns each file's ``output`` part
     with its ``path``. Every name is checked before anything is written."""
     formats = [output_format(p) for p in paths]
@@ -595,7 +682,6 @@ def write_outputs(result: HotspotResult, paths: list[Path], stamp: dict[str, Any
     return done
 
 
-
 # --------------------------------------------------------------------------------------------
 # PNG maps
 # --------------------------------------------------------------------------------------------
@@ -604,8 +690,20 @@ def write_outputs(result: HotspotResult, paths: list[Path], stamp: dict[str, Any
 #: force or an LPU and prints sharply in a report.
 PNG_SIZE = (1500, 1800)
 PNG_DPI = 150
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _month_label(month: str) -> str:
@@ -619,13 +717,19 @@ def describe_data(stamp: dict[str, Any]) -> str:
     filters = data.get("filters") or {}
     types = filters.get("crime_types")
     what = ", ".join(types) if types else "All crime and ASB"
-    months = filters.get("months") or ([data["months_covered"][0], data["months_covered"][-1]]
-                                       if data.get("months_covered") else None)
+    months = filters.get("months") or (
+        [data["months_covered"][0], data["months_covered"][-1]]
+        if data.get("months_covered")
+        else None
+    )
     parts = [what]
     if months:
         first, last = months
-        parts.append(_month_label(first) if first == last
-                     else f"{_month_label(first)} to {_month_label(last)}")
+        parts.append(
+            _month_label(first)
+            if first == last
+            else f"{_month_label(first)} to {_month_label(last)}"
+        )
     if filters.get("lpu"):
         parts.append(f"{filters['lpu']} LPU")
     if filters.get("snt"):
@@ -638,21 +742,29 @@ def _parameter_lines(result: HotspotResult, stamp: dict[str, Any]) -> list[str]:
     prm = stamp["parameters"]
     data = stamp["data"]
     rule = prm.get("cell_size_rule", "")
-    method = [f"Method: {stamp['method_name']}.",
-              f"Cell {prm['cell_size']:g} m ({'given' if rule == 'given' else rule})."]
+    method = [
+        f"Method: {stamp['method_name']}.",
+        f"Cell {prm['cell_size']:g} m ({'given' if rule == 'given' else rule}).",
+    ]
     if isinstance(result, HotspotGiStar | HotspotTrend):
-        levels = (result.confidence_levels if isinstance(result, HotspotGiStar)
-                  else (result.confidence,))
-        method.append(f"Band {result.band:.0f} m (cells within it are neighbours, the cell "
-                      f"itself included); confidence {'/'.join(f'{c:.0%}' for c in levels)}, "
-                      + ("Benjamini-Hochberg FDR-corrected." if result.fdr
-                         else "no FDR correction."))
+        levels = (
+            result.confidence_levels if isinstance(result, HotspotGiStar) else (result.confidence,)
+        )
+        method.append(
+            f"Band {result.band:.0f} m (cells within it are neighbours, the cell "
+            f"itself included); confidence {'/'.join(f'{c:.0%}' for c in levels)}, "
+            + ("Benjamini-Hochberg FDR-corrected." if result.fdr else "no FDR correction.")
+        )
     if isinstance(result, HotspotTrend):
-        method.append(f"Mann-Kendall trend at p \u2264 {result.trend_alpha:g} over "
-                      f"{result.n_periods} {result.period}s.")
+        method.append(
+            f"Mann-Kendall trend at p \u2264 {result.trend_alpha:g} over "
+            f"{result.n_periods} {result.period}s."
+        )
     if isinstance(result, HotspotKDE):
-        method.append(f"{result.kernel.capitalize()} kernel, bandwidth {result.bandwidth:.0f} m "
-                      f"({result.bandwidth_rule}).")
+        method.append(
+            f"{result.kernel.capitalize()} kernel, bandwidth {result.bandwidth:.0f} m "
+            f"({result.bandwidth_rule})."
+        )
     if result.weighted:
         method.append("Harm-weighted.")
     source = data.get("kind")
@@ -689,8 +801,7 @@ def _nice_length(target: float) -> float:
     return max(m * 10.0**exponent for m in (1, 2, 5) if m * 10.0**exponent <= target)
 
 
-def _draw_outlines(ax: Any, outlines: dict[str, shapely.Geometry], view: tuple[float, ...]
-                   ) -> bool:
+def _draw_outlines(ax: Any, outlines: dict[str, shapely.Geometry], view: tuple[float, ...]) -> bool:
     import matplotlib.patheffects as pe
     import shapely
 
@@ -711,9 +822,17 @@ def _draw_outlines(ax: Any, outlines: dict[str, shapely.Geometry], view: tuple[f
     placed: list[Any] = []
     for name, geom in sorted(shown.items(), key=lambda kv: -kv[1].intersection(box).area):
         spot = geom.intersection(box).representative_point()
-        label = ax.text(spot.x, spot.y, name, fontsize=7.5, ha="center", va="center", zorder=4,
-                        color="#0b0c0c",
-                        path_effects=[pe.withStroke(linewidth=2.5, foreground="white")])
+        label = ax.text(
+            spot.x,
+            spot.y,
+            name,
+            fontsize=7.5,
+            ha="center",
+            va="center",
+            zorder=4,
+            color="#0b0c0c",
+            path_effects=[pe.withStroke(linewidth=2.5, foreground="white")],
+        )
         extent = label.get_window_extent(renderer)
         if any(extent.overlaps(other) for other in placed):
             label.remove()
@@ -737,7 +856,7 @@ def _legend_handles(result: HotspotResult, has_outlines: bool) -> tuple[list[Any
     if isinstance(result, HotspotGiStar):
         k = len(result.confidence_levels)
         hot = [patch(e) for e in entries[:k]]
-        cold = [patch(e) for e in reversed(entries[k + 1:])]
+        cold = [patch(e) for e in reversed(entries[k + 1 :])]
         middle = [patch(entries[k])] + ([boundary] if has_outlines else [])
         middle += [blank] * (k - len(middle))
         return hot + middle + cold, 3
@@ -745,9 +864,13 @@ def _legend_handles(result: HotspotResult, has_outlines: bool) -> tuple[list[Any
     return handles, 3 if len(handles) > 6 else 2
 
 
-def write_png(result: HotspotResult, path: Path | str, stamp: dict[str, Any],
-              outlines: dict[str, shapely.Geometry] | None = None,
-              title: str | None = None) -> dict[str, Any]:
+def write_png(
+    result: HotspotResult,
+    path: Path | str,
+    stamp: dict[str, Any],
+    outlines: dict[str, shapely.Geometry] | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
     """A map of the cells for reports, :data:`PNG_SIZE` pixels, drawn with matplotlib (Agg).
 
     Cells are coloured by :func:`legend_for` (Gi* class, trend category, or count or density
@@ -773,8 +896,13 @@ def write_png(result: HotspotResult, path: Path | str, stamp: dict[str, Any],
     ax = fig.add_axes((0.03, 0.225, 0.94, 0.685))
     ax.set_facecolor("white")
     ax.set_aspect("equal", adjustable="box")
-    ax.imshow(_rgba_image(result), origin="lower", extent=(ext.xmin, ext.xmax, ext.ymin, ext.ymax),
-              interpolation="nearest", zorder=2)
+    ax.imshow(
+        _rgba_image(result),
+        origin="lower",
+        extent=(ext.xmin, ext.xmax, ext.ymin, ext.ymax),
+        interpolation="nearest",
+        zorder=2,
+    )
     has_outlines = bool(outlines) and _draw_outlines(ax, outlines or {}, view)
     ax.set_xlim(view[0], view[2])
     ax.set_ylim(view[1], view[3])
@@ -786,32 +914,62 @@ def write_png(result: HotspotResult, path: Path | str, stamp: dict[str, Any],
     # Scale bar and north arrow, in the lower-left and upper-right corners of the view.
     length = _nice_length((view[2] - view[0]) / 5)
     x0, y0 = view[0] + pad * 0.6, view[1] + pad * 0.6
-    ax.plot([x0, x0 + length], [y0, y0], color="#0b0c0c", linewidth=3, zorder=5,
-            solid_capstyle="butt")
-    ax.text(x0 + length / 2, y0 + pad * 0.25, f"{length / 1000:g} km", ha="center",
-            va="bottom", fontsize=8, zorder=5)
-    ax.annotate("N", xy=(0.97, 0.97), xytext=(0.97, 0.90), xycoords="axes fraction",
-                ha="center", va="center", fontsize=10, fontweight="bold",
-                arrowprops={"arrowstyle": "-|>", "color": "#0b0c0c"})
+    ax.plot(
+        [x0, x0 + length], [y0, y0], color="#0b0c0c", linewidth=3, zorder=5, solid_capstyle="butt"
+    )
+    ax.text(
+        x0 + length / 2,
+        y0 + pad * 0.25,
+        f"{length / 1000:g} km",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        zorder=5,
+    )
+    ax.annotate(
+        "N",
+        xy=(0.97, 0.97),
+        xytext=(0.97, 0.90),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=10,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "#0b0c0c"},
+    )
 
     legend = legend_for(result)
     handles, ncol = _legend_handles(result, has_outlines)
-    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.215), ncol=ncol,
-               frameon=False, fontsize=9, title=legend["title"], title_fontsize=9.5,
-               columnspacing=2.5)
+    fig.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.215),
+        ncol=ncol,
+        frameon=False,
+        fontsize=9,
+        title=legend["title"],
+        title_fontsize=9.5,
+        columnspacing=2.5,
+    )
 
     heading = title or f"{_METHOD_NAMES[stamp['method']]}"
     fig.text(0.03, 0.975, heading, fontsize=17, fontweight="bold", va="top")
     fig.text(0.03, 0.935, describe_data(stamp), fontsize=12, va="top", color="#0b0c0c")
-    footer = "\n".join(textwrap.fill(line, 165, break_on_hyphens=False)
-                       for line in _parameter_lines(result, stamp))
+    footer = "\n".join(
+        textwrap.fill(line, 165, break_on_hyphens=False) for line in _parameter_lines(result, stamp)
+    )
     fig.text(0.03, 0.105, footer, fontsize=7, va="top", color="#0b0c0c", linespacing=1.35)
 
     info = _with_output(stamp, result, int(_selection(result)[0].sum()), "png")
-    fig.savefig(path, dpi=PNG_DPI, format="png", metadata={
-        "Title": f"{heading}: {describe_data(stamp)}",
-        "Software": f"asbhub {stamp['version']}",
-        "Copyright": ATTRIBUTION,
-        "Description": json.dumps(info, ensure_ascii=False, allow_nan=False),
-    })
+    fig.savefig(
+        path,
+        dpi=PNG_DPI,
+        format="png",
+        metadata={
+            "Title": f"{heading}: {describe_data(stamp)}",
+            "Software": f"asbhub {stamp['version']}",
+            "Copyright": ATTRIBUTION,
+            "Description": json.dumps(info, ensure_ascii=False, allow_nan=False),
+        },
+    )
     return info["output"]

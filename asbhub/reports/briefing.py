@@ -181,16 +181,22 @@ class Briefing:
     def person_row_ids(self) -> list[int]:
         """Every ``incidents_person`` row behind a name the briefing shows (for the audit)."""
         ids: set[int] = set()
-        for frame in (self.repeat_victim_rows, self.repeat_perpetrator_rows,
-                      self.repeat_address_rows,
-                      self.case_review.rows if self.case_review else None):
+        for frame in (
+            self.repeat_victim_rows,
+            self.repeat_perpetrator_rows,
+            self.repeat_address_rows,
+            self.case_review.rows if self.case_review else None,
+        ):
             if frame is not None and frame.height:
                 for group in frame["person_row_ids"].to_list():
                     ids.update(group or [])
         return sorted(ids)
 
-    def redact(self, person_reason: Callable[[list[int]], str | None],
-               incident_reason: Callable[[int], str | None] | None = None) -> Briefing:
+    def redact(
+        self,
+        person_reason: Callable[[list[int]], str | None],
+        incident_reason: Callable[[int], str | None] | None = None,
+    ) -> Briefing:
         """The briefing as one reader may see it.
 
         Parameters
@@ -208,6 +214,7 @@ class Briefing:
         Briefing
             A copy: names, dates of birth and complaint references of withheld rows removed.
         """
+
         def people(frame: Any, blank: tuple[str, ...]) -> Any:
             if frame is None or not frame.height:
                 return frame
@@ -215,24 +222,32 @@ class Briefing:
             reasons = [person_reason(list(group or [])) for group in ids]
             hide = pl.Series([r is not None for r in reasons])
             out = frame.with_columns(pl.Series("withheld", reasons, dtype=pl.String))
-            return out.with_columns([
-                pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in blank])
+            return out.with_columns(
+                [pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in blank]
+            )
 
         victims = people(self.repeat_victim_rows, ("name", "person_key"))
         perpetrators = people(self.repeat_perpetrator_rows, ("name", "person_key"))
         addresses = people(self.repeat_address_rows, ("address", "postcode", "address_key"))
         review = self.case_review
         if review is not None:
-            review = replace(review, rows=people(review.rows, (
-                "name", "person_key", "references", "complaints")))
+            review = replace(
+                review, rows=people(review.rows, ("name", "person_key", "references", "complaints"))
+            )
         high, withheld = self.high_risk, list(self.high_risk_withheld)
         if incident_reason is not None and high.height:
             why = [incident_reason(i) for i in high["incident_id"].to_list()]
             high = high.filter(pl.Series([w is None for w in why]))
             withheld += [w for w in why if w is not None]
-        return replace(self, repeat_victim_rows=victims, repeat_perpetrator_rows=perpetrators,
-                       repeat_address_rows=addresses, case_review=review, high_risk=high,
-                       high_risk_withheld=tuple(withheld))
+        return replace(
+            self,
+            repeat_victim_rows=victims,
+            repeat_perpetrator_rows=perpetrators,
+            repeat_address_rows=addresses,
+            case_review=review,
+            high_risk=high,
+            high_risk_withheld=tuple(withheld),
+        )
 
     def without_incidents(self, reason: str) -> Briefing:
         """The briefing for a reader who may not see the incident summaries behind it (the
@@ -240,6 +255,7 @@ class Briefing:
         emptied (counts by LPU, high-risk incidents, repeat people, places and addresses with
         their LPUs, counts and dates, Case Review flags, hot-spot cells) and ``reason`` said
         instead. Plans due for review stay: the caller filters them by plan."""
+
         def cleared(result: Any) -> Any:
             return None if result is None else replace(result, table=result.table.clear())
 
@@ -247,17 +263,25 @@ class Briefing:
             return None if frame is None else frame.clear()
 
         return replace(
-            self, incidents_by_lpu=self.incidents_by_lpu.clear(), high_risk=self.high_risk.clear(),
-            high_risk_withheld=(), repeat_victims=cleared(self.repeat_victims),
+            self,
+            incidents_by_lpu=self.incidents_by_lpu.clear(),
+            high_risk=self.high_risk.clear(),
+            high_risk_withheld=(),
+            repeat_victims=cleared(self.repeat_victims),
             repeat_victim_rows=self.repeat_victim_rows.clear(),
             repeat_locations=cleared(self.repeat_locations),
             repeat_perpetrators=cleared(self.repeat_perpetrators),
             repeat_perpetrator_rows=empty(self.repeat_perpetrator_rows),
             repeat_addresses=cleared(self.repeat_addresses),
             repeat_address_rows=empty(self.repeat_address_rows),
-            case_review=None if self.case_review is None else replace(
-                self.case_review, rows=self.case_review.rows.clear()),
-            hotspots=None, hot_areas=None, hotspot_note=reason, incidents_withheld=reason)
+            case_review=None
+            if self.case_review is None
+            else replace(self.case_review, rows=self.case_review.rows.clear()),
+            hotspots=None,
+            hot_areas=None,
+            hotspot_note=reason,
+            incidents_withheld=reason,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,8 +295,10 @@ class Briefing:
 # Repeat people and victims' addresses, named for the page
 # --------------------------------------------------------------------------------------------
 
-def _named_rows(result: RepeatVictims, people: pl.DataFrame, roles: tuple[str, ...],
-                as_of: dt.date) -> pl.DataFrame:
+
+def _named_rows(
+    result: RepeatVictims, people: pl.DataFrame, roles: tuple[str, ...], as_of: dt.date
+) -> pl.DataFrame:
     """The new or rising repeat people of ``result``, with the name and LPU of their latest
     record in one of ``roles`` and the ``incidents_person`` rows behind them.
 
@@ -280,19 +306,43 @@ def _named_rows(result: RepeatVictims, people: pl.DataFrame, roles: tuple[str, .
     repeat victim, suspect for a repeat perpetrator), so a partner's access is judged on
     exactly the records that made the person a repeat, under the category of that role.
     """
-    latest = (people.filter(pl.col("person_key").is_not_null() & pl.col("role").is_in(roles)
-                            & (pl.col("date") <= as_of))
-              .sort("date", "person_row_id")
-              .group_by("person_key").agg(pl.col("name").last(), pl.col("lpu").last(),
-                                          pl.col("person_row_id").alias("person_row_ids")))
-    rows = result.new_or_rising().join(latest, on="person_key", how="left").select(
-        "name", "lpu", "n_incidents", "n_before", "first_date", "last_date", "new", "rising",
-        "person_key", "person_row_ids").with_columns(pl.lit(None, pl.String).alias("withheld"))
+    latest = (
+        people.filter(
+            pl.col("person_key").is_not_null()
+            & pl.col("role").is_in(roles)
+            & (pl.col("date") <= as_of)
+        )
+        .sort("date", "person_row_id")
+        .group_by("person_key")
+        .agg(
+            pl.col("name").last(),
+            pl.col("lpu").last(),
+            pl.col("person_row_id").alias("person_row_ids"),
+        )
+    )
+    rows = (
+        result.new_or_rising()
+        .join(latest, on="person_key", how="left")
+        .select(
+            "name",
+            "lpu",
+            "n_incidents",
+            "n_before",
+            "first_date",
+            "last_date",
+            "new",
+            "rising",
+            "person_key",
+            "person_row_ids",
+        )
+        .with_columns(pl.lit(None, pl.String).alias("withheld"))
+    )
     return rows.sort(["new", "n_incidents"], descending=[True, True])
 
 
-def _victim_addresses(people: pl.DataFrame, window_days: int, min_count: int, as_of: dt.date,
-                      before: dt.date) -> tuple[RepeatAddresses, pl.DataFrame]:
+def _victim_addresses(
+    people: pl.DataFrame, window_days: int, min_count: int, as_of: dt.date, before: dt.date
+) -> tuple[RepeatAddresses, pl.DataFrame]:
     """Repeat addresses of victims (victim, or caller about ASB: the roles of repeat victims)
     on their recorded home address and postcode, with the person rows that give each one.
 
@@ -303,40 +353,78 @@ def _victim_addresses(people: pl.DataFrame, window_days: int, min_count: int, as
     role_ok = pl.lit(False)
     for role, rtype in DEFAULT_ROLES:
         role_ok |= (pl.col("role") == role) & (
-            pl.lit(True) if rtype is None else pl.col("record_type") == rtype)
+            pl.lit(True) if rtype is None else pl.col("record_type") == rtype
+        )
     victims = people.filter(role_ok)
-    result = repeat_addresses(victims, window_days, min_count, as_of, before,
-                              address_column="address", postcode_column="postcode",
-                              date_column="date")
+    result = repeat_addresses(
+        victims,
+        window_days,
+        min_count,
+        as_of,
+        before,
+        address_column="address",
+        postcode_column="postcode",
+        date_column="date",
+    )
     # The same frame gives the same keys as repeat_addresses computed inside.
-    keyed = victims.with_columns(address_keys(victims["address"], victims["postcode"])[
-        "address_key"]).filter(pl.col("date") <= as_of)
+    keyed = victims.with_columns(
+        address_keys(victims["address"], victims["postcode"])["address_key"]
+    ).filter(pl.col("date") <= as_of)
     shown = result.new_or_rising()
-    behind = (shown.select("address_key", pl.col("incident_ids").alias("incident_id"))
-              .explode("incident_id")
-              .join(keyed.select("address_key", "incident_id", "person_row_id", "lpu", "date"),
-                    on=["address_key", "incident_id"])
-              .sort("date", "person_row_id")
-              .group_by("address_key").agg(pl.col("lpu").last(),
-                                           pl.col("person_row_id").alias("person_row_ids")))
-    rows = shown.join(behind, on="address_key", how="left").select(
-        "address", "postcode", "lpu", "n_incidents", "n_before", "first_date", "last_date",
-        "new", "rising", "address_key", "person_row_ids").with_columns(
-        pl.lit(None, pl.String).alias("withheld"))
+    behind = (
+        shown.select("address_key", pl.col("incident_ids").alias("incident_id"))
+        .explode("incident_id")
+        .join(
+            keyed.select("address_key", "incident_id", "person_row_id", "lpu", "date"),
+            on=["address_key", "incident_id"],
+        )
+        .sort("date", "person_row_id")
+        .group_by("address_key")
+        .agg(pl.col("lpu").last(), pl.col("person_row_id").alias("person_row_ids"))
+    )
+    rows = (
+        shown.join(behind, on="address_key", how="left")
+        .select(
+            "address",
+            "postcode",
+            "lpu",
+            "n_incidents",
+            "n_before",
+            "first_date",
+            "last_date",
+            "new",
+            "rising",
+            "address_key",
+            "person_row_ids",
+        )
+        .with_columns(pl.lit(None, pl.String).alias("withheld"))
+    )
     return result, rows.sort(["new", "n_incidents"], descending=[True, True])
 
 
 def _by_lpu(incidents: pl.DataFrame) -> pl.DataFrame:
-    counts = (incidents.with_columns(pl.col("lpu").fill_null("Unknown"))
-              .group_by("lpu", "record_type").len())
+    counts = (
+        incidents.with_columns(pl.col("lpu").fill_null("Unknown"))
+        .group_by("lpu", "record_type")
+        .len()
+    )
     wide = {lpu: dict.fromkeys(RECORD_TYPES, 0) for lpu in counts["lpu"].unique().to_list()}
     for lpu, rtype, n in counts.iter_rows():
         wide[lpu][rtype] = wide[lpu].get(rtype, 0) + int(n)
-    rows = [(lpu, *(v[t] for t in RECORD_TYPES), sum(v.values()))
-            for lpu, v in sorted(wide.items())]
-    return pl.DataFrame(rows, orient="row", schema={"lpu": pl.String, "crime": pl.Int64,
-                                                    "asb": pl.Int64, "roc": pl.Int64,
-                                                    "total": pl.Int64})
+    rows = [
+        (lpu, *(v[t] for t in RECORD_TYPES), sum(v.values())) for lpu, v in sorted(wide.items())
+    ]
+    return pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "lpu": pl.String,
+            "crime": pl.Int64,
+            "asb": pl.Int64,
+            "roc": pl.Int64,
+            "total": pl.Int64,
+        },
+    )
 
 
 def _months(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -347,10 +435,16 @@ def _months(first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
-def _hotspots(store: Store, day: dt.date, months: int, cell_size: float,
-              record_types: tuple[str, ...], min_months: int, min_day_share: float = 0.5,
-              force: str | None = None,
-              ) -> tuple[pl.DataFrame | None, str, dict[str, Any], pl.DataFrame | None]:
+def _hotspots(
+    store: Store,
+    day: dt.date,
+    months: int,
+    cell_size: float,
+    record_types: tuple[str, ...],
+    min_months: int,
+    min_day_share: float = 0.5,
+    force: str | None = None,
+) -> tuple[pl.DataFrame | None, str, dict[str, Any], pl.DataFrame | None]:
     """Emerging hot spots over the full months before ``day``, on months that have data.
 
     A month for which the store holds no dated incidents is a month without data, not a month
@@ -368,46 +462,69 @@ def _hotspots(store: Store, day: dt.date, months: int, cell_size: float,
     for _ in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     end = (last + dt.timedelta(days=32)).replace(day=1)
-    every = q.incident_rows(store, _local_midnight(first), _local_midnight(end),
-                            force).with_columns(
-        pl.coalesce("occurred_from", "reported_at").alias("_when"))
+    every = q.incident_rows(
+        store, _local_midnight(first), _local_midnight(end), force
+    ).with_columns(pl.coalesce("occurred_from", "reported_at").alias("_when"))
     every = every.with_columns(_local_date().alias("_day"))
     window = _months(first, last)
     days_with_data: dict[dt.date, int] = {}
     for d in set(every["_day"].to_list()):
         days_with_data[d.replace(day=1)] = days_with_data.get(d.replace(day=1), 0) + 1
-    with_data = {m for m, n in days_with_data.items()
-                 if n >= min_day_share * calendar.monthrange(m.year, m.month)[1]}
+    with_data = {
+        m
+        for m, n in days_with_data.items()
+        if n >= min_day_share * calendar.monthrange(m.year, m.month)[1]
+    }
     run: list[dt.date] = []
     for m in reversed(window):
         if m not in with_data:
             break
         run.insert(0, m)
     params: dict[str, Any] = {
-        "window": f"{first:%Y-%m} to {last:%Y-%m}", "cell_size_m": cell_size,
-        "record_types": list(record_types), "period": "month",
-        "min_months_with_data": min_months, "min_day_share": min_day_share,
+        "window": f"{first:%Y-%m} to {last:%Y-%m}",
+        "cell_size_m": cell_size,
+        "record_types": list(record_types),
+        "period": "month",
+        "min_months_with_data": min_months,
+        "min_day_share": min_day_share,
         "months_without_data": [f"{m:%Y-%m}" for m in window if m not in with_data],
-        "months": f"{run[0]:%Y-%m} to {run[-1]:%Y-%m}" if run else "none"}
+        "months": f"{run[0]:%Y-%m} to {run[-1]:%Y-%m}" if run else "none",
+    }
     if len(run) < min_months:
         missing = ", ".join(f"{m:%B %Y}" for m in window if m not in with_data)
-        return None, (f"Not enough data to look for emerging hot spots: the trend needs at "
-                      f"least {min_months} consecutive months with dated incidents up to "
-                      f"{last:%B %Y}, and the store has {len(run)} (no dated incidents, or "
-                      f"on fewer than {min_day_share:.0%} of the days, in {missing}). Load "
-                      f"the force export for those months."), params, None
+        return (
+            None,
+            (
+                f"Not enough data to look for emerging hot spots: the trend needs at "
+                f"least {min_months} consecutive months with dated incidents up to "
+                f"{last:%B %Y}, and the store has {len(run)} (no dated incidents, or "
+                f"on fewer than {min_day_share:.0%} of the days, in {missing}). Load "
+                f"the force export for those months."
+            ),
+            params,
+            None,
+        )
     first = run[0]
-    inc = every.filter(pl.col("record_type").is_in(list(record_types))
-                       & pl.col("easting").is_not_null())
+    inc = every.filter(
+        pl.col("record_type").is_in(list(record_types)) & pl.col("easting").is_not_null()
+    )
     inc = inc.filter(pl.col("_day") >= first)
     if inc.height < 10:
-        return None, (f"Too few incidents with a point ({inc.height}) from {first:%B %Y} to "
-                      f"{last:%B %Y} to look for hot spots."), params, None
+        return (
+            None,
+            (
+                f"Too few incidents with a point ({inc.height}) from {first:%B %Y} to "
+                f"{last:%B %Y} to look for hot spots."
+            ),
+            params,
+            None,
+        )
     days = inc["_day"].to_numpy().astype("datetime64[D]")
     pts = inc.select("easting", "northing").to_numpy()
     try:
-        trend = hotspot_classify(pts, days, period="month", start=first, end=last,
-                                 cell_size=cell_size)
+        trend = hotspot_classify(
+            pts, days, period="month", start=first, end=last, cell_size=cell_size
+        )
     except ValueError as exc:
         return None, f"No hot spot analysis: {exc}", params, None
     centres = trend.grid.centres()
@@ -417,20 +534,36 @@ def _hotspots(store: Store, day: dt.date, months: int, cell_size: float,
     for name in _HOTSPOT_CATEGORIES:
         code = TREND_CATEGORIES.index(name)
         for k in np.flatnonzero(cats == code):
-            rows.append((name, float(centres[k, 0]), float(centres[k, 1]),
-                         int(last_counts[k])))
-    frame = pl.DataFrame(rows, orient="row", schema={"category": pl.String,
-                                                     "easting": pl.Float64,
-                                                     "northing": pl.Float64,
-                                                     "last_month_count": pl.Int64})
-    params.update({"band_m": trend.band, "confidence": trend.confidence, "fdr": trend.fdr,
-                   "trend_alpha": trend.trend_alpha, "cell_size_m": trend.cell_size})
+            rows.append((name, float(centres[k, 0]), float(centres[k, 1]), int(last_counts[k])))
+    frame = pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "category": pl.String,
+            "easting": pl.Float64,
+            "northing": pl.Float64,
+            "last_month_count": pl.Int64,
+        },
+    )
+    params.update(
+        {
+            "band_m": trend.band,
+            "confidence": trend.confidence,
+            "fdr": trend.fdr,
+            "trend_alpha": trend.trend_alpha,
+            "cell_size_m": trend.cell_size,
+        }
+    )
     # A cell with nothing in the last month is not a place to send anyone tomorrow.
     frame = frame.filter(pl.col("last_month_count") > 0)
     note = "" if frame.height else "No new, emerging or intensifying hot spots."
     params["n_cells"] = frame.height
-    return frame.sort("last_month_count", descending=True), note, params, _areas_of(
-        trend, inc.filter(pl.col("_day") >= last))
+    return (
+        frame.sort("last_month_count", descending=True),
+        note,
+        params,
+        _areas_of(trend, inc.filter(pl.col("_day") >= last)),
+    )
 
 
 #: The categories of a hot area, strongest first: the area is labelled with the first present.
@@ -472,28 +605,42 @@ def _areas_of(trend: Any, last_month: pl.DataFrame) -> pl.DataFrame:
         cats = {TREND_CATEGORIES[int(trend.categories[r, c])] for r, c in cells}
         here = located.filter(pl.col("_area") == k)
         lsoa = commonest(here["lsoa_code"].to_list())
-        hood = (commonest(here["snt"].to_list()) if "snt" in here.columns else None)
+        hood = commonest(here["snt"].to_list()) if "snt" in here.columns else None
         r0, c0 = cells.min(axis=0)
         r1, c1 = cells.max(axis=0)
-        out.append({
-            "category": next(c for c in _AREA_CATEGORY_ORDER if c in cats),
-            "n_cells": len(cells),
-            "last_month": int(sum(last_counts[r, c] for r, c in cells)),
-            "month_before": int(sum(prev_counts[r, c] for r, c in cells)),
-            "street": commonest(here["location_text"].to_list()),
-            "lsoa_code": lsoa, "lsoa_name": lsoa_names.get(lsoa),
-            "neighbourhood": snt_of.get(lsoa) or hood,
-            "easting": float(np.mean([g.x0 + (c + 0.5) * g.cell_size for _, c in cells])),
-            "northing": float(np.mean([g.y0 + (r + 0.5) * g.cell_size for r, _ in cells])),
-            "cells": [[int(r - r0), int(c - c0)] for r, c in cells],
-            "shape": [int(r1 - r0 + 1), int(c1 - c0 + 1)],
-        })
-    frame = pl.DataFrame(out, schema={
-        "category": pl.String, "n_cells": pl.Int64, "last_month": pl.Int64,
-        "month_before": pl.Int64, "street": pl.String, "lsoa_code": pl.String,
-        "lsoa_name": pl.String, "neighbourhood": pl.String, "easting": pl.Float64,
-        "northing": pl.Float64, "cells": pl.List(pl.List(pl.Int64)),
-        "shape": pl.List(pl.Int64)})
+        out.append(
+            {
+                "category": next(c for c in _AREA_CATEGORY_ORDER if c in cats),
+                "n_cells": len(cells),
+                "last_month": int(sum(last_counts[r, c] for r, c in cells)),
+                "month_before": int(sum(prev_counts[r, c] for r, c in cells)),
+                "street": commonest(here["location_text"].to_list()),
+                "lsoa_code": lsoa,
+                "lsoa_name": lsoa_names.get(lsoa),
+                "neighbourhood": snt_of.get(lsoa) or hood,
+                "easting": float(np.mean([g.x0 + (c + 0.5) * g.cell_size for _, c in cells])),
+                "northing": float(np.mean([g.y0 + (r + 0.5) * g.cell_size for r, _ in cells])),
+                "cells": [[int(r - r0), int(c - c0)] for r, c in cells],
+                "shape": [int(r1 - r0 + 1), int(c1 - c0 + 1)],
+            }
+        )
+    frame = pl.DataFrame(
+        out,
+        schema={
+            "category": pl.String,
+            "n_cells": pl.Int64,
+            "last_month": pl.Int64,
+            "month_before": pl.Int64,
+            "street": pl.String,
+            "lsoa_code": pl.String,
+            "lsoa_name": pl.String,
+            "neighbourhood": pl.String,
+            "easting": pl.Float64,
+            "northing": pl.Float64,
+            "cells": pl.List(pl.List(pl.Int64)),
+            "shape": pl.List(pl.Int64),
+        },
+    )
     frame = frame.with_columns((pl.col("last_month") - pl.col("month_before")).alias("change"))
     return frame.sort(["last_month", "change"], descending=[True, True])
 
@@ -589,39 +736,56 @@ def build_briefing(
     """
     since = since or previous_working_day(date)
     if since >= date:
-        raise ValueError(f"since ({since}) must be before the briefing date ({date}); leave "
-                         f"it out for the previous working day")
+        raise ValueError(
+            f"since ({since}) must be before the briefing date ({date}); leave "
+            f"it out for the previous working day"
+        )
     as_of = date - dt.timedelta(days=1)
     before = since - dt.timedelta(days=1)
 
     incidents = q.incident_rows(store, _local_midnight(since), _local_midnight(date), force)
-    high = incidents.filter((pl.col("thrive_risk") == "high")
-                            | (pl.col("thrive_vulnerability") == "high")).select(
-        "incident_id", "reference", "record_type", "lpu", "occurred_from", "location_text",
-        "thrive_risk", "thrive_vulnerability")
+    high = incidents.filter(
+        (pl.col("thrive_risk") == "high") | (pl.col("thrive_vulnerability") == "high")
+    ).select(
+        "incident_id",
+        "reference",
+        "record_type",
+        "lpu",
+        "occurred_from",
+        "location_text",
+        "thrive_risk",
+        "thrive_vulnerability",
+    )
 
     # The window back to the previous briefing's window start.
     start = _local_midnight(before - dt.timedelta(days=window_days))
     people = q.person_rows(store, start, _local_midnight(date), force).with_columns(
-        pl.coalesce("occurred_from", "reported_at").alias("_when"))
+        pl.coalesce("occurred_from", "reported_at").alias("_when")
+    )
     people = people.with_columns(_local_date().alias("date"))
     if person_key is None:
-        keys = [interim_person_key(n, d, p) for n, d, p in
-                people.select("name", "date_of_birth", "postcode").iter_rows()]
+        keys = [
+            interim_person_key(n, d, p)
+            for n, d, p in people.select("name", "date_of_birth", "postcode").iter_rows()
+        ]
         key_name = INTERIM_PERSON_KEY
     else:
         keys = [str(person_key.get(i, f"row-{i}")) for i in people["person_row_id"].to_list()]
         key_name = "linkage clusters"
     people = people.with_columns(pl.Series("person_key", keys, dtype=pl.String))
-    victims = repeat_victims(people, "person_key", window_days, min_count, as_of, before,
-                             date_column="date")
+    victims = repeat_victims(
+        people, "person_key", window_days, min_count, as_of, before, date_column="date"
+    )
     victim_rows = _named_rows(victims, people, COMPLAINANT_ROLES, as_of)
-    perpetrators = repeat_perpetrators(people, "person_key", window_days, perpetrator_min_count,
-                                       as_of, before, date_column="date")
-    perpetrator_rows = _named_rows(perpetrators, people,
-                                   tuple(r for r, _ in PERPETRATOR_ROLES), as_of)
-    addresses, address_rows = _victim_addresses(people, window_days, address_min_count, as_of,
-                                                before)
+    perpetrators = repeat_perpetrators(
+        people, "person_key", window_days, perpetrator_min_count, as_of, before, date_column="date"
+    )
+    perpetrator_rows = _named_rows(
+        perpetrators, people, tuple(r for r, _ in PERPETRATOR_ROLES), as_of
+    )
+    addresses, address_rows = _victim_addresses(
+        people, window_days, address_min_count, as_of, before
+    )
 
     if case_review_rules is None:
         case_review_rules = domain_rules(q.threshold_rules(store))
@@ -631,36 +795,71 @@ def build_briefing(
     review = review.with_reviews(case_reviews or {})
 
     places_window = q.incident_rows(store, start, _local_midnight(date), force).with_columns(
-        pl.coalesce("occurred_from", "reported_at").alias("_when"))
+        pl.coalesce("occurred_from", "reported_at").alias("_when")
+    )
     places_window = places_window.with_columns(_local_date().alias("date"))
-    locations = repeat_locations(places_window, location_distance_m, window_days,
-                                 location_min_count, as_of, before, date_column="date")
+    locations = repeat_locations(
+        places_window,
+        location_distance_m,
+        window_days,
+        location_min_count,
+        as_of,
+        before,
+        date_column="date",
+    )
 
-    hotspots, note, hot_params, areas = _hotspots(store, date, hotspot_months, hotspot_cell_size,
-                                           hotspot_record_types, hotspot_min_months,
-                                           force=force)
+    hotspots, note, hot_params, areas = _hotspots(
+        store,
+        date,
+        hotspot_months,
+        hotspot_cell_size,
+        hotspot_record_types,
+        hotspot_min_months,
+        force=force,
+    )
     pmps = q.pmps_for_review(store, date)
     if pmps is not None:
-        pmps = pmps.with_columns(pl.Series(
-            "status", [review_status(d, date) for d in pmps["next_review_due"].to_list()],
-            dtype=pl.String))
+        pmps = pmps.with_columns(
+            pl.Series(
+                "status",
+                [review_status(d, date) for d in pmps["next_review_due"].to_list()],
+                dtype=pl.String,
+            )
+        )
     return Briefing(
-        date=date, since=since, incidents_by_lpu=_by_lpu(incidents), high_risk=high,
-        repeat_victims=victims, repeat_victim_rows=victim_rows, repeat_locations=locations,
-        repeat_perpetrators=perpetrators, repeat_perpetrator_rows=perpetrator_rows,
-        repeat_addresses=addresses, repeat_address_rows=address_rows,
-        hotspots=hotspots, hotspot_note=note, hotspot_parameters=hot_params, pmps=pmps,
-        hot_areas=areas, limit=limit,
-        person_key_name=key_name, case_review=review,
+        date=date,
+        since=since,
+        incidents_by_lpu=_by_lpu(incidents),
+        high_risk=high,
+        repeat_victims=victims,
+        repeat_victim_rows=victim_rows,
+        repeat_locations=locations,
+        repeat_perpetrators=perpetrators,
+        repeat_perpetrator_rows=perpetrator_rows,
+        repeat_addresses=addresses,
+        repeat_address_rows=address_rows,
+        hotspots=hotspots,
+        hotspot_note=note,
+        hotspot_parameters=hot_params,
+        pmps=pmps,
+        hot_areas=areas,
+        limit=limit,
+        person_key_name=key_name,
+        case_review=review,
         synthetic=tuple(q.synthetic_forces(store)),
-        parameters={"date": date.isoformat(), "since": since.isoformat(),
-                    "period": f"{since.isoformat()} to {as_of.isoformat()}",
-                    "person_key": key_name, "repeat_victims": victims.parameters,
-                    "repeat_perpetrators": perpetrators.parameters,
-                    "repeat_addresses": addresses.parameters,
-                    "repeat_locations": locations.parameters, "hotspots": hot_params,
-                    "case_review_rules": review.rules,
-                    "store": store.url.split("@")[-1]},
+        parameters={
+            "date": date.isoformat(),
+            "since": since.isoformat(),
+            "period": f"{since.isoformat()} to {as_of.isoformat()}",
+            "person_key": key_name,
+            "repeat_victims": victims.parameters,
+            "repeat_perpetrators": perpetrators.parameters,
+            "repeat_addresses": addresses.parameters,
+            "repeat_locations": locations.parameters,
+            "hotspots": hot_params,
+            "case_review_rules": review.rules,
+            "store": store.url.split("@")[-1],
+        },
     )
 
 
@@ -706,8 +905,7 @@ def _reasons(reasons: list[str | None]) -> list[tuple[int, str]]:
     return sorted(((n, r) for r, n in counts.items()), key=lambda x: (-x[0], x[1]))
 
 
-def cut(frame: pl.DataFrame | None, limit: int | None,
-        extra_withheld: tuple[str, ...] = ()) -> Cut:
+def cut(frame: pl.DataFrame | None, limit: int | None, extra_withheld: tuple[str, ...] = ()) -> Cut:
     """``frame``'s rows (already ranked) without the withheld ones, the first ``limit`` of
     them (all when None), and the withheld rows' reasons counted."""
     if frame is None or not frame.height:
@@ -717,8 +915,12 @@ def cut(frame: pl.DataFrame | None, limit: int | None,
         reasons += frame["withheld"].to_list()
         frame = frame.filter(pl.col("withheld").is_null())
     shown = frame if limit is None else frame.head(limit)
-    return Cut(list(shown.iter_rows(named=True)), frame.height - shown.height, frame.height,
-               _reasons(reasons))
+    return Cut(
+        list(shown.iter_rows(named=True)),
+        frame.height - shown.height,
+        frame.height,
+        _reasons(reasons),
+    )
 
 
 def briefing_sections(b: Briefing, limit: int | None = DEFAULT_LIMIT) -> dict[str, Cut]:
@@ -727,14 +929,16 @@ def briefing_sections(b: Briefing, limit: int | None = DEFAULT_LIMIT) -> dict[st
     everyone); repeat people, places and addresses new first, then by incidents; hot areas by
     incidents last month, then by the rise; plans overdue first."""
     high = b.high_risk.with_columns(
-        ((pl.col("thrive_risk") == "high").cast(pl.Int8).fill_null(0)
-         + (pl.col("thrive_vulnerability") == "high").cast(pl.Int8).fill_null(0))
-        .alias("_score")).sort(["_score", "occurred_from"], descending=[True, True],
-                               nulls_last=True)
+        (
+            (pl.col("thrive_risk") == "high").cast(pl.Int8).fill_null(0)
+            + (pl.col("thrive_vulnerability") == "high").cast(pl.Int8).fill_null(0)
+        ).alias("_score")
+    ).sort(["_score", "occurred_from"], descending=[True, True], nulls_last=True)
     review = b.case_review.rows if b.case_review is not None else None
     new_review = None if b.case_review is None else b.case_review.to_act_on()
     locations = b.repeat_locations.new_or_rising().sort(
-        ["new", "n_incidents"], descending=[True, True])
+        ["new", "n_incidents"], descending=[True, True]
+    )
     pmps = b.pmps
     if pmps is not None and pmps.height:
         pmps = pmps.sort([pl.col("status") != "overdue", "next_review_due"])
@@ -753,8 +957,11 @@ def briefing_sections(b: Briefing, limit: int | None = DEFAULT_LIMIT) -> dict[st
 
 def area_name(row: Mapping[str, Any]) -> str:
     """A hot area in words: neighbourhood, LSOA name, commonest street description."""
-    parts = [row.get("neighbourhood"), row.get("lsoa_name") or row.get("lsoa_code"),
-             row.get("street")]
+    parts = [
+        row.get("neighbourhood"),
+        row.get("lsoa_name") or row.get("lsoa_code"),
+        row.get("street"),
+    ]
     return ", ".join(p for p in parts if p) or "Unnamed area"
 
 
@@ -764,13 +971,18 @@ def area_svg(row: Mapping[str, Any]) -> str:
     ny, nx = row["shape"]
     w, h = nx + 2, ny + 2
     scale = max(6, min(14, 70 // max(w, h)))
-    rects = "".join(f'<rect x="{c + 1}" y="{ny - r}" width="1" height="1" fill="#d4351c" '
-                    f'stroke="#ffffff" stroke-width="0.05"/>' for r, c in row["cells"])
+    rects = "".join(
+        f'<rect x="{c + 1}" y="{ny - r}" width="1" height="1" fill="#d4351c" '
+        f'stroke="#ffffff" stroke-width="0.05"/>'
+        for r, c in row["cells"]
+    )
     label = f"{len(row['cells'])} hot cells of the area, north up"
-    return (f'<svg class="briefing-area-map" xmlns="http://www.w3.org/2000/svg" '
-            f'viewBox="0 0 {w} {h}" width="{w * scale}" height="{h * scale}" role="img" '
-            f'aria-label="{label}"><rect x="0" y="0" width="{w}" height="{h}" '
-            f'fill="#f3f2f1"/>{rects}</svg>')
+    return (
+        f'<svg class="briefing-area-map" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {w} {h}" width="{w * scale}" height="{h * scale}" role="img" '
+        f'aria-label="{label}"><rect x="0" y="0" width="{w}" height="{h}" '
+        f'fill="#f3f2f1"/>{rects}</svg>'
+    )
 
 
 def briefing_summary(b: Briefing, sections: Mapping[str, Cut]) -> dict[str, Any]:
@@ -779,41 +991,59 @@ def briefing_summary(b: Briefing, sections: Mapping[str, Cut]) -> dict[str, Any]
     high-risk incidents)."""
     decisions: list[str] = []
     for r in [r for r in sections["case-review"].rows if r["new"]][:3]:
-        who = (f"Place: {r['location'] or 'unknown'}" if r["kind"] == "place"
-               else r["name"] or "(no name)")
-        decisions.append(f"{who} ({r['lpu'] or 'Unknown'}) newly meets the ASB Case Review "
-                         f"threshold ({r['n_qualifying']} qualifying complaints): agree who "
-                         f"contacts them before they have to apply.")
+        who = (
+            f"Place: {r['location'] or 'unknown'}"
+            if r["kind"] == "place"
+            else r["name"] or "(no name)"
+        )
+        decisions.append(
+            f"{who} ({r['lpu'] or 'Unknown'}) newly meets the ASB Case Review "
+            f"threshold ({r['n_qualifying']} qualifying complaints): agree who "
+            f"contacts them before they have to apply."
+        )
     overdue = [r for r in sections["pmps"].rows if r["status"] == "overdue"]
     if overdue:
-        decisions.append(f"{len(overdue)} Problem Management Plan"
-                         f"{'s' if len(overdue) != 1 else ''} overdue for review "
-                         f"({', '.join(r['reference'] for r in overdue[:3])}"
-                         f"{', ...' if len(overdue) > 3 else ''}): agree a reviewer.")
+        decisions.append(
+            f"{len(overdue)} Problem Management Plan"
+            f"{'s' if len(overdue) != 1 else ''} overdue for review "
+            f"({', '.join(r['reference'] for r in overdue[:3])}"
+            f"{', ...' if len(overdue) > 3 else ''}): agree a reviewer."
+        )
     if sections["hotspots"].rows:
         top = sections["hotspots"].rows[0]
-        decisions.append(f"Hot spot {area_name(top)}: {top['last_month']} ASB incidents last "
-                         f"month ({top['change']:+d}): decide on patrols or a plan.")
-    both = [r for r in sections["high-risk"].rows
-            if r["thrive_risk"] == "high" and r["thrive_vulnerability"] == "high"]
+        decisions.append(
+            f"Hot spot {area_name(top)}: {top['last_month']} ASB incidents last "
+            f"month ({top['change']:+d}): decide on patrols or a plan."
+        )
+    both = [
+        r
+        for r in sections["high-risk"].rows
+        if r["thrive_risk"] == "high" and r["thrive_vulnerability"] == "high"
+    ]
     if both:
-        decisions.append(f"{len(both)} incident{'s' if len(both) != 1 else ''} graded high for "
-                         f"both risk and vulnerability: confirm each has an owner.")
+        decisions.append(
+            f"{len(both)} incident{'s' if len(both) != 1 else ''} graded high for "
+            f"both risk and vulnerability: confirm each has an owner."
+        )
     review = b.case_review
     changed = {
-        "incidents": b.n_incidents, "high_risk": sections["high-risk"].n_total,
+        "incidents": b.n_incidents,
+        "high_risk": sections["high-risk"].n_total,
         "case_review_new": review.n_new if review else 0,
         "case_review_all": review.rows.height if review else 0,
         "case_review_in_review": review.n_in_review if review else 0,
         "repeat_victims": b.repeat_victim_rows.height,
-        "repeat_perpetrators": (b.repeat_perpetrator_rows.height
-                                if b.repeat_perpetrator_rows is not None else 0),
+        "repeat_perpetrators": (
+            b.repeat_perpetrator_rows.height if b.repeat_perpetrator_rows is not None else 0
+        ),
         "repeat_locations": sections["repeat-locations"].n_total,
-        "repeat_addresses": (b.repeat_address_rows.height
-                             if b.repeat_address_rows is not None else 0),
+        "repeat_addresses": (
+            b.repeat_address_rows.height if b.repeat_address_rows is not None else 0
+        ),
         "hot_areas": b.hot_areas.height if b.hot_areas is not None else 0,
-        "hot_areas_new": (b.hot_areas.filter(pl.col("category") == "new").height
-                          if b.hot_areas is not None else 0),
+        "hot_areas_new": (
+            b.hot_areas.filter(pl.col("category") == "new").height if b.hot_areas is not None else 0
+        ),
         "pmps_overdue": len([r for r in _rows(b.pmps) if r["status"] == "overdue"]),
         "pmps_due": len([r for r in _rows(b.pmps) if r["status"] != "overdue"]),
     }
@@ -823,13 +1053,17 @@ def briefing_summary(b: Briefing, sections: Mapping[str, Cut]) -> dict[str, Any]
 def _env() -> Any:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    return Environment(loader=PackageLoader("asbhub.reports", "templates"),
-                       autoescape=select_autoescape(["html"]), trim_blocks=True,
-                       lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("asbhub.reports", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
-def render_briefing_body(data: Briefing, *, only: str | None = None,
-                         more_href: Callable[[str], str] | None = None) -> str:
+def render_briefing_body(
+    data: Briefing, *, only: str | None = None, more_href: Callable[[str], str] | None = None
+) -> str:
     """The briefing's sections as an HTML fragment (GOV.UK Frontend class names), for a page
     that supplies its own header: the web app's briefing page.
 
@@ -838,15 +1072,28 @@ def render_briefing_body(data: Briefing, *, only: str | None = None,
     how to get it. ``only`` (a key of :data:`SECTIONS`) renders that one section in full.
     """
     if only is not None and only not in SECTIONS:
-        raise ValueError(f"unknown briefing section {only!r}: expected one of "
-                         f"{', '.join(SECTIONS)}")
+        raise ValueError(
+            f"unknown briefing section {only!r}: expected one of {', '.join(SECTIONS)}"
+        )
     limit = None if only is not None else data.limit
     sections = briefing_sections(data, limit)
-    return _env().get_template("briefing/_body.html").render(
-        b=data, rows=_rows, s=sections, only=only, limit=limit,
-        show=lambda sid: only is None or only == sid, more_href=more_href,
-        summary=None if only else briefing_summary(data, sections), area_name=area_name,
-        area_svg=area_svg, titles=SECTIONS)
+    return (
+        _env()
+        .get_template("briefing/_body.html")
+        .render(
+            b=data,
+            rows=_rows,
+            s=sections,
+            only=only,
+            limit=limit,
+            show=lambda sid: only is None or only == sid,
+            more_href=more_href,
+            summary=None if only else briefing_summary(data, sections),
+            area_name=area_name,
+            area_svg=area_svg,
+            titles=SECTIONS,
+        )
+    )
 
 
 def render_briefing_html(data: Briefing) -> str:
@@ -861,8 +1108,11 @@ def render_briefing_html(data: Briefing) -> str:
     -------
     str
     """
-    return _env().get_template("briefing/briefing.html").render(
-        b=data, body=render_briefing_body(data))
+    return (
+        _env()
+        .get_template("briefing/briefing.html")
+        .render(b=data, body=render_briefing_body(data))
+    )
 
 
 def briefing_pdf_bytes(html: str) -> bytes:
@@ -872,8 +1122,9 @@ def briefing_pdf_bytes(html: str) -> bytes:
     try:
         weasyprint = import_weasyprint()  # the report's quicker import (same libraries)
     except ImportError as exc:  # the PDF is optional: keep the HTML path free of it
-        raise ImportError("PDF briefings need WeasyPrint: pip install 'asbhub[pdf]' "
-                          f"(the 'pdf' extra) ({exc})") from exc
+        raise ImportError(
+            f"PDF briefings need WeasyPrint: pip install 'asbhub[pdf]' (the 'pdf' extra) ({exc})"
+        ) from exc
     return weasyprint.HTML(string=html).write_pdf()
 
 
@@ -881,8 +1132,15 @@ def _rows(frame: pl.DataFrame | None) -> list[dict[str, Any]]:
     return [] if frame is None else list(frame.iter_rows(named=True))
 
 
-def write_briefing(store: Store, date: dt.date, path: str, since: dt.date | None = None,
-                   *, fmt: str = "html", **kwargs: Any) -> Briefing:
+def write_briefing(
+    store: Store,
+    date: dt.date,
+    path: str,
+    since: dt.date | None = None,
+    *,
+    fmt: str = "html",
+    **kwargs: Any,
+) -> Briefing:
     """Build the briefing and write it to ``path`` as ``fmt`` (``html`` or ``pdf``).
 
     ``kwargs`` go to :func:`build_briefing`. Returns the data.

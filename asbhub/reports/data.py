@@ -95,11 +95,13 @@ def report_records(
     if forces is not None:
         where.append(f"s.force IN ({_placeholders(forces)})")
         params.extend(forces)
-    sql = ("SELECT i.month, i.crime_type, i.record_type, i.asb_category, i.covid, l.lsoa_code, "
-           "s.force, s.kind FROM incidents_incident i "
-           "JOIN incidents_source s ON s.id = i.source_id "
-           "LEFT JOIN incidents_location l ON l.id = i.location_id "
-           "WHERE " + " AND ".join(where))
+    sql = (
+        "SELECT i.month, i.crime_type, i.record_type, i.asb_category, i.covid, l.lsoa_code, "
+        "s.force, s.kind FROM incidents_incident i "
+        "JOIN incidents_source s ON s.id = i.source_id "
+        "LEFT JOIN incidents_location l ON l.id = i.location_id "
+        "WHERE " + " AND ".join(where)
+    )
     with store.connection.cursor() as cur:
         cur.execute(sql, params)
         rows = cur.fetchall()
@@ -112,12 +114,23 @@ def report_records(
 
 def incident_sources(store: Store) -> list[dict[str, Any]]:
     """Every loaded unit of incidents: kind, force, month, rows and SHA-256 of its content."""
-    sql = ("SELECT kind, force, month, rows, content_hash, file FROM incidents_source "
-           "ORDER BY kind, force, month, id")
+    sql = (
+        "SELECT kind, force, month, rows, content_hash, file FROM incidents_source "
+        "ORDER BY kind, force, month, id"
+    )
     with store.connection.cursor() as cur:
         cur.execute(sql)
-        return [{"kind": k, "force": f, "month": m or None, "rows": int(n),
-                 "content_sha256": h, "file": file} for k, f, m, n, h, file in cur.fetchall()]
+        return [
+            {
+                "kind": k,
+                "force": f,
+                "month": m or None,
+                "rows": int(n),
+                "content_sha256": h,
+                "file": file,
+            }
+            for k, f, m, n, h, file in cur.fetchall()
+        ]
 
 
 def call_sources(store: Store) -> list[dict[str, Any]]:
@@ -126,8 +139,10 @@ def call_sources(store: Store) -> list[dict[str, Any]]:
         return []
     with store.connection.cursor() as cur:
         cur.execute("SELECT file, rows, content_hash FROM contact_callsource ORDER BY file, id")
-        return [{"kind": "calls", "file": f, "rows": int(n), "content_sha256": h}
-                for f, n, h in cur.fetchall()]
+        return [
+            {"kind": "calls", "file": f, "rows": int(n), "content_sha256": h}
+            for f, n, h in cur.fetchall()
+        ]
 
 
 def report_calls(store: Store) -> pl.DataFrame:
@@ -141,8 +156,8 @@ def report_calls(store: Store) -> pl.DataFrame:
     frame = pl.DataFrame(rows, schema=list(CALL_COLUMNS), orient="row")
     return frame.with_columns(
         pl.col("channel").cast(pl.String),
-        pl.col("queued_at").cast(pl.Datetime("us")).dt.replace_time_zone(
-            "UTC", non_existent="null") if frame["queued_at"].dtype != CALL_COLUMNS["queued_at"]
+        pl.col("queued_at").cast(pl.Datetime("us")).dt.replace_time_zone("UTC", non_existent="null")
+        if frame["queued_at"].dtype != CALL_COLUMNS["queued_at"]
         else pl.col("queued_at"),
         pl.col("abandoned").cast(pl.Boolean),
         pl.col("wait_seconds").cast(pl.Float64),
@@ -177,17 +192,20 @@ def case_review_counts(store: Store, start: date, end: date) -> pl.DataFrame:
     polars.DataFrame
         ``area`` and the columns of :data:`CASE_REVIEW_COLUMNS`, one row per area, by area.
     """
-    sql = ("SELECT area, COUNT(*), "
-           "SUM(CASE WHEN decision = 'met' THEN 1 ELSE 0 END), "
-           "SUM(CASE WHEN decision = 'not_met' THEN 1 ELSE 0 END), "
-           "SUM(CASE WHEN decision NOT IN ('met', 'not_met') THEN 1 ELSE 0 END), "
-           "SUM(CASE WHEN meeting_on IS NOT NULL THEN 1 ELSE 0 END), "
-           "SUM(CASE WHEN meeting_on IS NOT NULL AND recommendations <> '' THEN 1 ELSE 0 END) "
-           "FROM cases_casereview WHERE received_on >= %s AND received_on < %s "
-           "GROUP BY area ORDER BY area")
+    sql = (
+        "SELECT area, COUNT(*), "
+        "SUM(CASE WHEN decision = 'met' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN decision = 'not_met' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN decision NOT IN ('met', 'not_met') THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN meeting_on IS NOT NULL THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN meeting_on IS NOT NULL AND recommendations <> '' THEN 1 ELSE 0 END) "
+        "FROM cases_casereview WHERE received_on >= %s AND received_on < %s "
+        "GROUP BY area ORDER BY area"
+    )
     with store.connection.cursor() as cur:
         cur.execute(sql, [start, end])
         rows = cur.fetchall()
     schema = {"area": pl.String, **dict.fromkeys(CASE_REVIEW_COLUMNS, pl.Int64)}
-    return pl.DataFrame([(a, *(int(v) for v in rest)) for a, *rest in rows], orient="row",
-                        schema=schema)
+    return pl.DataFrame(
+        [(a, *(int(v) for v in rest)) for a, *rest in rows], orient="row", schema=schema
+    )

@@ -149,16 +149,18 @@ def build_scrutiny(
     # beside real forces: the force comparison compares real forces.
     every = every.filter(pl.col("kind").is_in(sorted(scope.kinds)))
     if not scope.synthetic:
-        every = every.filter(~pl.col("force").str.to_uppercase().str.starts_with(
-            SYNTHETIC_PREFIX))
+        every = every.filter(~pl.col("force").str.to_uppercase().str.starts_with(SYNTHETIC_PREFIX))
     home = every.filter(pl.col("force") == force)
     if codes is not None:
         home = home.filter(pl.col("lsoa_code").is_in(codes))
     covered = sorted(home["month"].unique().to_list())
-    data_version: dict[str, Any] = {"incident_sources": q.incident_sources(store),
-                                    "call_sources": q.call_sources(store)}
+    data_version: dict[str, Any] = {
+        "incident_sources": q.incident_sources(store),
+        "call_sources": q.call_sources(store),
+    }
     data_version["digest"] = hashlib.sha256(
-        json.dumps(data_version, sort_keys=True, default=str).encode()).hexdigest()
+        json.dumps(data_version, sort_keys=True, default=str).encode()
+    ).hexdigest()
     command = _command(period, lpu, case_study)
     case_params: Any = None
     if isinstance(case_study, PmpCaseStudy):
@@ -166,16 +168,24 @@ def build_scrutiny(
     elif case_study is not None:
         case_params = {"title": case_study.title, "counts": asdict(case_study.counts)}
     params: dict[str, Any] = {
-        "period": period, "area": lpu, "force": force, "scope": scope.as_dict(),
+        "period": period,
+        "area": lpu,
+        "force": force,
+        "scope": scope.as_dict(),
         "years": years,
-        "hotspot_months": hotspot_months, "hotspot_cell_size": hotspot_cell_size,
-        "store": display_url(store.url), "case_study": case_params,
+        "hotspot_months": hotspot_months,
+        "hotspot_cell_size": hotspot_cell_size,
+        "store": display_url(store.url),
+        "case_study": case_params,
     }
     when = (generated_at or datetime.now(UTC)).astimezone(UTC)
     ctx = Context(store, period, lpu, force, covered, areas, when, command)
     calls, calls_scope = _calls_in_scope(q.report_calls(store), scope)
-    case = (cases.case_study_from_pmp(ctx, case_study)
-            if isinstance(case_study, PmpCaseStudy) else case_study)
+    case = (
+        cases.case_study_from_pmp(ctx, case_study)
+        if isinstance(case_study, PmpCaseStudy)
+        else case_study
+    )
     built = [
         sections.hotspots(ctx, hotspot_months, hotspot_cell_size, codes),
         sections.call_handling(calls, ctx),
@@ -195,13 +205,20 @@ def build_scrutiny(
     _name_scope(built, Scope(force, scope.kinds, scope.synthetic), lpu)
     if calls_scope:
         next(s for s in built if s.id == "call-handling").scope = calls_scope
-    report_id = hashlib.sha256(json.dumps(
-        [data_version["digest"], params], sort_keys=True, default=str).encode()).hexdigest()[:12]
+    report_id = hashlib.sha256(
+        json.dumps([data_version["digest"], params], sort_keys=True, default=str).encode()
+    ).hexdigest()[:12]
     return ScrutinyReport(
-        period=period, area=lpu, force=force,
+        period=period,
+        area=lpu,
+        force=force,
         generated_at=when.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        version=__version__, parameters=params, data_version=data_version,
-        report_id=report_id, sections=built, command=command,
+        version=__version__,
+        parameters=params,
+        data_version=data_version,
+        report_id=report_id,
+        sections=built,
+        command=command,
         audit_head=audit_head(store, when),
     )
 
@@ -216,8 +233,7 @@ def _calls_in_scope(calls: pl.DataFrame, scope: Scope) -> tuple[pl.DataFrame, st
     Synthetic calls never mix with real ones; a store whose only call logs are synthetic (the
     demonstration) shows them, and the section says they are synthetic.
     """
-    synthetic = calls["force"].fill_null("").str.to_uppercase().str.starts_with(
-        SYNTHETIC_PREFIX)
+    synthetic = calls["force"].fill_null("").str.to_uppercase().str.starts_with(SYNTHETIC_PREFIX)
     real = calls.filter(~synthetic)
     if real.height or scope.synthetic or calls.height == 0:
         return real if not scope.synthetic else calls, ""
@@ -230,13 +246,15 @@ def _name_scope(built: list[Section], scope: Scope, lpu: str | None) -> None:
     where = f"{lpu} LPU, {scope.force}" if lpu else scope.force
     for s in built:
         if s.id == "force-comparison":
-            s.scope = (f"every force loaded: {scope.kinds_text()}"
-                       + ("" if scope.synthetic else "; synthetic data left out"))
+            s.scope = f"every force loaded: {scope.kinds_text()}" + (
+                "" if scope.synthetic else "; synthetic data left out"
+            )
         elif s.id in _OTHER_SCOPE:
             s.scope = where or ""
         else:
             s.scope = f"{where}: {scope.kinds_text()}" + (
-                "" if scope.synthetic else "; synthetic data left out")
+                "" if scope.synthetic else "; synthetic data left out"
+            )
 
 
 def audit_head(store: Store, when: datetime) -> dict[str, Any] | None:
@@ -254,12 +272,23 @@ def audit_head(store: Store, when: datetime) -> dict[str, Any] | None:
         head = current_head(store.alias)
     except DatabaseError:
         return None
-    return {"entries": head["seq"], "hash": head["hash"], "last_at": head["entry_at"],
-            "read_at": when.isoformat(timespec="seconds").replace("+00:00", "Z")}
+    return {
+        "entries": head["seq"],
+        "hash": head["hash"],
+        "last_at": head["entry_at"],
+        "read_at": when.isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
 
 
-def write_scrutiny(store: Store, period: str, out_dir: Path | str, area: str | None = None,
-                   *, pdf: bool = True, **kwargs: Any) -> dict[str, Path]:
+def write_scrutiny(
+    store: Store,
+    period: str,
+    out_dir: Path | str,
+    area: str | None = None,
+    *,
+    pdf: bool = True,
+    **kwargs: Any,
+) -> dict[str, Path]:
     """``asbhub report scrutiny``: write ``scrutiny-YYYY-MM.html`` (and ``.pdf``) to a folder.
 
     Returns

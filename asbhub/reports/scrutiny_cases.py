@@ -36,8 +36,7 @@ from asbhub.reports.scrutiny_model import (
 )
 from asbhub.store import query
 
-__all__ = ["PmpCaseStudy", "case_reviews", "case_study", "case_study_from_pmp", "pmps",
-           "powers"]
+__all__ = ["PmpCaseStudy", "case_reviews", "case_study", "case_study_from_pmp", "pmps", "powers"]
 
 ASB = "Anti-social behaviour"
 CASES_SOURCE = "store: case system ({what})"
@@ -52,8 +51,10 @@ def _days(ctx: Context) -> tuple[dt.date, dt.date]:
 
 def _demo_note(store_alias: str, model: Any) -> list[str]:
     if model.objects.using(store_alias).filter(is_demo=True).exists():
-        return ["This store holds demonstration rows (flagged is_demo, made by `asbhub demo`): "
-                "they are counted here like any other."]
+        return [
+            "This store holds demonstration rows (flagged is_demo, made by `asbhub demo`): "
+            "they are counted here like any other."
+        ]
     return []
 
 
@@ -68,10 +69,14 @@ def pmps(ctx: Context) -> Section:
     from asbhub.records.cases.models import Pmp
 
     start, end = _days(ctx)
-    s = Section("pmps", "Problem Management Plans by LPU", "table 5.34",
-                CASES_SOURCE.format(what="PMPs"), f"{start:%d %b %Y} to {end:%d %b %Y}",
-                {"area": ctx.where, "opened": "in the period",
-                 "open": f"at the end of {end:%d %b %Y}"})
+    s = Section(
+        "pmps",
+        "Problem Management Plans by LPU",
+        "table 5.34",
+        CASES_SOURCE.format(what="PMPs"),
+        f"{start:%d %b %Y} to {end:%d %b %Y}",
+        {"area": ctx.where, "opened": "in the period", "open": f"at the end of {end:%d %b %Y}"},
+    )
     try:
         rows = services.table_5_34(start, end, lpus=ctx.areas.lpus, using=ctx.store.alias)
         s.notes += _demo_note(ctx.store.alias, Pmp)
@@ -82,14 +87,17 @@ def pmps(ctx: Context) -> Section:
         rows = [r for r in rows if r.lpu == ctx.lpu]
     if not any(r.opened or r.open for r in rows):
         s.notes = []
-        s.no_data = (f"No Problem Management Plans were open in {ctx.where} in these 12 "
-                     "months.")
+        s.no_data = f"No Problem Management Plans were open in {ctx.where} in these 12 months."
         return s
-    s.tables.append(ReportTable(
-        "pmps-by-lpu", "Problem Management Plans by LPU",
-        ["LPU area", "PMPs opened", "PMPs open at the end of the period"],
-        [[r.lpu, r.opened, r.open] for r in rows]
-        + [["Total", sum(r.opened for r in rows), sum(r.open for r in rows)]]))
+    s.tables.append(
+        ReportTable(
+            "pmps-by-lpu",
+            "Problem Management Plans by LPU",
+            ["LPU area", "PMPs opened", "PMPs open at the end of the period"],
+            [[r.lpu, r.opened, r.open] for r in rows]
+            + [["Total", sum(r.opened for r in rows), sum(r.open for r in rows)]],
+        )
+    )
     return s
 
 
@@ -103,14 +111,22 @@ def powers(ctx: Context) -> Section:
     from asbhub.records.cases.models import Power
 
     start, end = _days(ctx)
-    s = Section("powers", "ASB powers used", "table 5.36",
-                CASES_SOURCE.format(what="ASB powers register"),
-                f"{start:%d %b %Y} to {end:%d %b %Y}",
-                {"area": "whole force", "counted_on": "the day of the step each row names "
-                 "(applied for, issued, granted; breach, penalty or order)"})
+    s = Section(
+        "powers",
+        "ASB powers used",
+        "table 5.36",
+        CASES_SOURCE.format(what="ASB powers register"),
+        f"{start:%d %b %Y} to {end:%d %b %Y}",
+        {
+            "area": "whole force",
+            "counted_on": "the day of the step each row names "
+            "(applied for, issued, granted; breach, penalty or order)",
+        },
+    )
     if ctx.lpu:
-        s.no_data = ("The powers register is not kept by LPU: see the force's report "
-                     "(without --area).")
+        s.no_data = (
+            "The powers register is not kept by LPU: see the force's report (without --area)."
+        )
         return s
     try:
         sections = services.table_5_36(start, end, using=ctx.store.alias)
@@ -123,8 +139,14 @@ def powers(ctx: Context) -> Section:
         s.no_data = "No use of an ASB power was recorded in the register in these 12 months."
         return s
     for sec in sections:
-        s.tables.append(ReportTable(f"powers-{_slug(sec.heading)}", sec.heading,
-                                    [sec.heading, "Number"], [[label, n] for label, n in sec.rows]))
+        s.tables.append(
+            ReportTable(
+                f"powers-{_slug(sec.heading)}",
+                sec.heading,
+                [sec.heading, "Number"],
+                [[label, n] for label, n in sec.rows],
+            )
+        )
     return s
 
 
@@ -133,11 +155,17 @@ def case_reviews(ctx: Context) -> Section:
     from asbhub.records.cases.models import CaseReview
 
     start, end = _days(ctx)
-    s = Section("case-reviews", "ASB Case Reviews (Community Trigger)", "paragraph 5.39",
-                CASES_SOURCE.format(what="ASB Case Reviews"),
-                f"applications received {start:%d %b %Y} to {end:%d %b %Y}",
-                {"area": ctx.where, "outcome": "decision on the threshold; review held if a "
-                 "meeting date is recorded"})
+    s = Section(
+        "case-reviews",
+        "ASB Case Reviews (Community Trigger)",
+        "paragraph 5.39",
+        CASES_SOURCE.format(what="ASB Case Reviews"),
+        f"applications received {start:%d %b %Y} to {end:%d %b %Y}",
+        {
+            "area": ctx.where,
+            "outcome": "decision on the threshold; review held if a meeting date is recorded",
+        },
+    )
     try:
         frame = q.case_review_counts(ctx.store, start, end + dt.timedelta(days=1))
         s.notes += _demo_note(ctx.store.alias, CaseReview)
@@ -151,11 +179,15 @@ def case_reviews(ctx: Context) -> Section:
         s.no_data = f"No application for an ASB Case Review was received in {ctx.where}."
         return s
     cols = list(q.CASE_REVIEW_COLUMNS)
-    s.tables.append(ReportTable(
-        "case-reviews", "ASB Case Review applications by area and outcome",
-        ["Area", *q.CASE_REVIEW_COLUMNS.values()],
-        [list(r) for r in frame.select("area", *cols).iter_rows()]
-        + [["Total", *[int(frame[c].sum()) for c in cols]]]))
+    s.tables.append(
+        ReportTable(
+            "case-reviews",
+            "ASB Case Review applications by area and outcome",
+            ["Area", *q.CASE_REVIEW_COLUMNS.values()],
+            [list(r) for r in frame.select("area", *cols).iter_rows()]
+            + [["Total", *[int(frame[c].sum()) for c in cols]]],
+        )
+    )
     return s
 
 
@@ -201,8 +233,10 @@ def _month_of(text: str, option: str) -> str:
     try:
         day = dt.date.fromisoformat(text if len(text) > 7 else f"{text}-01")
     except ValueError:
-        raise ValueError(f"{option} {text!r} is not a month or a day; expected YYYY-MM or "
-                         "YYYY-MM-DD, e.g. 2021-04 or 2021-04-05") from None
+        raise ValueError(
+            f"{option} {text!r} is not a month or a day; expected YYYY-MM or "
+            "YYYY-MM-DD, e.g. 2021-04 or 2021-04-05"
+        ) from None
     return f"{day:%Y-%m}"
 
 
@@ -214,19 +248,25 @@ def _find_pmp(alias: str, ref: str) -> Any:
     if found is None and ref.strip().isdigit():
         found = plans.filter(pk=int(ref)).first()
     if found is None:
-        raise ValueError(f"no PMP with reference or number {ref!r} in this store; give a "
-                         "reference such as PMP-2024-0007 (listed on the plans page, /pmps/)")
+        raise ValueError(
+            f"no PMP with reference or number {ref!r} in this store; give a "
+            "reference such as PMP-2024-0007 (listed on the plans page, /pmps/)"
+        )
     return found
 
 
 def _plan_lsoas(pmp: Any, alias: str) -> list[str]:
     from asbhub.records.incidents.models import Location
 
-    codes = set(pmp.locations.using(alias).exclude(lsoa_code=None)
-                .values_list("lsoa_code", flat=True))
-    codes |= set(Location.objects.using(alias).filter(
-        incidents__pmp_links__pmp=pmp).exclude(lsoa_code=None).values_list("lsoa_code",
-                                                                           flat=True))
+    codes = set(
+        pmp.locations.using(alias).exclude(lsoa_code=None).values_list("lsoa_code", flat=True)
+    )
+    codes |= set(
+        Location.objects.using(alias)
+        .filter(incidents__pmp_links__pmp=pmp)
+        .exclude(lsoa_code=None)
+        .values_list("lsoa_code", flat=True)
+    )
     return sorted(codes)
 
 
@@ -249,12 +289,16 @@ def case_study_from_pmp(ctx: Context, request: PmpCaseStudy) -> CaseStudy:
     pmp = _find_pmp(alias, request.pmp)
     response = _plan_lsoas(pmp, alias)
     if not response:
-        raise ValueError(f"{pmp.reference} has no places: link its locations or incidents on "
-                         "the plan's page, so the case study knows its area")
+        raise ValueError(
+            f"{pmp.reference} has no places: link its locations or incidents on "
+            "the plan's page, so the case study knows its area"
+        )
     if request.start is None:
-        raise ValueError(f"the case system does not record when {pmp.reference}'s Response "
-                         "stage began: give the first month of the response, e.g. "
-                         "--case-start 2021-04 (and --case-end for the last)")
+        raise ValueError(
+            f"the case system does not record when {pmp.reference}'s Response "
+            "stage began: give the first month of the response, e.g. "
+            "--case-start 2021-04 (and --case-end for the last)"
+        )
     start = _month_of(request.start, "--case-start")
     end = _month_of(request.end, "--case-end") if request.end else start
     if end < start:
@@ -267,11 +311,13 @@ def case_study_from_pmp(ctx: Context, request: PmpCaseStudy) -> CaseStudy:
 
     lpu_of = dict(ctx.areas.lsoa.select("lsoa_code", "lpu").iter_rows())
     lpus = sorted({lpu_of[c] for c in response if c in lpu_of})
-    control = sorted(set(ctx.areas.lsoa.filter(pl.col("lpu").is_in(lpus))["lsoa_code"])
-                     - set(response))
+    control = sorted(
+        set(ctx.areas.lsoa.filter(pl.col("lpu").is_in(lpus))["lsoa_code"]) - set(response)
+    )
     polygons = lsoa_polygons(ctx.areas)
-    frame = query.incident_points(ctx.store, months=(before[0], after[1]),
-                                  crime_types=list(request.crime_types))
+    frame = query.incident_points(
+        ctx.store, months=(before[0], after[1]), crime_types=list(request.crime_types)
+    )
     x = frame["easting"].fill_null(np.nan).to_numpy()
     y = frame["northing"].fill_null(np.nan).to_numpy()
     t = np.array([f"{m}-01" for m in frame["month"]], dtype="datetime64[D]")
@@ -283,42 +329,72 @@ def case_study_from_pmp(ctx: Context, request: PmpCaseStudy) -> CaseStudy:
     day = np.datetime64
     first_day, after_day = day(f"{start}-01"), day(f"{shift_month(end, 1)}-01")
     tally = intervention_counts(
-        x, y, t, response=in_r, control=in_c, buffer=ring, start=first_day, end=after_day,
+        x,
+        y,
+        t,
+        response=in_r,
+        control=in_c,
+        buffer=ring,
+        start=first_day,
+        end=after_day,
         before_days=float((first_day - day(f"{before[0]}-01")).astype(int)),
-        after_days=float((day(f"{shift_month(after[1], 1)}-01") - after_day).astype(int)))
+        after_days=float((day(f"{shift_month(after[1], 1)}-01") - after_day).astype(int)),
+    )
     loaded = set(query.store_months(ctx.store))
     if loaded.isdisjoint(month_span(*before)) or loaded.isdisjoint(month_span(*after)):
-        raise ValueError(f"no records are loaded for {period_words(*before)} (before) or "
-                         f"{period_words(*after)} (after): load those months, or choose a "
-                         "--case-start with data on both sides")
+        raise ValueError(
+            f"no records are loaded for {period_words(*before)} (before) or "
+            f"{period_words(*after)} (after): load those months, or choose a "
+            "--case-start with data on both sides"
+        )
     # Each record in one area, in the order intervention_counts uses.
-    in_b = (np.zeros(len(x), bool) if ring is None else
-            np.asarray(shapely.intersects_xy(ring, x, y), bool) & np.isfinite(x) & ~in_r)
+    in_b = (
+        np.zeros(len(x), bool)
+        if ring is None
+        else np.asarray(shapely.intersects_xy(ring, x, y), bool) & np.isfinite(x) & ~in_r
+    )
     ok = np.isfinite(x) & np.isfinite(y)
-    areas_of = {"Response area": in_r & ok, "Buffer": in_b & ok,
-                "Control area": in_c & ok & ~in_r & ~in_b}
+    areas_of = {
+        "Response area": in_r & ok,
+        "Buffer": in_b & ok,
+        "Control area": in_c & ok & ~in_r & ~in_b,
+    }
     months = frame["month"].to_numpy()
-    monthly = [[month_label(m)] + [int((mask & (months == m)).sum()) for mask in
-                                   areas_of.values()] for m in month_span(before[0], after[1])]
+    monthly = [
+        [month_label(m)] + [int((mask & (months == m)).sum()) for mask in areas_of.values()]
+        for m in month_span(before[0], after[1])
+    ]
     return CaseStudy(
         title=f"{pmp.reference}, {pmp.title}",
         counts=tally.counts,
-        description=(f"{pmp.problem_type}: {pmp.area or 'the plan area'} in {pmp.lpu} LPU, "
-                     f"plan opened {pmp.opened_at:%d %B %Y}, now at the {pmp.get_stage_display()} "
-                     f"stage. Response months: {period_words(start, end)} (not counted)."),
-        before_period=period_words(*before), after_period=period_words(*after),
-        areas=(f"response: {len(response)} LSOA{'s' if len(response) != 1 else ''} of the "
-               "plan's places; buffer: within "
-               f"{request.buffer_m:g} m of them; control: the rest of {', '.join(lpus)} LPU"),
+        description=(
+            f"{pmp.problem_type}: {pmp.area or 'the plan area'} in {pmp.lpu} LPU, "
+            f"plan opened {pmp.opened_at:%d %B %Y}, now at the {pmp.get_stage_display()} "
+            f"stage. Response months: {period_words(start, end)} (not counted)."
+        ),
+        before_period=period_words(*before),
+        after_period=period_words(*after),
+        areas=(
+            f"response: {len(response)} LSOA{'s' if len(response) != 1 else ''} of the "
+            "plan's places; buffer: within "
+            f"{request.buffer_m:g} m of them; control: the rest of {', '.join(lpus)} LPU"
+        ),
         source="store: incidents; case system (PMP places and dates)",
         pmp_reference=pmp.reference,
-        parameters={"response_lsoas": response, "buffer_m": request.buffer_m if ring is not None
-                    else None, "control": f"rest of {', '.join(lpus)} ({len(control)} LSOAs)",
-                    "crime_types": list(request.crime_types), "response_months": [start, end],
-                    "before_months": list(before), "after_months": list(after),
-                    "time_unit": "month", "records_without_place": tally.n_excluded,
-                    "records_during_response": tally.n_during},
-        monthly=monthly)
+        parameters={
+            "response_lsoas": response,
+            "buffer_m": request.buffer_m if ring is not None else None,
+            "control": f"rest of {', '.join(lpus)} ({len(control)} LSOAs)",
+            "crime_types": list(request.crime_types),
+            "response_months": [start, end],
+            "before_months": list(before),
+            "after_months": list(after),
+            "time_unit": "month",
+            "records_without_place": tally.n_excluded,
+            "records_during_response": tally.n_during,
+        },
+        monthly=monthly,
+    )
 
 
 def case_study(case: CaseStudy) -> Section:
@@ -326,32 +402,62 @@ def case_study(case: CaseStudy) -> Section:
     interval, the displacement measures and the net effect."""
     ev = evaluate_intervention(case.counts)
     c = case.counts
-    s = Section("case-study", f"Case study: {case.title}", "appendix A", case.source,
-                f"before: {case.before_period or 'as supplied'}; after: "
-                f"{case.after_period or 'as supplied'}",
-                {"confidence": ev.confidence, "overdispersion": ev.overdispersion,
-                 "pmp": case.pmp_reference, "areas": case.areas or "as supplied",
-                 **case.parameters})
+    s = Section(
+        "case-study",
+        f"Case study: {case.title}",
+        "appendix A",
+        case.source,
+        f"before: {case.before_period or 'as supplied'}; after: "
+        f"{case.after_period or 'as supplied'}",
+        {
+            "confidence": ev.confidence,
+            "overdispersion": ev.overdispersion,
+            "pmp": case.pmp_reference,
+            "areas": case.areas or "as supplied",
+            **case.parameters,
+        },
+    )
     if case.description:
         s.paragraphs.append(case.description)
     rows = [["Response area", c.response_before, c.response_after, ev.response_change.percent]]
     if ev.buffer_change is not None and c.buffer is not None:
         rows.append(["Buffer (displacement) area", *c.buffer, ev.buffer_change.percent])
     rows.append(["Control area", c.control_before, c.control_after, ev.control_change.percent])
-    s.tables.append(ReportTable("case-counts", "Counts before and after",
-                                ["Area", "Before", "After", "% change"], rows, decimals=1,
-                                percent_columns=(3,)))
-    s.tables.append(ReportTable("case-evaluation", "Evaluation", ["Measure", "Value", "Reading"],
-                                _evaluation_rows(ev), decimals=3))
+    s.tables.append(
+        ReportTable(
+            "case-counts",
+            "Counts before and after",
+            ["Area", "Before", "After", "% change"],
+            rows,
+            decimals=1,
+            percent_columns=(3,),
+        )
+    )
+    s.tables.append(
+        ReportTable(
+            "case-evaluation",
+            "Evaluation",
+            ["Measure", "Value", "Reading"],
+            _evaluation_rows(ev),
+            decimals=3,
+        )
+    )
     if c.response_before and c.control_before >= 5 * c.response_before:
-        s.notes.append(f"The control area had {c.control_before / c.response_before:.0f} times "
-                       "the response area's records before: the Weighted Displacement "
-                       "Difference, which assumes areas of like size, is dominated by the "
-                       "control's trend here; read the rate ratios, which allow for size.")
+        s.notes.append(
+            f"The control area had {c.control_before / c.response_before:.0f} times "
+            "the response area's records before: the Weighted Displacement "
+            "Difference, which assumes areas of like size, is dominated by the "
+            "control's trend here; read the rate ratios, which allow for size."
+        )
     if case.monthly:
-        s.tables.append(ReportTable("case-monthly", "Records by month and area",
-                                    ["Month", "Response area", "Buffer", "Control area"],
-                                    case.monthly))
+        s.tables.append(
+            ReportTable(
+                "case-monthly",
+                "Records by month and area",
+                ["Month", "Response area", "Buffer", "Control area"],
+                case.monthly,
+            )
+        )
     return s
 
 
@@ -362,23 +468,46 @@ def _evaluation_rows(ev: InterventionEvaluation) -> list[list[Any]]:
     if rr.value is None:
         out.append(["Rate ratio (response against control)", None, rr.reason])
     else:
-        out.append(["Rate ratio (response against control)", rr.value,
-                    f"{level} CI {rr.ci_low:.2f} to {rr.ci_high:.2f}; p = {rr.p_value:.3g}; "
-                    f"{rr.percent_change:+.1f}% relative to the control "
-                    "(above 1: the response area did better than the control)"])
+        out.append(
+            [
+                "Rate ratio (response against control)",
+                rr.value,
+                f"{level} CI {rr.ci_low:.2f} to {rr.ci_high:.2f}; p = {rr.p_value:.3g}; "
+                f"{rr.percent_change:+.1f}% relative to the control "
+                "(above 1: the response area did better than the control)",
+            ]
+        )
     brr = ev.buffer_rate_ratio
     if brr is not None:
-        out.append(["Rate ratio (buffer against control)", brr.value,
-                    brr.reason or f"{level} CI {brr.ci_low:.2f} to {brr.ci_high:.2f} "
-                    "(above 1: diffusion of benefits; below 1: displacement)"])
+        out.append(
+            [
+                "Rate ratio (buffer against control)",
+                brr.value,
+                brr.reason
+                or f"{level} CI {brr.ci_low:.2f} to {brr.ci_high:.2f} "
+                "(above 1: diffusion of benefits; below 1: displacement)",
+            ]
+        )
     wdq = ev.wdq
     out.append(["Weighted Displacement Quotient", wdq.wdq, wdq.interpretation or wdq.reason])
     ne = ev.net_effect
-    out.append(["Total net effect (events prevented)", ne.total,
-                ne.reason or "response area and buffer, net of the control's trend"])
+    out.append(
+        [
+            "Total net effect (events prevented)",
+            ne.total,
+            ne.reason or "response area and buffer, net of the control's trend",
+        ]
+    )
     w = ev.wdd
-    out.append(["Weighted Displacement Difference", w.estimate,
-                w.reason or f"{level} CI {w.ci_low:.1f} to {w.ci_high:.1f}; p = "
-                f"{w.p_value:.3g} (negative: fewer events than the control's trend implies)"
-                if w.p_value is not None else w.reason])
+    out.append(
+        [
+            "Weighted Displacement Difference",
+            w.estimate,
+            w.reason
+            or f"{level} CI {w.ci_low:.1f} to {w.ci_high:.1f}; p = "
+            f"{w.p_value:.3g} (negative: fewer events than the control's trend implies)"
+            if w.p_value is not None
+            else w.reason,
+        ]
+    )
     return out

@@ -60,8 +60,9 @@ def _nice_ceiling(value: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def line_chart(months: list[str], series: dict[str, list[int]],
-               title: str = "Records by month") -> Chart:
+def line_chart(
+    months: list[str], series: dict[str, list[int]], title: str = "Records by month"
+) -> Chart:
     """Counts by month as an SVG line chart, one line per series (at most three).
 
     Parameters
@@ -91,38 +92,52 @@ def line_chart(months: list[str], series: dict[str, list[int]],
     def py(v: float) -> float:
         return top + plot_h * (1 - v / y_max)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" font-family="DejaVu Sans, Arial, sans-serif" '
-           'font-size="10">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-family="DejaVu Sans, Arial, sans-serif" '
+        'font-size="10">'
+    ]
     for k in range(5):
         v = y_max * k / 4
         y = _n(py(v))
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y}" y2="{y}" '
-                   f'stroke="{"#0b0c0c" if k == 0 else "#dddddd"}" stroke-width="0.8"/>')
+        out.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y}" y2="{y}" '
+            f'stroke="{"#0b0c0c" if k == 0 else "#dddddd"}" stroke-width="0.8"/>'
+        )
         out.append(f'<text x="{left - 5}" y="{y}" text-anchor="end" dy="3.5">{v:,.0f}</text>')
     step = max(1, math.ceil(n / 12))
     for i in range(0, n, step):
         x = _n(px(i))
-        out.append(f'<text x="{x}" y="{top + plot_h + 8}" text-anchor="end" '
-                   f'transform="rotate(-45 {x} {top + plot_h + 8})">'
-                   f'{escape(month_label(months[i]))}</text>')
+        out.append(
+            f'<text x="{x}" y="{top + plot_h + 8}" text-anchor="end" '
+            f'transform="rotate(-45 {x} {top + plot_h + 8})">'
+            f"{escape(month_label(months[i]))}</text>"
+        )
     for j, (name, values) in enumerate(series.items()):
         colour, dash = SERIES_STYLES[j]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         points = " ".join(f"{_n(px(i))},{_n(py(v))}" for i, v in enumerate(values))
         if len(values) > 1:
-            out.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
-                       f'stroke-width="1.8"{dash_attr}/>')
-        out.extend(f'<circle cx="{_n(px(i))}" cy="{_n(py(v))}" r="2.6" fill="{colour}"/>'
-                   for i, v in enumerate(values))
+            out.append(
+                f'<polyline points="{points}" fill="none" stroke="{colour}" '
+                f'stroke-width="1.8"{dash_attr}/>'
+            )
+        out.extend(
+            f'<circle cx="{_n(px(i))}" cy="{_n(py(v))}" r="2.6" fill="{colour}"/>'
+            for i, v in enumerate(values)
+        )
         lx = left + 190 * j
-        out.append(f'<line x1="{lx}" x2="{lx + 28}" y1="12" y2="12" stroke="{colour}" '
-                   f'stroke-width="2"{dash_attr}/>')
+        out.append(
+            f'<line x1="{lx}" x2="{lx + 28}" y1="12" y2="12" stroke="{colour}" '
+            f'stroke-width="2"{dash_attr}/>'
+        )
         out.append(f'<text x="{lx + 34}" y="12" dy="3.5">{escape(name)}</text>')
     out.append("</svg>")
-    alt = "; ".join(f"{name}: " + ", ".join(f"{month_label(m)} {v:,}"
-                                             for m, v in zip(months, vals, strict=True))
-                    for name, vals in series.items())
+    alt = "; ".join(
+        f"{name}: "
+        + ", ".join(f"{month_label(m)} {v:,}" for m, v in zip(months, vals, strict=True))
+        for name, vals in series.items()
+    )
     return Chart(title, alt, svg="".join(out))
 
 
@@ -188,9 +203,16 @@ def _ring_path(coords: np.ndarray, x0: float, y1: float, s: float) -> str:
     return "M" + " L".join(pts) + " Z"
 
 
-def hotspot_map(classes: np.ndarray, keep: np.ndarray, extent: tuple[float, float, float, float],
-                colours: list[tuple[int, str, str]], outlines: dict[str, Any], *, title: str,
-                alt: str) -> Chart:
+def hotspot_map(
+    classes: np.ndarray,
+    keep: np.ndarray,
+    extent: tuple[float, float, float, float],
+    colours: list[tuple[int, str, str]],
+    outlines: dict[str, Any],
+    *,
+    title: str,
+    alt: str,
+) -> Chart:
     """Cells coloured by class, under the outlines of the areas in view, as SVG.
 
     Parameters
@@ -223,7 +245,7 @@ def hotspot_map(classes: np.ndarray, keep: np.ndarray, extent: tuple[float, floa
     index = np.full(classes.shape, -1, dtype=np.int64)
     legend = []
     for i, (code, colour, label) in enumerate(colours):
-        palette[i] = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
+        palette[i] = [int(colour[k : k + 2], 16) for k in (1, 3, 5)]
         mask = keep & (classes == code)
         index[mask] = i
         n = int(mask.sum())
@@ -238,15 +260,17 @@ def hotspot_map(classes: np.ndarray, keep: np.ndarray, extent: tuple[float, floa
 
     shown_as = min(1.0, MAP_MAX_HEIGHT / height)
     fs = 10 / shown_as  # text 10 px high as shown, whatever the map is scaled by
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {_n(height)}" '
-           f'width="{_n(width * shown_as)}" height="{_n(height * shown_as)}" '
-           f'font-family="DejaVu Sans, Arial, sans-serif" font-size="{_n(fs)}">',
-           f'<rect x="0" y="0" width="{width}" height="{_n(height)}" fill="#ffffff" '
-           'stroke="#b1b4b6"/>',
-           f'<image x="{_n((xmin - vx0) * s)}" y="{_n((vy1 - ymax) * s)}" '
-           f'width="{_n((xmax - xmin) * s)}" height="{_n((ymax - ymin) * s)}" '
-           'preserveAspectRatio="none" style="image-rendering: pixelated" '
-           f'href="{_cells_png(rgb)}"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {_n(height)}" '
+        f'width="{_n(width * shown_as)}" height="{_n(height * shown_as)}" '
+        f'font-family="DejaVu Sans, Arial, sans-serif" font-size="{_n(fs)}">',
+        f'<rect x="0" y="0" width="{width}" height="{_n(height)}" fill="#ffffff" '
+        'stroke="#b1b4b6"/>',
+        f'<image x="{_n((xmin - vx0) * s)}" y="{_n((vy1 - ymax) * s)}" '
+        f'width="{_n((xmax - xmin) * s)}" height="{_n((ymax - ymin) * s)}" '
+        'preserveAspectRatio="none" style="image-rendering: pixelated" '
+        f'href="{_cells_png(rgb)}"/>',
+    ]
     view = shapely.box(vx0, vy0, vx1, vy1)
     shown = {}
     for name, geom in outlines.items():
@@ -255,11 +279,15 @@ def hotspot_map(classes: np.ndarray, keep: np.ndarray, extent: tuple[float, floa
             # every point is parsed again by WeasyPrint when the report is printed.
             part = shapely.simplify(geom.intersection(view), 1.0 / (s * shown_as))
             shown[name] = part
-            paths = [_ring_path(np.asarray(ring.coords), vx0, vy1, s)
-                     for poly in getattr(part, "geoms", [part]) if poly.geom_type == "Polygon"
-                     for ring in (poly.exterior, *poly.interiors)]
-            out.append(f'<path d="{" ".join(paths)}" fill="none" stroke="#0b0c0c" '
-                       'stroke-width="0.9"/>')
+            paths = [
+                _ring_path(np.asarray(ring.coords), vx0, vy1, s)
+                for poly in getattr(part, "geoms", [part])
+                if poly.geom_type == "Polygon"
+                for ring in (poly.exterior, *poly.interiors)
+            ]
+            out.append(
+                f'<path d="{" ".join(paths)}" fill="none" stroke="#0b0c0c" stroke-width="0.9"/>'
+            )
     # Big areas name themselves first; a small one whose name would overlap a placed name
     # goes without (Derby's city LPUs at force scale), as on the web map.
     placed: list[tuple[float, float, float, float]] = []
@@ -268,25 +296,34 @@ def hotspot_map(classes: np.ndarray, keep: np.ndarray, extent: tuple[float, floa
         x, y = (spot.x - vx0) * s, (vy1 - spot.y) * s
         half = 0.31 * fs * len(name)
         box = (x - half, y - 0.7 * fs, x + half, y + 0.7 * fs)
-        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-               for b in placed):
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
             continue
         placed.append(box)
-        for paint in (f'fill="#ffffff" stroke="#ffffff" stroke-width="{_n(0.3 * fs)}"',
-                      'fill="#0b0c0c"'):
-            out.append(f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="middle" '
-                       f'dy="{_n(0.35 * fs)}" {paint}>{escape(name)}</text>')
+        for paint in (
+            f'fill="#ffffff" stroke="#ffffff" stroke-width="{_n(0.3 * fs)}"',
+            'fill="#0b0c0c"',
+        ):
+            out.append(
+                f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="middle" '
+                f'dy="{_n(0.35 * fs)}" {paint}>{escape(name)}</text>'
+            )
     exponent = math.floor(math.log10((vx1 - vx0) / 5))
     length = max(m * 10.0**exponent for m in (1, 2, 5) if m * 10.0**exponent <= (vx1 - vx0) / 5)
     bx, by = 1.2 * fs, height - 1.4 * fs
-    out.append(f'<line x1="{_n(bx)}" x2="{_n(bx + length * s)}" y1="{_n(by)}" y2="{_n(by)}" '
-               f'stroke="#0b0c0c" stroke-width="{_n(0.3 * fs)}"/>')
-    out.append(f'<text x="{_n(bx + length * s / 2)}" y="{_n(by - 0.6 * fs)}" '
-               f'text-anchor="middle">{length / 1000:g} km</text>')
+    out.append(
+        f'<line x1="{_n(bx)}" x2="{_n(bx + length * s)}" y1="{_n(by)}" y2="{_n(by)}" '
+        f'stroke="#0b0c0c" stroke-width="{_n(0.3 * fs)}"/>'
+    )
+    out.append(
+        f'<text x="{_n(bx + length * s / 2)}" y="{_n(by - 0.6 * fs)}" '
+        f'text-anchor="middle">{length / 1000:g} km</text>'
+    )
     nx_, u = width - 1.8 * fs, 0.6 * fs
-    out.append(f'<path d="M{_n(nx_)},{_n(1.2 * fs)} L{_n(nx_ + u)},{_n(2.6 * fs)} '
-               f'L{_n(nx_ - u)},{_n(2.6 * fs)} Z" fill="#0b0c0c"/>'
-               f'<text x="{_n(nx_)}" y="{_n(4 * fs)}" text-anchor="middle" '
-               'font-weight="bold">N</text>')
+    out.append(
+        f'<path d="M{_n(nx_)},{_n(1.2 * fs)} L{_n(nx_ + u)},{_n(2.6 * fs)} '
+        f'L{_n(nx_ - u)},{_n(2.6 * fs)} Z" fill="#0b0c0c"/>'
+        f'<text x="{_n(nx_)}" y="{_n(4 * fs)}" text-anchor="middle" '
+        'font-weight="bold">N</text>'
+    )
     out.append("</svg>")
     return Chart(title, alt, svg="".join(out), legend=legend)

@@ -17,9 +17,17 @@ from asbhub.store.db import Store
 
 POLICE_UK = "data.police.uk street-level files (Open Government Licence v3.0)"
 #: Neighbourhood crime types shown in the crime table (seed 003 sections 6 and 7).
-NEIGHBOURHOOD_CRIME = ("Burglary", "Robbery", "Theft from the person", "Vehicle crime",
-                       "Bicycle theft", "Shoplifting", "Other theft", "Drugs",
-                       "Criminal damage and arson")
+NEIGHBOURHOOD_CRIME = (
+    "Burglary",
+    "Robbery",
+    "Theft from the person",
+    "Vehicle crime",
+    "Bicycle theft",
+    "Shoplifting",
+    "Other theft",
+    "Drugs",
+    "Criminal damage and arson",
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,6 +243,8 @@ class Context:
         have = [m for m in want if m in self.covered]
         if len(have) == len(want):
             return None
-        return (f"{period_words(first, last)}: data loaded for {len(have)} of {len(want)} "
-                f"months ({', '.join(month_label(m) for m in have) or 'none'}); counts cover "
-                "only those months")
+        return (
+            f"{period_words(first, last)}: data loaded for {len(have)} of {len(want)} "
+            f"months ({', '.join(month_label(m) for m in have) or 'none'}); counts cover "
+            "only those months"
+        )

@@ -65,9 +65,12 @@ def render_html(report: ScrutinyReport) -> str:
 def _environment() -> Any:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("asbhub.reports", "templates"),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True,
-                      lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("asbhub.reports", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["fmt"] = format_cell
     env.filters["month_label"] = month_label
     env.filters["as_json"] = lambda v: json.dumps(v, default=str)
@@ -85,8 +88,9 @@ def write_pdf(html: str, path: Path | str) -> Path:
     try:
         weasyprint = import_weasyprint()
     except ImportError as exc:  # the PDF is optional: keep the HTML path free of it
-        raise ImportError("PDF reports need WeasyPrint: pip install 'asbhub[pdf]' "
-                          f"(the 'pdf' extra) ({exc})") from exc
+        raise ImportError(
+            f"PDF reports need WeasyPrint: pip install 'asbhub[pdf]' (the 'pdf' extra) ({exc})"
+        ) from exc
     path = Path(path)
     weasyprint.HTML(string=html).write_pdf(path)
     return path

@@ -42,15 +42,22 @@ from asbhub.outputs.csvsafe import safe_writer
 from asbhub.reports import briefing_data as q
 from asbhub.store.db import Store
 
-__all__ = ["WeeklyPack", "build_weekly", "render_weekly_html", "weekly_csv_rows",
-           "weekly_map_png", "write_weekly"]
+__all__ = [
+    "WeeklyPack",
+    "build_weekly",
+    "render_weekly_html",
+    "weekly_csv_rows",
+    "weekly_map_png",
+    "write_weekly",
+]
 
 LOCAL = ZoneInfo("Europe/London")
 CATEGORY_NAMES = {"P": "Personal", "N": "Nuisance", "E": "Environmental"}
 NOT_RECORDED = "Not recorded"
 #: The SNT row of records whose LSOA the hierarchy does not give one SNT (and that name none).
-NO_SNT = ("No single SNT (no LSOA, or an LSOA outside the force's neighbourhoods: "
-          "see docs/geography.md)")
+NO_SNT = (
+    "No single SNT (no LSOA, or an LSOA outside the force's neighbourhoods: see docs/geography.md)"
+)
 WEEKS_BEFORE = 4
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _TABLE_SCHEMA = {"key": pl.String, "this_week": pl.Int64, "previous_average": pl.Float64}
@@ -120,9 +127,15 @@ def _count(values: list[str]) -> dict[str, int]:
     return out
 
 
-def build_weekly(store: Store, lpu: str, week_ending: dt.date, *,
-                 record_types: tuple[str, ...] = ("asb",), areas: Any = None,
-                 force: str | None = None) -> WeeklyPack:
+def build_weekly(
+    store: Store,
+    lpu: str,
+    week_ending: dt.date,
+    *,
+    record_types: tuple[str, ...] = ("asb",),
+    areas: Any = None,
+    force: str | None = None,
+) -> WeeklyPack:
     """The weekly ASB data pack of ``lpu`` for the seven days ending on ``week_ending``.
 
     Parameters
@@ -155,60 +168,90 @@ def build_weekly(store: Store, lpu: str, week_ending: dt.date, *,
         raise ValueError(f"unknown LPU {lpu!r}: expected one of {', '.join(areas.lpus)}")
     week_start = week_ending - dt.timedelta(days=6)
     first = week_start - dt.timedelta(days=7 * WEEKS_BEFORE)
-    rows = q.incident_rows(store, _midnight(first), _midnight(week_ending + dt.timedelta(days=1)),
-                           force)
+    rows = q.incident_rows(
+        store, _midnight(first), _midnight(week_ending + dt.timedelta(days=1)), force
+    )
     rows = rows.filter(pl.col("record_type").is_in(list(record_types)))
     codes = rows["lsoa_code"].to_list()
     hood_names = dict(areas.neighbourhoods.select("snt_code", "snt_name").iter_rows())
     rows = rows.with_columns(
         pl.coalesce("lpu", pl.Series(areas.lpu_for(codes), dtype=pl.String)).alias("lpu"),
         pl.coalesce("snt", pl.Series(areas.neighbourhood_for(codes), dtype=pl.String)).alias("snt"),
-        pl.coalesce("occurred_from", "reported_at").dt.convert_time_zone("Europe/London")
-        .dt.date().alias("day"),
+        pl.coalesce("occurred_from", "reported_at")
+        .dt.convert_time_zone("Europe/London")
+        .dt.date()
+        .alias("day"),
     ).filter(pl.col("lpu") == lpu)
     rows = rows.with_columns(
-        pl.col("snt").replace_strict(hood_names, default=pl.col("snt")).fill_null(NO_SNT)
+        pl.col("snt")
+        .replace_strict(hood_names, default=pl.col("snt"))
+        .fill_null(NO_SNT)
         .alias("snt_label"),
-        pl.col("asb_category").replace_strict(CATEGORY_NAMES, default=None)
-        .fill_null(NOT_RECORDED).alias("category"))
+        pl.col("asb_category")
+        .replace_strict(CATEGORY_NAMES, default=None)
+        .fill_null(NOT_RECORDED)
+        .alias("category"),
+    )
     week = rows.filter(pl.col("day") >= week_start)
     before = rows.filter(pl.col("day") < week_start)
 
     days = [week_start + dt.timedelta(days=k) for k in range(7)]
     labels = {d.weekday(): f"{_WEEKDAYS[d.weekday()]} {d.day} {d:%B %Y}" for d in days}
-    by_day = _table([labels[d.weekday()] for d in days],
-                    _count([labels[d.weekday()] for d in week["day"].to_list()]),
-                    _count([labels[d.weekday()] for d in before["day"].to_list()]))
+    by_day = _table(
+        [labels[d.weekday()] for d in days],
+        _count([labels[d.weekday()] for d in week["day"].to_list()]),
+        _count([labels[d.weekday()] for d in before["day"].to_list()]),
+    )
     cats = list(CATEGORY_NAMES.values())
     if NOT_RECORDED in set(rows["category"].to_list()):
         cats.append(NOT_RECORDED)
-    by_category = _table(cats, _count(week["category"].to_list()),
-                         _count(before["category"].to_list()))
+    by_category = _table(
+        cats, _count(week["category"].to_list()), _count(before["category"].to_list())
+    )
     lpu_hoods = areas.neighbourhoods.filter(pl.col("lpu") == lpu).sort("snt_code")
     snts = [hood_names[c] for c in lpu_hoods["snt_code"].to_list()]
     snts += sorted(set(rows["snt_label"].to_list()) - set(snts))
-    by_snt = _table(snts, _count(week["snt_label"].to_list()),
-                    _count(before["snt_label"].to_list()))
+    by_snt = _table(
+        snts, _count(week["snt_label"].to_list()), _count(before["snt_label"].to_list())
+    )
 
     def xy(frame: pl.DataFrame) -> np.ndarray:
-        return (frame.filter(pl.col("easting").is_not_null())
-                .select("easting", "northing").to_numpy().reshape(-1, 2))
+        return (
+            frame.filter(pl.col("easting").is_not_null())
+            .select("easting", "northing")
+            .to_numpy()
+            .reshape(-1, 2)
+        )
 
     note = ""
     if rows.is_empty():
-        note = (f"No dated {' or '.join(t.upper() for t in record_types)} records for {lpu} "
-                f"LPU from {first:%-d %B %Y} to {week_ending:%-d %B %Y}. data.police.uk data "
-                f"carries months only, so a weekly pack needs the force export (dated "
-                f"incidents): load it with `asbhub ingest`.")
+        note = (
+            f"No dated {' or '.join(t.upper() for t in record_types)} records for {lpu} "
+            f"LPU from {first:%-d %B %Y} to {week_ending:%-d %B %Y}. data.police.uk data "
+            f"carries months only, so a weekly pack needs the force export (dated "
+            f"incidents): load it with `asbhub ingest`."
+        )
     return WeeklyPack(
-        lpu=lpu, week_start=week_start, week_ending=week_ending, by_day=by_day,
-        by_category=by_category, by_snt=by_snt, points=xy(week), previous_points=xy(before),
-        n_without_point=int(week["easting"].null_count()), record_types=tuple(record_types),
-        synthetic=tuple(q.synthetic_forces(store)), note=note,
-        parameters={"lpu": lpu, "week": f"{week_start.isoformat()} to {week_ending.isoformat()}",
-                    "previous_weeks": f"{first.isoformat()} to "
-                                      f"{(week_start - dt.timedelta(days=1)).isoformat()}",
-                    "record_types": list(record_types), "store": store.url.split("@")[-1]},
+        lpu=lpu,
+        week_start=week_start,
+        week_ending=week_ending,
+        by_day=by_day,
+        by_category=by_category,
+        by_snt=by_snt,
+        points=xy(week),
+        previous_points=xy(before),
+        n_without_point=int(week["easting"].null_count()),
+        record_types=tuple(record_types),
+        synthetic=tuple(q.synthetic_forces(store)),
+        note=note,
+        parameters={
+            "lpu": lpu,
+            "week": f"{week_start.isoformat()} to {week_ending.isoformat()}",
+            "previous_weeks": f"{first.isoformat()} to "
+            f"{(week_start - dt.timedelta(days=1)).isoformat()}",
+            "record_types": list(record_types),
+            "store": store.url.split("@")[-1],
+        },
     )
 
 
@@ -233,22 +276,47 @@ def weekly_map_png(pack: WeeklyPack, areas: Any = None) -> bytes:
             ax.fill(x, y, color="#f3f2f1", zorder=1)
             ax.plot(x, y, color="#0b0c0c", linewidth=1.0, zorder=2)
     if pack.previous_points.size:
-        ax.scatter(pack.previous_points[:, 0], pack.previous_points[:, 1], s=6,
-                   color="#b1b4b6", marker="o", zorder=3,
-                   label=f"Previous {WEEKS_BEFORE} weeks ({len(pack.previous_points)})")
+        ax.scatter(
+            pack.previous_points[:, 0],
+            pack.previous_points[:, 1],
+            s=6,
+            color="#b1b4b6",
+            marker="o",
+            zorder=3,
+            label=f"Previous {WEEKS_BEFORE} weeks ({len(pack.previous_points)})",
+        )
     if pack.points.size:
-        ax.scatter(pack.points[:, 0], pack.points[:, 1], s=22, color="#d4351c", marker="^",
-                   edgecolors="#0b0c0c", linewidths=0.5, zorder=4,
-                   label=f"This week ({len(pack.points)})")
+        ax.scatter(
+            pack.points[:, 0],
+            pack.points[:, 1],
+            s=22,
+            color="#d4351c",
+            marker="^",
+            edgecolors="#0b0c0c",
+            linewidths=0.5,
+            zorder=4,
+            label=f"This week ({len(pack.points)})",
+        )
     ax.set_xticks([])
     ax.set_yticks([])
     if pack.points.size or pack.previous_points.size:
         ax.legend(loc="upper right", fontsize=8, frameon=True)
-    fig.text(0.03, 0.97, f"{pack.lpu} LPU: ASB, week ending {pack.week_ending:%-d %B %Y}",
-             fontsize=12, fontweight="bold", va="top")
-    fig.text(0.03, 0.06, "British National Grid. Area boundaries: ONS, Open Government Licence "
-                         "v3.0; contains OS data \u00a9 Crown copyright and database right.",
-             fontsize=7, va="top")
+    fig.text(
+        0.03,
+        0.97,
+        f"{pack.lpu} LPU: ASB, week ending {pack.week_ending:%-d %B %Y}",
+        fontsize=12,
+        fontweight="bold",
+        va="top",
+    )
+    fig.text(
+        0.03,
+        0.06,
+        "British National Grid. Area boundaries: ONS, Open Government Licence "
+        "v3.0; contains OS data \u00a9 Crown copyright and database right.",
+        fontsize=7,
+        va="top",
+    )
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()
@@ -257,8 +325,7 @@ def weekly_map_png(pack: WeeklyPack, areas: Any = None) -> bytes:
 def weekly_csv_rows(pack: WeeklyPack) -> list[list[Any]]:
     """The pack's tables as CSV rows: ``table, key, this_week, previous_4_week_average``."""
     rows: list[list[Any]] = [["table", "key", "this_week", "previous_4_week_average"]]
-    for name, frame in (("day", pack.by_day), ("category", pack.by_category),
-                        ("snt", pack.by_snt)):
+    for name, frame in (("day", pack.by_day), ("category", pack.by_category), ("snt", pack.by_snt)):
         rows += [[name, k, n, f"{avg:.2f}"] for k, n, avg in frame.iter_rows()]
     rows.append(["total", pack.lpu, pack.total, f"{pack.previous_total:.2f}"])
     return rows
@@ -268,29 +335,42 @@ def render_weekly_html(pack: WeeklyPack, map_png: bytes | None = None) -> str:
     """The pack as one self-contained HTML page (the map embedded)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("asbhub.reports", "templates"),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True,
-                      lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("asbhub.reports", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     src = ("data:image/png;base64," + base64.b64encode(map_png).decode()) if map_png else ""
     return env.get_template("weekly/weekly.html").render(
-        p=pack, map_src=src, body=render_weekly_body(pack, src))
+        p=pack, map_src=src, body=render_weekly_body(pack, src)
+    )
 
 
 def render_weekly_body(pack: WeeklyPack, map_src: str = "") -> str:
     """The pack's tables and map as an HTML fragment (for the web app's page)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("asbhub.reports", "templates"),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True,
-                      lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("asbhub.reports", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return env.get_template("weekly/_body.html").render(
-        p=pack, map_src=map_src, tables=[("By day", "day", pack.by_day),
-                                         ("By ASB category", "category", pack.by_category),
-                                         ("By Safer Neighbourhood Team", "snt", pack.by_snt)])
+        p=pack,
+        map_src=map_src,
+        tables=[
+            ("By day", "day", pack.by_day),
+            ("By ASB category", "category", pack.by_category),
+            ("By Safer Neighbourhood Team", "snt", pack.by_snt),
+        ],
+    )
 
 
-def write_weekly(store: Store, lpu: str, week_ending: dt.date, out_dir: Path | str,
-                 **kwargs: Any) -> dict[str, Path]:
+def write_weekly(
+    store: Store, lpu: str, week_ending: dt.date, out_dir: Path | str, **kwargs: Any
+) -> dict[str, Path]:
     """``asbhub report weekly``: write ``weekly-LPU-YYYY-MM-DD`` ``.html``, ``.csv`` and
     ``.png`` (the map) into ``out_dir``; returns the paths by kind."""
     pack = build_weekly(store, lpu, week_ending, **kwargs)

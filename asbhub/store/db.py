@@ -36,9 +36,11 @@ def is_lock_error(exc: BaseException) -> bool:
 def busy_message(store: Store, exc: BaseException | None = None) -> str:
     """One line naming the store, why it could not be written, and what to do."""
     why = f" ({str(exc).strip().splitlines()[0]})" if exc is not None and str(exc).strip() else ""
-    return (f"the database {display_url(store.url)} was busy with another writer for "
-            f"{db_timeout():g} s{why}, so nothing more was stored; run the load again when "
-            "the other finishes, or set ASBHUB_DB_TIMEOUT to wait longer")
+    return (
+        f"the database {display_url(store.url)} was busy with another writer for "
+        f"{db_timeout():g} s{why}, so nothing more was stored; run the load again when "
+        "the other finishes, or set ASBHUB_DB_TIMEOUT to wait longer"
+    )
 
 
 def display_url(url: str) -> str:
@@ -169,8 +171,10 @@ def open_store(url: str | None = None, upgrade: bool = True) -> Store:
     setup_django()
     wanted, default = database_config(url), settings.DATABASES["default"]
     # Django fills in defaults for ``default``: the same database is the same engine and name.
-    if all(str(wanted.get(k) or "") == str(default.get(k) or "")
-           for k in ("ENGINE", "NAME", "HOST", "PORT", "USER")):
+    if all(
+        str(wanted.get(k) or "") == str(default.get(k) or "")
+        for k in ("ENGINE", "NAME", "HOST", "PORT", "USER")
+    ):
         alias = "default"
     else:
         alias = "store_" + hashlib.sha1(url.encode()).hexdigest()[:10]

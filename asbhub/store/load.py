@@ -102,7 +102,9 @@ def ingest(store: Store, inputs: Iterable[InputFile], strict: bool = False) -> L
     return LoadResult(list(ingest_iter(store, inputs, strict=strict)))
 
 
-def ingest_iter(store: Store, inputs: Iterable[InputFile], strict: bool = False) -> Iterator[FileResult]:
+def ingest_iter(
+    store: Store, inputs: Iterable[InputFile], strict: bool = False
+) -> Iterator[FileResult]:
     """Load files one by one, yielding each file's result as soon as it is committed.
 
     Parameters
@@ -158,8 +160,9 @@ class _Loader:
             n = _count_data_lines(src.name, raw)
             reject = Reject(src.name, 1, "(file)", "", str(exc))
             return FileResult(src.name, kind, read=n, rejected=n, error=str(exc), rejects=[reject])
-        result = FileResult(src.name, kind, read=parsed.read, rejected=len(parsed.rejects),
-                            rejects=parsed.rejects)
+        result = FileResult(
+            src.name, kind, read=parsed.read, rejected=len(parsed.rejects), rejects=parsed.rejects
+        )
         result.by_crime_type = _crime_type_counts(parsed.rows)
         if self._busy is not None:
             # The database could not be had for an earlier file: do not wait again per file.
@@ -176,8 +179,10 @@ class _Loader:
             result.stored = result.already_stored = result.replaced = result.updated = 0
             result.rejected = result.read
             result.by_crime_type = {}
-            result.error = (f"--strict: {len(parsed.rejects)} row(s) rejected, so nothing from "
-                            "this file was stored")
+            result.error = (
+                f"--strict: {len(parsed.rejects)} row(s) rejected, so nothing from "
+                "this file was stored"
+            )
         except OperationalError as exc:
             self._locations = saved_cache
             if not is_lock_error(exc):
@@ -211,8 +216,9 @@ class _Loader:
         known = self._locations["id"].max() if self._locations.height else 0
         with conn.cursor() as cur:
             cur.execute("SELECT key, id FROM incidents_location WHERE id > %s", [known or 0])
-            added = pl.DataFrame(cur.fetchall(), schema={"key": pl.String, "id": pl.Int64},
-                                 orient="row")
+            added = pl.DataFrame(
+                cur.fetchall(), schema={"key": pl.String, "id": pl.Int64}, orient="row"
+            )
         if added.height:
             self._locations = pl.concat([self._locations, added], rechunk=False)
 
@@ -254,18 +260,23 @@ class _Loader:
             return
         rows = rows.with_columns(_row_text(rows).alias("_text"))
         for (force, month), group in rows.group_by(["falls_within", "month"], maintain_order=True):
-            stored, already, replaced = self._write_force_month(parsed, str(force), str(month), group)
+            stored, already, replaced = self._write_force_month(
+                parsed, str(force), str(month), group
+            )
             result.stored += stored
             result.already_stored += already
             result.replaced += replaced
 
-    def _write_force_month(self, parsed: ParsedFile, force: str, month: str,
-                           group: pl.DataFrame) -> tuple[int, int, int]:
+    def _write_force_month(
+        self, parsed: ParsedFile, force: str, month: str, group: pl.DataFrame
+    ) -> tuple[int, int, int]:
         digest = hashlib.sha256("\n".join(group["_text"].to_list()).encode()).hexdigest()
         cur = self.store.connection.cursor()
         cur.execute(
             "SELECT id, content_hash, rows FROM incidents_source WHERE kind = %s AND force = %s "
-            "AND month = %s", [police_uk.KIND, force, month])
+            "AND month = %s",
+            [police_uk.KIND, force, month],
+        )
         found = cur.fetchall()
         now = datetime.now(UTC)
         if found and found[0][1] == digest:
@@ -277,25 +288,47 @@ class _Loader:
             cur.execute(
                 "UPDATE incidents_source SET content_hash = %s, rows = %s, file = %s, "
                 "loaded_at = %s WHERE id = %s",
-                [digest, group.height, parsed.name, now, source_id])
+                [digest, group.height, parsed.name, now, source_id],
+            )
         else:
             old_rows = matched = 0
             cur.execute(
                 "INSERT INTO incidents_source (kind, force, month, content_hash, rows, file, "
                 "loaded_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [police_uk.KIND, force, month, digest, group.height, parsed.name, now])
+                [police_uk.KIND, force, month, digest, group.height, parsed.name, now],
+            )
             cur.execute(
                 "SELECT id FROM incidents_source WHERE kind = %s AND force = %s AND month = %s",
-                [police_uk.KIND, force, month])
+                [police_uk.KIND, force, month],
+            )
             source_id = cur.fetchall()[0][0]
         location_ids = self.location_ids(group)
-        columns = ("source_id", "line", "record_type", "month", "crime_type", "crime_id",
-                   "reported_by", "location_id", "outcome", "context")
+        columns = (
+            "source_id",
+            "line",
+            "record_type",
+            "month",
+            "crime_type",
+            "crime_id",
+            "reported_by",
+            "location_id",
+            "outcome",
+            "context",
+        )
         n = group.height
-        data = zip([source_id] * n, group["line"].to_list(), group["record_type"].to_list(),
-                   group["month"].to_list(), group["crime_type"].to_list(),
-                   group["crime_id"].to_list(), group["reported_by"].to_list(), location_ids,
-                   group["outcome"].to_list(), group["context"].to_list(), strict=True)
+        data = zip(
+            [source_id] * n,
+            group["line"].to_list(),
+            group["record_type"].to_list(),
+            group["month"].to_list(),
+            group["crime_type"].to_list(),
+            group["crime_id"].to_list(),
+            group["reported_by"].to_list(),
+            location_ids,
+            group["outcome"].to_list(),
+            group["context"].to_list(),
+            strict=True,
+        )
         self.bulk_insert("incidents_incident", columns, data)
         return n - matched, matched, old_rows - matched
 
@@ -306,11 +339,28 @@ class _Loader:
             "l.description, l.lsoa_code, l.lsoa_name, i.crime_type, i.outcome, i.context "
             "FROM incidents_incident i JOIN incidents_source s ON s.id = i.source_id "
             "LEFT JOIN incidents_location l ON l.id = i.location_id WHERE i.source_id = %s",
-            [source_id])
-        names = ["crime_id", "month", "reported_by", "falls_within", "longitude", "latitude",
-                 "location", "lsoa_code", "lsoa_name", "crime_type", "outcome", "context"]
-        old = pl.DataFrame(cur.fetchall(), schema=names, orient="row",
-                           schema_overrides={"longitude": pl.Float64, "latitude": pl.Float64})
+            [source_id],
+        )
+        names = [
+            "crime_id",
+            "month",
+            "reported_by",
+            "falls_within",
+            "longitude",
+            "latitude",
+            "location",
+            "lsoa_code",
+            "lsoa_name",
+            "crime_type",
+            "outcome",
+            "context",
+        ]
+        old = pl.DataFrame(
+            cur.fetchall(),
+            schema=names,
+            orient="row",
+            schema_overrides={"longitude": pl.Float64, "latitude": pl.Float64},
+        )
         old = old.with_columns(pl.col("location").replace("", None))
         return old.select(_row_text(old).alias("_text")).to_series()
 
@@ -322,19 +372,24 @@ class _Loader:
         ``rows`` needs longitude, latitude, location, lsoa_code and lsoa_name columns, and
         may carry lsoa_derived and outside_area flags. A row with no place at all gets None.
         """
-        has_place = (pl.col("longitude").is_not_null() | pl.col("location").is_not_null()
-                     | pl.col("lsoa_code").is_not_null())
+        has_place = (
+            pl.col("longitude").is_not_null()
+            | pl.col("location").is_not_null()
+            | pl.col("lsoa_code").is_not_null()
+        )
         keyed = rows.with_columns(_location_key().alias("key"), has_place.alias("_has_place"))
         cache = self._location_cache()
-        joined = keyed.select("key", "_has_place").join(cache, on="key", how="left",
-                                                        maintain_order="left")
+        joined = keyed.select("key", "_has_place").join(
+            cache, on="key", how="left", maintain_order="left"
+        )
         missing = joined.filter(pl.col("_has_place") & pl.col("id").is_null())["key"].unique()
         if missing.len():
             new = keyed.filter(pl.col("key").is_in(missing.implode()))
             new = new.unique("key", keep="first", maintain_order=True)
             self._insert_locations(new)
             joined = keyed.select("key", "_has_place").join(
-                self._location_cache(), on="key", how="left", maintain_order="left")
+                self._location_cache(), on="key", how="left", maintain_order="left"
+            )
         ids = joined.select(pl.when(pl.col("_has_place")).then(pl.col("id")))
         return ids.to_series().to_list()
 
@@ -348,15 +403,26 @@ class _Loader:
         for flag in ("lsoa_derived", "outside_area"):
             if flag not in new.columns:
                 new = new.with_columns(pl.lit(False).alias(flag))
-        cols = ["key", "longitude", "latitude", "easting", "northing", "description",
-                "lsoa_code", "lsoa_name", "lsoa_derived", "outside_area"]
+        cols = [
+            "key",
+            "longitude",
+            "latitude",
+            "easting",
+            "northing",
+            "description",
+            "lsoa_code",
+            "lsoa_name",
+            "lsoa_derived",
+            "outside_area",
+        ]
         cur = self.store.connection.cursor()
         cur.execute("SELECT COALESCE(MAX(id), 0) FROM incidents_location")
         before = cur.fetchall()[0][0]
         self.bulk_insert("incidents_location", cols, new.select(cols).iter_rows())
         cur.execute("SELECT key, id FROM incidents_location WHERE id > %s", [before])
-        added = pl.DataFrame(cur.fetchall(), schema={"key": pl.String, "id": pl.Int64},
-                             orient="row")
+        added = pl.DataFrame(
+            cur.fetchall(), schema={"key": pl.String, "id": pl.Int64}, orient="row"
+        )
         self._locations = pl.concat([self._location_cache(), added], rechunk=False)
 
     def _location_cache(self) -> pl.DataFrame:
@@ -364,18 +430,22 @@ class _Loader:
         if self._locations is None:
             cur = self.store.connection.cursor()
             cur.execute("SELECT key, id FROM incidents_location")
-            self._locations = pl.DataFrame(cur.fetchall(), schema={"key": pl.String, "id": pl.Int64},
-                                           orient="row")
+            self._locations = pl.DataFrame(
+                cur.fetchall(), schema={"key": pl.String, "id": pl.Int64}, orient="row"
+            )
         return self._locations
 
-    def bulk_insert(self, table: str, columns: tuple[str, ...] | list[str],
-                    rows: Iterable[tuple[Any, ...]]) -> None:
+    def bulk_insert(
+        self, table: str, columns: tuple[str, ...] | list[str], rows: Iterable[tuple[Any, ...]]
+    ) -> None:
         """Insert many rows fast: COPY on PostgreSQL, a prepared executemany on SQLite."""
         conn = self.store.connection
         col_sql = ", ".join(columns)
         if conn.vendor == "postgresql":
-            with conn.cursor() as cur, cur.cursor.copy(
-                    f"COPY {table} ({col_sql}) FROM STDIN") as copy:
+            with (
+                conn.cursor() as cur,
+                cur.cursor.copy(f"COPY {table} ({col_sql}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
             return
@@ -383,8 +453,9 @@ class _Loader:
         with conn.cursor() as cur:
             cur.executemany(f"INSERT INTO {table} ({col_sql}) VALUES ({placeholders})", rows)
 
-    def update_by_id(self, table: str, columns: tuple[str, ...] | list[str],
-                     frame: pl.DataFrame) -> None:
+    def update_by_id(
+        self, table: str, columns: tuple[str, ...] | list[str], frame: pl.DataFrame
+    ) -> None:
         """Rewrite rows of ``table`` in place: ``frame`` holds ``id`` and ``columns``.
 
         On PostgreSQL one UPDATE ... FROM a COPY-filled temporary table (executemany of
@@ -396,8 +467,10 @@ class _Loader:
             cols = ", ".join(columns)
             temp = f"_update_{table}"
             with conn.cursor() as cur:
-                cur.execute(f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
-                            f"SELECT id, {cols} FROM {table} WITH NO DATA")
+                cur.execute(
+                    f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
+                    f"SELECT id, {cols} FROM {table} WITH NO DATA"
+                )
             self.bulk_insert(temp, ["id", *columns], frame.select(["id", *columns]).iter_rows())
             sets = ", ".join(f"{c} = u.{c}" for c in columns)
             with conn.cursor() as cur:
@@ -406,8 +479,10 @@ class _Loader:
             return
         sets = ", ".join(f"{c} = %s" for c in columns)
         with conn.cursor() as cur:
-            cur.executemany(f"UPDATE {table} SET {sets} WHERE id = %s",
-                            frame.select([*columns, "id"]).iter_rows())
+            cur.executemany(
+                f"UPDATE {table} SET {sets} WHERE id = %s",
+                frame.select([*columns, "id"]).iter_rows(),
+            )
 
 
 #: Values per ``IN (...)`` list: under SQLite's old 999-parameter limit.
@@ -417,7 +492,7 @@ CHUNK = 900
 def chunks(values: list[Any]) -> Iterator[list[Any]]:
     """``values`` in lists of at most :data:`CHUNK`."""
     for i in range(0, len(values), CHUNK):
-        yield values[i:i + CHUNK]
+        yield values[i : i + CHUNK]
 
 
 def marks(values: list[Any]) -> str:
@@ -438,8 +513,10 @@ def _row_text(df: pl.DataFrame) -> pl.Expr:
 
 def _location_key() -> pl.Expr:
     return pl.concat_str(
-        [pl.col(c).cast(pl.String).fill_null("") for c in
-         ("longitude", "latitude", "location", "lsoa_code", "lsoa_name")],
+        [
+            pl.col(c).cast(pl.String).fill_null("")
+            for c in ("longitude", "latitude", "location", "lsoa_code", "lsoa_name")
+        ],
         separator="|",
     )
 

@@ -65,8 +65,9 @@ def load_calls(store: Store, inputs: Iterable[InputFile], strict: bool = False) 
     return list(load_calls_iter(store, inputs, strict=strict))
 
 
-def load_calls_iter(store: Store, inputs: Iterable[InputFile],
-                    strict: bool = False) -> Iterator[FileResult]:
+def load_calls_iter(
+    store: Store, inputs: Iterable[InputFile], strict: bool = False
+) -> Iterator[FileResult]:
     """As :func:`load_calls`, yielding each file's result as soon as it is committed."""
     loader = _CallLoader(store)
     for src in inputs:
@@ -125,8 +126,12 @@ def write_calls(loader: _Loader, parsed: ParsedFile, result: FileResult) -> None
 
 def _stored_calls(conn: Any, call_ids: list[str]) -> pl.DataFrame:
     """id, row_hash and source of each call id already stored."""
-    schema = {"call_id": pl.String, "_id": pl.Int64, "_old_hash": pl.String,
-              "_old_source": pl.Int64}
+    schema = {
+        "call_id": pl.String,
+        "_id": pl.Int64,
+        "_old_hash": pl.String,
+        "_old_source": pl.Int64,
+    }
     found: list[tuple[Any, ...]] = []
     sql = f"SELECT call_id, id, row_hash, source_id FROM {TABLE} WHERE call_id "
     with conn.cursor() as cur:
@@ -148,11 +153,16 @@ def _source_id(conn: Any, parsed: ParsedFile) -> int:
         cur.execute(f"SELECT id FROM {SOURCE_TABLE} WHERE file = %s", [parsed.name])
         found = cur.fetchall()
         if found:
-            cur.execute(f"UPDATE {SOURCE_TABLE} SET content_hash = %s, loaded_at = %s "
-                        "WHERE id = %s", [digest, now, found[0][0]])
+            cur.execute(
+                f"UPDATE {SOURCE_TABLE} SET content_hash = %s, loaded_at = %s WHERE id = %s",
+                [digest, now, found[0][0]],
+            )
             return int(found[0][0])
-        cur.execute(f"INSERT INTO {SOURCE_TABLE} (file, content_hash, rows, loaded_at) "
-                    "VALUES (%s, %s, %s, %s)", [parsed.name, digest, 0, now])
+        cur.execute(
+            f"INSERT INTO {SOURCE_TABLE} (file, content_hash, rows, loaded_at) "
+            "VALUES (%s, %s, %s, %s)",
+            [parsed.name, digest, 0, now],
+        )
         cur.execute(f"SELECT id FROM {SOURCE_TABLE} WHERE file = %s", [parsed.name])
         return int(cur.fetchall()[0][0])
 
@@ -166,9 +176,12 @@ def _update_calls(loader: _Loader, changed: pl.DataFrame) -> None:
 def _recount_sources(conn: Any, source_ids: list[int]) -> None:
     for chunk in _chunks(source_ids):
         with conn.cursor() as cur:
-            cur.execute(f"UPDATE {SOURCE_TABLE} SET rows = (SELECT COUNT(*) FROM {TABLE} c "
-                        f"WHERE c.source_id = {SOURCE_TABLE}.id) "
-                        f"WHERE id IN ({_marks(chunk)})", chunk)
+            cur.execute(
+                f"UPDATE {SOURCE_TABLE} SET rows = (SELECT COUNT(*) FROM {TABLE} c "
+                f"WHERE c.source_id = {SOURCE_TABLE}.id) "
+                f"WHERE id IN ({_marks(chunk)})",
+                chunk,
+            )
 
 
 def _db_frame(conn: Any, rows: pl.DataFrame) -> pl.DataFrame:

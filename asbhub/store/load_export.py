@@ -87,8 +87,9 @@ def write_force_export(loader: _Loader, parsed: ParsedFile, result: FileResult) 
         return
 
     # Sources of the forces with something to write, described by all of that force's rows.
-    sources = _source_ids(conn, rows.filter(pl.col("force").is_in(todo["force"].implode())),
-                          parsed.name)
+    sources = _source_ids(
+        conn, rows.filter(pl.col("force").is_in(todo["force"].implode())), parsed.name
+    )
     todo = _with_lsoa(todo)
     todo = todo.with_columns(
         pl.Series("location_id", loader.location_ids(todo), dtype=pl.Int64),
@@ -100,8 +101,11 @@ def write_force_export(loader: _Loader, parsed: ParsedFile, result: FileResult) 
     new = todo.filter(pl.col("_id").is_null())
     changed = todo.filter(pl.col("_id").is_not_null())
     if new.height:
-        loader.bulk_insert("incidents_incident", INCIDENT_COLUMNS,
-                           _db_frame(conn, new, INCIDENT_COLUMNS).iter_rows())
+        loader.bulk_insert(
+            "incidents_incident",
+            INCIDENT_COLUMNS,
+            _db_frame(conn, new, INCIDENT_COLUMNS).iter_rows(),
+        )
         ids = _stored_incidents(conn, new["reference"].to_list()).select("reference", "_id")
         new = new.drop("_id").join(ids, on="reference", how="left", maintain_order="left")
     if changed.height:
@@ -115,20 +119,31 @@ def write_force_export(loader: _Loader, parsed: ParsedFile, result: FileResult) 
 
 # -- look-ups ------------------------------------------------------------------------------
 
+
 def _stored_incidents(conn: Any, references: list[str]) -> pl.DataFrame:
     """id, row_hash and source of each reference already stored (any kind of source)."""
-    schema = {"reference": pl.String, "_id": pl.Int64, "_old_hash": pl.String,
-              "_old_source": pl.Int64}
+    schema = {
+        "reference": pl.String,
+        "_id": pl.Int64,
+        "_old_hash": pl.String,
+        "_old_source": pl.Int64,
+    }
     found: list[tuple[Any, ...]] = []
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
-            cur.execute("SELECT reference, id, row_hash, source_id FROM incidents_incident "
-                        "WHERE reference = ANY(%s)", [references])
+            cur.execute(
+                "SELECT reference, id, row_hash, source_id FROM incidents_incident "
+                "WHERE reference = ANY(%s)",
+                [references],
+            )
             found = cur.fetchall()
         else:
             for chunk in _chunks(references):
-                cur.execute("SELECT reference, id, row_hash, source_id FROM incidents_incident "
-                            f"WHERE reference IN ({_marks(chunk)})", chunk)
+                cur.execute(
+                    "SELECT reference, id, row_hash, source_id FROM incidents_incident "
+                    f"WHERE reference IN ({_marks(chunk)})",
+                    chunk,
+                )
                 found.extend(cur.fetchall())
     return pl.DataFrame(found, schema=schema, orient="row")
 
@@ -140,24 +155,34 @@ def _source_ids(conn: Any, rows: pl.DataFrame, file: str) -> dict[str, int]:
     for (force,), group in rows.group_by("force", maintain_order=True):
         digest = hashlib.sha256("\n".join(group["row_hash"].to_list()).encode()).hexdigest()
         with conn.cursor() as cur:
-            cur.execute("SELECT id FROM incidents_source WHERE kind = %s AND force = %s "
-                        "AND month = %s", [KIND, force, ""])
+            cur.execute(
+                "SELECT id FROM incidents_source WHERE kind = %s AND force = %s AND month = %s",
+                [KIND, force, ""],
+            )
             found = cur.fetchall()
             if found:
-                cur.execute("UPDATE incidents_source SET content_hash = %s, file = %s, "
-                            "loaded_at = %s WHERE id = %s", [digest, file, now, found[0][0]])
+                cur.execute(
+                    "UPDATE incidents_source SET content_hash = %s, file = %s, "
+                    "loaded_at = %s WHERE id = %s",
+                    [digest, file, now, found[0][0]],
+                )
                 ids[str(force)] = found[0][0]
                 continue
-            cur.execute("INSERT INTO incidents_source (kind, force, month, content_hash, rows, "
-                        "file, loaded_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        [KIND, force, "", digest, 0, file, now])
-            cur.execute("SELECT id FROM incidents_source WHERE kind = %s AND force = %s "
-                        "AND month = %s", [KIND, force, ""])
+            cur.execute(
+                "INSERT INTO incidents_source (kind, force, month, content_hash, rows, "
+                "file, loaded_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [KIND, force, "", digest, 0, file, now],
+            )
+            cur.execute(
+                "SELECT id FROM incidents_source WHERE kind = %s AND force = %s AND month = %s",
+                [KIND, force, ""],
+            )
             ids[str(force)] = cur.fetchall()[0][0]
     return ids
 
 
 # -- places --------------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=4)
 def _areas_in(folder: str | None) -> AreaHierarchy:
@@ -180,8 +205,8 @@ def _with_lsoa(rows: pl.DataFrame) -> pl.DataFrame:
     if (placed & (rows["lsoa_code"].is_null().to_numpy())).any():
         # The ingest rule of asbhub.geo: keep a given code, locate a missing one, flag a miss.
         codes[placed], outside[placed] = _areas().fill_lsoa(
-            codes[placed], rows["easting"].to_numpy()[placed],
-            rows["northing"].to_numpy()[placed])
+            codes[placed], rows["easting"].to_numpy()[placed], rows["northing"].to_numpy()[placed]
+        )
     derived = rows["lsoa_code"].is_null().to_numpy() & np.array([c is not None for c in codes])
     return rows.with_columns(
         pl.Series("lsoa_code", codes.tolist(), dtype=pl.String),
@@ -196,11 +221,15 @@ def _mark_outside(conn: Any, rows: pl.DataFrame) -> None:
     ids = rows.filter(pl.col("outside_area"))["location_id"].drop_nulls().unique().to_list()
     for chunk in _chunks(ids):
         with conn.cursor() as cur:
-            cur.execute(f"UPDATE incidents_location SET outside_area = %s WHERE id IN "
-                        f"({_marks(chunk)}) AND outside_area = %s", [True, *chunk, False])
+            cur.execute(
+                f"UPDATE incidents_location SET outside_area = %s WHERE id IN "
+                f"({_marks(chunk)}) AND outside_area = %s",
+                [True, *chunk, False],
+            )
 
 
 # -- writes --------------------------------------------------------------------------------
+
 
 def _update_incidents(loader: _Loader, changed: pl.DataFrame) -> None:
     """Rewrite changed incidents in place, and their people (see :func:`_update_people`)."""
@@ -213,8 +242,12 @@ def _update_incidents(loader: _Loader, changed: pl.DataFrame) -> None:
 def _people_frame(conn: Any, incidents: pl.DataFrame) -> pl.DataFrame:
     """One row per person of ``incidents`` (``_id``, ``people``), in file order, with
     ``incident_id`` and ``ordinal`` (0, 1, ... within the incident)."""
-    people = (incidents.explode("people").filter(pl.col("people").is_not_null())
-              .unnest("people").rename({"_id": "incident_id"}))
+    people = (
+        incidents.explode("people")
+        .filter(pl.col("people").is_not_null())
+        .unnest("people")
+        .rename({"_id": "incident_id"})
+    )
     people = people.with_columns(pl.int_range(pl.len()).over("incident_id").alias("ordinal"))
     if conn.vendor != "postgresql":
         people = people.with_columns(pl.col("date_of_birth").cast(pl.String))
@@ -234,8 +267,11 @@ def _update_people(loader: _Loader, changed: pl.DataFrame) -> None:
     old_rows: list[tuple[int, int]] = []
     for chunk in _chunks(ids):
         with conn.cursor() as cur:
-            cur.execute("SELECT incident_id, id FROM incidents_person WHERE incident_id IN "
-                        f"({_marks(chunk)}) ORDER BY incident_id, id", chunk)
+            cur.execute(
+                "SELECT incident_id, id FROM incidents_person WHERE incident_id IN "
+                f"({_marks(chunk)}) ORDER BY incident_id, id",
+                chunk,
+            )
             old_rows += cur.fetchall()
     old = pl.DataFrame(old_rows, schema={"incident_id": pl.Int64, "id": pl.Int64}, orient="row")
     old = old.with_columns(pl.int_range(pl.len()).over("incident_id").alias("ordinal"))
@@ -249,10 +285,12 @@ def _update_people(loader: _Loader, changed: pl.DataFrame) -> None:
         loader.update_by_id("incidents_person", PERSON_FIELDS, kept)
     added = paired.filter(pl.col("id").is_null())
     if added.height:
-        loader.bulk_insert("incidents_person", PERSON_COLUMNS,
-                           added.select(PERSON_COLUMNS).iter_rows())
-    gone = old.join(new.select("incident_id", "ordinal"), on=["incident_id", "ordinal"],
-                    how="anti")["id"].to_list()
+        loader.bulk_insert(
+            "incidents_person", PERSON_COLUMNS, added.select(PERSON_COLUMNS).iter_rows()
+        )
+    gone = old.join(
+        new.select("incident_id", "ordinal"), on=["incident_id", "ordinal"], how="anti"
+    )["id"].to_list()
     for chunk in _chunks(gone):
         with conn.cursor() as cur:
             cur.execute(f"DELETE FROM incidents_person WHERE id IN ({_marks(chunk)})", chunk)
@@ -262,16 +300,20 @@ def _insert_people(loader: _Loader, incidents: pl.DataFrame) -> None:
     people = _people_frame(loader.store.connection, incidents)
     if people.height == 0:
         return
-    loader.bulk_insert("incidents_person", PERSON_COLUMNS,
-                       people.select(PERSON_COLUMNS).iter_rows())
+    loader.bulk_insert(
+        "incidents_person", PERSON_COLUMNS, people.select(PERSON_COLUMNS).iter_rows()
+    )
 
 
 def _recount_sources(conn: Any, source_ids: list[int]) -> None:
     for chunk in _chunks(source_ids):
         with conn.cursor() as cur:
-            cur.execute("UPDATE incidents_source SET rows = (SELECT COUNT(*) FROM "
-                        "incidents_incident i WHERE i.source_id = incidents_source.id) "
-                        f"WHERE id IN ({_marks(chunk)})", chunk)
+            cur.execute(
+                "UPDATE incidents_source SET rows = (SELECT COUNT(*) FROM "
+                "incidents_incident i WHERE i.source_id = incidents_source.id) "
+                f"WHERE id IN ({_marks(chunk)})",
+                chunk,
+            )
 
 
 def _db_frame(conn: Any, rows: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
@@ -288,5 +330,6 @@ def _db_frame(conn: Any, rows: pl.DataFrame, columns: Iterable[str]) -> pl.DataF
         .then(pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S"))
         .otherwise(pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S%.6f"))
         .alias(c)
-        for c in _DATETIMES if c in out.columns
+        for c in _DATETIMES
+        if c in out.columns
     )

@@ -84,9 +84,19 @@ def incident_points(
     ValueError
         For an unknown LPU or SNT (listing the valid LPUs).
     """
-    found = _select(store, "l.easting, l.northing, i.month, i.crime_type, i.record_type, "
-                    "l.lsoa_code", months, crime_types, record_types, lpu, snt, areas, force,
-                    kinds, real_only)
+    found = _select(
+        store,
+        "l.easting, l.northing, i.month, i.crime_type, i.record_type, l.lsoa_code",
+        months,
+        crime_types,
+        record_types,
+        lpu,
+        snt,
+        areas,
+        force,
+        kinds,
+        real_only,
+    )
     if found is None:
         return pl.DataFrame(schema=_SCHEMA)
     rows = found
@@ -106,17 +116,25 @@ def incident_times(
 ) -> list[Any]:
     """``occurred_from`` of the records :func:`incident_points` returns for the same filters,
     in the same order (None for a record with no date, as every data.police.uk row)."""
-    found = _select(store, "i.occurred_from", months, crime_types, record_types, lpu, snt,
-                    areas, force)
+    found = _select(
+        store, "i.occurred_from", months, crime_types, record_types, lpu, snt, areas, force
+    )
     return [] if found is None else [r[0] for r in found]
 
 
-def _select(store: Store, columns: str, months: tuple[str, str] | None,
-            crime_types: list[str] | tuple[str, ...] | None,
-            record_types: list[str] | tuple[str, ...] | None, lpu: str | None,
-            snt: str | None, areas: AreaHierarchy | None,
-            force: str | None = None, kinds: list[str] | tuple[str, ...] | None = None,
-            real_only: bool = False) -> list[tuple[Any, ...]] | None:
+def _select(
+    store: Store,
+    columns: str,
+    months: tuple[str, str] | None,
+    crime_types: list[str] | tuple[str, ...] | None,
+    record_types: list[str] | tuple[str, ...] | None,
+    lpu: str | None,
+    snt: str | None,
+    areas: AreaHierarchy | None,
+    force: str | None = None,
+    kinds: list[str] | tuple[str, ...] | None = None,
+    real_only: bool = False,
+) -> list[tuple[Any, ...]] | None:
     """Rows of ``columns`` for the filters, in stored order; None when the area has no LSOA."""
     where: list[str] = []
     params: list[Any] = []
@@ -142,10 +160,15 @@ def _select(store: Store, columns: str, months: tuple[str, str] | None,
         if real_only:
             source.append("UPPER(s.force) NOT LIKE %s")
             params.append("SYNTHETIC%")
-        where.append("i.source_id IN (SELECT s.id FROM incidents_source s WHERE "
-                     + " AND ".join(source) + ")")
-    sql = (f"SELECT {columns} FROM incidents_incident i "
-           "LEFT JOIN incidents_location l ON l.id = i.location_id")
+        where.append(
+            "i.source_id IN (SELECT s.id FROM incidents_source s WHERE "
+            + " AND ".join(source)
+            + ")"
+        )
+    sql = (
+        f"SELECT {columns} FROM incidents_incident i "
+        "LEFT JOIN incidents_location l ON l.id = i.location_id"
+    )
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY i.id"
@@ -186,10 +209,19 @@ def store_loads(store: Store, months: list[str]) -> list[dict[str, Any]]:
     for kind, force, month, file, digest, n, loaded_at in rows:
         if month and month not in wanted:
             continue
-        out.append({"kind": kind, "force": force, "month": month or None, "file": file,
-                    "content_sha256": digest, "rows": n,
-                    "loaded_at": loaded_at.isoformat() if hasattr(loaded_at, "isoformat")
-                    else str(loaded_at)})
+        out.append(
+            {
+                "kind": kind,
+                "force": force,
+                "month": month or None,
+                "file": file,
+                "content_sha256": digest,
+                "rows": n,
+                "loaded_at": loaded_at.isoformat()
+                if hasattr(loaded_at, "isoformat")
+                else str(loaded_at),
+            }
+        )
     return out
 
 

@@ -34,8 +34,10 @@ def db_timeout() -> float:
     except ValueError:
         value = -1.0
     if not value >= 0 or value == float("inf"):
-        raise ValueError(f"ASBHUB_DB_TIMEOUT={raw!r}: expected a number of seconds (e.g. 30 or "
-                         "120); unset it for the default of 30")
+        raise ValueError(
+            f"ASBHUB_DB_TIMEOUT={raw!r}: expected a number of seconds (e.g. 30 or "
+            "120); unset it for the default of 30"
+        )
     return value
 
 
@@ -56,7 +58,7 @@ def database_config(url: str) -> dict[str, Any]:
             "or postgresql://user:password@host:port/dbname"
         )
     if scheme == "sqlite":
-        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
         if not path:
             raise ValueError(f"{url!r}: expected sqlite:///path/to/file.sqlite3 (three slashes)")
         if path != ":memory:":
@@ -78,6 +80,7 @@ def database_config(url: str) -> dict[str, Any]:
 
 # -- plain file paths (issue #12 item 5): `--db store.sqlite3` means a SQLite file -----------
 
+
 def db_url_from(text: str) -> str:
     """A database URL from what a user typed: a URL as given, a plain file path as SQLite.
 
@@ -93,6 +96,6 @@ def db_url_from(text: str) -> str:
 def sqlite_path(url: str) -> str | None:
     """The absolute file path of a ``sqlite:///`` URL (None for other URLs and ``:memory:``)."""
     url = db_url_from(url)
-    if not url.startswith("sqlite:///") or url[len("sqlite:///"):] in ("", ":memory:"):
+    if not url.startswith("sqlite:///") or url[len("sqlite:///") :] in ("", ":memory:"):
         return None
-    return os.path.abspath(url[len("sqlite:///"):])
+    return os.path.abspath(url[len("sqlite:///") :])

@@ -139,10 +139,58 @@ _MONTH_999 = (0.93, 0.88, 0.95, 0.97, 1.03, 1.06, 1.10, 1.07, 1.01, 1.00, 0.97, 
 _MONTH_101 = (0.92, 0.90, 0.96, 0.98, 1.05, 1.09, 1.12, 1.09, 1.02, 0.99, 0.95, 0.93)
 _WEEKDAY_999 = (0.96, 0.94, 0.95, 0.97, 1.04, 1.10, 1.04)
 _WEEKDAY_101 = (1.08, 1.04, 1.02, 1.01, 1.00, 0.92, 0.93)
-_HOUR_999 = (4.6, 3.9, 3.2, 2.6, 2.1, 1.8, 1.9, 2.6, 3.4, 4.0, 4.3, 4.5,
-             4.6, 4.6, 4.7, 4.9, 5.2, 5.5, 5.6, 5.6, 5.5, 5.4, 5.2, 4.9)
-_HOUR_101 = (1.0, 0.6, 0.4, 0.3, 0.3, 0.4, 1.0, 2.5, 5.0, 6.5, 6.8, 6.7,
-             6.4, 6.3, 6.2, 6.2, 6.3, 6.4, 6.2, 5.8, 5.0, 4.0, 3.0, 2.0)
+_HOUR_999 = (
+    4.6,
+    3.9,
+    3.2,
+    2.6,
+    2.1,
+    1.8,
+    1.9,
+    2.6,
+    3.4,
+    4.0,
+    4.3,
+    4.5,
+    4.6,
+    4.6,
+    4.7,
+    4.9,
+    5.2,
+    5.5,
+    5.6,
+    5.6,
+    5.5,
+    5.4,
+    5.2,
+    4.9,
+)
+_HOUR_101 = (
+    1.0,
+    0.6,
+    0.4,
+    0.3,
+    0.3,
+    0.4,
+    1.0,
+    2.5,
+    5.0,
+    6.5,
+    6.8,
+    6.7,
+    6.4,
+    6.3,
+    6.2,
+    6.2,
+    6.3,
+    6.4,
+    6.2,
+    5.8,
+    5.0,
+    4.0,
+    3.0,
+    2.0,
+)
 
 _PREFIX = {"999": "999", "101": "101", "triage": "TRI", "online": "WEB"}
 
@@ -177,7 +225,8 @@ class CallSynthConfig:
     triage_uplift: float = 1.10
     triage_resolved_share: float = 2 / 3
     triage_main_waits: Mapping[str, tuple[float, float]] = field(
-        default_factory=lambda: dict(SEED_TRIAGE_MAIN_WAITS))
+        default_factory=lambda: dict(SEED_TRIAGE_MAIN_WAITS)
+    )
     mean_wait_triage_s: float = 36.0
     mean_wait_main_after_triage_s: float = 230.0
     abandoned_triage: float = 0.05
@@ -257,8 +306,10 @@ def generate_calls(
     if "999" in channels:
         parts.append(_calls_999(rng, days, cfg, scale))
     if "101" in channels or "triage" in channels:
-        parts += [p.filter(pl.col("channel").is_in(list(channels)))
-                  for p in _calls_101(rng, days, cfg, scale)]
+        parts += [
+            p.filter(pl.col("channel").is_in(list(channels)))
+            for p in _calls_101(rng, days, cfg, scale)
+        ]
     if "online" in channels:
         parts.append(_calls_online(rng, days, cfg, scale))
     return _finish(parts, cfg)
@@ -286,8 +337,13 @@ def write_calls_csv(calls: pl.DataFrame, path: str | Path) -> Path:
     path = Path(path)
 
     def stamp(c: str) -> pl.Expr:
-        return (pl.col(c).dt.convert_time_zone(LOCAL_TIME_ZONE)
-                .dt.strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").fill_null("").alias(c))
+        return (
+            pl.col(c)
+            .dt.convert_time_zone(LOCAL_TIME_ZONE)
+            .dt.strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
+            .fill_null("")
+            .alias(c)
+        )
 
     def text(c: str) -> pl.Expr:
         if c in calls.columns:
@@ -295,17 +351,24 @@ def write_calls_csv(calls: pl.DataFrame, path: str | Path) -> Path:
         return pl.lit("").alias(c)
 
     out = calls.select(
-        text("call_id"), text("channel"), stamp("queued_at"), stamp("answered_at"),
+        text("call_id"),
+        text("channel"),
+        stamp("queued_at"),
+        stamp("answered_at"),
         stamp("ended_at"),
-        pl.when(pl.col("abandoned")).then(pl.lit("true")).otherwise(pl.lit("false"))
+        pl.when(pl.col("abandoned"))
+        .then(pl.lit("true"))
+        .otherwise(pl.lit("false"))
         .alias("abandoned"),
-        text("transferred_to"), text("force"),
+        text("transferred_to"),
+        text("force"),
     ).select(COLUMNS)
     out.write_csv(path, line_terminator="\n")
     return path
 
 
 # -- calendars and profiles ------------------------------------------------------------------
+
 
 class _Days:
     """The local days of the period, with their UTC midnights and calendar parts."""
@@ -318,10 +381,12 @@ class _Days:
         self.fy = np.array([d.year if d.month >= 4 else d.year - 1 for d in self.dates])
         self.month_key = np.array([f"{d.year:04d}-{d.month:02d}" for d in self.dates])
         # Local midnights in UTC, one more than the days: the last ends the period.
-        midnights = pl.Series([*self.dates, end + timedelta(days=1)],
-                              dtype=pl.Date).cast(pl.Datetime("us"))
-        utc = midnights.dt.replace_time_zone(LOCAL_TIME_ZONE, ambiguous="earliest",
-                                             non_existent="null").dt.convert_time_zone("UTC")
+        midnights = pl.Series([*self.dates, end + timedelta(days=1)], dtype=pl.Date).cast(
+            pl.Datetime("us")
+        )
+        utc = midnights.dt.replace_time_zone(
+            LOCAL_TIME_ZONE, ambiguous="earliest", non_existent="null"
+        ).dt.convert_time_zone("UTC")
         us = utc.dt.epoch("us").to_numpy().astype(np.int64)
         self.midnight_us, self.end_us = us[:-1], int(us[-1])
 
@@ -333,13 +398,13 @@ def _fy_days(fy: int) -> tuple[date, date]:
     return date(fy, 4, 1), date(fy + 1, 3, 31)
 
 
-def _daily_weight(dates: Sequence[date], month: Sequence[float],
-                  weekday: Sequence[float]) -> F64:
+def _daily_weight(dates: Sequence[date], month: Sequence[float], weekday: Sequence[float]) -> F64:
     return np.array([month[d.month - 1] * weekday[d.weekday()] for d in dates])
 
 
-def _expected_per_day(days: _Days, per_year: F64, month: Sequence[float],
-                      weekday: Sequence[float]) -> F64:
+def _expected_per_day(
+    days: _Days, per_year: F64, month: Sequence[float], weekday: Sequence[float]
+) -> F64:
     """Expected calls each day: each financial year's total shared by the daily weights.
 
     ``per_year`` is the annual volume in force on each day; normalising within the whole
@@ -354,9 +419,9 @@ def _expected_per_day(days: _Days, per_year: F64, month: Sequence[float],
     return per_year * weight / np.array([totals[int(fy)] for fy in days.fy])
 
 
-def _queued_us(rng: np.random.Generator, days: _Days, counts: NDArray[np.int64],
-               hours: Sequence[float]) -> tuple[NDArray[np.int64], NDArray[np.int64],
-                                                NDArray[np.int64]]:
+def _queued_us(
+    rng: np.random.Generator, days: _Days, counts: NDArray[np.int64], hours: Sequence[float]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Day index, local hour and queued time (UTC microseconds, whole ms) of each call."""
     day = np.repeat(np.arange(len(days)), counts)
     p = np.asarray(hours, dtype=float)
@@ -377,33 +442,45 @@ def _gamma(rng: np.random.Generator, mean: F64, shape: float) -> F64:
     return rng.gamma(shape, mean / shape)
 
 
-def _frame(channel: str, queued: NDArray[np.int64], wait_ms: NDArray[np.int64],
-           abandoned: NDArray[np.bool_], handling_ms: NDArray[np.int64],
-           transferred: list[str | None] | None = None) -> pl.DataFrame:
+def _frame(
+    channel: str,
+    queued: NDArray[np.int64],
+    wait_ms: NDArray[np.int64],
+    abandoned: NDArray[np.bool_],
+    handling_ms: NDArray[np.int64],
+    transferred: list[str | None] | None = None,
+) -> pl.DataFrame:
     """Calls of one channel; an abandoned call ends when the caller hangs up."""
     answered = queued + wait_ms * 1000
     ended = np.where(abandoned, answered, answered + handling_ms * 1000)
     n = queued.size
-    return pl.DataFrame({
-        "channel": pl.Series([channel] * n, dtype=pl.String),
-        "queued_at": pl.Series(queued, dtype=pl.Int64),
-        "answered_at": pl.Series(np.where(abandoned, -1, answered), dtype=pl.Int64),
-        "ended_at": pl.Series(ended, dtype=pl.Int64),
-        "abandoned": pl.Series(abandoned, dtype=pl.Boolean),
-        # A list, not a numpy object array: polars cannot cast one that starts with None.
-        "transferred_to": pl.Series(transferred if transferred is not None else [None] * n,
-                                    dtype=pl.String),
-    })
+    return pl.DataFrame(
+        {
+            "channel": pl.Series([channel] * n, dtype=pl.String),
+            "queued_at": pl.Series(queued, dtype=pl.Int64),
+            "answered_at": pl.Series(np.where(abandoned, -1, answered), dtype=pl.Int64),
+            "ended_at": pl.Series(ended, dtype=pl.Int64),
+            "abandoned": pl.Series(abandoned, dtype=pl.Boolean),
+            # A list, not a numpy object array: polars cannot cast one that starts with None.
+            "transferred_to": pl.Series(
+                transferred if transferred is not None else [None] * n, dtype=pl.String
+            ),
+        }
+    )
 
 
 # -- 999 -------------------------------------------------------------------------------------
+
 
 def _fy_999_params(cfg: CallSynthConfig, fy: int, feb_share: float) -> dict[str, float]:
     """Volume, over-target share of answered calls, abandonment (Feb, other) and mean wait."""
     f = cfg.fy_999.get(fy, Fy999())
     n = float(f.calls if f.calls is not None else cfg.calls_999_per_year)
-    ab = (f.abandoned / n) if f.abandoned is not None else (
-        f.feb_pct_abandoned / 100 if f.feb_pct_abandoned is not None else cfg.abandoned_999)
+    ab = (
+        (f.abandoned / n)
+        if f.abandoned is not None
+        else (f.feb_pct_abandoned / 100 if f.feb_pct_abandoned is not None else cfg.abandoned_999)
+    )
     over = f.over_target / n if f.over_target is not None else cfg.over_target_999
     feb = f.feb_pct_abandoned / 100 if f.feb_pct_abandoned is not None else ab
     other = (ab - feb * feb_share) / (1 - feb_share)
@@ -414,13 +491,16 @@ def _fy_999_params(cfg: CallSynthConfig, fy: int, feb_share: float) -> dict[str,
     mean = mean if mean is not None else cfg.mean_wait_999_s
     late = (over - ab) / (1 - ab)
     if not (0 <= other < 1 and 0 <= late < 1):
-        raise ValueError(f"999 figures for {fy}/{(fy + 1) % 100:02d} are inconsistent: "
-                         f"abandoned {ab:.4f}, over target {over:.4f}, February abandoned {feb}")
+        raise ValueError(
+            f"999 figures for {fy}/{(fy + 1) % 100:02d} are inconsistent: "
+            f"abandoned {ab:.4f}, over target {over:.4f}, February abandoned {feb}"
+        )
     return {"calls": n, "late": late, "ab_feb": feb, "ab_other": other, "mean": mean}
 
 
-def _calls_999(rng: np.random.Generator, days: _Days, cfg: CallSynthConfig,
-               scale: float) -> pl.DataFrame:
+def _calls_999(
+    rng: np.random.Generator, days: _Days, cfg: CallSynthConfig, scale: float
+) -> pl.DataFrame:
     params = {}
     for fy in np.unique(days.fy):
         first, last = _fy_days(int(fy))
@@ -451,8 +531,10 @@ def _calls_999(rng: np.random.Generator, days: _Days, cfg: CallSynthConfig,
     m_in = (per_call("mean") - per_call("late") * tail_mean) / (1 - per_call("late"))
     lo = cfg.min_wait_999_s
     if np.any((m_in <= lo) | (m_in >= 10.0)):
-        raise ValueError("the 999 mean wait cannot be met with that share over target: the "
-                         "mean wait within 10 s would fall outside 1-10 s")
+        raise ValueError(
+            "the 999 mean wait cannot be met with that share over target: the "
+            "mean wait within 10 s would fall outside 1-10 s"
+        )
     frac = (m_in - lo) / (10.0 - lo)
     b = 3.0
     prompt = lo + (10.0 - lo) * rng.beta(frac * b / (1 - frac), b)
@@ -469,20 +551,25 @@ def _calls_999(rng: np.random.Generator, days: _Days, cfg: CallSynthConfig,
 
 # -- 101 and triage --------------------------------------------------------------------------
 
-def _calls_101(rng: np.random.Generator, days: _Days, cfg: CallSynthConfig,
-               scale: float) -> list[pl.DataFrame]:
+
+def _calls_101(
+    rng: np.random.Generator, days: _Days, cfg: CallSynthConfig, scale: float
+) -> list[pl.DataFrame]:
     triage_on = np.array([d >= cfg.triage_start for d in days.dates])
     slow = np.array([d >= cfg.slow_101_from for d in days.dates])
-    per_year = np.where(triage_on, cfg.calls_101_per_year * cfg.triage_uplift,
-                        cfg.calls_101_per_year) * scale
+    per_year = (
+        np.where(triage_on, cfg.calls_101_per_year * cfg.triage_uplift, cfg.calls_101_per_year)
+        * scale
+    )
     expected = _expected_per_day(days, per_year, _MONTH_101, _WEEKDAY_101)
     counts = rng.poisson(expected)
     day, _, queued = _queued_us(rng, days, counts, _HOUR_101)
     via_triage = triage_on[day]
     month_waits = [cfg.triage_main_waits.get(str(k)) for k in days.month_key]
     triage_mean = np.array([w[0] if w else cfg.mean_wait_triage_s for w in month_waits])[day]
-    main_after = np.array([w[1] if w else cfg.mean_wait_main_after_triage_s
-                           for w in month_waits])[day]
+    main_after = np.array([w[1] if w else cfg.mean_wait_main_after_triage_s for w in month_waits])[
+        day
+    ]
 
     # Calls straight to the main queue (before triage).
     main_mean = np.where(slow[day], cfg.mean_wait_101_slow_s, cfg.mean_wait_101_s)
@@ -490,8 +577,17 @@ def _calls_101(rng: np.random.Generator, days: _Days, cfg: CallSynthConfig,
     direct = ~via_triage
     parts = []
     if direct.any():
-        parts.append(_queue(rng, "101", queued[direct], main_mean[direct], main_ab[direct],
-                            cfg.mean_handling_101_s, cfg))
+        parts.append(
+            _queue(
+                rng,
+                "101",
+                queued[direct],
+                main_mean[direct],
+                main_ab[direct],
+                cfg.mean_handling_101_s,
+                cfg,
+            )
+        )
     if via_triage.any():
         t_queued = queued[via_triage]
         t_ab = rng.random(t_queued.size) < cfg.abandoned_triage
@@ -513,8 +609,15 @@ def _calls_101(rng: np.random.Generator, days: _Days, cfg: CallSynthConfig,
     return parts
 
 
-def _queue(rng: np.random.Generator, channel: str, queued: NDArray[np.int64], mean_wait: F64,
-           abandon_rate: F64, mean_handling: float, cfg: CallSynthConfig) -> pl.DataFrame:
+def _queue(
+    rng: np.random.Generator,
+    channel: str,
+    queued: NDArray[np.int64],
+    mean_wait: F64,
+    abandon_rate: F64,
+    mean_handling: float,
+    cfg: CallSynthConfig,
+) -> pl.DataFrame:
     """Calls of a queue with gamma waits; abandoned callers give up after 0.8 of the mean."""
     n = queued.size
     abandoned = rng.random(n) < abandon_rate
@@ -526,22 +629,38 @@ def _queue(rng: np.random.Generator, channel: str, queued: NDArray[np.int64], me
 
 # -- online ----------------------------------------------------------------------------------
 
-def _calls_online(rng: np.random.Generator, days: _Days, cfg: CallSynthConfig,
-                  scale: float) -> pl.DataFrame:
+
+def _calls_online(
+    rng: np.random.Generator, days: _Days, cfg: CallSynthConfig, scale: float
+) -> pl.DataFrame:
     per_year = np.full(len(days), cfg.calls_online_per_year * scale)
     expected = _expected_per_day(days, per_year, _MONTH_101, _WEEKDAY_101)
     counts = rng.poisson(expected)
     _, _, queued = _queued_us(rng, days, counts, _HOUR_101)
     n = queued.size
-    return _queue(rng, "online", queued, np.full(n, cfg.mean_wait_online_s),
-                  np.full(n, cfg.abandoned_online), cfg.mean_handling_online_s, cfg)
+    return _queue(
+        rng,
+        "online",
+        queued,
+        np.full(n, cfg.mean_wait_online_s),
+        np.full(n, cfg.abandoned_online),
+        cfg.mean_handling_online_s,
+        cfg,
+    )
 
 
 # -- assembly --------------------------------------------------------------------------------
 
+
 def _finish(parts: list[pl.DataFrame], cfg: CallSynthConfig) -> pl.DataFrame:
-    schema = {"channel": pl.String, "queued_at": pl.Int64, "answered_at": pl.Int64,
-              "ended_at": pl.Int64, "abandoned": pl.Boolean, "transferred_to": pl.String}
+    schema = {
+        "channel": pl.String,
+        "queued_at": pl.Int64,
+        "answered_at": pl.Int64,
+        "ended_at": pl.Int64,
+        "abandoned": pl.Boolean,
+        "transferred_to": pl.String,
+    }
     df = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
     def utc(c: str) -> pl.Expr:
@@ -557,10 +676,21 @@ def _finish(parts: list[pl.DataFrame], cfg: CallSynthConfig) -> pl.DataFrame:
     prefix = pl.col("channel").replace_strict(_PREFIX, return_dtype=pl.String)
     waited_to = pl.coalesce("answered_at", "ended_at")
     return df.with_columns(
-        pl.concat_str([prefix, local_day, seq.str.pad_start(6, "0")], separator="-")
-        .alias("call_id"),
+        pl.concat_str([prefix, local_day, seq.str.pad_start(6, "0")], separator="-").alias(
+            "call_id"
+        ),
         pl.lit(cfg.force, dtype=pl.String).alias("force"),
-        ((waited_to - pl.col("queued_at")).dt.total_microseconds() / 1_000_000)
-        .alias("wait_seconds"),
-    ).select("call_id", "channel", "queued_at", "answered_at", "ended_at", "abandoned",
-             "transferred_to", "force", "wait_seconds")
+        ((waited_to - pl.col("queued_at")).dt.total_microseconds() / 1_000_000).alias(
+            "wait_seconds"
+        ),
+    ).select(
+        "call_id",
+        "channel",
+        "queued_at",
+        "answered_at",
+        "ended_at",
+        "abandoned",
+        "transferred_to",
+        "force",
+        "wait_seconds",
+    )

@@ -62,17 +62,43 @@ __all__ = [
 
 #: Incident columns of the force export, in the documented order (people follow as groups).
 EXPORT_COLUMNS = (
-    "incident_reference", "force", "record_type", "crime_type", "asb_category", "closure_code",
-    "covid", "occurred_from", "occurred_to", "reported_at", "latitude", "longitude", "easting",
-    "northing", "location_text", "lsoa_code", "lpu", "snt", "thrive_threat", "thrive_harm",
-    "thrive_risk", "thrive_investigation", "thrive_vulnerability", "thrive_engagement",
+    "incident_reference",
+    "force",
+    "record_type",
+    "crime_type",
+    "asb_category",
+    "closure_code",
+    "covid",
+    "occurred_from",
+    "occurred_to",
+    "reported_at",
+    "latitude",
+    "longitude",
+    "easting",
+    "northing",
+    "location_text",
+    "lsoa_code",
+    "lpu",
+    "snt",
+    "thrive_threat",
+    "thrive_harm",
+    "thrive_risk",
+    "thrive_investigation",
+    "thrive_vulnerability",
+    "thrive_engagement",
     "public_report",
 )
 PERSON_FIELDS = ("role", "name", "date_of_birth", "phone", "email", "address", "postcode")
 LOCAL_TIME_ZONE = "Europe/London"
 _CATEGORY_NAMES = {"E": "Environmental", "N": "Nuisance", "P": "Personal"}
-_THRIVE = ("thrive_threat", "thrive_harm", "thrive_risk", "thrive_investigation",
-           "thrive_vulnerability", "thrive_engagement")
+_THRIVE = (
+    "thrive_threat",
+    "thrive_harm",
+    "thrive_risk",
+    "thrive_investigation",
+    "thrive_vulnerability",
+    "thrive_engagement",
+)
 _PERSON_STRUCT = pl.Struct({f: pl.String for f in PERSON_FIELDS})
 
 
@@ -104,15 +130,78 @@ class IncidentSynthConfig:
 
     record_types: tuple[tuple[str, float], ...] = (("crime", 0.40), ("asb", 0.50), ("roc", 0.10))
     asb_mix: tuple[tuple[str, float], ...] = (("E", 0.101), ("N", 0.760), ("P", 0.139))
-    roc_mix: tuple[tuple[str, float], ...] = (("E", 860 / 5869), ("N", 4386 / 5869),
-                                              ("P", 623 / 5869))
-    hour_asb: tuple[float, ...] = (3.0, 2.2, 1.5, 1.0, 0.7, 0.6, 0.8, 1.2, 1.8, 2.3, 2.7, 3.0,
-                                   3.3, 3.5, 3.8, 4.3, 5.0, 5.8, 6.8, 7.4, 7.6, 7.0, 5.8, 4.2)
-    hour_crime: tuple[float, ...] = (3.0, 2.5, 2.0, 1.6, 1.3, 1.2, 1.6, 2.4, 3.4, 3.8, 4.0, 4.2,
-                                     4.4, 4.4, 4.4, 4.6, 4.9, 5.0, 5.1, 5.0, 4.8, 4.5, 4.0, 3.5)
+    roc_mix: tuple[tuple[str, float], ...] = (
+        ("E", 860 / 5869),
+        ("N", 4386 / 5869),
+        ("P", 623 / 5869),
+    )
+    hour_asb: tuple[float, ...] = (
+        3.0,
+        2.2,
+        1.5,
+        1.0,
+        0.7,
+        0.6,
+        0.8,
+        1.2,
+        1.8,
+        2.3,
+        2.7,
+        3.0,
+        3.3,
+        3.5,
+        3.8,
+        4.3,
+        5.0,
+        5.8,
+        6.8,
+        7.4,
+        7.6,
+        7.0,
+        5.8,
+        4.2,
+    )
+    hour_crime: tuple[float, ...] = (
+        3.0,
+        2.5,
+        2.0,
+        1.6,
+        1.3,
+        1.2,
+        1.6,
+        2.4,
+        3.4,
+        3.8,
+        4.0,
+        4.2,
+        4.4,
+        4.4,
+        4.4,
+        4.6,
+        4.9,
+        5.0,
+        5.1,
+        5.0,
+        4.8,
+        4.5,
+        4.0,
+        3.5,
+    )
     weekday: tuple[float, ...] = (0.92, 0.92, 0.95, 0.98, 1.12, 1.20, 1.05)
-    month_asb: tuple[float, ...] = (0.85, 0.82, 0.92, 1.00, 1.08, 1.10, 1.15, 1.15, 1.02,
-                                    1.00, 0.98, 0.93)
+    month_asb: tuple[float, ...] = (
+        0.85,
+        0.82,
+        0.92,
+        1.00,
+        1.08,
+        1.10,
+        1.15,
+        1.15,
+        1.02,
+        1.00,
+        0.98,
+        0.93,
+    )
     covid_periods: tuple[tuple[dt.date, dt.date, float], ...] = (
         (dt.date(2020, 3, 23), dt.date(2021, 4, 30), 0.50),
         (dt.date(2021, 5, 1), dt.date(2021, 12, 31), 0.15),
@@ -157,18 +246,27 @@ def _bundled_locations() -> tuple[pl.DataFrame, pl.DataFrame]:
             for name in sorted(zf.namelist()):
                 if name.endswith(".csv"):
                     frames.append(read_police_uk(name, zf.read(name)).rows)
-    rows = pl.concat(frames).filter(pl.col("latitude").is_not_null()
-                                    & pl.col("longitude").is_not_null())
+    rows = pl.concat(frames).filter(
+        pl.col("latitude").is_not_null() & pl.col("longitude").is_not_null()
+    )
     areas = AreaHierarchy.load()
-    places = (rows.group_by("latitude", "longitude", "location", "lsoa_code")
-              .agg(pl.len().alias("weight"))
-              .sort("latitude", "longitude", "location", "lsoa_code"))
+    places = (
+        rows.group_by("latitude", "longitude", "location", "lsoa_code")
+        .agg(pl.len().alias("weight"))
+        .sort("latitude", "longitude", "location", "lsoa_code")
+    )
     codes = places["lsoa_code"].to_list()
-    places = places.with_columns(pl.Series("lpu", areas.lpu_for(codes), pl.String),
-                                 pl.Series("snt", areas.snt_for(codes), pl.String))
+    places = places.with_columns(
+        pl.Series("lpu", areas.lpu_for(codes), pl.String),
+        pl.Series("snt", areas.snt_for(codes), pl.String),
+    )
     places = places.filter(pl.col("lpu").is_not_null()).rename({"location": "location_text"})
-    crime_types = (rows.filter(pl.col("record_type") == "crime").group_by("crime_type")
-                   .agg(pl.len().alias("weight")).sort("crime_type"))
+    crime_types = (
+        rows.filter(pl.col("record_type") == "crime")
+        .group_by("crime_type")
+        .agg(pl.len().alias("weight"))
+        .sort("crime_type")
+    )
     return places, crime_types
 
 
@@ -188,8 +286,7 @@ def sample_locations() -> pl.DataFrame:
 # People: the raw records made acceptable to the export format
 # --------------------------------------------------------------------------------------------
 
-_DOB_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d %b %Y",
-                "%d/%m/%y")
+_DOB_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d %b %Y", "%d/%m/%y")
 _PHONE_RE = re.compile(r"^\+?[0-9 ().\-]+$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?( ?[0-9][A-Z]{2})?$")
@@ -232,14 +329,16 @@ def _export_people(records: pl.DataFrame) -> list[dict[str, str]]:
     out = []
     for r in records.iter_rows(named=True):
         name = " ".join(p for p in (r["first_name"], r["surname"]) if p)
-        out.append({
-            "name": name,
-            "date_of_birth": _iso_dob(r["date_of_birth"], today),
-            "phone": _phone(r["phone"]),
-            "email": _clean(r["email"], _EMAIL_RE),
-            "address": (r["address"] or "").replace("\n", " "),
-            "postcode": _postcode(r["postcode"]),
-        })
+        out.append(
+            {
+                "name": name,
+                "date_of_birth": _iso_dob(r["date_of_birth"], today),
+                "phone": _phone(r["phone"]),
+                "email": _clean(r["email"], _EMAIL_RE),
+                "address": (r["address"] or "").replace("\n", " "),
+                "postcode": _postcode(r["postcode"]),
+            }
+        )
     return out
 
 
@@ -248,15 +347,21 @@ def _export_people(records: pl.DataFrame) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _choice(rng: np.random.Generator, pairs: tuple[tuple[str, float], ...], size: int
-            ) -> np.ndarray:
+def _choice(
+    rng: np.random.Generator, pairs: tuple[tuple[str, float], ...], size: int
+) -> np.ndarray:
     names = np.array([k for k, _ in pairs], dtype=object)
     p = np.array([w for _, w in pairs], dtype=float)
     return names[rng.choice(len(names), size=size, p=p / p.sum())]
 
 
-def _local_times(rng: np.random.Generator, start: dt.date, end: dt.date, asb: np.ndarray,
-                 cfg: IncidentSynthConfig) -> np.ndarray:
+def _local_times(
+    rng: np.random.Generator,
+    start: dt.date,
+    end: dt.date,
+    asb: np.ndarray,
+    cfg: IncidentSynthConfig,
+) -> np.ndarray:
     """Naive UK local start times (datetime64[m]) with the weekly, seasonal and hourly shape."""
     days = np.arange(np.datetime64(start, "D"), np.datetime64(end, "D") + 1)
     weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
@@ -271,12 +376,13 @@ def _local_times(rng: np.random.Generator, start: dt.date, end: dt.date, asb: np
         hours = np.asarray(cfg.hour_asb if is_asb else cfg.hour_crime, dtype=float)
         hour = rng.choice(24, size=idx.size, p=hours / hours.sum())
         minute = rng.integers(0, 60, size=idx.size)
-        out[idx] = (day.astype("datetime64[m]") + (hour * 60 + minute).astype("timedelta64[m]"))
+        out[idx] = day.astype("datetime64[m]") + (hour * 60 + minute).astype("timedelta64[m]")
     return out
 
 
-def _role_slots(rng: np.random.Generator, record_type: np.ndarray, category: np.ndarray
-                ) -> list[list[str]]:
+def _role_slots(
+    rng: np.random.Generator, record_type: np.ndarray, category: np.ndarray
+) -> list[list[str]]:
     """The roles of each incident's people, in group order."""
     n = record_type.size
     u = rng.random((n, 4))
@@ -289,13 +395,21 @@ def _role_slots(rng: np.random.Generator, record_type: np.ndarray, category: np.
             p = (0.92, 0.45 if cat == "P" else 0.08, 0.10, 0.20)
         else:
             p = (0.95, 0.05, 0.03, 0.05)
-        slots.append([role for role, pr, x in zip(("caller", "victim", "witness", "suspect"),
-                                                   p, u[i], strict=True) if x < pr])
+        slots.append(
+            [
+                role
+                for role, pr, x in zip(
+                    ("caller", "victim", "witness", "suspect"), p, u[i], strict=True
+                )
+                if x < pr
+            ]
+        )
     return slots
 
 
-def _assign(order_incident: np.ndarray, n_slots_per: np.ndarray, person_ids: np.ndarray,
-            rnd: random.Random) -> np.ndarray:
+def _assign(
+    order_incident: np.ndarray, n_slots_per: np.ndarray, person_ids: np.ndarray, rnd: random.Random
+) -> np.ndarray:
     """Person of each slot, slots in incident time order, with no person twice in one incident.
 
     ``person_ids`` are already in the records' time order; a duplicate within an incident is
@@ -305,8 +419,9 @@ def _assign(order_incident: np.ndarray, n_slots_per: np.ndarray, person_ids: np.
     owner = np.repeat(order_incident, n_slots_per)
     total = pid.size
     bounds = np.r_[0, np.cumsum(n_slots_per)]
-    slot_range = {int(inc): (int(bounds[k]), int(bounds[k + 1]))
-                  for k, inc in enumerate(order_incident)}
+    slot_range = {
+        int(inc): (int(bounds[k]), int(bounds[k + 1])) for k, inc in enumerate(order_incident)
+    }
     for s in range(total):
         lo, hi = slot_range[int(owner[s])]
         if pid[s] not in set(pid[lo:s].tolist()):
@@ -385,16 +500,24 @@ def generate_force_export(
     n = n_incidents
 
     record_type = _choice(rng, cfg.record_types, n)
-    category = np.where(record_type == "asb", _choice(rng, cfg.asb_mix, n),
-                        np.where(record_type == "roc", _choice(rng, cfg.roc_mix, n), None))
-    crime_type = np.where(record_type == "crime",
-                          _choice(rng, tuple(crime_types.iter_rows()), n), None)
+    category = np.where(
+        record_type == "asb",
+        _choice(rng, cfg.asb_mix, n),
+        np.where(record_type == "roc", _choice(rng, cfg.roc_mix, n), None),
+    )
+    crime_type = np.where(
+        record_type == "crime", _choice(rng, tuple(crime_types.iter_rows()), n), None
+    )
 
     # Times: naive local start, then local report time; made aware below.
     local = _local_times(rng, start, end, record_type != "crime", cfg)
     order = np.argsort(local, kind="stable")
-    local, record_type, category, crime_type = (local[order], record_type[order],
-                                                category[order], crime_type[order])
+    local, record_type, category, crime_type = (
+        local[order],
+        record_type[order],
+        category[order],
+        crime_type[order],
+    )
     delay = np.minimum(rng.exponential(25.0, n), 720).astype(np.int64)
     duration = rng.exponential(40.0, n).astype(np.int64) + 5
     has_to = rng.random(n) < 0.6
@@ -467,49 +590,58 @@ def generate_force_export(
         tz = s.dt.replace_time_zone(LOCAL_TIME_ZONE, ambiguous="earliest", non_existent="null")
         # A time in the hour the clocks skip in March moves on an hour, as a clock would.
         shifted = (s + pl.duration(hours=1)).dt.replace_time_zone(
-            LOCAL_TIME_ZONE, ambiguous="earliest", non_existent="null")
+            LOCAL_TIME_ZONE, ambiguous="earliest", non_existent="null"
+        )
         return tz.fill_null(shifted).alias(name)
 
     bounds = np.r_[0, np.cumsum([len(s) for s in slots])]
-    people_lists = [[{"role": role_of_slot[s], **people_rows[s]}
-                     for s in range(bounds[i], bounds[i + 1])] for i in range(n)]
-    export = pl.DataFrame({
-        "incident_reference": refs,
-        "force": [cfg.force] * n,
-        "record_type": record_type.astype(str),
-        "crime_type": pl.Series(crime_type.tolist(), dtype=pl.String),
-        "asb_category": pl.Series([_CATEGORY_NAMES.get(c) for c in category], dtype=pl.String),
-        "closure_code": pl.Series([f"AS{c}" if c else None for c in category], dtype=pl.String),
-        "covid": pl.Series(np.where(asb_like, covid, None).tolist(), dtype=pl.Boolean),
-        "occurred_from": aware(local, "occurred_from"),
-        "latitude": where["latitude"].cast(pl.Float64),
-        "longitude": where["longitude"].cast(pl.Float64),
-        "easting": pl.Series([None] * n, dtype=pl.Float64),
-        "northing": pl.Series([None] * n, dtype=pl.Float64),
-        "location_text": where["location_text"].cast(pl.String),
-        "lsoa_code": where["lsoa_code"].cast(pl.String),
-        "lpu": where["lpu"].cast(pl.String),
-        "snt": where["snt"].cast(pl.String),
-        **{c: pl.Series(v.tolist(), dtype=pl.String) for c, v in thrive.items()},
-        "public_report": public,
-        "people": pl.Series(people_lists, dtype=pl.List(_PERSON_STRUCT)),
-    })
+    people_lists = [
+        [{"role": role_of_slot[s], **people_rows[s]} for s in range(bounds[i], bounds[i + 1])]
+        for i in range(n)
+    ]
+    export = pl.DataFrame(
+        {
+            "incident_reference": refs,
+            "force": [cfg.force] * n,
+            "record_type": record_type.astype(str),
+            "crime_type": pl.Series(crime_type.tolist(), dtype=pl.String),
+            "asb_category": pl.Series([_CATEGORY_NAMES.get(c) for c in category], dtype=pl.String),
+            "closure_code": pl.Series([f"AS{c}" if c else None for c in category], dtype=pl.String),
+            "covid": pl.Series(np.where(asb_like, covid, None).tolist(), dtype=pl.Boolean),
+            "occurred_from": aware(local, "occurred_from"),
+            "latitude": where["latitude"].cast(pl.Float64),
+            "longitude": where["longitude"].cast(pl.Float64),
+            "easting": pl.Series([None] * n, dtype=pl.Float64),
+            "northing": pl.Series([None] * n, dtype=pl.Float64),
+            "location_text": where["location_text"].cast(pl.String),
+            "lsoa_code": where["lsoa_code"].cast(pl.String),
+            "lpu": where["lpu"].cast(pl.String),
+            "snt": where["snt"].cast(pl.String),
+            **{c: pl.Series(v.tolist(), dtype=pl.String) for c, v in thrive.items()},
+            "public_report": public,
+            "people": pl.Series(people_lists, dtype=pl.List(_PERSON_STRUCT)),
+        }
+    )
     # Ends and reports are exact instants after the start, so a change of the clocks between
     # them never puts one before the other.
     start_at = pl.col("occurred_from")
     export = export.with_columns(
-        pl.when(pl.Series(has_to)).then(start_at + pl.duration(minutes=pl.Series(duration)))
-        .otherwise(None).alias("occurred_to"),
+        pl.when(pl.Series(has_to))
+        .then(start_at + pl.duration(minutes=pl.Series(duration)))
+        .otherwise(None)
+        .alias("occurred_to"),
         (start_at + pl.duration(minutes=pl.Series(delay))).alias("reported_at"),
     ).select(*EXPORT_COLUMNS, "people")
     number = np.arange(role_of_slot.size) - bounds[incident_of_slot] + 1
-    truth = pl.DataFrame({
-        "incident_reference": pl.Series([refs[i] for i in incident_of_slot], dtype=pl.String),
-        "person_number": number.astype(np.int64),
-        "role": pl.Series(role_of_slot.tolist(), dtype=pl.String),
-        "person_id": person_id,
-        "household_id": household_id,
-    })
+    truth = pl.DataFrame(
+        {
+            "incident_reference": pl.Series([refs[i] for i in incident_of_slot], dtype=pl.String),
+            "person_number": number.astype(np.int64),
+            "role": pl.Series(role_of_slot.tolist(), dtype=pl.String),
+            "person_id": person_id,
+            "household_id": household_id,
+        }
+    )
     return SyntheticExport(export, truth)
 
 
@@ -539,8 +671,7 @@ def write_force_export_csv(export: pl.DataFrame, path: str | Path) -> Path:
         dtype = export.schema[c]
         col = pl.col(c)
         if isinstance(dtype, pl.Datetime):
-            col = (col.dt.convert_time_zone(LOCAL_TIME_ZONE)
-                   .dt.strftime("%Y-%m-%dT%H:%M%:z"))
+            col = col.dt.convert_time_zone(LOCAL_TIME_ZONE).dt.strftime("%Y-%m-%dT%H:%M%:z")
         elif dtype == pl.Boolean:
             col = pl.when(col).then(pl.lit("yes")).when(~col).then(pl.lit("no"))
         col = col.cast(pl.String)
@@ -552,8 +683,9 @@ def write_force_export_csv(export: pl.DataFrame, path: str | Path) -> Path:
     extra = {}
     for g in range(groups):
         for f in PERSON_FIELDS:
-            extra[f"person{g + 1}_{f}"] = [(p[g][f] or None) if g < len(p) else None
-                                           for p in people]
+            extra[f"person{g + 1}_{f}"] = [
+                (p[g][f] or None) if g < len(p) else None for p in people
+            ]
     if extra:
         flat = flat.hstack(pl.DataFrame(extra, schema={k: pl.String for k in extra}))
     flat.write_csv(path, line_terminator="\n", null_value="")

@@ -42,8 +42,20 @@ import polars as pl
 __all__ = ["SynthConfig", "generate_people", "repeat_count_distribution"]
 
 #: Columns of :func:`generate_people`'s frame, in order.
-COLUMNS = ("record_id", "person_id", "household_id", "source", "recorded_at", "first_name",
-           "surname", "date_of_birth", "address", "postcode", "phone", "email")
+COLUMNS = (
+    "record_id",
+    "person_id",
+    "household_id",
+    "source",
+    "recorded_at",
+    "first_name",
+    "surname",
+    "date_of_birth",
+    "address",
+    "postcode",
+    "phone",
+    "email",
+)
 
 
 @dataclass(frozen=True)
@@ -121,13 +133,68 @@ class _Lists:
     nicknames: dict[str, list[str]]  # canonical (lower) -> variants (lower)
 
 
-_RARE_PREFIXES = ("Ash", "Black", "Brad", "Brook", "Cal", "Dun", "Fair", "Hart", "Hol", "Kings",
-                  "Lang", "Mar", "North", "Pen", "Ray", "Shel", "Thorn", "Wal", "West", "Whit",
-                  "Wood", "Alder", "Bram", "Crow", "Elder", "Fern", "Gold", "Har", "Lin", "Mill",
-                  "Oak", "Red", "Stan", "Sum", "Ten", "Up", "Wyn", "Yar")
-_RARE_SUFFIXES = ("ley", "ton", "ford", "field", "well", "wood", "by", "croft", "worth", "ham",
-                  "shaw", "bridge", "cott", "den", "hurst", "more", "stone", "wick", "sall",
-                  "ridge")
+_RARE_PREFIXES = (
+    "Ash",
+    "Black",
+    "Brad",
+    "Brook",
+    "Cal",
+    "Dun",
+    "Fair",
+    "Hart",
+    "Hol",
+    "Kings",
+    "Lang",
+    "Mar",
+    "North",
+    "Pen",
+    "Ray",
+    "Shel",
+    "Thorn",
+    "Wal",
+    "West",
+    "Whit",
+    "Wood",
+    "Alder",
+    "Bram",
+    "Crow",
+    "Elder",
+    "Fern",
+    "Gold",
+    "Har",
+    "Lin",
+    "Mill",
+    "Oak",
+    "Red",
+    "Stan",
+    "Sum",
+    "Ten",
+    "Up",
+    "Wyn",
+    "Yar",
+)
+_RARE_SUFFIXES = (
+    "ley",
+    "ton",
+    "ford",
+    "field",
+    "well",
+    "wood",
+    "by",
+    "croft",
+    "worth",
+    "ham",
+    "shaw",
+    "bridge",
+    "cott",
+    "den",
+    "hurst",
+    "more",
+    "stone",
+    "wick",
+    "sall",
+    "ridge",
+)
 # Share of people whose surname is outside the common list: real populations have a long tail
 # of rare surnames, which the bundled 540 cannot show alone.
 _RARE_SURNAME_SHARE = 0.35
@@ -138,7 +205,8 @@ def _lists() -> _Lists:
     from asbhub.linkage.normalise import nickname_table
 
     first = pl.DataFrame(_read_csv("first_names.csv")).with_columns(
-        pl.col("weight").cast(pl.Float64))
+        pl.col("weight").cast(pl.Float64)
+    )
     sur = _read_csv("surnames.csv")
     common = [r["name"] for r in sur]
     common_w = np.array([float(r["weight"]) for r in sur])
@@ -178,9 +246,21 @@ def _norm(w: Sequence[float] | np.ndarray) -> np.ndarray:
 
 # Ofcom drama ranges: (area code, local-number prefix). Each holds 1,000 numbers.
 _DRAMA_RANGES = (
-    ("07700", "900"), ("01632", "960"), ("0113", "4960"), ("0114", "4960"), ("0115", "4960"),
-    ("0116", "4960"), ("0117", "4960"), ("0118", "4960"), ("0121", "4960"), ("0131", "4960"),
-    ("0141", "4960"), ("0151", "4960"), ("0161", "4960"), ("0191", "4980"), ("020", "79460"),
+    ("07700", "900"),
+    ("01632", "960"),
+    ("0113", "4960"),
+    ("0114", "4960"),
+    ("0115", "4960"),
+    ("0116", "4960"),
+    ("0117", "4960"),
+    ("0118", "4960"),
+    ("0121", "4960"),
+    ("0131", "4960"),
+    ("0141", "4960"),
+    ("0151", "4960"),
+    ("0161", "4960"),
+    ("0191", "4980"),
+    ("020", "79460"),
 )
 
 
@@ -204,17 +284,26 @@ def _phone_pool(k: int, rng: np.random.Generator) -> tuple[list[str], list[str]]
 def _format_phones(area: pl.Expr, local: pl.Expr, style: pl.Expr) -> pl.Expr:
     """UK phone formats people and systems write, chosen per record by ``style`` (0-7)."""
     trunk = area.str.slice(1)  # without the leading 0
-    split_local = pl.when(local.str.len_chars() == 8).then(
-        pl.concat_str([local.str.slice(0, 4), local.str.slice(4)], separator=" ")
-    ).otherwise(local)
+    split_local = (
+        pl.when(local.str.len_chars() == 8)
+        .then(pl.concat_str([local.str.slice(0, 4), local.str.slice(4)], separator=" "))
+        .otherwise(local)
+    )
     return (
-        pl.when(style == 0).then(pl.concat_str([area, split_local], separator=" "))
-        .when(style == 1).then(pl.concat_str([area, local]))
-        .when(style == 2).then(pl.concat_str([pl.lit("+44"), trunk, split_local], separator=" "))
-        .when(style == 3).then(pl.concat_str([pl.lit("+44"), trunk, local]))
-        .when(style == 4).then(pl.concat_str([pl.lit("+44 (0)"), trunk, pl.lit(" "), split_local]))
-        .when(style == 5).then(pl.concat_str([pl.lit("("), area, pl.lit(") "), split_local]))
-        .when(style == 6).then(pl.concat_str([pl.lit("0044 "), trunk, pl.lit(" "), local]))
+        pl.when(style == 0)
+        .then(pl.concat_str([area, split_local], separator=" "))
+        .when(style == 1)
+        .then(pl.concat_str([area, local]))
+        .when(style == 2)
+        .then(pl.concat_str([pl.lit("+44"), trunk, split_local], separator=" "))
+        .when(style == 3)
+        .then(pl.concat_str([pl.lit("+44"), trunk, local]))
+        .when(style == 4)
+        .then(pl.concat_str([pl.lit("+44 (0)"), trunk, pl.lit(" "), split_local]))
+        .when(style == 5)
+        .then(pl.concat_str([pl.lit("("), area, pl.lit(") "), split_local]))
+        .when(style == 6)
+        .then(pl.concat_str([pl.lit("0044 "), trunk, pl.lit(" "), local]))
         .otherwise(pl.concat_str([area, local], separator="-"))
     )
 
@@ -243,7 +332,7 @@ def _adjacent() -> dict[str, str]:
                             near.append(rows[rr][cc])
             adj[ch] = "".join(near)
     for i, d in enumerate(_DIGIT_ROW):
-        adj[d] = _DIGIT_ROW[max(0, i - 1):i] + _DIGIT_ROW[i + 1:i + 2]
+        adj[d] = _DIGIT_ROW[max(0, i - 1) : i] + _DIGIT_ROW[i + 1 : i + 2]
     return adj
 
 
@@ -262,15 +351,15 @@ def typo(text: str, rnd: random.Random) -> str:
             return text
         new = rnd.choice(near)
         new = new.upper() if ch.isupper() else new
-        return text[:i] + new + text[i + 1:]
+        return text[:i] + new + text[i + 1 :]
     if op < 0.6:
-        return text[:i] + text[i + 1:]
+        return text[:i] + text[i + 1 :]
     if op < 0.8:
         j = i + 1 if i + 1 < len(text) and text[i + 1].isalnum() else i - 1
         if j < 0 or not text[j].isalnum():
             return text
         a, b = sorted((i, j))
-        return text[:a] + text[b] + text[a] + text[b + 1:]
+        return text[:a] + text[b] + text[a] + text[b + 1 :]
     return text[:i] + text[i] + text[i:]
 
 
@@ -297,7 +386,7 @@ def repeat_count_distribution(alpha: float = 2.5, k_max: int = 100) -> np.ndarra
         Entry ``k - 1`` is P(k).
     """
     k = np.arange(1, k_max + 1, dtype=float)
-    return _norm(k ** -alpha)
+    return _norm(k**-alpha)
 
 
 def _dates_between(rng: np.random.Generator, start: dt.date, end: dt.date, size: int) -> np.ndarray:
@@ -340,8 +429,12 @@ def generate_people(n: int, seed: int = 0, *, config: SynthConfig | None = None)
     rnd = random.Random(seed)
     lists = _lists()
     if n == 0:
-        return pl.DataFrame(schema={c: (pl.Int64 if c.endswith("_id") else pl.Date
-                                        if c == "recorded_at" else pl.String) for c in COLUMNS})
+        return pl.DataFrame(
+            schema={
+                c: (pl.Int64 if c.endswith("_id") else pl.Date if c == "recorded_at" else pl.String)
+                for c in COLUMNS
+            }
+        )
 
     # People and how many records each has.
     p_k = repeat_count_distribution(cfg.repeat_alpha, cfg.repeat_max)
@@ -359,10 +452,12 @@ def generate_people(n: int, seed: int = 0, *, config: SynthConfig | None = None)
     return records.select(COLUMNS)
 
 
-def _people(n_people: int, cfg: SynthConfig, rng: np.random.Generator, lists: _Lists
-            ) -> pl.DataFrame:
-    sizes = rng.choice(np.arange(1, len(cfg.household_sizes) + 1), size=n_people,
-                       p=_norm(cfg.household_sizes))
+def _people(
+    n_people: int, cfg: SynthConfig, rng: np.random.Generator, lists: _Lists
+) -> pl.DataFrame:
+    sizes = rng.choice(
+        np.arange(1, len(cfg.household_sizes) + 1), size=n_people, p=_norm(cfg.household_sizes)
+    )
     household = np.repeat(np.arange(n_people), sizes)[:n_people]
     # Position within household: 0 and 1 are adults, 2+ are children.
     first_of = np.r_[0, np.flatnonzero(np.diff(household)) + 1]
@@ -372,7 +467,8 @@ def _people(n_people: int, cfg: SynthConfig, rng: np.random.Generator, lists: _L
     head_dob = _dates_between(rng, dt.date(1940, 1, 1), dt.date(2004, 12, 31), n_people)
     head_dob_h = head_dob[starts]
     partner_dob = head_dob_h + rng.integers(-6 * 365, 6 * 365, size=n_people).astype(
-        "timedelta64[D]")
+        "timedelta64[D]"
+    )
     # Children are born 18 to 42 years after the head, and before the period ends; a head too
     # young for that shares the house with another adult instead.
     # The youngest people in the records are about ten.
@@ -386,59 +482,75 @@ def _people(n_people: int, cfg: SynthConfig, rng: np.random.Generator, lists: _L
     twin = (position >= 3) & (rng.random(n_people) < cfg.twins)
     dob = np.where(twin, np.roll(dob, 1), dob)
 
-    sex = np.where(position == 0, rng.choice(["M", "F"], size=n_people),
-                   rng.choice(["M", "F"], size=n_people))
+    sex = np.where(
+        position == 0, rng.choice(["M", "F"], size=n_people), rng.choice(["M", "F"], size=n_people)
+    )
     # Partners are mostly of the other sex.
     head_sex = sex[starts]
-    sex = np.where((position == 1) & (rng.random(n_people) < 0.9),
-                   np.where(head_sex == "M", "F", "M"), sex)
+    sex = np.where(
+        (position == 1) & (rng.random(n_people) < 0.9), np.where(head_sex == "M", "F", "M"), sex
+    )
     year = dob.astype("datetime64[Y]").astype(int) + 1970
     era = np.where(year < 1960, "old", np.where(year < 1990, "mid", "young"))
     first = _draw_first_names(sex, era, rng, lists)
     # Sons named after their father (the household head, when a man): a classic hard negative.
-    junior = ((position >= 2) & (sex == "M") & (head_sex == "M")
-              & (rng.random(n_people) < cfg.junior))
+    junior = (
+        (position >= 2) & (sex == "M") & (head_sex == "M") & (rng.random(n_people) < cfg.junior)
+    )
     first = np.where(junior, first[starts], first)
     # Twins get different first names (redrawn until different).
     for i in np.flatnonzero(twin):
         while first[i] == first[i - 1]:
-            first[i] = _draw_first_names(sex[i:i + 1], era[i:i + 1], rng, lists)[0]
+            first[i] = _draw_first_names(sex[i : i + 1], era[i : i + 1], rng, lists)[0]
 
     surname_h = rng.choice(len(lists.surnames), size=n_people, p=lists.surname_weights)
     own = rng.choice(len(lists.surnames), size=n_people, p=lists.surname_weights)
-    surname_idx = np.where(rng.random(n_people) < cfg.own_surname_in_household, own,
-                           surname_h[starts])
+    surname_idx = np.where(
+        rng.random(n_people) < cfg.own_surname_in_household, own, surname_h[starts]
+    )
     surname = np.array(lists.surnames, dtype=object)[surname_idx]
 
     married = (sex == "F") & (position <= 1) & (rng.random(n_people) < cfg.surname_change)
     new_surname = np.array(lists.surnames, dtype=object)[
-        rng.choice(len(lists.surnames), size=n_people, p=lists.surname_weights)]
+        rng.choice(len(lists.surnames), size=n_people, p=lists.surname_weights)
+    ]
     change_at = _dates_between(rng, *cfg.period, n_people)
 
     has_mobile = rng.random(n_people) < cfg.mobile
     has_email = rng.random(n_people) < cfg.email
-    return pl.DataFrame({
-        "person_id": np.arange(n_people, dtype=np.int64),
-        "household_id": household.astype(np.int64),
-        "sex": sex,
-        "first_name": first.astype(str),
-        "surname": surname.astype(str),
-        "dob": dob.astype("datetime64[D]"),
-        "new_surname": np.where(married, new_surname, None),
-        "surname_change_at": change_at,
-        "has_mobile": has_mobile,
-        "new_mobile": has_mobile & (rng.random(n_people) < cfg.new_mobile),
-        "mobile_change_at": _dates_between(rng, *cfg.period, n_people),
-        "has_email": has_email,
-        "email_style": rng.integers(0, 5, size=n_people),
-        "email_domain": rng.choice(["example.com", "example.org", "example.net",
-                                    "mail.example.com", "post.example.net"], size=n_people),
-        "email_number": rng.integers(1, 99, size=n_people),
-    })
+    return pl.DataFrame(
+        {
+            "person_id": np.arange(n_people, dtype=np.int64),
+            "household_id": household.astype(np.int64),
+            "sex": sex,
+            "first_name": first.astype(str),
+            "surname": surname.astype(str),
+            "dob": dob.astype("datetime64[D]"),
+            "new_surname": np.where(married, new_surname, None),
+            "surname_change_at": change_at,
+            "has_mobile": has_mobile,
+            "new_mobile": has_mobile & (rng.random(n_people) < cfg.new_mobile),
+            "mobile_change_at": _dates_between(rng, *cfg.period, n_people),
+            "has_email": has_email,
+            "email_style": rng.integers(0, 5, size=n_people),
+            "email_domain": rng.choice(
+                [
+                    "example.com",
+                    "example.org",
+                    "example.net",
+                    "mail.example.com",
+                    "post.example.net",
+                ],
+                size=n_people,
+            ),
+            "email_number": rng.integers(1, 99, size=n_people),
+        }
+    )
 
 
-def _draw_first_names(sex: np.ndarray, era: np.ndarray, rng: np.random.Generator,
-                      lists: _Lists) -> np.ndarray:
+def _draw_first_names(
+    sex: np.ndarray, era: np.ndarray, rng: np.random.Generator, lists: _Lists
+) -> np.ndarray:
     names = lists.first_names
     out = np.empty(len(sex), dtype=object)
     for s in ("M", "F"):
@@ -453,19 +565,31 @@ def _draw_first_names(sex: np.ndarray, era: np.ndarray, rng: np.random.Generator
     return out
 
 
-def _households(n_households: int, cfg: SynthConfig, rng: np.random.Generator, lists: _Lists
-                ) -> pl.DataFrame:
+def _households(
+    n_households: int, cfg: SynthConfig, rng: np.random.Generator, lists: _Lists
+) -> pl.DataFrame:
     """Each household's addresses (up to three, with move dates) and landline."""
     n_postcodes = max(50, n_households // 6)
     district = rng.choice(len(lists.districts), size=n_postcodes, p=lists.district_weights)
     letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
-    pc = [f"{lists.districts[d]} {s}{a}{b}" for d, s, a, b in zip(
-        district, rng.integers(0, 10, n_postcodes), rng.choice(letters, n_postcodes),
-        rng.choice(letters, n_postcodes), strict=True)]
-    street = [f"{lists.stems[s]} {lists.street_types[t]}" for s, t in zip(
-        rng.choice(len(lists.stems), n_postcodes, p=lists.stem_weights),
-        rng.choice(len(lists.street_types), n_postcodes, p=lists.street_type_weights),
-        strict=True)]
+    pc = [
+        f"{lists.districts[d]} {s}{a}{b}"
+        for d, s, a, b in zip(
+            district,
+            rng.integers(0, 10, n_postcodes),
+            rng.choice(letters, n_postcodes),
+            rng.choice(letters, n_postcodes),
+            strict=True,
+        )
+    ]
+    street = [
+        f"{lists.stems[s]} {lists.street_types[t]}"
+        for s, t in zip(
+            rng.choice(len(lists.stems), n_postcodes, p=lists.stem_weights),
+            rng.choice(len(lists.street_types), n_postcodes, p=lists.street_type_weights),
+            strict=True,
+        )
+    ]
     town = [lists.towns[d] for d in district]
 
     def addresses(size: int) -> tuple[list[str], list[str], list[str]]:
@@ -497,15 +621,24 @@ def _households(n_households: int, cfg: SynthConfig, rng: np.random.Generator, l
     return pl.DataFrame(cols)
 
 
-def _records(counts: np.ndarray, people: pl.DataFrame, households: pl.DataFrame,
-             cfg: SynthConfig, rng: np.random.Generator, rnd: random.Random, lists: _Lists
-             ) -> pl.DataFrame:
+def _records(
+    counts: np.ndarray,
+    people: pl.DataFrame,
+    households: pl.DataFrame,
+    cfg: SynthConfig,
+    rng: np.random.Generator,
+    rnd: random.Random,
+    lists: _Lists,
+) -> pl.DataFrame:
     n = int(counts.sum())
     n_people = people.height
     # Phones: one pool for mobiles (old and new) and household landlines, drawn only for those
     # who have them, so the fictional ranges last.
-    need = [people["has_mobile"].to_numpy(), people["new_mobile"].to_numpy(),
-            households["has_landline"].to_numpy()]
+    need = [
+        people["has_mobile"].to_numpy(),
+        people["new_mobile"].to_numpy(),
+        households["has_landline"].to_numpy(),
+    ]
     areas, locals_ = _phone_pool(int(sum(int(x.sum()) for x in need)), rng)
     start = 0
     cols = []
@@ -513,26 +646,67 @@ def _records(counts: np.ndarray, people: pl.DataFrame, households: pl.DataFrame,
         k = int(mask.sum())
         area = np.full(len(mask), "", dtype=object)
         local = np.full(len(mask), "", dtype=object)
-        area[mask], local[mask] = areas[start:start + k], locals_[start:start + k]
+        area[mask], local[mask] = areas[start : start + k], locals_[start : start + k]
         start += k
         cols.append((name, area, local))
     people = people.with_columns(
-        *[pl.Series(f"{nm}_{part}", arr.astype(str)) for nm, a, lo in cols[:2]
-          for part, arr in (("area", a), ("local", lo))])
+        *[
+            pl.Series(f"{nm}_{part}", arr.astype(str))
+            for nm, a, lo in cols[:2]
+            for part, arr in (("area", a), ("local", lo))
+        ]
+    )
     households = households.with_columns(
-        *[pl.Series(f"{nm}_{part}", arr.astype(str)) for nm, a, lo in cols[2:]
-          for part, arr in (("area", a), ("local", lo))])
+        *[
+            pl.Series(f"{nm}_{part}", arr.astype(str))
+            for nm, a, lo in cols[2:]
+            for part, arr in (("area", a), ("local", lo))
+        ]
+    )
 
     person = np.repeat(np.arange(n_people), counts)
     recorded = _dates_between(rng, *cfg.period, n)
     source = rng.choice(["incident", "roc", "partner"], size=n, p=[0.5, 0.3, 0.2])
-    r = pl.DataFrame({"person_id": person.astype(np.int64), "recorded_at": recorded,
-                      "source": source}).join(people, on="person_id", how="left").join(
-        households, on="household_id", how="left")
-    u = {name: rng.random(n) for name in (
-        "nick", "ftypo", "init", "stypo", "swap", "fmiss", "smiss", "dmiss", "dtypo", "dswap",
-        "amiss", "atypo", "pmiss", "ptypo", "phone", "phtypo", "landline", "email", "etypo",
-        "upper", "lower", "abbrev", "town", "pcspace", "pclower", "dfmt", "phfmt", "ecase")}
+    r = (
+        pl.DataFrame(
+            {"person_id": person.astype(np.int64), "recorded_at": recorded, "source": source}
+        )
+        .join(people, on="person_id", how="left")
+        .join(households, on="household_id", how="left")
+    )
+    u = {
+        name: rng.random(n)
+        for name in (
+            "nick",
+            "ftypo",
+            "init",
+            "stypo",
+            "swap",
+            "fmiss",
+            "smiss",
+            "dmiss",
+            "dtypo",
+            "dswap",
+            "amiss",
+            "atypo",
+            "pmiss",
+            "ptypo",
+            "phone",
+            "phtypo",
+            "landline",
+            "email",
+            "etypo",
+            "upper",
+            "lower",
+            "abbrev",
+            "town",
+            "pcspace",
+            "pclower",
+            "dfmt",
+            "phfmt",
+            "ecase",
+        )
+    }
 
     # First name: nickname, then initial, typo, case.
     first = r["first_name"].to_list()
@@ -548,7 +722,9 @@ def _records(counts: np.ndarray, people: pl.DataFrame, households: pl.DataFrame,
     surname_now = np.where(
         r["new_surname"].is_not_null().to_numpy()
         & (r["recorded_at"].to_numpy() >= r["surname_change_at"].to_numpy()),
-        r["new_surname"].to_numpy(), r["surname"].to_numpy())
+        r["new_surname"].to_numpy(),
+        r["surname"].to_numpy(),
+    )
     surname = _typos(list(surname_now), u["stypo"] < cfg.surname_typo, rnd)
     swap = u["swap"] < cfg.names_swapped
     first_out = [surname[i] if swap[i] else first[i] for i in range(n)]
@@ -561,7 +737,7 @@ def _records(counts: np.ndarray, people: pl.DataFrame, households: pl.DataFrame,
     for i in np.flatnonzero(dtypo):
         s = dob_str[i]
         pos = rnd.choice([2, 3, 5, 6, 8, 9])  # a year, month or day digit, not the century
-        cand = s[:pos] + rnd.choice(_adjacent()[s[pos]]) + s[pos + 1:]
+        cand = s[:pos] + rnd.choice(_adjacent()[s[pos]]) + s[pos + 1 :]
         try:
             dt.date.fromisoformat(cand)
             dob_str[i] = cand
@@ -576,70 +752,93 @@ def _records(counts: np.ndarray, people: pl.DataFrame, households: pl.DataFrame,
     # Address at the time of the record.
     rec_t = r["recorded_at"].to_numpy()
     stage = (rec_t >= r["move_1"].to_numpy()).astype(int) + (
-        rec_t >= r["move_2"].to_numpy()).astype(int)
+        rec_t >= r["move_2"].to_numpy()
+    ).astype(int)
     addr = np.choose(stage, [r[f"address_{k}"].to_numpy() for k in range(3)])
     town = np.choose(stage, [r[f"town_{k}"].to_numpy() for k in range(3)])
     postcode = np.choose(stage, [r[f"postcode_{k}"].to_numpy() for k in range(3)])
 
     phone_new = r["new_mobile"].to_numpy() & (rec_t >= r["mobile_change_at"].to_numpy())
     use_landline = r["has_landline"].to_numpy() & (
-        (u["landline"] < 0.4) | ~r["has_mobile"].to_numpy())
-    phone_area = np.where(use_landline, r["landline_area"].to_numpy(),
-                          np.where(phone_new, r["mobile2_area"].to_numpy(),
-                                   r["mobile_area"].to_numpy()))
-    phone_local = np.where(use_landline, r["landline_local"].to_numpy(),
-                           np.where(phone_new, r["mobile2_local"].to_numpy(),
-                                    r["mobile_local"].to_numpy()))
+        (u["landline"] < 0.4) | ~r["has_mobile"].to_numpy()
+    )
+    phone_area = np.where(
+        use_landline,
+        r["landline_area"].to_numpy(),
+        np.where(phone_new, r["mobile2_area"].to_numpy(), r["mobile_area"].to_numpy()),
+    )
+    phone_local = np.where(
+        use_landline,
+        r["landline_local"].to_numpy(),
+        np.where(phone_new, r["mobile2_local"].to_numpy(), r["mobile_local"].to_numpy()),
+    )
     phone_ok = (r["has_mobile"].to_numpy() | r["has_landline"].to_numpy()) & (
-        u["phone"] < cfg.phone_given)
+        u["phone"] < cfg.phone_given
+    )
 
     partner = source == "partner"
     upper = u["upper"] < np.where(partner, 3 * cfg.upper_case, cfg.upper_case)
-    frame = pl.DataFrame({
-        "person_id": person.astype(np.int64),
-        "household_id": r["household_id"],
-        "source": source,
-        "recorded_at": rec_t,
-        "first_name": first_out,
-        "surname": surname_out,
-        "dob_iso": dob_str.astype(str),
-        "address_line": addr.astype(str),
-        "town": town.astype(str),
-        "postcode_clean": postcode.astype(str),
-        "phone_area": phone_area.astype(str),
-        "phone_local": phone_local.astype(str),
-        "upper": upper,
-        "email_ok": r["has_email"].to_numpy() & (u["email"] < cfg.email_given),
-        "email_style": r["email_style"],
-        "email_domain": r["email_domain"],
-        "email_number": r["email_number"],
-        "true_first": r["first_name"],
-        "true_surname": r["surname"],
-    })
-    dfmt = np.where(partner, rng.choice(8, size=n, p=[0.05, 0.05, 0.05, 0.05, 0.1, 0.1, 0.3, 0.3]),
-                    rng.choice(8, size=n, p=[0.45, 0.2, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05]))
+    frame = pl.DataFrame(
+        {
+            "person_id": person.astype(np.int64),
+            "household_id": r["household_id"],
+            "source": source,
+            "recorded_at": rec_t,
+            "first_name": first_out,
+            "surname": surname_out,
+            "dob_iso": dob_str.astype(str),
+            "address_line": addr.astype(str),
+            "town": town.astype(str),
+            "postcode_clean": postcode.astype(str),
+            "phone_area": phone_area.astype(str),
+            "phone_local": phone_local.astype(str),
+            "upper": upper,
+            "email_ok": r["has_email"].to_numpy() & (u["email"] < cfg.email_given),
+            "email_style": r["email_style"],
+            "email_domain": r["email_domain"],
+            "email_number": r["email_number"],
+            "true_first": r["first_name"],
+            "true_surname": r["surname"],
+        }
+    )
+    dfmt = np.where(
+        partner,
+        rng.choice(8, size=n, p=[0.05, 0.05, 0.05, 0.05, 0.1, 0.1, 0.3, 0.3]),
+        rng.choice(8, size=n, p=[0.45, 0.2, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05]),
+    )
     phfmt = rng.integers(0, 8, size=n)
     abbreviate = u["abbrev"] < 0.3
     frame = frame.with_columns(
-        pl.Series("dfmt", dfmt), pl.Series("phfmt", phfmt), pl.Series("abbrev", abbreviate),
-        pl.Series("with_town", u["town"] < 0.7), pl.Series("pcspace", u["pcspace"] < 0.8),
-        pl.Series("pclower", u["pclower"] < 0.1), pl.Series("ecase", u["ecase"] < 0.15),
+        pl.Series("dfmt", dfmt),
+        pl.Series("phfmt", phfmt),
+        pl.Series("abbrev", abbreviate),
+        pl.Series("with_town", u["town"] < 0.7),
+        pl.Series("pcspace", u["pcspace"] < 0.8),
+        pl.Series("pclower", u["pclower"] < 0.1),
+        pl.Series("ecase", u["ecase"] < 0.15),
     )
     frame = frame.with_columns(
-        pl.when(pl.col("upper")).then(pl.col("first_name").str.to_uppercase())
-        .otherwise(pl.col("first_name")).alias("first_name"),
-        pl.when(pl.col("upper")).then(pl.col("surname").str.to_uppercase())
-        .otherwise(pl.col("surname")).alias("surname"),
+        pl.when(pl.col("upper"))
+        .then(pl.col("first_name").str.to_uppercase())
+        .otherwise(pl.col("first_name"))
+        .alias("first_name"),
+        pl.when(pl.col("upper"))
+        .then(pl.col("surname").str.to_uppercase())
+        .otherwise(pl.col("surname"))
+        .alias("surname"),
         _format_dob(pl.col("dob_iso").str.to_date(), pl.col("dfmt")).alias("date_of_birth"),
         _format_address().alias("address"),
-        pl.when(pl.col("pcspace")).then(pl.col("postcode_clean"))
-        .otherwise(pl.col("postcode_clean").str.replace(" ", "")).alias("postcode"),
-        _format_phones(pl.col("phone_area"), pl.col("phone_local"), pl.col("phfmt"))
-        .alias("phone"),
+        pl.when(pl.col("pcspace"))
+        .then(pl.col("postcode_clean"))
+        .otherwise(pl.col("postcode_clean").str.replace(" ", ""))
+        .alias("postcode"),
+        _format_phones(pl.col("phone_area"), pl.col("phone_local"), pl.col("phfmt")).alias("phone"),
         _email().alias("email"),
     ).with_columns(
-        pl.when(pl.col("pclower")).then(pl.col("postcode").str.to_lowercase())
-        .otherwise(pl.col("postcode")).alias("postcode"),
+        pl.when(pl.col("pclower"))
+        .then(pl.col("postcode").str.to_lowercase())
+        .otherwise(pl.col("postcode"))
+        .alias("postcode"),
     )
     address = _typos(frame["address"].to_list(), u["atypo"] < cfg.address_typo, rnd)
     postcode_t = _typos(frame["postcode"].to_list(), u["ptypo"] < cfg.postcode_typo, rnd)
@@ -657,8 +856,11 @@ def _records(counts: np.ndarray, people: pl.DataFrame, households: pl.DataFrame,
         _blank(pl.Series(phone, dtype=pl.String), ~phone_ok).alias("phone"),
         _blank(pl.Series(email, dtype=pl.String), ~frame["email_ok"].to_numpy()).alias("email"),
     )
-    frame = frame.sort(["recorded_at", "person_id"]).with_row_index("record_id").with_columns(
-        pl.col("record_id").cast(pl.Int64))
+    frame = (
+        frame.sort(["recorded_at", "person_id"])
+        .with_row_index("record_id")
+        .with_columns(pl.col("record_id").cast(pl.Int64))
+    )
     return frame
 
 
@@ -668,20 +870,38 @@ def _blank(values: pl.Series, mask: np.ndarray) -> pl.Series:
 
 def _format_dob(d: pl.Expr, style: pl.Expr) -> pl.Expr:
     return (
-        pl.when(style == 0).then(d.dt.strftime("%d/%m/%Y"))
-        .when(style == 1).then(d.dt.strftime("%Y-%m-%d"))
-        .when(style == 2).then(d.dt.strftime("%-d/%-m/%Y"))
-        .when(style == 3).then(d.dt.strftime("%d-%m-%Y"))
-        .when(style == 4).then(d.dt.strftime("%d.%m.%Y"))
-        .when(style == 5).then(d.dt.strftime("%-d %b %Y"))
-        .when(style == 6).then(d.dt.strftime("%Y%m%d"))
+        pl.when(style == 0)
+        .then(d.dt.strftime("%d/%m/%Y"))
+        .when(style == 1)
+        .then(d.dt.strftime("%Y-%m-%d"))
+        .when(style == 2)
+        .then(d.dt.strftime("%-d/%-m/%Y"))
+        .when(style == 3)
+        .then(d.dt.strftime("%d-%m-%Y"))
+        .when(style == 4)
+        .then(d.dt.strftime("%d.%m.%Y"))
+        .when(style == 5)
+        .then(d.dt.strftime("%-d %b %Y"))
+        .when(style == 6)
+        .then(d.dt.strftime("%Y%m%d"))
         .otherwise(d.dt.strftime("%d/%m/%y"))
     )
 
 
-_ABBREVIATIONS = {"Road": "Rd", "Street": "St", "Avenue": "Ave", "Lane": "Ln", "Close": "Cl",
-                  "Drive": "Dr", "Crescent": "Cres", "Gardens": "Gdns", "Terrace": "Terr",
-                  "Court": "Ct", "Place": "Pl", "Grove": "Gr"}
+_ABBREVIATIONS = {
+    "Road": "Rd",
+    "Street": "St",
+    "Avenue": "Ave",
+    "Lane": "Ln",
+    "Close": "Cl",
+    "Drive": "Dr",
+    "Crescent": "Cres",
+    "Gardens": "Gdns",
+    "Terrace": "Terr",
+    "Court": "Ct",
+    "Place": "Pl",
+    "Grove": "Gr",
+}
 
 
 def _format_address() -> pl.Expr:
@@ -692,8 +912,11 @@ def _format_address() -> pl.Expr:
     for long, abbreviation in _ABBREVIATIONS.items():
         short = short.str.replace(rf"\b{long}$", abbreviation)
     line = pl.when(pl.col("abbrev")).then(short).otherwise(pl.col("address_line"))
-    full = pl.when(pl.col("with_town")).then(
-        pl.concat_str([line, pl.col("town")], separator=", ")).otherwise(line)
+    full = (
+        pl.when(pl.col("with_town"))
+        .then(pl.concat_str([line, pl.col("town")], separator=", "))
+        .otherwise(line)
+    )
     return pl.when(pl.col("upper")).then(full.str.to_uppercase()).otherwise(full)
 
 
@@ -703,13 +926,19 @@ def _email() -> pl.Expr:
     num = pl.col("email_number").cast(pl.String)
     style = pl.col("email_style")
     local = (
-        pl.when(style == 0).then(pl.concat_str([f, s], separator="."))
-        .when(style == 1).then(pl.concat_str([f, s, num]))
-        .when(style == 2).then(pl.concat_str([f.str.slice(0, 1), s]))
-        .when(style == 3).then(pl.concat_str([s, f.str.slice(0, 1), num]))
+        pl.when(style == 0)
+        .then(pl.concat_str([f, s], separator="."))
+        .when(style == 1)
+        .then(pl.concat_str([f, s, num]))
+        .when(style == 2)
+        .then(pl.concat_str([f.str.slice(0, 1), s]))
+        .when(style == 3)
+        .then(pl.concat_str([s, f.str.slice(0, 1), num]))
         .otherwise(pl.concat_str([f, num], separator="_"))
     )
     email = pl.concat_str([local, pl.col("email_domain")], separator="@")
-    return pl.when(pl.col("ecase")).then(
-        pl.concat_str([local.str.to_titlecase(), pl.col("email_domain")], separator="@")
-    ).otherwise(email)
+    return (
+        pl.when(pl.col("ecase"))
+        .then(pl.concat_str([local.str.to_titlecase(), pl.col("email_domain")], separator="@"))
+        .otherwise(email)
+    )

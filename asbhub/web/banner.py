@@ -61,19 +61,26 @@ def holds_demonstration_data(alias: str = "default") -> bool:
         # otherwise spoil the rest of the request.
         # Not on SQLite, where every transaction takes the write lock as it begins
         # (BEGIN IMMEDIATE) and this read would queue behind a long load.
-        guard = (transaction.atomic(using=alias) if connections[alias].vendor != "sqlite"
-                 else nullcontext())
+        guard = (
+            transaction.atomic(using=alias)
+            if connections[alias].vendor != "sqlite"
+            else nullcontext()
+        )
         with guard:
-            return (any(m.objects.using(alias).filter(is_demo=True).exists()
-                        for m in (Pmp, Power, CaseReview))
-                    or Source.objects.using(alias)
-                    .filter(force__istartswith=SYNTHETIC_PREFIX).exists())
+            return (
+                any(
+                    m.objects.using(alias).filter(is_demo=True).exists()
+                    for m in (Pmp, Power, CaseReview)
+                )
+                or Source.objects.using(alias).filter(force__istartswith=SYNTHETIC_PREFIX).exists()
+            )
     except DatabaseError:
         return False
 
 
-def demonstration_data(alias: str = "default", *,
-                       clock: Callable[[], float] = time.monotonic) -> bool:
+def demonstration_data(
+    alias: str = "default", *, clock: Callable[[], float] = time.monotonic
+) -> bool:
     """:func:`holds_demonstration_data`, asked at most once a minute per process and database."""
     key = _database_key(alias)
     now = clock()
@@ -96,6 +103,5 @@ def forget() -> None:
 
 def phase_banner(request: HttpRequest) -> dict[str, Any]:
     """Context processor: ``phase_banner`` is a :class:`PhaseBanner` or ``None``."""
-    banner: PhaseBanner | None = (
-        {"tag": TAG, "text": TEXT} if demonstration_data() else None)
+    banner: PhaseBanner | None = {"tag": TAG, "text": TEXT} if demonstration_data() else None
     return {"phase_banner": banner}

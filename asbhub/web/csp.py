@@ -48,32 +48,36 @@ def tile_origins(tile_url: str) -> list[str]:
         raise ImproperlyConfigured(
             f"ASBHUB_TILE_URL={tile_url!r} is not an http(s) URL: expected e.g. "
             "'https://tile.openstreetmap.org/{z}/{x}/{y}.png', a path on this site such as "
-            "'/tiles/{z}/{x}/{y}.png', or '' for no background tiles")
+            "'/tiles/{z}/{x}/{y}.png', or '' for no background tiles"
+        )
     hosts = [host.replace("{s}", s) for s in TILE_SUBDOMAINS] if "{s}" in host else [host]
     for h in hosts:
         if "{" in h or "}" in h or "*" in h or " " in h or ";" in h or "," in h:
             raise ImproperlyConfigured(
                 f"ASBHUB_TILE_URL={tile_url!r}: its host {host!r} may hold no placeholder "
                 "but {s} (the Content Security Policy names the tile origin exactly); "
-                "put {z}, {x} and {y} in the path")
+                "put {z}, {x} and {y} in the path"
+            )
     return [f"{parts.scheme}://{h}" for h in hosts]
 
 
 def build_policy(tile_url: str) -> str:
     """The policy string for a site whose map tiles come from ``tile_url``."""
     img = " ".join(["'self'", "data:", *tile_origins(tile_url)])
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        f"img-src {img}",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {img}",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class ContentSecurityPolicyMiddleware:

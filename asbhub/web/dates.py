@@ -18,8 +18,9 @@ def event_date(day: dt.date) -> None:
     """Validator: something that happened, from 1 January 2000 to today (plus a day)."""
     problem = dates.day_problem(day, *dates.event_range(timezone.localdate()))
     if problem:
-        raise forms.ValidationError(_message(day, *dates.event_range(timezone.localdate())),
-                                    code="date_range")
+        raise forms.ValidationError(
+            _message(day, *dates.event_range(timezone.localdate())), code="date_range"
+        )
 
 
 def planning_date(day: dt.date) -> None:

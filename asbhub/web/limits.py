@@ -54,8 +54,11 @@ class Busy(Exception):
     """A heavy job was refused; ``own`` is True when the asker's own jobs are in the way."""
 
     def __init__(self, own: bool) -> None:
-        super().__init__("the asker already has a report being built" if own
-                         else "the server is building as many reports as it may at once")
+        super().__init__(
+            "the asker already has a report being built"
+            if own
+            else "the server is building as many reports as it may at once"
+        )
         self.own = own
 
 
@@ -121,15 +124,20 @@ def busy_response(request: HttpRequest, exc: Busy, json: bool = False) -> HttpRe
     status = 429 if exc.own else 503
     if json:
         response: HttpResponse = JsonResponse(
-            {"error": f"{exc}: try again in a minute"}, status=status)
+            {"error": f"{exc}: try again in a minute"}, status=status
+        )
     else:
         response = render(request, "busy.html", {"own": exc.own, "minutes": 1}, status=status)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
-def heavy(view: Callable[..., HttpResponse] | None = None, *,
-          when: Callable[[HttpRequest], bool] | None = None, json: bool = False) -> Any:
+def heavy(
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    when: Callable[[HttpRequest], bool] | None = None,
+    json: bool = False,
+) -> Any:
     """Run ``view`` inside a heavy-job slot of :data:`GATE`, or answer :func:`busy_response`.
 
     ``when(request)`` limits the gate to the requests that build something (a form shown
@@ -137,6 +145,7 @@ def heavy(view: Callable[..., HttpResponse] | None = None, *,
     ``@heavy(when=...)``; put it under ``@login_required`` so a signed-out visitor is sent to
     sign in rather than counted. ``json=True`` refuses with JSON rather than a page.
     """
+
     def wrap(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(func)
         def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -151,6 +160,7 @@ def heavy(view: Callable[..., HttpResponse] | None = None, *,
                 return func(request, *args, **kwargs)
             finally:
                 slot.__exit__(None, None, None)
+
         return gated
 
     return wrap(view) if view is not None else wrap

@@ -50,8 +50,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     current = match.view_name if match else ""
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
-    items = [{"href": reverse(item.url_name), "label": item.label,
-              "current": item.url_name == current}
-             for item in NAV
-             if (signed_in or not item.signed_in) and can_open(user, item.url_name)]
+    items = [
+        {"href": reverse(item.url_name), "label": item.label, "current": item.url_name == current}
+        for item in NAV
+        if (signed_in or not item.signed_in) and can_open(user, item.url_name)
+    ]
     return {"nav": items}

@@ -76,8 +76,10 @@ def limit_for(action: str) -> tuple[int, int]:
     """
     configured = getattr(settings, "ASBHUB_RATE_LIMITS", None) or {}
     if action not in configured and action not in DEFAULTS:
-        raise KeyError(f"no rate limit named {action!r}; expected one of "
-                       f"{', '.join(sorted(DEFAULTS))} (asbhub.web.ratelimit.DEFAULTS)")
+        raise KeyError(
+            f"no rate limit named {action!r}; expected one of "
+            f"{', '.join(sorted(DEFAULTS))} (asbhub.web.ratelimit.DEFAULTS)"
+        )
     limit, window = configured[action] if action in configured else DEFAULTS[action]
     return int(limit), max(1, int(window))
 
@@ -87,11 +89,11 @@ class Decision:
     """One request's place in its key's window."""
 
     allowed: bool
-    count: int                 # this request's number in the window, from 1
+    count: int  # this request's number in the window, from 1
     limit: int
     window_seconds: int
-    resets_at: dt.datetime     # when the window ends and requests are allowed again
-    retry_after: int           # whole seconds from now until then, at least 1
+    resets_at: dt.datetime  # when the window ends and requests are allowed again
+    retry_after: int  # whole seconds from now until then, at least 1
 
     @property
     def first_refusal(self) -> bool:
@@ -141,24 +143,27 @@ def hit(action: str, who: str, *, scope: str = "", at: dt.datetime | None = None
             # Within the window: count on. The UPDATE takes the row's write lock, so the read
             # after it sees this request's count and no other request's in between.
             if RateLimitCount.objects.filter(key=key, started__gt=at - span).update(
-                    count=F("count") + 1):
+                count=F("count") + 1
+            ):
                 row = RateLimitCount.objects.get(key=key)
                 break
             # The window ended: start a new one at this request.
             if RateLimitCount.objects.filter(key=key, started__lte=at - span).update(
-                    started=at, count=1):
+                started=at, count=1
+            ):
                 row = RateLimitCount.objects.get(key=key)
                 break
         # No row: a new key. Prune rows whose window has ended whatever their action, so the
         # table stays about one row per key active in the last window.
         RateLimitCount.objects.filter(
-            started__lte=at - dt.timedelta(seconds=_longest_window())).delete()
+            started__lte=at - dt.timedelta(seconds=_longest_window())
+        ).delete()
         try:
             with transaction.atomic():
                 row = RateLimitCount.objects.create(key=key, started=at, count=1)
             break
         except IntegrityError:
-            continue    # another request made the row first: count on it
+            continue  # another request made the row first: count on it
     if row is None:  # pragma: no cover - three lost races in a row
         return Decision(True, 0, limit, window, at + span, window)
     resets_at = row.started + span
@@ -170,39 +175,65 @@ def hit(action: str, who: str, *, scope: str = "", at: dt.datetime | None = None
 def give_back(action: str, who: str, *, scope: str = "") -> None:
     """Take one request off ``who``'s count (a sign-in that succeeded does not count)."""
     RateLimitCount.objects.filter(key=_key(scope or action, who), count__gt=0).update(
-        count=F("count") - 1)
+        count=F("count") - 1
+    )
 
 
-def audit_refusal(decision: Decision, action: str, who: str, request: HttpRequest | None,
-                  user: Any = None, **detail: Any) -> None:
+def audit_refusal(
+    decision: Decision,
+    action: str,
+    who: str,
+    request: HttpRequest | None,
+    user: Any = None,
+    **detail: Any,
+) -> None:
     """Write the ``rate_limited`` audit entry, for the first refusal in a window only."""
     if decision.first_refusal:
-        record_access(user, AuditAction.RATE_LIMITED, ("ratelimit", action), request=request,
-                      detail={"action": action, "key": who, "limit": decision.limit,
-                              "window_seconds": decision.window_seconds,
-                              "until": decision.resets_at.isoformat(), **detail})
+        record_access(
+            user,
+            AuditAction.RATE_LIMITED,
+            ("ratelimit", action),
+            request=request,
+            detail={
+                "action": action,
+                "key": who,
+                "limit": decision.limit,
+                "window_seconds": decision.window_seconds,
+                "until": decision.resets_at.isoformat(),
+                **detail,
+            },
+        )
 
 
 def too_many_response(request: HttpRequest, decision: Decision, what: str) -> HttpResponse:
     """The 429 page: what was refused and when to try again, with ``Retry-After``."""
     local = timezone.localtime(decision.resets_at)
     minutes = max(1, math.ceil(decision.retry_after / 60))
-    response = render(request, "429.html", {
-        "what": what, "limit": decision.limit,
-        "window_minutes": max(1, decision.window_seconds // 60),
-        "until": local, "minutes": minutes,
-    }, status=429)
+    response = render(
+        request,
+        "429.html",
+        {
+            "what": what,
+            "limit": decision.limit,
+            "window_minutes": max(1, decision.window_seconds // 60),
+            "until": local,
+            "minutes": minutes,
+        },
+        status=429,
+    )
     response["Retry-After"] = str(decision.retry_after)
     return response
 
 
-def limit_posts(action: str, what: str) -> Callable[[Callable[..., HttpResponse]],
-                                                    Callable[..., HttpResponse]]:
+def limit_posts(
+    action: str, what: str
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Decorate a public form's view: POSTs beyond the limit per address are answered 429.
 
     ``what`` names the form in the refusal page ("reports", "questions"). GETs are not counted.
     Each form (each view decorated) has its own count, under the one limit of ``action``.
     """
+
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -213,5 +244,7 @@ def limit_posts(action: str, what: str) -> Callable[[Callable[..., HttpResponse]
                     audit_refusal(decision, action, who, request, form=view.__name__)
                     return too_many_response(request, decision, what)
             return view(request, *args, **kwargs)
+
         return wrapper
+
     return decorate

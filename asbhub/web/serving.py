@@ -29,8 +29,12 @@ import ipaddress
 import os
 from typing import Any
 
-DEFAULTS: dict[str, int] = {"threads": 8, "connection_limit": 1000, "channel_timeout": 30,
-                            "cleanup_interval": 10}
+DEFAULTS: dict[str, int] = {
+    "threads": 8,
+    "connection_limit": 1000,
+    "channel_timeout": 30,
+    "cleanup_interval": 10,
+}
 PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
 
 
@@ -39,17 +43,26 @@ def _int(name: str, value: Any, env: str) -> int:
     try:
         number = int(raw)
     except (TypeError, ValueError):
-        raise ValueError(f"{name.replace('_', '-')} must be a whole number (from --"
-                         f"{name.replace('_', '-')} or ${env}); got {raw!r}") from None
+        raise ValueError(
+            f"{name.replace('_', '-')} must be a whole number (from --"
+            f"{name.replace('_', '-')} or ${env}); got {raw!r}"
+        ) from None
     if number < 1:
-        raise ValueError(f"{name.replace('_', '-')} must be at least 1 (from --"
-                         f"{name.replace('_', '-')} or ${env}); got {number}")
+        raise ValueError(
+            f"{name.replace('_', '-')} must be at least 1 (from --"
+            f"{name.replace('_', '-')} or ${env}); got {number}"
+        )
     return number
 
 
-def waitress_options(*, threads: int | None = None, connection_limit: int | None = None,
-                     channel_timeout: int | None = None, cleanup_interval: int | None = None,
-                     trusted_proxy: str | None = None) -> dict[str, Any]:
+def waitress_options(
+    *,
+    threads: int | None = None,
+    connection_limit: int | None = None,
+    channel_timeout: int | None = None,
+    cleanup_interval: int | None = None,
+    trusted_proxy: str | None = None,
+) -> dict[str, Any]:
     """Keyword arguments for ``waitress.serve``: each given value, else its environment
     variable, else its default (see the module docstring).
 
@@ -58,24 +71,29 @@ def waitress_options(*, threads: int | None = None, connection_limit: int | None
     """
     opts: dict[str, Any] = {
         "threads": _int("threads", threads, "ASBHUB_THREADS"),
-        "connection_limit": _int("connection_limit", connection_limit,
-                                 "ASBHUB_CONNECTION_LIMIT"),
+        "connection_limit": _int("connection_limit", connection_limit, "ASBHUB_CONNECTION_LIMIT"),
         "channel_timeout": _int("channel_timeout", channel_timeout, "ASBHUB_CHANNEL_TIMEOUT"),
-        "cleanup_interval": _int("cleanup_interval", cleanup_interval,
-                                 "ASBHUB_CLEANUP_INTERVAL"),
+        "cleanup_interval": _int("cleanup_interval", cleanup_interval, "ASBHUB_CLEANUP_INTERVAL"),
         # poll() rather than select(): select() fails beyond 1,024 open descriptors.
         "asyncore_use_poll": True,
     }
-    proxy = (trusted_proxy if trusted_proxy is not None
-             else os.environ.get("ASBHUB_TRUSTED_PROXY", "")).strip()
+    proxy = (
+        trusted_proxy if trusted_proxy is not None else os.environ.get("ASBHUB_TRUSTED_PROXY", "")
+    ).strip()
     if proxy:
         try:
             proxy = ipaddress.ip_address(proxy).compressed
         except ValueError:
-            raise ValueError(f"the trusted proxy must be one IP address, as the proxy connects "
-                             f"from it (e.g. 127.0.0.1); got {proxy!r}") from None
-        opts.update(trusted_proxy=proxy, trusted_proxy_count=1,
-                    trusted_proxy_headers=PROXY_HEADERS, clear_untrusted_proxy_headers=True)
+            raise ValueError(
+                f"the trusted proxy must be one IP address, as the proxy connects "
+                f"from it (e.g. 127.0.0.1); got {proxy!r}"
+            ) from None
+        opts.update(
+            trusted_proxy=proxy,
+            trusted_proxy_count=1,
+            trusted_proxy_headers=PROXY_HEADERS,
+            clear_untrusted_proxy_headers=True,
+        )
     else:
         # Even with no proxy, never let a client's X-Forwarded-* reach the application.
         opts.update(clear_untrusted_proxy_headers=True)

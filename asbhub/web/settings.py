@@ -18,7 +18,9 @@ BASE_DIR = Path(__file__).resolve().parent
 # safe for the embedded default because sessions then simply end when the server restarts.
 SECRET_KEY = os.environ.get("ASBHUB_SECRET_KEY") or secrets.token_urlsafe(50)
 DEBUG = os.environ.get("ASBHUB_DEBUG", "") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("ASBHUB_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ASBHUB_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -110,7 +112,9 @@ WHITENOISE_USE_FINDERS = True
 
 # Map tiles: OpenStreetMap by default; an empty value turns tiles off (outlines and points only),
 # as on a machine with no internet access.
-ASBHUB_TILE_URL = os.environ.get("ASBHUB_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+ASBHUB_TILE_URL = os.environ.get(
+    "ASBHUB_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
 ASBHUB_TILE_ATTRIBUTION = os.environ.get(
     "ASBHUB_TILE_ATTRIBUTION",
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',

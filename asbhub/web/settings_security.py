@@ -73,13 +73,15 @@ if ASBHUB_TRUSTED_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Origins a browser may post from (sign-in, forms): the allowed hosts over HTTPS, plus any
 # listed in ASBHUB_CSRF_TRUSTED_ORIGINS (comma-separated, e.g. https://asb.example.gov.uk:8443).
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("ASBHUB_CSRF_TRUSTED_ORIGINS", "")
-                        .split(",") if o.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("ASBHUB_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
 if _HTTPS:
     CSRF_TRUSTED_ORIGINS += [
-        f"https://{h.strip()}" for h in os.environ.get("ASBHUB_ALLOWED_HOSTS",
-                                                       "127.0.0.1,localhost").split(",")
-        if h.strip() and not h.strip().startswith(".") and h.strip() != "*"]
+        f"https://{h.strip()}"
+        for h in os.environ.get("ASBHUB_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+        if h.strip() and not h.strip().startswith(".") and h.strip() != "*"
+    ]
 # Heavy reports (asbhub.web.limits): jobs at once in one server process, and per user.
 ASBHUB_HEAVY_JOBS = int(os.environ.get("ASBHUB_HEAVY_JOBS") or 2)
 ASBHUB_HEAVY_PER_USER = int(os.environ.get("ASBHUB_HEAVY_PER_USER") or 1)

@@ -11,27 +11,59 @@ HARM = "9.5 incidents more than the control's trend implies, counting the buffer
 PREVENTED = "12.0 incidents prevented against the control's trend, counting the buffer"
 
 
-@pytest.mark.parametrize(("rr", "lo", "hi", "net", "outcome", "words"), [
-    # Interval above 1.
-    (1.8, 1.2, 2.6, 12.0, "worked", ["The response worked", "did better", PREVENTED]),
-    (1.4, 1.1, 1.9, -9.5, "mixed", ["Mixed", "did better", "outweighed it", HARM]),
-    (1.8, 1.2, 2.6, 0.0, "worked", ["The response worked", "no incidents prevented, and none more"]),
-    (1.8, 1.2, 2.6, None, "worked", ["The response worked", "(rate ratio 1.80, 95% interval "
-                                     "1.20 to 2.60)."]),
-    # Interval below 1.
-    (0.6, 0.4, 0.9, -9.5, "worse", ["did not work", "did worse", HARM]),
-    (0.6, 0.4, 0.9, 12.0, "mixed", ["Mixed", "did worse", "the buffer improved", PREVENTED]),
-    # Interval includes 1.
-    (1.1, 0.8, 1.5, -9.5, "unclear", ["No clear effect", "includes 1", "within chance",
-                                      HARM.removesuffix(": a net harm") + ", is within"]),
-    (0.9, 0.7, 1.2, 12.0, "unclear", ["No clear effect", "within chance", PREVENTED]),
-    # No rate ratio.
-    (None, None, None, 12.0, "unknown", ["Cannot be judged", PREVENTED]),
-    (None, None, None, None, "unknown", ["Cannot be judged", "neither"]),
-])
+@pytest.mark.parametrize(
+    ("rr", "lo", "hi", "net", "outcome", "words"),
+    [
+        # Interval above 1.
+        (1.8, 1.2, 2.6, 12.0, "worked", ["The response worked", "did better", PREVENTED]),
+        (1.4, 1.1, 1.9, -9.5, "mixed", ["Mixed", "did better", "outweighed it", HARM]),
+        (
+            1.8,
+            1.2,
+            2.6,
+            0.0,
+            "worked",
+            ["The response worked", "no incidents prevented, and none more"],
+        ),
+        (
+            1.8,
+            1.2,
+            2.6,
+            None,
+            "worked",
+            ["The response worked", "(rate ratio 1.80, 95% interval 1.20 to 2.60)."],
+        ),
+        # Interval below 1.
+        (0.6, 0.4, 0.9, -9.5, "worse", ["did not work", "did worse", HARM]),
+        (0.6, 0.4, 0.9, 12.0, "mixed", ["Mixed", "did worse", "the buffer improved", PREVENTED]),
+        # Interval includes 1.
+        (
+            1.1,
+            0.8,
+            1.5,
+            -9.5,
+            "unclear",
+            [
+                "No clear effect",
+                "includes 1",
+                "within chance",
+                HARM.removesuffix(": a net harm") + ", is within",
+            ],
+        ),
+        (0.9, 0.7, 1.2, 12.0, "unclear", ["No clear effect", "within chance", PREVENTED]),
+        # No rate ratio.
+        (None, None, None, 12.0, "unknown", ["Cannot be judged", PREVENTED]),
+        (None, None, None, None, "unknown", ["Cannot be judged", "neither"]),
+    ],
+)
 def test_each_sign_combination_gives_one_consistent_verdict(
-        rr: float | None, lo: float | None, hi: float | None, net: float | None, outcome: str,
-        words: list[str]) -> None:
+    rr: float | None,
+    lo: float | None,
+    hi: float | None,
+    net: float | None,
+    outcome: str,
+    words: list[str],
+) -> None:
     v = evaluation_verdict(rr, lo, hi, net)
     assert v.outcome == outcome
     for w in words:
@@ -46,12 +78,16 @@ def test_each_sign_combination_gives_one_consistent_verdict(
         side = "better" if rr > 1 else "worse"
         assert f"the response area did {side} than the control" in v.rate_ratio
         assert f"{lo:.2f} to {hi:.2f}" in v.rate_ratio
-    assert v.net_effect == ("" if net is None else HARM if net < 0 else PREVENTED
-                            if net > 0 else v.net_effect)
+    assert v.net_effect == (
+        "" if net is None else HARM if net < 0 else PREVENTED if net > 0 else v.net_effect
+    )
 
 
 def test_confidence_level_is_named() -> None:
-    assert "90% confidence interval 1.20 to 2.60" in evaluation_verdict(1.8, 1.2, 2.6, 3.0,
-                                                                        confidence=0.9).rate_ratio
+    assert (
+        "90% confidence interval 1.20 to 2.60"
+        in evaluation_verdict(1.8, 1.2, 2.6, 3.0, confidence=0.9).rate_ratio
+    )
     assert evaluation_verdict(1.0, 0.5, 2.0, None).rate_ratio.startswith(
-        "95% confidence interval 0.50 to 2.00: the response area did neither better nor worse")
+        "95% confidence interval 0.50 to 2.00: the response area did neither better nor worse"
+    )

@@ -41,8 +41,9 @@ def test_repeat_victim_recall_meets_the_goal_end_to_end() -> None:
     m = _measured()
     r = m["linkage"]
     assert r.n_true > 150  # enough true repeat victims for the share to mean something
-    assert r.recall >= GOAL, (f"repeat-victim recall {r.recall:.4f} < {GOAL}; missed "
-                              f"{r.missed.head(5).to_dicts()}")
+    assert r.recall >= GOAL, (
+        f"repeat-victim recall {r.recall:.4f} < {GOAL}; missed {r.missed.head(5).to_dicts()}"
+    )
     assert r.precision >= GOAL, f"precision {r.precision:.4f}; false {r.false.head(5).to_dicts()}"
     # Linkage does better than the interim key it is to replace, on the same rows.
     assert m["interim"].recall < r.recall
@@ -58,7 +59,8 @@ def test_true_repeat_victims_counted_independently() -> None:
     per: dict[int, set[str]] = {}
     for r in rows.iter_rows(named=True):
         qualifies = (r["role"] == "victim" and r["record_type"] in ("crime", "asb")) or (
-            r["role"] == "caller" and r["record_type"] == "asb")
+            r["role"] == "caller" and r["record_type"] == "asb"
+        )
         if qualifies and 0 <= (as_of - r["date"]).days < 365:
             per.setdefault(r["person_id"], set()).add(r["reference"])
     expect = {k: len(v) for k, v in per.items() if len(v) >= 2}
@@ -78,26 +80,43 @@ def _rows(seed: int, n: int = 900) -> pl.DataFrame:
     inc = rng.integers(0, 500, size=n)
     start = dt.date(2020, 3, 1)
     day = {int(i): start + dt.timedelta(days=int(rng.integers(0, 500))) for i in set(inc)}
-    rtype = {int(i): str(rng.choice(["crime", "asb", "roc"], p=[0.45, 0.45, 0.1]))
-             for i in set(inc)}
+    rtype = {
+        int(i): str(rng.choice(["crime", "asb", "roc"], p=[0.45, 0.45, 0.1])) for i in set(inc)
+    }
     u = rng.random(n)
-    found = [None if x < 0.05 else f"s{t}" if x < 0.2 else f"m{t // 2}" if (t // 2) % 4 == 0
-             else f"k{t}" for x, t in zip(u, true, strict=True)]
-    return pl.DataFrame({
-        "incident_id": inc, "occurred_from": [day[int(i)] for i in inc],
-        "record_type": [rtype[int(i)] for i in inc],
-        "role": rng.choice(["victim", "caller", "witness", "suspect"], size=n,
-                           p=[0.4, 0.3, 0.1, 0.2]),
-        "true_id": true, "found": found,
-    })
+    found = [
+        None if x < 0.05 else f"s{t}" if x < 0.2 else f"m{t // 2}" if (t // 2) % 4 == 0 else f"k{t}"
+        for x, t in zip(u, true, strict=True)
+    ]
+    return pl.DataFrame(
+        {
+            "incident_id": inc,
+            "occurred_from": [day[int(i)] for i in inc],
+            "record_type": [rtype[int(i)] for i in inc],
+            "role": rng.choice(
+                ["victim", "caller", "witness", "suspect"], size=n, p=[0.4, 0.3, 0.1, 0.2]
+            ),
+            "true_id": true,
+            "found": found,
+        }
+    )
 
 
-def _brute(df: pl.DataFrame, as_of: dt.date, window: int, min_count: int,
-           roles: tuple[tuple[str, str | None], ...]) -> dict[str, Any]:
+def _brute(
+    df: pl.DataFrame,
+    as_of: dt.date,
+    window: int,
+    min_count: int,
+    roles: tuple[tuple[str, str | None], ...],
+) -> dict[str, Any]:
     def ok(r: dict[str, Any]) -> bool:
-        return (r["record_type"] in ("crime", "asb") and 0 <= (as_of - r["occurred_from"]).days
-                < window and any(r["role"] == role and (rt is None or r["record_type"] == rt)
-                                 for role, rt in roles))
+        return (
+            r["record_type"] in ("crime", "asb")
+            and 0 <= (as_of - r["occurred_from"]).days < window
+            and any(
+                r["role"] == role and (rt is None or r["record_type"] == rt) for role, rt in roles
+            )
+        )
 
     rows = [r for r in df.iter_rows(named=True) if ok(r)]
     by_t: dict[int, set[int]] = {}
@@ -110,30 +129,41 @@ def _brute(df: pl.DataFrame, as_of: dt.date, window: int, min_count: int,
             cell.setdefault((r["true_id"], r["found"]), set()).add(r["incident_id"])
     true_rep = {t for t, v in by_t.items() if len(v) >= min_count}
     found_rep = {f for f, v in by_f.items() if len(v) >= min_count}
-    best_t = {t: max((len(v) for (tt, _), v in cell.items() if tt == t), default=0)
-              for t in true_rep}
-    keys_t = {t: sum(len(v) >= min_count for (tt, _), v in cell.items() if tt == t)
-              for t in true_rep}
-    best_f = {f: max((len(v) for (_, ff), v in cell.items() if ff == f), default=0)
-              for f in found_rep}
+    best_t = {
+        t: max((len(v) for (tt, _), v in cell.items() if tt == t), default=0) for t in true_rep
+    }
+    keys_t = {
+        t: sum(len(v) >= min_count for (tt, _), v in cell.items() if tt == t) for t in true_rep
+    }
+    best_f = {
+        f: max((len(v) for (_, ff), v in cell.items() if ff == f), default=0) for f in found_rep
+    }
     hit = [t for t in true_rep if best_t[t] >= min_count]
     return {
-        "n_true": len(true_rep), "n_found": len(found_rep), "hit": set(hit),
+        "n_true": len(true_rep),
+        "n_found": len(found_rep),
+        "hit": set(hit),
         "correct": {f for f in found_rep if best_f[f] >= min_count},
         "split": sum(keys_t[t] > 1 for t in hit),
-        "completeness": (sum(best_t[t] / len(by_t[t]) for t in hit) / len(hit)) if hit
+        "completeness": (sum(best_t[t] / len(by_t[t]) for t in hit) / len(hit))
+        if hit
         else math.nan,
         "missed": {t: (len(by_t[t]), best_t[t]) for t in true_rep if t not in hit},
-        "false": {f: (len(by_f[f]), len({tt for (tt, ff) in cell if ff == f}))
-                  for f in found_rep if best_f[f] < min_count},
+        "false": {
+            f: (len(by_f[f]), len({tt for (tt, ff) in cell if ff == f}))
+            for f in found_rep
+            if best_f[f] < min_count
+        },
     }
 
 
-@pytest.mark.parametrize(("seed", "window", "min_count", "roles"), [
-    (1, 365, 2, None), (2, 120, 2, None), (3, 365, 3, None), (4, 365, 2, PERPETRATOR_ROLES)])
-def test_repeat_recall_matches_brute_force(seed: int, window: int, min_count: int,
-                                           roles: tuple[tuple[str, str | None], ...] | None
-                                           ) -> None:
+@pytest.mark.parametrize(
+    ("seed", "window", "min_count", "roles"),
+    [(1, 365, 2, None), (2, 120, 2, None), (3, 365, 3, None), (4, 365, 2, PERPETRATOR_ROLES)],
+)
+def test_repeat_recall_matches_brute_force(
+    seed: int, window: int, min_count: int, roles: tuple[tuple[str, str | None], ...] | None
+) -> None:
     df = _rows(seed)
     as_of = dt.date(2021, 6, 30)
     kw = {} if roles is None else {"roles": roles}
@@ -147,11 +177,14 @@ def test_repeat_recall_matches_brute_force(seed: int, window: int, min_count: in
     assert res.precision == pytest.approx(len(b["correct"]) / b["n_found"])
     assert res.n_split == b["split"]
     assert res.completeness == pytest.approx(b["completeness"])
-    missed = {r["true_key"]: (r["n_incidents"], r["best_found_incidents"])
-              for r in res.missed.iter_rows(named=True)}
+    missed = {
+        r["true_key"]: (r["n_incidents"], r["best_found_incidents"])
+        for r in res.missed.iter_rows(named=True)
+    }
     assert missed == b["missed"]
-    false = {r["found_key"]: (r["n_incidents"], r["n_people"])
-             for r in res.false.iter_rows(named=True)}
+    false = {
+        r["found_key"]: (r["n_incidents"], r["n_people"]) for r in res.false.iter_rows(named=True)
+    }
     assert false == b["false"]
     assert res.parameters["true_key"] == "true_id" and res.parameters["person_key"] == "found"
 
@@ -160,14 +193,16 @@ def test_repeat_recall_worked_example() -> None:
     """A split in two halves that still holds two incidents is found; one that does not is
     missed; two single victims wrongly joined make a false repeat victim."""
     d = dt.date(2021, 5, 1)
-    df = pl.DataFrame({
-        "incident_id": [1, 2, 3, 4, 5, 6, 7],
-        "occurred_from": [d] * 7,
-        "record_type": ["crime"] * 7,
-        "role": ["victim"] * 7,
-        "true_id": ["A", "A", "A", "B", "B", "C", "D"],
-        "found": ["a1", "a1", "a2", "b1", "b2", "cd", "cd"],
-    })
+    df = pl.DataFrame(
+        {
+            "incident_id": [1, 2, 3, 4, 5, 6, 7],
+            "occurred_from": [d] * 7,
+            "record_type": ["crime"] * 7,
+            "role": ["victim"] * 7,
+            "true_id": ["A", "A", "A", "B", "B", "C", "D"],
+            "found": ["a1", "a1", "a2", "b1", "b2", "cd", "cd"],
+        }
+    )
     res = repeat_recall(df, "found", "true_id", as_of=d)
     assert (res.n_true, res.n_true_found, res.recall) == (2, 1, 0.5)
     assert (res.n_found, res.n_found_correct, res.precision) == (2, 1, 0.5)

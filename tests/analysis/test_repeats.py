@@ -31,22 +31,28 @@ def _people(seed: int, n: int = 600) -> pl.DataFrame:
     inc = rng.integers(0, n // 2, size=n)
     dates = {int(i): start + dt.timedelta(days=int(rng.integers(0, 600))) for i in set(inc)}
     rtype = {int(i): str(rng.choice(["crime", "asb", "roc"])) for i in set(inc)}
-    return pl.DataFrame({
-        "incident_id": inc,
-        "occurred_from": [dates[int(i)] for i in inc],
-        "record_type": [rtype[int(i)] for i in inc],
-        "role": rng.choice(["caller", "victim", "witness", "suspect"], size=n),
-        "person_id": [None if x < 0.05 else int(k) for x, k in
-                      zip(rng.random(n), rng.integers(0, 60, size=n), strict=True)],
-    })
+    return pl.DataFrame(
+        {
+            "incident_id": inc,
+            "occurred_from": [dates[int(i)] for i in inc],
+            "record_type": [rtype[int(i)] for i in inc],
+            "role": rng.choice(["caller", "victim", "witness", "suspect"], size=n),
+            "person_id": [
+                None if x < 0.05 else int(k)
+                for x, k in zip(rng.random(n), rng.integers(0, 60, size=n), strict=True)
+            ],
+        }
+    )
 
 
-def _brute_victims(df: pl.DataFrame, as_of: dt.date, window: int, min_count: int
-                   ) -> dict[int, set[int]]:
+def _brute_victims(
+    df: pl.DataFrame, as_of: dt.date, window: int, min_count: int
+) -> dict[int, set[int]]:
     out: dict[int, set[int]] = {}
     for r in df.iter_rows(named=True):
-        ok = (r["record_type"] in ("crime", "asb")
-              and (r["role"] == "victim" or (r["role"] == "caller" and r["record_type"] == "asb")))
+        ok = r["record_type"] in ("crime", "asb") and (
+            r["role"] == "victim" or (r["role"] == "caller" and r["record_type"] == "asb")
+        )
         days = (as_of - r["occurred_from"]).days
         if ok and r["person_id"] is not None and 0 <= days < window:
             out.setdefault(r["person_id"], set()).add(r["incident_id"])
@@ -79,10 +85,15 @@ def test_repeat_victims_match_brute_force(seed: int, window: int, min_count: int
 
 def test_repeat_victims_roc_and_witness_do_not_count() -> None:
     d = dt.date(2021, 1, 1)
-    df = pl.DataFrame({"incident_id": [1, 2, 3, 4], "occurred_from": [d] * 4,
-                       "record_type": ["roc", "crime", "crime", "asb"],
-                       "role": ["caller", "witness", "caller", "caller"],
-                       "person_id": [7, 7, 7, 7]})
+    df = pl.DataFrame(
+        {
+            "incident_id": [1, 2, 3, 4],
+            "occurred_from": [d] * 4,
+            "record_type": ["roc", "crime", "crime", "asb"],
+            "role": ["caller", "witness", "caller", "caller"],
+            "person_id": [7, 7, 7, 7],
+        }
+    )
     assert repeat_victims(df, as_of=d).n_repeat == 0
     df2 = df.with_columns(pl.lit("asb").alias("record_type"))
     res = repeat_victims(df2, as_of=d)
@@ -96,24 +107,34 @@ def _incidents(seed: int, n: int = 300) -> pl.DataFrame:
     east = 430000 + (base % 8) * 35.0 + np.where(rng.random(n) < 0.3, rng.integers(0, 3, n), 0)
     north = 335000 + (base // 8) * 35.0
     start = dt.date(2020, 6, 1)
-    return pl.DataFrame({
-        "incident_id": np.arange(n),
-        "occurred_from": [start + dt.timedelta(days=int(x)) for x in rng.integers(0, 400, n)],
-        "record_type": rng.choice(["crime", "asb", "roc"], size=n),
-        "easting": [None if x < 0.03 else float(e) for x, e in
-                    zip(rng.random(n), east, strict=True)],
-        "northing": north.astype(float),
-    })
+    return pl.DataFrame(
+        {
+            "incident_id": np.arange(n),
+            "occurred_from": [start + dt.timedelta(days=int(x)) for x in rng.integers(0, 400, n)],
+            "record_type": rng.choice(["crime", "asb", "roc"], size=n),
+            "easting": [
+                None if x < 0.03 else float(e) for x, e in zip(rng.random(n), east, strict=True)
+            ],
+            "northing": north.astype(float),
+        }
+    )
 
 
-def _brute_locations(df: pl.DataFrame, as_of: dt.date, window: int, d: float, min_count: int
-                     ) -> list[tuple[tuple[float, float], set[int]]]:
-    rows = [r for r in df.iter_rows(named=True)
-            if r["record_type"] in ("crime", "asb") and r["easting"] is not None
-            and 0 <= (as_of - r["occurred_from"]).days < window]
+def _brute_locations(
+    df: pl.DataFrame, as_of: dt.date, window: int, d: float, min_count: int
+) -> list[tuple[tuple[float, float], set[int]]]:
+    rows = [
+        r
+        for r in df.iter_rows(named=True)
+        if r["record_type"] in ("crime", "asb")
+        and r["easting"] is not None
+        and 0 <= (as_of - r["occurred_from"]).days < window
+    ]
     points = sorted({(r["easting"], r["northing"]) for r in rows})
-    near = {p: {r["incident_id"] for r in rows
-                if math.dist(p, (r["easting"], r["northing"])) <= d} for p in points}
+    near = {
+        p: {r["incident_id"] for r in rows if math.dist(p, (r["easting"], r["northing"])) <= d}
+        for p in points
+    }
     order = sorted(points, key=lambda p: (-len(near[p]), p[0], p[1]))
     chosen: list[tuple[float, float]] = []
     for p in order:
@@ -124,29 +145,38 @@ def _brute_locations(df: pl.DataFrame, as_of: dt.date, window: int, d: float, mi
     return [(p, near[p]) for p in chosen]
 
 
-@pytest.mark.parametrize(("seed", "distance", "min_count"),
-                         [(1, 0.0, 3), (2, 0.0, 5), (3, 40.0, 5), (4, 80.0, 8)])
+@pytest.mark.parametrize(
+    ("seed", "distance", "min_count"), [(1, 0.0, 3), (2, 0.0, 5), (3, 40.0, 5), (4, 80.0, 8)]
+)
 def test_repeat_locations_match_brute_force(seed: int, distance: float, min_count: int) -> None:
     df = _incidents(seed)
-    res = repeat_locations(df, distance_m=distance, min_count=min_count, as_of=AS_OF,
-                           since=SINCE)
+    res = repeat_locations(df, distance_m=distance, min_count=min_count, as_of=AS_OF, since=SINCE)
     expect = _brute_locations(df, AS_OF, 365, distance, min_count)
     got = res.table
-    assert [(e, n) for e, n in got.select("easting", "northing").iter_rows()] == \
-        [p for p, _ in expect]
+    assert [(e, n) for e, n in got.select("easting", "northing").iter_rows()] == [
+        p for p, _ in expect
+    ]
     assert [set(x) for x in got["incident_ids"].to_list()] == [ids for _, ids in expect]
     assert got["n_incidents"].to_list() == [len(ids) for _, ids in expect]
     for row, (p, _) in zip(got.iter_rows(named=True), expect, strict=True):
-        before = [r for r in df.iter_rows(named=True)
-                  if r["record_type"] in ("crime", "asb") and r["easting"] is not None
-                  and 0 <= (SINCE - r["occurred_from"]).days < 365
-                  and math.dist(p, (r["easting"], r["northing"])) <= distance]
+        before = [
+            r
+            for r in df.iter_rows(named=True)
+            if r["record_type"] in ("crime", "asb")
+            and r["easting"] is not None
+            and 0 <= (SINCE - r["occurred_from"]).days < 365
+            and math.dist(p, (r["easting"], r["northing"])) <= distance
+        ]
         assert row["n_before"] == len(before)
         assert row["new"] == (len(before) < min_count)
     assert res.parameters["distance_m"] == distance
     assert res.n_without_point == sum(
-        1 for r in df.iter_rows(named=True) if r["easting"] is None
-        and r["record_type"] in ("crime", "asb") and 0 <= (AS_OF - r["occurred_from"]).days < 365)
+        1
+        for r in df.iter_rows(named=True)
+        if r["easting"] is None
+        and r["record_type"] in ("crime", "asb")
+        and 0 <= (AS_OF - r["occurred_from"]).days < 365
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,28 +189,40 @@ PERP_ROLES = ("suspect", "perpetrator")
 def _people_with_perpetrators(seed: int, n: int = 800) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     df = _people(seed, n)
-    return df.with_columns(pl.Series("role", rng.choice(
-        ["caller", "victim", "witness", "suspect", "perpetrator"], size=n,
-        p=[0.2, 0.2, 0.1, 0.35, 0.15])))
+    return df.with_columns(
+        pl.Series(
+            "role",
+            rng.choice(
+                ["caller", "victim", "witness", "suspect", "perpetrator"],
+                size=n,
+                p=[0.2, 0.2, 0.1, 0.35, 0.15],
+            ),
+        )
+    )
 
 
-def _brute_perpetrators(df: pl.DataFrame, as_of: dt.date, window: int, min_count: int
-                        ) -> dict[int, set[int]]:
+def _brute_perpetrators(
+    df: pl.DataFrame, as_of: dt.date, window: int, min_count: int
+) -> dict[int, set[int]]:
     out: dict[int, set[int]] = {}
     for r in df.iter_rows(named=True):
         days = (as_of - r["occurred_from"]).days
-        if (r["role"] in PERP_ROLES and r["record_type"] in ("crime", "asb")
-                and r["person_id"] is not None and 0 <= days < window):
+        if (
+            r["role"] in PERP_ROLES
+            and r["record_type"] in ("crime", "asb")
+            and r["person_id"] is not None
+            and 0 <= days < window
+        ):
             out.setdefault(r["person_id"], set()).add(r["incident_id"])
     return {k: v for k, v in out.items() if len(v) >= min_count}
 
 
-@pytest.mark.parametrize(("seed", "window", "min_count"),
-                         [(11, 365, 3), (12, 90, 2), (13, 365, 5), (14, 30, 1)])
+@pytest.mark.parametrize(
+    ("seed", "window", "min_count"), [(11, 365, 3), (12, 90, 2), (13, 365, 5), (14, 30, 1)]
+)
 def test_repeat_perpetrators_match_brute_force(seed: int, window: int, min_count: int) -> None:
     df = _people_with_perpetrators(seed)
-    res = repeat_perpetrators(df, window_days=window, min_count=min_count, as_of=AS_OF,
-                              since=SINCE)
+    res = repeat_perpetrators(df, window_days=window, min_count=min_count, as_of=AS_OF, since=SINCE)
     assert isinstance(res, RepeatPerpetrators)
     now = _brute_perpetrators(df, AS_OF, window, min_count)
     before_all = _brute_perpetrators(df, SINCE, window, 1)
@@ -193,18 +235,26 @@ def test_repeat_perpetrators_match_brute_force(seed: int, window: int, min_count
         n_before = len(before_all.get(k, ()))
         assert (row["n_before"], row["new"]) == (n_before, n_before < min_count)
         assert row["rising"] == (n_before >= min_count and len(ids) > n_before)
-    assert res.table["n_incidents"].to_list() == sorted(res.table["n_incidents"].to_list(),
-                                                         reverse=True)
-    in_window = [r for r in df.iter_rows(named=True) if r["role"] in PERP_ROLES
-                 and r["record_type"] in ("crime", "asb")
-                 and 0 <= (AS_OF - r["occurred_from"]).days < window]
+    assert res.table["n_incidents"].to_list() == sorted(
+        res.table["n_incidents"].to_list(), reverse=True
+    )
+    in_window = [
+        r
+        for r in df.iter_rows(named=True)
+        if r["role"] in PERP_ROLES
+        and r["record_type"] in ("crime", "asb")
+        and 0 <= (AS_OF - r["occurred_from"]).days < window
+    ]
     assert res.n_rows == len(in_window)
     assert res.n_rows_without_key == sum(r["person_id"] is None for r in in_window)
 
 
 def _rows(*rows: tuple[int, dt.date, str, str, int | None]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=["incident_id", "occurred_from", "record_type", "role",
-                                      "person_id"], orient="row")
+    return pl.DataFrame(
+        rows,
+        schema=["incident_id", "occurred_from", "record_type", "role", "person_id"],
+        orient="row",
+    )
 
 
 def test_repeat_perpetrators_edges_and_defaults() -> None:
@@ -234,7 +284,8 @@ def test_repeat_perpetrators_edges_and_defaults() -> None:
     two = repeat_perpetrators(df, as_of=as_of, min_count=2)
     assert dict(two.table.select("person_key", "n_incidents").rows()) == {1: 2, 2: 3, 3: 2}
     assert two.table.filter(pl.col("person_key") == 1)["first_date"].to_list() == [
-        dt.date(2020, 7, 1)]
+        dt.date(2020, 7, 1)
+    ]
     assert res.n_rows_without_key == 1
     assert res.n_rows == 9  # rows 2, 3, four of person 2, 22, 23, 24
     assert res.parameters["window_days"] == PERPETRATOR_WINDOW_DAYS == 365
@@ -256,11 +307,20 @@ def test_repeat_perpetrators_missing_column_says_what_is_expected() -> None:
 # Repeat addresses
 # --------------------------------------------------------------------------------------------
 
-_STREETS = [("12 Station Road", "DE1 2AB"), ("12 station rd.", "de12ab"),
-            ("12 STATION ROAD", None), ("3 Mill Lane", "S41 7XY"), ("3 Mill Lane", "DE7 5QQ"),
-            ("3 mill lane", None), ("Flat 2, 9 Elm Street", "NG10 1AA"),
-            ("flat 2 9 elm st", None), ("Flat 3, 9 Elm Street", "NG10 1AA"), ("", "DE1 2AB"),
-            (None, None), ("40 Birch Avenue", None)]
+_STREETS = [
+    ("12 Station Road", "DE1 2AB"),
+    ("12 station rd.", "de12ab"),
+    ("12 STATION ROAD", None),
+    ("3 Mill Lane", "S41 7XY"),
+    ("3 Mill Lane", "DE7 5QQ"),
+    ("3 mill lane", None),
+    ("Flat 2, 9 Elm Street", "NG10 1AA"),
+    ("flat 2 9 elm st", None),
+    ("Flat 3, 9 Elm Street", "NG10 1AA"),
+    ("", "DE1 2AB"),
+    (None, None),
+    ("40 Birch Avenue", None),
+]
 
 
 def _mini_address(text: str | None) -> str | None:
@@ -296,30 +356,31 @@ def _brute_address_keys(pairs: list[tuple[str | None, str | None]]) -> list[str 
     return out
 
 
-@pytest.mark.parametrize(("seed", "window", "min_count"), [(21, 365, 3), (22, 120, 2),
-                                                            (23, 365, 6)])
+@pytest.mark.parametrize(
+    ("seed", "window", "min_count"), [(21, 365, 3), (22, 120, 2), (23, 365, 6)]
+)
 def test_repeat_addresses_match_brute_force(seed: int, window: int, min_count: int) -> None:
     rng = np.random.default_rng(seed)
     n = 400
     pick = rng.integers(0, len(_STREETS), size=n)
     start = dt.date(2020, 3, 1)
-    df = pl.DataFrame({
-        "incident_id": np.arange(n),
-        "occurred_from": [start + dt.timedelta(days=int(x)) for x in rng.integers(0, 520, n)],
-        "record_type": rng.choice(["crime", "asb", "roc"], size=n),
-        "location_text": [_STREETS[i][0] for i in pick],
-        "postcode": [_STREETS[i][1] for i in pick],
-    })
+    df = pl.DataFrame(
+        {
+            "incident_id": np.arange(n),
+            "occurred_from": [start + dt.timedelta(days=int(x)) for x in rng.integers(0, 520, n)],
+            "record_type": rng.choice(["crime", "asb", "roc"], size=n),
+            "location_text": [_STREETS[i][0] for i in pick],
+            "postcode": [_STREETS[i][1] for i in pick],
+        }
+    )
     keys = _brute_address_keys(list(zip(df["location_text"], df["postcode"], strict=True)))
     assert address_keys(df["location_text"], df["postcode"])["address_key"].to_list() == keys
-    res = repeat_addresses(df, window_days=window, min_count=min_count, as_of=AS_OF,
-                           since=SINCE)
+    res = repeat_addresses(df, window_days=window, min_count=min_count, as_of=AS_OF, since=SINCE)
 
     def brute(as_of: dt.date, at_least: int) -> dict[str, set[int]]:
         out: dict[str, set[int]] = {}
         for r, k in zip(df.iter_rows(named=True), keys, strict=True):
-            if (k and r["record_type"] != "roc"
-                    and 0 <= (as_of - r["occurred_from"]).days < window):
+            if k and r["record_type"] != "roc" and 0 <= (as_of - r["occurred_from"]).days < window:
                 out.setdefault(k, set()).add(r["incident_id"])
         return {k: v for k, v in out.items() if len(v) >= at_least}
 
@@ -335,27 +396,57 @@ def test_repeat_addresses_match_brute_force(seed: int, window: int, min_count: i
     assert "3 mill ln|S41 7XY" in keys and "3 mill ln" in keys
     # "12 STATION ROAD" without a postcode joins the only postcode its address has.
     assert {k for i, k in zip(pick, keys, strict=True) if i == 2} == {"12 station rd|DE1 2AB"}
-    in_window = [(r, k) for r, k in zip(df.iter_rows(named=True), keys, strict=True)
-                 if r["record_type"] != "roc" and 0 <= (AS_OF - r["occurred_from"]).days < window]
+    in_window = [
+        (r, k)
+        for r, k in zip(df.iter_rows(named=True), keys, strict=True)
+        if r["record_type"] != "roc" and 0 <= (AS_OF - r["occurred_from"]).days < window
+    ]
     assert res.n_without_address == sum(k is None for _, k in in_window)
     assert res.n_incidents_used == sum(k is not None for _, k in in_window)
     assert res.parameters["postcode_column"] == "postcode"
 
 
 def test_address_keys_fill_the_only_postcode() -> None:
-    keys = address_keys(pl.Series(["12 STATION ROAD", "12 Station Rd", "3 Mill Lane",
-                                   "3 Mill Lane", "3 mill lane", "", "7 Oak Close"]),
-                        pl.Series([None, "de1 2ab", "S41 7XY", "DE7 5QQ", None, "DE1 2AB",
-                                   None]))
-    assert keys.rows() == [("12 station rd|DE1 2AB", True), ("12 station rd|DE1 2AB", False),
-                           ("3 mill ln|S41 7XY", False), ("3 mill ln|DE7 5QQ", False),
-                           ("3 mill ln", False), (None, False), ("7 oak cl", False)]
+    keys = address_keys(
+        pl.Series(
+            [
+                "12 STATION ROAD",
+                "12 Station Rd",
+                "3 Mill Lane",
+                "3 Mill Lane",
+                "3 mill lane",
+                "",
+                "7 Oak Close",
+            ]
+        ),
+        pl.Series([None, "de1 2ab", "S41 7XY", "DE7 5QQ", None, "DE1 2AB", None]),
+    )
+    assert keys.rows() == [
+        ("12 station rd|DE1 2AB", True),
+        ("12 station rd|DE1 2AB", False),
+        ("3 mill ln|S41 7XY", False),
+        ("3 mill ln|DE7 5QQ", False),
+        ("3 mill ln", False),
+        (None, False),
+        ("7 oak cl", False),
+    ]
     # Without a postcode column the text alone is the key.
-    res = repeat_addresses(pl.DataFrame({
-        "incident_id": [1, 2, 3], "occurred_from": ["2021-01-01", "2021-02-01", "2021-03-01"],
-        "record_type": ["asb", "crime", "asb"],
-        "location_text": ["On or near Abbey Street", "on or near abbey st.", "On or near X"]}),
-        min_count=2)
+    res = repeat_addresses(
+        pl.DataFrame(
+            {
+                "incident_id": [1, 2, 3],
+                "occurred_from": ["2021-01-01", "2021-02-01", "2021-03-01"],
+                "record_type": ["asb", "crime", "asb"],
+                "location_text": [
+                    "On or near Abbey Street",
+                    "on or near abbey st.",
+                    "On or near X",
+                ],
+            }
+        ),
+        min_count=2,
+    )
     assert res.table.select("address_key", "n_incidents", "address").rows() == [
-        ("on or near abbey st", 2, "on or near abbey st.")]
+        ("on or near abbey st", 2, "on or near abbey st.")
+    ]
     assert res.parameters["postcode_column"] is None and res.n_postcode_filled == 0

@@ -33,7 +33,7 @@ def bearer(secret: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def token_for(db: str):  # noqa: F811
+def token_for(db: str):
     """``token_for(user)`` -> test-client kwargs carrying a new live token of ``user``."""
     from asbhub.records.tokens.services import create_token
 
@@ -44,8 +44,13 @@ def token_for(db: str):  # noqa: F811
 
 
 @pytest.fixture
-def world(db: str, police: Any, incident: Any, make_agency: Any,  # noqa: F811
-          make_user: Any) -> SimpleNamespace:  # noqa: F811
+def world(
+    db: str,
+    police: Any,
+    incident: Any,
+    make_agency: Any,
+    make_user: Any,
+) -> SimpleNamespace:
     """Police own an incident, a plan (the council is a partner on it) and a power; a housing
     provider owns a power of its own. No sharing agreements: tests add the ones they need."""
     from asbhub.records.cases import services
@@ -66,23 +71,43 @@ def world(db: str, police: Any, incident: Any, make_agency: Any,  # noqa: F811
     suspect = incident.people.get(role="suspect")
     witness = incident.people.get(role="witness")
     plan = services.create_pmp(
-        owner_agency=police, partner_agencies=[council], title="Youths at the memorial gardens",
-        lpu="Synthetic LPU", problem_type=ProblemType.objects.first(),
-        statement="Groups gather after dark", victim="Mrs Victimname at number 3",
-        offender="Known youth Offendername")
+        owner_agency=police,
+        partner_agencies=[council],
+        title="Youths at the memorial gardens",
+        lpu="Synthetic LPU",
+        problem_type=ProblemType.objects.first(),
+        statement="Groups gather after dark",
+        victim="Mrs Victimname at number 3",
+        offender="Known youth Offendername",
+    )
     PmpIncident.objects.create(pmp=plan, incident=incident)
     PmpPerson.objects.create(pmp=plan, person=victim, role="victim")
     PmpPerson.objects.create(pmp=plan, person=suspect, role="perpetrator")
-    power = Power.objects.create(kind="cpn", owner_agency=police, person=suspect, pmp=plan,
-                                 issued_on=dt.date(2024, 6, 1),
-                                 notes="Served on Blake Madeupname at home")
+    power = Power.objects.create(
+        kind="cpn",
+        owner_agency=police,
+        person=suspect,
+        pmp=plan,
+        issued_on=dt.date(2024, 6, 1),
+        notes="Served on Blake Madeupname at home",
+    )
     PowerEvent.objects.create(power=power, kind="fpn", on=dt.date(2024, 6, 20), person=suspect)
-    housing_power = Power.objects.create(kind="cpw", owner_agency=housing,
-                                         premises="Flat 9, Imaginary Court",
-                                         issued_on=dt.date(2024, 7, 1))
+    housing_power = Power.objects.create(
+        kind="cpw",
+        owner_agency=housing,
+        premises="Flat 9, Imaginary Court",
+        issued_on=dt.date(2024, 7, 1),
+    )
     return SimpleNamespace(
-        police=police, council=council, housing=housing, incident=incident, plan=plan,
-        power=power, housing_power=housing_power, victim=victim, suspect=suspect,
+        police=police,
+        council=council,
+        housing=housing,
+        incident=incident,
+        plan=plan,
+        power=power,
+        housing_power=housing_power,
+        victim=victim,
+        suspect=suspect,
         witness=witness,
         analyst=make_user("police.analyst", police, role="analyst"),
         officer=make_user("council.officer", council),
@@ -91,9 +116,18 @@ def world(db: str, police: Any, incident: Any, make_agency: Any,  # noqa: F811
     )
 
 
-def share(make_agreement: Any, world: SimpleNamespace, categories: list[str],  # noqa: F811
-          reference: str = "ISA-API-1") -> Any:
+def share(
+    make_agreement: Any,
+    world: SimpleNamespace,
+    categories: list[str],
+    reference: str = "ISA-API-1",
+) -> Any:
     """A live agreement between the police and the council covering ``categories``."""
     today = dt.date.today()
-    return make_agreement(reference, [world.police, world.council], categories,
-                          today - dt.timedelta(days=10), today + dt.timedelta(days=30))
+    return make_agreement(
+        reference,
+        [world.police, world.council],
+        categories,
+        today - dt.timedelta(days=10),
+        today + dt.timedelta(days=30),
+    )

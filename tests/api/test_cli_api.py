@@ -21,8 +21,9 @@ except ValueError as exc:
 
 
 def asbhub_api(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", RUNNER, "api", *args], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", RUNNER, "api", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_create_list_revoke(sqlite_url: str) -> None:
@@ -35,8 +36,18 @@ def test_create_list_revoke(sqlite_url: str) -> None:
     from asbhub.records.tokens.models import ApiToken
 
     get_user_model().objects.db_manager(store.alias).create_user("cli.analyst")
-    made = asbhub_api("token", "create", "--user", "cli.analyst", "--name", "nightly",
-                      "--days", "7", "--db", sqlite_url)
+    made = asbhub_api(
+        "token",
+        "create",
+        "--user",
+        "cli.analyst",
+        "--name",
+        "nightly",
+        "--days",
+        "7",
+        "--db",
+        sqlite_url,
+    )
     assert made.returncode == 0, made.stderr
     secret = made.stdout.strip()
     assert "shown once" in made.stderr and secret not in made.stderr
@@ -54,10 +65,10 @@ def test_create_list_revoke(sqlite_url: str) -> None:
     again = asbhub_api("token", "revoke", secret, "--db", sqlite_url)
     assert "already revoked" in again.stderr
 
-    log = list(AuditEntry.objects.using(store.alias).filter(object_type="api.apitoken")
-               .order_by("seq"))
-    assert [(e.action, e.detail["channel"]) for e in log] == [("create", "cli"),
-                                                              ("change", "cli")]
+    log = list(
+        AuditEntry.objects.using(store.alias).filter(object_type="api.apitoken").order_by("seq")
+    )
+    assert [(e.action, e.detail["channel"]) for e in log] == [("create", "cli"), ("change", "cli")]
     store.close()
 
 

@@ -31,9 +31,13 @@ BASE = "/api/v1"
 
 def api_routes() -> set[tuple[str, str]]:
     """(method, path) of every operation registered on the API."""
-    return {(method, path) for _, router in api._routers
-            for path, view in router.path_operations.items()
-            for op in view.operations for method in op.methods}
+    return {
+        (method, path)
+        for _, router in api._routers
+        for path, view in router.path_operations.items()
+        for op in view.operations
+        for method in op.methods
+    }
 
 
 def get(client: Any, auth: dict[str, str], path: str, **params: Any) -> Any:
@@ -45,8 +49,9 @@ def entries(object_type: str, object_id: Any, action: str | None = None) -> list
     return [e for e in qs if action is None or e.action == action]
 
 
-def assert_same_404(client: Any, auth: dict[str, str], path: str, record_id: int,
-                    object_type: str, username: str) -> None:
+def assert_same_404(
+    client: Any, auth: dict[str, str], path: str, record_id: int, object_type: str, username: str
+) -> None:
     """Another agency's id and a missing id give byte-identical 404s, both audited as denied."""
     theirs = get(client, auth, path.format(record_id), purpose="case")
     missing = get(client, auth, path.format(MISSING_ID), purpose="case")
@@ -78,8 +83,10 @@ def people(body: dict[str, Any]) -> dict[int, Any]:
 
 # -- one check per route ---------------------------------------------------------------------
 
-def check_incident_list(client: Any, w: SimpleNamespace, token_for: Any,
-                        make_agreement: Any) -> None:
+
+def check_incident_list(
+    client: Any, w: SimpleNamespace, token_for: Any, make_agreement: Any
+) -> None:
     mine = get(client, token_for(w.analyst), "/incidents", lpu="Synthetic LPU").json()
     assert [i["id"] for i in mine["items"]] == [w.incident.pk] and mine["count"] == 1
     assert "people" not in mine["items"][0] and "thrive" not in mine["items"][0]
@@ -92,13 +99,13 @@ def check_incident_list(client: Any, w: SimpleNamespace, token_for: Any,
     assert "Avery Testperson" not in json.dumps(shared)
 
 
-def check_incident_detail(client: Any, w: SimpleNamespace, token_for: Any,
-                          make_agreement: Any) -> None:
+def check_incident_detail(
+    client: Any, w: SimpleNamespace, token_for: Any, make_agreement: Any
+) -> None:
     path = "/incidents/{}"
     # Summary only is shared: no agreement at all is a 404, like a missing id.
     officer = token_for(w.officer)
-    assert_same_404(client, officer, path, w.incident.pk, "incidents.incident",
-                    "council.officer")
+    assert_same_404(client, officer, path, w.incident.pk, "incidents.incident", "council.officer")
     share(make_agreement, w, ["incident_summary", "victim_personal"])
     body = get(client, officer, path.format(w.incident.pk), purpose="safeguarding").json()
     seen = people(body)
@@ -111,8 +118,7 @@ def check_incident_detail(client: Any, w: SimpleNamespace, token_for: Any,
     assert body["thrive"] is None
     for secret in ("Blake Madeupname", "Casey Fictional", "01234 000002"):
         assert secret not in json.dumps(body)
-    entry = assert_viewed("incidents.incident", w.incident.pk, "council.officer",
-                          "safeguarding")
+    entry = assert_viewed("incidents.incident", w.incident.pk, "council.officer", "safeguarding")
     assert entry.detail["people_withheld"] == sorted([w.suspect.pk, w.witness.pk])
     # The police analyst sees everyone and the risk assessment.
     full = get(client, token_for(w.analyst), path.format(w.incident.pk), purpose="case").json()
@@ -124,23 +130,19 @@ def check_incident_detail(client: Any, w: SimpleNamespace, token_for: Any,
 
 
 def check_pmp_list(client: Any, w: SimpleNamespace, token_for: Any, make_agreement: Any) -> None:
-    for user, expected in ((w.analyst, [w.plan.pk]), (w.officer, [w.plan.pk]),
-                           (w.stranger, [])):
+    for user, expected in ((w.analyst, [w.plan.pk]), (w.officer, [w.plan.pk]), (w.stranger, [])):
         body = get(client, token_for(user), "/pmps", lpu="Synthetic LPU").json()
         assert [p["id"] for p in body["items"]] == expected, user
         assert "Victimname" not in json.dumps(body)
     # Filters as the list page: stage and overdue.
     analyst = token_for(w.analyst)
     assert get(client, analyst, "/pmps", stage="analysis").json()["count"] == 0
-    assert get(client, analyst, "/pmps", stage="scanning", lpu="Synthetic LPU").json()[
-        "count"] == 1
+    assert get(client, analyst, "/pmps", stage="scanning", lpu="Synthetic LPU").json()["count"] == 1
 
 
-def check_pmp_detail(client: Any, w: SimpleNamespace, token_for: Any,
-                     make_agreement: Any) -> None:
+def check_pmp_detail(client: Any, w: SimpleNamespace, token_for: Any, make_agreement: Any) -> None:
     path = "/pmps/{}"
-    assert_same_404(client, token_for(w.stranger), path, w.plan.pk, "cases.pmp",
-                    "housing.officer")
+    assert_same_404(client, token_for(w.stranger), path, w.plan.pk, "cases.pmp", "housing.officer")
     # A partner on the plan with no agreement: the plan, but nobody's details.
     body = get(client, token_for(w.officer), path.format(w.plan.pk), purpose="case").json()
     assert body["title"] == "Youths at the memorial gardens"
@@ -149,9 +151,13 @@ def check_pmp_detail(client: Any, w: SimpleNamespace, token_for: Any,
     held = withheld(body)
     assert set(held) == {"victim_personal", "perpetrator_personal"}
     assert "has no information sharing agreement" in held["victim_personal"]["reason"]
-    assert body["incidents"] == [{"id": w.incident.pk, "shown": False, "label":
-                                  f"Record {w.incident.pk} (withheld: not shared with your "
-                                  "agency)"}]
+    assert body["incidents"] == [
+        {
+            "id": w.incident.pk,
+            "shown": False,
+            "label": f"Record {w.incident.pk} (withheld: not shared with your agency)",
+        }
+    ]
     assert "Victimname" not in json.dumps(body) and "Avery" not in json.dumps(body)
     assert_viewed("cases.pmp", w.plan.pk, "council.officer")
     full = get(client, token_for(w.analyst), path.format(w.plan.pk), purpose="tasking").json()
@@ -159,8 +165,7 @@ def check_pmp_detail(client: Any, w: SimpleNamespace, token_for: Any,
     assert people(full)[w.victim.pk]["postcode"] == "ZZ1 1ZZ"
 
 
-def check_power_list(client: Any, w: SimpleNamespace, token_for: Any,
-                     make_agreement: Any) -> None:
+def check_power_list(client: Any, w: SimpleNamespace, token_for: Any, make_agreement: Any) -> None:
     def ids(user: Any, **params: Any) -> list[int]:
         return [p["id"] for p in get(client, token_for(user), "/powers", **params).json()["items"]]
 
@@ -171,11 +176,13 @@ def check_power_list(client: Any, w: SimpleNamespace, token_for: Any,
     assert w.power.pk in ids(w.officer) and w.power.pk not in ids(w.officer, kind="cpw")
 
 
-def check_power_detail(client: Any, w: SimpleNamespace, token_for: Any,
-                       make_agreement: Any) -> None:
+def check_power_detail(
+    client: Any, w: SimpleNamespace, token_for: Any, make_agreement: Any
+) -> None:
     path = "/powers/{}"
-    assert_same_404(client, token_for(w.stranger), path, w.power.pk, "cases.power",
-                    "housing.officer")
+    assert_same_404(
+        client, token_for(w.stranger), path, w.power.pk, "cases.power", "housing.officer"
+    )
     share(make_agreement, w, ["incident_summary"])
     body = get(client, token_for(w.officer), path.format(w.power.pk), purpose="powers").json()
     assert body["kind"] == "cpn" and body["person"]["details"] is None
@@ -189,30 +196,42 @@ def check_power_detail(client: Any, w: SimpleNamespace, token_for: Any,
 
 
 def _periods() -> list[tuple[dt.date, dt.date]]:
-    return [(dt.date(2024, 1, 1), dt.date(2024, 12, 31)), (dt.date(2024, 6, 2),
-                                                           dt.date(2024, 6, 30))]
+    return [
+        (dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+        (dt.date(2024, 6, 2), dt.date(2024, 6, 30)),
+    ]
 
 
-def check_table_5_34(client: Any, w: SimpleNamespace, token_for: Any,
-                     make_agreement: Any) -> None:
+def check_table_5_34(client: Any, w: SimpleNamespace, token_for: Any, make_agreement: Any) -> None:
     for start, end in _periods():
-        for user in (w.analyst, w.stranger):   # aggregates: the same for every linked user
-            body = get(client, token_for(user), "/tables/5.34", start=start.isoformat(),
-                       end=end.isoformat()).json()
-            assert body["rows"] == [{"lpu": r.lpu, "opened": r.opened, "open": r.open}
-                                    for r in cases.table_5_34(start, end)]
+        for user in (w.analyst, w.stranger):  # aggregates: the same for every linked user
+            body = get(
+                client,
+                token_for(user),
+                "/tables/5.34",
+                start=start.isoformat(),
+                end=end.isoformat(),
+            ).json()
+            assert body["rows"] == [
+                {"lpu": r.lpu, "opened": r.opened, "open": r.open}
+                for r in cases.table_5_34(start, end)
+            ]
 
 
-def check_table_5_36(client: Any, w: SimpleNamespace, token_for: Any,
-                     make_agreement: Any) -> None:
+def check_table_5_36(client: Any, w: SimpleNamespace, token_for: Any, make_agreement: Any) -> None:
     for start, end in _periods():
-        body = get(client, token_for(w.stranger), "/tables/5.36", start=start.isoformat(),
-                   end=end.isoformat()).json()
+        body = get(
+            client,
+            token_for(w.stranger),
+            "/tables/5.36",
+            start=start.isoformat(),
+            end=end.isoformat(),
+        ).json()
         assert body["sections"] == [
             {"heading": s.heading, "rows": [{"label": lab, "count": n} for lab, n in s.rows]}
-            for s in cases.table_5_36(start, end)]
-    bad = get(client, token_for(w.analyst), "/tables/5.36", start="2024-06-30",
-              end="2024-06-01")
+            for s in cases.table_5_36(start, end)
+        ]
+    bad = get(client, token_for(w.analyst), "/tables/5.36", start="2024-06-30", end="2024-06-01")
     assert bad.status_code == 422 and "before it starts" in bad.json()["detail"]
 
 
@@ -226,6 +245,7 @@ ROUTE_CHECKS: dict[tuple[str, str], Callable[..., None]] = {
     ("GET", "/tables/5.34"): check_table_5_34,
     ("GET", "/tables/5.36"): check_table_5_36,
 }
+
 
 #: A concrete URL and query for each route, for the checks every route shares.
 def _example(path: str, w: SimpleNamespace) -> tuple[str, dict[str, str]]:
@@ -242,8 +262,9 @@ def test_every_route_has_a_permission_test() -> None:
 
 
 @pytest.mark.parametrize("route", sorted(ROUTE_CHECKS), ids=lambda r: f"{r[0]} {r[1]}")
-def test_route_needs_a_live_token_and_an_agency(route: tuple[str, str], client: Any,
-                                                world: SimpleNamespace, token_for: Any) -> None:
+def test_route_needs_a_live_token_and_an_agency(
+    route: tuple[str, str], client: Any, world: SimpleNamespace, token_for: Any
+) -> None:
     url, params = _example(route[1], world)
     none = get(client, {}, url, **params)
     assert none.status_code == 401 and "Authorization: Bearer" in none.json()["detail"]
@@ -254,8 +275,9 @@ def test_route_needs_a_live_token_and_an_agency(route: tuple[str, str], client: 
 
 
 @pytest.mark.parametrize("route", sorted(ROUTE_CHECKS), ids=lambda r: f"{r[0]} {r[1]}")
-def test_route_permissions(route: tuple[str, str], client: Any, world: SimpleNamespace,
-                           token_for: Any, make_agreement: Any) -> None:
+def test_route_permissions(
+    route: tuple[str, str], client: Any, world: SimpleNamespace, token_for: Any, make_agreement: Any
+) -> None:
     ROUTE_CHECKS[route](client, world, token_for, make_agreement)
 
 
@@ -271,9 +293,11 @@ def test_schema_and_docs_need_no_token(client: Any) -> None:
     schema = client.get(f"{BASE}/openapi.json")
     assert schema.status_code == 200
     body = schema.json()
-    assert body["info"] == {"title": "asbhub API", "version": "1",
-                            "description": api.description}
+    assert body["info"] == {"title": "asbhub API", "version": "1", "description": api.description}
     # Every operation declares the bearer scheme, so generated clients send the token.
-    assert all(op["security"] == [{"BearerToken": []}]
-               for ops in body["paths"].values() for op in ops.values())
+    assert all(
+        op["security"] == [{"BearerToken": []}]
+        for ops in body["paths"].values()
+        for op in ops.values()
+    )
     assert client.get(f"{BASE}/docs").status_code == 200

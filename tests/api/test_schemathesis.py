@@ -35,8 +35,12 @@ from asbhub.records.tokens.services import create_token  # noqa: E402
 from asbhub.web.wsgi import application  # noqa: E402
 
 EXAMPLES_PER_OPERATION = 25
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture
@@ -53,9 +57,14 @@ def same_connection(db: str) -> Iterator[None]:
 
 
 def _run(strategy: Any, headers: dict[str, str], seen: list[int]) -> None:
-    @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, database=None,
-              deadline=None, phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=strategy)
     def check(case: Any) -> None:
         response = case.call(headers=headers)
@@ -65,12 +74,16 @@ def _run(strategy: Any, headers: dict[str, str], seen: list[int]) -> None:
     check()
 
 
-def test_every_operation_conforms_to_its_schema(same_connection: None,
-                                                world: SimpleNamespace) -> None:
+def test_every_operation_conforms_to_its_schema(
+    same_connection: None, world: SimpleNamespace
+) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     headers = {"Authorization": f"Bearer {create_token(world.analyst).secret}"}
-    real_ids = {"incident_id": world.incident.pk, "pmp_id": world.plan.pk,
-                "power_id": world.power.pk}
+    real_ids = {
+        "incident_id": world.incident.pk,
+        "pmp_id": world.plan.pk,
+        "power_id": world.power.pk,
+    }
     statuses: dict[str, list[int]] = {}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 8

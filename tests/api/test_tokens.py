@@ -50,16 +50,20 @@ def test_valid_token_is_200_and_stores_only_a_hash(client: Any, world: SimpleNam
     assert row.last_used is not None and row.expires - row.created == dt.timedelta(days=30)
 
 
-@pytest.mark.parametrize("header, expected", [
-    (None, "needs an API token"),
-    ("Bearer", "not one asbhub issued"),
-    ("Basic dXNlcjpwYXNz", "needs an API token"),
-    ("Bearer asb_000000000000_abcdefghijklmnopqrstuvwxyz", "not one asbhub issued"),
-    ("Bearer not-a-token-at-all", "not one asbhub issued"),
-])
-def test_missing_or_wrong_token_is_401(client: Any, world: SimpleNamespace, header: str | None,
-                                       expected: str) -> None:
-    create_token(world.analyst)       # a real token exists: guesses must still fail
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        (None, "needs an API token"),
+        ("Bearer", "not one asbhub issued"),
+        ("Basic dXNlcjpwYXNz", "needs an API token"),
+        ("Bearer asb_000000000000_abcdefghijklmnopqrstuvwxyz", "not one asbhub issued"),
+        ("Bearer not-a-token-at-all", "not one asbhub issued"),
+    ],
+)
+def test_missing_or_wrong_token_is_401(
+    client: Any, world: SimpleNamespace, header: str | None, expected: str
+) -> None:
+    create_token(world.analyst)  # a real token exists: guesses must still fail
     headers = {"HTTP_AUTHORIZATION": header} if header else {}
     status, detail = status_and_detail(client, **headers)
     assert status == 401 and expected in detail
@@ -76,11 +80,14 @@ def test_revoked_expired_and_inactive_are_401(client: Any, world: SimpleNamespac
     revoked = create_token(world.analyst)
     assert revoke_token(revoked.token) is True and revoke_token(revoked.token) is False
     assert status_and_detail(client, **bearer(revoked.secret)) == (
-        401, "This token was revoked; create a new one.")
+        401,
+        "This token was revoked; create a new one.",
+    )
 
     expired = create_token(world.analyst, days=1)
     ApiToken.objects.filter(pk=expired.token.pk).update(
-        expires=timezone.now() - dt.timedelta(seconds=1))
+        expires=timezone.now() - dt.timedelta(seconds=1)
+    )
     status, detail = status_and_detail(client, **bearer(expired.secret))
     assert status == 401 and "expired" in detail
     # One second before its expiry it still works.
@@ -92,16 +99,23 @@ def test_revoked_expired_and_inactive_are_401(client: Any, world: SimpleNamespac
     world.officer.is_active = False
     world.officer.save()
     assert status_and_detail(client, **bearer(inactive.secret)) == (
-        401, "The account this token belongs to is inactive.")
+        401,
+        "The account this token belongs to is inactive.",
+    )
 
 
 def test_creation_and_revocation_are_audited(world: SimpleNamespace) -> None:
     new = create_token(world.analyst, "nightly export", 7)
     revoke_token(new.token, by=world.analyst)
-    log = list(AuditEntry.objects.filter(object_type="api.apitoken",
-                                         object_id=str(new.token.pk)).order_by("seq"))
+    log = list(
+        AuditEntry.objects.filter(object_type="api.apitoken", object_id=str(new.token.pk)).order_by(
+            "seq"
+        )
+    )
     assert [(e.action, e.username, e.purpose) for e in log] == [
-        ("create", "police.analyst", TOKEN_PURPOSE), ("change", "police.analyst", TOKEN_PURPOSE)]
+        ("create", "police.analyst", TOKEN_PURPOSE),
+        ("change", "police.analyst", TOKEN_PURPOSE),
+    ]
     assert log[0].detail["prefix"] == new.token.prefix
     assert new.secret not in str(log[0].detail)
 
@@ -119,6 +133,7 @@ def test_bad_requests_say_what_to_do(world: SimpleNamespace) -> None:
 
 
 # -- the tokens page -------------------------------------------------------------------------
+
 
 def test_page_creates_shows_once_and_revokes(client: Any, world: SimpleNamespace) -> None:
     client.force_login(world.analyst)
@@ -168,8 +183,9 @@ def test_admin_revokes_through_the_audited_path(client: Any, world: SimpleNamesp
     admin_user.is_staff = admin_user.is_superuser = True
     admin_user.save()
     client.force_login(admin_user)
-    response = client.post("/admin/api/apitoken/", {
-        "action": "revoke", "_selected_action": [str(new.token.pk)]})
+    response = client.post(
+        "/admin/api/apitoken/", {"action": "revoke", "_selected_action": [str(new.token.pk)]}
+    )
     assert response.status_code == 302
     assert check_token(new.secret).user is None
     entry = AuditEntry.objects.filter(object_type="api.apitoken", action="change").get()

@@ -54,8 +54,15 @@ import pytest
 from tests.conftest import need
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 #: Requests whose failure means a broken page (a document or an htmx call may fail on purpose).
@@ -101,12 +108,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     need(CHROMIUM.exists(), f"Debian's Chromium is not at {CHROMIUM} (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("browser")
     db = f"sqlite:///{tmp / 'browser.sqlite3'}"
-    env = {**os.environ, "ASBHUB_DB": db, "ASBHUB_TILE_URL": "",
-           "ASBHUB_SECRET_KEY": "browser-tests-only-" + "x" * 40,
-           # Plain, unwrapped output, so every account line can be read back.
-           "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    demo = subprocess.run(_asbhub("demo", "--no-serve", "--db", db), env=env,
-                          capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "ASBHUB_DB": db,
+        "ASBHUB_TILE_URL": "",
+        "ASBHUB_SECRET_KEY": "browser-tests-only-" + "x" * 40,
+        # Plain, unwrapped output, so every account line can be read back.
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+    }
+    demo = subprocess.run(
+        _asbhub("demo", "--no-serve", "--db", db),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     output = demo.stdout + demo.stderr
     assert demo.returncode == 0, f"asbhub demo failed ({demo.returncode}):\n{output}"
     accounts = dict(ACCOUNT_LINE.findall(output))
@@ -118,7 +136,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     with open(log, "w") as out:
         process = subprocess.Popen(
             _asbhub("serve", "--db", db, "--host", "127.0.0.1", "--port", str(port)),
-            env=env, stdout=out, stderr=subprocess.STDOUT)
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -131,8 +152,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"asbhub serve did not answer on {url} within 60 s:\n"
-                            f"{log.read_text()}")
+                pytest.fail(f"asbhub serve did not answer on {url} within 60 s:\n{log.read_text()}")
             time.sleep(0.25)
         yield LiveServer(url=url, accounts=accounts, db=db, process=process, log=log)
     finally:
@@ -153,8 +173,9 @@ def browser(live_server: LiveServer) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -174,10 +195,22 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     context.route("**/*", only_this_server)
     context.add_init_script(CSP_LISTENER)
     pg = context.new_page()
-    pg.on("console", lambda m: problems.append(f"{m.text} (on {pg.url})")
-          if m.type == "error" and CSP_CONSOLE.search(m.text) else None)
-    pg.on("response", lambda r: problems.append(f"{r.status} for {r.url}")
-          if r.status >= 400 and r.request.resource_type in ASSET_TYPES else None)
+    pg.on(
+        "console",
+        lambda m: (
+            problems.append(f"{m.text} (on {pg.url})")
+            if m.type == "error" and CSP_CONSOLE.search(m.text)
+            else None
+        ),
+    )
+    pg.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} for {r.url}")
+            if r.status >= 400 and r.request.resource_type in ASSET_TYPES
+            else None
+        ),
+    )
     pg.on("pageerror", lambda e: problems.append(f"JavaScript error on {pg.url}: {e}"))
     yield pg
     context.close()
@@ -188,14 +221,16 @@ def sign_in(page: Any, live_server: LiveServer, username: str) -> None:
     """Sign in as the demonstration account ``username`` (e.g. ``demo.analyst``)."""
     assert username in live_server.accounts, (
         f"{username!r} is not a demonstration account; expected one of "
-        f"{sorted(live_server.accounts)}")
+        f"{sorted(live_server.accounts)}"
+    )
     page.goto("/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(live_server.accounts[username])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     assert "/sign-in/" not in page.url, (
-        f"signing in as {username} failed: {page.locator('main').inner_text()[:500]}")
+        f"signing in as {username} failed: {page.locator('main').inner_text()[:500]}"
+    )
 
 
 def query_db(live_server: LiveServer, sql: str, params: tuple = ()) -> list[tuple]:
@@ -217,11 +252,14 @@ def assert_accessible(page: Any, label: str) -> None:
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations']})", AXE_TAGS)
+        " resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
     bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
     if bad:
-        lines = [f"{label} ({page.url}): {len(bad)} serious or critical accessibility "
-                 "violation(s):"]
+        lines = [
+            f"{label} ({page.url}): {len(bad)} serious or critical accessibility violation(s):"
+        ]
         for v in bad:
             targets = "; ".join(" ".join(map(str, n["target"])) for n in v["nodes"])
             lines.append(f"- {v['id']} ({v['impact']}): {v['help']} -- {targets}")

@@ -26,30 +26,45 @@ from tests.browser.conftest import LiveServer, query_db
 
 pytestmark = pytest.mark.browser
 
-FLOOD = 8          # as many PDFs as waitress has threads: each one used to hold a thread
-HALF_OPEN = 150    # the issue's count of idle connections from one client
+FLOOD = 8  # as many PDFs as waitress has threads: each one used to hold a thread
+HALF_OPEN = 150  # the issue's count of idle connections from one client
 
 
 def _signed_in(live_server: LiveServer, username: str) -> urllib.request.OpenerDirector:
     """An opener holding ``username``'s session cookie, signed in through the sign-in form."""
     opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
     form = opener.open(live_server.url + "/sign-in/", timeout=60).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
     assert token, "no CSRF token on the sign-in page"
-    data = urlencode({"csrfmiddlewaretoken": token.group(1), "username": username,
-                      "password": live_server.accounts[username]}).encode()
-    done = opener.open(urllib.request.Request(
-        live_server.url + "/sign-in/", data=data,
-        headers={"Referer": live_server.url + "/sign-in/"}), timeout=60)
+    data = urlencode(
+        {
+            "csrfmiddlewaretoken": token.group(1),
+            "username": username,
+            "password": live_server.accounts[username],
+        }
+    ).encode()
+    done = opener.open(
+        urllib.request.Request(
+            live_server.url + "/sign-in/",
+            data=data,
+            headers={"Referer": live_server.url + "/sign-in/"},
+        ),
+        timeout=60,
+    )
     assert "/sign-in/" not in done.url, f"signing in as {username} failed"
     return opener
 
 
 def _exports_since(live_server: LiveServer, since: str) -> int:
     """Briefing PDFs begun since ``since``: each is audited before it is built."""
-    return query_db(live_server, "SELECT count(*) FROM partners_auditentry WHERE action = "
-                    "'export' AND object_type = 'tasking.briefing' AND at >= ?", (since,))[0][0]
+    return query_db(
+        live_server,
+        "SELECT count(*) FROM partners_auditentry WHERE action = "
+        "'export' AND object_type = 'tasking.briefing' AND at >= ?",
+        (since,),
+    )[0][0]
 
 
 def test_briefing_pdf_flood_by_one_user_leaves_pages_answering(live_server: LiveServer) -> None:
@@ -64,9 +79,12 @@ def test_briefing_pdf_flood_by_one_user_leaves_pages_answering(live_server: Live
             with opener.open(pdf_url, timeout=600) as r:
                 got = {"status": r.status, "at": time.monotonic(), "body": r.read(8)}
         except urllib.error.HTTPError as exc:
-            got = {"status": exc.code, "at": time.monotonic(),
-                   "retry_after": exc.headers.get("Retry-After"),
-                   "text": exc.read().decode("utf-8", "replace")}
+            got = {
+                "status": exc.code,
+                "at": time.monotonic(),
+                "retry_after": exc.headers.get("Retry-After"),
+                "text": exc.read().decode("utf-8", "replace"),
+            }
         with lock:
             results.append(got)
 
@@ -98,14 +116,15 @@ def test_briefing_pdf_flood_by_one_user_leaves_pages_answering(live_server: Live
     # The page answered before the flood's first PDF was done: it did not wait for a thread.
     assert page_at < min(r["at"] for r in built), (
         "the ordinary page waited until a briefing PDF had been built: heavy work held "
-        "every request thread")
+        "every request thread"
+    )
     # One user, one report at a time; the others refused at once, saying why and when.
     assert len(built) == 1 and built[0]["body"].startswith(b"%PDF")
     refused = [r for r in results if r["status"] != 200]
     assert {r["status"] for r in refused} == {429}
     assert {r["retry_after"] for r in refused} == {"60"}
     assert all("A report is already being built for you" in r["text"] for r in refused)
-    assert _exports_since(live_server, started) == 1   # refused ones were never built
+    assert _exports_since(live_server, started) == 1  # refused ones were never built
 
 
 def test_half_open_connections_do_not_keep_a_page_out(live_server: LiveServer) -> None:

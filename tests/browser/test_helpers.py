@@ -12,10 +12,9 @@ from tests.browser.conftest import LiveServer, assert_accessible
 pytestmark = pytest.mark.browser
 
 
-def test_assert_accessible_fails_listing_each_violation(page: Any,
-                                                        live_server: LiveServer) -> None:
+def test_assert_accessible_fails_listing_each_violation(page: Any, live_server: LiveServer) -> None:
     page.goto("/asb-advice/")
-    assert_accessible(page, "advice")               # the real page passes ...
+    assert_accessible(page, "advice")  # the real page passes ...
     # ... and the same page with two serious faults added does not.
     page.evaluate("""() => {
         const img = document.createElement('img');
@@ -37,7 +36,7 @@ def test_assert_accessible_fails_listing_each_violation(page: Any,
 def test_every_demonstration_account_was_read(live_server: LiveServer) -> None:
     from asbhub.store.db import setup_django
 
-    setup_django()        # to import the list of accounts only: no database is queried
+    setup_django()  # to import the list of accounts only: no database is queried
     from asbhub.demo.partners import ACCOUNTS
 
     assert sorted(live_server.accounts) == sorted(a[0] for a in ACCOUNTS)

@@ -13,11 +13,23 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 740}
 
-PUBLIC_PAGES = ["/", "/hotspots/?crime_type=asb&method=gistar", "/report-asb/", "/asb-advice/",
-                "/asb-figures/?area=lpu:Erewash", "/scrutiny/questions/",
-                "/scrutiny/questions/ask/", "/sign-in/"]
-SIGNED_IN_PAGES = ["/scrutiny/dashboard/?period=2019-02&area=", "/pmps/", "/powers/",
-                   "/partners/usage/", "/partners/audit/"]
+PUBLIC_PAGES = [
+    "/",
+    "/hotspots/?crime_type=asb&method=gistar",
+    "/report-asb/",
+    "/asb-advice/",
+    "/asb-figures/?area=lpu:Erewash",
+    "/scrutiny/questions/",
+    "/scrutiny/questions/ask/",
+    "/sign-in/",
+]
+SIGNED_IN_PAGES = [
+    "/scrutiny/dashboard/?period=2019-02&area=",
+    "/pmps/",
+    "/powers/",
+    "/partners/usage/",
+    "/partners/audit/",
+]
 
 
 def _assert_fits(page: Any, path: str) -> None:

@@ -31,19 +31,25 @@ def _section_after(page: Any, heading: str) -> Any:
 
 
 def test_partner_without_live_agreement_sees_plan_with_personal_data_withheld(
-        page: Any, live_server: LiveServer) -> None:
+    page: Any, live_server: LiveServer
+) -> None:
     # The owner (police) first: what the plan says about its victim.
     sign_in(page, live_server, "demo.analyst")
     page.goto("/pmps/")
     assert_accessible(page, "plans, police analyst")
-    href = page.get_by_role("row").filter(has_text=PLAN).get_by_role("link").first \
-        .get_attribute("href")
+    href = (
+        page.get_by_role("row")
+        .filter(has_text=PLAN)
+        .get_by_role("link")
+        .first.get_attribute("href")
+    )
     _open_plan(page, href, "police analyst")
     victim_text = _section_after(page, "Victim").inner_text().strip()
     assert victim_text and "Withheld" not in victim_text
     title = page.get_by_role("heading", level=1).inner_text()
     page.get_by_role("navigation", name="Main").get_by_role(
-        "button", name=re.compile("^Sign out")).click()
+        "button", name=re.compile("^Sign out")
+    ).click()
     page.wait_for_load_state()
 
     # The housing provider's agreement with the police (DEMO-ISA-004) has ended.

@@ -27,20 +27,23 @@ def _shot(page: Any, name: str) -> None:
 
 def _sign_out(page: Any) -> None:
     page.get_by_role("navigation", name="Main").get_by_role(
-        "button", name=re.compile("^Sign out")).click()
+        "button", name=re.compile("^Sign out")
+    ).click()
     page.wait_for_load_state()
 
 
 def test_plan_through_sara_then_seen_by_a_partner_without_an_agreement(
-        page: Any, live_server: LiveServer) -> None:
+    page: Any, live_server: LiveServer
+) -> None:
     sign_in(page, live_server, "demo.analyst")
     page.goto("/pmps/")
     assert_accessible(page, "plan list")
     page.get_by_role("link", name="Open a new plan").click()
     assert_accessible(page, "new plan form")
     page.get_by_label("Title").fill(TITLE)
-    page.get_by_label("Problem type").select_option(label="Juvenile ASB in and around our "
-                                                          "communities")
+    page.get_by_label("Problem type").select_option(
+        label="Juvenile ASB in and around our communities"
+    )
     # LPU and neighbourhood come from the area hierarchy (issue 12): lists, not free text.
     page.get_by_label("Local Policing Unit").select_option("Erewash")
     page.get_by_label("Neighbourhood (Safer Neighbourhood Team)").select_option("Sandiacre")
@@ -76,8 +79,10 @@ def test_plan_through_sara_then_seen_by_a_partner_without_an_agreement(
     page.get_by_role("button", name="Save and move to Analysis").click()
     page.wait_for_load_state()
     assert page.title().startswith("Error: ")
-    assert "Describe the data that show the problem" in page.locator(
-        ".govuk-error-summary").inner_text()
+    assert (
+        "Describe the data that show the problem"
+        in page.locator(".govuk-error-summary").inner_text()
+    )
     assert_accessible(page, "scanning stage with an error")
     page.get_by_label("Data").fill(f"{n_chosen} linked ASB incidents in the loaded months.")
     page.get_by_role("button", name="Save and move to Analysis").click()
@@ -112,14 +117,24 @@ def test_plan_through_sara_then_seen_by_a_partner_without_an_agreement(
     assert "Weighted Displacement Quotient" in evaluation
     # One verdict, derived from the numbers: never a signed count beside "added".
     verdict = page.locator("#evaluation-verdict")
-    assert verdict.get_attribute("data-outcome") in ("worked", "mixed", "worse", "unclear",
-                                                     "unknown")
-    assert re.match(r"(The response worked|Mixed|The response did not work|No clear effect"
-                    r"|Cannot be judged)", verdict.inner_text())
+    assert verdict.get_attribute("data-outcome") in (
+        "worked",
+        "mixed",
+        "worse",
+        "unclear",
+        "unknown",
+    )
+    assert re.match(
+        r"(The response worked|Mixed|The response did not work|No clear effect"
+        r"|Cannot be judged)",
+        verdict.inner_text(),
+    )
     assert "incidents added" not in evaluation and "Above 1:" not in evaluation
     _shot(page, "pmp-evaluation")
     assert_accessible(page, "assessment stage with the evaluation")
-    page.get_by_label("Assessment", exact=True).fill("Reports fell; no displacement to nearby streets.")
+    page.get_by_label("Assessment", exact=True).fill(
+        "Reports fell; no displacement to nearby streets."
+    )
     page.get_by_role("button", name="Save and move to Closed").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Closed"

@@ -72,13 +72,13 @@ http {{
 
 @dataclass
 class Proxied:
-    url: str          # https://127.0.0.1:PORT, through nginx
+    url: str  # https://127.0.0.1:PORT, through nginx
     port: int
-    backend: int      # asbhub's own port, reachable directly too
+    backend: int  # asbhub's own port, reachable directly too
 
 
 def _wait_for(port: int, process: subprocess.Popen, what: str, log: Path) -> None:
-    for _ in range(240):                      # bounded: 60 s
+    for _ in range(240):  # bounded: 60 s
         if process.poll() is not None:
             pytest.fail(f"{what} exited with {process.returncode}:\n{log.read_text()}")
         try:
@@ -99,30 +99,68 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def proxied(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[Proxied]:
-    need(Path(NGINX).exists(), "Debian's nginx is missing (scripts/system-packages.sh "
-                               "installs it: apt-get install nginx-light)")
+def proxied(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxied]:
+    need(
+        Path(NGINX).exists(),
+        "Debian's nginx is missing (scripts/system-packages.sh "
+        "installs it: apt-get install nginx-light)",
+    )
     tmp = tmp_path_factory.mktemp("proxy")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(tmp / "key.pem"), "-out", str(tmp / "cert.pem")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(tmp / "key.pem"),
+            "-out",
+            str(tmp / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     backend, port = _free_port(), _free_port()
-    env = {**os.environ, "ASBHUB_DB": live_server.db, "ASBHUB_TILE_URL": "",
-           "ASBHUB_SECRET_KEY": "proxy-tests-only-" + "x" * 40,
-           "ASBHUB_HTTPS": "1", "ASBHUB_TRUSTED_PROXY": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "ASBHUB_DB": live_server.db,
+        "ASBHUB_TILE_URL": "",
+        "ASBHUB_SECRET_KEY": "proxy-tests-only-" + "x" * 40,
+        "ASBHUB_HTTPS": "1",
+        "ASBHUB_TRUSTED_PROXY": "127.0.0.1",
+    }
     log = tmp / "server.log"
     with open(log, "w") as out:
-        server = subprocess.Popen(_asbhub("serve", "--db", live_server.db, "--host", "127.0.0.1",
-                                          "--port", str(backend)),
-                                  env=env, stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            _asbhub("serve", "--db", live_server.db, "--host", "127.0.0.1", "--port", str(backend)),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, port=port, backend=backend))
     nginx_log = tmp / "nginx.out"
     with open(nginx_log, "w") as out:
-        nginx = subprocess.Popen([NGINX, "-p", str(tmp), "-e", str(tmp / "nginx-error.log"),
-                                  "-c", str(tmp / "nginx.conf")],
-                                 stdout=out, stderr=subprocess.STDOUT)
+        nginx = subprocess.Popen(
+            [
+                NGINX,
+                "-p",
+                str(tmp),
+                "-e",
+                str(tmp / "nginx-error.log"),
+                "-c",
+                str(tmp / "nginx.conf"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         _wait_for(backend, server, "asbhub serve", log)
         _wait_for(port, nginx, "nginx", nginx_log)
@@ -141,12 +179,18 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.origin = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, Any, str]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any, str]:
         kwargs: dict[str, Any] = {"source_address": (self.source, 0), "timeout": 120}
         if self.tls:
             conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                "127.0.0.1", self.port, context=ssl._create_unverified_context(), **kwargs)
+                "127.0.0.1", self.port, context=ssl._create_unverified_context(), **kwargs
+            )
         else:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, **kwargs)
         sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
@@ -168,26 +212,39 @@ class Client:
             self.cookies.update({k: m.value for k, m in jar.items()})
         return r.status, r.headers, text
 
-    def sign_in(self, username: str, password: str,
-                headers: dict[str, str] | None = None) -> tuple[int, Any, str]:
+    def sign_in(
+        self, username: str, password: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any, str]:
         _, _, form = self.request("GET", "/sign-in/", headers=headers)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
         assert token, f"no CSRF token on the sign-in page:\n{form[:500]}"
-        return self.request("POST", "/sign-in/", {
-            "csrfmiddlewaretoken": token.group(1), "username": username, "password": password},
-            headers={"Origin": self.origin, "Referer": self.origin + "/sign-in/",
-                     **(headers or {})})
+        return self.request(
+            "POST",
+            "/sign-in/",
+            {"csrfmiddlewaretoken": token.group(1), "username": username, "password": password},
+            headers={
+                "Origin": self.origin,
+                "Referer": self.origin + "/sign-in/",
+                **(headers or {}),
+            },
+        )
 
 
 def _failures(live_server: LiveServer, username: str) -> list[str]:
-    return [ip for (ip,) in query_db(live_server, "SELECT ip FROM partners_loginfailure "
-                                     "WHERE username = ? ORDER BY id", (username,))]
+    return [
+        ip
+        for (ip,) in query_db(
+            live_server,
+            "SELECT ip FROM partners_loginfailure WHERE username = ? ORDER BY id",
+            (username,),
+        )
+    ]
 
 
 def test_chromium_signs_in_through_the_https_proxy_with_hsts(
-        browser: Any, live_server: LiveServer, proxied: Proxied) -> None:
-    context = browser.new_context(base_url=proxied.url, ignore_https_errors=True,
-                                  locale="en-GB")
+    browser: Any, live_server: LiveServer, proxied: Proxied
+) -> None:
+    context = browser.new_context(base_url=proxied.url, ignore_https_errors=True, locale="en-GB")
     try:
         page = context.new_page()
         first = page.goto("/sign-in/")
@@ -207,8 +264,9 @@ def test_chromium_signs_in_through_the_https_proxy_with_hsts(
 
 
 def test_each_client_behind_the_proxy_is_locked_out_on_its_own(
-        live_server: LiveServer, proxied: Proxied) -> None:
-    username = "demo.yot"        # no other browser test signs in as this account
+    live_server: LiveServer, proxied: Proxied
+) -> None:
+    username = "demo.yot"  # no other browser test signs in as this account
     password = live_server.accounts[username]
     before = len(_failures(live_server, username))
     guesser = Client(proxied.port, "127.0.0.2", tls=True)
@@ -218,7 +276,7 @@ def test_each_client_behind_the_proxy_is_locked_out_on_its_own(
         status, _, text = guesser.sign_in(username, "not-the-password", headers=forged)
         assert status == 200 and "Enter a correct username and password" in text
     status, _, text = guesser.sign_in(username, password, headers=forged)
-    assert status == 200 and "Too many failed attempts" in text      # locked: 127.0.0.2
+    assert status == 200 and "Too many failed attempts" in text  # locked: 127.0.0.2
     assert _failures(live_server, username)[before:] == ["127.0.0.2"] * 5
 
     colleague = Client(proxied.port, "127.0.0.3", tls=True)
@@ -227,15 +285,20 @@ def test_each_client_behind_the_proxy_is_locked_out_on_its_own(
     status, headers, text = colleague.request("GET", "/")
     assert status == 200 and f'Sign out<span class="govuk-visually-hidden"> {username}<' in text
     assert headers["Strict-Transport-Security"] == "max-age=31536000"
-    rows = query_db(live_server, "SELECT ip FROM partners_auditentry WHERE action = 'login' "
-                    "AND username = ? ORDER BY seq DESC LIMIT 1", (username,))
-    assert rows == [("127.0.0.3",)]                                   # the audit has it too
+    rows = query_db(
+        live_server,
+        "SELECT ip FROM partners_auditentry WHERE action = 'login' "
+        "AND username = ? ORDER BY seq DESC LIMIT 1",
+        (username,),
+    )
+    assert rows == [("127.0.0.3",)]  # the audit has it too
 
 
 def test_forwarded_headers_from_an_untrusted_peer_are_ignored(
-        live_server: LiveServer, proxied: Proxied) -> None:
-    username = "nobody.synthetic"            # not an account: only the failure's key matters
-    direct = Client(proxied.backend, "127.0.0.4", tls=False)       # past nginx, not trusted
+    live_server: LiveServer, proxied: Proxied
+) -> None:
+    username = "nobody.synthetic"  # not an account: only the failure's key matters
+    direct = Client(proxied.backend, "127.0.0.4", tls=False)  # past nginx, not trusted
     spoof = {"X-Forwarded-For": "198.51.100.23", "X-Forwarded-Proto": "https"}
     status, headers, text = direct.sign_in(username, "wrong", headers=spoof)
     assert status == 200 and "Enter a correct username and password" in text

@@ -39,7 +39,8 @@ def _in_viewport(page: Any, locator: Any, what: str) -> None:
     box = locator.bounding_box()
     width = page.viewport_size["width"]
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (
-        f"{what} is outside the {width} px viewport: {box}")
+        f"{what} is outside the {width} px viewport: {box}"
+    )
     # Not merely inside the page: inside its scrolling box's visible part too.
     clipped = locator.evaluate("""el => {
         const box = el.closest('.table-scroll');
@@ -52,16 +53,19 @@ def _in_viewport(page: Any, locator: Any, what: str) -> None:
 
 def _street_point(live_server: LiveServer) -> tuple[float, float]:
     """The mean of the published Market Place points in Erewash 003E, by SQL."""
-    ((lat, lon, n),) = query_db(live_server, """
+    ((lat, lon, n),) = query_db(
+        live_server,
+        """
         SELECT AVG(latitude), AVG(longitude), COUNT(*) FROM incidents_location
         WHERE description = ? AND lsoa_name = ? AND key NOT LIKE 'public-report|%'""",
-        (STREET, LSOA_NAME))
+        (STREET, LSOA_NAME),
+    )
     assert n >= 1
     return lat, lon
 
 
 def _fill_report(page: Any, what: str) -> None:
-    page.locator("#id_category_1").check()                      # Nuisance
+    page.locator("#id_category_1").check()  # Nuisance
     page.get_by_label("What happened?").fill(what)
     yesterday = dt.date.today() - dt.timedelta(days=1)
     page.get_by_label("Date it happened").fill(yesterday.strftime("%d/%m/%Y"))
@@ -70,17 +74,22 @@ def _fill_report(page: Any, what: str) -> None:
 def _stored(live_server: LiveServer, page: Any) -> tuple[Any, ...]:
     assert "/report-asb/done/" in page.url, page.locator("main").inner_text()[:800]
     reference = page.locator(".govuk-panel__body strong").inner_text()
-    rows = query_db(live_server, """
+    rows = query_db(
+        live_server,
+        """
         SELECT l.latitude, l.longitude, l.description, i.lpu, i.public_report, i.context
         FROM incidents_incident i JOIN incidents_location l ON l.id = i.location_id
-        WHERE i.reference = ?""", (reference,))
+        WHERE i.reference = ?""",
+        (reference,),
+    )
     assert len(rows) == 1, f"{len(rows)} incidents with the reference {reference}"
     return rows[0]
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
 def test_resident_reports_asb_by_finding_a_street_by_name(
-        page: Any, live_server: LiveServer, viewport: dict[str, int]) -> None:
+    page: Any, live_server: LiveServer, viewport: dict[str, int]
+) -> None:
     page.set_viewport_size(viewport)
     page.goto("/report-asb/")
     what = f"Synthetic test report ({viewport['width']} px): quad bikes round the square."
@@ -90,10 +99,13 @@ def test_resident_reports_asb_by_finding_a_street_by_name(
     results = page.locator("#place-results")
     results.get_by_text("Choose one:").wait_for()
     # Every Market Place of the force is offered, each with where it is; count them by SQL.
-    expected = query_db(live_server, """
+    expected = query_db(
+        live_server,
+        """
         SELECT COUNT(DISTINCT lsoa_code) FROM incidents_location
         WHERE description = ? AND lsoa_code IS NOT NULL AND key NOT LIKE 'public-report|%'""",
-        (STREET,))[0][0]
+        (STREET,),
+    )[0][0]
     choices = results.get_by_role("button", name="Market Place", exact=True)
     assert choices.count() == expected, results.inner_text()
     assert f"{expected} places found for ‘market place’" in results.inner_text()
@@ -128,12 +140,16 @@ def test_place_search_works_without_javascript(browser: Any, live_server: LiveSe
         assert hood.count() == 1
         hood.get_by_role("link", name="Sandiacre").click()
         page.wait_for_load_state()
-        assert page.get_by_label("Describe the place").input_value() == \
-            "Sandiacre neighbourhood (Erewash)"
+        assert (
+            page.get_by_label("Describe the place").input_value()
+            == "Sandiacre neighbourhood (Erewash)"
+        )
         lat = float(page.locator("#id_latitude").input_value())
         # The neighbourhood's point: the mean of the published points in its LSOAs, by SQL.
-        codes = query_db(live_server, "SELECT COUNT(*) FROM incidents_location "
-                                      "WHERE key NOT LIKE 'public-report|%'")
+        codes = query_db(
+            live_server,
+            "SELECT COUNT(*) FROM incidents_location WHERE key NOT LIKE 'public-report|%'",
+        )
         assert codes[0][0] > 0 and 52.8 < lat < 53.0, lat
         _fill_report(page, "Synthetic test report without JavaScript: fireworks in the park.")
         page.get_by_role("button", name="Send report").click()
@@ -145,8 +161,9 @@ def test_place_search_works_without_javascript(browser: Any, live_server: LiveSe
         context.close()
 
 
-def test_month_table_shows_total_and_newest_month_at_1280(page: Any,
-                                                          live_server: LiveServer) -> None:
+def test_month_table_shows_total_and_newest_month_at_1280(
+    page: Any, live_server: LiveServer
+) -> None:
     page.set_viewport_size(DESKTOP)
     page.goto("/")
     table = page.locator("table").filter(has=page.locator("caption", has_text="by month"))
@@ -154,17 +171,21 @@ def test_month_table_shows_total_and_newest_month_at_1280(page: Any,
     assert headers.nth(1).inner_text() == "Total"
     _in_viewport(page, headers.nth(1), "the Total column")
     _in_viewport(page, headers.nth(2), "the newest month")
-    newest, total = query_db(live_server, """
+    newest, total = query_db(
+        live_server,
+        """
         SELECT MAX(month), COUNT(*) FROM incidents_incident
-        WHERE month GLOB '[12][0-9][0-9][0-9]-[01][0-9]'""")[0]
+        WHERE month GLOB '[12][0-9][0-9][0-9]-[01][0-9]'""",
+    )[0]
     year, month = int(newest[:4]), int(newest[5:7])
     label = dt.date(year, month, 1).strftime("%b %Y")
     assert headers.nth(2).inner_text() == label
     foot = table.locator("tfoot td")
     _in_viewport(page, foot.nth(0), "the grand total")
     assert int(foot.nth(0).inner_text().replace(",", "")) == total
-    in_newest = query_db(live_server, "SELECT COUNT(*) FROM incidents_incident WHERE month = ?",
-                         (newest,))[0][0]
+    in_newest = query_db(
+        live_server, "SELECT COUNT(*) FROM incidents_incident WHERE month = ?", (newest,)
+    )[0][0]
     assert int(foot.nth(1).inner_text().replace(",", "")) == in_newest
     # A year of months fits: the demo's 13 months need no sideways scroll at all.
     months = headers.count() - 2
@@ -175,8 +196,9 @@ def test_month_table_shows_total_and_newest_month_at_1280(page: Any,
     _shot(page, "overview-1280")
 
 
-def test_pmp_list_shows_stage_and_next_review_on_a_phone(page: Any,
-                                                         live_server: LiveServer) -> None:
+def test_pmp_list_shows_stage_and_next_review_on_a_phone(
+    page: Any, live_server: LiveServer
+) -> None:
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, "demo.supervisor")
     page.goto("/pmps/")
@@ -194,7 +216,9 @@ def test_pmp_list_shows_stage_and_next_review_on_a_phone(page: Any,
         _in_viewport(page, review, f"{reference}'s Next review")
         # Each cell says what it is (the column headings are off screen on a phone).
         assert (stage.get_attribute("data-label"), review.get_attribute("data-label")) == (
-            "Stage", "Next review")
+            "Stage",
+            "Next review",
+        )
         text = review.inner_text()
         if due[reference]:
             day = dt.date.fromisoformat(due[reference][:10])
@@ -205,7 +229,8 @@ def test_pmp_list_shows_stage_and_next_review_on_a_phone(page: Any,
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
 def test_case_review_form_asks_where_in_residents_words(
-        page: Any, live_server: LiveServer, viewport: dict[str, int]) -> None:
+    page: Any, live_server: LiveServer, viewport: dict[str, int]
+) -> None:
     page.set_viewport_size(viewport)
     page.goto("/case-review/apply/")
     place = page.get_by_label("Where is the problem?")
@@ -215,15 +240,15 @@ def test_case_review_form_asks_where_in_residents_words(
     assert_accessible(page, f"Case Review form at {viewport['width']} px")
 
 
-def test_case_review_applicant_finds_the_place_by_name(page: Any,
-                                                       live_server: LiveServer) -> None:
+def test_case_review_applicant_finds_the_place_by_name(page: Any, live_server: LiveServer) -> None:
     page.goto("/case-review/apply/")
     page.get_by_label("Find a street, neighbourhood or town (optional)").fill("sandiacre")
     page.get_by_role("button", name="Find place").click()
     results = page.locator("#place-results")
     results.get_by_text("Choose one:").wait_for()
     results.locator("li").filter(has_text="Neighbourhood").get_by_role(
-        "button", name="Sandiacre").click()
+        "button", name="Sandiacre"
+    ).click()
     place = page.get_by_label("Where is the problem?")
     assert place.input_value() == "Sandiacre neighbourhood (Erewash)"
     assert_accessible(page, "Case Review form, place chosen")
@@ -232,7 +257,8 @@ def test_case_review_applicant_finds_the_place_by_name(page: Any,
     page.get_by_label("Phone number").fill("01234 000123")
     page.get_by_label("What is the problem, in a few words?").fill("Fireworks in the park")
     page.get_by_label("What has been happening, and what was done about it?").fill(
-        "Synthetic test application: fireworks every weekend.")
+        "Synthetic test application: fireworks every weekend."
+    )
     day = (dt.date.today() - dt.timedelta(days=9)).isoformat()  # a date input's value
     page.get_by_label("Incident 1: date it happened").fill(day)
     page.get_by_label("Incident 1: date you reported it").fill(day)
@@ -241,8 +267,11 @@ def test_case_review_applicant_finds_the_place_by_name(page: Any,
     page.wait_for_load_state()
     reference = re.search(r"ACR-\d{4}-\d{4,}", page.url)
     assert reference, page.locator("main").inner_text()[:800]
-    rows = query_db(live_server, "SELECT area, description FROM cases_casereview "
-                                 "WHERE reference = ?", (reference.group(0),))
+    rows = query_db(
+        live_server,
+        "SELECT area, description FROM cases_casereview WHERE reference = ?",
+        (reference.group(0),),
+    )
     assert len(rows) == 1
     area, description = rows[0]
     # Staff get the LPU derived from the resident's words; the words are kept first.

@@ -21,14 +21,16 @@ DERBYSHIRE_LON = (-2.1, -1.1)
 def _incident_id(live_server: LiveServer, reference: str) -> int:
     """The record id of the incident with ``reference``, read from the server's database file
     read-only (no Django ORM in a browser test)."""
-    found = query_db(live_server, "SELECT id FROM incidents_incident WHERE reference = ?",
-                     (reference,))
+    found = query_db(
+        live_server, "SELECT id FROM incidents_incident WHERE reference = ?", (reference,)
+    )
     assert len(found) == 1, f"{len(found)} incidents have the reference {reference}"
     return found[0][0]
 
 
 def test_public_report_with_a_map_point_becomes_a_public_report_incident(
-        page: Any, live_server: LiveServer) -> None:
+    page: Any, live_server: LiveServer
+) -> None:
     page.goto("/report-asb/")
     assert_accessible(page, "report form")
 
@@ -42,9 +44,10 @@ def test_public_report_with_a_map_point_becomes_a_public_report_incident(
     assert "#id_category_0" in hrefs and "#id_description" in hrefs
     assert_accessible(page, "report form with errors")
 
-    page.locator("#id_category_1").check()                      # Nuisance
+    page.locator("#id_category_1").check()  # Nuisance
     page.get_by_label("What happened?").fill(
-        "Synthetic test report: loud music and shouting from a parked car every night.")
+        "Synthetic test report: loud music and shouting from a parked car every night."
+    )
     yesterday = dt.date.today() - dt.timedelta(days=1)
     page.get_by_label("Date it happened").fill(yesterday.strftime("%d/%m/%Y"))
     page.get_by_label("Time it happened (optional)").fill("22:15")
@@ -79,13 +82,17 @@ def test_public_report_with_a_map_point_becomes_a_public_report_incident(
     page.get_by_role("button", name="Show the record").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == f"Record {reference}"
-    rows = dict(zip(page.locator("dl.govuk-summary-list").first.locator("dt").all_inner_texts(),
-                    page.locator("dl.govuk-summary-list").first.locator("dd").all_inner_texts(),
-                    strict=True))
+    rows = dict(
+        zip(
+            page.locator("dl.govuk-summary-list").first.locator("dt").all_inner_texts(),
+            page.locator("dl.govuk-summary-list").first.locator("dd").all_inner_texts(),
+            strict=True,
+        )
+    )
     assert rows["Source"].startswith("Public report")
     assert rows["Type"] == "Anti-social behaviour (ASB category N)"
     assert rows["Month"] == yesterday.strftime("%Y-%m")
-    assert rows["Local Policing Unit"], rows                # the map point was placed in an LPU
+    assert rows["Local Policing Unit"], rows  # the map point was placed in an LPU
     caller = page.locator("ul.app-people > li", has=page.get_by_role("heading", name="Caller"))
     assert "Robin Inventedname" in caller.inner_text()
     assert_accessible(page, "record of the public report")

@@ -47,11 +47,13 @@ def test_dashboard_tables_agree_with_each_other(page: Any, live_server: LiveServ
         assert link.count() >= 1, caption
 
 
-def test_public_asks_a_question_and_reads_the_answers_page(page: Any,
-                                                          live_server: LiveServer) -> None:
+def test_public_asks_a_question_and_reads_the_answers_page(
+    page: Any, live_server: LiveServer
+) -> None:
     page.goto("/scrutiny/questions/")
     assert page.get_by_role("heading", level=1).inner_text() == (
-        "Public questions to the Performance Scrutiny Meeting")
+        "Public questions to the Performance Scrutiny Meeting"
+    )
     assert_accessible(page, "public questions")
     page.get_by_role("link", name="Ask a question").click()
     page.wait_for_load_state()
@@ -64,16 +66,22 @@ def test_public_asks_a_question_and_reads_the_answers_page(page: Any,
     page.wait_for_load_state()
     assert page.title().startswith("Error: ")
     summary = page.locator(".govuk-error-summary")
-    assert summary.get_by_role("link", name="Write your question in at least 10 characters."
-                               ).get_attribute("href") == "#id_text"
+    assert (
+        summary.get_by_role(
+            "link", name="Write your question in at least 10 characters."
+        ).get_attribute("href")
+        == "#id_text"
+    )
     assert_accessible(page, "ask a question with an error")
 
-    page.locator("#id_text").fill("What is being done about off-road bikes in the parks? "
-                                  "(synthetic test question)")
+    page.locator("#id_text").fill(
+        "What is being done about off-road bikes in the parks? (synthetic test question)"
+    )
     page.get_by_role("button", name="Send your question").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == (
-        "Thank you: your question has been received")
+        "Thank you: your question has been received"
+    )
     assert_accessible(page, "question received")
 
     # The Commissioner's office finds it in the queue and opens it (an audited view).
@@ -84,15 +92,22 @@ def test_public_asks_a_question_and_reads_the_answers_page(page: Any,
     assert row.count() == 1
     row.get_by_role("link").first.click()
     page.wait_for_load_state()
-    details = dict(zip(page.locator(".govuk-summary-list__key").all_inner_texts(),
-                       page.locator(".govuk-summary-list__value").all_inner_texts(),
-                       strict=True))
+    details = dict(
+        zip(
+            page.locator(".govuk-summary-list__key").all_inner_texts(),
+            page.locator(".govuk-summary-list__value").all_inner_texts(),
+            strict=True,
+        )
+    )
     assert details["Area"] == "Bolsover" and details["Assigned to"] == "nobody yet"
     assert_accessible(page, "question page")
     page.get_by_label("Agency").select_option(label="Derbyshire Constabulary")
     page.get_by_role("button", name="Assign").click()
     page.wait_for_load_state()
-    value = page.locator(".govuk-summary-list__row", has_text="Assigned to") \
-        .locator(".govuk-summary-list__value").inner_text()
+    value = (
+        page.locator(".govuk-summary-list__row", has_text="Assigned to")
+        .locator(".govuk-summary-list__value")
+        .inner_text()
+    )
     assert value == "Derbyshire Constabulary"
     assert_accessible(page, "question page after assigning")

@@ -21,7 +21,7 @@ def test_sign_in_shows_the_signed_in_navigation(page: Any, live_server: LiveServ
     assert nav.get_by_role("link", name="Plans (PMPs)").count() == 0
 
     sign_in(page, live_server, "demo.analyst")
-    assert page.url == live_server.url + "/"            # LOGIN_REDIRECT_URL: the overview
+    assert page.url == live_server.url + "/"  # LOGIN_REDIRECT_URL: the overview
     nav = page.get_by_role("navigation", name="Main")
     for name in ("Plans (PMPs)", "Risk reviews", "People to review"):
         assert nav.get_by_role("link", name=name).count() == 1, name
@@ -35,12 +35,17 @@ def test_sign_in_shows_the_signed_in_navigation(page: Any, live_server: LiveServ
     nav.get_by_role("button", name="Sign out demo.analyst").click()
     page.wait_for_load_state()
     assert "/sign-in/" in page.url
-    assert page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Partner sign in").count() == 1
+    assert (
+        page.get_by_role("navigation", name="Main")
+        .get_by_role("link", name="Partner sign in")
+        .count()
+        == 1
+    )
 
 
-def test_wrong_password_is_refused_with_an_error_summary(page: Any,
-                                                         live_server: LiveServer) -> None:
+def test_wrong_password_is_refused_with_an_error_summary(
+    page: Any, live_server: LiveServer
+) -> None:
     page.goto("/sign-in/")
     page.get_by_label("Username").fill("demo.fire")
     # Not the account's password: the real one is random and at least 16 characters long.
@@ -56,7 +61,7 @@ def test_wrong_password_is_refused_with_an_error_summary(page: Any,
     # GOV.UK Frontend moves focus to the summary, so a screen reader announces it at once.
     assert page.evaluate("() => document.activeElement.classList.contains('govuk-error-summary')")
     assert page.get_by_label("Username").input_value() == "demo.fire"
-    assert page.get_by_label("Password").input_value() == ""    # a password is never echoed
+    assert page.get_by_label("Password").input_value() == ""  # a password is never echoed
     assert_accessible(page, "sign-in page with an error")
     # Not signed in: a partner page sends the browser back to sign in.
     page.goto("/pmps/")

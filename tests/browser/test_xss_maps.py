@@ -75,12 +75,14 @@ def _no_script_ran(page: Any) -> None:
 
 
 def test_public_report_place_is_text_in_the_plan_map_tooltip(
-        page: Any, live_server: LiveServer) -> None:
+    page: Any, live_server: LiveServer
+) -> None:
     page.goto("/report-asb/")
     page.locator("#id_category_1").check()
     page.get_by_label("What happened?").fill("Synthetic test report for the map tooltip.")
     page.get_by_label("Date it happened").fill(
-        page.evaluate("() => new Date(Date.now() - 864e5).toLocaleDateString('en-GB')"))
+        page.evaluate("() => new Date(Date.now() - 864e5).toLocaleDateString('en-GB')")
+    )
     page.locator("#id_location_text").fill(PAYLOAD)
     the_map = page.locator("#report-map")
     the_map.locator(".leaflet-pane").first.wait_for(state="attached")
@@ -89,10 +91,12 @@ def test_public_report_place_is_text_in_the_plan_map_tooltip(
     page.wait_for_load_state()
     assert "/report-asb/done/" in page.url, page.locator("main").inner_text()[:500]
     reference = page.locator(".govuk-panel__body strong").inner_text()
-    rows = query_db(live_server,
-                    "SELECT i.month, i.lpu, l.lsoa_code, l.description FROM incidents_incident i"
-                    " JOIN incidents_location l ON l.id = i.location_id WHERE i.reference = ?",
-                    (reference,))
+    rows = query_db(
+        live_server,
+        "SELECT i.month, i.lpu, l.lsoa_code, l.description FROM incidents_incident i"
+        " JOIN incidents_location l ON l.id = i.location_id WHERE i.reference = ?",
+        (reference,),
+    )
     assert len(rows) == 1, rows
     month, lpu, lsoa, description = rows[0]
     assert description == PAYLOAD, "the report's place was not stored as typed"
@@ -124,19 +128,24 @@ def test_public_report_place_is_text_in_the_plan_map_tooltip(
 
 
 def test_police_uk_location_text_is_text_on_the_public_map(
-        page: Any, live_server: LiveServer) -> None:
+    page: Any, live_server: LiveServer
+) -> None:
     # The first police.uk ASB record of the latest month: its place gets the payload, as a
     # crafted street file would give it (restored afterwards for the other tests).
-    month = query_db(live_server,
-                     "SELECT max(i.month) FROM incidents_incident i JOIN incidents_source s ON"
-                     " s.id = i.source_id WHERE i.record_type = 'asb' AND s.kind = 'police_uk_street'")
+    month = query_db(
+        live_server,
+        "SELECT max(i.month) FROM incidents_incident i JOIN incidents_source s ON"
+        " s.id = i.source_id WHERE i.record_type = 'asb' AND s.kind = 'police_uk_street'",
+    )
     assert month and month[0][0], "the demo loaded no police.uk ASB"
-    found = query_db(live_server,
-                     "SELECT l.id, l.description FROM incidents_incident i JOIN incidents_source"
-                     " s ON s.id = i.source_id JOIN incidents_location l ON l.id = i.location_id"
-                     " WHERE i.record_type = 'asb' AND s.kind = 'police_uk_street' AND i.month = ?"
-                     " AND i.public_report = 0 AND l.latitude IS NOT NULL ORDER BY i.id LIMIT 1",
-                     (month[0][0],))
+    found = query_db(
+        live_server,
+        "SELECT l.id, l.description FROM incidents_incident i JOIN incidents_source"
+        " s ON s.id = i.source_id JOIN incidents_location l ON l.id = i.location_id"
+        " WHERE i.record_type = 'asb' AND s.kind = 'police_uk_street' AND i.month = ?"
+        " AND i.public_report = 0 AND l.latitude IS NOT NULL ORDER BY i.id LIMIT 1",
+        (month[0][0],),
+    )
     assert found, "no police.uk ASB record with a position in the latest month"
     location_id, original = found[0]
     path = live_server.db.removeprefix("sqlite:///")
@@ -145,8 +154,10 @@ def test_police_uk_location_text_is_text_on_the_public_map(
         conn = sqlite3.connect(path, timeout=30)
         try:
             with conn:
-                conn.execute("UPDATE incidents_location SET description = ? WHERE id = ?",
-                             (text, location_id))
+                conn.execute(
+                    "UPDATE incidents_location SET description = ? WHERE id = ?",
+                    (text, location_id),
+                )
         finally:
             conn.close()
 
@@ -154,8 +165,9 @@ def test_police_uk_location_text_is_text_on_the_public_map(
     try:
         page.context.add_init_script(LEAFLET_HOOK)
         page.goto("/")
-        page.wait_for_function("() => /^Showing/.test("
-                               "document.getElementById('asb-map-status').textContent)")
+        page.wait_for_function(
+            "() => /^Showing/.test(document.getElementById('asb-map-status').textContent)"
+        )
         shown = page.evaluate(OPEN_ALL, PAYLOAD)
     finally:
         set_description(original)
@@ -181,17 +193,27 @@ def test_swagger_ui_works_under_the_csp(page: Any, live_server: LiveServer) -> N
 #: Pages (as whom) the other browser tests may not visit, each checked by the ``page`` fixture
 #: for CSP violations: the SVG evidence bars, the weekly pack's map, the briefing, registers.
 WALK = {
-    "demo.analyst": ["/hotspots/", "/briefing/?purpose=tasking", "/weekly/?lpu=Erewash",
-                     "/pmps/", "/powers/", "/case-reviews/", "/risk/", "/risk/calibration/",
-                     "/people/review/", "/api/v1/tokens/"],
+    "demo.analyst": [
+        "/hotspots/",
+        "/briefing/?purpose=tasking",
+        "/weekly/?lpu=Erewash",
+        "/pmps/",
+        "/powers/",
+        "/case-reviews/",
+        "/risk/",
+        "/risk/calibration/",
+        "/people/review/",
+        "/api/v1/tokens/",
+    ],
     "demo.supervisor": ["/partners/audit/", "/partners/usage/", "/scrutiny/dashboard/"],
     "demo.admin": ["/admin/", "/admin/partners/agency/", "/admin/partners/agency/add/"],
 }
 
 
 @pytest.mark.parametrize("username", sorted(WALK))
-def test_pages_draw_without_a_csp_violation(page: Any, live_server: LiveServer,
-                                            username: str) -> None:
+def test_pages_draw_without_a_csp_violation(
+    page: Any, live_server: LiveServer, username: str
+) -> None:
     sign_in(page, live_server, username)
     for path in WALK[username]:
         response = page.goto(path)
@@ -202,5 +224,6 @@ def test_pages_draw_without_a_csp_violation(page: Any, live_server: LiveServer,
         assert page.locator("style").count() == 0, f"{path} has a <style> element"
         # GOV.UK Frontend's module started (its class is set by the static js-enabled.js).
         if not path.startswith("/admin/"):
-            assert "govuk-frontend-supported" in (page.locator("body").get_attribute("class")
-                                                  or ""), path
+            assert "govuk-frontend-supported" in (
+                page.locator("body").get_attribute("class") or ""
+            ), path

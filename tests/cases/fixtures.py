@@ -45,21 +45,40 @@ def make_incidents(db: str, police: Any) -> Callable[..., list[Any]]:
     def make(rows: list[tuple[str, str, str]], force: str = SYNTHETIC_FORCE) -> list[Any]:
         if force not in sources:
             sources[force] = Source.objects.create(
-                kind="force_export", force=force, month="", content_hash=force[:8].ljust(64, "0"),
-                rows=0, file="synthetic", loaded_at=timezone.now())
+                kind="force_export",
+                force=force,
+                month="",
+                content_hash=force[:8].ljust(64, "0"),
+                rows=0,
+                file="synthetic",
+                loaded_at=timezone.now(),
+            )
         out = []
         for code, month, crime in rows:
             counter["n"] += 1
             n = counter["n"]
             lat, lon = 52.9 + rng.random() * 0.1, -1.35 + rng.random() * 0.1
             loc = Location.objects.create(
-                key=f"test|{n}|{code}", latitude=lat, longitude=lon, easting=450000.0,
-                northing=340000.0, description=f"On or near Synthetic Street {n}",
-                lsoa_code=code, lsoa_name=names.get(code, code))
-            out.append(Incident.objects.create(
-                source=sources[force], line=n, record_type="ASB" if crime.startswith("Anti")
-                else "CRIME", month=month, crime_type=crime, reference=f"SYN-AREA-{n:05d}",
-                location=loc))
+                key=f"test|{n}|{code}",
+                latitude=lat,
+                longitude=lon,
+                easting=450000.0,
+                northing=340000.0,
+                description=f"On or near Synthetic Street {n}",
+                lsoa_code=code,
+                lsoa_name=names.get(code, code),
+            )
+            out.append(
+                Incident.objects.create(
+                    source=sources[force],
+                    line=n,
+                    record_type="ASB" if crime.startswith("Anti") else "CRIME",
+                    month=month,
+                    crime_type=crime,
+                    reference=f"SYN-AREA-{n:05d}",
+                    location=loc,
+                )
+            )
         return out
 
     return make
@@ -72,6 +91,10 @@ def area_plan(police: Any, make_agency: Any) -> Any:
     from asbhub.records.cases.models import ProblemType
 
     council = make_agency("Synthetic Borough Council", area=LPU)
-    return services.create_pmp(owner_agency=police, partner_agencies=[council],
-                               title="Youths at the synthetic park", lpu=LPU,
-                               problem_type=ProblemType.objects.first())
+    return services.create_pmp(
+        owner_agency=police,
+        partner_agencies=[council],
+        title="Youths at the synthetic park",
+        lpu=LPU,
+        problem_type=ProblemType.objects.first(),
+    )

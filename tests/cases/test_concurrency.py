@@ -16,16 +16,19 @@ from asbhub.records.cases.models import Pmp, ProblemType  # noqa: E402
 
 
 @pytest.fixture
-def pmp(make_agency: Any) -> Pmp:  # noqa: F811
-    return services.create_pmp(owner_agency=make_agency("Synthetic Council"), title="Original",
-                               problem_type=ProblemType.objects.first(), lpu="Erewash")
+def pmp(make_agency: Any) -> Pmp:
+    return services.create_pmp(
+        owner_agency=make_agency("Synthetic Council"),
+        title="Original",
+        problem_type=ProblemType.objects.first(),
+        lpu="Erewash",
+    )
 
 
 def test_second_save_from_same_version_is_refused(pmp: Pmp) -> None:
-    first = Pmp.objects.get(pk=pmp.pk)      # both editors open version 1
+    first = Pmp.objects.get(pk=pmp.pk)  # both editors open version 1
     second = Pmp.objects.get(pk=pmp.pk)
-    assert services.save_pmp(first, 1, {"title": "First editor's title",
-                                        "statement": "First"}) == 2
+    assert services.save_pmp(first, 1, {"title": "First editor's title", "statement": "First"}) == 2
     with pytest.raises(services.ConcurrentEditError) as refused:
         services.save_pmp(second, 1, {"title": "Second editor's title", "statement": "Second"})
     assert "changed by someone else" in str(refused.value)

@@ -34,7 +34,7 @@ from asbhub.records.cases.models import (  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def seeded(sample_store: Store) -> Iterator[dict[str, Any]]:  # noqa: F811
+def seeded(sample_store: Store) -> Iterator[dict[str, Any]]:
     from django.db import transaction
 
     with transaction.atomic(using="default"):
@@ -56,8 +56,7 @@ def test_creates_one_labelled_plan_per_stage_in_real_lpus(seeded: dict[str, Any]
         assert pmp.lpu in places
         links = PmpIncident.objects.filter(pmp=pmp).select_related("incident__location")
         assert links.count() == 20
-        assert {link.incident.location.lsoa_code for link in links} == {
-            places[pmp.lpu].lsoa_code}
+        assert {link.incident.location.lsoa_code for link in links} == {places[pmp.lpu].lsoa_code}
         assert {link.incident.crime_type for link in links} == {"Anti-social behaviour"}
         # Walked through SARA with the optimistic-locking save: one version per save.
         assert pmp.version > 1
@@ -68,8 +67,9 @@ def test_one_overdue_review_and_one_overdue_action(seeded: dict[str, Any]) -> No
     today = timezone.localdate()
     states = [services.review_state(p, today) for p in Pmp.objects.filter(is_demo=True)]
     assert states.count("overdue") == 1
-    overdue_actions = PmpAction.objects.filter(pmp__is_demo=True, due__lt=today,
-                                               done_at__isnull=True)
+    overdue_actions = PmpAction.objects.filter(
+        pmp__is_demo=True, due__lt=today, done_at__isnull=True
+    )
     assert overdue_actions.count() == 1
     assert overdue_actions.get().owner_agency.name != ""
     closed = Pmp.objects.get(is_demo=True, stage=SaraStage.CLOSED)
@@ -79,12 +79,20 @@ def test_one_overdue_review_and_one_overdue_action(seeded: dict[str, Any]) -> No
 def test_powers_and_table_5_36(seeded: dict[str, Any]) -> None:
     today = timezone.localdate()
     assert sorted(Power.objects.filter(is_demo=True).values_list("kind", flat=True)) == [
-        "cbo", "closure_notice_48", "cpn", "cpw", "cpw", "injunction", "pspo"]
-    assert PowerEvent.objects.filter(power__is_demo=True, kind="fpn",
-                                     power__kind="cpn").count() == 1
+        "cbo",
+        "closure_notice_48",
+        "cpn",
+        "cpw",
+        "cpw",
+        "injunction",
+        "pspo",
+    ]
+    assert (
+        PowerEvent.objects.filter(power__is_demo=True, kind="fpn", power__kind="cpn").count() == 1
+    )
     table: dict[str, int] = {}
     for section in services.table_5_36(today - dt.timedelta(days=364), today):
-        for label, n in section.rows:     # the over-18 and under-18 rows share labels
+        for label, n in section.rows:  # the over-18 and under-18 rows share labels
             table[label] = table.get(label, 0) + n
     assert table["Number of Community Protection Warning letters issued"] >= 2
     assert table["Number of Community Protection Notices issued"] >= 1
@@ -107,7 +115,7 @@ def test_case_reviews_in_four_states(seeded: dict[str, Any]) -> None:
     assert {met.owner_agency.name, POLICE, "Derbyshire Youth Offending Service"} == attendees
     assert met.actions.count() == 3 and met.actions.filter(done_at__isnull=False).count() == 1
     not_met = CaseReview.objects.get(is_demo=True, decision="not_met")
-    assert not_met.threshold_met is False        # one complaint was reported too late
+    assert not_met.threshold_met is False  # one complaint was reported too late
     public = CaseReview.objects.get(is_demo=True, from_public_form=True)
     assert public.applicant.name.startswith("DEMONSTRATION") and public.applicant_name == ""
     for cr in reviews:
@@ -118,7 +126,7 @@ def test_assessed_and_closed_plans_are_evaluated(seeded: dict[str, Any]) -> None
     for stage in (SaraStage.ASSESSMENT, SaraStage.CLOSED):
         ev = Pmp.objects.get(is_demo=True, stage=stage).evaluation
         c = ev["counts"]
-        assert c["response_before"] + c["response_after"] >= 20   # its 20 linked incidents
+        assert c["response_before"] + c["response_after"] >= 20  # its 20 linked incidents
         assert ev["areas"]["response"] == 1 and ev["areas"]["control"] > 0
 
 
@@ -144,14 +152,20 @@ def test_supervisor_sees_the_plans_on_the_list(seeded: dict[str, Any]) -> None:
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
-    assert client.login(username="demo.supervisor",
-                        password=seeded["passwords"]["demo.supervisor"])
+    assert client.login(username="demo.supervisor", password=seeded["passwords"]["demo.supervisor"])
     page = client.get("/pmps/").content.decode()
     for pmp in Pmp.objects.filter(is_demo=True):
         assert pmp.reference in page
     # One demonstration plan has its review overdue, tagged (in words, not colour alone).
     assert page.count('<strong class="govuk-tag govuk-tag--red">Overdue</strong>') == 1
     # The navigation links to the case and partner pages, and offers sign out.
-    for href in ('href="/pmps/"', 'href="/powers/"', 'href="/case-reviews/"', 'href="/briefing/"',
-                 'href="/partners/usage/"', 'href="/partners/audit/"', 'action="/sign-out/"'):
+    for href in (
+        'href="/pmps/"',
+        'href="/powers/"',
+        'href="/case-reviews/"',
+        'href="/briefing/"',
+        'href="/partners/usage/"',
+        'href="/partners/audit/"',
+        'action="/sign-out/"',
+    ):
         assert href in page

@@ -27,17 +27,23 @@ from asbhub.records.partners.models import AuditEntry  # noqa: E402
 
 
 @pytest.fixture
-def plan(police: Any, incident: Any, make_agency: Any) -> Pmp:  # noqa: F811
+def plan(police: Any, incident: Any, make_agency: Any) -> Pmp:
     council = make_agency("Synthetic Council")
-    pmp = services.create_pmp(owner_agency=police, partner_agencies=[council],
-                              title="Youths at the memorial gardens", lpu="North East",
-                              problem_type=ProblemType.objects.first(),
-                              statement="Groups of youths", victim="Mrs Victimname at no. 3",
-                              offender="Known youth Offendername")
+    pmp = services.create_pmp(
+        owner_agency=police,
+        partner_agencies=[council],
+        title="Youths at the memorial gardens",
+        lpu="North East",
+        problem_type=ProblemType.objects.first(),
+        statement="Groups of youths",
+        victim="Mrs Victimname at no. 3",
+        offender="Known youth Offendername",
+    )
     PmpIncident.objects.create(pmp=pmp, incident=incident)
     for person in incident.people.filter(role__in=["victim", "suspect"]):
-        PmpPerson.objects.create(pmp=pmp, person=person,
-                                 role="victim" if person.role == "victim" else "perpetrator")
+        PmpPerson.objects.create(
+            pmp=pmp, person=person, role="victim" if person.role == "victim" else "perpetrator"
+        )
     return pmp
 
 
@@ -46,7 +52,8 @@ def _entries(pmp: Pmp) -> list[AuditEntry]:
 
 
 def test_partner_without_agreement_sees_plan_with_personal_data_withheld(
-        client: Any, plan: Pmp, make_user: Any) -> None:  # noqa: F811
+    client: Any, plan: Pmp, make_user: Any
+) -> None:
     council = plan.partner_agencies.get()
     client.force_login(make_user("council.officer", council))
     page = client.get(f"/pmps/{plan.pk}/", {"purpose": "case"}).content.decode()
@@ -54,15 +61,25 @@ def test_partner_without_agreement_sees_plan_with_personal_data_withheld(
     for secret in ("Victimname", "Offendername", "Avery Testperson", "Blake Madeupname"):
         assert secret not in page
     assert "has no information sharing agreement with" in page
-    assert "Record " in page and "withheld" in page        # linked incident withheld too
+    assert "Record " in page and "withheld" in page  # linked incident withheld too
 
 
-def test_partner_with_agreement_sees_people(client: Any, plan: Pmp, police: Any,  # noqa: F811
-                                            make_user: Any, make_agreement: Any) -> None:  # noqa: F811
+def test_partner_with_agreement_sees_people(
+    client: Any,
+    plan: Pmp,
+    police: Any,
+    make_user: Any,
+    make_agreement: Any,
+) -> None:
     council = plan.partner_agencies.get()
     today = dt.date.today()
-    make_agreement("ISA-T1", [police, council], ["incident_summary", "victim_personal"],
-                   today - dt.timedelta(days=1), today + dt.timedelta(days=30))
+    make_agreement(
+        "ISA-T1",
+        [police, council],
+        ["incident_summary", "victim_personal"],
+        today - dt.timedelta(days=1),
+        today + dt.timedelta(days=30),
+    )
     client.force_login(make_user("council.officer", council))
     page = client.get(f"/pmps/{plan.pk}/", {"purpose": "case"}).content.decode()
     assert "Avery Testperson" in page and "Victimname" in page
@@ -70,7 +87,8 @@ def test_partner_with_agreement_sees_people(client: Any, plan: Pmp, police: Any,
 
 
 def test_other_agency_guessing_id_gets_404_and_is_logged(
-        client: Any, plan: Pmp, make_agency: Any, make_user: Any) -> None:  # noqa: F811
+    client: Any, plan: Pmp, make_agency: Any, make_user: Any
+) -> None:
     client.force_login(make_user("stranger", make_agency("Unrelated Housing", kind="housing")))
     assert client.get(f"/pmps/{plan.pk}/", {"purpose": "case"}).status_code == 404
     assert client.get("/pmps/999999/", {"purpose": "case"}).status_code == 404
@@ -78,8 +96,12 @@ def test_other_agency_guessing_id_gets_404_and_is_logged(
     assert len(denied) == 1 and denied[0].username == "stranger"
 
 
-def test_every_detail_view_is_audited_with_purpose(client: Any, plan: Pmp, police: Any,  # noqa: F811
-                                                   make_user: Any) -> None:  # noqa: F811
+def test_every_detail_view_is_audited_with_purpose(
+    client: Any,
+    plan: Pmp,
+    police: Any,
+    make_user: Any,
+) -> None:
     client.force_login(make_user("pc.smith", police, role="snt_officer"))
     # Without a purpose, the user is asked for one and nothing is shown.
     asked = client.get(f"/pmps/{plan.pk}/").content.decode()
@@ -93,13 +115,29 @@ def test_every_detail_view_is_audited_with_purpose(client: Any, plan: Pmp, polic
     assert views[0].detail["victim_text"] == "shown"
 
 
-def test_edit_from_stale_version_refused_over_http(client: Any, plan: Pmp, police: Any,  # noqa: F811
-                                                   make_user: Any) -> None:  # noqa: F811
+def test_edit_from_stale_version_refused_over_http(
+    client: Any,
+    plan: Pmp,
+    police: Any,
+    make_user: Any,
+) -> None:
     client.force_login(make_user("pc.jones", police, role="snt_officer"))
-    form = {"title": "Edited", "problem_type": plan.problem_type_id, "lpu": "North East",
-            "area": "", "stage": "scanning", "statement": "s", "data_summary": "",
-            "victim": "", "offender": "", "location": "", "assessment": "",
-            "review_cadence_days": 28, "next_review_due": "", "version": 1}
+    form = {
+        "title": "Edited",
+        "problem_type": plan.problem_type_id,
+        "lpu": "North East",
+        "area": "",
+        "stage": "scanning",
+        "statement": "s",
+        "data_summary": "",
+        "victim": "",
+        "offender": "",
+        "location": "",
+        "assessment": "",
+        "review_cadence_days": 28,
+        "next_review_due": "",
+        "version": 1,
+    }
     assert client.post(f"/pmps/{plan.pk}/edit/", form).status_code == 302
     stale = client.post(f"/pmps/{plan.pk}/edit/", {**form, "title": "Stale"})
     assert stale.status_code == 409
@@ -108,8 +146,12 @@ def test_edit_from_stale_version_refused_over_http(client: Any, plan: Pmp, polic
     assert (plan.title, plan.version) == ("Edited", 2)
 
 
-def test_list_and_powers_pages(client: Any, plan: Pmp, police: Any,  # noqa: F811
-                               make_user: Any) -> None:  # noqa: F811
+def test_list_and_powers_pages(
+    client: Any,
+    plan: Pmp,
+    police: Any,
+    make_user: Any,
+) -> None:
     Pmp.objects.filter(pk=plan.pk).update(next_review_due=dt.date(2020, 1, 1))
     client.force_login(make_user("analyst", police, role="analyst"))
     page = client.get("/pmps/", {"overdue": "1"}).content.decode()
@@ -118,8 +160,11 @@ def test_list_and_powers_pages(client: Any, plan: Pmp, police: Any,  # noqa: F81
     assert "Number of Community Protection Warning letters issued" in powers.content.decode()
 
 
-def test_edit_form_leaves_out_withheld_triangle_text(client: Any, plan: Pmp,  # noqa: F811
-                                                     make_user: Any) -> None:  # noqa: F811
+def test_edit_form_leaves_out_withheld_triangle_text(
+    client: Any,
+    plan: Pmp,
+    make_user: Any,
+) -> None:
     client.force_login(make_user("council.editor", plan.partner_agencies.get()))
     page = client.get(f"/pmps/{plan.pk}/edit/").content.decode()
     assert "Groups of youths" in page
@@ -127,13 +172,26 @@ def test_edit_form_leaves_out_withheld_triangle_text(client: Any, plan: Pmp,  # 
     assert any(e.detail.get("form") == "edit" for e in _entries(plan))
 
 
-def test_partner_edit_keeps_withheld_text(client: Any, plan: Pmp,  # noqa: F811
-                                          make_user: Any) -> None:  # noqa: F811
+def test_partner_edit_keeps_withheld_text(
+    client: Any,
+    plan: Pmp,
+    make_user: Any,
+) -> None:
     client.force_login(make_user("council.editor", plan.partner_agencies.get()))
-    form = {"title": "Partner edit", "problem_type": plan.problem_type_id, "lpu": "North East",
-            "area": "", "stage": "scanning", "statement": "s", "data_summary": "",
-            "location": "", "assessment": "", "review_cadence_days": 28, "next_review_due": "",
-            "version": 1}
+    form = {
+        "title": "Partner edit",
+        "problem_type": plan.problem_type_id,
+        "lpu": "North East",
+        "area": "",
+        "stage": "scanning",
+        "statement": "s",
+        "data_summary": "",
+        "location": "",
+        "assessment": "",
+        "review_cadence_days": 28,
+        "next_review_due": "",
+        "version": 1,
+    }
     assert client.post(f"/pmps/{plan.pk}/edit/", form).status_code == 302
     plan.refresh_from_db()
     assert plan.title == "Partner edit" and plan.victim == "Mrs Victimname at no. 3"

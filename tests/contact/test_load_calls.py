@@ -75,11 +75,27 @@ def test_example_is_stored_with_every_value(store: Store, tmp_path: Path) -> Non
     calls = stored_calls(store)
     assert len(calls) == 8
     first = calls["999-20220201-000001"]
-    assert (first.channel, first.queued_at, first.answered_at, first.ended_at, first.abandoned,
-            first.transferred_to, first.force, first.wait_seconds, first.line) == (
-        "999", datetime(2022, 2, 1, 9, 14, 3, tzinfo=UTC),
-        datetime(2022, 2, 1, 9, 14, 9, tzinfo=UTC), datetime(2022, 2, 1, 9, 17, 40, tzinfo=UTC),
-        False, None, "Derbyshire Constabulary", 6.0, 2)
+    assert (
+        first.channel,
+        first.queued_at,
+        first.answered_at,
+        first.ended_at,
+        first.abandoned,
+        first.transferred_to,
+        first.force,
+        first.wait_seconds,
+        first.line,
+    ) == (
+        "999",
+        datetime(2022, 2, 1, 9, 14, 3, tzinfo=UTC),
+        datetime(2022, 2, 1, 9, 14, 9, tzinfo=UTC),
+        datetime(2022, 2, 1, 9, 17, 40, tzinfo=UTC),
+        False,
+        None,
+        "Derbyshire Constabulary",
+        6.0,
+        2,
+    )
     lost = calls["999-20220201-000002"]
     assert (lost.abandoned, lost.answered_at, lost.wait_seconds) == (True, None, 11.0)
     assert calls["TRI-20220201-000001"].transferred_to == "control room"
@@ -92,10 +108,15 @@ def test_example_is_stored_with_every_value(store: Store, tmp_path: Path) -> Non
     # Stored date-times compare equal in ORM look-ups (SQLite keeps them as text).
     Call, _ = models()
     found = Call.objects.using(store.alias).filter(
-        queued_at=datetime(2022, 6, 1, 21, 59, 58, 250_000, tzinfo=UTC))
+        queued_at=datetime(2022, 6, 1, 21, 59, 58, 250_000, tzinfo=UTC)
+    )
     assert [c.call_id for c in found] == ["999-20220601-000001"]
-    assert Call.objects.using(store.alias).filter(
-        queued_at__gte=datetime(2022, 6, 1, tzinfo=UTC)).count() == 3
+    assert (
+        Call.objects.using(store.alias)
+        .filter(queued_at__gte=datetime(2022, 6, 1, tzinfo=UTC))
+        .count()
+        == 3
+    )
 
 
 def test_reload_stores_nothing(store: Store, tmp_path: Path) -> None:
@@ -112,23 +133,32 @@ def test_reload_stores_nothing(store: Store, tmp_path: Path) -> None:
     assert counts(load(store, other)) == (8, 0, 8, 0, 0)
     _, CallSource = models()
     assert list(CallSource.objects.using(store.alias).values_list("file", "rows")) == [
-        (str(path), 8)]
+        (str(path), 8)
+    ]
 
 
 def test_a_changed_call_is_updated_in_place(store: Store, tmp_path: Path) -> None:
-    first = write(tmp_path, "day1.csv", [
-        "A,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
-        "B,101,2022-02-01T09:00:00,,2022-02-01T09:02:00,true,,",
-        "C,triage,2022-02-01T09:00:00,2022-02-01T09:00:40,2022-02-01T09:03:00,false,,",
-    ])
+    first = write(
+        tmp_path,
+        "day1.csv",
+        [
+            "A,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
+            "B,101,2022-02-01T09:00:00,,2022-02-01T09:02:00,true,,",
+            "C,triage,2022-02-01T09:00:00,2022-02-01T09:00:40,2022-02-01T09:03:00,false,,",
+        ],
+    )
     assert counts(load(store, first)) == (3, 3, 0, 0, 0)
     before = stored_calls(store)
     # B was answered after all (the late record), C is unchanged, D is new.
-    second = write(tmp_path, "day2.csv", [
-        "C,triage,2022-02-01T09:00:00,2022-02-01T09:00:40,2022-02-01T09:03:00,false,,",
-        "B,101,2022-02-01T09:00:00,2022-02-01T09:04:10,2022-02-01T09:09:00,false,,",
-        "D,999,2022-02-01T10:00:00,2022-02-01T10:00:12,2022-02-01T10:03:00,false,,",
-    ])
+    second = write(
+        tmp_path,
+        "day2.csv",
+        [
+            "C,triage,2022-02-01T09:00:00,2022-02-01T09:00:40,2022-02-01T09:03:00,false,,",
+            "B,101,2022-02-01T09:00:00,2022-02-01T09:04:10,2022-02-01T09:09:00,false,,",
+            "D,999,2022-02-01T10:00:00,2022-02-01T10:00:12,2022-02-01T10:03:00,false,,",
+        ],
+    )
     r = load(store, second)
     assert counts(r) == (3, 2, 1, 0, 1)
     after = stored_calls(store)
@@ -136,35 +166,52 @@ def test_a_changed_call_is_updated_in_place(store: Store, tmp_path: Path) -> Non
     b = after["B"]
     assert b.id == before["B"].id
     assert (b.abandoned, b.answered_at, b.wait_seconds, b.line) == (
-        False, datetime(2022, 2, 1, 9, 4, 10, tzinfo=UTC), 250.0, 3)
+        False,
+        datetime(2022, 2, 1, 9, 4, 10, tzinfo=UTC),
+        250.0,
+        3,
+    )
     assert (b.source.file, after["C"].source.file) == (str(second), str(first))
     _, CallSource = models()
     assert dict(CallSource.objects.using(store.alias).values_list("file", "rows")) == {
-        str(first): 2, str(second): 2}
+        str(first): 2,
+        str(second): 2,
+    }
     # Loading the first file again puts B back as it was: an update, not a new call.
     assert counts(load(store, first)) == (3, 1, 2, 0, 1)
     assert stored_calls(store)["B"].abandoned is True
 
 
 def test_rejected_rows_are_counted_and_the_rest_stored(store: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "mixed.csv", [
-        "A,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
-        "B,fax,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
-        "C,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,true,,",
-        "A,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
-    ])
+    path = write(
+        tmp_path,
+        "mixed.csv",
+        [
+            "A,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
+            "B,fax,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
+            "C,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,true,,",
+            "A,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
+        ],
+    )
     r = load(store, path)
     assert counts(r) == (4, 1, 0, 3, 0)
-    assert [(x.line, x.field) for x in r.rejects] == [(3, "channel"), (4, "answered_at"),
-                                                      (5, "call_id")]
+    assert [(x.line, x.field) for x in r.rejects] == [
+        (3, "channel"),
+        (4, "answered_at"),
+        (5, "call_id"),
+    ]
     assert list(stored_calls(store)) == ["A"]
 
 
 def test_strict_stores_nothing_of_a_file_with_rejects(store: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "strict.csv", [
-        "A,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
-        "B,fax,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
-    ])
+    path = write(
+        tmp_path,
+        "strict.csv",
+        [
+            "A,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
+            "B,fax,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,",
+        ],
+    )
     r = load(store, path, strict=True)
     assert counts(r) == (2, 0, 0, 2, 0) and "--strict" in r.error
     assert stored_calls(store) == {}
@@ -181,12 +228,16 @@ def test_a_wrong_file_is_one_error_with_every_row_rejected(store: Store, tmp_pat
     assert [(x.line, x.field) for x in r.rejects] == [(1, "(file)")]
 
 
-def test_an_interrupted_file_leaves_the_store_as_it_was(store: Store, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_file_leaves_the_store_as_it_was(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     good = example(tmp_path, "first.csv")
     load(store, good)
-    later = write(tmp_path, "later.csv", [
-        "Z,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,"])
+    later = write(
+        tmp_path,
+        "later.csv",
+        ["Z,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,"],
+    )
     real = load_mod._Loader.bulk_insert
 
     def interrupted(self, table, columns, rows):
@@ -210,15 +261,30 @@ def test_synthetic_log_round_trips_through_the_store(store: Store, tmp_path: Pat
     r = load(store, path)
     assert counts(r) == (calls.height, calls.height, 0, 0, 0)
     Call, _ = models()
-    cols = ["call_id", "channel", "queued_at", "answered_at", "ended_at", "abandoned",
-            "transferred_to", "force", "wait_seconds"]
-    back = pl.DataFrame(list(Call.objects.using(store.alias).order_by("queued_at", "channel")
-                             .values_list(*cols)), schema=cols, orient="row")
-    back = back.with_columns(pl.col(c).dt.convert_time_zone("UTC").dt.cast_time_unit("us")
-                             for c in ("queued_at", "answered_at", "ended_at"))
+    cols = [
+        "call_id",
+        "channel",
+        "queued_at",
+        "answered_at",
+        "ended_at",
+        "abandoned",
+        "transferred_to",
+        "force",
+        "wait_seconds",
+    ]
+    back = pl.DataFrame(
+        list(Call.objects.using(store.alias).order_by("queued_at", "channel").values_list(*cols)),
+        schema=cols,
+        orient="row",
+    )
+    back = back.with_columns(
+        pl.col(c).dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+        for c in ("queued_at", "answered_at", "ended_at")
+    )
     assert back.sort("call_id").equals(calls.sort("call_id"))
     for by in ("month", "financial_year"):
         for channel in ("999", "101", "triage", None):
             assert call_kpis(back, by=by, channel=channel).table.equals(
-                call_kpis(calls, by=by, channel=channel).table)
+                call_kpis(calls, by=by, channel=channel).table
+            )
     assert triage_vs_main(back).table.equals(triage_vs_main(calls).table)

@@ -34,23 +34,29 @@ def test_scanning_needs_statement_and_data() -> None:
 
 def test_analysis_needs_each_side_of_the_triangle() -> None:
     missing = missing_for_stage("analysis", PlanContent(victim="Residents", location="  "))
-    assert missing == ["Complete the offender side of the problem analysis triangle.",
-                       "Complete the location side of the problem analysis triangle."]
+    assert missing == [
+        "Complete the offender side of the problem analysis triangle.",
+        "Complete the location side of the problem analysis triangle.",
+    ]
 
 
 def test_response_needs_owned_dated_actions() -> None:
     assert missing_for_stage("response", PlanContent()) == ["Add at least one action."]
-    content = PlanContent(actions=(PlanAction("Patrols", "Police", D(2024, 5, 1)),
-                                   PlanAction("Lighting", "", None)))
-    assert missing_for_stage("response", content) == ["Give action 2 an owner agency.",
-                                                      "Give action 2 a due date."]
+    content = PlanContent(
+        actions=(PlanAction("Patrols", "Police", D(2024, 5, 1)), PlanAction("Lighting", "", None))
+    )
+    assert missing_for_stage("response", content) == [
+        "Give action 2 an owner agency.",
+        "Give action 2 a due date.",
+    ]
 
 
 def test_transitions_forward_need_content_back_does_not() -> None:
     empty = PlanContent()
     assert check_transition("scanning", "analysis", empty) == missing_for_stage("scanning", empty)
-    assert check_transition("scanning", "analysis",
-                            PlanContent(statement="s", data_summary="d")) == []
+    assert (
+        check_transition("scanning", "analysis", PlanContent(statement="s", data_summary="d")) == []
+    )
     assert check_transition("response", "analysis", empty) == []
     assert check_transition("scanning", "scanning", empty) == []
     (problem,) = check_transition("scanning", "closed", empty)
@@ -91,8 +97,11 @@ def _c(ref: str, incident: dt.date, reported: dt.date, **kw: object) -> Complain
 
 
 def test_default_threshold_met_with_three_and_reason_lists_them() -> None:
-    complaints = [_c("A", D(2024, 1, 10), D(2024, 1, 11)), _c("B", D(2024, 3, 1), D(2024, 3, 2)),
-                  _c("C", D(2024, 5, 1), D(2024, 5, 1))]
+    complaints = [
+        _c("A", D(2024, 1, 10), D(2024, 1, 11)),
+        _c("B", D(2024, 3, 1), D(2024, 3, 2)),
+        _c("C", D(2024, 5, 1), D(2024, 5, 1)),
+    ]
     result = check_threshold(complaints, D(2024, 6, 1))
     assert result.met
     assert result.counted == ("A", "B", "C")
@@ -112,8 +121,8 @@ def test_window_edge_exactly_six_months() -> None:
 
 def test_reported_31_days_after_counts_32_does_not() -> None:
     base = [_c("B", D(2024, 3, 1), D(2024, 3, 2)), _c("C", D(2024, 5, 1), D(2024, 5, 1))]
-    late_ok = _c("A", D(2024, 1, 1), D(2024, 2, 1))       # 31 days
-    too_late = _c("A", D(2024, 1, 1), D(2024, 2, 2))      # 32 days
+    late_ok = _c("A", D(2024, 1, 1), D(2024, 2, 1))  # 31 days
+    too_late = _c("A", D(2024, 1, 1), D(2024, 2, 2))  # 32 days
     assert check_threshold([late_ok, *base], D(2024, 6, 1)).met
     result = check_threshold([too_late, *base], D(2024, 6, 1))
     assert not result.met
@@ -121,16 +130,19 @@ def test_reported_31_days_after_counts_32_does_not() -> None:
 
 
 def test_different_problems_are_not_added_up() -> None:
-    complaints = [_c("A", D(2024, 3, 1), D(2024, 3, 1), problem="noise"),
-                  _c("B", D(2024, 3, 2), D(2024, 3, 2), problem="noise"),
-                  _c("C", D(2024, 3, 3), D(2024, 3, 3), problem="parking")]
+    complaints = [
+        _c("A", D(2024, 3, 1), D(2024, 3, 1), problem="noise"),
+        _c("B", D(2024, 3, 2), D(2024, 3, 2), problem="noise"),
+        _c("C", D(2024, 3, 3), D(2024, 3, 3), problem="parking"),
+    ]
     assert not check_threshold(complaints, D(2024, 4, 1)).met
 
 
 def test_five_people_variant_counts_complainants() -> None:
     rule = ThresholdRule(complaints=5, count_people=True)
-    same_four = [_c(f"X{i}", D(2024, 3, i), D(2024, 3, i), complainant=f"p{i % 4}")
-                 for i in range(1, 9)]
+    same_four = [
+        _c(f"X{i}", D(2024, 3, i), D(2024, 3, i), complainant=f"p{i % 4}") for i in range(1, 9)
+    ]
     assert not check_threshold(same_four, D(2024, 4, 1), rule).met
     five = [*same_four, _c("Y", D(2024, 3, 20), D(2024, 3, 20), complainant="p9")]
     result = check_threshold(five, D(2024, 4, 1), rule)
@@ -163,14 +175,28 @@ def _rule_holidays(year: int) -> set[dt.date]:
         return day - dt.timedelta(days=day.weekday())
 
     sunday = easter(year)
-    days = {substitute(dt.date(year, 1, 1), set()), sunday - dt.timedelta(days=2),
-            sunday + dt.timedelta(days=1), first_monday(5), last_monday(5), last_monday(8)}
+    days = {
+        substitute(dt.date(year, 1, 1), set()),
+        sunday - dt.timedelta(days=2),
+        sunday + dt.timedelta(days=1),
+        first_monday(5),
+        last_monday(5),
+        last_monday(8),
+    }
     christmas = substitute(dt.date(year, 12, 25), set())
     days |= {christmas, substitute(dt.date(year, 12, 26), {christmas})}
-    moved = {2020: ({first_monday(5)}, {dt.date(2020, 5, 8)}),            # VE Day 75
-             2022: ({last_monday(5)}, {dt.date(2022, 6, 2), dt.date(2022, 6, 3),  # Jubilee
-                                      dt.date(2022, 9, 19)}),              # the Queen's funeral
-             2023: (set(), {dt.date(2023, 5, 8)})}                         # the Coronation
+    moved = {
+        2020: ({first_monday(5)}, {dt.date(2020, 5, 8)}),  # VE Day 75
+        2022: (
+            {last_monday(5)},
+            {
+                dt.date(2022, 6, 2),
+                dt.date(2022, 6, 3),  # Jubilee
+                dt.date(2022, 9, 19),
+            },
+        ),  # the Queen's funeral
+        2023: (set(), {dt.date(2023, 5, 8)}),
+    }  # the Coronation
     if year in moved:
         days = (days - moved[year][0]) | moved[year][1]
     return days

@@ -29,34 +29,47 @@ D = dt.date
 
 def small() -> Questionnaire:
     """Four questions: yes/no 3, a choice 0/2/5, yes/no 1 that makes high, yes/no 4."""
-    return Questionnaire.from_dict({
-        "name": "Crafted", "thresholds": {"medium": 5, "high": 9},
-        "review_days": {"high": 14, "medium": 28, "standard": None},
-        "questions": [
-            {"id": "a", "text": "A?", "yes_weight": 3},
-            {"id": "b", "text": "B?", "options": [
-                {"value": "x", "label": "X", "weight": 0},
-                {"value": "y", "label": "Y", "weight": 2},
-                {"value": "z", "label": "Z", "weight": 5}]},
-            {"id": "c", "text": "C?", "yes_weight": 1, "yes_at_least": "high"},
-            {"id": "d", "text": "D?", "yes_weight": 4},
-        ]})
+    return Questionnaire.from_dict(
+        {
+            "name": "Crafted",
+            "thresholds": {"medium": 5, "high": 9},
+            "review_days": {"high": 14, "medium": 28, "standard": None},
+            "questions": [
+                {"id": "a", "text": "A?", "yes_weight": 3},
+                {
+                    "id": "b",
+                    "text": "B?",
+                    "options": [
+                        {"value": "x", "label": "X", "weight": 0},
+                        {"value": "y", "label": "Y", "weight": 2},
+                        {"value": "z", "label": "Z", "weight": 5},
+                    ],
+                },
+                {"id": "c", "text": "C?", "yes_weight": 1, "yes_at_least": "high"},
+                {"id": "d", "text": "D?", "yes_weight": 4},
+            ],
+        }
+    )
 
 
 def ans(a: str = "no", b: str = "x", c: str = "no", d: str = "no") -> dict[str, str]:
     return {"a": a, "b": b, "c": c, "d": d}
 
 
-@pytest.mark.parametrize(("answers", "score", "band"), [
-    (ans(), 0, Band.STANDARD),
-    (ans(d="yes"), 4, Band.STANDARD),                  # one below medium
-    (ans(a="yes", b="y"), 5, Band.MEDIUM),             # exactly medium
-    (ans(a="yes", b="z"), 8, Band.MEDIUM),             # one below high
-    (ans(a="yes", b="z", c="yes"), 9, Band.HIGH),      # exactly high (by score)
-    (ans(a="yes", b="z", d="yes"), 12, Band.HIGH),
-])
-def test_score_and_band_on_hand_worked_answers(answers: dict[str, str], score: int,
-                                               band: Band) -> None:
+@pytest.mark.parametrize(
+    ("answers", "score", "band"),
+    [
+        (ans(), 0, Band.STANDARD),
+        (ans(d="yes"), 4, Band.STANDARD),  # one below medium
+        (ans(a="yes", b="y"), 5, Band.MEDIUM),  # exactly medium
+        (ans(a="yes", b="z"), 8, Band.MEDIUM),  # one below high
+        (ans(a="yes", b="z", c="yes"), 9, Band.HIGH),  # exactly high (by score)
+        (ans(a="yes", b="z", d="yes"), 12, Band.HIGH),
+    ],
+)
+def test_score_and_band_on_hand_worked_answers(
+    answers: dict[str, str], score: int, band: Band
+) -> None:
     q = small()
     assert q.score(answers) == score
     assert q.band(answers) is band
@@ -73,14 +86,14 @@ def test_an_answer_with_a_floor_raises_the_band_whatever_the_score() -> None:
 
 def test_review_cadence_and_overdue() -> None:
     q = small()
-    assert q.next_review_due(Band.HIGH, D(2024, 2, 20)) == D(2024, 3, 5)      # leap February
+    assert q.next_review_due(Band.HIGH, D(2024, 2, 20)) == D(2024, 3, 5)  # leap February
     assert q.next_review_due("medium", D(2024, 2, 20)) == D(2024, 3, 19)
     assert q.next_review_due(Band.STANDARD, D(2024, 2, 20)) is None
     assert next_review_due("high", D(2023, 12, 25)) == D(2024, 1, 8)
     custom = q.edited(review_days={"high": 7, "standard": 90})
     assert custom.next_review_due("high", D(2024, 1, 1)) == D(2024, 1, 8)
     assert custom.next_review_due("standard", D(2024, 1, 1)) == D(2024, 3, 31)
-    assert not overdue(D(2024, 3, 5), D(2024, 3, 5))       # due today is not overdue
+    assert not overdue(D(2024, 3, 5), D(2024, 3, 5))  # due today is not overdue
     assert overdue(D(2024, 3, 5), D(2024, 3, 6))
     assert not overdue(None, D(2024, 3, 6))
 
@@ -96,21 +109,32 @@ def test_answer_errors_name_the_question_and_the_accepted_answers() -> None:
     assert len(problems) == 3
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (lambda d: d["questions"].append({"id": "a", "text": "Again?", "yes_weight": 1}),
-     "duplicate question id 'a'"),
-    (lambda d: d.update(thresholds={"medium": 9, "high": 5}), "expected 0 < medium < high"),
-    (lambda d: d.update(thresholds={"medium": 5, "high": 5}), "expected 0 < medium < high"),
-    (lambda d: d.update(thresholds={"medium": 5, "high": 14}),
-     "more than the highest possible score (13)"),
-    (lambda d: d["questions"][0].update(yes_weight=-1), "-1 is negative"),
-    (lambda d: d["questions"][0].update(yes_weight=1.5), "1.5 is not a whole number"),
-    (lambda d: d["questions"][1]["options"].append({"value": "x", "label": "X", "weight": 1}),
-     "duplicate answer value 'x'"),
-    (lambda d: d["questions"][2].update(yes_at_least="severe"), "unknown band 'severe'"),
-    (lambda d: d.update(review_days={"high": 0}), "review_days.high: 0 days"),
-    (lambda d: d["questions"].append({"id": "e", "text": "E?"}), "question e: no answers"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: d["questions"].append({"id": "a", "text": "Again?", "yes_weight": 1}),
+            "duplicate question id 'a'",
+        ),
+        (lambda d: d.update(thresholds={"medium": 9, "high": 5}), "expected 0 < medium < high"),
+        (lambda d: d.update(thresholds={"medium": 5, "high": 5}), "expected 0 < medium < high"),
+        (
+            lambda d: d.update(thresholds={"medium": 5, "high": 14}),
+            "more than the highest possible score (13)",
+        ),
+        (lambda d: d["questions"][0].update(yes_weight=-1), "-1 is negative"),
+        (lambda d: d["questions"][0].update(yes_weight=1.5), "1.5 is not a whole number"),
+        (
+            lambda d: d["questions"][1]["options"].append(
+                {"value": "x", "label": "X", "weight": 1}
+            ),
+            "duplicate answer value 'x'",
+        ),
+        (lambda d: d["questions"][2].update(yes_at_least="severe"), "unknown band 'severe'"),
+        (lambda d: d.update(review_days={"high": 0}), "review_days.high: 0 days"),
+        (lambda d: d["questions"].append({"id": "e", "text": "E?"}), "question e: no answers"),
+    ],
+)
 def test_invalid_questionnaires_are_refused_with_a_clear_reason(change, expected: str) -> None:
     data = small().to_dict()
     change(data)
@@ -124,7 +148,7 @@ def test_to_dict_round_trips_and_edited_leaves_the_original_alone() -> None:
     assert Questionnaire.from_dict(q.to_dict()) == q
     new = q.edited({("a", "yes"): 7, ("b", "z"): 1}, medium=6)
     assert new.score(ans(a="yes", b="z")) == 8 and new.band(ans(a="yes", b="z")) is Band.MEDIUM
-    assert q.score(ans(a="yes", b="z")) == 8 and q.medium == 5         # unchanged
+    assert q.score(ans(a="yes", b="z")) == 8 and q.medium == 5  # unchanged
     assert new.score(ans(a="yes")) == 7 and q.score(ans(a="yes")) == 3
     with pytest.raises(QuestionnaireError, match="no answer 'maybe' to question 'a'"):
         q.edited({("a", "maybe"): 1})
@@ -140,10 +164,15 @@ def test_the_bundled_default_questionnaire() -> None:
     assert dict(q.review_days) == {Band.HIGH: 14, Band.MEDIUM: 28, Band.STANDARD: None}
     none = {x.id: "no" for x in q.questions if x.is_yes_no} | {"frequency": "once"}
     assert q.score(none) == 0 and q.band(none) is Band.STANDARD
-    worse = none | {"targeted": "yes", "violence": "yes", "frequency": "constant",
-                    "unsafe_home": "yes", "health": "yes"}
+    worse = none | {
+        "targeted": "yes",
+        "violence": "yes",
+        "frequency": "constant",
+        "unsafe_home": "yes",
+        "health": "yes",
+    }
     assert q.score(worse) == 6 + 6 + 6 + 4 + 4 and q.band(worse) is Band.MEDIUM
-    assert q.band(worse | {"isolated": "yes"}) is Band.HIGH                  # 29
+    assert q.band(worse | {"isolated": "yes"}) is Band.HIGH  # 29
     assert q.score(none | {"self_harm": "yes"}) == 6
     assert q.band(none | {"self_harm": "yes"}) is Band.HIGH
 
@@ -179,17 +208,17 @@ def test_calibration_boundaries_on_a_crafted_set() -> None:
         AssessedVictim(2, "p2", D(2024, 1, 10), "high", incident_id=200),
         AssessedVictim(3, "p3", D(2024, 1, 10), "medium", incident_id=300),
         AssessedVictim(4, "p4", D(2024, 1, 10), "standard", incident_id=400),
-        AssessedVictim(5, "p5", end - dt.timedelta(days=90), "standard"),   # last day counted
-        AssessedVictim(6, "p6", end - dt.timedelta(days=89), "high"),       # too recent
+        AssessedVictim(5, "p5", end - dt.timedelta(days=90), "standard"),  # last day counted
+        AssessedVictim(6, "p6", end - dt.timedelta(days=89), "high"),  # too recent
     ]
     i = [
-        VictimIncident(100, "p1", D(2024, 1, 12)),      # its own incident: not a repeat
-        VictimIncident(101, "p1", D(2024, 4, 9)),       # day 90: a repeat
-        VictimIncident(201, "p2", D(2024, 1, 10)),      # same day: not after the assessment
-        VictimIncident(202, "p2", D(2024, 4, 10)),      # day 91: too late
-        VictimIncident(301, "p3", D(2024, 2, 1)),       # a repeat
+        VictimIncident(100, "p1", D(2024, 1, 12)),  # its own incident: not a repeat
+        VictimIncident(101, "p1", D(2024, 4, 9)),  # day 90: a repeat
+        VictimIncident(201, "p2", D(2024, 1, 10)),  # same day: not after the assessment
+        VictimIncident(202, "p2", D(2024, 4, 10)),  # day 91: too late
+        VictimIncident(301, "p3", D(2024, 2, 1)),  # a repeat
         VictimIncident(401, "someone else", D(2024, 2, 1)),
-        VictimIncident(501, "p5", end),                 # day 90 of the last counted one
+        VictimIncident(501, "p5", end),  # day 90 of the last counted one
         VictimIncident(601, "p6", end),
     ]
     c = risk_calibration(a, i, end=end)
@@ -202,8 +231,15 @@ def test_calibration_boundaries_on_a_crafted_set() -> None:
     assert risk_calibration(a, i).end == end
     csv = c.csv_rows()
     assert csv[0][:5] == ["band", "assessed", "repeat_within_days", "repeats", "rate"]
-    assert csv[1] == ["standard", 2, 90, 1, "0.5000", *(f"{x:.4f}" for x in
-                                                       wilson_interval(1, 2)), "2024-12-31"]
+    assert csv[1] == [
+        "standard",
+        2,
+        90,
+        1,
+        "0.5000",
+        *(f"{x:.4f}" for x in wilson_interval(1, 2)),
+        "2024-12-31",
+    ]
 
 
 def test_calibration_matches_a_brute_force_count() -> None:
@@ -211,13 +247,19 @@ def test_calibration_matches_a_brute_force_count() -> None:
     start, end = D(2023, 1, 1), D(2024, 6, 30)
     span = (end - start).days
     keys = [f"person-{n}" for n in range(60)]
-    incidents = [VictimIncident(n, rng.choice(keys), start + dt.timedelta(rng.randint(0, span)))
-                 for n in range(900)]
+    incidents = [
+        VictimIncident(n, rng.choice(keys), start + dt.timedelta(rng.randint(0, span)))
+        for n in range(900)
+    ]
     assessments = []
     for n in range(400):
         own = rng.choice(incidents)
-        if rng.random() < 0.7:     # usually assessed on one of their own incidents, a day later
-            key, day, inc = own.person_key, own.on + dt.timedelta(days=rng.randint(0, 2)), own.incident_id
+        if rng.random() < 0.7:  # usually assessed on one of their own incidents, a day later
+            key, day, inc = (
+                own.person_key,
+                own.on + dt.timedelta(days=rng.randint(0, 2)),
+                own.incident_id,
+            )
         else:
             key, day, inc = rng.choice(keys), start + dt.timedelta(rng.randint(0, span)), None
         assessments.append(AssessedVictim(n, key, day, rng.choice(list(Band)), inc))
@@ -231,13 +273,17 @@ def test_calibration_matches_a_brute_force_count() -> None:
             too_recent += 1
             continue
         expected[Band(a.band)][0] += 1
-        if any(i.person_key == a.person_key and i.incident_id != a.incident_id
-               and 0 < (i.on - a.assessed_on).days <= 90 for i in incidents):
+        if any(
+            i.person_key == a.person_key
+            and i.incident_id != a.incident_id
+            and 0 < (i.on - a.assessed_on).days <= 90
+            for i in incidents
+        ):
             expected[Band(a.band)][1] += 1
     got = {r.band: [r.n_assessed, r.n_repeat] for r in c.rows}
     assert got == expected
     assert c.n_too_recent == too_recent
     assert sum(v[0] for v in expected.values()) + too_recent == 400
-    assert all(0 < v[1] < v[0] for v in expected.values())    # the set is not degenerate
+    assert all(0 < v[1] < v[0] for v in expected.values())  # the set is not degenerate
     for r in c.rows:
         assert r.rate == pytest.approx(expected[r.band][1] / expected[r.band][0])

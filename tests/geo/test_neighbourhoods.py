@@ -25,7 +25,7 @@ def _brute_touching(codes: list[str], polys: list[shapely.Geometry]) -> dict[str
     """Every pair, no spatial index: boundary within SNAP_M of the other, less the overhang."""
     out: dict[str, dict[str, float]] = {c: {} for c in codes}
     for i in range(len(codes)):
-        gaps = shapely.distance(polys[i], np.asarray(polys[i + 1:], dtype=object))
+        gaps = shapely.distance(polys[i], np.asarray(polys[i + 1 :], dtype=object))
         for k in np.flatnonzero(gaps <= SNAP_M):
             j = i + 1 + int(k)
             one = polys[i].boundary.intersection(polys[j].buffer(SNAP_M)).length
@@ -36,8 +36,9 @@ def _brute_touching(codes: list[str], polys: list[shapely.Geometry]) -> dict[str
     return out
 
 
-def _brute_assign(lpu: dict[str, str], snt: dict[str, str | None],
-                  touching: dict[str, dict[str, float]]) -> dict[str, str | None]:
+def _brute_assign(
+    lpu: dict[str, str], snt: dict[str, str | None], touching: dict[str, dict[str, float]]
+) -> dict[str, str | None]:
     """The rule read literally: rounds over a snapshot, majority, then boundary, then code."""
     state = dict(snt)
     while True:
@@ -70,8 +71,11 @@ def test_rule_matches_a_brute_force_reading_on_the_real_polygons(areas: AreaHier
     indexed = shared_boundaries(codes, polys)
     # The same pairs; lengths equal to overlay rounding (the module keeps 0.1 m).
     assert {c: sorted(v) for c, v in indexed.items()} == {c: sorted(v) for c, v in touching.items()}
-    assert all(abs(indexed[c][o] - m) <= max(0.5, 1e-3 * m)
-               for c, v in touching.items() for o, m in v.items())
+    assert all(
+        abs(indexed[c][o] - m) <= max(0.5, 1e-3 * m)
+        for c, v in touching.items()
+        for o, m in v.items()
+    )
     # Real neighbours: each LSOA touches at least one other, and a few share > 1 km.
     assert all(touching.values()) and sum(len(v) for v in touching.values()) > 2 * len(codes)
     lpu = dict(areas.lsoa.select("lsoa_code", "lpu").iter_rows())
@@ -106,15 +110,22 @@ def test_what_is_left_unassigned_is_a_fixed_point_and_says_why(areas: AreaHierar
 def test_ties_go_to_the_longer_boundary_then_the_lower_code() -> None:
     lpu = {"x": "L", "a": "L", "b": "L", "c": "L", "d": "M"}
     snt = {"x": None, "a": "S2", "b": "S1", "c": None, "d": "S0"}
-    touch = {"x": {"a": 300.0, "b": 100.0, "d": 900.0}, "a": {"x": 300.0},
-             "b": {"x": 100.0, "c": 50.0}, "c": {"b": 50.0}, "d": {"x": 900.0}}
+    touch = {
+        "x": {"a": 300.0, "b": 100.0, "d": 900.0},
+        "a": {"x": 300.0},
+        "b": {"x": 100.0, "c": 50.0},
+        "c": {"b": 50.0},
+        "d": {"x": 900.0},
+    }
     out = assign_neighbourhoods(lpu, snt, touch)
     # One vote each for S2 and S1: the longer shared boundary wins; d is another LPU's.
     assert out["x"].snt_code == "S2" and out["x"].round == 1
     assert out["c"].snt_code == "S1"
-    even = assign_neighbourhoods({"x": "L", "a": "L", "b": "L"}, {"x": None, "a": "S2", "b": "S1"},
-                                 {"x": {"a": 10.0, "b": 10.0}})
+    even = assign_neighbourhoods(
+        {"x": "L", "a": "L", "b": "L"},
+        {"x": None, "a": "S2", "b": "S1"},
+        {"x": {"a": 10.0, "b": 10.0}},
+    )
     assert even["x"].snt_code == "S1"
-    alone = assign_neighbourhoods({"x": "L", "d": "M"}, {"x": None, "d": "S0"},
-                                  {"x": {"d": 500.0}})
+    alone = assign_neighbourhoods({"x": "L", "d": "M"}, {"x": None, "d": "S0"}, {"x": {"d": 500.0}})
     assert alone["x"].snt_code is None and alone["x"].rule == "unassigned"

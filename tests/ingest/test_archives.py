@@ -24,9 +24,11 @@ from asbhub.ingest import calls, force_export, police_uk
 ROOT = Path(__file__).resolve().parents[2]
 MiB, GiB = 1024**2, 1024**3
 HEADER = ",".join(police_uk.COLUMNS)
-GOOD = (",2019-03,Derbyshire Constabulary,Derbyshire Constabulary,-1.4,53.0,On or near X,"
-        "E01019400,Amber Valley 001A,Anti-social behaviour,,")
-GOOD_CSV = (HEADER + "\n" + GOOD + "\n" + GOOD.replace("On or near X", "On or near Y") + "\n")
+GOOD = (
+    ",2019-03,Derbyshire Constabulary,Derbyshire Constabulary,-1.4,53.0,On or near X,"
+    "E01019400,Amber Valley 001A,Anti-social behaviour,,"
+)
+GOOD_CSV = HEADER + "\n" + GOOD + "\n" + GOOD.replace("On or near X", "On or near Y") + "\n"
 BOMB_MEMBER = "2019-03-derbyshire-street.csv"
 
 # Runs a command as a child and reports its exit code, output and peak resident memory. The
@@ -43,14 +45,21 @@ print(json.dumps({"rc": p.returncode, "stdout": p.stdout, "stderr": p.stderr, "p
 
 
 def asbhub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "asbhub.cli", *args], capture_output=True,
-                          text=True, timeout=600, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "asbhub.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+    )
 
 
 def stored_rows(url: str) -> list[tuple]:
     db = url.removeprefix("sqlite:///")
     with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT line, crime_type FROM incidents_incident ORDER BY id").fetchall()
+        return conn.execute(
+            "SELECT line, crime_type FROM incidents_incident ORDER BY id"
+        ).fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +78,8 @@ def bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_zip_bomb_ends_with_one_line_error_naming_member_and_cap_in_bounded_memory(
-        bomb: Path, tmp_path: Path, sqlite_url: str) -> None:
+    bomb: Path, tmp_path: Path, sqlite_url: str
+) -> None:
     assert bomb.stat().st_size < 3 * MiB
     with zipfile.ZipFile(bomb) as zf:
         assert zf.getinfo(BOMB_MEMBER).file_size == 2 * GiB
@@ -80,9 +90,26 @@ def test_zip_bomb_ends_with_one_line_error_naming_member_and_cap_in_bounded_memo
     assert len(stored) == 2
 
     proc = subprocess.run(
-        [sys.executable, "-c", _MEASURE, sys.executable, "-m", "asbhub.cli", "ingest", str(bomb),
-         "--db", sqlite_url, "--json", "--rejects", str(tmp_path / "rejects.csv")],
-        capture_output=True, text=True, timeout=900, cwd=tmp_path)
+        [
+            sys.executable,
+            "-c",
+            _MEASURE,
+            sys.executable,
+            "-m",
+            "asbhub.cli",
+            "ingest",
+            str(bomb),
+            "--db",
+            sqlite_url,
+            "--json",
+            "--rejects",
+            str(tmp_path / "rejects.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
 
@@ -101,8 +128,9 @@ def test_zip_bomb_ends_with_one_line_error_naming_member_and_cap_in_bounded_memo
     assert not (tmp_path / "rejects.csv").exists()
 
 
-def test_a_raised_cap_is_named_and_a_member_cap_is_checked_too(bomb: Path, tmp_path: Path,
-                                                               sqlite_url: str) -> None:
+def test_a_raised_cap_is_named_and_a_member_cap_is_checked_too(
+    bomb: Path, tmp_path: Path, sqlite_url: str
+) -> None:
     # The size cap, from the option: the member is over it before any ratio is looked at.
     proc = asbhub("ingest", str(bomb), "--db", sqlite_url, "--zip-max-member", "1GiB")
     assert proc.returncode == 2
@@ -118,7 +146,10 @@ def test_limits_accept_real_archives_and_refuse_bombs() -> None:
 
     limits = ZipLimits()
     assert (limits.max_member_bytes, limits.max_ratio, limits.ratio_min_bytes) == (
-        4 * GiB, 200.0, 64 * MiB)
+        4 * GiB,
+        200.0,
+        64 * MiB,
+    )
     # The largest data.police.uk member (tens of MB, about 10:1) and a whole month of all
     # forces as one member (1.5 GB at 8:1) are accepted.
     assert limits.problem(40 * MiB, 4 * MiB) is None
@@ -127,8 +158,13 @@ def test_limits_accept_real_archives_and_refuse_bombs() -> None:
     assert limits.problem(10 * MiB, 10 * 1024) is None
     assert "over the cap of 200:1" in limits.problem(2 * GiB, 2 * MiB)
     assert "over the cap of 4.0 GiB per member" in limits.problem(5 * GiB, 4 * GiB)
-    env = ZipLimits.from_env({"ASBHUB_ZIP_MAX_MEMBER": "500MB", "ASBHUB_ZIP_MAX_RATIO": "50",
-                              "ASBHUB_ZIP_RATIO_MIN": "1MiB"})
+    env = ZipLimits.from_env(
+        {
+            "ASBHUB_ZIP_MAX_MEMBER": "500MB",
+            "ASBHUB_ZIP_MAX_RATIO": "50",
+            "ASBHUB_ZIP_RATIO_MIN": "1MiB",
+        }
+    )
     assert env == ZipLimits(500_000_000, 50.0, MiB)
     # An option beats the setting.
     assert ZipLimits.from_env({"ASBHUB_ZIP_MAX_RATIO": "50"}, max_ratio=300).max_ratio == 300
@@ -137,8 +173,9 @@ def test_limits_accept_real_archives_and_refuse_bombs() -> None:
     assert parse_size("1.5 GiB", "x") == 3 * GiB // 2
 
 
-def test_a_damaged_member_fails_its_file_by_name_without_a_traceback(tmp_path: Path,
-                                                                    sqlite_url: str) -> None:
+def test_a_damaged_member_fails_its_file_by_name_without_a_traceback(
+    tmp_path: Path, sqlite_url: str
+) -> None:
     path = tmp_path / "a.zip"
     body = "".join(GOOD.replace("On or near X", f"On or near {i}") + "\n" for i in range(5000))
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -148,7 +185,7 @@ def test_a_damaged_member_fails_its_file_by_name_without_a_traceback(tmp_path: P
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo("2019-03-bbb-street.csv")
     middle = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
-    data[middle:middle + 64] = bytes(64)  # damage the compressed bytes, not the directory
+    data[middle : middle + 64] = bytes(64)  # damage the compressed bytes, not the directory
     path.write_bytes(bytes(data))
     proc = asbhub("ingest", str(path), "--db", sqlite_url, "--json", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
@@ -156,7 +193,8 @@ def test_a_damaged_member_fails_its_file_by_name_without_a_traceback(tmp_path: P
     files = json.loads(proc.stdout)["files"]
     assert [f["stored"] for f in files] == [2, 0]
     assert files[1]["error"].startswith(
-        f"{path}!2019-03-bbb-street.csv: the member cannot be read from the archive (")
+        f"{path}!2019-03-bbb-street.csv: the member cannot be read from the archive ("
+    )
     assert files[1]["error"].endswith("the archive may be damaged or truncated: download it again")
 
 
@@ -172,24 +210,31 @@ def nested(tmp_path: Path) -> Path:
     return outer
 
 
-def test_a_nested_archive_is_named_as_not_read_never_skipped(tmp_path: Path,
-                                                             sqlite_url: str) -> None:
+def test_a_nested_archive_is_named_as_not_read_never_skipped(
+    tmp_path: Path, sqlite_url: str
+) -> None:
     outer = nested(tmp_path)
     proc = asbhub("ingest", str(outer), "--db", sqlite_url, "--json", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     out = json.loads(proc.stdout)
     assert out["ok"] is False
     by_path = {f["path"]: f for f in out["files"]}
-    assert sorted(by_path) == [f"{outer}!2019-03-derbyshire-street.csv",
-                               f"{outer}!more/2019-04.zip", f"{outer}!old/2019-02.csv.gz"]
+    assert sorted(by_path) == [
+        f"{outer}!2019-03-derbyshire-street.csv",
+        f"{outer}!more/2019-04.zip",
+        f"{outer}!old/2019-02.csv.gz",
+    ]
     assert by_path[f"{outer}!2019-03-derbyshire-street.csv"]["stored"] == 2
     refused = by_path[f"{outer}!more/2019-04.zip"]
     assert refused["error"] == (
         f"{outer}!more/2019-04.zip: an archive inside a zip archive is not read, so none of its "
         "rows were loaded; extract more/2019-04.zip from outer.zip and run asbhub ingest on it "
-        "(or on the folder it unpacks to)")
+        "(or on the folder it unpacks to)"
+    )
     assert refused["stored"] == refused["read"] == 0
-    assert "old/2019-02.csv.gz: an archive inside" in by_path[f"{outer}!old/2019-02.csv.gz"]["error"]
+    assert (
+        "old/2019-02.csv.gz: an archive inside" in by_path[f"{outer}!old/2019-02.csv.gz"]["error"]
+    )
     # The table says so too.
     table = asbhub("ingest", str(outer), "--db", sqlite_url, cwd=tmp_path)
     assert table.returncode == 1
@@ -198,13 +243,18 @@ def test_a_nested_archive_is_named_as_not_read_never_skipped(tmp_path: Path,
 
 def test_rejects_file_is_formula_safe(tmp_path: Path, sqlite_url: str) -> None:
     f = tmp_path / "march.csv"
-    f.write_text("\n".join([
-        HEADER,
-        GOOD.replace("-1.4", "@SUM(1+1)*cmd|' /C calc'!A0"),
-        GOOD.replace("2019-03", '"=HYPERLINK(""http://example.invalid/x"",""click"")"'),
-        GOOD.replace("-1.4", "-1.4x"),
-        GOOD.replace("E01019400", "+E0"),
-    ]) + "\n")
+    f.write_text(
+        "\n".join(
+            [
+                HEADER,
+                GOOD.replace("-1.4", "@SUM(1+1)*cmd|' /C calc'!A0"),
+                GOOD.replace("2019-03", '"=HYPERLINK(""http://example.invalid/x"",""click"")"'),
+                GOOD.replace("-1.4", "-1.4x"),
+                GOOD.replace("E01019400", "+E0"),
+            ]
+        )
+        + "\n"
+    )
     rejects = tmp_path / "rejects.csv"
     proc = asbhub("ingest", str(f), "--db", sqlite_url, "--rejects", str(rejects))
     assert proc.returncode == 0, proc.stderr
@@ -213,7 +263,7 @@ def test_rejects_file_is_formula_safe(tmp_path: Path, sqlite_url: str) -> None:
     assert rows[0] == ["file", "line", "field", "value", "reason"]
     assert [(r[1], r[2], r[3]) for r in rows[1:]] == [
         ("2", "Longitude", "'@SUM(1+1)*cmd|' /C calc'!A0"),
-        ("3", "Month", "'=HYPERLINK(\"http://example.invalid/x\",\"click\")"),
+        ("3", "Month", '\'=HYPERLINK("http://example.invalid/x","click")'),
         ("4", "Longitude", "'-1.4x"),
         ("5", "LSOA code", "'+E0"),
     ]
@@ -251,8 +301,22 @@ def test_safe_frame_matches_safe_cell() -> None:
 
     from asbhub.outputs.csvsafe import safe_cell, safe_frame
 
-    values = ["=1+1", "-2.5", "+44 1632 960001", "@me", "\tx", "\rx", "-1,234.5%", "plain",
-              "", None, "-", "=", "+1e3", "Anti-social behaviour"]
+    values = [
+        "=1+1",
+        "-2.5",
+        "+44 1632 960001",
+        "@me",
+        "\tx",
+        "\rx",
+        "-1,234.5%",
+        "plain",
+        "",
+        None,
+        "-",
+        "=",
+        "+1e3",
+        "Anti-social behaviour",
+    ]
     df = pl.DataFrame({"v": values, "n": list(range(len(values)))})
     out = safe_frame(df)
     assert out["v"].to_list() == [safe_cell(v) for v in values]
@@ -272,9 +336,18 @@ def test_weekly_csv_is_written_through_the_safe_writer(tmp_path: Path) -> None:
 
 # -- NUL bytes: rejected with file, line, field and reason, by every CSV reader -------------
 
+
 def test_police_uk_nul_byte_is_rejected_with_line_and_field() -> None:
-    raw = (HEADER + "\n" + GOOD + "\n" + GOOD.replace("On or near X", "On or\x00near X") + "\n"
-           + GOOD + "\n").encode()
+    raw = (
+        HEADER
+        + "\n"
+        + GOOD
+        + "\n"
+        + GOOD.replace("On or near X", "On or\x00near X")
+        + "\n"
+        + GOOD
+        + "\n"
+    ).encode()
     parsed = police_uk.read_police_uk("march.csv", raw)
     assert parsed.rows["line"].to_list() == [2, 4]
     (r,) = parsed.rejects
@@ -286,8 +359,13 @@ def test_police_uk_nul_byte_is_rejected_with_line_and_field() -> None:
 def test_force_export_csv_nul_byte_is_rejected_with_line_and_field() -> None:
     from tests.ingest.test_force_export import row, to_csv
 
-    raw = to_csv([row(), row(incident_reference="TST-0002", location_text="Abbey\x00Street"),
-                  row(incident_reference="TST-0003")])
+    raw = to_csv(
+        [
+            row(),
+            row(incident_reference="TST-0002", location_text="Abbey\x00Street"),
+            row(incident_reference="TST-0003"),
+        ]
+    )
     parsed = force_export.read_force_export("export.csv", raw)
     assert parsed.read == 3
     (r,) = parsed.rejects
@@ -302,16 +380,16 @@ def test_call_log_nul_byte_is_rejected_with_line_and_field() -> None:
     parsed = calls.read_calls("calls.csv", raw)
     assert parsed.read == 2 and parsed.rows.height == 1
     (r,) = parsed.rejects
-    assert (r.file, r.line, r.field, r.value) == ("calls.csv", 3, "call_id",
-                                                  "999-20220201-0\x0002")
+    assert (r.file, r.line, r.field, r.value) == ("calls.csv", 3, "call_id", "999-20220201-0\x0002")
     assert r.reason.startswith("contains a NUL byte (0x00)")
 
 
 def test_nul_byte_is_a_reject_not_a_database_error(tmp_path: Path, store_url: str) -> None:
     # PostgreSQL refuses NUL in text outright; the row must be rejected before the store.
     f = tmp_path / "march.csv"
-    f.write_text(HEADER + "\n" + GOOD + "\n" + GOOD.replace("Amber Valley", "Amber\x00Valley")
-                 + "\n")
+    f.write_text(
+        HEADER + "\n" + GOOD + "\n" + GOOD.replace("Amber Valley", "Amber\x00Valley") + "\n"
+    )
     rejects = tmp_path / "rejects.csv"
     proc = asbhub("ingest", str(f), "--db", store_url, "--json", "--rejects", str(rejects))
     assert proc.returncode == 0, proc.stderr
@@ -325,7 +403,8 @@ def test_nul_byte_is_a_reject_not_a_database_error(tmp_path: Path, store_url: st
 
 
 def test_names_and_values_that_look_like_markup_are_printed_as_they_are(
-        tmp_path: Path, sqlite_url: str) -> None:
+    tmp_path: Path, sqlite_url: str
+) -> None:
     # Member names and rejected values come from the input: the terminal output must neither
     # crash on them nor take them for styling.
     outer = tmp_path / "odd.zip"
@@ -341,5 +420,6 @@ def test_names_and_values_that_look_like_markup_are_printed_as_they_are(
     assert bomb_like.returncode == 2
     # Every command first says which store it uses (issue #12 item 5); then the error.
     assert bomb_like.stderr.startswith("store: ")
-    assert bomb_like.stderr.split("\n", 1)[1].startswith(f"error: {outer}![/x]2019-03.csv: "
-                                                         "expands to ")
+    assert bomb_like.stderr.split("\n", 1)[1].startswith(
+        f"error: {outer}![/x]2019-03.csv: expands to "
+    )

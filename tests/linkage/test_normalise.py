@@ -117,18 +117,27 @@ def test_date_of_birth(raw: str | None, expected: str | None) -> None:
 
 
 def test_names() -> None:
-    assert normalise_first_name(["  Dr. Zoë-Anne ", "MR JOHN", "Mary Ann", "unknown", "Seán",
-                                 "D'Arcy", "", None]).to_list() == [
-        "zoe", "john", "mary", None, "sean", "darcy", None, None]
-    assert normalise_surname(["O'Brien-Smith Jnr", "de la Cruz", "SMITH", "n/a",
-                              "McDonald"]).to_list() == [
-        "obriensmith", "delacruz", "smith", None, "mcdonald"]
+    assert normalise_first_name(
+        ["  Dr. Zoë-Anne ", "MR JOHN", "Mary Ann", "unknown", "Seán", "D'Arcy", "", None]
+    ).to_list() == ["zoe", "john", "mary", None, "sean", "darcy", None, None]
+    assert normalise_surname(
+        ["O'Brien-Smith Jnr", "de la Cruz", "SMITH", "n/a", "McDonald"]
+    ).to_list() == ["obriensmith", "delacruz", "smith", None, "mcdonald"]
 
 
 def test_nicknames() -> None:
-    assert canonical_first_name(["Bob", "bobby", "Liz", "Kate", "Mohammed", "Steven",
-                                 "Zachary", "Xanthe"]).to_list() == [
-        "robert", "robert", "elizabeth", "catherine", "muhammad", "stephen", "zachary", "xanthe"]
+    assert canonical_first_name(
+        ["Bob", "bobby", "Liz", "Kate", "Mohammed", "Steven", "Zachary", "Xanthe"]
+    ).to_list() == [
+        "robert",
+        "robert",
+        "elizabeth",
+        "catherine",
+        "muhammad",
+        "stephen",
+        "zachary",
+        "xanthe",
+    ]
     table = nickname_table()
     assert len(table) > 300
     # One step to the canonical name: no chains, so lookup order does not matter.
@@ -137,12 +146,19 @@ def test_nicknames() -> None:
 
 
 def test_email_and_address() -> None:
-    assert normalise_email([" Jo.Bloggs@Example.COM ", "mailto:a.b@example.org", "none@none.com",
-                            "xxx@example.com", "bad", "a@b"]).to_list() == [
-        "jo.bloggs@example.com", "a.b@example.org", None, None, None, None]
-    assert normalise_address(["Flat 2, 12 Acacia Avenue, Derby DE1 1AA", "12 St. John's Rd",
-                              "12 Saint Johns Road", "  "]).to_list() == [
-        "flat 2 12 acacia ave derby", "12 st johns rd", "12 st johns rd", None]
+    assert normalise_email(
+        [
+            " Jo.Bloggs@Example.COM ",
+            "mailto:a.b@example.org",
+            "none@none.com",
+            "xxx@example.com",
+            "bad",
+            "a@b",
+        ]
+    ).to_list() == ["jo.bloggs@example.com", "a.b@example.org", None, None, None, None]
+    assert normalise_address(
+        ["Flat 2, 12 Acacia Avenue, Derby DE1 1AA", "12 St. John's Rd", "12 Saint Johns Road", "  "]
+    ).to_list() == ["flat 2 12 acacia ave derby", "12 st johns rd", "12 st johns rd", None]
 
 
 def test_scalar_list_and_series_shapes() -> None:
@@ -153,15 +169,24 @@ def test_scalar_list_and_series_shapes() -> None:
 
 
 def test_normalise_people_columns_and_swaps() -> None:
-    raw = pl.DataFrame({
-        "Forename": ["Bob", "Smith"],
-        "Surname": ["Smith", "Robert"],
-        "DOB": ["01/02/1980", "1980-02-01"],
-        "House": ["12", "12"],
-        "Street": ["Acacia Avenue", "Acacia Av"],
-    })
-    out = normalise_people(raw, columns={"first_name": "Forename", "surname": "Surname",
-                                         "date_of_birth": "DOB", "address": ["House", "Street"]})
+    raw = pl.DataFrame(
+        {
+            "Forename": ["Bob", "Smith"],
+            "Surname": ["Smith", "Robert"],
+            "DOB": ["01/02/1980", "1980-02-01"],
+            "House": ["12", "12"],
+            "Street": ["Acacia Avenue", "Acacia Av"],
+        }
+    )
+    out = normalise_people(
+        raw,
+        columns={
+            "first_name": "Forename",
+            "surname": "Surname",
+            "date_of_birth": "DOB",
+            "address": ["House", "Street"],
+        },
+    )
     assert out.columns == list(MODEL_COLUMNS)
     assert out["first_name_canonical"].to_list() == ["robert", "smith"]
     # The order-free name key survives a swap of first name and surname.
@@ -180,8 +205,10 @@ def test_full_name_is_split_when_no_name_columns() -> None:
 
 
 def test_resolve_columns_errors_say_what_is_wrong() -> None:
-    assert resolve_columns([" First_Name ", "SURNAME"]) == {"first_name": [" First_Name "],
-                                                          "surname": ["SURNAME"]}
+    assert resolve_columns([" First_Name ", "SURNAME"]) == {
+        "first_name": [" First_Name "],
+        "surname": ["SURNAME"],
+    }
     with pytest.raises(KeyError, match="not a standard column"):
         resolve_columns(["a"], {"forename": "a"})
     with pytest.raises(KeyError, match="no column 'b'"):
@@ -189,7 +216,8 @@ def test_resolve_columns_errors_say_what_is_wrong() -> None:
 
 
 def test_distinct_values_are_normalised_once_with_the_same_result(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """normalise_people normalises each distinct value once and joins the result back: the
     output must equal normalising every row, in order, nulls included."""
     from asbhub.linkage import normalise as module
@@ -198,8 +226,12 @@ def test_distinct_values_are_normalised_once_with_the_same_result(
     people = generate_people(3000, seed=11)
     # Repeats (and nulls) in every column, in a shuffled order, so the join must keep order.
     frame = pl.concat([people, people.head(1000)]).sample(fraction=1.0, shuffle=True, seed=3)
-    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) % 7 == 0).then(None)
-                               .otherwise(pl.col("date_of_birth")).alias("date_of_birth"))
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) % 7 == 0)
+        .then(None)
+        .otherwise(pl.col("date_of_birth"))
+        .alias("date_of_birth")
+    )
     once = normalise_people(frame, today=TODAY)
     monkeypatch.setattr(module, "_DISTINCT_SHARE", -1.0)  # every row on its own
     row_by_row = normalise_people(frame, today=TODAY)
@@ -207,7 +239,8 @@ def test_distinct_values_are_normalised_once_with_the_same_result(
     # And against the one-value normalisers, for a few rows picked at random.
     for i in (0, 17, 1234, 3999):
         raw = frame.row(i, named=True)
-        assert once["date_of_birth"][i] == normalise_date_of_birth(raw["date_of_birth"],
-                                                                   today=TODAY)
+        assert once["date_of_birth"][i] == normalise_date_of_birth(
+            raw["date_of_birth"], today=TODAY
+        )
         assert once["postcode"][i] == normalise_postcode(raw["postcode"])
         assert once["surname"][i] == normalise_surname(raw["surname"])

@@ -26,7 +26,9 @@ def _sql_pairs(frame: pl.DataFrame, rules: list[tuple[str, ...]]) -> pl.DataFram
     con.register("people", frame.drop("address_tokens").to_arrow())
     union = " UNION ALL ".join(
         f"SELECT l.unique_id AS a, r.unique_id AS b, {i} AS rule FROM people l JOIN people r "
-        f"ON {_blocking_sql(rule)} AND l.unique_id < r.unique_id" for i, rule in enumerate(rules))
+        f"ON {_blocking_sql(rule)} AND l.unique_id < r.unique_id"
+        for i, rule in enumerate(rules)
+    )
     return con.sql(union).pl()
 
 
@@ -41,10 +43,17 @@ def test_blocked_pairs_are_the_rules_pairs_once_each(frame: pl.DataFrame) -> Non
     table = session.register_blocked_pairs(keep)
     got = session.con.sql(f"SELECT * FROM {table}").pl()
     session.close()
-    first = (expected.filter(pl.col("rule").is_in(keep)).group_by("a", "b")
-             .agg(pl.col("rule").min()).sort("a", "b"))
-    got = got.select(pl.col("join_key_l").alias("a"), pl.col("join_key_r").alias("b"),
-                     pl.col("match_key").cast(pl.Int32).alias("rule")).sort("a", "b")
+    first = (
+        expected.filter(pl.col("rule").is_in(keep))
+        .group_by("a", "b")
+        .agg(pl.col("rule").min())
+        .sort("a", "b")
+    )
+    got = got.select(
+        pl.col("join_key_l").alias("a"),
+        pl.col("join_key_r").alias("b"),
+        pl.col("match_key").cast(pl.Int32).alias("rule"),
+    ).sort("a", "b")
     assert got.height == first.height > 1000
     assert got.equals(first.with_columns(pl.col("rule").cast(pl.Int32)))
 
@@ -53,8 +62,9 @@ def test_pairs_sharing_matches_brute_force() -> None:
     rng = np.random.default_rng(3)
     h = rng.integers(0, 40, size=300).astype(np.uint64)  # 0 means no key
     a, b = _pairs_sharing(h)
-    brute = {(i, j) for i in range(len(h)) for j in range(i + 1, len(h))
-             if h[i] != 0 and h[i] == h[j]}
+    brute = {
+        (i, j) for i in range(len(h)) for j in range(i + 1, len(h)) if h[i] != 0 and h[i] == h[j]
+    }
     assert set(zip(a.tolist(), b.tolist(), strict=True)) == brute
     assert len(a) == len(brute)
     empty = _pairs_sharing(np.arange(1, 10, dtype=np.uint64))

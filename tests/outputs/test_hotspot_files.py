@@ -61,15 +61,22 @@ def gistar(points):
 
 @pytest.fixture(scope="module")
 def stamp(gistar, points) -> dict:
-    return make_stamp(gistar, data=points.data_stamp(), command="asbhub hotspots test",
-                      generated_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC))
+    return make_stamp(
+        gistar,
+        data=points.data_stamp(),
+        command="asbhub hotspots test",
+        generated_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, gistar, stamp, areas) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("hotspots")
-    paths = {"geojson": folder / "hot.geojson", "csv": folder / "hot.csv",
-             "png": folder / "hot.png"}
+    paths = {
+        "geojson": folder / "hot.geojson",
+        "csv": folder / "hot.csv",
+        "png": folder / "hot.png",
+    }
     write_geojson(gistar, paths["geojson"], stamp, areas)
     write_csv(gistar, paths["csv"], stamp, areas)
     write_png(gistar, paths["png"], stamp, lpu_outlines_bng(areas))
@@ -82,6 +89,7 @@ def collection(written) -> dict:
 
 
 # -- GeoJSON --------------------------------------------------------------------------------
+
 
 def test_geojson_is_a_feature_collection_of_closed_lon_lat_polygons(collection: dict) -> None:
     assert collection["type"] == "FeatureCollection"
@@ -156,8 +164,14 @@ def test_stamp_has_parameters_seed_and_data(collection: dict, gistar) -> None:
     assert prm["cell_size"] == 250 and prm["cell_size_rule"] == "given"
     assert prm["band"] == pytest.approx(250 * math.sqrt(2))
     assert prm["fdr"] is True and prm["confidence_levels"] == [0.9, 0.95, 0.99]
-    assert prm["grid"] == {"x0": gistar.grid.x0, "y0": gistar.grid.y0, "cell_size": 250.0,
-                           "nx": gistar.grid.nx, "ny": gistar.grid.ny, "epsg": 27700}
+    assert prm["grid"] == {
+        "x0": gistar.grid.x0,
+        "y0": gistar.grid.y0,
+        "cell_size": 250.0,
+        "nx": gistar.grid.nx,
+        "ny": gistar.grid.ny,
+        "epsg": 27700,
+    }
     assert "strays" in prm["extent_rule"]
     data = s["data"]
     assert data["kind"] == "files"
@@ -168,14 +182,21 @@ def test_stamp_has_parameters_seed_and_data(collection: dict, gistar) -> None:
     assert data["filters"]["months"] == [JAN, JAN] and data["filters"]["crime_types"] == [ASB]
     assert data["months_covered"] == [JAN]
     assert data["n_points_used"] + data["n_points_excluded"] == data["records_matching"]
-    assert data["excluded_without_coordinates"] + data["excluded_strays_or_outside"] == \
-        data["n_points_excluded"]
+    assert (
+        data["excluded_without_coordinates"] + data["excluded_strays_or_outside"]
+        == data["n_points_excluded"]
+    )
     assert s["attribution"] == ATTRIBUTION
     assert "Open Government Licence v3.0" in ATTRIBUTION
     assert [e["label"] for e in s["legend"]["entries"]] == [
-        "Hot spot, 99% confidence", "Hot spot, 95% confidence", "Hot spot, 90% confidence",
-        "Not significant", "Cold spot, 90% confidence", "Cold spot, 95% confidence",
-        "Cold spot, 99% confidence"]
+        "Hot spot, 99% confidence",
+        "Hot spot, 95% confidence",
+        "Hot spot, 90% confidence",
+        "Not significant",
+        "Cold spot, 90% confidence",
+        "Cold spot, 95% confidence",
+        "Cold spot, 99% confidence",
+    ]
 
 
 def test_run_id_is_a_digest_of_the_stamp(gistar, points) -> None:
@@ -197,6 +218,7 @@ def test_cells_carry_the_lpu_at_their_centre(collection: dict, areas: AreaHierar
 
 
 # -- CSV ------------------------------------------------------------------------------------
+
 
 def test_csv_rows_equal_the_geojson_features(written: dict, collection: dict, stamp: dict) -> None:
     text = written["csv"].read_text(encoding="utf-8-sig")
@@ -233,14 +255,15 @@ def test_csv_stamp_sits_beside_it(written: dict, collection: dict) -> None:
 
 # -- PNG ------------------------------------------------------------------------------------
 
+
 def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     chunks, pos = [], 8
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
         assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF
         chunks.append((kind, body))
         pos += 12 + length
@@ -277,6 +300,7 @@ def test_png_draws_the_hot_spot_colour(written: dict) -> None:
 
 # -- the other methods ----------------------------------------------------------------------
 
+
 def test_kde_cells_are_the_dense_ones(points, tmp_path: Path) -> None:
     kde = hotspot_kde(points.xy(), cell_size=1000)
     stamp = make_stamp(kde, data=points.data_stamp(), command="t")
@@ -310,8 +334,16 @@ def test_trend_cells_have_a_category(tmp_path: Path) -> None:
     fc = json.loads((tmp_path / "t.geojson").read_text())
     assert fc["asbhub"]["parameters"]["periods"] == ["2018-12", "2019-01", "2019-02"]
     cats = {f["properties"]["category"] for f in fc["features"]}
-    assert "persistent" in cats and cats <= {"no pattern", "new", "emerging", "intensifying",
-                                             "persistent", "diminishing", "sporadic", "former"}
+    assert "persistent" in cats and cats <= {
+        "no pattern",
+        "new",
+        "emerging",
+        "intensifying",
+        "persistent",
+        "diminishing",
+        "sporadic",
+        "former",
+    }
     total = sum(f["properties"]["count"] for f in fc["features"])
     assert total == r.n_points_used
 

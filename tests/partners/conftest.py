@@ -68,9 +68,15 @@ def make_user(db: str) -> Callable[..., Any]:
 
     from asbhub.records.partners.models import UserProfile
 
-    def make(username: str, agency: Any = None, role: str = "partner_officer", area: str = "",
-             password: str | None = None, last_login: dt.datetime | None = None,
-             is_active: bool = True) -> Any:
+    def make(
+        username: str,
+        agency: Any = None,
+        role: str = "partner_officer",
+        area: str = "",
+        password: str | None = None,
+        last_login: dt.datetime | None = None,
+        is_active: bool = True,
+    ) -> Any:
         user = get_user_model()(username=username, is_active=is_active, last_login=last_login)
         # Hashing is slow by design (Argon2): only accounts that sign in get a password.
         if password is None:
@@ -89,12 +95,23 @@ def make_user(db: str) -> Callable[..., Any]:
 def make_agreement(db: str) -> Callable[..., Any]:
     from asbhub.records.partners.models import SharingAgreement
 
-    def make(reference: str, parties: list[Any], categories: list[str], starts: dt.date,
-             ends: dt.date, **extra: Any) -> SharingAgreement:
+    def make(
+        reference: str,
+        parties: list[Any],
+        categories: list[str],
+        starts: dt.date,
+        ends: dt.date,
+        **extra: Any,
+    ) -> SharingAgreement:
         agreement = SharingAgreement.objects.create(
-            reference=reference, title=f"Synthetic agreement {reference}",
-            purpose="Reducing anti-social behaviour (test)", categories=categories,
-            starts=starts, ends=ends, **extra)
+            reference=reference,
+            title=f"Synthetic agreement {reference}",
+            purpose="Reducing anti-social behaviour (test)",
+            categories=categories,
+            starts=starts,
+            ends=ends,
+            **extra,
+        )
         agreement.parties.set(parties)
         return agreement
 
@@ -114,17 +131,37 @@ def incident(db: str, police: Any) -> Any:
 
     from asbhub.records.incidents.models import Incident, Person, Source
 
-    source = Source.objects.create(kind="force_export", force=SYNTHETIC_FORCE, month="",
-                                   content_hash="0" * 64, rows=1, file="synthetic",
-                                   loaded_at=timezone.now())
-    inc = Incident.objects.create(source=source, line=2, record_type="ASB", month="2024-05",
-                                  crime_type="Anti-social behaviour", reference="SYN-0001",
-                                  asb_category="N", thrive_risk="high",
-                                  thrive_vulnerability="high")
-    Person.objects.create(incident=inc, role="victim", name="Avery Testperson",
-                          date_of_birth=dt.date(1970, 1, 2), phone="01234 000001",
-                          address="1 Example Street, Exampleton", postcode="ZZ1 1ZZ")
-    Person.objects.create(incident=inc, role="suspect", name="Blake Madeupname",
-                          phone="01234 000002")
+    source = Source.objects.create(
+        kind="force_export",
+        force=SYNTHETIC_FORCE,
+        month="",
+        content_hash="0" * 64,
+        rows=1,
+        file="synthetic",
+        loaded_at=timezone.now(),
+    )
+    inc = Incident.objects.create(
+        source=source,
+        line=2,
+        record_type="ASB",
+        month="2024-05",
+        crime_type="Anti-social behaviour",
+        reference="SYN-0001",
+        asb_category="N",
+        thrive_risk="high",
+        thrive_vulnerability="high",
+    )
+    Person.objects.create(
+        incident=inc,
+        role="victim",
+        name="Avery Testperson",
+        date_of_birth=dt.date(1970, 1, 2),
+        phone="01234 000001",
+        address="1 Example Street, Exampleton",
+        postcode="ZZ1 1ZZ",
+    )
+    Person.objects.create(
+        incident=inc, role="suspect", name="Blake Madeupname", phone="01234 000002"
+    )
     Person.objects.create(incident=inc, role="witness", name="Casey Fictional")
     return inc

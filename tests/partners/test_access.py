@@ -27,8 +27,11 @@ TODAY = dt.date(2025, 6, 15)
 VICTIM = DataCategory.VICTIM_PERSONAL
 SUSPECT = DataCategory.PERPETRATOR_PERSONAL
 SUMMARY = DataCategory.INCIDENT_SUMMARY
-PERSONAL = [DataCategory.VICTIM_PERSONAL, DataCategory.PERPETRATOR_PERSONAL,
-            DataCategory.WITNESS_PERSONAL]
+PERSONAL = [
+    DataCategory.VICTIM_PERSONAL,
+    DataCategory.PERPETRATOR_PERSONAL,
+    DataCategory.WITNESS_PERSONAL,
+]
 
 
 @pytest.fixture
@@ -54,38 +57,58 @@ def test_own_agency_sees_its_own_personal_data(make_user, police, incident):
     view = redact_person(_person(incident, "victim"), can_see(snt, VICTIM, police, on=TODAY))
     assert view.shown
     assert (view.name, view.postcode, view.date_of_birth) == (
-        "Avery Testperson", "ZZ1 1ZZ", dt.date(1970, 1, 2))
+        "Avery Testperson",
+        "ZZ1 1ZZ",
+        dt.date(1970, 1, 2),
+    )
 
 
 def test_partner_without_agreement_gets_no_personal_data(officer, police, council, incident):
     for category in DataCategory.values:
         decision = can_see(officer, category, police, on=TODAY)
         assert not decision.allowed
-        assert decision.reason.startswith(f"Withheld: {council.name} has no information sharing "
-                                          f"agreement with {police.name}")
+        assert decision.reason.startswith(
+            f"Withheld: {council.name} has no information sharing agreement with {police.name}"
+        )
     view = redact_person(_person(incident, "victim"), can_see(officer, VICTIM, police, on=TODAY))
     assert not view.shown
     assert (view.name, view.phone, view.address, view.postcode, view.date_of_birth) == (
-        "", "", "", "", None)
+        "",
+        "",
+        "",
+        "",
+        None,
+    )
     assert view.role == "victim"
     assert "no information sharing agreement" in view.withheld_reason
 
 
 def test_expired_agreement_does_not_count(officer, police, council, make_agreement):
-    make_agreement("ISA-OLD", [police, council], DataCategory.values,
-                   starts=dt.date(2023, 1, 1), ends=dt.date(2025, 6, 14))
+    make_agreement(
+        "ISA-OLD",
+        [police, council],
+        DataCategory.values,
+        starts=dt.date(2023, 1, 1),
+        ends=dt.date(2025, 6, 14),
+    )
     decision = can_see(officer, VICTIM, police, on=TODAY)
     assert not decision.allowed
     assert decision.reason == (
         f"Withheld: Victims' personal details of {police.name} are shared with {council.name} "
-        "only under ISA-OLD, which ended on 14 June 2025.")
+        "only under ISA-OLD, which ended on 14 June 2025."
+    )
     # The last day of an agreement is still inside it.
     assert can_see(officer, VICTIM, police, on=dt.date(2025, 6, 14)).allowed
 
 
 def test_future_agreement_does_not_count(officer, police, council, make_agreement):
-    make_agreement("ISA-NEXT", [police, council], DataCategory.values,
-                   starts=dt.date(2025, 6, 16), ends=dt.date(2026, 6, 15))
+    make_agreement(
+        "ISA-NEXT",
+        [police, council],
+        DataCategory.values,
+        starts=dt.date(2025, 6, 16),
+        ends=dt.date(2026, 6, 15),
+    )
     decision = can_see(officer, SUSPECT, police, on=TODAY)
     assert not decision.allowed
     assert "ISA-NEXT, which does not start until 16 June 2025" in decision.reason
@@ -94,26 +117,41 @@ def test_future_agreement_does_not_count(officer, police, council, make_agreemen
 
 def test_revoked_agreement_does_not_count(officer, police, council, make_agreement):
     revoked = timezone.make_aware(dt.datetime(2025, 6, 1, 12, 0))
-    make_agreement("ISA-REV", [police, council], DataCategory.values,
-                   starts=dt.date(2025, 1, 1), ends=dt.date(2026, 1, 1), revoked_at=revoked)
+    make_agreement(
+        "ISA-REV",
+        [police, council],
+        DataCategory.values,
+        starts=dt.date(2025, 1, 1),
+        ends=dt.date(2026, 1, 1),
+        revoked_at=revoked,
+    )
     decision = can_see(officer, VICTIM, police, on=TODAY)
     assert not decision.allowed
     assert "ISA-REV, which was revoked on 1 June 2025" in decision.reason
 
 
-def test_category_not_covered_is_withheld_with_the_reason(officer, police, council, incident,
-                                                          make_agreement):
-    make_agreement("ISA-7", [police, council], [SUMMARY, VICTIM],
-                   starts=dt.date(2025, 1, 1), ends=dt.date(2025, 12, 31))
+def test_category_not_covered_is_withheld_with_the_reason(
+    officer, police, council, incident, make_agreement
+):
+    make_agreement(
+        "ISA-7",
+        [police, council],
+        [SUMMARY, VICTIM],
+        starts=dt.date(2025, 1, 1),
+        ends=dt.date(2025, 12, 31),
+    )
     victim = can_see(officer, VICTIM, police, on=TODAY)
     assert victim.allowed and victim.agreement == "ISA-7"
-    assert victim.reason == (f"Shared by {police.name} under ISA-7 (Synthetic agreement ISA-7), "
-                             "in force until 31 December 2025.")
+    assert victim.reason == (
+        f"Shared by {police.name} under ISA-7 (Synthetic agreement ISA-7), "
+        "in force until 31 December 2025."
+    )
     suspect = can_see(officer, SUSPECT, police, on=TODAY)
     assert not suspect.allowed
     assert suspect.reason == (
         "Withheld: Perpetrators' personal details are not covered by ISA-7, the live agreement "
-        f"between {council.name} and {police.name}.")
+        f"between {council.name} and {police.name}."
+    )
     shared = shared_incident(officer, incident, on=TODAY)
     shown = {p.role: p for p in shared.people}
     assert shown["victim"].shown and shown["victim"].name == "Avery Testperson"
@@ -126,20 +164,36 @@ def test_category_not_covered_is_withheld_with_the_reason(officer, police, counc
 
 def test_live_and_expired_agreements_together(officer, police, council, make_agreement):
     """A live agreement for one category does not revive an expired one for another."""
-    make_agreement("ISA-A", [police, council], [SUMMARY],
-                   starts=dt.date(2025, 1, 1), ends=dt.date(2025, 12, 31))
-    make_agreement("ISA-B", [police, council], [SUMMARY, VICTIM],
-                   starts=dt.date(2020, 1, 1), ends=dt.date(2024, 12, 31))
+    make_agreement(
+        "ISA-A",
+        [police, council],
+        [SUMMARY],
+        starts=dt.date(2025, 1, 1),
+        ends=dt.date(2025, 12, 31),
+    )
+    make_agreement(
+        "ISA-B",
+        [police, council],
+        [SUMMARY, VICTIM],
+        starts=dt.date(2020, 1, 1),
+        ends=dt.date(2024, 12, 31),
+    )
     assert can_see(officer, SUMMARY, police, on=TODAY).agreement == "ISA-A"
     decision = can_see(officer, VICTIM, police, on=TODAY)
     assert not decision.allowed and "ISA-B, which ended on 31 December 2024" in decision.reason
 
 
-def test_agreement_between_other_agencies_gives_nothing(officer, police, council, make_agency,
-                                                        make_agreement):
+def test_agreement_between_other_agencies_gives_nothing(
+    officer, police, council, make_agency, make_agreement
+):
     housing = make_agency("Synthetic Homes", kind="housing")
-    make_agreement("ISA-H", [council, housing], DataCategory.values,
-                   starts=dt.date(2025, 1, 1), ends=dt.date(2025, 12, 31))
+    make_agreement(
+        "ISA-H",
+        [council, housing],
+        DataCategory.values,
+        starts=dt.date(2025, 1, 1),
+        ends=dt.date(2025, 12, 31),
+    )
     assert not can_see(officer, VICTIM, police, on=TODAY).allowed
     assert can_see(officer, VICTIM, housing, on=TODAY).allowed
 
@@ -150,8 +204,9 @@ def test_role_limits_even_own_agency(make_user, police):
     for category in [*PERSONAL, DataCategory.RISK_ASSESSMENT]:
         decision = can_see(viewer, category, police, on=TODAY)
         assert not decision.allowed
-        assert decision.reason.startswith("Withheld: the Commissioner's office viewer role "
-                                          "does not include")
+        assert decision.reason.startswith(
+            "Withheld: the Commissioner's office viewer role does not include"
+        )
     admin = make_user("sys.admin", police, role="administrator")
     assert not can_see(admin, VICTIM, police, on=TODAY).allowed
 
@@ -188,8 +243,9 @@ def test_guessed_record_id_gives_nothing(officer, police, incident, make_user):
         get_record_or_404(officer, Incident.objects.all(), incident.pk + 10_000)
     # The same answer whether the record exists or not: existence is not revealed.
     assert str(refused.value) == str(missing.value)
-    denied = list(AuditEntry.objects.filter(action="denied", username="council.officer")
-                  .order_by("seq"))
+    denied = list(
+        AuditEntry.objects.filter(action="denied", username="council.officer").order_by("seq")
+    )
     assert [e.object_id for e in denied] == [str(incident.pk), str(incident.pk + 10_000)]
     assert "no information sharing agreement" in denied[0].detail["reason"]
     assert denied[1].detail["reason"] == "no such record"
@@ -197,11 +253,17 @@ def test_guessed_record_id_gives_nothing(officer, police, incident, make_user):
     assert get_record_or_404(snt, Incident.objects.all(), incident.pk) == incident
 
 
-def test_record_page_withholds_with_reasons(client, officer, police, council, incident,
-                                            make_agreement):
+def test_record_page_withholds_with_reasons(
+    client, officer, police, council, incident, make_agreement
+):
     today = timezone.localdate()
-    make_agreement("ISA-S", [police, council], [SUMMARY],
-                   starts=today - dt.timedelta(days=10), ends=today + dt.timedelta(days=10))
+    make_agreement(
+        "ISA-S",
+        [police, council],
+        [SUMMARY],
+        starts=today - dt.timedelta(days=10),
+        ends=today + dt.timedelta(days=10),
+    )
     client.force_login(officer)
     url = f"/partners/incidents/{incident.pk}/"
     ask = client.get(url)
@@ -218,7 +280,11 @@ def test_record_page_withholds_with_reasons(client, officer, police, council, in
     assert "Victims&#x27; personal details are not covered by ISA-S" in page.text
     view = AuditEntry.objects.filter(action="view").get()
     assert (view.username, view.agency, view.object_type, view.object_id) == (
-        "council.officer", council.name, "incidents.incident", str(incident.pk))
+        "council.officer",
+        council.name,
+        "incidents.incident",
+        str(incident.pk),
+    )
     assert view.purpose == "Preparing for or attending a partnership tasking meeting"
     assert view.ip == "192.0.2.10"
     assert view.detail["people_withheld"] == sorted(p.pk for p in incident.people.all())
@@ -267,8 +333,11 @@ def _check_demo_partners(seed_demo_partners):
     user = get_user_model().objects.get(username="demo.fire")
     assert user.check_password(passwords["demo.fire"])
     assert "demonstration" in user.last_name
-    statuses = {a.reference: a.status(TODAY) for a in SharingAgreement.objects.all()
-                if a.reference.startswith("DEMO-")}
+    statuses = {
+        a.reference: a.status(TODAY)
+        for a in SharingAgreement.objects.all()
+        if a.reference.startswith("DEMO-")
+    }
     assert sorted(statuses.values()) == ["expired", "live", "live", "live"]
     police = Agency.objects.get(name="Derbyshire Constabulary")
     fire = user

@@ -40,10 +40,17 @@ def chain(request: pytest.FixtureRequest):
 
 
 def _write(alias: str, n: int) -> list[AuditEntry]:
-    return [record_access(None, "view", ("incidents.person", str(1000 + i)),
-                          purpose="Test purpose", detail={"i": i, "categories": ["x"]},
-                          using=alias)
-            for i in range(n)]
+    return [
+        record_access(
+            None,
+            "view",
+            ("incidents.person", str(1000 + i)),
+            purpose="Test purpose",
+            detail={"i": i, "categories": ["x"]},
+            using=alias,
+        )
+        for i in range(n)
+    ]
 
 
 def _sql(alias: str, sql: str, params: list | None = None) -> None:
@@ -57,8 +64,11 @@ def test_chain_links_and_verifies(chain: str) -> None:
         assert after.prev_hash == before.hash
         assert after.seq == before.seq + 1
     stored = AuditEntry.objects.using(chain).get(pk=entries[2].pk)
-    assert stored.hash == entries[2].hash == entry_hash(
-        {f: getattr(stored, f) for f in audit.HASHED_FIELDS})
+    assert (
+        stored.hash
+        == entries[2].hash
+        == entry_hash({f: getattr(stored, f) for f in audit.HASHED_FIELDS})
+    )
     assert stored.detail == {"i": 2, "categories": ["x"]}
     result = verify_chain(chain)
     assert result.ok, result.reason
@@ -108,8 +118,10 @@ def test_orm_cannot_change_or_delete(chain: str) -> None:
 
 def test_database_refuses_raw_update_and_delete(chain: str) -> None:
     entry = _write(chain, 1)[0]
-    statements = [f"UPDATE {TABLE} SET purpose = 'Something else' WHERE id = {entry.pk}",
-                  f"DELETE FROM {TABLE} WHERE id = {entry.pk}"]
+    statements = [
+        f"UPDATE {TABLE} SET purpose = 'Something else' WHERE id = {entry.pk}",
+        f"DELETE FROM {TABLE} WHERE id = {entry.pk}",
+    ]
     if connections[chain].vendor == "postgresql":
         statements.append(f"TRUNCATE {TABLE}")
     for sql in statements:
@@ -138,8 +150,11 @@ def test_edited_and_rehashed_entry_is_found(chain: str) -> None:
     dbguard.remove_guard(connections[chain])
     forged = {f: getattr(entries[2], f) for f in audit.HASHED_FIELDS}
     forged["purpose"] = "Curiosity"
-    _sql(chain, f"UPDATE {TABLE} SET purpose = %s, hash = %s WHERE id = %s",
-         ["Curiosity", entry_hash(forged), entries[2].pk])
+    _sql(
+        chain,
+        f"UPDATE {TABLE} SET purpose = %s, hash = %s WHERE id = %s",
+        ["Curiosity", entry_hash(forged), entries[2].pk],
+    )
     result = verify_chain(chain)
     assert not result.ok
     assert result.first_bad_id == entries[3].pk
@@ -207,8 +222,13 @@ def test_concurrent_writers_do_not_fork_the_chain(store_url: str, monkeypatch) -
         try:
             start.wait()
             for i in range(n):
-                record_access(None, "view", ("incidents.person", f"{name}-{i}"),
-                              purpose="Concurrency test", using=store.alias)
+                record_access(
+                    None,
+                    "view",
+                    ("incidents.person", f"{name}-{i}"),
+                    purpose="Concurrency test",
+                    using=store.alias,
+                )
         except BaseException as exc:  # noqa: BLE001 - reported to the main thread
             errors.append(exc)
         finally:
@@ -237,8 +257,9 @@ def test_a_writer_waits_for_the_chain_lock(store_url: str) -> None:
     def first() -> None:
         try:
             with transaction.atomic(using=store.alias):
-                done["first"] = record_access(None, "view", ("x", "1"), purpose="p",
-                                              using=store.alias)
+                done["first"] = record_access(
+                    None, "view", ("x", "1"), purpose="p", using=store.alias
+                )
                 appended.set()
                 time.sleep(0.5)
                 done["first_commit"] = time.monotonic()
@@ -248,8 +269,7 @@ def test_a_writer_waits_for_the_chain_lock(store_url: str) -> None:
     def second() -> None:
         try:
             appended.wait(5)
-            done["second"] = record_access(None, "view", ("x", "2"), purpose="p",
-                                           using=store.alias)
+            done["second"] = record_access(None, "view", ("x", "2"), purpose="p", using=store.alias)
             done["second_end"] = time.monotonic()
         finally:
             connections.close_all()

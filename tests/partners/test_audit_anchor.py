@@ -34,9 +34,17 @@ HEAD = "partners_auditchainhead"
 
 
 def _write(alias: str, n: int) -> list[AuditEntry]:
-    return [record_access(None, "view", ("incidents.person", str(5000 + i)),
-                          purpose="Test purpose", detail={"i": i}, using=alias)
-            for i in range(n)]
+    return [
+        record_access(
+            None,
+            "view",
+            ("incidents.person", str(5000 + i)),
+            purpose="Test purpose",
+            detail={"i": i},
+            using=alias,
+        )
+        for i in range(n)
+    ]
 
 
 def _sql(alias: str, sql: str, params: list | None = None) -> None:
@@ -61,16 +69,21 @@ def _rehash_from(alias: str, seq: int, purpose: str | None = None) -> None:
     recompute ``prev_hash`` and ``hash`` of it and every later entry, and the head row, as
     someone with the database and this source code can."""
     columns = ("id", *HASHED_FIELDS, "hash")
-    rows = [dict(zip(columns, r, strict=True)) for r in
-            AuditEntry.objects.using(alias).order_by("seq").values_list(*columns)]
+    rows = [
+        dict(zip(columns, r, strict=True))
+        for r in AuditEntry.objects.using(alias).order_by("seq").values_list(*columns)
+    ]
     prev = rows[seq - 2]["hash"] if seq > 1 else "0" * 64
-    for values in rows[seq - 1:]:
+    for values in rows[seq - 1 :]:
         if values["seq"] == seq and purpose is not None:
             values["purpose"] = purpose
         values["prev_hash"] = prev
         new = entry_hash(values)
-        _sql(alias, f"UPDATE {TABLE} SET purpose = %s, prev_hash = %s, hash = %s WHERE id = %s",
-             [values["purpose"], prev, new, values["id"]])
+        _sql(
+            alias,
+            f"UPDATE {TABLE} SET purpose = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            [values["purpose"], prev, new, values["id"]],
+        )
         prev = new
     _sql(alias, f"UPDATE {HEAD} SET seq = %s, hash = %s WHERE id = 1", [rows[-1]["seq"], prev])
 
@@ -82,8 +95,9 @@ def _cut_tail(alias: str, keep: int) -> None:
     _sql(alias, f"UPDATE {HEAD} SET seq = %s, hash = %s WHERE id = 1", [keep, kept.hash])
 
 
-def test_untouched_store_verifies_with_its_anchors(store_url: str, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_untouched_store_verifies_with_its_anchors(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     store = open_store(store_url)
     anchors = tmp_path / "audit-anchors.jsonl"
     first = _write(store.alias, 5)
@@ -109,8 +123,9 @@ def test_untouched_store_verifies_with_its_anchors(store_url: str, tmp_path: Pat
 
 
 @pytest.mark.parametrize("after", [0, 40])
-def test_tail_deleted_and_head_rewritten_is_found(store_url: str, tmp_path: Path, after: int,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_tail_deleted_and_head_rewritten_is_found(
+    store_url: str, tmp_path: Path, after: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The issue's attack: triggers dropped, the last 50 entries deleted, the head row
     rewritten, the triggers recreated. Plain verify passes; verify --anchor does not."""
     store = open_store(store_url)
@@ -128,13 +143,16 @@ def test_tail_deleted_and_head_rewritten_is_found(store_url: str, tmp_path: Path
 
     code, out = _cli(capsys, "audit", "verify", "--db", store_url, "--anchor", str(anchors))
     assert code == 1, out
-    assert (f"audit log TAMPERED: anchor 1 ({anchors} line 1, taken " in out)
-    assert (f"no longer holds: it recorded entry #60 but the chain now ends at #{10 + after}: "
-            f"entries #{11 + after} to #60 (at least) were deleted" in out)
+    assert f"audit log TAMPERED: anchor 1 ({anchors} line 1, taken " in out
+    assert (
+        f"no longer holds: it recorded entry #60 but the chain now ends at #{10 + after}: "
+        f"entries #{11 + after} to #60 (at least) were deleted" in out
+    )
 
 
-def test_entry_rewritten_before_the_anchor_is_found(store_url: str, tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_entry_rewritten_before_the_anchor_is_found(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """An entry before the latest anchor changed and every later hash recomputed: the first
     anchor at or after it is named; the anchor before it still holds."""
     store = open_store(store_url)
@@ -156,13 +174,16 @@ def test_entry_rewritten_before_the_anchor_is_found(store_url: str, tmp_path: Pa
     rewritten = AuditEntry.objects.using(store.alias).get(seq=10).hash
     assert rewritten != entries[9].hash
     assert f"anchor 2 ({anchors} line 2" in out
-    assert (f"entry #10 now has hash {rewritten}, anchored {entries[9].hash}: the log was "
-            "rewritten at or before #10") in out
+    assert (
+        f"entry #10 now has hash {rewritten}, anchored {entries[9].hash}: the log was "
+        "rewritten at or before #10"
+    ) in out
     assert "anchor 1 " not in out
 
 
 def test_whole_chain_rewritten_from_the_first_entry_is_found(
-        store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     store = open_store(store_url)
     anchors = tmp_path / "anchors.jsonl"
     entries = _write(store.alias, 4)
@@ -177,7 +198,8 @@ def test_whole_chain_rewritten_from_the_first_entry_is_found(
 
 
 def test_after_the_latest_anchor_only_the_next_anchor_can_tell(
-        store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The documented limit: entries after the latest anchor are protected by the database
     alone. A rewrite there passes --anchor; once the next anchor has recorded an entry, a
     later rewrite of it is found."""
@@ -202,8 +224,9 @@ def test_after_the_latest_anchor_only_the_next_anchor_can_tell(
     assert f"anchor 2 ({anchors} line 2" in out and "#15" in out
 
 
-def test_a_tampered_chain_is_never_anchored(store_url: str, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_tampered_chain_is_never_anchored(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     store = open_store(store_url)
     anchors = tmp_path / "anchors.jsonl"
     _write(store.alias, 20)
@@ -254,14 +277,16 @@ def _damaged(capsys: pytest.CaptureFixture[str], url: str, path: Path) -> str:
 
 
 def test_damaged_anchor_files_are_named_by_line_and_field(
-        anchored: tuple[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    anchored: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     url, path = anchored
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
 
     # A middle line removed (or edited): the next line no longer follows.
     path.write_text(lines[0] + lines[2], encoding="utf-8")
-    assert (f"{path} line 2: field 'prev_line' does not match the line before it"
-            in _damaged(capsys, url, path))
+    assert f"{path} line 2: field 'prev_line' does not match the line before it" in _damaged(
+        capsys, url, path
+    )
     edited = json.loads(lines[1])
     edited["hash"] = "f" * 64
     path.write_text(lines[0] + json.dumps(edited) + "\n" + lines[2], encoding="utf-8")
@@ -278,12 +303,15 @@ def test_damaged_anchor_files_are_named_by_line_and_field(
     path.write_text("", encoding="utf-8")
     assert f"anchor file {path} is empty" in _damaged(capsys, url, path)
     path.unlink()
-    assert (f"anchor file {path} does not exist; create it with `asbhub audit anchor --to "
-            in _damaged(capsys, url, path))
+    assert (
+        f"anchor file {path} does not exist; create it with `asbhub audit anchor --to "
+        in _damaged(capsys, url, path)
+    )
 
 
-def test_anchor_file_of_another_store(anchored: tuple[str, Path], tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_anchor_file_of_another_store(
+    anchored: tuple[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, anchors = anchored
     other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
     _write(open_store(other).alias, 7)
@@ -292,8 +320,9 @@ def test_anchor_file_of_another_store(anchored: tuple[str, Path], tmp_path: Path
     assert "if this file belongs to another store, sqlite:///" in " ".join(out.split())
 
 
-def test_scrutiny_report_publishes_the_audit_head(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_scrutiny_report_publishes_the_audit_head(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The annex's head is an anchor kept off-system: `verify --head N:HASH` checks it."""
     from datetime import UTC, datetime
 
@@ -305,8 +334,11 @@ def test_scrutiny_report_publishes_the_audit_head(tmp_path: Path,
     when = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     report = build_scrutiny(store, "2019-02", generated_at=when)
     assert report.audit_head == {
-        "entries": 4, "hash": entries[-1].hash, "read_at": "2026-12-01T09:00:00Z",
-        "last_at": entries[-1].at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+        "entries": 4,
+        "hash": entries[-1].hash,
+        "read_at": "2026-12-01T09:00:00Z",
+        "last_at": entries[-1].at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
     html = render_html(report)
     assert "Annex: audit log head" in html
     assert f"<code>{entries[-1].hash}</code>" in html
@@ -323,9 +355,11 @@ def test_scrutiny_report_publishes_the_audit_head(tmp_path: Path,
     dbguard.install_guard(store.connection)
     code, out = _cli(capsys, "audit", "verify", "--db", url, "--head", published)
     assert code == 1, out
-    assert (f"audit log TAMPERED: the published head #4 (--head) no longer holds: entry #4 now "
-            f"has hash {AuditEntry.objects.using(store.alias).get(seq=4).hash}, anchored "
-            f"{entries[-1].hash}") in out
+    assert (
+        f"audit log TAMPERED: the published head #4 (--head) no longer holds: entry #4 now "
+        f"has hash {AuditEntry.objects.using(store.alias).get(seq=4).hash}, anchored "
+        f"{entries[-1].hash}"
+    ) in out
 
     code, out = _cli(capsys, "audit", "verify", "--db", url, "--head", "4:abc")
     assert code == 2, out

@@ -63,8 +63,11 @@ def test_sign_in_and_out_are_audited(client, make_user, police) -> None:
     assert response.status_code == 302 and _signed_in(client)
     assert client.get("/sign-out/").status_code == 405  # GET cannot sign anyone out
     assert client.post("/sign-out/").status_code == 302 and not _signed_in(client)
-    actions = list(AuditEntry.objects.filter(username="auditee").order_by("seq")
-                   .values_list("action", "agency", "ip"))
+    actions = list(
+        AuditEntry.objects.filter(username="auditee")
+        .order_by("seq")
+        .values_list("action", "agency", "ip")
+    )
     assert actions == [("login", police.name, ADDRESS), ("logout", police.name, ADDRESS)]
 
 
@@ -133,7 +136,8 @@ def test_session_ends_after_eight_hours_and_at_browser_close(client, make_user, 
     assert Session.objects.get(session_key=cookie.value).expire_date == session.expire_date
     # Eight hours on, the server no longer knows the session.
     Session.objects.filter(pk=session.pk).update(
-        expire_date=timezone.now() - dt.timedelta(seconds=1))
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
     response = client.get("/partners/usage/")
     assert response.status_code == 302 and response.url.startswith(SIGN_IN)
 
@@ -146,8 +150,12 @@ def test_csrf_enforced_on_sign_in(db, make_user, police) -> None:
     page = browser.get(SIGN_IN)
     assert page.status_code == 200
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    assert browser.post(SIGN_IN, {"username": "careful", "password": PASSWORD,
-                                  "csrfmiddlewaretoken": token}).status_code == 302
+    assert (
+        browser.post(
+            SIGN_IN, {"username": "careful", "password": PASSWORD, "csrfmiddlewaretoken": token}
+        ).status_code
+        == 302
+    )
     assert _signed_in(browser)
     # Signing out needs the token too, so another site cannot sign a user out.
     assert browser.post("/sign-out/").status_code == 403 and _signed_in(browser)
@@ -156,7 +164,7 @@ def test_csrf_enforced_on_sign_in(db, make_user, police) -> None:
 def test_sign_in_page(client) -> None:
     page = client.get(SIGN_IN)
     assert page.status_code == 200
-    assert re.search(r'<h1\b[^>]*>Sign in</h1>', page.text)
+    assert re.search(r"<h1\b[^>]*>Sign in</h1>", page.text)
     assert 'autocomplete="current-password"' in page.text
     assert "8 hours" in page.text
     failed = client.post(SIGN_IN, {"username": "", "password": ""})

@@ -46,8 +46,10 @@ def _class(tag: str) -> list[str]:
 EXPECTED = {
     # field: (classes when valid, classes when in error)
     "text": (["govuk-input"], ["govuk-input", "govuk-input--error"]),
-    "number": (["govuk-input--width-3", "govuk-input"],
-               ["govuk-input--width-3", "govuk-input", "govuk-input--error"]),
+    "number": (
+        ["govuk-input--width-3", "govuk-input"],
+        ["govuk-input--width-3", "govuk-input", "govuk-input--error"],
+    ),
     "email": (["govuk-input", "app-x"], ["govuk-input", "app-x", "govuk-input--error"]),
     "body": (["govuk-textarea"], ["govuk-textarea", "govuk-textarea--error"]),
     "pick": (["govuk-select"], ["govuk-select", "govuk-select--error"]),
@@ -62,7 +64,7 @@ EXPECTED = {
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_widget_gets_its_govuk_classes(name: str) -> None:
     valid = Everything()
-    invalid = Everything({})          # every field is required: all are in error
+    invalid = Everything({})  # every field is required: all are in error
     assert not invalid.is_valid() and name in invalid.errors
     for form, want in ((valid, EXPECTED[name][0]), (invalid, EXPECTED[name][1])):
         tags = _tags(str(form[name]), name)
@@ -78,7 +80,7 @@ def test_error_and_hint_are_described_and_flagged() -> None:
     assert 'aria-invalid="true"' in html
     described = re.search(r'aria-describedby="([^"]+)"', html).group(1).split()
     assert described == ["id_text_helptext", "id_text_error"]
-    assert 'aria-invalid' not in str(Everything()["text"])
+    assert "aria-invalid" not in str(Everything()["text"])
     assert 'aria-describedby="id_text_helptext"' in str(Everything()["text"])
 
 

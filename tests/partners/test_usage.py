@@ -26,6 +26,7 @@ AS_OF = timezone.make_aware(dt.datetime(2025, 6, 15, 12, 0))
 def craft(db, make_agency, make_user):
     """Accounts with known sign-ins relative to ``as_of``; every other profile is removed
     inside the test's transaction."""
+
     def craft(as_of: dt.datetime) -> tuple:
         return _craft(as_of, make_agency, make_user)
 
@@ -47,8 +48,13 @@ def _craft(as_of: dt.datetime, make_agency, make_user) -> tuple:
     make_user("a2", police, "snt_officer", amber, last_login=as_of)
     # Exactly 12 months before counts; a minute earlier does not.
     make_user("a3", police, "snt_officer", amber, last_login=twelve_months_before(as_of))
-    make_user("a4", police, "snt_officer", amber,
-              last_login=twelve_months_before(as_of) - dt.timedelta(minutes=1))
+    make_user(
+        "a4",
+        police,
+        "snt_officer",
+        amber,
+        last_login=twelve_months_before(as_of) - dt.timedelta(minutes=1),
+    )
     make_user("a5", police, "snt_officer", amber, last_login=recent, is_active=False)
     make_user("c1", police, "snt_officer", chesterfield, last_login=None)
     make_user("c2", police, "snt_officer", chesterfield, last_login=long_ago)
@@ -72,7 +78,9 @@ def test_usage_by_area_counts(crafted) -> None:
     ]
     assert [round(r.percent) for r in table.rows] == [75, 0, 67, 100]
     assert [(r.agency, r.users, r.logged_in) for r in table.agencies] == [
-        ("Synthetic Constabulary", 7, 3), ("Synthetic Council", 4, 3)]
+        ("Synthetic Constabulary", 7, 3),
+        ("Synthetic Council", 4, 3),
+    ]
     assert (table.total.users, table.total.logged_in) == (11, 6)
     assert table.total.percent == pytest.approx(600 / 11)
 
@@ -98,13 +106,34 @@ def test_usage_page_for_supervisors_only(client, craft, make_user) -> None:
     # Crafted a moment ago: a3 (exactly 12 months before then) has just dropped out, c3's
     # sign-in a day ahead is not counted, and the supervisor has just signed in: 3 of 5.
     assert cells[4:] == [
-        "Synthetic Constabulary, all areas", "8", "3", "38%",
-        "Amber Valley SNT", "5", "3", "60%",
-        "Chesterfield SNT", "3", "0", "0%",
-        "Synthetic Council, all areas", "4", "3", "75%",
-        "Community Safety", "3", "2", "67%",
-        "No area recorded", "1", "1", "100%",
-        "All agencies", "12", "6", "50%",
+        "Synthetic Constabulary, all areas",
+        "8",
+        "3",
+        "38%",
+        "Amber Valley SNT",
+        "5",
+        "3",
+        "60%",
+        "Chesterfield SNT",
+        "3",
+        "0",
+        "0%",
+        "Synthetic Council, all areas",
+        "4",
+        "3",
+        "75%",
+        "Community Safety",
+        "3",
+        "2",
+        "67%",
+        "No area recorded",
+        "1",
+        "1",
+        "100%",
+        "All agencies",
+        "12",
+        "6",
+        "50%",
     ]
     download = client.get("/partners/usage/", {"format": "csv"})
     rows = list(csv.reader(io.StringIO(download.content.decode())))

@@ -54,8 +54,9 @@ def person_tuples(export: pl.DataFrame) -> list[tuple[Any, ...]]:
     for people in export["people"].to_list():
         for p in people:
             dob = dt.date.fromisoformat(p["date_of_birth"]) if p["date_of_birth"] else None
-            rows.append((len(rows) + 1, p["name"], dob, p["phone"], p["email"], p["address"],
-                         p["postcode"]))
+            rows.append(
+                (len(rows) + 1, p["name"], dob, p["phone"], p["email"], p["address"], p["postcode"])
+            )
     return rows
 
 
@@ -78,40 +79,71 @@ def small_export() -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 @pytest.fixture
-def load_people(db: str, police: Any) -> Callable[..., Loaded]:  # noqa: F811
+def load_people(db: str, police: Any) -> Callable[..., Loaded]:
     """Write incidents and their people (rows of an export) to the store."""
     from django.utils import timezone
 
     from asbhub.records.incidents.models import Incident, Person, Source
 
-    def load(export: pl.DataFrame, truth: pl.DataFrame, *, label: str = "synthetic"
-             ) -> Loaded:
+    def load(export: pl.DataFrame, truth: pl.DataFrame, *, label: str = "synthetic") -> Loaded:
         source, _ = Source.objects.get_or_create(
-            kind="force_export", force=SYNTHETIC_FORCE, month=label,
-            defaults={"content_hash": "0" * 64, "rows": export.height, "file": label,
-                      "loaded_at": timezone.now()})
-        incidents = Incident.objects.bulk_create([
-            Incident(source=source, line=i + 2, record_type=r["record_type"],
-                     month=r["occurred_from"].strftime("%Y-%m"),
-                     crime_type=r["crime_type"] or "Anti-social behaviour",
-                     reference=r["incident_reference"])
-            for i, r in enumerate(export.select("incident_reference", "record_type",
-                                                "crime_type", "occurred_from")
-                                  .iter_rows(named=True))])
+            kind="force_export",
+            force=SYNTHETIC_FORCE,
+            month=label,
+            defaults={
+                "content_hash": "0" * 64,
+                "rows": export.height,
+                "file": label,
+                "loaded_at": timezone.now(),
+            },
+        )
+        incidents = Incident.objects.bulk_create(
+            [
+                Incident(
+                    source=source,
+                    line=i + 2,
+                    record_type=r["record_type"],
+                    month=r["occurred_from"].strftime("%Y-%m"),
+                    crime_type=r["crime_type"] or "Anti-social behaviour",
+                    reference=r["incident_reference"],
+                )
+                for i, r in enumerate(
+                    export.select(
+                        "incident_reference", "record_type", "crime_type", "occurred_from"
+                    ).iter_rows(named=True)
+                )
+            ]
+        )
         by_ref = {inc.reference: inc for inc in incidents}
-        who = {(r, n): p for r, n, p in truth.select(
-            "incident_reference", "person_number", "person_id").iter_rows()}
+        who = {
+            (r, n): p
+            for r, n, p in truth.select(
+                "incident_reference", "person_number", "person_id"
+            ).iter_rows()
+        }
         people, keys = [], []
         for ref, group in export.select("incident_reference", "people").iter_rows():
             for n, p in enumerate(group, start=1):
                 dob = dt.date.fromisoformat(p["date_of_birth"]) if p["date_of_birth"] else None
-                people.append(Person(incident=by_ref[ref], role=p["role"], name=p["name"],
-                                     date_of_birth=dob, phone=p["phone"], email=p["email"],
-                                     address=p["address"], postcode=p["postcode"]))
+                people.append(
+                    Person(
+                        incident=by_ref[ref],
+                        role=p["role"],
+                        name=p["name"],
+                        date_of_birth=dob,
+                        phone=p["phone"],
+                        email=p["email"],
+                        address=p["address"],
+                        postcode=p["postcode"],
+                    )
+                )
                 keys.append(who[(ref, n)])
         made = Person.objects.bulk_create(people)
-        return Loaded(truth={m.pk: k for m, k in zip(made, keys, strict=True)},
-                      roles={m.pk: m.role for m in made}, incidents=incidents)
+        return Loaded(
+            truth={m.pk: k for m, k in zip(made, keys, strict=True)},
+            roles={m.pk: m.role for m in made},
+            incidents=incidents,
+        )
 
     return load
 

@@ -29,8 +29,9 @@ def _ingest(store: Any, path: Path) -> None:
     assert ingest(store, list(expand_inputs([path]))).ok
 
 
-def test_people_link_full_then_nothing_new_then_reload(store_url: str, tmp_path: Path,
-                                                       capsys: Any) -> None:
+def test_people_link_full_then_nothing_new_then_reload(
+    store_url: str, tmp_path: Path, capsys: Any
+) -> None:
     from asbhub.store.db import open_store
     from asbhub.synth.incidents import write_force_export_csv
 
@@ -65,17 +66,21 @@ def test_people_link_full_then_nothing_new_then_reload(store_url: str, tmp_path:
     # A reload that changes an incident rewrites its people in place (same ids): the load
     # succeeds and every membership still points at a stored person.
     first = export.row(0, named=True)["incident_reference"]
-    changed = export.with_columns(pl.when(pl.col("incident_reference") == first)
-                                  .then(pl.lit("Changed on review")).otherwise(
-                                      pl.col("location_text")).alias("location_text"))
+    changed = export.with_columns(
+        pl.when(pl.col("incident_reference") == first)
+        .then(pl.lit("Changed on review"))
+        .otherwise(pl.col("location_text"))
+        .alias("location_text")
+    )
     _ingest(store, write_force_export_csv(changed, csv))
     assert people.count() == n
-    stale = Membership.objects.using(store.alias).exclude(
-        person_id__in=people.values("pk")).count()
+    stale = Membership.objects.using(store.alias).exclude(person_id__in=people.values("pk")).count()
     assert stale == 0
     assert _run("people", "link", "--db", store_url, "--full", "--json") == 0
     again = json.loads(capsys.readouterr().out)
     assert (again["people"], again["new_links"], again["trained"]) == (n, n, True)
-    assert Membership.objects.using(store.alias).exclude(
-        person_id__in=people.values("pk")).count() == 0
+    assert (
+        Membership.objects.using(store.alias).exclude(person_id__in=people.values("pk")).count()
+        == 0
+    )
     assert Membership.objects.using(store.alias).count() == n

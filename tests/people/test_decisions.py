@@ -28,8 +28,9 @@ from asbhub.records.people.models import (  # noqa: E402
 
 
 def _members(cluster_id: int) -> set[int]:
-    return set(Membership.objects.filter(linked_person_id=cluster_id)
-               .values_list("person_id", flat=True))
+    return set(
+        Membership.objects.filter(linked_person_id=cluster_id).values_list("person_id", flat=True)
+    )
 
 
 def _entry(decision: LinkDecision) -> AuditEntry:
@@ -44,23 +45,33 @@ def analyst(make_user: Any, police: Any) -> Any:
 def test_merge_moves_every_record_and_is_recorded(linked: Any, analyst: Any) -> None:
     keep, other = LinkedPerson.objects.filter(n_records__gte=2).order_by("pk")[:2]
     a, b = _members(keep.pk), _members(other.pk)
-    untouched = {m.person_id: m.linked_person_id for m in Membership.objects.exclude(
-        person_id__in=a | b)}
+    untouched = {
+        m.person_id: m.linked_person_id for m in Membership.objects.exclude(person_id__in=a | b)
+    }
     decision = decisions.merge(analyst, keep.pk, other.pk, "Same mobile and date of birth")
     assert _members(keep.pk) == a | b
     assert not LinkedPerson.objects.filter(pk=other.pk).exists()
     assert LinkedPerson.objects.get(pk=keep.pk).n_records == len(a | b)
-    assert set(Membership.objects.filter(person_id__in=b).values_list("method", flat=True)) \
-        == {LinkMethod.MANUAL}
-    assert {m.person_id: m.linked_person_id for m in Membership.objects.exclude(
-        person_id__in=a | b)} == untouched
-    assert (decision.kind, decision.username, decision.before_clusters,
-            decision.after_clusters) == ("merge", "analyst.decides", [keep.pk, other.pk],
-                                         [keep.pk])
+    assert set(Membership.objects.filter(person_id__in=b).values_list("method", flat=True)) == {
+        LinkMethod.MANUAL
+    }
+    assert {
+        m.person_id: m.linked_person_id for m in Membership.objects.exclude(person_id__in=a | b)
+    } == untouched
+    assert (
+        decision.kind,
+        decision.username,
+        decision.before_clusters,
+        decision.after_clusters,
+    ) == ("merge", "analyst.decides", [keep.pk, other.pk], [keep.pk])
     assert set(decision.people) == a | b
     entry = _entry(decision)
     assert (entry.action, entry.object_type, entry.object_id, entry.username) == (
-        "change", "people.linkedperson", str(keep.pk), "analyst.decides")
+        "change",
+        "people.linkedperson",
+        str(keep.pk),
+        "analyst.decides",
+    )
     assert entry.detail["decision"] == "merge" and entry.detail["before"] == [keep.pk, other.pk]
     assert entry.purpose
     from asbhub.records.partners.audit import verify_chain
@@ -120,18 +131,23 @@ def test_a_reason_is_required(linked: Any, analyst: Any) -> None:
 
 @pytest.mark.parametrize("who", ["partner", "other_police", "snt"])
 def test_only_the_owners_analysts_and_supervisors_decide(
-        who: str, linked: Any, make_user: Any, make_agency: Any, make_agreement: Any,
-        police: Any) -> None:
+    who: str, linked: Any, make_user: Any, make_agency: Any, make_agreement: Any, police: Any
+) -> None:
     import datetime as dt
 
     council = make_agency("Synthetic District Council")
-    make_agreement("ISA-T-1", [police, council], ["incident_summary", "victim_personal",
-                                                  "perpetrator_personal", "witness_personal"],
-                   dt.date(2020, 1, 1), dt.date(2099, 1, 1))
+    make_agreement(
+        "ISA-T-1",
+        [police, council],
+        ["incident_summary", "victim_personal", "perpetrator_personal", "witness_personal"],
+        dt.date(2020, 1, 1),
+        dt.date(2099, 1, 1),
+    )
     user = {
         "partner": lambda: make_user("council.analyst", council, role="analyst"),
-        "other_police": lambda: make_user("other.analyst", make_agency(
-            "Another Synthetic Force", kind="police"), role="analyst"),
+        "other_police": lambda: make_user(
+            "other.analyst", make_agency("Another Synthetic Force", kind="police"), role="analyst"
+        ),
         "snt": lambda: make_user("snt.officer", police, role="snt_officer"),
     }[who]()
     keep, other = LinkedPerson.objects.order_by("pk")[:2]

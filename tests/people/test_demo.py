@@ -13,8 +13,14 @@ from asbhub.records.people.models import CandidatePair, LinkedPerson, Membership
 
 
 def test_nothing_to_link(db: str) -> None:
-    assert seed_demo_people() == {"mode": "none", "people": 0, "clusters": 0, "new_links": 0,
-                                  "queued_pairs": 0, "open_pairs": 0}
+    assert seed_demo_people() == {
+        "mode": "none",
+        "people": 0,
+        "clusters": 0,
+        "new_links": 0,
+        "queued_pairs": 0,
+        "open_pairs": 0,
+    }
     assert not LinkedPerson.objects.exists()
 
 

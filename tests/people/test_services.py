@@ -37,20 +37,29 @@ def _stored() -> dict[int, int]:
 
 def _direct_frame(people: list[Person]) -> pl.DataFrame:
     """The Person rows as the linkage's standard columns, built here independently of the app."""
+
     def text(v: Any) -> str | None:
         return v or None
 
-    return pl.DataFrame({
-        "pk": [p.pk for p in people],
-        "full_name": [text(p.name) for p in people],
-        "date_of_birth": [p.date_of_birth.isoformat() if p.date_of_birth else None
-                          for p in people],
-        "phone": [text(p.phone) for p in people],
-        "email": [text(p.email) for p in people],
-        "address": [text(p.address) for p in people],
-        "postcode": [text(p.postcode) for p in people],
-    }, schema={"pk": pl.Int64, **dict.fromkeys(
-        ("full_name", "date_of_birth", "phone", "email", "address", "postcode"), pl.String)})
+    return pl.DataFrame(
+        {
+            "pk": [p.pk for p in people],
+            "full_name": [text(p.name) for p in people],
+            "date_of_birth": [
+                p.date_of_birth.isoformat() if p.date_of_birth else None for p in people
+            ],
+            "phone": [text(p.phone) for p in people],
+            "email": [text(p.email) for p in people],
+            "address": [text(p.address) for p in people],
+            "postcode": [text(p.postcode) for p in people],
+        },
+        schema={
+            "pk": pl.Int64,
+            **dict.fromkeys(
+                ("full_name", "date_of_birth", "phone", "email", "address", "postcode"), pl.String
+            ),
+        },
+    )
 
 
 def _pairwise(found: dict[int, Any], truth: dict[int, Any]) -> tuple[float, float, int, int]:
@@ -65,13 +74,19 @@ def _pairwise(found: dict[int, Any], truth: dict[int, Any]) -> tuple[float, floa
 
 
 def test_stored_clusters_equal_the_engine_with_a_saved_model(
-        small_export: Any, load_people: Any, trained_model: Any) -> None:
+    small_export: Any, load_people: Any, trained_model: Any
+) -> None:
     loaded = load_people(*small_export)
     run = services.link_full(model=trained_model)
     people = list(Person.objects.order_by("pk"))
     direct = link_people(_direct_frame(people), id_column="pk", model=trained_model)
-    engine = dict(zip(direct.records["unique_id"].to_list(),
-                      direct.records["cluster_id"].to_list(), strict=True))
+    engine = dict(
+        zip(
+            direct.records["unique_id"].to_list(),
+            direct.records["cluster_id"].to_list(),
+            strict=True,
+        )
+    )
     stored = _stored()
     assert set(stored) == set(loaded.truth) == set(engine)
     assert partition(stored) == partition(engine)
@@ -80,8 +95,11 @@ def test_stored_clusters_equal_the_engine_with_a_saved_model(
     # Derived fields agree with the memberships.
     assert services.cluster_sizes() == {c.pk: c.n_records for c in LinkedPerson.objects.all()}
     # The review queue holds exactly the engine's uncertain pairs between different people.
-    expected = {tuple(sorted(p)) for p in direct.review.select("unique_id_l", "unique_id_r")
-                .iter_rows() if engine[p[0]] != engine[p[1]]}
+    expected = {
+        tuple(sorted(p))
+        for p in direct.review.select("unique_id_l", "unique_id_r").iter_rows()
+        if engine[p[0]] != engine[p[1]]
+    }
     queued = set(CandidatePair.objects.values_list("person_a_id", "person_b_id"))
     assert queued == expected and run.queued_pairs == len(expected) > 0
 
@@ -98,13 +116,19 @@ def _same_model(a: Any, b: Any) -> bool:
 
 
 def test_full_link_trains_the_same_model_as_the_engine_and_saves_it(
-        small_export: Any, load_people: Any) -> None:
+    small_export: Any, load_people: Any
+) -> None:
     load_people(*small_export)
     run = services.link_full()
     people = list(Person.objects.order_by("pk"))
     direct = link_people(_direct_frame(people), id_column="pk")
-    engine = dict(zip(direct.records["unique_id"].to_list(),
-                      direct.records["cluster_id"].to_list(), strict=True))
+    engine = dict(
+        zip(
+            direct.records["unique_id"].to_list(),
+            direct.records["cluster_id"].to_list(),
+            strict=True,
+        )
+    )
     assert partition(_stored()) == partition(engine)
     saved = LinkageModelVersion.objects.get()
     assert run.trained and run.model_version == saved.version == 1
@@ -122,7 +146,8 @@ def test_full_link_trains_the_same_model_as_the_engine_and_saves_it(
 
 
 def test_pairwise_precision_and_recall_against_the_truth(
-        small_export: Any, load_people: Any, trained_model: Any) -> None:
+    small_export: Any, load_people: Any, trained_model: Any
+) -> None:
     loaded = load_people(*small_export)
     services.link_full(model=trained_model)
     precision, recall, found_pairs, true_pairs = _pairwise(_stored(), loaded.truth)
@@ -137,8 +162,9 @@ def test_pairwise_precision_and_recall_against_the_truth(
     assert recall >= 0.93, (recall, true_pairs)
 
 
-def test_memberships_explain_themselves(small_export: Any, load_people: Any,
-                                        trained_model: Any) -> None:
+def test_memberships_explain_themselves(
+    small_export: Any, load_people: Any, trained_model: Any
+) -> None:
     load_people(*small_export)
     services.link_full(model=trained_model)
     people = list(Person.objects.order_by("pk"))
@@ -147,15 +173,18 @@ def test_memberships_explain_themselves(small_export: Any, load_people: Any,
     checked = 0
     for m in Membership.objects.exclude(method=LinkMethod.SINGLE):
         assert m.matched_with_id is not None
-        assert Membership.objects.get(person_id=m.matched_with_id).linked_person_id == \
-            m.linked_person_id
+        assert (
+            Membership.objects.get(person_id=m.matched_with_id).linked_person_id
+            == m.linked_person_id
+        )
         if m.match_weight is None:
             assert m.method == LinkMethod.EXACT_KEY and m.exact_key and m.breakdown == []
             continue
         # The breakdown is the engine's explanation of that very pair, and adds up.
         explain = direct.explain(m.person_id, m.matched_with_id)
-        assert [(r["comparison"], r["level"]) for r in m.breakdown] == \
-            list(zip(explain["comparison"], explain["level"], strict=True))
+        assert [(r["comparison"], r["level"]) for r in m.breakdown] == list(
+            zip(explain["comparison"], explain["level"], strict=True)
+        )
         assert [r["weight"] for r in m.breakdown] == pytest.approx(explain["weight"].to_list())
         assert sum(r["weight"] for r in m.breakdown) == pytest.approx(m.match_weight)
         assert (m.method == LinkMethod.PROBABILISTIC) == (m.match_weight >= link_weight)
@@ -166,39 +195,64 @@ def test_memberships_explain_themselves(small_export: Any, load_people: Any,
 
 
 def _copy(person: Person, incident: Incident) -> Person:
-    return Person(incident=incident, role=person.role, name=person.name,
-                  date_of_birth=person.date_of_birth, phone=person.phone, email=person.email,
-                  address=person.address, postcode=person.postcode)
+    return Person(
+        incident=incident,
+        role=person.role,
+        name=person.name,
+        date_of_birth=person.date_of_birth,
+        phone=person.phone,
+        email=person.email,
+        address=person.address,
+        postcode=person.postcode,
+    )
 
 
 def test_incremental_links_new_rows_and_leaves_existing_ones(
-        small_export: Any, load_people: Any, trained_model: Any) -> None:
+    small_export: Any, load_people: Any, trained_model: Any
+) -> None:
     export, truth = small_export
     first_refs = export["incident_reference"].head(180)
-    loaded = load_people(export.head(180), truth.filter(
-        pl.col("incident_reference").is_in(first_refs.implode())))
+    loaded = load_people(
+        export.head(180), truth.filter(pl.col("incident_reference").is_in(first_refs.implode()))
+    )
     services.link_full(model=trained_model)
-    before = {m.person_id: (m.linked_person_id, m.match_weight, m.breakdown, m.method)
-              for m in Membership.objects.all()}
+    before = {
+        m.person_id: (m.linked_person_id, m.match_weight, m.breakdown, m.method)
+        for m in Membership.objects.all()
+    }
     # Batch two: the rest of the export, exact copies of some stored records, and someone new.
-    load_people(export.tail(80), truth.filter(~pl.col("incident_reference").is_in(
-        first_refs.implode())), label="batch two")
+    load_people(
+        export.tail(80),
+        truth.filter(~pl.col("incident_reference").is_in(first_refs.implode())),
+        label="batch two",
+    )
     host = Incident.objects.order_by("-pk").first()
-    originals = [p for p in Person.objects.filter(pk__in=loaded.truth).order_by("pk")
-                 if p.name and p.date_of_birth and p.postcode][:25]
+    originals = [
+        p
+        for p in Person.objects.filter(pk__in=loaded.truth).order_by("pk")
+        if p.name and p.date_of_birth and p.postcode
+    ][:25]
     copies = Person.objects.bulk_create([_copy(p, host) for p in originals])
-    stranger = Person.objects.create(incident=host, role="caller", name="Quillon Zephyrine",
-                                     date_of_birth=dt.date(1961, 2, 3), phone="01632 960999",
-                                     address="1 Nowhere Row, Testham", postcode="ZZ9 9ZZ")
+    stranger = Person.objects.create(
+        incident=host,
+        role="caller",
+        name="Quillon Zephyrine",
+        date_of_birth=dt.date(1961, 2, 3),
+        phone="01632 960999",
+        address="1 Nowhere Row, Testham",
+        postcode="ZZ9 9ZZ",
+    )
     new_ids = set(Person.objects.values_list("pk", flat=True)) - set(before)
     population = list(Person.objects.filter(pk__in=before).order_by("pk"))
     newcomers = list(Person.objects.filter(pk__in=new_ids).order_by("pk"))
 
     run = services.link_new()
 
-    after = {m.person_id: (m.linked_person_id, m.match_weight, m.breakdown, m.method)
-             for m in Membership.objects.all()}
-    assert {k: after[k] for k in before} == before            # nothing existing moved
+    after = {
+        m.person_id: (m.linked_person_id, m.match_weight, m.breakdown, m.method)
+        for m in Membership.objects.all()
+    }
+    assert {k: after[k] for k in before} == before  # nothing existing moved
     assert set(after) == set(before) | new_ids
     assert run.mode == "incremental" and run.new_links == len(new_ids)
     # Brute force: an exact copy of a stored record (name, date of birth and postcode all
@@ -208,17 +262,29 @@ def test_incremental_links_new_rows_and_leaves_existing_ones(
     # Nobody stored shares anything with the stranger: a person of their own.
     assert LinkedPerson.objects.get(pk=after[stranger.pk][0]).n_records == 1
     # And the assignment is the engine's own incremental linking, cluster for cluster.
-    pop = _direct_frame(population).with_columns(pl.Series(
-        "cluster_id", [before[p.pk][0] for p in population], dtype=pl.Int64))
+    pop = _direct_frame(population).with_columns(
+        pl.Series("cluster_id", [before[p.pk][0] for p in population], dtype=pl.Int64)
+    )
     from asbhub.linkage import normalise_people
 
     norm = normalise_people(pop.drop("pk", "cluster_id")).with_columns(
-        pop["pk"].alias("unique_id"), pop["cluster_id"])
+        pop["pk"].alias("unique_id"), pop["cluster_id"]
+    )
     direct = link_incremental(_direct_frame(newcomers), norm, trained_model, id_column="pk")
-    new_cluster = dict(zip(direct.assignments["unique_id"].to_list(),
-                           direct.assignments["new_cluster"].to_list(), strict=True))
-    engine = dict(zip(direct.assignments["unique_id"].to_list(),
-                      direct.assignments["cluster_id"].to_list(), strict=True))
+    new_cluster = dict(
+        zip(
+            direct.assignments["unique_id"].to_list(),
+            direct.assignments["new_cluster"].to_list(),
+            strict=True,
+        )
+    )
+    engine = dict(
+        zip(
+            direct.assignments["unique_id"].to_list(),
+            direct.assignments["cluster_id"].to_list(),
+            strict=True,
+        )
+    )
     for pk in new_ids:
         if not new_cluster[pk]:
             assert after[pk][0] == engine[pk]
@@ -230,14 +296,19 @@ def test_incremental_links_new_rows_and_leaves_existing_ones(
 
 
 def test_incremental_queues_new_records_that_link_two_known_people(
-        police: Any, load_people: Any, small_export: Any, trained_model: Any,
-        make_user: Any) -> None:
+    police: Any, load_people: Any, small_export: Any, trained_model: Any, make_user: Any
+) -> None:
     load_people(*small_export)
     services.link_full(model=trained_model)
     analyst = make_user("analyst.three", police, role="analyst")
-    a = next(p for p in Person.objects.order_by("pk")
-             if len(p.name.split()) == 2 and len(p.name.split()[0]) > 1 and p.date_of_birth
-             and p.postcode)
+    a = next(
+        p
+        for p in Person.objects.order_by("pk")
+        if len(p.name.split()) == 2
+        and len(p.name.split()[0]) > 1
+        and p.date_of_birth
+        and p.postcode
+    )
     host = Incident.objects.order_by("-pk").first()
     # A copy of a joins a's person; an analyst then splits it out: two known people now hold
     # a record with the same exact key.
@@ -258,28 +329,36 @@ def test_incremental_queues_new_records_that_link_two_known_people(
     assert {k: after[k] for k in before} == before
     assert after[x.pk] in (cluster_a, cluster_a2)
     other = a2 if after[x.pk] == cluster_a else a
-    queued = CandidatePair.objects.get(person_a_id=min(x.pk, other.pk),
-                                       person_b_id=max(x.pk, other.pk))
+    queued = CandidatePair.objects.get(
+        person_a_id=min(x.pk, other.pk), person_b_id=max(x.pk, other.pk)
+    )
     assert (queued.reason, queued.status) == ("merge", PairStatus.OPEN)
     assert run.queued_pairs >= 1
 
 
-def test_incremental_batch_sharing_no_exact_key(load_people: Any, small_export: Any,
-                                                trained_model: Any) -> None:
+def test_incremental_batch_sharing_no_exact_key(
+    load_people: Any, small_export: Any, trained_model: Any
+) -> None:
     load_people(*small_export)
     services.link_full(model=trained_model)
     host = Incident.objects.order_by("-pk").first()
-    stranger = Person.objects.create(incident=host, role="caller", name="Quillon Zephyrine",
-                                     date_of_birth=dt.date(1961, 2, 3), phone="01632 960999",
-                                     address="1 Nowhere Row, Testham", postcode="ZZ9 9ZZ")
+    stranger = Person.objects.create(
+        incident=host,
+        role="caller",
+        name="Quillon Zephyrine",
+        date_of_birth=dt.date(1961, 2, 3),
+        phone="01632 960999",
+        address="1 Nowhere Row, Testham",
+        postcode="ZZ9 9ZZ",
+    )
     run = services.link_new()
     assert run.new_links == 1 and run.new_clusters == 1
     assert Membership.objects.get(person=stranger).method == LinkMethod.SINGLE
 
 
 def test_rejected_pairs_are_never_queued_again(
-        small_export: Any, load_people: Any, trained_model: Any, make_user: Any,
-        police: Any) -> None:
+    small_export: Any, load_people: Any, trained_model: Any, make_user: Any, police: Any
+) -> None:
     load_people(*small_export)
     services.link_full(model=trained_model)
     analyst = make_user("analyst.one", police, role="analyst")
@@ -293,8 +372,8 @@ def test_rejected_pairs_are_never_queued_again(
 
 
 def test_full_link_replays_merges_and_splits(
-        small_export: Any, load_people: Any, trained_model: Any, make_user: Any,
-        police: Any) -> None:
+    small_export: Any, load_people: Any, trained_model: Any, make_user: Any, police: Any
+) -> None:
     load_people(*small_export)
     services.link_full(model=trained_model)
     analyst = make_user("analyst.two", police, role="analyst")
@@ -303,21 +382,24 @@ def test_full_link_replays_merges_and_splits(
     decisions.merge(analyst, lonely[0].pk, lonely[1].pk, "Same person, new surname")
     out = Membership.objects.filter(linked_person=big).order_by("person_id").first().person_id
     decisions.split(analyst, out, "A father and son of one name")
-    merged = set(Membership.objects.filter(linked_person=lonely[0]).values_list("person_id",
-                                                                                flat=True))
+    merged = set(
+        Membership.objects.filter(linked_person=lonely[0]).values_list("person_id", flat=True)
+    )
     run = services.link_full(model=trained_model)
     assert run.replayed_decisions == 2
     stored = _stored()
     assert len({stored[p] for p in merged}) == 1 and len(merged) == 2
     assert Membership.objects.get(person_id=out).linked_person.n_records == 1
-    assert set(Membership.objects.filter(person_id__in=merged).values_list(
-        "method", flat=True)) <= {LinkMethod.MANUAL, LinkMethod.SINGLE}
+    assert set(
+        Membership.objects.filter(person_id__in=merged).values_list("method", flat=True)
+    ) <= {LinkMethod.MANUAL, LinkMethod.SINGLE}
     # Ids are kept where a person survives the rebuild.
     assert LinkedPerson.objects.filter(pk=big.pk).exists()
 
 
-def test_person_cluster_map_is_the_memberships(small_export: Any, load_people: Any,
-                                               trained_model: Any) -> None:
+def test_person_cluster_map_is_the_memberships(
+    small_export: Any, load_people: Any, trained_model: Any
+) -> None:
     loaded = load_people(*small_export)
     services.link_full(model=trained_model)
     mapping = services.person_cluster_map()
@@ -334,9 +416,9 @@ def test_person_cluster_map_is_the_memberships(small_export: Any, load_people: A
     assert not Membership.objects.filter(person_id=gone).exists()
 
 
-def test_runs_are_audited_and_empty_stores_do_nothing(db: str, load_people: Any,
-                                                     small_export: Any,
-                                                     trained_model: Any) -> None:
+def test_runs_are_audited_and_empty_stores_do_nothing(
+    db: str, load_people: Any, small_export: Any, trained_model: Any
+) -> None:
     assert services.link_full().mode == "none"
     with pytest.raises(ValueError, match="run a full link first"):
         services.link_new()
@@ -344,7 +426,10 @@ def test_runs_are_audited_and_empty_stores_do_nothing(db: str, load_people: Any,
     seq = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     services.link_full(model=trained_model)
     entry = AuditEntry.objects.get(seq=seq + 1)
-    assert (entry.action, entry.object_type, entry.object_id) == ("change", "people.linkrun",
-                                                                  "full")
+    assert (entry.action, entry.object_type, entry.object_id) == (
+        "change",
+        "people.linkrun",
+        "full",
+    )
     assert entry.purpose == services.LINKAGE_PURPOSE
     assert entry.detail["records"] == Person.objects.count()

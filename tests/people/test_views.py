@@ -35,8 +35,11 @@ def analyst(make_user: Any, police: Any) -> Any:
 
 
 def _cluster_with(role: str, size: int = 2) -> LinkedPerson:
-    return next(c for c in LinkedPerson.objects.filter(n_records__gte=size).order_by("pk")
-                if role in c.roles.split(", "))
+    return next(
+        c
+        for c in LinkedPerson.objects.filter(n_records__gte=size).order_by("pk")
+        if role in c.roles.split(", ")
+    )
 
 
 def _names(cluster: LinkedPerson, role: str | None = None) -> set[str]:
@@ -51,7 +54,8 @@ def _last_entry() -> AuditEntry:
 
 
 def test_person_page_asks_why_then_shows_every_record_and_audits(
-        client: Any, linked: Any, analyst: Any) -> None:
+    client: Any, linked: Any, analyst: Any
+) -> None:
     client.force_login(analyst)
     cluster = LinkedPerson.objects.filter(n_records__gte=3).order_by("pk").first()
     names = _names(cluster)
@@ -65,14 +69,19 @@ def test_person_page_asks_why_then_shows_every_record_and_audits(
     assert f'id="records-shown">{cluster.n_records}<' in text
     entry = _last_entry()
     assert (entry.action, entry.object_type, entry.object_id) == (
-        "view", "people.linkedperson", str(cluster.pk))
+        "view",
+        "people.linkedperson",
+        str(cluster.pk),
+    )
     assert entry.purpose == "Assessing risk to a vulnerable or repeat victim"
     assert sorted(entry.detail["records_shown"]) == sorted(
-        Membership.objects.filter(linked_person=cluster).values_list("person_id", flat=True))
+        Membership.objects.filter(linked_person=cluster).values_list("person_id", flat=True)
+    )
 
 
-def test_the_why_on_the_page_is_the_stored_breakdown(client: Any, linked: Any,
-                                                     analyst: Any) -> None:
+def test_the_why_on_the_page_is_the_stored_breakdown(
+    client: Any, linked: Any, analyst: Any
+) -> None:
     client.force_login(analyst)
     checked = 0
     for cluster in LinkedPerson.objects.filter(n_records__gte=2).order_by("pk")[:5]:
@@ -83,21 +92,24 @@ def test_the_why_on_the_page_is_the_stored_breakdown(client: Any, linked: Any,
             shown = [float(w) for w in re.findall(r'data-weight="([-0-9.]+)"', block.group(1))]
             assert shown == pytest.approx([r["weight"] for r in m.breakdown], abs=1e-6)
             assert sum(shown) == pytest.approx(m.match_weight, abs=1e-5)
-            levels = re.findall(r'<td class="govuk-table__cell">([^<]*)</td>\s*<td class='
-                                r'"govuk-table__cell govuk-table__cell--numeric"',
-                                block.group(1))
+            levels = re.findall(
+                r'<td class="govuk-table__cell">([^<]*)</td>\s*<td class='
+                r'"govuk-table__cell govuk-table__cell--numeric"',
+                block.group(1),
+            )
             null = "Not recorded on one or both records"
             assert [html.unescape(x) for x in levels] == [
-                null if r["level"] == "Null" else r["level"] for r in m.breakdown]
-            weight = re.search(rf'class="app-weight" data-record="{m.person_id}">([-0-9.]+)<',
-                               text)
+                null if r["level"] == "Null" else r["level"] for r in m.breakdown
+            ]
+            weight = re.search(rf'class="app-weight" data-record="{m.person_id}">([-0-9.]+)<', text)
             assert float(weight.group(1)) == pytest.approx(m.match_weight, abs=0.005)
             checked += 1
     assert checked >= 3
 
 
 def test_partner_without_agreement_gets_404_like_a_missing_id(
-        client: Any, linked: Any, make_user: Any, make_agency: Any) -> None:
+    client: Any, linked: Any, make_user: Any, make_agency: Any
+) -> None:
     council = make_agency("Synthetic Borough Council")
     client.force_login(make_user("council.nobody", council, role="partner_officer"))
     cluster = LinkedPerson.objects.order_by("pk").first()
@@ -111,8 +123,9 @@ def test_partner_without_agreement_gets_404_like_a_missing_id(
     assert client.get("/people/review/").status_code == 403
 
 
-def test_other_police_force_guessing_ids_gets_404(client: Any, linked: Any, make_user: Any,
-                                                   make_agency: Any) -> None:
+def test_other_police_force_guessing_ids_gets_404(
+    client: Any, linked: Any, make_user: Any, make_agency: Any
+) -> None:
     other = make_agency("Another Synthetic Force", kind="police")
     client.force_login(make_user("other.analyst", other, role="analyst"))
     for cluster in LinkedPerson.objects.order_by("pk")[:3]:
@@ -123,16 +136,22 @@ def test_other_police_force_guessing_ids_gets_404(client: Any, linked: Any, make
 
 
 def test_partner_with_victim_agreement_sees_victims_not_suspects(
-        client: Any, linked: Any, make_user: Any, make_agency: Any, make_agreement: Any,
-        police: Any) -> None:
+    client: Any, linked: Any, make_user: Any, make_agency: Any, make_agreement: Any, police: Any
+) -> None:
     council = make_agency("Synthetic City Council")
-    make_agreement("ISA-T-2", [police, council], ["incident_summary", "victim_personal"],
-                   dt.date(2020, 1, 1), dt.date(2099, 12, 31))
+    make_agreement(
+        "ISA-T-2",
+        [police, council],
+        ["incident_summary", "victim_personal"],
+        dt.date(2020, 1, 1),
+        dt.date(2099, 12, 31),
+    )
     client.force_login(make_user("council.victims", council, role="partner_officer"))
     victims, suspects = _cluster_with("victim", 1), _cluster_with("suspect", 1)
     text = client.get(f"/people/{victims.pk}/", {"purpose": "case"}).content.decode()
-    assert _names(victims, "victim") and all(html.escape(n) in text
-                                            for n in _names(victims, "victim"))
+    assert _names(victims, "victim") and all(
+        html.escape(n) in text for n in _names(victims, "victim")
+    )
     text = client.get(f"/people/{suspects.pk}/", {"purpose": "case"}).content.decode()
     assert not any(html.escape(n) in text for n in _names(suspects, "suspect"))
     assert "not covered by ISA-T-2" in text
@@ -149,8 +168,9 @@ def test_queue_shows_pairs_and_decisions_need_csrf(db: str, linked: Any, analyst
 
     client = Client(enforce_csrf_checks=True, **HOST)
     client.force_login(analyst)
-    top = CandidatePair.objects.filter(status=PairStatus.OPEN).order_by("-match_weight",
-                                                                        "pk").first()
+    top = (
+        CandidatePair.objects.filter(status=PairStatus.OPEN).order_by("-match_weight", "pk").first()
+    )
     page = client.get("/people/review/").content.decode()
     assert f'id="pair-{top.pk}"' in page
     assert html.escape(top.person_a.name) in page and html.escape(top.person_b.name) in page
@@ -162,12 +182,19 @@ def test_queue_shows_pairs_and_decisions_need_csrf(db: str, linked: Any, analyst
     assert client.post(url, {"decision": "reject", "reason": "Twins"}).status_code == 403
     top.refresh_from_db()
     assert top.status == PairStatus.OPEN
-    bad = client.post(url, {"decision": "reject", "reason": "", "csrfmiddlewaretoken":
-                            _token(page)})
+    bad = client.post(
+        url, {"decision": "reject", "reason": "", "csrfmiddlewaretoken": _token(page)}
+    )
     assert bad.status_code == 400 and "govuk-error-summary" in bad.content.decode()
     assert "Give a reason" in bad.content.decode()
-    done = client.post(url, {"decision": "reject", "reason": "Twins at one address",
-                             "csrfmiddlewaretoken": _token(page)})
+    done = client.post(
+        url,
+        {
+            "decision": "reject",
+            "reason": "Twins at one address",
+            "csrfmiddlewaretoken": _token(page),
+        },
+    )
     assert done.status_code == 302
     top.refresh_from_db()
     assert top.status == PairStatus.REJECTED
@@ -178,16 +205,17 @@ def test_queue_shows_pairs_and_decisions_need_csrf(db: str, linked: Any, analyst
 def test_merge_and_split_forms(client: Any, linked: Any, analyst: Any) -> None:
     client.force_login(analyst)
     keep, other = LinkedPerson.objects.filter(n_records__gte=2).order_by("pk")[:2]
-    moved = set(Membership.objects.filter(linked_person=other).values_list("person_id",
-                                                                           flat=True))
+    moved = set(Membership.objects.filter(linked_person=other).values_list("person_id", flat=True))
     assert client.get(f"/people/{keep.pk}/merge/").status_code == 200
     bad = client.post(f"/people/{keep.pk}/merge/", {"other": "abc", "reason": "x"})
     assert bad.status_code == 400 and "Enter the number of the other" in bad.content.decode()
-    ok = client.post(f"/people/{keep.pk}/merge/", {"other": str(other.pk),
-                                                   "reason": "Same person, new surname"})
+    ok = client.post(
+        f"/people/{keep.pk}/merge/", {"other": str(other.pk), "reason": "Same person, new surname"}
+    )
     assert ok.status_code == 302
-    assert set(Membership.objects.filter(person_id__in=moved).values_list(
-        "linked_person_id", flat=True)) == {keep.pk}
+    assert set(
+        Membership.objects.filter(person_id__in=moved).values_list("linked_person_id", flat=True)
+    ) == {keep.pk}
     out = min(moved)
     page = client.post(f"/people/{keep.pk}/split/{out}/", {"reason": ""})
     assert page.status_code == 400 and "govuk-error-summary" in page.content.decode()

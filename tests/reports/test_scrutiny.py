@@ -84,8 +84,10 @@ def test_monthly_and_period_tables(report, rows) -> None:
     per_month = Counter(r["Month"] for r in rows if r["Crime type"] == ASB)
     t = report.section("monthly").table("monthly")
     assert {r[0]: r[1] for r in t.rows} == {
-        "Dec 2018": per_month["2018-12"], "Jan 2019": per_month["2019-01"],
-        "Feb 2019": per_month["2019-02"]}
+        "Dec 2018": per_month["2018-12"],
+        "Jan 2019": per_month["2019-01"],
+        "Feb 2019": per_month["2019-02"],
+    }
     assert report.section("monthly").charts[0].svg.startswith("<svg")
     cmp = report.section("asb-excluding-covid").table("asb-excluding-covid")
     assert cmp.cell("Total", "12 months to Feb 2019") == sum(per_month.values())
@@ -96,8 +98,11 @@ def test_monthly_and_period_tables(report, rows) -> None:
 
 def test_lpu_table_equals_lsoa_mapping(report, rows) -> None:
     lpu_of = dict(AreaHierarchy.load().lsoa.select("lsoa_code", "lpu").iter_rows())
-    expected = Counter(lpu_of.get(r["LSOA code"], "Outside the force area") if r["LSOA code"]
-                       else "No LSOA" for r in rows if r["Crime type"] == ASB)
+    expected = Counter(
+        lpu_of.get(r["LSOA code"], "Outside the force area") if r["LSOA code"] else "No LSOA"
+        for r in rows
+        if r["Crime type"] == ASB
+    )
     t = report.section("asb-by-lpu").table("asb-by-lpu")
     got = {r[0]: r[-1] for r in t.rows if r[0] != "Total"}
     assert {k: v for k, v in got.items() if v} == dict(expected)
@@ -139,18 +144,33 @@ def test_html_has_every_section_and_stamp(report, store) -> None:
 def test_area_limits_tables(store) -> None:
     r = build_scrutiny(store, PERIOD, "erewash", generated_at=WHEN)
     assert r.area == "Erewash"
-    lpu = build_scrutiny(store, PERIOD, generated_at=WHEN).section("asb-by-lpu").table(
-        "asb-by-lpu").cell("Erewash", "ASB incidents")
-    assert r.section("asb-by-type").table("asb-by-type").cell(
-        "Total", "12 months to Feb 2019") == lpu
+    lpu = (
+        build_scrutiny(store, PERIOD, generated_at=WHEN)
+        .section("asb-by-lpu")
+        .table("asb-by-lpu")
+        .cell("Erewash", "ASB incidents")
+    )
+    assert (
+        r.section("asb-by-type").table("asb-by-type").cell("Total", "12 months to Feb 2019") == lpu
+    )
     assert r.report_id != build_scrutiny(store, PERIOD, generated_at=WHEN).report_id
 
 
 def test_case_study_gives_rate_ratio_with_interval(store) -> None:
-    counts = InterventionCounts(response_before=188, response_after=41, buffer_before=60,
-                                buffer_after=52, control_before=160, control_after=150)
-    case = CaseStudy("Op Dexter, Bolsover town centre", counts, before_period="Jan-Mar 2021",
-                     after_period="May-Jul 2021")
+    counts = InterventionCounts(
+        response_before=188,
+        response_after=41,
+        buffer_before=60,
+        buffer_after=52,
+        control_before=160,
+        control_after=150,
+    )
+    case = CaseStudy(
+        "Op Dexter, Bolsover town centre",
+        counts,
+        before_period="Jan-Mar 2021",
+        after_period="May-Jul 2021",
+    )
     r = build_scrutiny(store, PERIOD, case_study=case, generated_at=WHEN)
     ev = evaluate_intervention(counts)
     t = r.section("case-study").table("case-evaluation")
@@ -171,8 +191,7 @@ def test_pdf_renders_every_page(store, report, tmp_path: Path) -> None:
     assert written["html"].name == "scrutiny-2019-02.html"
     pdf = written["pdf"]
     assert pdf.name == "scrutiny-2019-02.pdf" and pdf.read_bytes()[:5] == b"%PDF-"
-    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")],
-                   check=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) > 1
     from matplotlib.image import imread
@@ -180,8 +199,9 @@ def test_pdf_renders_every_page(store, report, tmp_path: Path) -> None:
     for page in pages:
         assert float(np.var(imread(page))) > 0, page.name
     # Every section printed, and the fixed column widths hold each SHA-256 on one line.
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
     for heading in HEADINGS:
         assert heading in " ".join(text.split()), heading
     for unit in report.data_version["incident_sources"]:
@@ -199,8 +219,10 @@ def test_every_table_gives_its_column_widths(report) -> None:
     for t in tables:
         group = re.search(r"<colgroup>(.*?)</colgroup>", t, flags=re.S)
         assert group, t[:80]
-        spans = sum(int(m.group(1) or 1) for m in
-                    re.finditer(r'<col(?: class="[^"]*")?(?: span="(\d+)")?>', group.group(1)))
+        spans = sum(
+            int(m.group(1) or 1)
+            for m in re.finditer(r'<col(?: class="[^"]*")?(?: span="(\d+)")?>', group.group(1))
+        )
         first = re.search(r"<tr[^>]*>(.*?)</tr>", t, flags=re.S).group(1)
         assert spans == len(re.findall(r"<t[hd][ >]", first)), t[:80]
 
@@ -254,8 +276,13 @@ def test_weasyprint_imported_without_processes_and_same_libraries() -> None:
     need(sys.platform.startswith("linux"), "the library lookup is skipped on Linux only")
     out = {}
     for way in ("asbhub", "plain"):
-        run = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, way], check=True,
-                             capture_output=True, text=True, cwd=Path(__file__).parents[2])
+        run = subprocess.run(
+            [sys.executable, "-c", _IMPORT_PROBE, way],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parents[2],
+        )
         out[way] = run.stdout.split()
     assert out["asbhub"][0] == "0"
     assert int(out["plain"][0]) > 0  # the lookup this saves is real on this system
@@ -296,8 +323,12 @@ def test_hotspot_map_is_svg_with_a_key_that_counts_cells(report, store) -> None:
     keep = (np.asarray(result.counts) > 0) | (classes != 0)
     key = dict((label.rsplit(" (", 1)[0], label) for _, label in chart.legend)
     n99 = int((keep & (classes == 3)).sum())
-    assert n99 == result.n_hot(3) == s.table("hotspot-summary").cell(
-        "Hot spot cells at 99% confidence", "Value") > 0
+    assert (
+        n99
+        == result.n_hot(3)
+        == s.table("hotspot-summary").cell("Hot spot cells at 99% confidence", "Value")
+        > 0
+    )
     assert key["Hot spot, 99% confidence"].endswith(f"({n99:,} cells)")
     assert key["Not significant"].endswith(f"({int((keep & (classes == 0)).sum()):,} cells)")
 
@@ -313,16 +344,25 @@ def test_import_tried_again_the_ordinary_way_when_the_sonames_fail(tmp_path: Pat
         "from . import part\n"
         "if ctypes.util.find_library('c') is None:\n"
         "    raise OSError('cannot load library: libpango-1.0-0')\n"
-        "LOADED_WITH = ctypes.util.find_library('c')\n")
+        "LOADED_WITH = ctypes.util.find_library('c')\n"
+    )
     (fake / "part.py").write_text("")
-    probe = ("import ctypes.util, sys\n"
-             "from asbhub.reports.scrutiny_render import import_weasyprint\n"
-             "wp = import_weasyprint()\n"
-             "print(wp.__file__, wp.LOADED_WITH, ctypes.util.find_library('c'),"
-             " 'weasyprint.part' in sys.modules)\n")
+    probe = (
+        "import ctypes.util, sys\n"
+        "from asbhub.reports.scrutiny_render import import_weasyprint\n"
+        "wp = import_weasyprint()\n"
+        "print(wp.__file__, wp.LOADED_WITH, ctypes.util.find_library('c'),"
+        " 'weasyprint.part' in sys.modules)\n"
+    )
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}:{Path(__file__).parents[2]}"}
-    run = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
-                         text=True, env=env, cwd=tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-c", probe],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     where, loaded_with, after, part = run.stdout.split()
     assert where == str(fake / "__init__.py")
     assert loaded_with != "None" and loaded_with == after  # second try had the real lookup

@@ -46,8 +46,9 @@ def store(tmp_path_factory: pytest.TempPathFactory):
 
     folder = tmp_path_factory.mktemp("report-cases")
     s = open_store(f"sqlite:///{folder / 'store.sqlite3'}")
-    calls = write_calls_csv(generate_calls(D(2017, 4, 1), D(2019, 2, 28), seed=7, scale=0.01),
-                            folder / "calls.csv")
+    calls = write_calls_csv(
+        generate_calls(D(2017, 4, 1), D(2019, 2, 28), seed=7, scale=0.01), folder / "calls.csv"
+    )
     assert ingest(s, expand_inputs([*sample_paths(), calls])).ok
     _cases(s.alias)
     return s
@@ -68,30 +69,43 @@ def _cases(a: str) -> None:
     problem = ProblemType.objects.using(a).first()
 
     def plan(lpu: str, opened: dt.date, closed: dt.date | None = None, **kw: Any) -> Any:
-        pmp = services.create_pmp(owner_agency=police, opened_at=_at(opened), title="Test plan",
-                                  problem_type=problem, lpu=lpu, using=a, **kw)
+        pmp = services.create_pmp(
+            owner_agency=police,
+            opened_at=_at(opened),
+            title="Test plan",
+            problem_type=problem,
+            lpu=lpu,
+            using=a,
+            **kw,
+        )
         if closed:
             Pmp.objects.using(a).filter(pk=pmp.pk).update(closed_at=_at(closed), stage="closed")
         return pmp
 
-    plan("Erewash", D(2018, 5, 1))                        # opened in the 12 months, open
+    plan("Erewash", D(2018, 5, 1))  # opened in the 12 months, open
     plan("Erewash", D(2018, 6, 1), closed=D(2018, 9, 1))  # opened and closed in them
-    plan("Erewash", D(2017, 1, 1))                        # opened before, still open
-    plan("High Peak", D(2019, 2, 28))                     # last day of the period
-    plan("High Peak", D(2019, 3, 1))                      # after: not counted
+    plan("Erewash", D(2017, 1, 1))  # opened before, still open
+    plan("High Peak", D(2019, 2, 28))  # last day of the period
+    plan("High Peak", D(2019, 3, 1))  # after: not counted
     plan("Chesterfield", D(2017, 6, 1), closed=D(2018, 1, 1))  # closed before: neither
 
     def power(kind: str, **kw: Any) -> Any:
-        return Power.objects.using(a).create(kind=kind, owner_agency=police,
-                                             premises="1 Invented Road", **kw)
+        return Power.objects.using(a).create(
+            kind=kind, owner_agency=police, premises="1 Invented Road", **kw
+        )
 
     power("cpw", issued_on=D(2018, 4, 2))
     power("cpw", issued_on=D(2019, 2, 28))
-    power("cpw", issued_on=D(2018, 2, 28))                # before the 12 months
+    power("cpw", issued_on=D(2018, 2, 28))  # before the 12 months
     cpn = power("cpn", issued_on=D(2018, 7, 1))
     PowerEvent.objects.using(a).create(power=cpn, kind="fpn", on=D(2018, 8, 1))
-    power("injunction", age_band="over_18", applied_on=D(2018, 5, 1), granted_on=D(2018, 6, 1),
-          power_of_arrest=True)
+    power(
+        "injunction",
+        age_band="over_18",
+        applied_on=D(2018, 5, 1),
+        granted_on=D(2018, 6, 1),
+        power_of_arrest=True,
+    )
     power("cbo", age_band="under_18", applied_on=D(2018, 10, 1))
 
     def review(area: str, received: dt.date, **kw: Any) -> None:
@@ -99,17 +113,27 @@ def _cases(a: str) -> None:
         # bundled bank holidays, which do not go back to the sample's years (2018-19).
         n = CaseReview.objects.using(a).count() + 1
         CaseReview.objects.using(a).create(
-            reference=f"ACR-TEST-{n:04d}", owner_agency=police, area=area, received_on=received,
-            decision_due=received + dt.timedelta(days=14), applicant_name="Synthetic Applicant",
-            **kw)
+            reference=f"ACR-TEST-{n:04d}",
+            owner_agency=police,
+            area=area,
+            received_on=received,
+            decision_due=received + dt.timedelta(days=14),
+            applicant_name="Synthetic Applicant",
+            **kw,
+        )
 
     review("Erewash", D(2018, 5, 1), decision="not_met")
     review("Erewash", D(2018, 9, 1), decision="not_met")
     review("High Peak", D(2018, 11, 1), decision="not_met")
-    review("South Derbyshire", D(2019, 1, 10), decision="met", meeting_on=D(2019, 2, 1),
-           recommendations="Invented recommendation")
-    review("South Derbyshire", D(2019, 2, 20))            # not yet decided
-    review("Erewash", D(2019, 3, 5), decision="met")      # after the period
+    review(
+        "South Derbyshire",
+        D(2019, 1, 10),
+        decision="met",
+        meeting_on=D(2019, 2, 1),
+        recommendations="Invented recommendation",
+    )
+    review("South Derbyshire", D(2019, 2, 20))  # not yet decided
+    review("Erewash", D(2019, 3, 5), decision="met")  # after the period
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +147,8 @@ def test_pmps_by_lpu_equal_the_case_service(report, store) -> None:
     t = report.section("pmps").table("pmps-by-lpu")
     expected = services.table_5_34(D(2018, 3, 1), D(2019, 2, 28), using=store.alias)
     assert {r[0]: (r[1], r[2]) for r in t.rows if r[0] != "Total"} == {
-        r.lpu: (r.opened, r.open) for r in expected}
+        r.lpu: (r.opened, r.open) for r in expected
+    }
     # Worked out by hand from the plans above.
     assert t.cell("Erewash", "PMPs opened") == 2
     assert t.cell("Erewash", "PMPs open at the end of the period") == 2
@@ -144,14 +169,18 @@ def test_powers_equal_the_register(report, store) -> None:
     assert cpn.cell("Number of Community Protection Warning letters issued", "Number") == 2
     assert cpn.cell("Number of FPNs issued for breach of CPN", "Number") == 1
     inj = s.table("powers-civil-injunctions-asb-only-over-18s")
-    assert inj.cell("Number of injunctions granted with power of arrest attached",
-                    "Number") == 1
+    assert inj.cell("Number of injunctions granted with power of arrest attached", "Number") == 1
 
 
 def test_case_reviews_by_area_and_outcome(report, store) -> None:
     t = report.section("case-reviews").table("case-reviews")
-    assert t.columns[:5] == ["Area", "Applications received", "Threshold met",
-                             "Threshold not met", "Not yet decided"]
+    assert t.columns[:5] == [
+        "Area",
+        "Applications received",
+        "Threshold met",
+        "Threshold not met",
+        "Not yet decided",
+    ]
     assert t.rows == [
         ["Erewash", 2, 0, 2, 0, 0, 0],
         ["High Peak", 1, 0, 1, 0, 0, 0],
@@ -160,7 +189,14 @@ def test_case_reviews_by_area_and_outcome(report, store) -> None:
     ]
     lpu = build_scrutiny(store, PERIOD, "erewash", generated_at=WHEN)
     assert lpu.section("case-reviews").table("case-reviews").rows[0] == [
-        "Erewash", 2, 0, 2, 0, 0, 0]
+        "Erewash",
+        2,
+        0,
+        2,
+        0,
+        0,
+        0,
+    ]
 
 
 def _calls_by_fy(store) -> dict[str, Counter]:
@@ -170,7 +206,8 @@ def _calls_by_fy(store) -> dict[str, Counter]:
     out: dict[str, Counter] = {}
     with sqlite3.connect(path) as conn:
         for channel, queued, abandoned, wait in conn.execute(
-                "SELECT channel, queued_at, abandoned, wait_seconds FROM contact_call"):
+            "SELECT channel, queued_at, abandoned, wait_seconds FROM contact_call"
+        ):
             if channel != "999":
                 continue
             when = datetime.fromisoformat(queued).replace(tzinfo=UTC).astimezone(uk)
@@ -206,9 +243,14 @@ def _busiest_lsoa(store) -> str:
 
     from asbhub.records.incidents.models import Incident
 
-    return (Incident.objects.using(store.alias).filter(crime_type=ASB, month="2019-01")
-            .exclude(location__lsoa_code=None).values_list("location__lsoa_code")
-            .annotate(n=Count("pk")).order_by("-n", "location__lsoa_code")[0][0])
+    return (
+        Incident.objects.using(store.alias)
+        .filter(crime_type=ASB, month="2019-01")
+        .exclude(location__lsoa_code=None)
+        .values_list("location__lsoa_code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "location__lsoa_code")[0][0]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -223,9 +265,15 @@ def case_plan(store):
     lpu = AreaHierarchy.load().lpu_for([code])[0]
     pmp = services.create_pmp(
         owner_agency=Agency.objects.using(a).get(name="Synthetic Test Constabulary"),
-        opened_at=_at(D(2018, 12, 1)), title="Youths gathering at the shops (test plan)",
-        problem_type=ProblemType.objects.using(a).first(), lpu=lpu, area="Invented precinct",
-        victim=SECRET_VICTIM, offender=SECRET_OFFENDER, using=a)
+        opened_at=_at(D(2018, 12, 1)),
+        title="Youths gathering at the shops (test plan)",
+        problem_type=ProblemType.objects.using(a).first(),
+        lpu=lpu,
+        area="Invented precinct",
+        victim=SECRET_VICTIM,
+        offender=SECRET_OFFENDER,
+        using=a,
+    )
     pmp.locations.set(Location.objects.using(a).filter(lsoa_code=code)[:3])
     return pmp, code, lpu
 
@@ -242,11 +290,17 @@ def _brute_counts(store, code: str, lpu: str, buffer_m: float) -> dict[str, Coun
     with (folder / "areas.csv").open(newline="", encoding="utf-8") as fh:
         in_lpu = {r["lsoa_code"] for r in csv.DictReader(fh) if r["lpu"] == lpu}
     with (folder / "lsoa_bng.geojson").open(encoding="utf-8") as fh:
-        poly = next(shape(f["geometry"]) for f in json.load(fh)["features"]
-                    if f["properties"]["lsoa_code"] == code)
+        poly = next(
+            shape(f["geometry"])
+            for f in json.load(fh)["features"]
+            if f["properties"]["lsoa_code"] == code
+        )
     out = {"R": Counter(), "B": Counter(), "C": Counter()}
-    rows = Incident.objects.using(store.alias).filter(crime_type=ASB).values_list(
-        "location__lsoa_code", "location__easting", "location__northing", "month")
+    rows = (
+        Incident.objects.using(store.alias)
+        .filter(crime_type=ASB)
+        .values_list("location__lsoa_code", "location__easting", "location__northing", "month")
+    )
     for lsoa, x, y, month in rows:
         if x is None or y is None:
             continue
@@ -261,16 +315,25 @@ def _brute_counts(store, code: str, lpu: str, buffer_m: float) -> dict[str, Coun
 
 def test_case_study_from_a_stored_pmp_equals_brute_force(store, case_plan) -> None:
     pmp, code, lpu = case_plan
-    r = build_scrutiny(store, PERIOD, generated_at=WHEN, case_study=PmpCaseStudy(
-        pmp.reference, start="2019-01", before_months=1, buffer_m=400))
+    r = build_scrutiny(
+        store,
+        PERIOD,
+        generated_at=WHEN,
+        case_study=PmpCaseStudy(pmp.reference, start="2019-01", before_months=1, buffer_m=400),
+    )
     s = r.section("case-study")
     b = _brute_counts(store, code, lpu, 400)
     assert b["R"]["2018-12"] > 0 and b["B"]["2018-12"] > 0 and b["C"]["2019-02"] > 0
     counts = InterventionCounts(
-        response_before=b["R"]["2018-12"], response_after=b["R"]["2019-02"],
-        buffer_before=b["B"]["2018-12"], buffer_after=b["B"]["2019-02"],
-        control_before=b["C"]["2018-12"], control_after=b["C"]["2019-02"],
-        before_days=31, after_days=28)
+        response_before=b["R"]["2018-12"],
+        response_after=b["R"]["2019-02"],
+        buffer_before=b["B"]["2018-12"],
+        buffer_after=b["B"]["2019-02"],
+        control_before=b["C"]["2018-12"],
+        control_after=b["C"]["2019-02"],
+        before_days=31,
+        after_days=28,
+    )
     ev = evaluate_intervention(counts)
     t = s.table("case-counts")
     assert t.rows[0][:3] == ["Response area", counts.response_before, counts.response_after]
@@ -283,16 +346,20 @@ def test_case_study_from_a_stored_pmp_equals_brute_force(store, case_plan) -> No
     reading = e.cell("Rate ratio (response against control)", "Reading")
     assert f"CI {ev.rate_ratio.ci_low:.2f} to {ev.rate_ratio.ci_high:.2f}" in reading
     assert e.cell("Rate ratio (buffer against control)", "Value") == pytest.approx(
-        ev.buffer_rate_ratio.value)
+        ev.buffer_rate_ratio.value
+    )
     assert e.cell("Total net effect (events prevented)", "Value") == pytest.approx(
-        ev.net_effect.total)
+        ev.net_effect.total
+    )
     wdq = e.cell("Weighted Displacement Quotient", "Value")
     assert wdq == (None if ev.wdq.wdq is None else pytest.approx(ev.wdq.wdq))
     monthly = s.table("case-monthly")
     assert monthly.cell("Jan 2019", "Response area") == b["R"]["2019-01"]  # shown, not counted
     assert s.parameters["response_lsoas"] == [code]
-    assert s.parameters["buffer_m"] == 400 and s.parameters["before_months"] == ["2018-12",
-                                                                                  "2018-12"]
+    assert s.parameters["buffer_m"] == 400 and s.parameters["before_months"] == [
+        "2018-12",
+        "2018-12",
+    ]
     html = render_html(r)
     assert f"Case study: {pmp.reference}" in html
     assert "--case-study" in html and "--case-start 2019-01" in html  # rebuild command
@@ -314,9 +381,28 @@ def test_cli_writes_the_report_with_the_case_study(store, case_plan, tmp_path: P
     from asbhub.cli import main
 
     pmp, _, _ = case_plan
-    assert main(["report", "scrutiny", "--period", PERIOD, "--db", store.url, "--out",
-                 str(tmp_path), "--no-pdf", "--case-study", pmp.reference,
-                 "--case-start", "2019-01", "--case-months", "1"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "scrutiny",
+                "--period",
+                PERIOD,
+                "--db",
+                store.url,
+                "--out",
+                str(tmp_path),
+                "--no-pdf",
+                "--case-study",
+                pmp.reference,
+                "--case-start",
+                "2019-01",
+                "--case-months",
+                "1",
+            ]
+        )
+        == 0
+    )
     html = (tmp_path / "scrutiny-2019-02.html").read_text(encoding="utf-8")
     assert f"Case study: {pmp.reference}" in html and "Rate ratio" in html
     assert not (tmp_path / "scrutiny-2019-02.pdf").exists()
@@ -333,8 +419,11 @@ def test_case_sections_on_postgresql(pg_url: str) -> None:
     r = build_scrutiny(s, PERIOD, generated_at=WHEN)
     assert r.section("case-reviews").table("case-reviews").rows[-1] == ["Total", 5, 1, 3, 1, 1, 1]
     expected = services.table_5_34(D(2018, 3, 1), D(2019, 2, 28), using=s.alias)
-    assert {row[0]: (row[1], row[2]) for row in r.section("pmps").table("pmps-by-lpu").rows
-            if row[0] != "Total"} == {x.lpu: (x.opened, x.open) for x in expected}
+    assert {
+        row[0]: (row[1], row[2])
+        for row in r.section("pmps").table("pmps-by-lpu").rows
+        if row[0] != "Total"
+    } == {x.lpu: (x.opened, x.open) for x in expected}
     cpn = r.section("powers").table("powers-community-protection-notices")
     assert cpn.cell("Number of Community Protection Warning letters issued", "Number") == 2
     assert r.section("hotspots").no_data  # no incidents loaded: said in words

@@ -26,7 +26,7 @@ from asbhub.store.db import open_store
 from asbhub.store.load import ingest
 from asbhub.synth.incidents import generate_force_export, write_force_export_csv
 
-WEEK_ENDING = dt.date(2021, 3, 21)   # a Sunday
+WEEK_ENDING = dt.date(2021, 3, 21)  # a Sunday
 LPU = "Erewash"
 NAMES = {"P": "Personal", "N": "Nuisance", "E": "Environmental"}
 
@@ -34,8 +34,9 @@ NAMES = {"P": "Personal", "N": "Nuisance", "E": "Environmental"}
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("weekly")
-    synth = generate_force_export(dt.date(2021, 1, 20), dt.date(2021, 3, 31), seed=5,
-                                  n_incidents=3000)
+    synth = generate_force_export(
+        dt.date(2021, 1, 20), dt.date(2021, 3, 31), seed=5, n_incidents=3000
+    )
     path = write_force_export_csv(synth.export, tmp / "export.csv")
     store = open_store(f"sqlite:///{tmp / 'store.sqlite3'}")
     assert ingest(store, expand_inputs([path])).totals()["rejected"] == 0
@@ -54,10 +55,13 @@ def _brute(export: pl.DataFrame) -> dict[str, dict[str, list[int]]]:
         if r["record_type"] != "asb" or r["lpu"] != LPU or not first <= day <= WEEK_ENDING:
             continue
         slot = 0 if day >= start else 1
-        keys = {"day": day.strftime("%A"), "category": r["asb_category"],
-                # The record's SNT, else its LSOA's by the hierarchy's neighbour rule.
-                "snt": hoods.get(snt := r["snt"] or areas.neighbourhood_for([r["lsoa_code"]])[0],
-                                 snt) or NO_SNT}
+        keys = {
+            "day": day.strftime("%A"),
+            "category": r["asb_category"],
+            # The record's SNT, else its LSOA's by the hierarchy's neighbour rule.
+            "snt": hoods.get(snt := r["snt"] or areas.neighbourhood_for([r["lsoa_code"]])[0], snt)
+            or NO_SNT,
+        }
         for table, key in keys.items():
             out[table].setdefault(key, [0, 0])[slot] += 1
     return out
@@ -68,8 +72,11 @@ def test_counts_match_a_brute_force_count(loaded) -> None:
     pack = build_weekly(store, LPU, WEEK_ENDING)
     expect = _brute(synth.export)
     assert pack.week_start == dt.date(2021, 3, 15)
-    for table, frame in (("day", pack.by_day), ("category", pack.by_category),
-                         ("snt", pack.by_snt)):
+    for table, frame in (
+        ("day", pack.by_day),
+        ("category", pack.by_category),
+        ("snt", pack.by_snt),
+    ):
         got = {}
         for key, n, avg in frame.iter_rows():
             key = key.split()[0] if table == "day" else key
@@ -79,7 +86,14 @@ def test_counts_match_a_brute_force_count(loaded) -> None:
         assert got == expect[table], table
     assert pack.total == sum(v[0] for v in expect["day"].values()) > 10
     assert [k.split()[0] for k in pack.by_day["key"].to_list()] == [
-        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
     # Every SNT of the LPU has a row, even one with nothing this week.
     hoods = AreaHierarchy.load().neighbourhoods.filter(pl.col("lpu") == LPU)
     assert set(hoods["snt_name"].to_list()) <= set(pack.by_snt["key"].to_list())
@@ -90,8 +104,9 @@ def test_counts_match_a_brute_force_count(loaded) -> None:
 def test_files_and_map(loaded, tmp_path: Path) -> None:
     store, _ = loaded
     paths = write_weekly(store, LPU, WEEK_ENDING, tmp_path)
-    assert {p.name for p in paths.values()} == {f"weekly-erewash-2021-03-21.{x}"
-                                                for x in ("html", "csv", "png")}
+    assert {p.name for p in paths.values()} == {
+        f"weekly-erewash-2021-03-21.{x}" for x in ("html", "csv", "png")
+    }
     rows = list(csv.reader(io.StringIO(paths["csv"].read_text(encoding="utf-8"))))
     pack = build_weekly(store, LPU, WEEK_ENDING)
     assert rows == [[str(c) for c in r] for r in weekly_csv_rows(pack)]
@@ -122,8 +137,9 @@ def test_unknown_lpu_lists_the_known_ones(tmp_path: Path) -> None:
 def test_records_without_an_snt_take_the_neighbour_rule(tmp_path: Path) -> None:
     """Records with an LSOA but no SNT (as police.uk's) are counted under the SNT the area
     hierarchy's neighbour rule gives; "No single SNT" is left for records with no usable LSOA."""
-    synth = generate_force_export(dt.date(2021, 2, 1), dt.date(2021, 3, 31), seed=8,
-                                  n_incidents=1500)
+    synth = generate_force_export(
+        dt.date(2021, 2, 1), dt.date(2021, 3, 31), seed=8, n_incidents=1500
+    )
     export = synth.export.with_columns(pl.lit(None, dtype=pl.String).alias("snt"))
     store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     path = write_force_export_csv(export, tmp_path / "export.csv")

@@ -33,8 +33,14 @@ def answers(**yes: str) -> dict[str, str]:
 
 
 #: Score 6+6+6+4+4+3 = 29: high.
-HIGH = {"targeted": "yes", "violence": "yes", "frequency": "constant", "unsafe_home": "yes",
-        "health": "yes", "isolated": "yes"}
+HIGH = {
+    "targeted": "yes",
+    "violence": "yes",
+    "frequency": "constant",
+    "unsafe_home": "yes",
+    "health": "yes",
+    "isolated": "yes",
+}
 #: Score 6+6+4+4 = 20: medium.
 MEDIUM = {"targeted": "yes", "violence": "yes", "unsafe_home": "yes", "health": "yes"}
 
@@ -46,12 +52,12 @@ def at(day: dt.date, hour: int = 12) -> dt.datetime:
 
 
 @pytest.fixture
-def victim(incident: Any) -> Any:  # noqa: F811
+def victim(incident: Any) -> Any:
     return incident.people.get(role="victim")
 
 
 @pytest.fixture
-def version(db: str) -> Any:  # noqa: F811
+def version(db: str) -> Any:
     from asbhub.records.risk import services
 
     v = services.current_version()
@@ -60,25 +66,45 @@ def version(db: str) -> Any:  # noqa: F811
 
 
 @pytest.fixture
-def make_victim(police: Any) -> Any:  # noqa: F811
+def make_victim(police: Any) -> Any:
     """Another synthetic incident with one invented victim, on a given day and LPU."""
     from django.utils import timezone
 
     from asbhub.records.incidents.models import Incident, Person, Source
 
-    source = Source.objects.create(kind="force_export", force=SYNTHETIC_FORCE, month="extra",
-                                   content_hash="1" * 64, rows=1, file="synthetic",
-                                   loaded_at=timezone.now())
+    source = Source.objects.create(
+        kind="force_export",
+        force=SYNTHETIC_FORCE,
+        month="extra",
+        content_hash="1" * 64,
+        rows=1,
+        file="synthetic",
+        loaded_at=timezone.now(),
+    )
     count = [0]
 
-    def make(name: str, day: dt.date, lpu: str = "North", dob: dt.date | None = None,
-             record_type: str = "asb", role: str = "victim", postcode: str = "") -> Any:
+    def make(
+        name: str,
+        day: dt.date,
+        lpu: str = "North",
+        dob: dt.date | None = None,
+        record_type: str = "asb",
+        role: str = "victim",
+        postcode: str = "",
+    ) -> Any:
         count[0] += 1
-        inc = Incident.objects.create(source=source, line=count[0] + 1, record_type=record_type,
-                                      month=f"{day:%Y-%m}", crime_type="Anti-social behaviour",
-                                      reference=f"SYN-X{count[0]:04d}", lpu=lpu,
-                                      occurred_from=at(day, 9))
-        return Person.objects.create(incident=inc, role=role, name=name, date_of_birth=dob,
-                                     postcode=postcode)
+        inc = Incident.objects.create(
+            source=source,
+            line=count[0] + 1,
+            record_type=record_type,
+            month=f"{day:%Y-%m}",
+            crime_type="Anti-social behaviour",
+            reference=f"SYN-X{count[0]:04d}",
+            lpu=lpu,
+            occurred_from=at(day, 9),
+        )
+        return Person.objects.create(
+            incident=inc, role=role, name=name, date_of_birth=dob, postcode=postcode
+        )
 
     return make

@@ -24,8 +24,9 @@ def test_no_victims_no_assessments(db: str, version: Any) -> None:
     assert not RiskAssessment.objects.exists()
 
 
-def test_seeds_each_victim_once_and_a_rerun_replaces_them(make_victim: Any, police: Any,
-                                                          version: Any) -> None:
+def test_seeds_each_victim_once_and_a_rerun_replaces_them(
+    make_victim: Any, police: Any, version: Any
+) -> None:
     dob = D(1975, 6, 1)
     # Rita Repeat: four earlier incidents in the 90 days before her latest: "often" (4-9).
     rita_days = [D(2024, 3, 1), D(2024, 3, 20), D(2024, 4, 2), D(2024, 4, 20), D(2024, 5, 10)]
@@ -47,7 +48,7 @@ def test_seeds_each_victim_once_and_a_rerun_replaces_them(make_victim: Any, poli
         reviews = list(a.reviews.order_by("reviewed_at"))
         assert reviews, a
         cadence = {"high": 14, "medium": 28}[a.band]
-        gap = (timezone.localdate(reviews[0].reviewed_at) - timezone.localdate(a.assessed_at))
+        gap = timezone.localdate(reviews[0].reviewed_at) - timezone.localdate(a.assessed_at)
         assert cadence <= gap.days <= cadence + 2
     again = seed_demo_risk(today=D(2024, 9, 1))
     assert again == 6 == RiskAssessment.objects.count()

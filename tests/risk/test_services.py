@@ -25,12 +25,16 @@ from asbhub.records.risk.models import (  # noqa: E402
 D = dt.date
 
 
-def test_record_assessment_scores_bands_and_sets_the_review(victim: Any, police: Any,
-                                                           version: Any) -> None:
-    a = services.record_assessment(person=victim, answers=answers(**HIGH), agency=police,
-                                   assessed_at=at(D(2024, 5, 10)),
-                                   thrive={"threat": "high", "harm": "medium",
-                                           "threat_note": "Threats made at the door"})
+def test_record_assessment_scores_bands_and_sets_the_review(
+    victim: Any, police: Any, version: Any
+) -> None:
+    a = services.record_assessment(
+        person=victim,
+        answers=answers(**HIGH),
+        agency=police,
+        assessed_at=at(D(2024, 5, 10)),
+        thrive={"threat": "high", "harm": "medium", "threat_note": "Threats made at the door"},
+    )
     a.refresh_from_db()
     assert (a.score, a.band, a.current_band) == (29, "high", "high")
     assert a.next_review_due == D(2024, 5, 24)
@@ -38,16 +42,19 @@ def test_record_assessment_scores_bands_and_sets_the_review(victim: Any, police:
     assert a.incident_id == victim.incident_id and a.owner_agency == police
     assert (a.thrive_threat, a.thrive_harm, a.thrive_risk) == ("high", "medium", "")
     assert a.thrive_threat_note == "Threats made at the door"
-    medium = services.record_assessment(person=victim, answers=answers(**MEDIUM), agency=police,
-                                        assessed_at=at(D(2024, 5, 10)))
+    medium = services.record_assessment(
+        person=victim, answers=answers(**MEDIUM), agency=police, assessed_at=at(D(2024, 5, 10))
+    )
     assert (medium.score, medium.band, medium.next_review_due) == (20, "medium", D(2024, 6, 7))
-    standard = services.record_assessment(person=victim, answers=answers(), agency=police,
-                                          assessed_at=at(D(2024, 5, 10)))
+    standard = services.record_assessment(
+        person=victim, answers=answers(), agency=police, assessed_at=at(D(2024, 5, 10))
+    )
     assert (standard.score, standard.band, standard.next_review_due) == (0, "standard", None)
 
 
-def test_only_victims_with_complete_answers_are_assessed(incident: Any, police: Any,
-                                                         version: Any) -> None:
+def test_only_victims_with_complete_answers_are_assessed(
+    incident: Any, police: Any, version: Any
+) -> None:
     suspect = incident.people.get(role="suspect")
     with pytest.raises(services.RiskError, match="recorded as 'suspect', not as a victim"):
         services.record_assessment(person=suspect, answers=answers(), agency=police)
@@ -57,23 +64,28 @@ def test_only_victims_with_complete_answers_are_assessed(incident: Any, police: 
     with pytest.raises(services.RiskError, match="question 'health' is not answered"):
         services.record_assessment(person=victim, answers=partial, agency=police)
     with pytest.raises(services.RiskError, match="unknown grade 'severe'"):
-        services.record_assessment(person=victim, answers=answers(), agency=police,
-                                   thrive={"risk": "severe"})
+        services.record_assessment(
+            person=victim, answers=answers(), agency=police, thrive={"risk": "severe"}
+        )
     assert not RiskAssessment.objects.exists()
 
 
-def test_review_changes_band_and_next_date_and_can_close(victim: Any, police: Any,
-                                                        version: Any) -> None:
-    a = services.record_assessment(person=victim, answers=answers(**HIGH), agency=police,
-                                   assessed_at=at(D(2024, 5, 10)))
-    r = services.record_review(a, answers=answers(**MEDIUM), agency=police,
-                               reviewed_at=at(D(2024, 5, 23)), notes="Calmer")
+def test_review_changes_band_and_next_date_and_can_close(
+    victim: Any, police: Any, version: Any
+) -> None:
+    a = services.record_assessment(
+        person=victim, answers=answers(**HIGH), agency=police, assessed_at=at(D(2024, 5, 10))
+    )
+    r = services.record_review(
+        a, answers=answers(**MEDIUM), agency=police, reviewed_at=at(D(2024, 5, 23)), notes="Calmer"
+    )
     a.refresh_from_db()
     assert (r.previous_band, r.band, r.score) == ("high", "medium", 20)
     assert r.next_review_due == a.next_review_due == D(2024, 6, 20)
-    assert (a.band, a.score, a.current_band) == ("high", 29, "medium")   # as assessed, kept
-    services.record_review(a, answers=answers(), agency=police, reviewed_at=at(D(2024, 6, 20)),
-                           close=True)
+    assert (a.band, a.score, a.current_band) == ("high", 29, "medium")  # as assessed, kept
+    services.record_review(
+        a, answers=answers(), agency=police, reviewed_at=at(D(2024, 6, 20)), close=True
+    )
     a.refresh_from_db()
     assert a.current_band == "standard" and a.next_review_due is None
     assert a.closed_at == at(D(2024, 6, 20))
@@ -81,8 +93,9 @@ def test_review_changes_band_and_next_date_and_can_close(victim: Any, police: An
         services.record_review(a, answers=answers(), agency=police)
 
 
-def test_a_used_version_never_changes_and_an_edit_makes_a_new_one(victim: Any, police: Any,
-                                                                  version: Any) -> None:
+def test_a_used_version_never_changes_and_an_edit_makes_a_new_one(
+    victim: Any, police: Any, version: Any
+) -> None:
     a = services.record_assessment(person=victim, answers=answers(**MEDIUM), agency=police)
     original = dict(version.definition)
     edited = version.questionnaire().edited({("targeted", "yes"): 10}, high=22)
@@ -97,8 +110,8 @@ def test_a_used_version_never_changes_and_an_edit_makes_a_new_one(victim: Any, p
     assert services.current_version().number == 2
     b = services.record_assessment(person=victim, answers=answers(**MEDIUM), agency=police)
     a.refresh_from_db()
-    assert (a.version_number, a.score, a.band) == (1, 20, "medium")     # old one keeps its own
-    assert (b.version_number, b.score, b.band) == (2, 24, "high")       # 10+6+4+4 >= 22
+    assert (a.version_number, a.score, a.band) == (1, 20, "medium")  # old one keeps its own
+    assert (b.version_number, b.score, b.band) == (2, 24, "high")  # 10+6+4+4 >= 22
     # A review of the old assessment is scored with its own version 1.
     r = services.record_review(a, answers=answers(**MEDIUM), agency=police)
     assert (r.questionnaire.number, r.score) == (1, 20)
@@ -115,81 +128,117 @@ def test_an_unused_draft_is_edited_in_place(version: Any) -> None:
 
 
 def test_partner_sees_assessments_only_under_an_agreement_covering_risk(
-        victim: Any, police: Any, version: Any, make_agency: Any, make_user: Any,
-        make_agreement: Any) -> None:
+    victim: Any, police: Any, version: Any, make_agency: Any, make_user: Any, make_agreement: Any
+) -> None:
     a = services.record_assessment(person=victim, answers=answers(), agency=police)
     council = make_agency("Synthetic Borough Council")
     officer = make_user("council.officer", council)
     cop = make_user("police.analyst", police, role="analyst")
-    viewer = make_user("pcc.viewer", make_agency("Synthetic PCC", kind="commissioner"),
-                       role="commissioner_viewer")
+    viewer = make_user(
+        "pcc.viewer", make_agency("Synthetic PCC", kind="commissioner"), role="commissioner_viewer"
+    )
     assert list(services.visible_assessments(cop)) == [a]
     assert list(services.visible_assessments(officer)) == []
     today = D.today()
-    make_agreement("ISA-SUM", [police, council], ["incident_summary", "victim_personal"],
-                   today - dt.timedelta(days=1), today + dt.timedelta(days=30))
-    assert list(services.visible_assessments(officer)) == []          # risk not covered
-    make_agreement("ISA-RISK", [police, council], ["risk_assessment"],
-                   today - dt.timedelta(days=1), today + dt.timedelta(days=30))
+    make_agreement(
+        "ISA-SUM",
+        [police, council],
+        ["incident_summary", "victim_personal"],
+        today - dt.timedelta(days=1),
+        today + dt.timedelta(days=30),
+    )
+    assert list(services.visible_assessments(officer)) == []  # risk not covered
+    make_agreement(
+        "ISA-RISK",
+        [police, council],
+        ["risk_assessment"],
+        today - dt.timedelta(days=1),
+        today + dt.timedelta(days=30),
+    )
     assert list(services.visible_assessments(officer)) == [a]
-    assert list(services.visible_assessments(viewer)) == []           # role has no risk
+    assert list(services.visible_assessments(viewer)) == []  # role has no risk
 
 
-def test_due_reviews_lists_overdue_and_due_by_date_and_lpu(make_victim: Any, police: Any,
-                                                          version: Any) -> None:
+def test_due_reviews_lists_overdue_and_due_by_date_and_lpu(
+    make_victim: Any, police: Any, version: Any
+) -> None:
     today = D(2024, 7, 1)
     made = {}
     for name, assessed, lpu, ans in [
-        ("Olive Overdue", D(2024, 6, 1), "North", HIGH),     # due 15 June: overdue by 16
-        ("Toby Today", D(2024, 6, 17), "South", HIGH),       # due 1 July: due today
-        ("Sam Soon", D(2024, 6, 10), "North", MEDIUM),       # due 8 July: upcoming
-        ("Stan Standard", D(2024, 5, 1), "North", {}),       # standard: never due
+        ("Olive Overdue", D(2024, 6, 1), "North", HIGH),  # due 15 June: overdue by 16
+        ("Toby Today", D(2024, 6, 17), "South", HIGH),  # due 1 July: due today
+        ("Sam Soon", D(2024, 6, 10), "North", MEDIUM),  # due 8 July: upcoming
+        ("Stan Standard", D(2024, 5, 1), "North", {}),  # standard: never due
     ]:
         person = make_victim(name, assessed - dt.timedelta(days=1), lpu=lpu)
-        made[name] = services.record_assessment(person=person, answers=answers(**ans),
-                                                agency=police, assessed_at=at(assessed))
+        made[name] = services.record_assessment(
+            person=person, answers=answers(**ans), agency=police, assessed_at=at(assessed)
+        )
     rows = services.due_reviews(today)
     assert [(r.victim_name, r.status, r.days_overdue, r.lpu) for r in rows] == [
-        ("Olive Overdue", "overdue", 16, "North"), ("Toby Today", "due", 0, "South")]
+        ("Olive Overdue", "overdue", 16, "North"),
+        ("Toby Today", "due", 0, "South"),
+    ]
     assert rows[0].next_review_due == D(2024, 6, 15) and rows[0].band == "high"
     assert [r.victim_name for r in services.due_reviews(today, within_days=7)] == [
-        "Olive Overdue", "Toby Today", "Sam Soon"]
+        "Olive Overdue",
+        "Toby Today",
+        "Sam Soon",
+    ]
     assert [r.victim_name for r in services.due_reviews(today, lpu="South")] == ["Toby Today"]
     assert services.due_reviews(today, owner_agency_ids=[]) == []
     # Reviewing Olive moves her next review 14 days on from the review: off the list.
-    services.record_review(made["Olive Overdue"], answers=answers(**HIGH), agency=police,
-                           reviewed_at=at(D(2024, 6, 30)))
+    services.record_review(
+        made["Olive Overdue"],
+        answers=answers(**HIGH),
+        agency=police,
+        reviewed_at=at(D(2024, 6, 30)),
+    )
     assert [r.victim_name for r in services.due_reviews(today)] == ["Toby Today"]
 
 
 def test_high_risk_victims_since_a_date(make_victim: Any, police: Any, version: Any) -> None:
-    early = services.record_assessment(person=make_victim("Early High", D(2024, 5, 1)),
-                                       answers=answers(**HIGH), agency=police,
-                                       assessed_at=at(D(2024, 5, 2)))
-    raised = services.record_assessment(person=make_victim("Raised Later", D(2024, 5, 1)),
-                                        answers=answers(**MEDIUM), agency=police,
-                                        assessed_at=at(D(2024, 5, 2)))
-    services.record_review(raised, answers=answers(**HIGH), agency=police,
-                           reviewed_at=at(D(2024, 5, 29)))
-    new = services.record_assessment(person=make_victim("New High", D(2024, 6, 1)),
-                                     answers=answers(**HIGH), agency=police,
-                                     assessed_at=at(D(2024, 6, 2)))
-    dropped = services.record_assessment(person=make_victim("Dropped", D(2024, 6, 1)),
-                                         answers=answers(**HIGH), agency=police,
-                                         assessed_at=at(D(2024, 6, 2)))
-    services.record_review(dropped, answers=answers(), agency=police,
-                           reviewed_at=at(D(2024, 6, 3)))
+    early = services.record_assessment(
+        person=make_victim("Early High", D(2024, 5, 1)),
+        answers=answers(**HIGH),
+        agency=police,
+        assessed_at=at(D(2024, 5, 2)),
+    )
+    raised = services.record_assessment(
+        person=make_victim("Raised Later", D(2024, 5, 1)),
+        answers=answers(**MEDIUM),
+        agency=police,
+        assessed_at=at(D(2024, 5, 2)),
+    )
+    services.record_review(
+        raised, answers=answers(**HIGH), agency=police, reviewed_at=at(D(2024, 5, 29))
+    )
+    new = services.record_assessment(
+        person=make_victim("New High", D(2024, 6, 1)),
+        answers=answers(**HIGH),
+        agency=police,
+        assessed_at=at(D(2024, 6, 2)),
+    )
+    dropped = services.record_assessment(
+        person=make_victim("Dropped", D(2024, 6, 1)),
+        answers=answers(**HIGH),
+        agency=police,
+        assessed_at=at(D(2024, 6, 2)),
+    )
+    services.record_review(dropped, answers=answers(), agency=police, reviewed_at=at(D(2024, 6, 3)))
     got = services.high_risk_victims(D(2024, 5, 20))
     assert [(v.victim_name, v.via, v.high_since) for v in got] == [
         ("New High", "assessment", at(D(2024, 6, 2))),
-        ("Raised Later", "review", at(D(2024, 5, 29)))]
+        ("Raised Later", "review", at(D(2024, 5, 29))),
+    ]
     assert got[0].assessment_id == new.pk
     everyone = services.high_risk_victims(D(2024, 5, 20), include_earlier=True)
     assert {v.assessment_id for v in everyone} == {early.pk, raised.pk, new.pk}
 
 
-def test_calibration_on_the_store_counts_hand_worked_repeats(make_victim: Any, police: Any,
-                                                              version: Any) -> None:
+def test_calibration_on_the_store_counts_hand_worked_repeats(
+    make_victim: Any, police: Any, version: Any
+) -> None:
     dob = D(1980, 3, 4)
     # Ann Apple: assessed high on 2 Jan 2024, victim again on 20 Feb (day 49): a repeat.
     # Bob Brown: assessed medium on 2 Jan, again on 15 Apr (day 104): not within 90 days.
@@ -200,26 +249,44 @@ def test_calibration_on_the_store_counts_hand_worked_repeats(make_victim: Any, p
     # Fay Ford: standard on 2 Jan; she only calls about a crime on 10 Jan: not a repeat.
     # Bob's namesake with another date of birth, victim on 1 Feb, is someone else.
     plan = [
-        ("Ann Apple", [(D(2024, 1, 1), "asb", "victim"), (D(2024, 2, 20), "crime", "victim")],
-         HIGH),
-        ("Bob Brown", [(D(2024, 1, 1), "asb", "victim"), (D(2024, 4, 15), "asb", "victim")],
-         MEDIUM),
-        ("Cat Cole", [(D(2024, 1, 1), "asb", "victim"), (D(2024, 1, 10), "crime", "caller"),
-                      (D(2024, 3, 1), "asb", "caller")], {}),
-        ("Fay Ford", [(D(2024, 1, 1), "asb", "victim"), (D(2024, 1, 10), "crime", "caller")],
-         {}),
-        ("Dee Dunn", [(D(2024, 1, 1), "asb", "victim"), (D(2024, 1, 20), "roc", "victim")],
-         HIGH),
-        ("Eve Ember", [(D(2024, 11, 30), "asb", "victim"), (D(2024, 12, 31), "asb", "victim")],
-         HIGH),
+        (
+            "Ann Apple",
+            [(D(2024, 1, 1), "asb", "victim"), (D(2024, 2, 20), "crime", "victim")],
+            HIGH,
+        ),
+        (
+            "Bob Brown",
+            [(D(2024, 1, 1), "asb", "victim"), (D(2024, 4, 15), "asb", "victim")],
+            MEDIUM,
+        ),
+        (
+            "Cat Cole",
+            [
+                (D(2024, 1, 1), "asb", "victim"),
+                (D(2024, 1, 10), "crime", "caller"),
+                (D(2024, 3, 1), "asb", "caller"),
+            ],
+            {},
+        ),
+        ("Fay Ford", [(D(2024, 1, 1), "asb", "victim"), (D(2024, 1, 10), "crime", "caller")], {}),
+        ("Dee Dunn", [(D(2024, 1, 1), "asb", "victim"), (D(2024, 1, 20), "roc", "victim")], HIGH),
+        (
+            "Eve Ember",
+            [(D(2024, 11, 30), "asb", "victim"), (D(2024, 12, 31), "asb", "victim")],
+            HIGH,
+        ),
     ]
     for name, incidents, ans in plan:
         first = None
         for day, rtype, role in incidents:
             person = make_victim(name, day, dob=dob, record_type=rtype, role=role)
             first = first or person
-        services.record_assessment(person=first, answers=answers(**ans), agency=police,
-                                   assessed_at=at(incidents[0][0] + dt.timedelta(days=1)))
+        services.record_assessment(
+            person=first,
+            answers=answers(**ans),
+            agency=police,
+            assessed_at=at(incidents[0][0] + dt.timedelta(days=1)),
+        )
     make_victim("Bob Brown", D(2024, 2, 1), dob=D(1990, 1, 1))
     table = services.calibration()
     assert table.end == D(2024, 12, 31) and table.n_too_recent == 1
@@ -229,35 +296,40 @@ def test_calibration_on_the_store_counts_hand_worked_repeats(make_victim: Any, p
     # so with an empty mapping no one has a repeat; clustering Ann's two rows finds hers.
     alone = services.calibration(person_key={})
     assert sum(r.n_repeat for r in alone.rows) == 0 and alone.n_assessed == 5
-    ann = list(Person.objects.filter(name="Ann Apple", date_of_birth=dob)
-               .values_list("pk", flat=True))
+    ann = list(
+        Person.objects.filter(name="Ann Apple", date_of_birth=dob).values_list("pk", flat=True)
+    )
     linked = services.calibration(person_key=dict.fromkeys(ann, "cluster-ann"))
     assert {r.band: (r.n_assessed, r.n_repeat) for r in linked.rows} == {
-        Band.HIGH: (2, 1), Band.MEDIUM: (1, 0), Band.STANDARD: (2, 0)}
+        Band.HIGH: (2, 1),
+        Band.MEDIUM: (1, 0),
+        Band.STANDARD: (2, 0),
+    }
     # Restricted to an agency with no assessments: nothing counted.
     assert services.calibration(owner_agency_ids=[]).n_assessed == 0
 
 
-def test_victim_history_joins_the_same_person_across_incidents(make_victim: Any, police: Any,
-                                                               version: Any, make_user: Any,
-                                                               make_agency: Any) -> None:
+def test_victim_history_joins_the_same_person_across_incidents(
+    make_victim: Any, police: Any, version: Any, make_user: Any, make_agency: Any
+) -> None:
     dob = D(1966, 7, 7)
     first = make_victim("Ivy Irons", D(2024, 1, 1), dob=dob)
-    second = make_victim("IVY IRONS", D(2024, 3, 1), dob=dob)       # same key, other incident
+    second = make_victim("IVY IRONS", D(2024, 3, 1), dob=dob)  # same key, other incident
     other = make_victim("Ivy Irons", D(2024, 3, 1), dob=D(1999, 9, 9))
-    made = [services.record_assessment(person=p, answers=answers(), agency=police,
-                                       assessed_at=at(day))
-            for p, day in ((first, D(2024, 1, 2)), (second, D(2024, 3, 2)),
-                           (other, D(2024, 3, 3)))]
+    made = [
+        services.record_assessment(person=p, answers=answers(), agency=police, assessed_at=at(day))
+        for p, day in ((first, D(2024, 1, 2)), (second, D(2024, 3, 2)), (other, D(2024, 3, 3)))
+    ]
     cop = make_user("police.analyst", police, role="analyst")
-    assert services.victim_history(cop, first) == [made[1], made[0]]       # newest first
+    assert services.victim_history(cop, first) == [made[1], made[0]]  # newest first
     assert services.victim_history(cop, other) == [made[2]]
     outsider = make_user("council.officer", make_agency("Synthetic Council"))
     assert services.victim_history(outsider, first) == []
 
 
 def test_unassessed_victims_recent_visible_and_high_thrive_first(
-        make_victim: Any, police: Any, version: Any, make_user: Any, make_agency: Any) -> None:
+    make_victim: Any, police: Any, version: Any, make_user: Any, make_agency: Any
+) -> None:
     today = D.today()
     recent = make_victim("Rae Recent", today - dt.timedelta(days=3))
     urgent = make_victim("Una Urgent", today - dt.timedelta(days=10), lpu="South")

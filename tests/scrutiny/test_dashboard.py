@@ -61,8 +61,7 @@ class _Tables(HTMLParser):
 def _page_tables(html: str) -> dict[str, list[list[str]]]:
     parser = _Tables()
     parser.feed(html)
-    return {k.removeprefix("table-"): v for k, v in parser.tables.items()
-            if k.startswith("table-")}
+    return {k.removeprefix("table-"): v for k, v in parser.tables.items() if k.startswith("table-")}
 
 
 def _is_number(text: str) -> bool:
@@ -74,7 +73,7 @@ def _is_number(text: str) -> bool:
 
 
 @pytest.fixture
-def web(sample_store: Store, db: str) -> Any:  # noqa: F811
+def web(sample_store: Store, db: str) -> Any:
     """The test client on the store holding the sample; users are rolled back after the test."""
     from django.test import Client
 
@@ -82,9 +81,12 @@ def web(sample_store: Store, db: str) -> Any:  # noqa: F811
 
 
 @pytest.fixture
-def viewer(web: Any, make_agency: Any, make_user: Any) -> Any:  # noqa: F811
-    user = make_user("pcc.viewer", make_agency("Office of the PCC", kind="commissioner"),
-                     role="commissioner_viewer")
+def viewer(web: Any, make_agency: Any, make_user: Any) -> Any:
+    user = make_user(
+        "pcc.viewer",
+        make_agency("Office of the PCC", kind="commissioner"),
+        role="commissioner_viewer",
+    )
     web.force_login(user)
     return web
 
@@ -109,8 +111,12 @@ def test_figures_equal_the_scrutiny_report(viewer: Any, area: str | None) -> Non
     for table_id, t in expected.items():
         assert tables[table_id][0] == list(t.columns)
         assert tables[table_id][1:] == [
-            [format_cell(v) if j == 0 else format_cell(v, t.decimals, j in t.percent_columns)
-             for j, v in enumerate(row)] for row in t.rows], table_id
+            [
+                format_cell(v) if j == 0 else format_cell(v, t.decimals, j in t.percent_columns)
+                for j, v in enumerate(row)
+            ]
+            for row in t.rows
+        ], table_id
     for s in report.sections:
         assert escape(s.title) in html and escape(s.source) in html
         if s.no_data:
@@ -119,14 +125,16 @@ def test_figures_equal_the_scrutiny_report(viewer: Any, area: str | None) -> Non
 
 def test_lpu_drill_down_changes_the_figures(viewer: Any) -> None:
     force = _page_tables(viewer.get("/scrutiny/dashboard/", {"period": PERIOD}).content.decode())
-    lpu = _page_tables(viewer.get("/scrutiny/dashboard/",
-                                  {"period": PERIOD, "area": LPU}).content.decode())
+    lpu = _page_tables(
+        viewer.get("/scrutiny/dashboard/", {"period": PERIOD, "area": LPU}).content.decode()
+    )
     by_lpu = _report().section("asb-by-lpu").table("asb-by-lpu")
     erewash = next(r for r in by_lpu.rows if r[0] == LPU)
     # The LPU's own ASB total is the force table's Erewash row, and smaller than the force's.
     assert lpu["asb-by-type"][-1][-1] == format_cell(erewash[1])
     assert int(lpu["asb-by-type"][-1][-1].replace(",", "")) < int(
-        force["asb-by-type"][-1][-1].replace(",", ""))
+        force["asb-by-type"][-1][-1].replace(",", "")
+    )
 
 
 def test_every_table_downloads_as_csv_matching_the_page(viewer: Any) -> None:
@@ -136,8 +144,9 @@ def test_every_table_downloads_as_csv_matching_the_page(viewer: Any) -> None:
     for s in report.sections:
         for t in s.tables:
             assert f"format=csv&amp;table={t.id}" in html
-            response = viewer.get("/scrutiny/dashboard/", {"period": PERIOD, "format": "csv",
-                                                           "table": t.id})
+            response = viewer.get(
+                "/scrutiny/dashboard/", {"period": PERIOD, "format": "csv", "table": t.id}
+            )
             assert response.status_code == 200
             assert response["Content-Type"].startswith("text/csv")
             assert f"scrutiny-{PERIOD}-{t.id}.csv" in response["Content-Disposition"]
@@ -153,7 +162,8 @@ def test_every_table_downloads_as_csv_matching_the_page(viewer: Any) -> None:
                         assert text == "n/a"
                     elif _is_number(value):
                         assert float(value) == pytest.approx(
-                            float(text.replace(",", "").rstrip("%")), abs=0.51)
+                            float(text.replace(",", "").rstrip("%")), abs=0.51
+                        )
                     else:
                         assert value == text
 
@@ -171,9 +181,16 @@ def test_anonymous_is_sent_to_sign_in(web: Any) -> None:
     assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
 
 
-@pytest.mark.parametrize(("role", "status"), [("partner_officer", 403), ("analyst", 403),
-                                              ("supervisor", 200), ("administrator", 200)])
-def test_roles(web: Any, make_agency: Any, make_user: Any, role: str,  # noqa: F811
-               status: int) -> None:
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("partner_officer", 403), ("analyst", 403), ("supervisor", 200), ("administrator", 200)],
+)
+def test_roles(
+    web: Any,
+    make_agency: Any,
+    make_user: Any,
+    role: str,
+    status: int,
+) -> None:
     web.force_login(make_user(f"user.{role}", make_agency("Synthetic Council"), role=role))
     assert web.get("/scrutiny/dashboard/", {"period": PERIOD}).status_code == status

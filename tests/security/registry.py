@@ -42,11 +42,14 @@ PUBLIC, SIGNED_IN, RECORD, API, ADMIN = "public", "signed_in", "record", "api", 
 
 #: The roles of the police users of the world, by role code (the ``users`` attribute).
 POLICE_ROLE_USERS = {
-    "analyst": "analyst", "snt_officer": "snt", "supervisor": "supervisor",
-    "administrator": "police_admin", "commissioner_viewer": "commissioner",
+    "analyst": "analyst",
+    "snt_officer": "snt",
+    "supervisor": "supervisor",
+    "administrator": "police_admin",
+    "commissioner_viewer": "commissioner",
 }
 EDITORS = frozenset({"analyst", "snt_officer", "supervisor", "partner_officer"})
-RISK_ROLES = EDITORS   # roles whose categories include risk assessments
+RISK_ROLES = EDITORS  # roles whose categories include risk assessments
 REVIEWERS = frozenset({"supervisor", "administrator"})
 
 
@@ -56,14 +59,14 @@ class Route:
 
     kind: str
     kwargs: Callable[[SimpleNamespace], dict[str, Any]] | None = None
-    record_param: str = ""          # the kwarg naming the record ("" if none)
-    method: str = "GET"             # "POST" for POST-only routes
+    record_param: str = ""  # the kwarg naming the record ("" if none)
+    method: str = "GET"  # "POST" for POST-only routes
     query: Callable[[SimpleNamespace], dict[str, str]] | None = None
     roles: frozenset[str] | None = None
-    owner: str = "analyst"          # the user of the owning agency for the positive check
+    owner: str = "analyst"  # the user of the owning agency for the positive check
     owner_status: frozenset[int] = frozenset({200})
-    missing_status: int = 404      # what the owner gets for a missing id
-    shows: tuple[str, ...] = ()     # personal data the owner must see (the positive control)
+    missing_status: int = 404  # what the owner gets for a missing id
+    shows: tuple[str, ...] = ()  # personal data the owner must see (the positive control)
     other: str = "housing_officer"  # the other agency's user guessing the id
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -93,8 +96,10 @@ PUBLIC_ACTION = "public"
 #: Pages the council, a partner on the police's plan, uses without any agreement.
 PARTNER = {"partner": True}
 
-_VICTIM_URL = {"kwargs": lambda w: {"incident_pk": w.incident.pk, "person_pk": w.victim.pk},
-               "record_param": "incident_pk"}
+_VICTIM_URL = {
+    "kwargs": lambda w: {"incident_pk": w.incident.pk, "person_pk": w.victim.pk},
+    "record_param": "incident_pk",
+}
 
 ROUTES: dict[str, Route] = {
     # -- incidents (public: aggregates and data.police.uk's anonymised points) --------------
@@ -104,9 +109,13 @@ ROUTES: dict[str, Route] = {
     "hotspots-geojson": Route(PUBLIC),
     # -- partners --------------------------------------------------------------------------
     "partners:sign-in": Route(PUBLIC, action=PUBLIC_ACTION),
-    "partners:sign-out": Route(SIGNED_IN, method="POST", owner_status=frozenset({302}),
-                               note="POST only: a link elsewhere cannot sign anyone out",
-                               action="account.own"),
+    "partners:sign-out": Route(
+        SIGNED_IN,
+        method="POST",
+        owner_status=frozenset({302}),
+        note="POST only: a link elsewhere cannot sign anyone out",
+        action="account.own",
+    ),
     "partners:usage": Route(SIGNED_IN, roles=REVIEWERS, owner="supervisor"),
     "partners:audit-log": Route(SIGNED_IN, roles=REVIEWERS, owner="supervisor"),
     "partners:incident": _record("incident", shows=("Avery Testperson", "Blake Madeupname")),
@@ -114,34 +123,47 @@ ROUTES: dict[str, Route] = {
     "cases:pmp-list": Route(SIGNED_IN),
     "cases:pmp-create": Route(SIGNED_IN, roles=EDITORS, action="pmp.create"),
     "cases:pmp-detail": _record("plan", shows=("Victimname", "Offendername"), extra=PARTNER),
-    "cases:pmp-edit": _record("plan", shows=("Victimname", "Offendername"), extra=PARTNER,
-                              action="pmp.change"),
+    "cases:pmp-edit": _record(
+        "plan", shows=("Victimname", "Offendername"), extra=PARTNER, action="pmp.change"
+    ),
     "cases:pmp-incidents": _record("plan", extra=PARTNER, action="pmp.change"),
     "cases:pmp-incidents-geojson": _record("plan", extra=PARTNER),
     "cases:pmp-stage": _record("plan", extra=PARTNER, action="pmp.change"),
-    "cases:pmp-action": _record("plan", method="POST", owner_status=frozenset({400}),
-                                action="pmp.change"),
-    "cases:pmp-evaluate": _record("plan", method="POST", owner_status=frozenset({400}),
-                                  action="pmp.change"),
-    "cases:pmp-review": _record("plan", roles=frozenset({"supervisor"}), owner="supervisor",
-                                action="pmp.review"),
+    "cases:pmp-action": _record(
+        "plan", method="POST", owner_status=frozenset({400}), action="pmp.change"
+    ),
+    "cases:pmp-evaluate": _record(
+        "plan", method="POST", owner_status=frozenset({400}), action="pmp.change"
+    ),
+    "cases:pmp-review": _record(
+        "plan", roles=frozenset({"supervisor"}), owner="supervisor", action="pmp.review"
+    ),
     # -- cases: powers and Case Reviews ----------------------------------------------------
     "cases:powers": Route(SIGNED_IN),
     "cases:power-create": Route(SIGNED_IN, roles=EDITORS, action="power.record"),
-    "cases:power-detail": _record("power", shows=("Blake Madeupname",), action="power.record",
-                                  note="GET for anyone who may see the power; a POST (an "
-                                       "event) for editors"),
+    "cases:power-detail": _record(
+        "power",
+        shows=("Blake Madeupname",),
+        action="power.record",
+        note="GET for anyone who may see the power; a POST (an event) for editors",
+    ),
     "cases:power-edit": _record("power", roles=EDITORS, action="power.record"),
     "cases:case-review-list": Route(SIGNED_IN),
     "cases:case-review-create": Route(SIGNED_IN, roles=EDITORS, action="case_review.create"),
-    "cases:threshold-rules": Route(SIGNED_IN, note="GET for everyone signed in; a POST only "
-                                                   "for supervisors and administrators",
-                                   action="threshold_rule.change"),
+    "cases:threshold-rules": Route(
+        SIGNED_IN,
+        note="GET for everyone signed in; a POST only for supervisors and administrators",
+        action="threshold_rule.change",
+    ),
     "cases:case-review-detail": _record("case_review", shows=("Dana Applicantname",)),
     "cases:case-review-change": Route(
-        RECORD, kwargs=lambda w: {"pk": w.case_review.pk, "what": "complaint"},
-        record_param="pk", method="POST", owner_status=frozenset({400}),
-        action="case_review.change"),
+        RECORD,
+        kwargs=lambda w: {"pk": w.case_review.pk, "what": "complaint"},
+        record_param="pk",
+        method="POST",
+        owner_status=frozenset({400}),
+        action="case_review.change",
+    ),
     "cases:public-apply": Route(PUBLIC, action=PUBLIC_ACTION),
     "cases:public-apply-done": Route(PUBLIC, kwargs=lambda w: {"reference": "ACR-2024-0001"}),
     # -- public ----------------------------------------------------------------------------
@@ -156,15 +178,23 @@ ROUTES: dict[str, Route] = {
     "scrutiny:ask-thanks": Route(PUBLIC),
     # The queue holds askers' names and emails: the Commissioner's office only (its viewers
     # and its own administrators), not other agencies' administrators.
-    "scrutiny:queue": Route(SIGNED_IN, roles=frozenset({"commissioner_viewer"}),
-                            owner="commissioner"),
+    "scrutiny:queue": Route(
+        SIGNED_IN, roles=frozenset({"commissioner_viewer"}), owner="commissioner"
+    ),
     "scrutiny:question": Route(
-        SIGNED_IN, kwargs=_pk("question"), roles=frozenset({"commissioner_viewer"}),
-        owner="commissioner", note="the Commissioner's office's record, not an agency's case",
-        action="question.moderate", extra={"data": {"step": "approve"}}),
-    "scrutiny:dashboard": Route(SIGNED_IN, roles=frozenset({"commissioner_viewer", "supervisor",
-                                                            "administrator"}),
-                                owner="supervisor"),
+        SIGNED_IN,
+        kwargs=_pk("question"),
+        roles=frozenset({"commissioner_viewer"}),
+        owner="commissioner",
+        note="the Commissioner's office's record, not an agency's case",
+        action="question.moderate",
+        extra={"data": {"step": "approve"}},
+    ),
+    "scrutiny:dashboard": Route(
+        SIGNED_IN,
+        roles=frozenset({"commissioner_viewer", "supervisor", "administrator"}),
+        owner="supervisor",
+    ),
     # -- risk ------------------------------------------------------------------------------
     "risk:due": Route(SIGNED_IN, roles=RISK_ROLES, shows=("Avery Testperson",)),
     "risk:calibration": Route(SIGNED_IN, roles=RISK_ROLES),
@@ -174,45 +204,77 @@ ROUTES: dict[str, Route] = {
     "risk:assessment": _record("assessment", roles=RISK_ROLES, shows=("Avery Testperson",)),
     "risk:review": _record("assessment", roles=RISK_ROLES, action="risk.assess"),
     "risk:versions": Route(SIGNED_IN),
-    "risk:version": Route(SIGNED_IN, kwargs=lambda w: {"number": 1},
-                          note="questionnaire versions are shared reference data"),
-    "risk:version-edit": Route(SIGNED_IN, kwargs=lambda w: {"number": 1}, roles=REVIEWERS,
-                               owner="supervisor", action="questionnaire.change"),
-    "risk:version-publish": Route(SIGNED_IN, kwargs=lambda w: {"number": 1}, method="POST",
-                                  roles=REVIEWERS, owner="supervisor",
-                                  owner_status=frozenset({302}),
-                                  action="questionnaire.change"),
+    "risk:version": Route(
+        SIGNED_IN,
+        kwargs=lambda w: {"number": 1},
+        note="questionnaire versions are shared reference data",
+    ),
+    "risk:version-edit": Route(
+        SIGNED_IN,
+        kwargs=lambda w: {"number": 1},
+        roles=REVIEWERS,
+        owner="supervisor",
+        action="questionnaire.change",
+    ),
+    "risk:version-publish": Route(
+        SIGNED_IN,
+        kwargs=lambda w: {"number": 1},
+        method="POST",
+        roles=REVIEWERS,
+        owner="supervisor",
+        owner_status=frozenset({302}),
+        action="questionnaire.change",
+    ),
     # -- tasking ---------------------------------------------------------------------------
     "tasking:briefing": Route(SIGNED_IN, shows=("Avery Testperson",)),
     "tasking:weekly": Route(SIGNED_IN, query=_week),
-    "tasking:weekly-map": Route(SIGNED_IN, query=_week, extra={"image": True},
-                                note="a PNG: no text to search for names or payloads"),
+    "tasking:weekly-map": Route(
+        SIGNED_IN,
+        query=_week,
+        extra={"image": True},
+        note="a PNG: no text to search for names or payloads",
+    ),
     "tasking:weekly-csv": Route(SIGNED_IN, query=_week),
     # -- people ----------------------------------------------------------------------------
     "people:queue": Route(SIGNED_IN, roles=frozenset({"analyst", "supervisor"})),
-    "people:decide": _record("pair", method="POST", roles=frozenset({"analyst", "supervisor"}),
-                             owner_status=frozenset({302}), other="housing_analyst",
-                             missing_status=404, note="a missing pair and another agency's "
-                                                      "pair both give 404",
-                             extra={"data": {"decision": "reject", "reason": "Security test"}},
-                             action="linkage.decide"),
+    "people:decide": _record(
+        "pair",
+        method="POST",
+        roles=frozenset({"analyst", "supervisor"}),
+        owner_status=frozenset({302}),
+        other="housing_analyst",
+        missing_status=404,
+        note="a missing pair and another agency's pair both give 404",
+        extra={"data": {"decision": "reject", "reason": "Security test"}},
+        action="linkage.decide",
+    ),
     "people:person": _record("linked", shows=("Avery Testperson",)),
-    "people:merge": _record("linked", roles=frozenset({"analyst", "supervisor"}),
-                            action="linkage.decide"),
-    "people:split": Route(RECORD, kwargs=lambda w: {"pk": w.linked.pk,
-                                                    "person_pk": w.victim.pk},
-                          record_param="pk", roles=frozenset({"analyst", "supervisor"}),
-                          action="linkage.decide"),
+    "people:merge": _record(
+        "linked", roles=frozenset({"analyst", "supervisor"}), action="linkage.decide"
+    ),
+    "people:split": Route(
+        RECORD,
+        kwargs=lambda w: {"pk": w.linked.pk, "person_pk": w.victim.pk},
+        record_param="pk",
+        roles=frozenset({"analyst", "supervisor"}),
+        action="linkage.decide",
+    ),
     # -- API tokens (pages) and the API ----------------------------------------------------
-    "api-tokens:list": Route(SIGNED_IN, action="account.own",
-                             note="a POST creates a token for the user"),
-    "api-tokens:revoke": _record("token", method="POST", owner_status=frozenset({302}),
-                                 note="another user's token is a 404, like a missing one",
-                                 action="account.own"),
+    "api-tokens:list": Route(
+        SIGNED_IN, action="account.own", note="a POST creates a token for the user"
+    ),
+    "api-tokens:revoke": _record(
+        "token",
+        method="POST",
+        owner_status=frozenset({302}),
+        note="another user's token is a 404, like a missing one",
+        action="account.own",
+    ),
     "api:openapi-json": Route(PUBLIC),
     "api:openapi-view": Route(PUBLIC),
-    "api:api-root": Route(PUBLIC, owner_status=frozenset({404}),
-                          note="django-ninja's root: no page there"),
+    "api:api-root": Route(
+        PUBLIC, owner_status=frozenset({404}), note="django-ninja's root: no page there"
+    ),
     "api:incident_list": Route(API),
     "api:incident_detail": Route(API, kwargs=lambda w: {"incident_id": w.incident.pk}),
     "api:pmp_list": Route(API),
@@ -255,8 +317,9 @@ def route_for(name: str) -> Route:
 
 
 def routes_of(*kinds: str, method: str | None = None) -> list[str]:
-    return sorted(n for n, r in ROUTES.items() if r.kind in kinds
-                  and (method is None or r.method == method))
+    return sorted(
+        n for n, r in ROUTES.items() if r.kind in kinds and (method is None or r.method == method)
+    )
 
 
 def url(name: str, w: SimpleNamespace, *, missing: bool = False) -> str:
@@ -276,8 +339,14 @@ def url(name: str, w: SimpleNamespace, *, missing: bool = False) -> str:
     return f"{path}?{urlencode(query)}"
 
 
-def call(client: Any, name: str, w: SimpleNamespace, *, missing: bool = False,
-         data: dict[str, Any] | None = None) -> Any:
+def call(
+    client: Any,
+    name: str,
+    w: SimpleNamespace,
+    *,
+    missing: bool = False,
+    data: dict[str, Any] | None = None,
+) -> Any:
     """Request the route the way it is meant to be used (GET, or POST for POST-only ones)."""
     route = route_for(name)
     target = url(name, w, missing=missing)

@@ -49,13 +49,19 @@ def test_every_post_route_has_an_action() -> None:
     assert not missing, (
         f"POST routes with no action classification: {', '.join(missing)}. Give each "
         "Route(...) in tests/security/registry.py action=<a key of ACTION_ROLES in "
-        "asbhub/records/partners/access.py>, and wrap its view in @requires_action(...)")
-    unknown = sorted(f"{n} ({r.action})" for n, r in ROUTES.items()
-                     if r.action and r.action != PUBLIC_ACTION and r.action not in ACTION_ROLES)
+        "asbhub/records/partners/access.py>, and wrap its view in @requires_action(...)"
+    )
+    unknown = sorted(
+        f"{n} ({r.action})"
+        for n, r in ROUTES.items()
+        if r.action and r.action != PUBLIC_ACTION and r.action not in ACTION_ROLES
+    )
     assert not unknown, f"routes classified with actions the policy does not have: {unknown}"
     unused = sorted(set(ACTION_ROLES) - {r.action for r in ROUTES.values()})
-    assert not unused, (f"actions in ACTION_ROLES that no route in tests/security/registry.py "
-                        f"takes: {unused}; classify the routes or remove the actions")
+    assert not unused, (
+        f"actions in ACTION_ROLES that no route in tests/security/registry.py "
+        f"takes: {unused}; classify the routes or remove the actions"
+    )
 
 
 @pytest.mark.parametrize("name", ACTION_ROUTES)
@@ -67,7 +73,8 @@ def test_the_view_checks_its_action(name: str, world: SimpleNamespace) -> None:
     assert found == ROUTES[name].action, (
         f"{name}: its view checks action {found!r}, the registry says "
         f"{ROUTES[name].action!r}; decorate the view with "
-        f"@requires_action({ROUTES[name].action!r}) under @login_required")
+        f"@requires_action({ROUTES[name].action!r}) under @login_required"
+    )
 
 
 def _users_with_profiles(world: SimpleNamespace) -> dict[str, Any]:
@@ -96,8 +103,9 @@ def _post(world: SimpleNamespace, who: str, name: str) -> int:
 
 
 @pytest.mark.parametrize("name", ACTION_ROUTES)
-def test_actions_are_refused_without_the_permission(name: str, world: SimpleNamespace,
-                                                    db: str) -> None:
+def test_actions_are_refused_without_the_permission(
+    name: str, world: SimpleNamespace, db: str
+) -> None:
     action_roles, may_act = _policy()
     route = ROUTES[name]
     roles = action_roles[route.action]
@@ -134,20 +142,28 @@ def test_a_refused_action_is_audited(world: SimpleNamespace, db: str) -> None:
     entry = AuditEntry.objects.order_by("-seq").first()
     assert AuditEntry.objects.count() == before + 1
     assert (entry.action, entry.object_type, entry.object_id) == (
-        "denied", "action", "case_review.create")
+        "denied",
+        "action",
+        "case_review.create",
+    )
     assert entry.username == "sec.commissioner"
-    assert "Commissioner" in response.content.decode()   # the reason names the role
+    assert "Commissioner" in response.content.decode()  # the reason names the role
 
 
-def test_the_commissioners_office_cannot_open_a_case_review(world: SimpleNamespace,
-                                                            db: str) -> None:
+def test_the_commissioners_office_cannot_open_a_case_review(
+    world: SimpleNamespace, db: str
+) -> None:
     """``demo.opcc`` opened a Case Review: a valid form, as the Commissioner's viewer and as
     an administrator, now changes nothing; an analyst's same form opens one."""
     from asbhub.records.cases.models import CaseReview
 
-    data = {"area": "Erewash", "received_on": world.today.isoformat(),
-            "applicant_name": "Fay Formname", "applicant_contact": "07700 900999",
-            "description": "Shouting at night"}
+    data = {
+        "area": "Erewash",
+        "received_on": world.today.isoformat(),
+        "applicant_name": "Fay Formname",
+        "applicant_contact": "07700 900999",
+        "description": "Shouting at night",
+    }
     before = CaseReview.objects.count()
     for who in ("commissioner", "police_admin", "council_admin", "unlinked"):
         response = as_user(world, who).post(url("cases:case-review-create", world), data)
@@ -168,11 +184,21 @@ def test_the_policy_agrees_with_the_views_own_checks() -> None:
     from asbhub.web.scrutiny.services import QUEUE_ROLES
 
     action_roles, _ = _policy()
-    expected = {"pmp.create": EDITOR_ROLES, "pmp.change": EDITOR_ROLES,
-                "power.record": EDITOR_ROLES, "case_review.create": EDITOR_ROLES,
-                "case_review.change": EDITOR_ROLES, "threshold_rule.change": RULE_ROLES,
-                "risk.assess": ASSESSOR_ROLES, "questionnaire.change": QUESTIONNAIRE_ROLES,
-                "linkage.decide": REVIEWER_ROLES, "question.moderate": QUEUE_ROLES}
-    differ = {a: (sorted(action_roles[a]), sorted(r)) for a, r in expected.items()
-              if set(action_roles[a]) != set(r)}
+    expected = {
+        "pmp.create": EDITOR_ROLES,
+        "pmp.change": EDITOR_ROLES,
+        "power.record": EDITOR_ROLES,
+        "case_review.create": EDITOR_ROLES,
+        "case_review.change": EDITOR_ROLES,
+        "threshold_rule.change": RULE_ROLES,
+        "risk.assess": ASSESSOR_ROLES,
+        "questionnaire.change": QUESTIONNAIRE_ROLES,
+        "linkage.decide": REVIEWER_ROLES,
+        "question.moderate": QUEUE_ROLES,
+    }
+    differ = {
+        a: (sorted(action_roles[a]), sorted(r))
+        for a, r in expected.items()
+        if set(action_roles[a]) != set(r)
+    }
     assert not differ, f"ACTION_ROLES differs from the views' own role sets: {differ}"

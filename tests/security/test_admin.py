@@ -39,23 +39,37 @@ from tests.security.conftest import (
 setup_django()
 
 #: Everything personal in the world, with the addresses and postcodes the names come with.
-SECRETS = PEOPLE_SECRETS + ASKER_SECRETS + (
-    "1 Example Street", "ZZ1 1ZZ", "ZZ9 9ZZ", "Flat 2, Example Court", "Served on")
+SECRETS = (
+    PEOPLE_SECRETS
+    + ASKER_SECRETS
+    + ("1 Example Street", "ZZ1 1ZZ", "ZZ9 9ZZ", "Flat 2, Example Court", "Served on")
+)
 #: What a search box is tried with: the names the security sweep uses.
-SEARCHES = (VICTIM, SUSPECT, WITNESS, APPLICANT, ASKER, "Victimname", "Offendername",
-            "Testperson")
+SEARCHES = (VICTIM, SUSPECT, WITNESS, APPLICANT, ASKER, "Victimname", "Offendername", "Testperson")
 #: Pages a crawl may not need: signing out ends the session; the rest are not pages.
 SKIP = re.compile(r"^/admin/(logout/|login/|jsi18n/|r/|password_change/)|/password/$")
 HREF = re.compile(r'href="([^"#]+)"')
-MAX_PAGES = 400   # a bound on the crawl, far above what the world's admin has
-PER_LIST = 4      # objects followed from each changelist
+MAX_PAGES = 400  # a bound on the crawl, far above what the world's admin has
+PER_LIST = 4  # objects followed from each changelist
 
 #: Models with people's details: not in the admin (their pages check and audit every access).
 PERSONAL_MODELS = (
-    "cases.Pmp", "cases.PmpAction", "cases.PmpReview", "cases.PmpIncident", "cases.PmpPerson",
-    "cases.Power", "cases.PowerEvent", "cases.CaseReview", "cases.CaseReviewComplaint",
-    "cases.CaseReviewAction", "cases.CaseReviewApplicant", "incidents.Incident",
-    "incidents.Person", "risk.RiskAssessment", "risk.RiskReview", "scrutiny.Question",
+    "cases.Pmp",
+    "cases.PmpAction",
+    "cases.PmpReview",
+    "cases.PmpIncident",
+    "cases.PmpPerson",
+    "cases.Power",
+    "cases.PowerEvent",
+    "cases.CaseReview",
+    "cases.CaseReviewComplaint",
+    "cases.CaseReviewAction",
+    "cases.CaseReviewApplicant",
+    "incidents.Incident",
+    "incidents.Person",
+    "risk.RiskAssessment",
+    "risk.RiskReview",
+    "scrutiny.Question",
     "contact.Call",
 )
 
@@ -100,7 +114,7 @@ def crawl(client: Any, *, full: bool) -> dict[str, str]:
         seen[path] = _text(response) if response.status_code == 200 else ""
         parts = path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "admin" and response.status_code == 200:
-            lists.add(path)             # /admin/<app>/<model>/: a changelist
+            lists.add(path)  # /admin/<app>/<model>/: a changelist
         if len(parts) == 5 and parts[4] == "change" and full:
             base = "/".join(parts[:4])
             todo.extend([f"/{base}/history/", f"/{base}/delete/"])
@@ -119,11 +133,11 @@ def crawl(client: Any, *, full: bool) -> dict[str, str]:
                 continue
             todo.append(link)
     for path in sorted(lists):
-        seen[f"{path}?_popup=1&_to_field=id"] = _text(client.get(path, {"_popup": "1",
-                                                                         "_to_field": "id"}))
+        seen[f"{path}?_popup=1&_to_field=id"] = _text(
+            client.get(path, {"_popup": "1", "_to_field": "id"})
+        )
         for term in SEARCHES:
-            seen[f"{path}?q={quote(term)}"] = _searched(_text(client.get(path, {"q": term})),
-                                                         term)
+            seen[f"{path}?q={quote(term)}"] = _searched(_text(client.get(path, {"q": term})), term)
     return seen
 
 
@@ -134,7 +148,7 @@ def _searched(page: str, term: str) -> str:
     page = re.sub(r"_changelist_filters=[^\"&]*", "", page)
     page = re.sub(r'href="\?[^"]*"', 'href="?"', page)
     start = page.find('id="result_list"')
-    rows = page[start:page.find("</table>", start)] if start >= 0 else ""
+    rows = page[start : page.find("</table>", start)] if start >= 0 else ""
     return page.replace(term, "") + (f"\nMATCHED {term}" if term in rows else "")
 
 
@@ -146,22 +160,26 @@ def test_personal_models_are_not_in_the_admin() -> None:
     assert not registered, (
         f"{registered} are in the admin, which shows their people's details to any staff "
         "account without the sharing policy or the audit log. Remove their @admin.register; "
-        "staff use the case pages.")
+        "staff use the case pages."
+    )
 
 
 def test_the_admin_change_page_of_a_plan_is_gone(world: SimpleNamespace, db: str) -> None:
     client = _staff(world, "police_admin")
-    for path in (f"/admin/cases/pmp/{world.plan.pk}/change/",
-                 f"/admin/cases/casereview/{world.case_review.pk}/change/",
-                 f"/admin/cases/power/{world.power.pk}/change/",
-                 f"/admin/risk/riskassessment/{world.assessment.pk}/change/"):
+    for path in (
+        f"/admin/cases/pmp/{world.plan.pk}/change/",
+        f"/admin/cases/casereview/{world.case_review.pk}/change/",
+        f"/admin/cases/power/{world.power.pk}/change/",
+        f"/admin/risk/riskassessment/{world.assessment.pk}/change/",
+    ):
         response = client.get(path)
         assert response.status_code in (302, 404), f"{path}: {response.status_code}"
         assert not secrets_in(_text(response), SECRETS)
 
 
-def test_full_crawl_as_the_administrator_shows_no_personal_data(world: SimpleNamespace,
-                                                                 db: str) -> None:
+def test_full_crawl_as_the_administrator_shows_no_personal_data(
+    world: SimpleNamespace, db: str
+) -> None:
     """The demonstration's ``demo.admin``: an administrator of the police, staff and
     superuser."""
     pages = crawl(_staff(world, "police_admin"), full=True)
@@ -177,14 +195,24 @@ def test_full_crawl_as_the_administrator_shows_no_personal_data(world: SimpleNam
     assert not leaks, f"admin pages showing personal data: {leaks}"
 
 
-USERS = ["analyst", "snt", "supervisor", "commissioner", "council_officer",
-         "council_supervisor", "council_admin", "housing_officer", "housing_analyst",
-         "unlinked"]
+USERS = [
+    "analyst",
+    "snt",
+    "supervisor",
+    "commissioner",
+    "council_officer",
+    "council_supervisor",
+    "council_admin",
+    "housing_officer",
+    "housing_analyst",
+    "unlinked",
+]
 
 
 @pytest.mark.parametrize("who", USERS)
-def test_admin_as_each_role_shows_no_personal_data(who: str, world: SimpleNamespace,
-                                                   db: str) -> None:
+def test_admin_as_each_role_shows_no_personal_data(
+    who: str, world: SimpleNamespace, db: str
+) -> None:
     pages = crawl(_staff(world, who), full=False)
     assert "/admin/partners/agency/" in pages, sorted(pages)[:20]
     leaks = {p: found for p, text in pages.items() if (found := secrets_in(text, SECRETS))}

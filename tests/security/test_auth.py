@@ -66,23 +66,22 @@ def test_session_hours_come_from_the_environment() -> None:
 
 @FAST
 @override_settings(SESSION_COOKIE_AGE=600)
-def test_session_lasts_as_long_as_the_setting(client: Client, make_user: Any,
-                                              police: Any) -> None:
+def test_session_lasts_as_long_as_the_setting(client: Client, make_user: Any, police: Any) -> None:
     make_user("short.shift", police, role="analyst", password=PASSWORD)
     assert _sign_in(client, "short.shift").status_code == 302
     left = _session(client).expire_date - timezone.now()
     assert dt.timedelta(seconds=590) < left <= dt.timedelta(seconds=600)
     assert client.get("/pmps/").status_code == 200
     Session.objects.filter(pk=_session(client).pk).update(
-        expire_date=timezone.now() - dt.timedelta(seconds=1))
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
     for page in ("/pmps/", "/risk/calibration.csv", "/pmps/1/incidents.geojson", "/weekly/"):
         response = client.get(page)
         assert response.status_code == 302 and response.url.startswith(SIGN_IN), page
 
 
 @FAST
-def test_session_key_changes_at_sign_in(client: Client, make_user: Any,
-                                        police: Any) -> None:
+def test_session_key_changes_at_sign_in(client: Client, make_user: Any, police: Any) -> None:
     make_user("fixed", police, role="analyst", password=PASSWORD)
     client.get("/scrutiny/questions/ask/")
     session = client.session
@@ -98,8 +97,9 @@ def test_session_key_changes_at_sign_in(client: Client, make_user: Any,
 
 
 @FAST
-def test_cookie_replayed_after_sign_out_is_signed_out(client: Client, make_user: Any,
-                                                      police: Any) -> None:
+def test_cookie_replayed_after_sign_out_is_signed_out(
+    client: Client, make_user: Any, police: Any
+) -> None:
     make_user("leaver", police, role="analyst", password=PASSWORD)
     assert _sign_in(client, "leaver").status_code == 302
     stolen = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -112,8 +112,7 @@ def test_cookie_replayed_after_sign_out_is_signed_out(client: Client, make_user:
 
 
 @FAST
-def test_password_change_ends_other_sessions(make_user: Any, police: Any,
-                                             db: str) -> None:
+def test_password_change_ends_other_sessions(make_user: Any, police: Any, db: str) -> None:
     user = make_user("changer", police, role="analyst", password=PASSWORD)
     laptop = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR=ADDRESS)
     assert _sign_in(laptop, "changer").status_code == 302
@@ -131,9 +130,15 @@ def test_password_set_in_the_admin_is_argon2id(make_user: Any, db: str) -> None:
     get_user_model().objects.filter(pk=staff.pk).update(is_staff=True, is_superuser=True)
     admin = Client(HTTP_HOST="127.0.0.1")
     admin.force_login(staff)
-    response = admin.post("/admin/auth/user/add/", {
-        "username": "new.officer", "password1": PASSWORD, "password2": PASSWORD,
-        "usable_password": "true"})
+    response = admin.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "new.officer",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "usable_password": "true",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     stored = get_user_model().objects.get(username="new.officer").password
     assert stored.startswith("argon2$argon2id$")
@@ -141,8 +146,9 @@ def test_password_set_in_the_admin_is_argon2id(make_user: Any, db: str) -> None:
 
 
 @FAST
-def test_forwarded_for_header_does_not_reset_the_count(make_user: Any, police: Any,
-                                                       db: str) -> None:
+def test_forwarded_for_header_does_not_reset_the_count(
+    make_user: Any, police: Any, db: str
+) -> None:
     make_user("spoofed", police, role="analyst", password=PASSWORD)
     attacker = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR=ADDRESS)
     for n in range(settings.ASBHUB_LOGIN_MAX_FAILURES):
@@ -153,8 +159,7 @@ def test_forwarded_for_header_does_not_reset_the_count(make_user: Any, police: A
 
 
 @FAST
-def test_username_variants_share_one_count(make_user: Any, police: Any,
-                                           db: str) -> None:
+def test_username_variants_share_one_count(make_user: Any, police: Any, db: str) -> None:
     make_user("throttled", police, role="analyst", password=PASSWORD)
     c = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR=ADDRESS)
     variants = ["Throttled", " throttled ", "THROTTLED", "throttled", "tHrOttLed"]
@@ -165,8 +170,7 @@ def test_username_variants_share_one_count(make_user: Any, police: Any,
 
 
 @FAST
-def test_one_lock_does_not_lock_other_names(make_user: Any, police: Any,
-                                            db: str) -> None:
+def test_one_lock_does_not_lock_other_names(make_user: Any, police: Any, db: str) -> None:
     """Keyed by username and address (as designed): a colleague at the same address, behind
     the same office gateway, can still sign in while one name is locked."""
     make_user("locked.out", police, role="analyst", password=PASSWORD)

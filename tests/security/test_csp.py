@@ -52,7 +52,8 @@ def _check_headers(response: Any, where: str, *, page: bool = True) -> None:
 
     policy = response.get(HEADER)
     assert policy == build_policy(settings.ASBHUB_TILE_URL), (
-        f"{where}: expected the site's Content-Security-Policy, got {policy!r}")
+        f"{where}: expected the site's Content-Security-Policy, got {policy!r}"
+    )
     d = _directives(policy)
     assert d["frame-ancestors"] == ["'none'"] and d["object-src"] == ["'none'"]
     for name in ("default-src", "script-src", "style-src", "connect-src"):
@@ -72,8 +73,7 @@ def test_every_route_has_the_policy(name: str, world: SimpleNamespace, db: str) 
         _check_headers(call(c, name, world), f"{name} as {who or 'anyone'}")
 
 
-def test_admin_static_and_missing_pages_have_the_policy(world: SimpleNamespace,
-                                                        db: str) -> None:
+def test_admin_static_and_missing_pages_have_the_policy(world: SimpleNamespace, db: str) -> None:
     routes = site_routes()
     staff = as_user(world, "staff")
     admin = sorted(n for n in routes if n.startswith(f"{ADMIN_NAMESPACE}:"))
@@ -95,10 +95,13 @@ def test_tile_origin_is_allowed_exactly() -> None:
     img = _directives(build_policy(osm))["img-src"]
     assert img == ["'self'", "data:", "https://tile.openstreetmap.org"]
     assert tile_origins("https://{s}.tiles.example.org:8443/{z}/{x}/{y}.png") == [
-        "https://a.tiles.example.org:8443", "https://b.tiles.example.org:8443",
-        "https://c.tiles.example.org:8443"]
+        "https://a.tiles.example.org:8443",
+        "https://b.tiles.example.org:8443",
+        "https://c.tiles.example.org:8443",
+    ]
     assert tile_origins("http://user@tiles.example.org/t/{z}/{x}/{y}") == [
-        "http://tiles.example.org"]
+        "http://tiles.example.org"
+    ]
     assert tile_origins("//tiles.example.org/{z}/{x}/{y}.png") == ["https://tiles.example.org"]
     for none in ("", "  ", "/tiles/{z}/{x}/{y}.png"):
         assert tile_origins(none) == []
@@ -123,12 +126,18 @@ def test_no_unsafe_keywords_in_any_policy() -> None:
 
 #: Templates that are whole standalone documents for files (the PDF and downloadable HTML
 #: reports), never served as a page of the site: their <style> is not under the policy.
-STANDALONE = {"reports/templates/briefing/briefing.html", "reports/templates/weekly/weekly.html",
-              "reports/templates/scrutiny/report.html", "reports/templates/scrutiny/_style.html",
-              "reports/templates/scrutiny/_section.html"}
+STANDALONE = {
+    "reports/templates/briefing/briefing.html",
+    "reports/templates/weekly/weekly.html",
+    "reports/templates/scrutiny/report.html",
+    "reports/templates/scrutiny/_style.html",
+    "reports/templates/scrutiny/_section.html",
+}
 INLINE = [
-    (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I),
-     "an inline <script> (put it in a static .js file)"),
+    (
+        re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I),
+        "an inline <script> (put it in a static .js file)",
+    ),
     (re.compile(r"<style\b", re.I), "a <style> element (put it in a static .css file)"),
     (re.compile(r"\sstyle\s*=", re.I), "a style= attribute (use a class)"),
     (re.compile(r"\son[a-z]+\s*=", re.I), "an on...= handler (use addEventListener in a .js)"),
@@ -140,8 +149,9 @@ COMMENT = re.compile(r"\{% comment %\}.*?\{% endcomment %\}|\{#.*?#\}", re.S)
 
 
 def _templates() -> list[Path]:
-    return sorted(p for p in ROOT.rglob("templates/**/*.html")
-                  if str(p.relative_to(ROOT)) not in STANDALONE)
+    return sorted(
+        p for p in ROOT.rglob("templates/**/*.html") if str(p.relative_to(ROOT)) not in STANDALONE
+    )
 
 
 def test_templates_need_no_unsafe_inline() -> None:
@@ -149,8 +159,9 @@ def test_templates_need_no_unsafe_inline() -> None:
     templates = _templates()
     assert len(templates) > 50
     for path in templates:
-        text = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"),
-                           path.read_text(encoding="utf-8"))
+        text = COMMENT.sub(
+            lambda m: "\n" * m.group(0).count("\n"), path.read_text(encoding="utf-8")
+        )
         for pattern, what in INLINE:
             for m in pattern.finditer(text):
                 line = text.count("\n", 0, m.start()) + 1
@@ -163,22 +174,32 @@ def _scripts() -> list[Path]:
 
 
 #: Ways a script can turn text into HTML; ``innerHTML = ""`` (emptying) is the one allowed.
-HTML_SINKS = re.compile(r"\.innerHTML\s*=(?!\s*\"\"\s*;)|\.outerHTML\s*=|insertAdjacentHTML|"
-                        r"document\.write|\beval\(|new Function\(|\.html\(")
+HTML_SINKS = re.compile(
+    r"\.innerHTML\s*=(?!\s*\"\"\s*;)|\.outerHTML\s*=|insertAdjacentHTML|"
+    r"document\.write|\beval\(|new Function\(|\.html\("
+)
 #: Leaflet inserts a string tooltip, popup or label as HTML: only a DOM node may be passed.
-LEAFLET_CONTENT = re.compile(r"\.(bindTooltip|bindPopup|setContent|setTooltipContent|"
-                             r"setPopupContent)\(\s*(?!asText\(|popupContent\()")
+LEAFLET_CONTENT = re.compile(
+    r"\.(bindTooltip|bindPopup|setContent|setTooltipContent|"
+    r"setPopupContent)\(\s*(?!asText\(|popupContent\()"
+)
 
 
 def test_scripts_hand_no_data_to_the_dom_as_html() -> None:
     found = []
     scripts = _scripts()
-    assert {p.name for p in scripts} >= {"pmp-map.js", "overview-map.js", "hotspot-map.js",
-                                         "report-map.js"}
+    assert {p.name for p in scripts} >= {
+        "pmp-map.js",
+        "overview-map.js",
+        "hotspot-map.js",
+        "report-map.js",
+    }
     for path in scripts:
         text = path.read_text(encoding="utf-8")
-        for pattern, what in ((HTML_SINKS, "an HTML sink"),
-                              (LEAFLET_CONTENT, "Leaflet content not built with asText()")):
+        for pattern, what in (
+            (HTML_SINKS, "an HTML sink"),
+            (LEAFLET_CONTENT, "Leaflet content not built with asText()"),
+        ):
             for m in pattern.finditer(text):
                 line = text.count("\n", 0, m.start()) + 1
                 found.append(f"{path.relative_to(ROOT)}:{line}: {what}: {m.group(0)!r}")

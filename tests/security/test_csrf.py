@@ -54,7 +54,7 @@ def test_post_without_token_is_refused(name: str, world: SimpleNamespace, db: st
         return
     # With the token (cookie and header, as a page's form or htmx sends them) the POST gets
     # past the check: the 403 above was the missing token's doing.
-    browser.get("/scrutiny/questions/ask/")   # a page with a form sets the cookie
+    browser.get("/scrutiny/questions/ask/")  # a page with a form sets the cookie
     token = browser.cookies["csrftoken"].value
     honest = _post(browser, name, world, HTTP_X_CSRFTOKEN=token)
     assert CSRF_FAILED not in honest.content.decode(), f"{name}: the token was refused"

@@ -45,12 +45,12 @@ def formulas(default_store: Any) -> Iterator[SimpleNamespace]:
 
     with transaction.atomic(using="default"):
         w = build_world()
-        Agency.objects.filter(pk=w.council.pk).update(name=FORMULAS["council name"],
-                                                      area=FORMULAS["council area"])
+        Agency.objects.filter(pk=w.council.pk).update(
+            name=FORMULAS["council name"], area=FORMULAS["council area"]
+        )
         UserProfile.objects.filter(agency=w.council).update(area=FORMULAS["profile area"])
         Incident.objects.filter(source=w.source).update(crime_type=FORMULAS["crime type"])
-        Location.objects.filter(incidents__source=w.source).update(
-            description=FORMULAS["place"])
+        Location.objects.filter(incidents__source=w.source).update(description=FORMULAS["place"])
         w.clients = signed_in_clients(w)
         yield w
         transaction.set_rollback(True, using="default")
@@ -69,13 +69,18 @@ def csv_downloads(w: SimpleNamespace) -> list[tuple[str, str]]:
     tables = sorted(set(re.findall(r"format=csv&amp;table=([\w.-]+)", page)))
     query = re.search(r'href="\?([^"]*)&amp;format=csv', page)
     base = query.group(1).replace("&amp;", "&") if query else ""
-    return fixed + [("supervisor", f"/scrutiny/dashboard/?{base}&format=csv&table={t}")
-                    for t in tables]
+    return fixed + [
+        ("supervisor", f"/scrutiny/dashboard/?{base}&format=csv&table={t}") for t in tables
+    ]
 
 
 def dangerous_cells(text: str) -> list[str]:
-    return [cell for row in csv.reader(io.StringIO(text)) for cell in row
-            if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not NUMBER.fullmatch(cell)]
+    return [
+        cell
+        for row in csv.reader(io.StringIO(text))
+        for cell in row
+        if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not NUMBER.fullmatch(cell)
+    ]
 
 
 def test_the_formulas_reach_the_downloads(formulas: SimpleNamespace, db: str) -> None:
@@ -87,8 +92,7 @@ def test_the_formulas_reach_the_downloads(formulas: SimpleNamespace, db: str) ->
     assert "cmd|" in types
 
 
-def test_no_download_starts_a_cell_with_a_formula(formulas: SimpleNamespace,
-                                                  db: str) -> None:
+def test_no_download_starts_a_cell_with_a_formula(formulas: SimpleNamespace, db: str) -> None:
     problems = []
     downloads = csv_downloads(formulas)
     assert len(downloads) > 5, "the dashboard offers its tables as CSV"

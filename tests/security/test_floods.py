@@ -64,8 +64,10 @@ def test_counter_allows_the_limit_then_refuses_until_the_window_ends(db: str) ->
 
     start = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
     with _limits(public_form=(LIMIT, 600)):
-        got = [ratelimit.hit("public_form", FLOODER, at=start + dt.timedelta(seconds=s))
-               for s in range(LIMIT + 2)]
+        got = [
+            ratelimit.hit("public_form", FLOODER, at=start + dt.timedelta(seconds=s))
+            for s in range(LIMIT + 2)
+        ]
         assert [d.allowed for d in got] == [True] * LIMIT + [False, False]
         assert [d.count for d in got] == [1, 2, 3, 4, 5]
         assert got[LIMIT].first_refusal and not got[LIMIT + 1].first_refusal
@@ -92,8 +94,7 @@ def test_counter_prunes_ended_windows(db: str) -> None:
     assert RateLimitCount.objects.count() == 5
     # A day later, a new address's first request deletes the rows of every ended window.
     ratelimit.hit("public_form", "203.0.113.1", at=start + dt.timedelta(days=1))
-    assert list(RateLimitCount.objects.values_list("key", flat=True)) == [
-        "public_form|203.0.113.1"]
+    assert list(RateLimitCount.objects.values_list("key", flat=True)) == ["public_form|203.0.113.1"]
 
 
 def test_unknown_limit_name_says_which_exist(db: str) -> None:
@@ -127,8 +128,9 @@ def test_every_public_post_form_is_limited(db: str) -> None:
     for name, route in ROUTES.items():
         if route.kind != PUBLIC or name.startswith("api:"):
             continue
-        response = _client(NEIGHBOUR).get(reverse(name, kwargs=route.kwargs(None)
-                                                  if route.kwargs else None))
+        response = _client(NEIGHBOUR).get(
+            reverse(name, kwargs=route.kwargs(None) if route.kwargs else None)
+        )
         if re.search(r'<form\b[^>]*method="post"', response.content.decode(), re.I):
             posting.add(name)
     assert posting == {*PUBLIC_FORMS, "partners:sign-in"}
@@ -165,8 +167,7 @@ def test_refusal_page_says_when_to_try_again(db: str, monkeypatch: pytest.Monkey
     page says 19:15 and Retry-After is the 600 seconds to it."""
     from asbhub.web import ratelimit
 
-    monkeypatch.setattr(ratelimit, "now",
-                        lambda: dt.datetime(2026, 7, 1, 18, 5, tzinfo=dt.UTC))
+    monkeypatch.setattr(ratelimit, "now", lambda: dt.datetime(2026, 7, 1, 18, 5, tzinfo=dt.UTC))
     flooder = _client(FLOODER)
     with _limits(public_form=(LIMIT, 600)):
         for _ in range(LIMIT):
@@ -200,10 +201,18 @@ def test_refused_report_is_not_stored(db: str) -> None:
     and nothing is stored."""
     from asbhub.records.incidents.models import Incident, Person
 
-    report = {"category": "N", "description": "Synthetic flood report", "occurred_on": "3/2/2019",
-              "occurred_at": "21:30", "latitude": "", "longitude": "",
-              "location_text": "Behind the synthetic library", "name": "Fenn Floodtestname",
-              "phone": "", "email": "fenn@example.com"}
+    report = {
+        "category": "N",
+        "description": "Synthetic flood report",
+        "occurred_on": "3/2/2019",
+        "occurred_at": "21:30",
+        "latitude": "",
+        "longitude": "",
+        "location_text": "Behind the synthetic library",
+        "name": "Fenn Floodtestname",
+        "phone": "",
+        "email": "fenn@example.com",
+    }
     flooder = _client(FLOODER)
     with _limits(public_form=(1, 600)):
         assert flooder.post("/report-asb/", report).status_code == 302
@@ -218,7 +227,8 @@ def test_refused_report_is_not_stored(db: str) -> None:
 
 @FAST
 def test_password_spraying_over_many_accounts_is_limited_per_address(
-        make_user: Any, police: Any, db: str) -> None:
+    make_user: Any, police: Any, db: str
+) -> None:
     """One guess at each of many accounts never trips the per-account lock; the per-address
     limit stops it. Another address can still sign in."""
     accounts = [f"sprayed.{n}" for n in range(LIMIT + 2)]
@@ -226,8 +236,10 @@ def test_password_spraying_over_many_accounts_is_limited_per_address(
         make_user(username, police, role="analyst", password=PASSWORD)
     sprayer = _client(FLOODER)
     with _limits(sign_in=(LIMIT, 600)):
-        statuses = [sprayer.post("/sign-in/", {"username": u, "password": "Summer2025!"})
-                    .status_code for u in accounts]
+        statuses = [
+            sprayer.post("/sign-in/", {"username": u, "password": "Summer2025!"}).status_code
+            for u in accounts
+        ]
         assert statuses == [200] * LIMIT + [429, 429]
         # Even the right password is refused from the sprayer's address until the window ends,
         response = sprayer.post("/sign-in/", {"username": accounts[0], "password": PASSWORD})
@@ -246,19 +258,24 @@ def test_successful_sign_ins_do_not_count(make_user: Any, police: Any, db: str) 
     with _limits(sign_in=(LIMIT, 600)):
         for _ in range(LIMIT * 3):
             c = _client(FLOODER)
-            assert c.post("/sign-in/", {"username": "shift.officer",
-                                        "password": PASSWORD}).status_code == 302
+            assert (
+                c.post("/sign-in/", {"username": "shift.officer", "password": PASSWORD}).status_code
+                == 302
+            )
         c = _client(FLOODER)
         for _ in range(LIMIT):
-            assert c.post("/sign-in/", {"username": "shift.officer",
-                                        "password": "wrong"}).status_code == 200
-        assert c.post("/sign-in/", {"username": "shift.officer",
-                                    "password": "wrong"}).status_code == 429
+            assert (
+                c.post("/sign-in/", {"username": "shift.officer", "password": "wrong"}).status_code
+                == 200
+            )
+        assert (
+            c.post("/sign-in/", {"username": "shift.officer", "password": "wrong"}).status_code
+            == 429
+        )
 
 
 @FAST
-def test_admin_sign_in_is_limited_by_the_same_count(make_user: Any, police: Any,
-                                                    db: str) -> None:
+def test_admin_sign_in_is_limited_by_the_same_count(make_user: Any, police: Any, db: str) -> None:
     """The backend enforces the address limit too, so the admin's sign-in page is no way round."""
     staff = make_user("staff.member", police, role="administrator", password=PASSWORD)
     staff.is_staff = True
@@ -273,20 +290,24 @@ def test_admin_sign_in_is_limited_by_the_same_count(make_user: Any, police: Any,
 
 @FAST
 def test_every_failed_sign_in_is_audited_without_the_password(
-        make_user: Any, police: Any, db: str) -> None:
+    make_user: Any, police: Any, db: str
+) -> None:
     from asbhub.records.partners.audit import verify_chain
 
     make_user("real.account", police, role="analyst", password=PASSWORD)
     make_user("gone.account", police, role="analyst", password=PASSWORD, is_active=False)
     c = _client(FLOODER)
-    tries = [("real.account", "Wrong-Guess-1"), ("no.such.person", "Wrong-Guess-2"),
-             ("gone.account", PASSWORD)]
+    tries = [
+        ("real.account", "Wrong-Guess-1"),
+        ("no.such.person", "Wrong-Guess-2"),
+        ("gone.account", PASSWORD),
+    ]
     for username, password in tries:
-        assert c.post("/sign-in/", {"username": username, "password": password}
-                      ).status_code == 200
+        assert c.post("/sign-in/", {"username": username, "password": password}).status_code == 200
     failed = _entries(LOGIN_FAILED)
-    assert [(e.detail["username"], e.detail["known_user"], e.detail["reason"], e.ip)
-            for e in failed] == [
+    assert [
+        (e.detail["username"], e.detail["known_user"], e.detail["reason"], e.ip) for e in failed
+    ] == [
         ("real.account", True, "wrong password", FLOODER),
         # A name that is no account is not kept: it may be a password typed in the wrong box.
         ("", False, "no account has this username", FLOODER),
@@ -300,7 +321,8 @@ def test_every_failed_sign_in_is_audited_without_the_password(
 
 @FAST
 def test_locked_account_refusals_are_audited_and_flood_is_audited_once(
-        make_user: Any, police: Any, db: str) -> None:
+    make_user: Any, police: Any, db: str
+) -> None:
     from django.conf import settings
 
     from asbhub.records.partners.audit import verify_chain
@@ -312,8 +334,11 @@ def test_locked_account_refusals_are_audited_and_flood_is_audited_once(
         for _ in range(lock + 2 + 4):
             c.post("/sign-in/", {"username": "targeted", "password": "guess"})
     reasons = [e.detail["reason"] for e in _entries(LOGIN_FAILED)]
-    assert reasons == ["wrong password"] * lock + [
-        "refused unchecked: too many failed attempts at this account from this address"] * 2
+    assert (
+        reasons
+        == ["wrong password"] * lock
+        + ["refused unchecked: too many failed attempts at this account from this address"] * 2
+    )
     assert len(_entries(LOGIN_LOCKED)) == 1
     flood = _entries(RATE_LIMITED)
     assert len(flood) == 1 and flood[0].detail["action"] == "sign_in"
@@ -325,16 +350,18 @@ def test_locked_account_refusals_are_audited_and_flood_is_audited_once(
 
 
 @pytest.fixture
-def api_world(make_user: Any, police: Any, incident: Any) -> Any:  # noqa: F811
+def api_world(make_user: Any, police: Any, incident: Any) -> Any:
     from types import SimpleNamespace
 
     from asbhub.records.tokens.services import create_token
 
     analyst = make_user("bulk.reader", police, role="analyst")
     other = make_user("other.reader", police, role="analyst")
-    return SimpleNamespace(incident=incident,
-                           token=create_token(analyst, "bulk").secret,
-                           other=create_token(other, "other").secret)
+    return SimpleNamespace(
+        incident=incident,
+        token=create_token(analyst, "bulk").secret,
+        other=create_token(other, "other").secret,
+    )
 
 
 def _read(token: str, path: str) -> Any:
@@ -405,15 +432,32 @@ def test_limit_holds_across_threads_and_processes(store_url: str) -> None:
     from tests.conftest import ROOT
 
     env = {**os.environ, "ASBHUB_DB": store_url}
-    migrate = subprocess.run([sys.executable, "-c", "import sys; from asbhub.store.db import "
-                              "open_store; open_store(sys.argv[1])", store_url],
-                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    migrate = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from asbhub.store.db import open_store; open_store(sys.argv[1])",
+            store_url,
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert migrate.returncode == 0, migrate.stderr
     processes, threads, hits, limit = 3, 4, 10, 25
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, store_url, str(limit),
-                                 str(threads), str(hits)], env=env, cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for _ in range(processes)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, store_url, str(limit), str(threads), str(hits)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
     results = []
     for worker in workers:
         out, err = worker.communicate(timeout=300)

@@ -28,8 +28,14 @@ setup_django()
 
 #: The world's incidents as the briefing would show them: the street of their place, their
 #: references, the easting of their point, and the section counting them by LPU.
-INCIDENT_LEVEL = ("Synthetic Street", "SYN-SEC-000", "447000",
-                  "Incidents by Local Policing Unit", "Repeat locations", "Emerging hot spots")
+INCIDENT_LEVEL = (
+    "Synthetic Street",
+    "SYN-SEC-000",
+    "447000",
+    "Incidents by Local Policing Unit",
+    "Repeat locations",
+    "Emerging hot spots",
+)
 
 #: (user, categories of a police-council agreement or None, its state).
 CASES: dict[str, tuple[str, list[str] | None, str]] = {
@@ -41,8 +47,11 @@ CASES: dict[str, tuple[str, list[str] | None, str]] = {
     "council-expired": ("council_officer", ALL_CATEGORIES, "expired"),
     "council-revoked": ("council_supervisor", ALL_CATEGORIES, "revoked"),
     "council-future": ("council_officer", ALL_CATEGORIES, "future"),
-    "council-people-without-summaries": ("council_officer", ["victim_personal",
-                                                             "perpetrator_personal"], "live"),
+    "council-people-without-summaries": (
+        "council_officer",
+        ["victim_personal", "perpetrator_personal"],
+        "live",
+    ),
     "housing": ("housing_officer", None, ""),
     "commissioner": ("commissioner", None, ""),
 }
@@ -59,8 +68,9 @@ def _week(world: SimpleNamespace) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_briefing_follows_the_incident_summary_rule(case: str, world: SimpleNamespace,
-                                                    db: str) -> None:
+def test_briefing_follows_the_incident_summary_rule(
+    case: str, world: SimpleNamespace, db: str
+) -> None:
     who, categories, state = CASES[case]
     if categories:
         share(world, categories, state=state)
@@ -77,20 +87,21 @@ def test_briefing_follows_the_incident_summary_rule(case: str, world: SimpleName
     else:
         assert not shown, f"{case}: the API gives no incidents, the briefing shows {shown}"
         assert "withheld" in text.lower() and "incident summaries" in text.lower(), (
-            f"{case}: the briefing withholds its incidents without saying why")
+            f"{case}: the briefing withholds its incidents without saying why"
+        )
 
 
 @pytest.mark.parametrize("case", ["police-analyst", "council-expired"])
-def test_briefing_pdf_follows_the_incident_summary_rule(case: str, world: SimpleNamespace,
-                                                        db: str, tmp_path: Path) -> None:
+def test_briefing_pdf_follows_the_incident_summary_rule(
+    case: str, world: SimpleNamespace, db: str, tmp_path: Path
+) -> None:
     from tests.conftest import need
 
     try:
         import weasyprint  # noqa: F401
     except ImportError:
         need(False, "WeasyPrint is not installed (pip install 'asbhub[pdf]')")
-    need(shutil.which("pdftotext"), "pdftotext is not installed (apt-get install "
-                                    "poppler-utils)")
+    need(shutil.which("pdftotext"), "pdftotext is not installed (apt-get install poppler-utils)")
     who, categories, state = CASES[case]
     if categories:
         share(world, categories, state=state)
@@ -98,8 +109,11 @@ def test_briefing_pdf_follows_the_incident_summary_rule(case: str, world: Simple
     assert response.status_code == 200 and response.content[:5] == b"%PDF-"
     pdf = tmp_path / "briefing.pdf"
     pdf.write_bytes(response.content)
-    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
-                                   text=True, check=True).stdout.split())
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
     if _api_gives_incidents(world, who):
         assert "Synthetic Street" in text and "Incidents by Local Policing Unit" in text
     else:
@@ -108,8 +122,9 @@ def test_briefing_pdf_follows_the_incident_summary_rule(case: str, world: Simple
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_weekly_pack_follows_the_incident_summary_rule(case: str, world: SimpleNamespace,
-                                                       db: str) -> None:
+def test_weekly_pack_follows_the_incident_summary_rule(
+    case: str, world: SimpleNamespace, db: str
+) -> None:
     who, categories, state = CASES[case]
     if categories:
         share(world, categories, state=state)
@@ -124,8 +139,7 @@ def test_weekly_pack_follows_the_incident_summary_rule(case: str, world: SimpleN
             assert "incident summaries" in response.content.decode().lower(), path
 
 
-def test_weekly_pack_counts_the_incidents_for_the_entitled(world: SimpleNamespace,
-                                                           db: str) -> None:
+def test_weekly_pack_counts_the_incidents_for_the_entitled(world: SimpleNamespace, db: str) -> None:
     """The positive control of the weekly checks: the police analyst's CSV counts the
     world's ASB incident of yesterday."""
     text = as_user(world, "analyst").get("/weekly/pack.csv", _week(world)).content.decode()

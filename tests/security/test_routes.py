@@ -58,16 +58,20 @@ SIGN_IN = "/sign-in/"
 #: Holes these tests found, reported to the owners of the views (see the report of issue #4,
 #: item 8). Each test stays red-marked (strict xfail) until the view is fixed; then it passes,
 #: pytest says XPASS(strict) and the entry here must be deleted.
-KNOWN_HOLES: dict[tuple[str, str], str] = {
-}
+KNOWN_HOLES: dict[tuple[str, str], str] = {}
 
 
 def _params(test: str, names: list[str]) -> list[Any]:
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_HOLES[(test, n)]))
-            if (test, n) in KNOWN_HOLES else n for n in names]
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_HOLES[(test, n)]))
+        if (test, n) in KNOWN_HOLES
+        else n
+        for n in names
+    ]
 
 
 # -- the registry is complete ----------------------------------------------------------------
+
 
 def test_every_route_is_classified() -> None:
     names = set(site_routes())
@@ -76,10 +80,13 @@ def test_every_route_is_classified() -> None:
     assert not unclassified, (
         f"routes with no security classification: {', '.join(unclassified)}. Add each to "
         "ROUTES in tests/security/registry.py (public, signed_in, record, api or admin, with "
-        "its roles and the records its URL names), so its permissions are tested.")
+        "its roles and the records its URL names), so its permissions are tested."
+    )
     gone = sorted(set(ROUTES) - site)
-    assert not gone, (f"ROUTES in tests/security/registry.py lists routes the site no longer "
-                      f"has: {', '.join(gone)}; remove them.")
+    assert not gone, (
+        f"ROUTES in tests/security/registry.py lists routes the site no longer "
+        f"has: {', '.join(gone)}; remove them."
+    )
     assert any(n.startswith(f"{ADMIN_NAMESPACE}:") for n in names)
 
 
@@ -92,6 +99,7 @@ def test_the_api_only_reads() -> None:
 
 
 # -- anonymous visitors ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_anonymous(name: str, world: SimpleNamespace, client: Any) -> None:
@@ -112,8 +120,10 @@ def test_anonymous(name: str, world: SimpleNamespace, client: Any) -> None:
 
 
 #: Admin patterns without a name, and a path each answers.
-UNNAMED_ADMIN = {"<unnamed (?P<url>.*)$>": "/admin/nowhere/",
-                 "<unnamed <path:object_id>/>": "/admin/cases/problemtype/1/"}
+UNNAMED_ADMIN = {
+    "<unnamed (?P<url>.*)$>": "/admin/nowhere/",
+    "<unnamed <path:object_id>/>": "/admin/cases/problemtype/1/",
+}
 
 
 def _admin_url(name: str, pattern: Any) -> str:
@@ -128,8 +138,10 @@ def _admin_url(name: str, pattern: Any) -> str:
     try:
         return reverse(name, kwargs={k: samples[k] for k in dict.fromkeys(keys)} or None)
     except (NoReverseMatch, KeyError) as exc:
-        raise AssertionError(f"cannot build a URL for {name}; add a sample value for its "
-                             f"arguments {keys} in _admin_url") from exc
+        raise AssertionError(
+            f"cannot build a URL for {name}; add a sample value for its "
+            f"arguments {keys} in _admin_url"
+        ) from exc
 
 
 ADMIN_ROUTES = sorted(n for n in site_routes() if n.startswith(f"{ADMIN_NAMESPACE}:"))
@@ -147,7 +159,8 @@ def test_admin_needs_staff(name: str, world: SimpleNamespace, client: Any) -> No
             continue
         assert response.status_code == 302, f"{name} at {path}: {response.status_code}"
         assert response.url.startswith("/admin/login/"), (
-            f"{name} sent a non-staff user to {response.url}")
+            f"{name} sent a non-staff user to {response.url}"
+        )
 
 
 def test_admin_lets_staff_in(world: SimpleNamespace, db: str) -> None:
@@ -162,8 +175,11 @@ def test_admin_lets_staff_in(world: SimpleNamespace, db: str) -> None:
 UNENTITLED: dict[str, tuple[str, list[str] | None, str]] = {
     "council-no-agreement": ("council_officer", None, ""),
     "council-summaries-only": ("council_officer", ["incident_summary"], "live"),
-    "council-supervisor-risk-only": ("council_supervisor", ["incident_summary",
-                                                            "risk_assessment"], "live"),
+    "council-supervisor-risk-only": (
+        "council_supervisor",
+        ["incident_summary", "risk_assessment"],
+        "live",
+    ),
     "council-expired-agreement": ("council_officer", ALL_CATEGORIES, "expired"),
     "council-revoked-agreement": ("council_supervisor", ALL_CATEGORIES, "revoked"),
     "council-future-agreement": ("council_officer", ALL_CATEGORIES, "future"),
@@ -178,8 +194,7 @@ CHECKED = [n for n in routes_of(SIGNED_IN, RECORD) if not ROUTES[n].extra.get("i
 
 
 @pytest.mark.parametrize("name", _params("no_personal_data", CHECKED))
-def test_no_personal_data_without_entitlement(name: str, world: SimpleNamespace,
-                                              db: str) -> None:
+def test_no_personal_data_without_entitlement(name: str, world: SimpleNamespace, db: str) -> None:
     from django.db import transaction
 
     problems = []
@@ -212,14 +227,16 @@ def _unmasked(text: str) -> str:
 
 
 @pytest.mark.parametrize("name", _params("same_404", RECORDS))
-def test_other_agency_and_missing_id_get_the_same_404(name: str, world: SimpleNamespace,
-                                                      db: str) -> None:
+def test_other_agency_and_missing_id_get_the_same_404(
+    name: str, world: SimpleNamespace, db: str
+) -> None:
     other = as_user(world, route_for(name).other)
     theirs = call(other, name, world)
     missing = call(other, name, world, missing=True)
     assert theirs.status_code == missing.status_code, (
         f"{name}: another agency's id gives {theirs.status_code}, a missing id "
-        f"{missing.status_code}: the difference tells a guesser the record exists")
+        f"{missing.status_code}: the difference tells a guesser the record exists"
+    )
     assert theirs.status_code in (403, 404)
     assert _unmasked(body(theirs)) == _unmasked(body(missing))
     if theirs.status_code == 404:
@@ -235,13 +252,14 @@ def test_owner_missing_id_is_404(name: str, world: SimpleNamespace, db: str) -> 
 
 # -- the owner gets the page -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", routes_of(SIGNED_IN, RECORD))
 def test_owner_gets_the_page(name: str, world: SimpleNamespace, db: str) -> None:
     route = ROUTES[name]
     response = call(as_user(world, route.owner), name, world)
     assert response.status_code in route.owner_status, (
-        f"{name} as {route.owner}: {response.status_code}, expected "
-        f"{sorted(route.owner_status)}")
+        f"{name} as {route.owner}: {response.status_code}, expected {sorted(route.owner_status)}"
+    )
     text = body(response)
     for secret in route.shows:
         assert secret in text, f"{name} does not show {secret!r} to {route.owner}"
@@ -249,8 +267,12 @@ def test_owner_gets_the_page(name: str, world: SimpleNamespace, db: str) -> None
 
 # -- roles -----------------------------------------------------------------------------------
 
-ROLE_CASES = [(name, role) for name in sorted(ROUTES) if ROUTES[name].roles is not None
-              for role in sorted(POLICE_ROLE_USERS)]
+ROLE_CASES = [
+    (name, role)
+    for name in sorted(ROUTES)
+    if ROUTES[name].roles is not None
+    for role in sorted(POLICE_ROLE_USERS)
+]
 
 
 @pytest.mark.parametrize(("name", "role"), ROLE_CASES)
@@ -259,27 +281,33 @@ def test_roles(name: str, role: str, world: SimpleNamespace, db: str) -> None:
     response = call(as_user(world, POLICE_ROLE_USERS[role]), name, world)
     if role in route.roles:
         assert response.status_code in route.owner_status, (
-            f"{name} refuses the {role} role ({response.status_code})")
+            f"{name} refuses the {role} role ({response.status_code})"
+        )
     else:
         assert response.status_code in (403, 404), (
             f"{name} lets the {role} role in ({response.status_code}); only "
-            f"{', '.join(sorted(route.roles))} may use it")
+            f"{', '.join(sorted(route.roles))} may use it"
+        )
 
 
 def test_threshold_rules_change_needs_supervisor(world: SimpleNamespace, db: str) -> None:
     from asbhub.records.cases.models import ThresholdRule
 
     before = list(ThresholdRule.objects.values_list("area", "complaints"))
-    data = {"area": "Erewash", "complaints": "2", "window_months": "6",
-            "report_within_days": "31", "decision_working_days": "10"}
+    data = {
+        "area": "Erewash",
+        "complaints": "2",
+        "window_months": "6",
+        "report_within_days": "31",
+        "decision_working_days": "10",
+    }
     for who in ("analyst", "council_officer", "housing_officer"):
         response = as_user(world, who).post("/case-reviews/thresholds/", data)
         assert response.status_code == 403, f"{who}: {response.status_code}"
     assert list(ThresholdRule.objects.values_list("area", "complaints")) == before
 
 
-def test_question_askers_only_for_the_commissioners_office(world: SimpleNamespace,
-                                                           db: str) -> None:
+def test_question_askers_only_for_the_commissioners_office(world: SimpleNamespace, db: str) -> None:
     response = as_user(world, "council_admin").get(url("scrutiny:question", world))
     assert response.status_code in (403, 404)
     assert not secrets_in(body(response), ASKER_SECRETS)
@@ -289,8 +317,9 @@ PARTNER_PAGES = [n for n in sorted(ROUTES) if ROUTES[n].extra.get("partner")]
 
 
 @pytest.mark.parametrize("name", _params("partner_withheld", PARTNER_PAGES))
-def test_partner_on_the_plan_gets_it_with_people_withheld(name: str, world: SimpleNamespace,
-                                                          db: str) -> None:
+def test_partner_on_the_plan_gets_it_with_people_withheld(
+    name: str, world: SimpleNamespace, db: str
+) -> None:
     """The council is a partner on the police's plan but has no agreement: it works on the
     plan, and every person on it is withheld with the reason."""
     response = call(as_user(world, "council_officer"), name, world)
@@ -305,7 +334,8 @@ def test_public_map_shows_only_published_points(world: SimpleNamespace, client: 
     features = client.get("/api/incidents/latest-asb.geojson").json()["features"]
     places = {f["properties"]["location"] for f in features}
     assert not places & {"On or near Synthetic Street 1", "On or near Synthetic Street 2"}, (
-        "the police's own records are on the public map")
+        "the police's own records are on the public map"
+    )
 
 
 def test_unentitled_checks_can_fail(world: SimpleNamespace, db: str) -> None:

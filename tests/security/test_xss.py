@@ -46,55 +46,87 @@ RAW = re.compile(r"<script>alert\(|<img src=x onerror=|<b onmouseover=|<u id=\d+
 
 #: Char/Text fields that are not free text: codes, keys and hashes asbhub writes itself.
 NOT_FREE_TEXT: dict[str, str] = {
-    "incidents.source.kind": "source kind code", "incidents.source.month": "YYYY-MM",
-    "incidents.source.content_hash": "hash", "incidents.location.key": "internal key",
+    "incidents.source.kind": "source kind code",
+    "incidents.source.month": "YYYY-MM",
+    "incidents.source.content_hash": "hash",
+    "incidents.location.key": "internal key",
     "incidents.location.lsoa_code": "ONS code joined to the area files",
-    "incidents.incident.record_type": "ASB/CRIME code", "incidents.incident.month": "YYYY-MM",
+    "incidents.incident.record_type": "ASB/CRIME code",
+    "incidents.incident.month": "YYYY-MM",
     "incidents.incident.asb_category": "P/N/E code",
-    **{f"incidents.incident.thrive_{e}": "THRIVE grade code" for e in (
-        "threat", "harm", "risk", "investigation", "vulnerability", "engagement")},
+    **{
+        f"incidents.incident.thrive_{e}": "THRIVE grade code"
+        for e in ("threat", "harm", "risk", "investigation", "vulnerability", "engagement")
+    },
     "incidents.incident.row_hash": "hash",
     "incidents.person.role": "role code: decides the data category",
     "partners.sharingagreement.categories": "category codes",
     "partners.auditentry.*": "append-only; its free text is checked in test_audit_log",
-    "partners.auditchainhead.hash": "hash", "partners.loginfailure.*": "shown on no page",
-    "contact.callsource.content_hash": "hash", "contact.call.call_id": "key",
+    "partners.auditchainhead.hash": "hash",
+    "partners.loginfailure.*": "shown on no page",
+    "contact.callsource.content_hash": "hash",
+    "contact.call.call_id": "key",
     "contact.call.row_hash": "hash",
-    "cases.pmp.reference": "generated PMP-YYYY-NNNN", "cases.pmp.evaluation": "computed",
+    "cases.pmp.reference": "generated PMP-YYYY-NNNN",
+    "cases.pmp.evaluation": "computed",
     "cases.casereview.reference": "generated ACR-YYYY-NNNN",
     "cases.casereview.rule_used": "computed",
-    "risk.riskassessment.answers": "answer codes", "risk.riskreview.answers": "answer codes",
-    "people.linkagemodelversion.model_json": "Splink model", "people.linkagemodelversion.digest":
-        "hash", "people.linkdecision.*": "append-only; a decision with payloads is added",
-    "people.linkdecision.people": "ids", "api.apitoken.prefix": "generated",
+    "risk.riskassessment.answers": "answer codes",
+    "risk.riskreview.answers": "answer codes",
+    "people.linkagemodelversion.model_json": "Splink model",
+    "people.linkagemodelversion.digest": "hash",
+    "people.linkdecision.*": "append-only; a decision with payloads is added",
+    "people.linkdecision.people": "ids",
+    "api.apitoken.prefix": "generated",
     "api.apitoken.token_hash": "hash",
-    "auth.user.password": "hash", "auth.user.email": "shown on no page",
-    "people.linkdecision.before_clusters": "ids", "people.linkdecision.after_clusters": "ids",
+    "auth.user.password": "hash",
+    "auth.user.email": "shown on no page",
+    "people.linkdecision.before_clusters": "ids",
+    "people.linkdecision.after_clusters": "ids",
 }
 #: JSON fields whose text the pages show: which keys hold text.
-JSON_TEXT = {"risk.questionnaireversion.definition": {"text", "name", "description", "label",
-                                                      "hint"},
-             "people.membership.breakdown": {"comparison", "level"},
-             "people.candidatepair.breakdown": {"comparison", "level"}}
+JSON_TEXT = {
+    "risk.questionnaireversion.definition": {"text", "name", "description", "label", "hint"},
+    "people.membership.breakdown": {"comparison", "level"},
+    "people.candidatepair.breakdown": {"comparison", "level"},
+}
 #: Fields the pages looked at must show (escaped): a field missing here was not rendered.
 EXPECTED_SHOWN = {
-    "incidents.person.name", "incidents.person.address", "partners.agency.name",
-    "cases.pmp.title", "cases.pmp.statement", "cases.pmp.victim", "cases.pmp.offender",
-    "cases.pmpaction.description", "cases.pmpreview.notes", "cases.problemtype.name",
-    "cases.power.notes", "cases.power.premises", "cases.powerevent.notes",
-    "cases.casereview.description", "cases.casereviewapplicant.name",
-    "cases.casereviewcomplaint.description", "cases.casereviewapplicant.address",
-    "scrutiny.question.text", "scrutiny.question.answer", "scrutiny.meeting.title",
-    "risk.riskassessment.thrive_notes", "risk.questionnaireversion.definition",
-    "people.linkdecision.reason", "api.apitoken.name",
+    "incidents.person.name",
+    "incidents.person.address",
+    "partners.agency.name",
+    "cases.pmp.title",
+    "cases.pmp.statement",
+    "cases.pmp.victim",
+    "cases.pmp.offender",
+    "cases.pmpaction.description",
+    "cases.pmpreview.notes",
+    "cases.problemtype.name",
+    "cases.power.notes",
+    "cases.power.premises",
+    "cases.powerevent.notes",
+    "cases.casereview.description",
+    "cases.casereviewapplicant.name",
+    "cases.casereviewcomplaint.description",
+    "cases.casereviewapplicant.address",
+    "scrutiny.question.text",
+    "scrutiny.question.answer",
+    "scrutiny.meeting.title",
+    "risk.riskassessment.thrive_notes",
+    "risk.questionnaireversion.definition",
+    "people.linkdecision.reason",
+    "api.apitoken.name",
 }
 
 
 def _models() -> list[Any]:
     from django.apps import apps
 
-    return [m for m in apps.get_models()
-            if m.__module__.startswith("asbhub.") or m._meta.label_lower == "auth.user"]
+    return [
+        m
+        for m in apps.get_models()
+        if m.__module__.startswith("asbhub.") or m._meta.label_lower == "auth.user"
+    ]
 
 
 def free_text_fields() -> dict[str, Any]:
@@ -137,8 +169,10 @@ class Payloads:
             value = form.format(n=n)
             if max_length is None or len(value) <= max_length:
                 return value
-        raise AssertionError(f"{label} (max_length {max_length}) is too short for a payload: "
-                             "list it in NOT_FREE_TEXT if it holds a code")
+        raise AssertionError(
+            f"{label} (max_length {max_length}) is too short for a payload: "
+            "list it in NOT_FREE_TEXT if it holds a code"
+        )
 
     def escaped(self, n: int) -> re.Pattern[str]:
         return re.compile(rf"x-{n}(?:&quot;|&#34;|&#x22;)|alert\({n}\)&gt;|&lt;u id={n}&gt;")
@@ -149,8 +183,14 @@ class Payloads:
 
 def _json_payload(value: Any, keys: set[str], label: str, p: Payloads) -> Any:
     if isinstance(value, dict):
-        return {k: (p.make(label, None) if k in keys and isinstance(v, str)
-                    else _json_payload(v, keys, label, p)) for k, v in value.items()}
+        return {
+            k: (
+                p.make(label, None)
+                if k in keys and isinstance(v, str)
+                else _json_payload(v, keys, label, p)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_json_payload(v, keys, label, p) for v in value]
     return value
@@ -163,8 +203,9 @@ def latest_pks() -> dict[Any, Any]:
     filled whoever made them."""
     from django.db.models import Max
 
-    models = {f.model for f in free_text_fields().values()
-              if f.model._meta.app_label == "incidents"}
+    models = {
+        f.model for f in free_text_fields().values() if f.model._meta.app_label == "incidents"
+    }
     return {m: m._default_manager.aggregate(top=Max("pk"))["top"] for m in models}
 
 
@@ -186,8 +227,9 @@ def fill(p: Payloads, after: dict[Any, Any] | None = None) -> None:
             values = {}
             for label, f in wanted:
                 if label in JSON_TEXT:
-                    values[f.name] = _json_payload(row.values_list(f.name, flat=True)[0],
-                                                   JSON_TEXT[label], label, p)
+                    values[f.name] = _json_payload(
+                        row.values_list(f.name, flat=True)[0], JSON_TEXT[label], label, p
+                    )
                 elif f.get_internal_type() != "JSONField":
                     values[f.name] = p.make(label, f.max_length)
             if values:
@@ -200,14 +242,24 @@ def payload_world(p: Payloads) -> SimpleNamespace:
 
     before = latest_pks()
     w = build_world()
-    LinkDecision.objects.create(kind="split", username="sec.analyst", reason="placeholder",
-                                people=[w.victim.pk], before_clusters=[w.linked.pk],
-                                after_clusters=[w.linked.pk])
+    LinkDecision.objects.create(
+        kind="split",
+        username="sec.analyst",
+        reason="placeholder",
+        people=[w.victim.pk],
+        before_clusters=[w.linked.pk],
+        after_clusters=[w.linked.pk],
+    )
     fill(p, before)
     reason = p.make("people.linkdecision.reason", None)
-    LinkDecision.objects.create(kind="merge", username="sec.analyst", reason=reason,
-                                people=[w.victim.pk], before_clusters=[w.linked.pk],
-                                after_clusters=[w.linked.pk])
+    LinkDecision.objects.create(
+        kind="merge",
+        username="sec.analyst",
+        reason=reason,
+        people=[w.victim.pk],
+        before_clusters=[w.linked.pk],
+        after_clusters=[w.linked.pk],
+    )
     # The incidents belong to the police agency named as their source's force: keep the two
     # names the same payload so ownership (and so every page) still works.
     w.police.refresh_from_db()
@@ -235,8 +287,11 @@ def _html(response: Any) -> bool:
     return response.get("Content-Type", "").startswith("text/html")
 
 
-PAGES = sorted(n for n, r in ROUTES.items() if r.kind in (PUBLIC, SIGNED_IN, RECORD)
-               and r.method == "GET" and not r.extra.get("image"))
+PAGES = sorted(
+    n
+    for n, r in ROUTES.items()
+    if r.kind in (PUBLIC, SIGNED_IN, RECORD) and r.method == "GET" and not r.extra.get("image")
+)
 
 
 def test_detectors_tell_raw_from_escaped() -> None:
@@ -267,14 +322,14 @@ def test_every_free_text_field_is_covered() -> None:
         if f.get_internal_type() == "JSONField" and not _exempt(label):
             assert label in JSON_TEXT, (
                 f"{label} is a JSON field: list the keys holding text the pages show in "
-                "JSON_TEXT of tests/security/test_xss.py, or why not in NOT_FREE_TEXT")
+                "JSON_TEXT of tests/security/test_xss.py, or why not in NOT_FREE_TEXT"
+            )
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_page_shows_no_raw_payload(name: str, xss: SimpleNamespace, db: str) -> None:
     route = ROUTES[name]
-    users = [None] if route.kind == PUBLIC else sorted({route.owner, "supervisor",
-                                                        "commissioner"})
+    users = [None] if route.kind == PUBLIC else sorted({route.owner, "supervisor", "commissioner"})
     statuses = {}
     for who in users:
         c = new_client() if who is None else as_user(xss, who)
@@ -284,17 +339,20 @@ def test_page_shows_no_raw_payload(name: str, xss: SimpleNamespace, db: str) -> 
         # A payload that escaped escaping still could not run: no inline script is allowed.
         policy = response.get("Content-Security-Policy", "")
         assert "script-src 'self'" in policy and "unsafe" not in policy, (
-            f"{name} as {who}: no Content Security Policy forbidding inline script: "
-            f"{policy!r}")
+            f"{name} as {who}: no Content Security Policy forbidding inline script: {policy!r}"
+        )
         if _html(response):
             text = body(response)
             raw = RAW.search(text)
-            assert raw is None, (f"{name} as {who} shows a payload raw: ..."
-                                 f"{text[max(0, raw.start() - 120):raw.end() + 60]}...")
+            assert raw is None, (
+                f"{name} as {who} shows a payload raw: ..."
+                f"{text[max(0, raw.start() - 120) : raw.end() + 60]}..."
+            )
             xss.shown |= xss.payloads.shown(text)
     data_file = name.endswith(("geojson", "csv", "map"))
     assert 200 in statuses.values() or data_file or route.owner_status != {200}, (
-        f"{name} answered {statuses}: the payloads made it fail, so it shows nothing")
+        f"{name} answered {statuses}: the payloads made it fail, so it shows nothing"
+    )
 
 
 def test_form_posted_back_with_payloads(xss: SimpleNamespace, db: str) -> None:
@@ -344,5 +402,3 @@ def test_pages_show_payloads_of_many_fields(xss: SimpleNamespace) -> None:
     if not xss.shown:
         pytest.skip("run with the page tests of this module")
     assert len(xss.shown) >= 40, sorted(xss.shown)
-
-

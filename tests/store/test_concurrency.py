@@ -43,7 +43,7 @@ def month_files(tmp_path: Path) -> dict[str, Path]:
 
 def _query(db: str, sql: str) -> list[tuple]:
     if db.startswith("sqlite:///"):
-        with sqlite3.connect(db[len("sqlite:///"):]) as conn:
+        with sqlite3.connect(db[len("sqlite:///") :]) as conn:
             return conn.execute(sql).fetchall()
     import psycopg
 
@@ -55,19 +55,38 @@ def _env(**extra: str) -> dict[str, str]:
     return {**os.environ, "COLUMNS": "1000", "NO_COLOR": "1", "TERM": "dumb", **extra}
 
 
-def test_two_ingests_at_once_both_complete(store_url: str, month_files: dict[str, Path],
-                                           tmp_path: Path) -> None:
-    subprocess.run(_asbhub("db", "upgrade", "--db", store_url), env=_env(), check=True,
-                   capture_output=True, timeout=300)
+def test_two_ingests_at_once_both_complete(
+    store_url: str, month_files: dict[str, Path], tmp_path: Path
+) -> None:
+    subprocess.run(
+        _asbhub("db", "upgrade", "--db", store_url),
+        env=_env(),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     # January is in both: whichever loads it second finds it already stored. The places
     # overlap too, so each load must see the places the other stored.
     plans = {"a": ["2018-12", "2019-01"], "b": ["2019-02", "2019-01"]}
     gate = _start_gate(store_url)
-    procs = {name: subprocess.Popen(
-        _asbhub("ingest", "--json", "--db", store_url, "--rejects", str(tmp_path / f"{name}.csv"),
-                *(str(month_files[m]) for m in months)),
-        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for name, months in plans.items()}
+    procs = {
+        name: subprocess.Popen(
+            _asbhub(
+                "ingest",
+                "--json",
+                "--db",
+                store_url,
+                "--rejects",
+                str(tmp_path / f"{name}.csv"),
+                *(str(month_files[m]) for m in months),
+            ),
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, months in plans.items()
+    }
     if gate is not None:
         _open_gate(gate, store_url, procs)
     outputs = {}
@@ -77,20 +96,21 @@ def test_two_ingests_at_once_both_complete(store_url: str, month_files: dict[str
         assert proc.returncode in (0, 1), f"{name}: exit {proc.returncode}\n{err}"
         outputs[name] = json.loads(out)
 
-    files = {Path(f["path"]).name[:7] + name: f
-             for name, o in outputs.items() for f in o["files"]}
+    files = {Path(f["path"]).name[:7] + name: f for name, o in outputs.items() for f in o["files"]}
     for key, f in files.items():
         assert f["error"] is None, (key, f["error"])
         assert f["read"] == f["stored"] + f["already_stored"] + f["rejected"], f
     jan_a, jan_b = files["2019-01a"], files["2019-01b"]
-    assert {jan_a["already_stored"], jan_b["already_stored"]} == {0, jan_a["read"]
-                                                                   - jan_a["rejected"]}
+    assert {jan_a["already_stored"], jan_b["already_stored"]} == {
+        0,
+        jan_a["read"] - jan_a["rejected"],
+    }
     stored = sum(f["stored"] for f in files.values())
-    (n_incidents,), = _query(store_url, "SELECT COUNT(*) FROM incidents_incident")
+    ((n_incidents,),) = _query(store_url, "SELECT COUNT(*) FROM incidents_incident")
     assert n_incidents == stored > 0
     months = _query(store_url, "SELECT month, rows FROM incidents_source ORDER BY month")
     assert [m for m, _ in months] == list(MONTHS)
-    (dupes,), = _query(store_url, "SELECT COUNT(*) - COUNT(DISTINCT key) FROM incidents_location")
+    ((dupes,),) = _query(store_url, "SELECT COUNT(*) - COUNT(DISTINCT key) FROM incidents_location")
     assert dupes == 0
 
 
@@ -112,9 +132,11 @@ def _open_gate(gate, store_url: str, procs: dict) -> None:
     name = store_url.rsplit("/", 1)[-1]
     with psycopg.connect(store_url, autocommit=True) as watch:
         for _ in range(1200):  # until both loads wait on a lock (about 2 minutes at most)
-            (waiting,), = watch.execute(
+            ((waiting,),) = watch.execute(
                 "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = %s AND "
-                "wait_event_type = 'Lock' AND pid <> pg_backend_pid()", [name]).fetchall()
+                "wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+                [name],
+            ).fetchall()
             if waiting >= 2 or any(p.poll() is not None for p in procs.values()):
                 break
             time.sleep(0.1)
@@ -125,7 +147,7 @@ def _open_gate(gate, store_url: str, procs: dict) -> None:
 def _hold_the_database(store_url: str):
     """A connection that holds what a load needs until it is closed."""
     if store_url.startswith("sqlite:///"):
-        conn = sqlite3.connect(store_url[len("sqlite:///"):], isolation_level=None)
+        conn = sqlite3.connect(store_url[len("sqlite:///") :], isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
         return conn
     import psycopg
@@ -137,21 +159,32 @@ def _hold_the_database(store_url: str):
     return conn
 
 
-def test_ingest_that_cannot_get_the_database_says_so(store_url: str,
-                                                     month_files: dict[str, Path],
-                                                     tmp_path: Path) -> None:
+def test_ingest_that_cannot_get_the_database_says_so(
+    store_url: str, month_files: dict[str, Path], tmp_path: Path
+) -> None:
     load = _asbhub("ingest", "--db", store_url, "--rejects", str(tmp_path / "r.csv"))
-    first = subprocess.run([*load, str(month_files["2018-12"])], env=_env(), text=True,
-                           capture_output=True, timeout=600)
+    first = subprocess.run(
+        [*load, str(month_files["2018-12"])],
+        env=_env(),
+        text=True,
+        capture_output=True,
+        timeout=600,
+    )
     assert first.returncode == 0, first.stdout + first.stderr
-    before = _query(store_url, "SELECT COUNT(*), (SELECT COUNT(*) FROM incidents_location) "
-                               "FROM incidents_incident")
+    before = _query(
+        store_url,
+        "SELECT COUNT(*), (SELECT COUNT(*) FROM incidents_location) FROM incidents_incident",
+    )
 
     holder = _hold_the_database(store_url)
     try:
-        busy = subprocess.run([*load, str(month_files["2019-01"]), str(month_files["2019-02"])],
-                              env=_env(ASBHUB_DB_TIMEOUT="1"), text=True, capture_output=True,
-                              timeout=600)
+        busy = subprocess.run(
+            [*load, str(month_files["2019-01"]), str(month_files["2019-02"])],
+            env=_env(ASBHUB_DB_TIMEOUT="1"),
+            text=True,
+            capture_output=True,
+            timeout=600,
+        )
     finally:
         holder.rollback()
         holder.close()
@@ -161,20 +194,30 @@ def test_ingest_that_cannot_get_the_database_says_so(store_url: str,
     shown = store_url.rsplit("@", 1)[-1]
     lines = [ln for ln in output.splitlines() if "was busy with another writer" in ln]
     assert lines and all(shown in ln and "ASBHUB_DB_TIMEOUT" in ln for ln in lines), output
-    assert _query(store_url, "SELECT COUNT(*), (SELECT COUNT(*) FROM incidents_location) "
-                             "FROM incidents_incident") == before
+    assert (
+        _query(
+            store_url,
+            "SELECT COUNT(*), (SELECT COUNT(*) FROM incidents_location) FROM incidents_incident",
+        )
+        == before
+    )
 
     # Once the other writer has gone, the same load goes through.
-    again = subprocess.run([*load, str(month_files["2019-01"]), str(month_files["2019-02"])],
-                           env=_env(ASBHUB_DB_TIMEOUT="1"), text=True, capture_output=True,
-                           timeout=600)
+    again = subprocess.run(
+        [*load, str(month_files["2019-01"]), str(month_files["2019-02"])],
+        env=_env(ASBHUB_DB_TIMEOUT="1"),
+        text=True,
+        capture_output=True,
+        timeout=600,
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     months = _query(store_url, "SELECT month FROM incidents_source ORDER BY month")
     assert [m for (m,) in months] == list(MONTHS)
 
 
 def test_sqlite_writers_wait_their_turn_for_asbhub_db_timeout(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from asbhub.store.urls import database_config
 
     url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
@@ -190,14 +233,28 @@ def test_sqlite_writers_wait_their_turn_for_asbhub_db_timeout(
 
 
 def test_two_ingests_into_a_new_store_take_turns_to_create_it(
-        store_url: str, month_files: dict[str, Path], tmp_path: Path) -> None:
+    store_url: str, month_files: dict[str, Path], tmp_path: Path
+) -> None:
     # Both find no tables and create them: without turns the second died with a traceback
     # ("table ... already exists").
-    procs = [subprocess.Popen(
-        _asbhub("ingest", "--json", "--db", store_url, "--rejects", str(tmp_path / f"{i}.csv"),
-                str(month_files["2018-12"])),
-        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            _asbhub(
+                "ingest",
+                "--json",
+                "--db",
+                store_url,
+                "--rejects",
+                str(tmp_path / f"{i}.csv"),
+                str(month_files["2018-12"]),
+            ),
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=600)
@@ -206,6 +263,8 @@ def test_two_ingests_into_a_new_store_take_turns_to_create_it(
         results.append(f)
     read, rejected = results[0]["read"], results[0]["rejected"]
     assert sorted((f["stored"], f["already_stored"]) for f in results) == [
-        (0, read - rejected), (read - rejected, 0)]
-    (n,), = _query(store_url, "SELECT COUNT(*) FROM incidents_incident")
+        (0, read - rejected),
+        (read - rejected, 0),
+    ]
+    ((n,),) = _query(store_url, "SELECT COUNT(*) FROM incidents_incident")
     assert n == read - rejected > 0

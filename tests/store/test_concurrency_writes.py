@@ -17,12 +17,27 @@ THREADS, EACH = 8, 6
 
 def _application(worker: int, n: int) -> dict:
     # Synthetic applicant and incidents.
-    return {"area": "Erewash", "applying_for": "self", "name": f"Synthetic Applicant {worker}-{n}",
-            "phone": "01632 960000", "email": "", "address": "", "postcode": "",
-            "victim_name": "", "relationship": "", "problem": "Noise at night",
-            "description": f"SYNTHETIC application {worker}-{n}",
-            "incidents": [{"happened_on": dt.date(2024, 5, 1), "reported_on": dt.date(2024, 5, 2),
-                           "reported_to": "Police", "what": "Shouting"}]}
+    return {
+        "area": "Erewash",
+        "applying_for": "self",
+        "name": f"Synthetic Applicant {worker}-{n}",
+        "phone": "01632 960000",
+        "email": "",
+        "address": "",
+        "postcode": "",
+        "victim_name": "",
+        "relationship": "",
+        "problem": "Noise at night",
+        "description": f"SYNTHETIC application {worker}-{n}",
+        "incidents": [
+            {
+                "happened_on": dt.date(2024, 5, 1),
+                "reported_on": dt.date(2024, 5, 2),
+                "reported_to": "Police",
+                "what": "Shouting",
+            }
+        ],
+    }
 
 
 def test_concurrent_case_review_applications_all_stored_chain_intact(store_url: str) -> None:
@@ -64,8 +79,11 @@ def test_concurrent_case_review_applications_all_stored_chain_intact(store_url: 
     assert names == {f"Synthetic Applicant {w}-{n}" for w in range(THREADS) for n in range(EACH)}
     # Each audit entry names the application it created (its reference is taken before the
     # entry is written, so two applications at once must not both be given the same one).
-    audited = sorted(AuditEntry.objects.using(alias).filter(object_type="cases.casereview")
-                     .values_list("object_id", flat=True))
+    audited = sorted(
+        AuditEntry.objects.using(alias)
+        .filter(object_type="cases.casereview")
+        .values_list("object_id", flat=True)
+    )
     assert audited == refs
     result = verify_chain(alias)
     assert result.ok, result

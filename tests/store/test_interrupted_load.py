@@ -28,8 +28,9 @@ def counts(store) -> tuple[int, int, list[str]]:
     return n, int(rows), months
 
 
-def test_ctrl_c_mid_file_rolls_that_file_back(store_url: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_mid_file_rolls_that_file_back(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = open_store(store_url)
     inputs = list(expand_inputs(sample_paths()))
     real = load_mod._Loader.bulk_insert
@@ -78,12 +79,14 @@ KILL_SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_kill_9_mid_file_leaves_the_store_as_before_that_file(store_url: str,
-                                                              tmp_path: Path) -> None:
+def test_kill_9_mid_file_leaves_the_store_as_before_that_file(
+    store_url: str, tmp_path: Path
+) -> None:
     script = tmp_path / "kill.py"
     script.write_text(KILL_SCRIPT)
-    proc = subprocess.run([sys.executable, str(script), store_url], capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(script), store_url], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == -9, proc.stderr
     assert len(proc.stdout.splitlines()) == 2  # two files committed before the kill
     store = open_store(store_url)
@@ -94,9 +97,21 @@ def test_kill_9_mid_file_leaves_the_store_as_before_that_file(store_url: str,
             cur.execute("PRAGMA integrity_check")
             assert cur.fetchall() == [("ok",)]
     # The CLI finishes the job: the third month is stored, the first two recognised.
-    out = subprocess.run([sys.executable, "-m", "asbhub.cli", "ingest", *map(str, sample_paths()),
-                          "--db", store_url, "--json"], capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "asbhub.cli",
+            "ingest",
+            *map(str, sample_paths()),
+            "--db",
+            store_url,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     t = json.loads(out.stdout)["totals"]
     assert (t["stored"], t["already_stored"], t["rejected"]) == (8087, 7603 + 7987, 0)

@@ -30,8 +30,9 @@ def sample_rows() -> list[dict[str, str]]:
 
 def db_counts(store) -> Counter:
     with store.connection.cursor() as cur:
-        cur.execute("SELECT month, crime_type, COUNT(*) FROM incidents_incident "
-                    "GROUP BY month, crime_type")
+        cur.execute(
+            "SELECT month, crime_type, COUNT(*) FROM incidents_incident GROUP BY month, crime_type"
+        )
         return Counter({(m, t): n for m, t, n in cur.fetchall()})
 
 
@@ -52,11 +53,16 @@ def test_sample_loads_with_counts_matching_an_independent_count(store_url: str) 
     assert sum(expected.values()) == len(rows)
     # Each data.police.uk point is stored once, with its British National Grid position.
     with store.connection.cursor() as cur:
-        cur.execute("SELECT longitude, latitude, easting, northing FROM incidents_location "
-                    "WHERE longitude IS NOT NULL")
+        cur.execute(
+            "SELECT longitude, latitude, easting, northing FROM incidents_location "
+            "WHERE longitude IS NOT NULL"
+        )
         stored = cur.fetchall()
-    points = {(r["Longitude"], r["Latitude"], r["Location"], r["LSOA code"], r["LSOA name"])
-              for r in rows if r["Longitude"]}
+    points = {
+        (r["Longitude"], r["Latitude"], r["Location"], r["LSOA code"], r["LSOA name"])
+        for r in rows
+        if r["Longitude"]
+    }
     assert len(stored) == len(points)
     # Projected as an independent pyproj transformation does it (to within the datum choice).
     ref = Transformer.from_crs(4326, 27700, always_xy=True)
@@ -76,8 +82,14 @@ def test_second_load_stores_nothing(store_url: str) -> None:
 
 def test_bad_rows_among_good_ones(tmp_path: Path, sqlite_url: str) -> None:
     good = ",2019-01,Derbyshire Constabulary,Derbyshire Constabulary,-1.4,53.0,On or near X,E01019400,Amber Valley 001A,Anti-social behaviour,,"
-    lines = [HEADER, good, good.replace("2019-01", "2019-13"), good, good.replace("-1.4", "west"),
-             good]
+    lines = [
+        HEADER,
+        good,
+        good.replace("2019-01", "2019-13"),
+        good,
+        good.replace("-1.4", "west"),
+        good,
+    ]
     f = tmp_path / "2019-01-derbyshire-street.csv"
     f.write_text("\n".join(lines) + "\n")
     store = open_store(sqlite_url)
@@ -113,7 +125,9 @@ def test_republished_month_replaces_the_old_edition(tmp_path: Path, store_url: s
     lines = raw.splitlines()
     # The new edition: one crime's outcome updated, and one ASB row dropped.
     i = next(k for k, ln in enumerate(lines) if ",Status update unavailable," in ln)
-    lines[i] = lines[i].replace(",Status update unavailable,", ",Investigation complete; no suspect identified,")
+    lines[i] = lines[i].replace(
+        ",Status update unavailable,", ",Investigation complete; no suspect identified,"
+    )
     j = next(k for k, ln in enumerate(lines) if "Anti-social behaviour" in ln)
     del lines[j]
     second = tmp_path / "v2" / Path(name).name
@@ -126,8 +140,10 @@ def test_republished_month_replaces_the_old_edition(tmp_path: Path, store_url: s
     assert (t["read"], t["stored"], t["already_stored"], t["replaced"]) == (n - 1, 1, n - 2, 2)
     assert sum(db_counts(store).values()) == n - 1
     with store.connection.cursor() as cur:
-        cur.execute("SELECT COUNT(*) FROM incidents_incident WHERE outcome = %s",
-                    ["Investigation complete; no suspect identified"])
+        cur.execute(
+            "SELECT COUNT(*) FROM incidents_incident WHERE outcome = %s",
+            ["Investigation complete; no suspect identified"],
+        )
         updated = cur.fetchall()[0][0]
     assert updated == raw.count(",Investigation complete; no suspect identified,") + 1
 
@@ -145,8 +161,9 @@ def test_wrong_file_fails_the_load_and_counts_its_rows(tmp_path: Path, sqlite_ur
     assert result.totals()["stored"] == len(sample_rows())
 
 
-def test_full_shared_data_set_matches_independent_counts(shared_police_uk: Path,
-                                                         sqlite_url: str) -> None:
+def test_full_shared_data_set_matches_independent_counts(
+    shared_police_uk: Path, sqlite_url: str
+) -> None:
     files = sorted(shared_police_uk.glob("*/*-street.csv"))
     assert len(files) == 25
     store = open_store(sqlite_url)
@@ -167,14 +184,20 @@ def test_postgres_and_sqlite_hold_the_same_rows(pg_url: str, sqlite_url: str) ->
     a, b = open_store(pg_url), open_store(sqlite_url)
     for s in (a, b):
         load(s, *sample_paths())
-    q = ("SELECT i.month, i.crime_type, COALESCE(i.crime_id, ''), l.description, "
-         "ROUND(CAST(l.easting AS numeric), 0) FROM incidents_incident i "
-         "LEFT JOIN incidents_location l ON l.id = i.location_id")
+    q = (
+        "SELECT i.month, i.crime_type, COALESCE(i.crime_id, ''), l.description, "
+        "ROUND(CAST(l.easting AS numeric), 0) FROM incidents_incident i "
+        "LEFT JOIN incidents_location l ON l.id = i.location_id"
+    )
     rows = []
     for s in (a, b):
         with s.connection.cursor() as cur:
             cur.execute(q)
-            rows.append(Counter((m, t, c, d, int(e) if e is not None else None)
-                                for m, t, c, d, e in cur.fetchall()))
+            rows.append(
+                Counter(
+                    (m, t, c, d, int(e) if e is not None else None)
+                    for m, t, c, d, e in cur.fetchall()
+                )
+            )
     assert rows[0] == rows[1]
     assert a.vendor == "postgresql" and b.vendor == "sqlite"

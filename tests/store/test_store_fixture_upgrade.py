@@ -34,8 +34,13 @@ def old_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*ASBHUB, *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [*ASBHUB, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_old_store_upgrades_verifies_and_serves(old_store: Path) -> None:
@@ -79,8 +84,9 @@ def test_old_store_upgrades_verifies_and_serves(old_store: Path) -> None:
         print(json.dumps(out))
     """)
     env = {**os.environ, "ASBHUB_DB": url, "DJANGO_SETTINGS_MODULE": "asbhub.web.settings"}
-    served = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=600, env=env)
+    served = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, env=env
+    )
     assert served.returncode == 0, served.stderr
     pages = json.loads(served.stdout.strip().splitlines()[-1])
     assert pages["list"][0] == 200

@@ -33,8 +33,7 @@ def five_years_of_999() -> pl.DataFrame:
 @cache
 def triage_winter() -> pl.DataFrame:
     """101 and triage, November 2021 to March 2022: triage starts in late December 2021."""
-    return generate_calls(date(2021, 11, 1), date(2022, 3, 31), seed=17,
-                          channels=["101", "triage"])
+    return generate_calls(date(2021, 11, 1), date(2022, 3, 31), seed=17, channels=["101", "triage"])
 
 
 def four_sd_share(p: float, n: int) -> float:
@@ -42,6 +41,7 @@ def four_sd_share(p: float, n: int) -> float:
 
 
 # -- 999 ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fy", [2017, 2018, 2019, 2020, 2021])
 def test_999_financial_years_match_seed_003(fy: int) -> None:
@@ -84,8 +84,7 @@ def test_999_default_year() -> None:
 
 def test_999_wait_from_2023_is_six_seconds() -> None:
     """Seed 001 (March 2024): 'the average time to answer a 999 call now six seconds'."""
-    calls = generate_calls(date(2024, 2, 1), date(2025, 2, 28), seed=1, channels=["999"],
-                           scale=0.2)
+    calls = generate_calls(date(2024, 2, 1), date(2025, 2, 28), seed=1, channels=["999"], scale=0.2)
     kpis = call_kpis(calls)
     assert round(kpis.row("2024-02")["mean_wait_s"]) == 6
     assert round(kpis.row("2025-02")["mean_wait_s"]) == 6  # carried forward
@@ -93,24 +92,30 @@ def test_999_wait_from_2023_is_six_seconds() -> None:
 
 def test_999_profiles() -> None:
     calls = five_years_of_999().with_columns(
-        pl.col("queued_at").dt.convert_time_zone("Europe/London").alias("local"))
+        pl.col("queued_at").dt.convert_time_zone("Europe/London").alias("local")
+    )
     per_day = calls.group_by(pl.col("local").dt.date().alias("day")).len()
     by_month = per_day.group_by(pl.col("day").dt.month().alias("m")).agg(pl.col("len").mean())
     daily = dict(by_month.iter_rows())
     assert daily[7] > 1.15 * daily[2]  # summer against February
-    by_weekday = dict(per_day.group_by(pl.col("day").dt.weekday().alias("d"))
-                      .agg(pl.col("len").mean()).iter_rows())
+    by_weekday = dict(
+        per_day.group_by(pl.col("day").dt.weekday().alias("d"))
+        .agg(pl.col("len").mean())
+        .iter_rows()
+    )
     assert by_weekday[6] > 1.1 * by_weekday[2]  # Saturday against Tuesday
     by_hour = dict(calls.group_by(pl.col("local").dt.hour().alias("h")).len().iter_rows())
     assert by_hour[19] > 2.5 * by_hour[5]
     # Busy hours answer late more often.
     late = calls.with_columns((pl.col("abandoned") | (pl.col("wait_seconds") > 10)).alias("late"))
-    share = dict(late.group_by(pl.col("local").dt.hour().alias("h"))
-                 .agg(pl.col("late").mean()).iter_rows())
+    share = dict(
+        late.group_by(pl.col("local").dt.hour().alias("h")).agg(pl.col("late").mean()).iter_rows()
+    )
     assert share[19] > 2 * share[5]
 
 
 # -- 101 and triage ------------------------------------------------------------------------------
+
 
 def test_triage_against_main_queue_matches_seed_003() -> None:
     result = triage_vs_main(triage_winter())
@@ -158,6 +163,7 @@ def test_101_abandons_far_more_than_999() -> None:
 
 # -- the frame itself ----------------------------------------------------------------------------
 
+
 def test_same_seed_same_calls() -> None:
     a = generate_calls(date(2022, 1, 10), date(2022, 1, 12), seed=42)
     b = generate_calls(date(2022, 1, 10), date(2022, 1, 12), seed=42)
@@ -176,13 +182,14 @@ def test_frame_is_consistent(tmp_path: Path) -> None:
     local = calls["queued_at"].dt.convert_time_zone("Europe/London").dt.date()
     assert local.min() == date(2022, 3, 26) and local.max() == date(2022, 3, 28)
     waits = calls.select(
-        (pl.coalesce("answered_at", "ended_at") - pl.col("queued_at")).dt.total_microseconds()
-        / 1e6).to_series()
+        (pl.coalesce("answered_at", "ended_at") - pl.col("queued_at")).dt.total_microseconds() / 1e6
+    ).to_series()
     assert (waits == calls["wait_seconds"]).all() and (waits > 0).all()
     # Written and read back, every call passes the reader's checks unchanged.
     path = write_calls_csv(calls, tmp_path / "calls.csv")
     assert path.read_text().splitlines()[0] == (
-        "call_id,channel,queued_at,answered_at,ended_at,abandoned,transferred_to,force")
+        "call_id,channel,queued_at,answered_at,ended_at,abandoned,transferred_to,force"
+    )
     parsed = read_calls(str(path), path.read_bytes())
     assert parsed.rejects == []
     assert parsed.rows.drop("line", "row_hash").equals(calls)
@@ -190,20 +197,24 @@ def test_frame_is_consistent(tmp_path: Path) -> None:
 
 def test_scale_and_channels() -> None:
     full = generate_calls(date(2022, 5, 1), date(2022, 5, 31), seed=2, channels=["999"])
-    tenth = generate_calls(date(2022, 5, 1), date(2022, 5, 31), seed=2, channels=["999"],
-                           scale=0.1)
+    tenth = generate_calls(date(2022, 5, 1), date(2022, 5, 31), seed=2, channels=["999"], scale=0.1)
     assert abs(tenth.height - full.height / 10) < 4 * math.sqrt(full.height / 10)
     only_101 = generate_calls(date(2022, 5, 1), date(2022, 5, 3), seed=2, channels=["101"])
     assert only_101["channel"].unique().to_list() == ["101"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ({"start": date(2022, 2, 1), "end": date(2022, 1, 1)}, "is before start"),
-    ({"start": date(2022, 2, 1), "end": date(2999, 1, 1)}, "is in the future"),
-    ({"start": date(2022, 2, 1), "end": date(2022, 2, 2), "channels": ["fax"]},
-     "expected some of 999, 101, triage, online"),
-    ({"start": date(2022, 2, 1), "end": date(2022, 2, 2), "scale": 0}, "expected a positive"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"start": date(2022, 2, 1), "end": date(2022, 1, 1)}, "is before start"),
+        ({"start": date(2022, 2, 1), "end": date(2999, 1, 1)}, "is in the future"),
+        (
+            {"start": date(2022, 2, 1), "end": date(2022, 2, 2), "channels": ["fax"]},
+            "expected some of 999, 101, triage, online",
+        ),
+        ({"start": date(2022, 2, 1), "end": date(2022, 2, 2), "scale": 0}, "expected a positive"),
+    ],
+)
 def test_bad_arguments(args: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         generate_calls(**args)

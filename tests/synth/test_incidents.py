@@ -50,8 +50,10 @@ def test_evening_peak_covid_and_places(synth) -> None:
     assert not covid.filter(day < dt.date(2020, 3, 23)).any()
     lockdown = covid.filter((day >= dt.date(2020, 4, 1)) & (day <= dt.date(2021, 4, 30)))
     assert 0.4 < lockdown.mean() < 0.6
-    assert e.filter(pl.col("record_type") == "crime")["covid"].null_count() == \
-        e.filter(pl.col("record_type") == "crime").height
+    assert (
+        e.filter(pl.col("record_type") == "crime")["covid"].null_count()
+        == e.filter(pl.col("record_type") == "crime").height
+    )
     places = sample_locations()
     keys = set(places.select("latitude", "longitude").iter_rows())
     assert set(e.select("latitude", "longitude").iter_rows()) <= keys
@@ -79,8 +81,10 @@ def test_deterministic(tmp_path: Path) -> None:
     b = generate_force_export(dt.date(2021, 1, 1), dt.date(2021, 2, 28), seed=9, n_incidents=300)
     c = generate_force_export(dt.date(2021, 1, 1), dt.date(2021, 2, 28), seed=10, n_incidents=300)
     assert a.export.equals(b.export) and a.truth.equals(b.truth)
-    pa, pb = write_force_export_csv(a.export, tmp_path / "a.csv"), write_force_export_csv(
-        b.export, tmp_path / "b.csv")
+    pa, pb = (
+        write_force_export_csv(a.export, tmp_path / "a.csv"),
+        write_force_export_csv(b.export, tmp_path / "b.csv"),
+    )
     assert pa.read_bytes() == pb.read_bytes()
     assert not a.export.equals(c.export)
 
@@ -88,7 +92,7 @@ def test_deterministic(tmp_path: Path) -> None:
 def test_loads_with_zero_rejects(tmp_path: Path, synth) -> None:
     path = write_force_export_csv(synth.export, tmp_path / "export.csv")
     header = path.read_text("utf-8").splitlines()[0].split(",")
-    assert header[:len(EXPORT_COLUMNS)] == list(EXPORT_COLUMNS)
+    assert header[: len(EXPORT_COLUMNS)] == list(EXPORT_COLUMNS)
     assert header[len(EXPORT_COLUMNS)] == "person1_role"
     store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     result = ingest(store, expand_inputs([path]))

@@ -35,8 +35,10 @@ def test_shape_and_ground_truth(people: pl.DataFrame) -> None:
     assert people["recorded_at"].is_sorted()
     assert set(people["source"].unique()) == {"incident", "roc", "partner"}
     # A person lives in one household.
-    assert people.group_by("person_id").agg(pl.col("household_id").n_unique())[
-        "household_id"].max() == 1
+    assert (
+        people.group_by("person_id").agg(pl.col("household_id").n_unique())["household_id"].max()
+        == 1
+    )
 
 
 def test_repeat_callers_have_a_heavy_tail(people: pl.DataFrame) -> None:
@@ -50,16 +52,20 @@ def test_repeat_callers_have_a_heavy_tail(people: pl.DataFrame) -> None:
 
 def test_households_share_surname_and_address(people: pl.DataFrame) -> None:
     norm = normalise_people(people).with_columns(people["household_id"], people["person_id"])
-    firsts = norm.group_by("person_id").agg(pl.col("household_id").first(),
-                                            pl.col("surname").mode().first(),
-                                            pl.col("postcode").drop_nulls().mode().first())
+    firsts = norm.group_by("person_id").agg(
+        pl.col("household_id").first(),
+        pl.col("surname").mode().first(),
+        pl.col("postcode").drop_nulls().mode().first(),
+    )
     multi = firsts.filter(pl.len().over("household_id") > 1).with_columns(
-        pl.col("surname").mode().first().over("household_id").alias("household_surname"))
+        pl.col("surname").mode().first().over("household_id").alias("household_surname")
+    )
     # Most members share the household's surname (some have their own): the hard negatives.
     assert (multi["surname"] == multi["household_surname"]).mean() > 0.8
     # And a postcode (their usual one; households move, and records have typos).
-    postcodes = multi.drop_nulls("postcode").group_by("household_id").agg(
-        pl.col("postcode").n_unique())
+    postcodes = (
+        multi.drop_nulls("postcode").group_by("household_id").agg(pl.col("postcode").n_unique())
+    )
     assert (postcodes["postcode"] == 1).mean() > 0.6
 
 
@@ -82,8 +88,7 @@ def test_variation_is_there_and_normalises(people: pl.DataFrame) -> None:
     # Missing fields near the configured rates.
     cfg = SynthConfig()
     assert people["date_of_birth"].null_count() / N == pytest.approx(cfg.dob_missing, abs=0.02)
-    assert people["first_name"].null_count() / N == pytest.approx(cfg.first_name_missing,
-                                                                  abs=0.01)
+    assert people["first_name"].null_count() / N == pytest.approx(cfg.first_name_missing, abs=0.01)
     # Nicknames: some records of a Robert say Bob, Rob or Bobby.
     names = people.with_columns(norm["first_name_canonical"])
     roberts = names.filter(pl.col("first_name_canonical") == "robert")["first_name"]
@@ -97,8 +102,10 @@ def test_variation_is_there_and_normalises(people: pl.DataFrame) -> None:
 def test_fictional_phone_numbers() -> None:
     small = generate_people(2000, seed=4)
     digits = normalise_people(small)["phone"].drop_nulls()
-    drama = (r"^\+44(7700900\d{3}|1632960\d{3}|(113|114|115|116|117|118|121|131|141|151|161)"
-             r"4960\d{3}|1914980\d{3}|2079460\d{3})$")
+    drama = (
+        r"^\+44(7700900\d{3}|1632960\d{3}|(113|114|115|116|117|118|121|131|141|151|161)"
+        r"4960\d{3}|1914980\d{3}|2079460\d{3})$"
+    )
     # Few people: every number is in an Ofcom drama range (a few differ by a typo).
     assert digits.str.contains(drama).mean() > 0.97
     emails = small["email"].drop_nulls().str.to_lowercase()

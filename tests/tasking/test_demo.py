@@ -27,8 +27,10 @@ def test_loaded_with_no_rejects_and_labelled_synthetic(seeded) -> None:
     assert totals["rejected"] == 0 and not result.rejects
     assert "SYNTHETIC" in DEMO_FORCE and info["force"] == DEMO_FORCE
     with store.connection.cursor() as cur:
-        cur.execute("SELECT DISTINCT s.force FROM incidents_incident i "
-                    "JOIN incidents_source s ON s.id = i.source_id")
+        cur.execute(
+            "SELECT DISTINCT s.force FROM incidents_incident i "
+            "JOIN incidents_source s ON s.id = i.source_id"
+        )
         assert [r[0] for r in cur.fetchall()] == [DEMO_FORCE]
         cur.execute("SELECT COUNT(*) FROM incidents_person")
         assert cur.fetchone()[0] > N_RECENT
@@ -53,7 +55,7 @@ def test_todays_briefing_has_content_and_the_banner(seeded) -> None:
     assert b.n_incidents > 0 and b.synthetic == (DEMO_FORCE,)
     assert b.repeat_victims.n_repeat > 0 and b.case_review.rows.height > 0
     assert b.repeat_perpetrators.n_repeat > 0 and b.repeat_addresses.n_repeat > 0
-    assert b.hotspots is not None, b.hotspot_note        # enough months with data
+    assert b.hotspots is not None, b.hotspot_note  # enough months with data
     assert "SYNTHETIC DATA" in render_briefing_html(b)
     # Sample-period briefing too: dated incidents beside the open data.
     assert build_briefing(store, dt.date(2019, 2, 15)).n_incidents > 0
@@ -88,8 +90,10 @@ def test_call_periods_cover_the_sample_year_and_recent_weeks() -> None:
     d = dt.date
     # The financial year to the sample's last month (February 2019); then 26 weeks back from
     # 14 June 2024 (182 days: from 16 December 2023), which is before the financial year's 1 April.
-    assert demo_call_periods(CALLS_TODAY) == [(d(2018, 4, 1), d(2019, 2, 28)),
-                                              (d(2023, 12, 16), d(2024, 6, 14))]
+    assert demo_call_periods(CALLS_TODAY) == [
+        (d(2018, 4, 1), d(2019, 2, 28)),
+        (d(2023, 12, 16), d(2024, 6, 14)),
+    ]
     # In November the financial year's start (1 April) is the earlier one.
     assert demo_call_periods(d(2024, 11, 20))[1] == (d(2024, 4, 1), d(2024, 11, 19))
 
@@ -110,15 +114,21 @@ def test_calls_loaded_labelled_and_covering_every_month(calls_seeded) -> None:
         files = cur.fetchall()
         cur.execute("SELECT channel, queued_at FROM contact_call")
         calls = cur.fetchall()
-    assert [f for f, _ in files] == [f"{DEMO_CALLS_FILE}-2018-04-01-to-2019-02-28.csv",
-                                     f"{DEMO_CALLS_FILE}-2023-12-16-to-2024-06-14.csv"]
+    assert [f for f, _ in files] == [
+        f"{DEMO_CALLS_FILE}-2018-04-01-to-2019-02-28.csv",
+        f"{DEMO_CALLS_FILE}-2023-12-16-to-2024-06-14.csv",
+    ]
     assert sum(n for _, n in files) == len(calls)
     months: dict[tuple[str, str], int] = {}
     for channel, queued in calls:
         key = (channel, str(queued)[:7])
         months[key] = months.get(key, 0) + 1
-    expect = [f"2018-{m:02d}" for m in range(4, 13)] + ["2019-01", "2019-02"] + [
-        "2023-12"] + [f"2024-{m:02d}" for m in range(1, 7)]
+    expect = (
+        [f"2018-{m:02d}" for m in range(4, 13)]
+        + ["2019-01", "2019-02"]
+        + ["2023-12"]
+        + [f"2024-{m:02d}" for m in range(1, 7)]
+    )
     for channel in ("999", "101", "online"):
         got = sorted(m for c, m in months if c == channel)
         # UTC months: a call late on 28 February 2019 (UK time = UTC then) stays in February;
@@ -165,7 +175,7 @@ def test_demo_day_briefing_pdf_is_at_most_six_pages(seeded) -> None:
     b = build_briefing(store, dt.date.today())
     html = render_briefing_html(b)
     pages = pdf_pages(briefing_pdf_bytes(html))
-    assert 1 <= pages <= 6, pages                  # 41 pages before issue #12
+    assert 1 <= pages <= 6, pages  # 41 pages before issue #12
     # The demo day has more than a page of each: the cut is what keeps it short.
     from asbhub.reports.briefing import DEFAULT_LIMIT
 

@@ -20,16 +20,21 @@ def test_same_answers_on_both_databases(store_url: str, tmp_path: Path) -> None:
     ThresholdRule.objects.using(store.alias).create(area="High Peak", complaints=2)
     b = build_briefing(store, dt.date(2021, 3, 15))
     assert sorted(b.case_review.rows["name"].to_list()) == [
-        "Alice Threshold", "Dan Newflag", "Gus Arearule", "Kim Alone"]
+        "Alice Threshold",
+        "Dan Newflag",
+        "Gus Arearule",
+        "Kim Alone",
+    ]
     assert b.parameters["case_review_rules"]["High Peak"].startswith("2 complaints")
-    assert b.synthetic == (FORCE,)          # "Synthetic ..." in any case: the banner shows
+    assert b.synthetic == (FORCE,)  # "Synthetic ..." in any case: the banner shows
     assert b.high_risk["reference"].to_list() == ["R-1"]
     pack = build_weekly(store, "Erewash", dt.date(2021, 3, 14))
     assert weekly_csv_rows(pack)[-1] == ["total", "Erewash", 2, "1.25"]
 
 
-def test_repeat_perpetrators_and_addresses_on_both_databases(store_url: str,
-                                                             tmp_path: Path) -> None:
+def test_repeat_perpetrators_and_addresses_on_both_databases(
+    store_url: str, tmp_path: Path
+) -> None:
     from tests.tasking.crafted import repeat_rows
 
     store = open_store(store_url)
@@ -37,9 +42,10 @@ def test_repeat_perpetrators_and_addresses_on_both_databases(store_url: str,
     b = build_briefing(store, dt.date(2021, 3, 15))
     rows = b.repeat_perpetrator_rows
     assert sorted(zip(rows["name"], rows["n_incidents"], rows["new"], strict=True)) == [
-        ("Pat Persistent", 3, True), ("Quinn Rising", 4, False)]
+        ("Pat Persistent", 3, True),
+        ("Quinn Rising", 4, False),
+    ]
     rows = b.repeat_address_rows
-    assert sorted(zip(rows["address"], rows["postcode"], rows["n_incidents"],
-                      strict=True), key=str) == [
-        ("12 Station Rd", "DE7 5AA", 3), ("3 Mill Lane", "DE7 6BB", 4),
-        ("8 Elm Street", None, 3)]
+    assert sorted(
+        zip(rows["address"], rows["postcode"], rows["n_incidents"], strict=True), key=str
+    ) == [("12 Station Rd", "DE7 5AA", 3), ("3 Mill Lane", "DE7 6BB", 4), ("8 Elm Street", None, 3)]

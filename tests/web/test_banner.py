@@ -30,29 +30,41 @@ LINE = "This service holds demonstration and synthetic data: fictional people."
 
 
 @pytest.fixture
-def real_only(db: str) -> str:  # noqa: F811
+def real_only(db: str) -> str:
     """The default store as a force's own would be: whatever other tests left marked as
     demonstration or synthetic is unmarked, inside the test's rolled-back transaction."""
     for model in (Pmp, Power, CaseReview):
         model.objects.filter(is_demo=True).update(is_demo=False)
     Source.objects.filter(force__istartswith="synthetic").update(
-        force=Concat(Value("Real "), "force"))
+        force=Concat(Value("Real "), "force")
+    )
     banner.forget()
     yield db
     banner.forget()
 
 
-def _pmp(police: Any, *, is_demo: bool) -> Pmp:  # noqa: F811
-    pmp = services.create_pmp(owner_agency=police, partner_agencies=[], title="Invented plan",
-                              lpu="Erewash", problem_type=ProblemType.objects.first())
+def _pmp(police: Any, *, is_demo: bool) -> Pmp:
+    pmp = services.create_pmp(
+        owner_agency=police,
+        partner_agencies=[],
+        title="Invented plan",
+        lpu="Erewash",
+        problem_type=ProblemType.objects.first(),
+    )
     Pmp.objects.filter(pk=pmp.pk).update(is_demo=is_demo)
     return pmp
 
 
 def _source(force: str) -> Source:
-    return Source.objects.create(kind="force_export", force=force, month="",
-                                 content_hash="b" * 64, rows=0, file="invented.csv",
-                                 loaded_at=timezone.now())
+    return Source.objects.create(
+        kind="force_export",
+        force=force,
+        month="",
+        content_hash="b" * 64,
+        rows=0,
+        file="invented.csv",
+        loaded_at=timezone.now(),
+    )
 
 
 def _page_banner() -> str:
@@ -65,11 +77,10 @@ def _page_banner() -> str:
         p for p in processors if p != "asbhub.web.banner.phase_banner"
     ] + ["asbhub.web.banner.phase_banner"]
     with override_settings(TEMPLATES=templates):
-        return render_to_string("partners/_phase_banner.html",
-                                request=RequestFactory().get("/"))
+        return render_to_string("partners/_phase_banner.html", request=RequestFactory().get("/"))
 
 
-def test_no_banner_on_a_force_own_data(real_only: str, police: Any) -> None:  # noqa: F811
+def test_no_banner_on_a_force_own_data(real_only: str, police: Any) -> None:
     _pmp(police, is_demo=False)
     _source("Derbyshire Constabulary")
     assert banner.holds_demonstration_data() is False
@@ -80,17 +91,21 @@ def test_no_banner_on_a_force_own_data(real_only: str, police: Any) -> None:  # 
 
 
 @pytest.mark.parametrize("marker", ["demo plan", "demo force", "synthetic test force"])
-def test_banner_with_demonstration_or_synthetic_data(real_only: str, police: Any,  # noqa: F811
-                                                    marker: str) -> None:
+def test_banner_with_demonstration_or_synthetic_data(
+    real_only: str,
+    police: Any,
+    marker: str,
+) -> None:
     if marker == "demo plan":
         _pmp(police, is_demo=True)
     elif marker == "demo force":
-        _source(DEMO_FORCE)                      # 'SYNTHETIC demonstration data ...'
+        _source(DEMO_FORCE)  # 'SYNTHETIC demonstration data ...'
     else:
         _source("Synthetic Invented Constabulary")
     assert banner.holds_demonstration_data() is True
     assert banner.phase_banner(RequestFactory().get("/")) == {
-        "phase_banner": {"tag": "Demonstration", "text": LINE}}
+        "phase_banner": {"tag": "Demonstration", "text": LINE}
+    }
     html = " ".join(_page_banner().split())
     assert 'class="govuk-phase-banner"' in html and TAG_HTML in html and LINE in html
     assert "Alpha" not in html
@@ -101,7 +116,7 @@ def test_a_force_merely_mentioning_synthetic_is_not_marked(real_only: str) -> No
     assert banner.holds_demonstration_data() is False
 
 
-def test_answer_is_kept_for_a_minute(real_only: str, police: Any) -> None:  # noqa: F811
+def test_answer_is_kept_for_a_minute(real_only: str, police: Any) -> None:
     now = [1000.0]
 
     def clock() -> float:
@@ -110,9 +125,9 @@ def test_answer_is_kept_for_a_minute(real_only: str, police: Any) -> None:  # no
     assert banner.demonstration_data(clock=clock) is False
     pmp = _pmp(police, is_demo=True)
     now[0] += banner.CACHE_SECONDS - 0.5
-    assert banner.demonstration_data(clock=clock) is False     # still the cached answer
+    assert banner.demonstration_data(clock=clock) is False  # still the cached answer
     now[0] += 1.0
-    assert banner.demonstration_data(clock=clock) is True      # asked again after a minute
+    assert banner.demonstration_data(clock=clock) is True  # asked again after a minute
     Pmp.objects.filter(pk=pmp.pk).update(is_demo=False)
     assert banner.demonstration_data(clock=clock) is True
     banner.forget()

@@ -119,15 +119,17 @@ def crawl(client: Any, start: str = "/") -> tuple[list[str], int]:
                 queue.append((urlsplit(target)._replace(scheme="", netloc="").geturl(), url))
             continue
         if not response.get("Content-Type", "").startswith("text/html"):
-            continue          # a download (CSV, PDF, JSON) opened fine: nothing to follow
+            continue  # a download (CSV, PDF, JSON) opened fine: nothing to follow
         parser = _Links()
         parser.feed(response.content.decode("utf-8", "replace"))
-        sent = [f"{action or url.split('?')[0]}?{urlencode(fields)}"
-                for action, fields in parser.forms if fields]
+        sent = [
+            f"{action or url.split('?')[0]}?{urlencode(fields)}"
+            for action, fields in parser.forms
+            if fields
+        ]
         for href in [*parser.hrefs, *sent]:
             target = urlsplit(urljoin(url, href))
-            if target.scheme not in ("", "http", "https") or target.netloc not in ("",
-                                                                                    "127.0.0.1"):
+            if target.scheme not in ("", "http", "https") or target.netloc not in ("", "127.0.0.1"):
                 continue
             link = target._replace(scheme="", netloc="", fragment="").geturl()
             if not link or SKIP.match(link):
@@ -169,7 +171,10 @@ def test_no_shown_link_answers_403_404_or_500(demo_site: Store, username: str | 
     # Not vacuous: the demo site has ~15 public page patterns and 40 to 80 per signed-in role;
     # and not cut short: hitting the cap would leave part of the site unchecked.
     least = 12 if username is None else 30
-    assert least <= opened < MAX_PAGES, (f"{username or 'signed out'}: the crawl opened "
-                                         f"{opened} pages; expected {least} to {MAX_PAGES - 1}")
-    assert not broken, (f"{username or 'signed out'}: {len(broken)} shown links are broken:\n"
-                        + "\n".join(broken))
+    assert least <= opened < MAX_PAGES, (
+        f"{username or 'signed out'}: the crawl opened "
+        f"{opened} pages; expected {least} to {MAX_PAGES - 1}"
+    )
+    assert not broken, (
+        f"{username or 'signed out'}: {len(broken)} shown links are broken:\n" + "\n".join(broken)
+    )

@@ -24,20 +24,25 @@ from asbhub.web.nav import NAV  # noqa: E402
 
 
 def _nav_links(html: str) -> list[str]:
-    nav = html[html.index('<nav aria-label="Main"'):html.index("</nav>")]
+    nav = html[html.index('<nav aria-label="Main"') : html.index("</nav>")]
     return re.findall(r'class="govuk-service-navigation__link" href="([^"]+)"', nav)
 
 
-def test_signed_out_users_see_only_public_links(client: Any) -> None:  # noqa: F811
+def test_signed_out_users_see_only_public_links(client: Any) -> None:
     links = _nav_links(client.get("/asb-advice/").content.decode())
     assert links == [reverse(i.url_name) for i in NAV if not i.signed_in] + [
-        reverse("partners:sign-in")]
+        reverse("partners:sign-in")
+    ]
 
 
-def test_an_analyst_sees_only_the_pages_an_analyst_may_open(client: Any, make_user: Any,  # noqa: F811
-                                                             make_agency: Any) -> None:  # noqa: F811
-    client.force_login(make_user("nav.analyst", make_agency("Nav Police", kind="police"),
-                                 role="analyst"))
+def test_an_analyst_sees_only_the_pages_an_analyst_may_open(
+    client: Any,
+    make_user: Any,
+    make_agency: Any,
+) -> None:
+    client.force_login(
+        make_user("nav.analyst", make_agency("Nav Police", kind="police"), role="analyst")
+    )
     html = client.get("/pmps/").content.decode()
     hidden = {"scrutiny:dashboard", "partners:usage", "partners:audit-log"}
     assert _nav_links(html) == [reverse(i.url_name) for i in NAV if i.url_name not in hidden]
@@ -50,24 +55,40 @@ def test_an_analyst_sees_only_the_pages_an_analyst_may_open(client: Any, make_us
 HIDDEN = {
     ("analyst", "police"): {"scrutiny:dashboard", "partners:usage", "partners:audit-log"},
     ("supervisor", "police"): set(),
-    ("snt_officer", "police"): {"people:queue", "scrutiny:dashboard", "partners:usage",
-                                "partners:audit-log"},
+    ("snt_officer", "police"): {
+        "people:queue",
+        "scrutiny:dashboard",
+        "partners:usage",
+        "partners:audit-log",
+    },
     # No sharing agreement here: no incident summaries, so no weekly pack (issue #10).
-    ("partner_officer", "district_council"): {"people:queue", "scrutiny:dashboard",
-                                              "partners:usage", "partners:audit-log",
-                                              "tasking:weekly"},
-    ("commissioner_viewer", "commissioner"): {"risk:due", "people:queue", "partners:usage",
-                                              "partners:audit-log", "tasking:weekly"},
+    ("partner_officer", "district_council"): {
+        "people:queue",
+        "scrutiny:dashboard",
+        "partners:usage",
+        "partners:audit-log",
+        "tasking:weekly",
+    },
+    ("commissioner_viewer", "commissioner"): {
+        "risk:due",
+        "people:queue",
+        "partners:usage",
+        "partners:audit-log",
+        "tasking:weekly",
+    },
     ("administrator", "police"): {"risk:due", "people:queue"},
 }
 
 
 @pytest.mark.parametrize(("role", "kind"), list(HIDDEN))
-def test_each_role_is_shown_exactly_the_pages_it_may_open(client: Any, make_user: Any,  # noqa: F811
-                                                          make_agency: Any, role: str,  # noqa: F811
-                                                          kind: str) -> None:
-    client.force_login(make_user(f"nav.{role}", make_agency(f"Nav {kind}", kind=kind),
-                                 role=role))
+def test_each_role_is_shown_exactly_the_pages_it_may_open(
+    client: Any,
+    make_user: Any,
+    make_agency: Any,
+    role: str,
+    kind: str,
+) -> None:
+    client.force_login(make_user(f"nav.{role}", make_agency(f"Nav {kind}", kind=kind), role=role))
     shown = _nav_links(client.get("/asb-advice/").content.decode())
     assert shown == [reverse(i.url_name) for i in NAV if i.url_name not in HIDDEN[role, kind]]
     for item in NAV:
@@ -95,12 +116,16 @@ def test_an_unknown_page_is_open_and_a_signed_out_user_opens_no_checked_page() -
     from asbhub.records.partners.access import PAGE_CHECKS, can_open
 
     assert can_open(AnonymousUser(), "overview") is True
-    assert not any(can_open(AnonymousUser(), page) for page in PAGE_CHECKS
-                   if page != "cases:pmp-review")
+    assert not any(
+        can_open(AnonymousUser(), page) for page in PAGE_CHECKS if page != "cases:pmp-review"
+    )
 
 
-def test_error_pages_use_the_site_layout(client: Any, make_user: Any,  # noqa: F811
-                                         make_agency: Any) -> None:  # noqa: F811
+def test_error_pages_use_the_site_layout(
+    client: Any,
+    make_user: Any,
+    make_agency: Any,
+) -> None:
     missing = client.get("/no-such-page/")
     assert missing.status_code == 404 and "Page not found" in missing.content.decode()
     # A partner officer may not read the usage page: the 403 says so in the site's layout.

@@ -28,6 +28,7 @@ DERBYSHIRE_BOX = (-2.05, 52.68, -1.14, 53.55)
 
 # -- independent references ----------------------------------------------------------------
 
+
 def sample_rows() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     with zipfile.ZipFile(sample_paths()[0]) as zf:
@@ -55,6 +56,7 @@ def expected_area(row: dict[str, str], lookup: dict[str, str]) -> str:
 
 
 # -- reading the page as a user agent would --------------------------------------------------
+
 
 class Tables(HTMLParser):
     """Every table on a page: its caption, and each row as (cell tag, scope, text) triples."""
@@ -130,6 +132,7 @@ def overview_html(sample_store) -> str:
 
 # -- the tables ------------------------------------------------------------------------------
 
+
 def test_month_and_type_table_matches_an_independent_count(overview_html: str, rows: list) -> None:
     table = table_starting(page_tables(overview_html), "Records loaded by month")
     # Issue #12 item 7: the total first, then the newest month first, so neither hides
@@ -186,6 +189,7 @@ def test_summary_shows_rows_months_force_and_last_file(overview_html: str, rows:
 
 # -- CSV downloads ---------------------------------------------------------------------------
 
+
 def get_csv(client, table: str) -> list[list[str]]:
     response = client.get("/", {"format": "csv", "table": table})
     assert response.status_code == 200
@@ -223,6 +227,7 @@ def test_unknown_csv_table_or_format_is_not_found(client) -> None:
 
 # -- the map ---------------------------------------------------------------------------------
 
+
 def test_geojson_has_every_latest_asb_row_with_coordinates(client, rows: list) -> None:
     response = client.get("/api/incidents/latest-asb.geojson")
     assert response.status_code == 200
@@ -235,8 +240,14 @@ def test_geojson_has_every_latest_asb_row_with_coordinates(client, rows: list) -
     assert len(fc["features"]) == len(placed)
     assert fc["without_position"] == len(latest) - len(placed)
     # The same points, as a multiset: each incident is its own feature even at a shared point.
-    got = Counter((f["geometry"]["coordinates"][0], f["geometry"]["coordinates"][1],
-                   f["properties"]["location"]) for f in fc["features"])
+    got = Counter(
+        (
+            f["geometry"]["coordinates"][0],
+            f["geometry"]["coordinates"][1],
+            f["properties"]["location"],
+        )
+        for f in fc["features"]
+    )
     want = Counter((float(r["Longitude"]), float(r["Latitude"]), r["Location"]) for r in placed)
     assert got == want
     west, south, east, north = DERBYSHIRE_BOX
@@ -257,11 +268,14 @@ def test_map_is_set_up_without_a_cdn_and_with_outlines(overview_html: str) -> No
         assert finders.find(url.removeprefix("/static/")), f"{url} is not a static file"
     assert 'data-points-url="/api/incidents/latest-asb.geojson"' in overview_html
     assert 'data-tile-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in overview_html
-    outlines = json.loads(re.search(
-        r'<script id="lpu-outlines" type="application/json">(.*?)</script>', overview_html,
-        re.S).group(1))
+    outlines = json.loads(
+        re.search(
+            r'<script id="lpu-outlines" type="application/json">(.*?)</script>', overview_html, re.S
+        ).group(1)
+    )
     assert sorted(f["properties"]["lpu"] for f in outlines["features"]) == sorted(
-        set(lpu_by_lsoa().values()))
+        set(lpu_by_lsoa().values())
+    )
     # Reprojected to WGS84: the outlines' extent is Derbyshire's.
     coords = [xy for f in outlines["features"] for xy in _flatten(f["geometry"]["coordinates"])]
     lons, lats = [c[0] for c in coords], [c[1] for c in coords]
@@ -316,6 +330,7 @@ def test_page_structure_is_accessible(overview_html: str) -> None:
 
 # -- an empty store --------------------------------------------------------------------------
 
+
 def test_empty_store_page_says_how_to_load_data(empty_default_store, client) -> None:
     response = client.get("/")
     assert response.status_code == 200
@@ -336,15 +351,24 @@ def test_months_covered_are_ranges_not_every_missing_month(client) -> None:
     """Issue #12 item 7: a gap of years shows as two ranges and a count, not 85 month names."""
     from asbhub.records.incidents.models import Incident, Source
 
-    source = Source.objects.create(kind="synthetic", force="Derbyshire Constabulary",
-                                   month="2026-06", content_hash="x", rows=2, file="synthetic",
-                                   loaded_at="2026-07-01T00:00:00Z")
+    source = Source.objects.create(
+        kind="synthetic",
+        force="Derbyshire Constabulary",
+        month="2026-06",
+        content_hash="x",
+        rows=2,
+        file="synthetic",
+        loaded_at="2026-07-01T00:00:00Z",
+    )
     for line, month in enumerate(("2026-06", "2026-07"), start=1):
-        Incident.objects.create(source=source, line=line, record_type="ASB", month=month,
-                                crime_type=ASB)
+        Incident.objects.create(
+            source=source, line=line, record_type="ASB", month=month, crime_type=ASB
+        )
     text = " ".join(re.sub(r"<[^>]+>", " ", client.get("/").content.decode()).split())
     gap = len(months_between("2019-03", "2026-05"))
     assert gap == 87
-    assert (f"Months covered 5 December 2018 to February 2019; June 2026 to July 2026 "
-            f"({gap} months between with no records) Force") in text
+    assert (
+        f"Months covered 5 December 2018 to February 2019; June 2026 to July 2026 "
+        f"({gap} months between with no records) Force"
+    ) in text
     assert "April 2019" not in text

@@ -87,7 +87,7 @@ def _add(kind: str, force: str, month_rows: list[tuple[str, int]]) -> None:
 
 
 @pytest.fixture
-def mixed(sample_store: Store, db: str) -> Store:  # noqa: F811
+def mixed(sample_store: Store, db: str) -> Store:
     """The sample plus synthetic rows (Feb 2019 and the last two months), rolled back after."""
     previous, current = _tail_months()
     _add(
@@ -294,8 +294,8 @@ def test_the_report_keeps_its_force_and_leaves_synthetic_data_out(mixed: Store) 
 
 def test_the_dashboard_opens_on_the_latest_real_month_and_names_its_force(
     web: Any,
-    make_agency: Any,  # noqa: F811
-    make_user: Any,  # noqa: F811
+    make_agency: Any,
+    make_user: Any,
 ) -> None:
     user = make_user(
         "pcc.scope",

@@ -84,17 +84,24 @@ class PlanAreas:
 def plan_areas(pmp: Pmp) -> PlanAreas:
     """The response, buffer and control LSOAs and the crime types of a plan."""
     links = pmp.incident_links.select_related("incident__location")
-    response = {link.incident.location.lsoa_code for link in links
-                if link.incident.location and link.incident.location.lsoa_code}
+    response = {
+        link.incident.location.lsoa_code
+        for link in links
+        if link.incident.location and link.incident.location.lsoa_code
+    }
     response |= {c for c in pmp.locations.values_list("lsoa_code", flat=True) if c}
     crime_types = sorted({link.incident.crime_type for link in links})
     if not response or not crime_types:
         raise AssessmentError(
             f"{pmp.reference} has no linked incidents with a place, so there is no response "
-            f"area to evaluate: link the incidents the plan tackles first (Incidents page).")
+            f"area to evaluate: link the incidents the plan tackles first (Incidents page)."
+        )
     lsoa = area_hierarchy().lsoa
-    lpus = {pmp.lpu} if pmp.lpu in set(lsoa["lpu"].to_list()) else set(
-        area_hierarchy().lpu_for(sorted(response))) - {None}
+    lpus = (
+        {pmp.lpu}
+        if pmp.lpu in set(lsoa["lpu"].to_list())
+        else set(area_hierarchy().lpu_for(sorted(response))) - {None}
+    )
     in_lpu = set(lsoa.filter(lsoa["lpu"].is_in(sorted(lpus)))["lsoa_code"].to_list())
     near = lsoa_neighbours()
     buffer = {n for code in response for n in near.get(code, ())} & in_lpu - response
@@ -102,13 +109,16 @@ def plan_areas(pmp: Pmp) -> PlanAreas:
     if not control:
         raise AssessmentError(
             f"No part of {', '.join(sorted(lpus)) or 'the LPU'} is left for a control area "
-            f"once the response and buffer areas are taken out.")
-    return PlanAreas(tuple(sorted(response)), tuple(sorted(buffer)), tuple(sorted(control)),
-                     tuple(crime_types))
+            f"once the response and buffer areas are taken out."
+        )
+    return PlanAreas(
+        tuple(sorted(response)), tuple(sorted(buffer)), tuple(sorted(control)), tuple(crime_types)
+    )
 
 
-def evaluate_plan(pmp: Pmp, before: tuple[str, str], after: tuple[str, str],
-                  confidence: float = 0.95) -> dict[str, Any]:
+def evaluate_plan(
+    pmp: Pmp, before: tuple[str, str], after: tuple[str, str], confidence: float = 0.95
+) -> dict[str, Any]:
     """Count, evaluate and store (on ``pmp.evaluation``) the plan's before/after comparison.
 
     Parameters
@@ -128,41 +138,61 @@ def evaluate_plan(pmp: Pmp, before: tuple[str, str], after: tuple[str, str],
     if not (before[0] <= before[1] < after[0] <= after[1]):
         raise AssessmentError(
             f"The before months ({before[0]} to {before[1]}) must come before the after months "
-            f"({after[0]} to {after[1]}), each range first month first.")
+            f"({after[0]} to {after[1]}), each range first month first."
+        )
     areas = plan_areas(pmp)
     months = months_between(*before) + months_between(*after)
-    rows = list(Incident.objects.using(pmp._state.db or "default").filter(
-        crime_type__in=areas.crime_types, month__in=months, public_report=False,
-        location__lsoa_code__in=areas.response + areas.buffer + areas.control)
-        .values_list("month", "location__lsoa_code"))
+    rows = list(
+        Incident.objects.using(pmp._state.db or "default")
+        .filter(
+            crime_type__in=areas.crime_types,
+            month__in=months,
+            public_report=False,
+            location__lsoa_code__in=areas.response + areas.buffer + areas.control,
+        )
+        .values_list("month", "location__lsoa_code")
+    )
     t = np.array([_first_day(m) for m, _ in rows], dtype="datetime64[D]")
     codes = np.array([c for _, c in rows], dtype=object)
     zeros = np.zeros(len(rows))
     tally = intervention_counts(
-        zeros, zeros, t,
-        response=np.isin(codes, areas.response), buffer=np.isin(codes, areas.buffer),
+        zeros,
+        zeros,
+        t,
+        response=np.isin(codes, areas.response),
+        buffer=np.isin(codes, areas.buffer),
         control=np.isin(codes, areas.control),
         start=np.datetime64(_first_day(_next_month(before[1]))),
         end=np.datetime64(_first_day(after[0])),
         before_days=float((_first_day(_next_month(before[1])) - _first_day(before[0])).days),
-        after_days=float((_first_day(_next_month(after[1])) - _first_day(after[0])).days))
+        after_days=float((_first_day(_next_month(after[1])) - _first_day(after[0])).days),
+    )
     ev = evaluate_intervention(tally.counts, confidence=confidence)
     rr, wdq, net = ev.rate_ratio, ev.wdq, ev.net_effect
     summary = {
         "counts": asdict(tally.counts),
-        "areas": {"response": len(areas.response), "buffer": len(areas.buffer),
-                  "control": len(areas.control)},
+        "areas": {
+            "response": len(areas.response),
+            "buffer": len(areas.buffer),
+            "control": len(areas.control),
+        },
         "response_lsoas": list(areas.response),
         "crime_types": list(areas.crime_types),
         "periods": {"before": list(before), "after": list(after)},
         "confidence": confidence,
         "response_change_percent": ev.response_change.percent,
         "control_change_percent": ev.control_change.percent,
-        "rate_ratio": rr.value, "rr_ci_low": rr.ci_low, "rr_ci_high": rr.ci_high,
-        "rr_p_value": rr.p_value, "rr_percent_change": rr.percent_change,
+        "rate_ratio": rr.value,
+        "rr_ci_low": rr.ci_low,
+        "rr_ci_high": rr.ci_high,
+        "rr_p_value": rr.p_value,
+        "rr_percent_change": rr.percent_change,
         "rr_reason": rr.reason,
-        "wdq": wdq.wdq, "wdq_reading": wdq.interpretation, "wdq_reason": wdq.reason,
-        "net_effect": net.total, "net_effect_reason": net.reason,
+        "wdq": wdq.wdq,
+        "wdq_reading": wdq.interpretation,
+        "wdq_reason": wdq.reason,
+        "net_effect": net.total,
+        "net_effect_reason": net.reason,
     }
     Pmp.objects.using(pmp._state.db or "default").filter(pk=pmp.pk).update(evaluation=summary)
     pmp.evaluation = summary

@@ -39,16 +39,24 @@ def claim_version(obj: Model, expected_version: Any, label: str, **values: Any) 
         expected = -1
     if any(f.name == "updated_at" for f in model._meta.concrete_fields):
         values.setdefault("updated_at", timezone.now())
-    updated = model._default_manager.using(using).filter(pk=obj.pk, version=expected).update(
-        version=F("version") + 1, **values)
+    updated = (
+        model._default_manager.using(using)
+        .filter(pk=obj.pk, version=expected)
+        .update(version=F("version") + 1, **values)
+    )
     if updated == 0:
-        current = model._default_manager.using(using).filter(pk=obj.pk).values_list(
-            "version", flat=True).first()
+        current = (
+            model._default_manager.using(using)
+            .filter(pk=obj.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
         raise ConcurrentEditError(
             f"{label} was changed by someone else after you opened it (you started from "
             f"version {expected_version}; it is now at version {current}). Your changes have "
             f"not been saved and nothing was overwritten: open the page again to see the "
-            f"latest version, then make your changes again.")
+            f"latest version, then make your changes again."
+        )
     obj.version = expected + 1
     for name, value in values.items():
         setattr(obj, name, value)

@@ -43,8 +43,12 @@ class Pmp(models.Model):
     title = models.CharField(max_length=200)
     problem_type = models.ForeignKey(ProblemType, on_delete=models.PROTECT, related_name="pmps")
     lpu = models.CharField("Local Policing Unit", max_length=100, db_index=True)
-    area = models.CharField(max_length=200, blank=True, default="",
-                            help_text="SNT, ward or place, e.g. 'Bolsover town centre'")
+    area = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="SNT, ward or place, e.g. 'Bolsover town centre'",
+    )
     locations = models.ManyToManyField(Location, blank=True, related_name="pmps")
     owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="owned_pmps")
     partner_agencies = models.ManyToManyField(Agency, blank=True, related_name="partner_pmps")
@@ -59,8 +63,9 @@ class Pmp(models.Model):
     location = models.TextField(blank=True, default="")
     # Assessment
     assessment = models.TextField(blank=True, default="")
-    evaluation = models.JSONField(default=dict, blank=True,
-                                  help_text="Counts and results of evaluate_intervention")
+    evaluation = models.JSONField(
+        default=dict, blank=True, help_text="Counts and results of evaluate_intervention"
+    )
     review_cadence_days = models.PositiveIntegerField(default=DEFAULT_REVIEW_CADENCE_DAYS)
     next_review_due = models.DateField(null=True, blank=True, db_index=True)
     opened_at = models.DateTimeField(db_index=True)
@@ -84,8 +89,9 @@ class PmpIncident(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="pmp_links")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["pmp", "incident"],
-                                               name="pmp_incident_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["pmp", "incident"], name="pmp_incident_unique")
+        ]
 
 
 class PmpPersonRole(models.TextChoices):
@@ -101,8 +107,9 @@ class PmpPerson(models.Model):
     role = models.CharField(max_length=12, choices=PmpPersonRole.choices)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["pmp", "person", "role"],
-                                               name="pmp_person_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["pmp", "person", "role"], name="pmp_person_unique")
+        ]
 
 
 class PmpAction(models.Model):
@@ -126,8 +133,9 @@ class PmpReview(models.Model):
 
     pmp = models.ForeignKey(Pmp, on_delete=models.CASCADE, related_name="reviews")
     reviewed_at = models.DateTimeField()
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     notes = models.TextField(blank=True, default="")
     next_review_due = models.DateField()
 
@@ -138,6 +146,7 @@ class PmpReview(models.Model):
 # --------------------------------------------------------------------------------------------
 # ASB powers register
 # --------------------------------------------------------------------------------------------
+
 
 class PowerKind(models.TextChoices):
     """The powers of the Anti-social Behaviour, Crime and Policing Act 2014 that table 5.36
@@ -168,11 +177,13 @@ class Power(models.Model):
 
     kind = models.CharField(max_length=20, choices=PowerKind.choices)
     owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="powers")
-    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="powers")
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="powers"
+    )
     premises = models.CharField(max_length=300, blank=True, default="")
-    pmp = models.ForeignKey(Pmp, on_delete=models.SET_NULL, null=True, blank=True,
-                            related_name="powers")
+    pmp = models.ForeignKey(
+        Pmp, on_delete=models.SET_NULL, null=True, blank=True, related_name="powers"
+    )
     age_band = models.CharField(max_length=10, choices=AgeBand.choices, blank=True, default="")
     applied_on = models.DateField(null=True, blank=True)
     issued_on = models.DateField(null=True, blank=True)
@@ -217,8 +228,14 @@ class PowerEvent(models.Model):
     power = models.ForeignKey(Power, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=PowerEventKind.choices)
     on = models.DateField()
-    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="+", help_text="e.g. who received a PSPO's FPN")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="e.g. who received a PSPO's FPN",
+    )
     notes = models.TextField(blank=True, default="")
 
     class Meta:
@@ -228,6 +245,7 @@ class PowerEvent(models.Model):
 # --------------------------------------------------------------------------------------------
 # ASB Case Reviews (Community Trigger)
 # --------------------------------------------------------------------------------------------
+
 
 class ThresholdRule(models.Model):
     """The Case Review threshold an area has set (see :class:`asbhub.domain.cases.ThresholdRule`).
@@ -240,8 +258,9 @@ class ThresholdRule(models.Model):
     window_months = models.PositiveIntegerField(default=6)
     report_within_days = models.PositiveIntegerField(default=31)
     count_people = models.BooleanField(default=False, help_text="Count people, not complaints")
-    hate_incidents = models.PositiveIntegerField(null=True, blank=True,
-                                                 help_text="Hate incidents that alone meet it")
+    hate_incidents = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Hate incidents that alone meet it"
+    )
     decision_working_days = models.PositiveIntegerField(default=10)
 
     def __str__(self) -> str:
@@ -260,28 +279,42 @@ class CaseReview(models.Model):
     reference = models.CharField(max_length=30, unique=True)
     applicant_name = models.CharField(max_length=200)
     applicant_contact = models.CharField(max_length=300, blank=True, default="")
-    on_behalf_of = models.CharField(max_length=200, blank=True, default="",
-                                    help_text="The victim, when someone applies for them")
+    on_behalf_of = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="The victim, when someone applies for them",
+    )
     from_public_form = models.BooleanField(default=False)
     area = models.CharField(max_length=200)
-    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT,
-                                     related_name="case_reviews")
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="case_reviews")
     description = models.TextField(blank=True, default="")
     received_on = models.DateField()
     decision_due = models.DateField()
     rule_used = models.JSONField(default=dict, blank=True)
     threshold_met = models.BooleanField(null=True)
     threshold_reason = models.TextField(blank=True, default="")
-    decision = models.CharField(max_length=10, choices=CaseReviewDecision.choices,
-                                default=CaseReviewDecision.PENDING)
+    decision = models.CharField(
+        max_length=10, choices=CaseReviewDecision.choices, default=CaseReviewDecision.PENDING
+    )
     decided_on = models.DateField(null=True, blank=True)
     meeting_on = models.DateField(null=True, blank=True)
     recommendations = models.TextField(blank=True, default="")
-    pmp = models.ForeignKey(Pmp, on_delete=models.SET_NULL, null=True, blank=True,
-                            related_name="case_reviews", help_text="Actions are tracked here")
+    pmp = models.ForeignKey(
+        Pmp,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="case_reviews",
+        help_text="Actions are tracked here",
+    )
     decision_notes = models.TextField(blank=True, default="")
-    attendees = models.ManyToManyField(Agency, blank=True, related_name="case_review_meetings",
-                                       help_text="Agencies at the review meeting")
+    attendees = models.ManyToManyField(
+        Agency,
+        blank=True,
+        related_name="case_review_meetings",
+        help_text="Agencies at the review meeting",
+    )
     is_demo = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1, help_text="Counts saves (optimistic locking)")
 
@@ -295,18 +328,19 @@ class CaseReview(models.Model):
 class CaseReviewComplaint(models.Model):
     """A complaint linked to a Case Review application, for the threshold check."""
 
-    case_review = models.ForeignKey(CaseReview, on_delete=models.CASCADE,
-                                    related_name="complaints")
-    incident = models.ForeignKey(Incident, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+")
+    case_review = models.ForeignKey(CaseReview, on_delete=models.CASCADE, related_name="complaints")
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     reference = models.CharField(max_length=64)
     incident_on = models.DateField()
     reported_on = models.DateField()
     complainant = models.CharField(max_length=200, blank=True, default="")
     problem = models.CharField(max_length=200, blank=True, default="")
     hate = models.BooleanField(default=False)
-    reported_to = models.CharField(max_length=100, blank=True, default="",
-                                   help_text="Police, council, housing provider ...")
+    reported_to = models.CharField(
+        max_length=100, blank=True, default="", help_text="Police, council, housing provider ..."
+    )
     description = models.TextField(blank=True, default="")
 
     class Meta:
@@ -317,8 +351,9 @@ class CaseReviewAction(models.Model):
     """An action the Case Review meeting recommended, owned by an agency and due by a date."""
 
     case_review = models.ForeignKey(CaseReview, on_delete=models.CASCADE, related_name="actions")
-    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT,
-                                     related_name="case_review_actions")
+    owner_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="case_review_actions"
+    )
     description = models.TextField()
     due = models.DateField()
     done_at = models.DateTimeField(null=True, blank=True)
@@ -337,8 +372,9 @@ class CaseReviewApplicant(models.Model):
     (as the public ASB report keeps its caller apart from the incident), so they are shown
     only to those entitled to victims' personal details of the owner agency."""
 
-    case_review = models.OneToOneField(CaseReview, on_delete=models.CASCADE,
-                                       related_name="applicant")
+    case_review = models.OneToOneField(
+        CaseReview, on_delete=models.CASCADE, related_name="applicant"
+    )
     applying_for = models.CharField(max_length=5, choices=ApplyingFor.choices)
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=40, blank=True, default="")

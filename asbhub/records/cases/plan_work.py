@@ -49,6 +49,7 @@ class PlanWorkError(ValueError):
 # Incidents of the plan's area
 # --------------------------------------------------------------------------------------------
 
+
 def lpu_lsoas(lpu: str) -> list[str]:
     """LSOA codes of the LPU in the force's area hierarchy (empty if it names none)."""
     return area_hierarchy().lsoa.filter(lpu=lpu)["lsoa_code"].to_list()
@@ -62,10 +63,16 @@ def visible_sources(user: Any, incidents: QuerySet[Incident]) -> set[int]:
     """
     allowed = set()
     for source_id in incidents.values_list("source_id", flat=True).distinct().order_by():
-        sample = Incident.objects.using(incidents.db).select_related("source").filter(
-            source_id=source_id).first()
-        if sample and can_see(user, DataCategory.INCIDENT_SUMMARY,
-                              owner_agency_for(sample)).allowed:
+        sample = (
+            Incident.objects.using(incidents.db)
+            .select_related("source")
+            .filter(source_id=source_id)
+            .first()
+        )
+        if (
+            sample
+            and can_see(user, DataCategory.INCIDENT_SUMMARY, owner_agency_for(sample)).allowed
+        ):
             allowed.add(source_id)
     return allowed
 
@@ -93,9 +100,13 @@ def default_months(pmp: Pmp) -> tuple[str, str]:
     """The three months up to the latest month loaded for the plan's LPU (or anywhere)."""
     codes = lpu_lsoas(pmp.lpu)
     qs = Incident.objects.using(pmp._state.db or "default")
-    last = (qs.filter(Q(location__lsoa_code__in=codes) | Q(lpu=pmp.lpu))
-            .order_by("-month").values_list("month", flat=True).first()
-            or qs.order_by("-month").values_list("month", flat=True).first())
+    last = (
+        qs.filter(Q(location__lsoa_code__in=codes) | Q(lpu=pmp.lpu))
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+        or qs.order_by("-month").values_list("month", flat=True).first()
+    )
     last = latest_real_month(pmp._state.db or "default") or last  # issue #12: not synthetic
     if not last:
         today = timezone.localdate()
@@ -111,9 +122,10 @@ def check_query(first: str, last: str) -> list[str]:
     problems = []
     for name, value in (("From", first), ("To", last)):
         if not MONTH_RE.fullmatch(value or ""):
-            problems.append(f"{name} month must be a month as YYYY-MM, for example 2019-01; "
-                            f"got '{value}'.")
-        elif problem := month_problem(value, timezone.localdate()):   # the one date rule
+            problems.append(
+                f"{name} month must be a month as YYYY-MM, for example 2019-01; got '{value}'."
+            )
+        elif problem := month_problem(value, timezone.localdate()):  # the one date rule
             problems.append(f"{name} month: {problem}.")
     if not problems and first > last:
         problems.append(f"The From month ({first}) must be on or before the To month ({last}).")
@@ -123,7 +135,8 @@ def check_query(first: str, last: str) -> list[str]:
 def _area_incidents(pmp: Pmp, query: PickerQuery) -> QuerySet[Incident]:
     using = pmp._state.db or "default"
     qs = Incident.objects.using(using).filter(
-        month__gte=query.first_month, month__lte=query.last_month)
+        month__gte=query.first_month, month__lte=query.last_month
+    )
     qs = qs.filter(Q(location__lsoa_code__in=lpu_lsoas(pmp.lpu)) | Q(lpu=pmp.lpu))
     if query.crime_type:
         qs = qs.filter(crime_type=query.crime_type)
@@ -134,10 +147,14 @@ def _area_incidents(pmp: Pmp, query: PickerQuery) -> QuerySet[Incident]:
         text = query.area.strip()
         areas = area_hierarchy()
         hoods = areas.neighbourhoods_matching(text)
-        qs = qs.filter(Q(location__lsoa_code__iexact=text) | Q(location__lsoa_name__icontains=text)
-                       | Q(location__description__icontains=text) | Q(snt__iexact=text)
-                       | Q(snt__in=hoods)
-                       | Q(location__lsoa_code__in=areas.neighbourhood_lsoas(hoods)))
+        qs = qs.filter(
+            Q(location__lsoa_code__iexact=text)
+            | Q(location__lsoa_name__icontains=text)
+            | Q(location__description__icontains=text)
+            | Q(snt__iexact=text)
+            | Q(snt__in=hoods)
+            | Q(location__lsoa_code__in=areas.neighbourhood_lsoas(hoods))
+        )
     return qs
 
 
@@ -150,8 +167,9 @@ def unmapped_neighbourhoods(text: str) -> list[str]:
     return sorted(names[c] for c in codes)
 
 
-def picker_incidents(user: Any, pmp: Pmp, query: PickerQuery,
-                     limit: int = MAP_LIMIT) -> PickerResult:
+def picker_incidents(
+    user: Any, pmp: Pmp, query: PickerQuery, limit: int = MAP_LIMIT
+) -> PickerResult:
     """Incidents of the plan's LPU matching ``query`` that ``user`` may see, oldest first.
 
     Each row: ``id``, ``reference``, ``month``, ``crime_type``, ``place``, ``lsoa``, ``lat``,
@@ -159,9 +177,14 @@ def picker_incidents(user: Any, pmp: Pmp, query: PickerQuery,
     because the user's agency may not see them.
     """
     qs = _area_incidents(pmp, query)
-    result = PickerResult(crime_types=sorted(
-        _area_incidents(pmp, PickerQuery(query.first_month, query.last_month))
-        .values_list("crime_type", flat=True).distinct().order_by()))
+    result = PickerResult(
+        crime_types=sorted(
+            _area_incidents(pmp, PickerQuery(query.first_month, query.last_month))
+            .values_list("crime_type", flat=True)
+            .distinct()
+            .order_by()
+        )
+    )
     allowed = visible_sources(user, qs)
     total = qs.count()
     shown = qs.filter(source_id__in=allowed)
@@ -169,15 +192,33 @@ def picker_incidents(user: Any, pmp: Pmp, query: PickerQuery,
     result.withheld = total - result.matched
     result.truncated = result.matched > limit
     linked = set(pmp.incident_links.values_list("incident_id", flat=True))
-    for pk, ref, month, crime, place, lsoa, lsoa_name, lat, lon in (
-            shown.order_by("month", "pk").values_list(
-                "pk", "reference", "month", "crime_type", "location__description",
-                "location__lsoa_code", "location__lsoa_name", "location__latitude",
-                "location__longitude")[:limit]):
-        result.rows.append({"id": pk, "reference": ref or f"Record {pk}", "month": month,
-                            "crime_type": crime, "place": place or "", "lsoa": lsoa or "",
-                            "lsoa_name": lsoa_name or "", "lat": lat, "lon": lon,
-                            "linked": pk in linked})
+    for pk, ref, month, crime, place, lsoa, lsoa_name, lat, lon in shown.order_by(
+        "month", "pk"
+    ).values_list(
+        "pk",
+        "reference",
+        "month",
+        "crime_type",
+        "location__description",
+        "location__lsoa_code",
+        "location__lsoa_name",
+        "location__latitude",
+        "location__longitude",
+    )[:limit]:
+        result.rows.append(
+            {
+                "id": pk,
+                "reference": ref or f"Record {pk}",
+                "month": month,
+                "crime_type": crime,
+                "place": place or "",
+                "lsoa": lsoa or "",
+                "lsoa_name": lsoa_name or "",
+                "lat": lat,
+                "lon": lon,
+                "linked": pk in linked,
+            }
+        )
     return result
 
 
@@ -191,20 +232,34 @@ def picker_geojson(result: PickerResult, query: PickerQuery) -> dict[str, Any]:
             without += 1
             continue
         points.setdefault((row["lon"], row["lat"]), []).append(row)
-    features = [{
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": {
-            "place": rows[0]["place"],
-            "incidents": [{k: r[k] for k in ("id", "reference", "month", "crime_type", "linked")}
-                          for r in rows],
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {
+                "place": rows[0]["place"],
+                "incidents": [
+                    {k: r[k] for k in ("id", "reference", "month", "crime_type", "linked")}
+                    for r in rows
+                ],
+            },
+        }
+        for (lon, lat), rows in points.items()
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "query": {
+            "from": query.first_month,
+            "to": query.last_month,
+            "crime_type": query.crime_type,
+            "area": query.area,
         },
-    } for (lon, lat), rows in points.items()]
-    return {"type": "FeatureCollection", "features": features,
-            "query": {"from": query.first_month, "to": query.last_month,
-                      "crime_type": query.crime_type, "area": query.area},
-            "matched": result.matched, "withheld": result.withheld,
-            "truncated": result.truncated, "without_position": without}
+        "matched": result.matched,
+        "withheld": result.withheld,
+        "truncated": result.truncated,
+        "without_position": without,
+    }
 
 
 def _ids(values: Iterable[Any]) -> list[int]:
@@ -213,13 +268,19 @@ def _ids(values: Iterable[Any]) -> list[int]:
         try:
             out.append(int(v))
         except (TypeError, ValueError):
-            raise PlanWorkError([f"'{v}' is not an incident number: choose incidents from the "
-                                 f"list or the map."]) from None
+            raise PlanWorkError(
+                [f"'{v}' is not an incident number: choose incidents from the list or the map."]
+            ) from None
     return sorted(set(out))
 
 
-def link_incidents(user: Any, pmp: Pmp, incident_ids: Iterable[Any], expected_version: Any,
-                   request: HttpRequest | None = None) -> int:
+def link_incidents(
+    user: Any,
+    pmp: Pmp,
+    incident_ids: Iterable[Any],
+    expected_version: Any,
+    request: HttpRequest | None = None,
+) -> int:
     """Link incidents to the plan; each must exist and be one the user may see.
 
     Returns the number newly linked. Raises :class:`PlanWorkError` (nothing written) for an
@@ -228,32 +289,53 @@ def link_incidents(user: Any, pmp: Pmp, incident_ids: Iterable[Any], expected_ve
     """
     ids = _ids(incident_ids)
     if not ids:
-        raise PlanWorkError(["Choose at least one incident to link: tick it in the list or "
-                             "click its marker on the map."])
+        raise PlanWorkError(
+            [
+                "Choose at least one incident to link: tick it in the list or "
+                "click its marker on the map."
+            ]
+        )
     using = pmp._state.db or "default"
     found = Incident.objects.using(using).filter(pk__in=ids)
     allowed = visible_sources(user, found)
     ok = set(found.filter(source_id__in=allowed).values_list("pk", flat=True))
     refused = [i for i in ids if i not in ok]
     if refused:
-        raise PlanWorkError([f"Incident {', '.join(map(str, refused))} cannot be linked: there "
-                             f"is no such incident that you can see."])
+        raise PlanWorkError(
+            [
+                f"Incident {', '.join(map(str, refused))} cannot be linked: there "
+                f"is no such incident that you can see."
+            ]
+        )
     with transaction.atomic(using=using):
-        record_access(user, AuditAction.CHANGE, pmp, purpose=PURPOSE, request=request,
-                      detail={"linked_incidents": ids, "version": int(expected_version or 0) + 1})
+        record_access(
+            user,
+            AuditAction.CHANGE,
+            pmp,
+            purpose=PURPOSE,
+            request=request,
+            detail={"linked_incidents": ids, "version": int(expected_version or 0) + 1},
+        )
         claim_version(pmp, expected_version, pmp.reference)
         already = set(pmp.incident_links.values_list("incident_id", flat=True))
         new = [i for i in ids if i not in already]
         PmpIncident.objects.using(using).bulk_create(
-            [PmpIncident(pmp=pmp, incident_id=i) for i in new])
+            [PmpIncident(pmp=pmp, incident_id=i) for i in new]
+        )
         locations = found.filter(pk__in=new, location__isnull=False).values_list(
-            "location_id", flat=True)
+            "location_id", flat=True
+        )
         pmp.locations.add(*set(locations))
     return len(new)
 
 
-def unlink_incidents(user: Any, pmp: Pmp, incident_ids: Iterable[Any], expected_version: Any,
-                     request: HttpRequest | None = None) -> int:
+def unlink_incidents(
+    user: Any,
+    pmp: Pmp,
+    incident_ids: Iterable[Any],
+    expected_version: Any,
+    request: HttpRequest | None = None,
+) -> int:
     """Remove links; only links to incidents the user may see can be removed by them."""
     ids = _ids(incident_ids)
     if not ids:
@@ -265,16 +347,28 @@ def unlink_incidents(user: Any, pmp: Pmp, incident_ids: Iterable[Any], expected_
     ok = set(incidents.filter(source_id__in=allowed).values_list("pk", flat=True))
     refused = [i for i in ids if i not in ok]
     if refused:
-        raise PlanWorkError([f"Incident {', '.join(map(str, refused))} is not linked to "
-                             f"{pmp.reference} as an incident you can see."])
+        raise PlanWorkError(
+            [
+                f"Incident {', '.join(map(str, refused))} is not linked to "
+                f"{pmp.reference} as an incident you can see."
+            ]
+        )
     with transaction.atomic(using=using):
-        record_access(user, AuditAction.CHANGE, pmp, purpose=PURPOSE, request=request,
-                      detail={"unlinked_incidents": ids,
-                              "version": int(expected_version or 0) + 1})
+        record_access(
+            user,
+            AuditAction.CHANGE,
+            pmp,
+            purpose=PURPOSE,
+            request=request,
+            detail={"unlinked_incidents": ids, "version": int(expected_version or 0) + 1},
+        )
         claim_version(pmp, expected_version, pmp.reference)
         removed, _ = links.delete()
-        still = set(pmp.incident_links.filter(incident__location__isnull=False)
-                    .values_list("incident__location_id", flat=True))
+        still = set(
+            pmp.incident_links.filter(incident__location__isnull=False).values_list(
+                "incident__location_id", flat=True
+            )
+        )
         gone = set(incidents.values_list("location_id", flat=True)) - still
         pmp.locations.remove(*[g for g in gone if g is not None])
     return removed
@@ -284,43 +378,72 @@ def unlink_incidents(user: Any, pmp: Pmp, incident_ids: Iterable[Any], expected_
 # Response actions
 # --------------------------------------------------------------------------------------------
 
+
 def plan_agencies(pmp: Pmp) -> list[Agency]:
     """The agencies that may own an action: the owner and the partners on the plan."""
     return [pmp.owner_agency, *pmp.partner_agencies.exclude(pk=pmp.owner_agency_id)]
 
 
-def add_action(user: Any, pmp: Pmp, expected_version: Any, *, description: str,
-               owner_agency: Agency, due: dt.date,
-               request: HttpRequest | None = None) -> PmpAction:
+def add_action(
+    user: Any,
+    pmp: Pmp,
+    expected_version: Any,
+    *,
+    description: str,
+    owner_agency: Agency,
+    due: dt.date,
+    request: HttpRequest | None = None,
+) -> PmpAction:
     """Add a response action owned by the plan's owner or one of its partners."""
     if owner_agency.pk not in {a.pk for a in plan_agencies(pmp)}:
-        raise PlanWorkError([f"{owner_agency} is not the owner or a partner on {pmp.reference}: "
-                             f"choose one of the plan's agencies."])
+        raise PlanWorkError(
+            [
+                f"{owner_agency} is not the owner or a partner on {pmp.reference}: "
+                f"choose one of the plan's agencies."
+            ]
+        )
     if not description.strip():
         raise PlanWorkError(["Describe the action."])
     using = pmp._state.db or "default"
     with transaction.atomic(using=using):
-        record_access(user, AuditAction.CHANGE, pmp, purpose=PURPOSE, request=request,
-                      detail={"action": "added", "owner_agency": str(owner_agency),
-                              "due": due.isoformat()})
+        record_access(
+            user,
+            AuditAction.CHANGE,
+            pmp,
+            purpose=PURPOSE,
+            request=request,
+            detail={"action": "added", "owner_agency": str(owner_agency), "due": due.isoformat()},
+        )
         claim_version(pmp, expected_version, pmp.reference)
         return PmpAction.objects.using(using).create(
-            pmp=pmp, owner_agency=owner_agency, description=description.strip(), due=due)
+            pmp=pmp, owner_agency=owner_agency, description=description.strip(), due=due
+        )
 
 
-def complete_action(user: Any, pmp: Pmp, expected_version: Any, action_id: Any,
-                    request: HttpRequest | None = None) -> PmpAction:
+def complete_action(
+    user: Any, pmp: Pmp, expected_version: Any, action_id: Any, request: HttpRequest | None = None
+) -> PmpAction:
     """Mark one of the plan's actions done (now)."""
     action = pmp.actions.filter(pk=action_id).first() if str(action_id).isdigit() else None
     if action is None:
         raise PlanWorkError([f"{pmp.reference} has no action {action_id}."])
     if action.done_at is not None:
-        raise PlanWorkError([f"That action was already marked done on "
-                             f"{timezone.localdate(action.done_at):%d/%m/%Y}."])
+        raise PlanWorkError(
+            [
+                f"That action was already marked done on "
+                f"{timezone.localdate(action.done_at):%d/%m/%Y}."
+            ]
+        )
     using = pmp._state.db or "default"
     with transaction.atomic(using=using):
-        record_access(user, AuditAction.CHANGE, pmp, purpose=PURPOSE, request=request,
-                      detail={"action": "completed", "action_id": action.pk})
+        record_access(
+            user,
+            AuditAction.CHANGE,
+            pmp,
+            purpose=PURPOSE,
+            request=request,
+            detail={"action": "completed", "action_id": action.pk},
+        )
         claim_version(pmp, expected_version, pmp.reference)
         action.done_at = timezone.now()
         action.save(using=using, update_fields=["done_at"])
@@ -331,6 +454,7 @@ def complete_action(user: Any, pmp: Pmp, expected_version: Any, action_id: Any,
 # Supervisor reviews
 # --------------------------------------------------------------------------------------------
 
+
 def can_review(user: Any, pmp: Pmp) -> bool:
     """Supervisors of the owner agency or a partner agency on the plan."""
     from asbhub.records.cases.services import can_edit
@@ -339,21 +463,41 @@ def can_review(user: Any, pmp: Pmp) -> bool:
     return profile is not None and profile.role == Role.SUPERVISOR and can_edit(user, pmp)
 
 
-def record_review(user: Any, pmp: Pmp, expected_version: Any, *, notes: str,
-                  next_due: dt.date | None = None, today: dt.date | None = None,
-                  request: HttpRequest | None = None) -> PmpReview:
+def record_review(
+    user: Any,
+    pmp: Pmp,
+    expected_version: Any,
+    *,
+    notes: str,
+    next_due: dt.date | None = None,
+    today: dt.date | None = None,
+    request: HttpRequest | None = None,
+) -> PmpReview:
     """Record a supervisor's review; the next is due ``next_due`` or one cadence from today."""
     today = today or timezone.localdate()
     due = next_due or rules.next_review_due(today, pmp.review_cadence_days)
     if due <= today:
-        raise PlanWorkError([f"The next review must be after today ({today:%d/%m/%Y}); "
-                             f"leave it blank for {pmp.review_cadence_days} days from today."])
+        raise PlanWorkError(
+            [
+                f"The next review must be after today ({today:%d/%m/%Y}); "
+                f"leave it blank for {pmp.review_cadence_days} days from today."
+            ]
+        )
     using = pmp._state.db or "default"
     with transaction.atomic(using=using):
-        record_access(user, AuditAction.CHANGE, pmp, purpose=PURPOSES["supervision"],
-                      request=request, detail={"review": "recorded",
-                                               "next_review_due": due.isoformat()})
+        record_access(
+            user,
+            AuditAction.CHANGE,
+            pmp,
+            purpose=PURPOSES["supervision"],
+            request=request,
+            detail={"review": "recorded", "next_review_due": due.isoformat()},
+        )
         claim_version(pmp, expected_version, pmp.reference, next_review_due=due)
         return PmpReview.objects.using(using).create(
-            pmp=pmp, reviewer=user, reviewed_at=timezone.now(), notes=notes.strip(),
-            next_review_due=due)
+            pmp=pmp,
+            reviewer=user,
+            reviewed_at=timezone.now(),
+            notes=notes.strip(),
+            next_review_due=due,
+        )

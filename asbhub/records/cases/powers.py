@@ -31,8 +31,19 @@ from asbhub.records.partners.models import AuditAction
 
 PURPOSE = PURPOSES["powers"]
 #: Fields of a power its form may set (the owner is always the recording user's agency).
-POWER_FIELDS = ("kind", "person", "premises", "pmp", "age_band", "applied_on", "issued_on",
-                "granted_on", "power_of_arrest", "interim", "notes")
+POWER_FIELDS = (
+    "kind",
+    "person",
+    "premises",
+    "pmp",
+    "age_band",
+    "applied_on",
+    "issued_on",
+    "granted_on",
+    "power_of_arrest",
+    "interim",
+    "notes",
+)
 
 
 class PowerError(ValueError):
@@ -52,11 +63,22 @@ def visible_powers(user: Any, using: str = "default"):  # noqa: ANN201 - QuerySe
 
 
 def power_or_404(user: Any, pk: Any, request: HttpRequest | None = None) -> Power:
-    power = (visible_powers(user).select_related("owner_agency", "pmp", "person__incident__source")
-             .filter(pk=pk).first() if str(pk).isdigit() else None)
+    power = (
+        visible_powers(user)
+        .select_related("owner_agency", "pmp", "person__incident__source")
+        .filter(pk=pk)
+        .first()
+        if str(pk).isdigit()
+        else None
+    )
     if power is None:
-        record_access(user, AuditAction.DENIED, ("cases.power", str(pk)[:64]), request=request,
-                      detail={"reason": "not your agency's or no such power"})
+        record_access(
+            user,
+            AuditAction.DENIED,
+            ("cases.power", str(pk)[:64]),
+            request=request,
+            detail={"reason": "not your agency's or no such power"},
+        )
         raise Http404("There is no power with that number in your agency's register.")
     return power
 
@@ -71,8 +93,9 @@ def can_edit_power(user: Any, power: Power | None = None) -> bool:
 def person_view(user: Any, person: Person | None) -> PersonView | None:
     if person is None:
         return None
-    return redact_person(person, can_see(user, category_for_person(person),
-                                         owner_agency_for(person)))
+    return redact_person(
+        person, can_see(user, category_for_person(person), owner_agency_for(person))
+    )
 
 
 def check_person(user: Any, person_id: int | None) -> Person | None:
@@ -80,10 +103,18 @@ def check_person(user: Any, person_id: int | None) -> Person | None:
     if person_id is None:
         return None
     person = Person.objects.select_related("incident__source").filter(pk=person_id).first()
-    if person is None or not can_see(user, category_for_person(person),
-                                     owner_agency_for(person)).allowed:
-        raise PowerError({"person": [f"There is no person record {person_id} whose details you "
-                                     f"can see: check the number on the incident."]})
+    if (
+        person is None
+        or not can_see(user, category_for_person(person), owner_agency_for(person)).allowed
+    ):
+        raise PowerError(
+            {
+                "person": [
+                    f"There is no person record {person_id} whose details you "
+                    f"can see: check the number on the incident."
+                ]
+            }
+        )
     return person
 
 
@@ -101,8 +132,7 @@ def _validated(user: Any, power: Power, values: dict[str, Any]) -> Power:
     return power
 
 
-def create_power(user: Any, values: dict[str, Any],
-                 request: HttpRequest | None = None) -> Power:
+def create_power(user: Any, values: dict[str, Any], request: HttpRequest | None = None) -> Power:
     """Record a use of a power for the user's agency."""
     profile = profile_of(user)
     if not can_edit_power(user):
@@ -110,38 +140,69 @@ def create_power(user: Any, values: dict[str, Any],
     power = _validated(user, Power(owner_agency=profile.agency), values)
     with transaction.atomic():
         power.save()
-        record_access(user, AuditAction.CREATE, power, purpose=PURPOSE, request=request,
-                      detail={"kind": power.kind, "person": power.person_id,
-                              "pmp": power.pmp_id})
+        record_access(
+            user,
+            AuditAction.CREATE,
+            power,
+            purpose=PURPOSE,
+            request=request,
+            detail={"kind": power.kind, "person": power.person_id, "pmp": power.pmp_id},
+        )
     return power
 
 
-def update_power(user: Any, power: Power, expected_version: Any, values: dict[str, Any],
-                 request: HttpRequest | None = None) -> int:
+def update_power(
+    user: Any,
+    power: Power,
+    expected_version: Any,
+    values: dict[str, Any],
+    request: HttpRequest | None = None,
+) -> int:
     """Change a power if it is still at ``expected_version``; return the new version."""
     _validated(user, power, values)
     changes = {k: getattr(power, k) for k in POWER_FIELDS if k in values}
     with transaction.atomic():
-        record_access(user, AuditAction.CHANGE, power, purpose=PURPOSE, request=request,
-                      detail={"fields": sorted(changes)})
-        return claim_version(power, expected_version,
-                             f"{power.get_kind_display()} #{power.pk}", **changes)
+        record_access(
+            user,
+            AuditAction.CHANGE,
+            power,
+            purpose=PURPOSE,
+            request=request,
+            detail={"fields": sorted(changes)},
+        )
+        return claim_version(
+            power, expected_version, f"{power.get_kind_display()} #{power.pk}", **changes
+        )
 
 
-def add_event(user: Any, power: Power, expected_version: Any, values: dict[str, Any],
-              request: HttpRequest | None = None) -> PowerEvent:
+def add_event(
+    user: Any,
+    power: Power,
+    expected_version: Any,
+    values: dict[str, Any],
+    request: HttpRequest | None = None,
+) -> PowerEvent:
     """Record a breach, fixed penalty, prosecution or order that followed the power."""
-    first = min((d for d in (power.applied_on, power.issued_on, power.granted_on) if d),
-                default=None)
+    first = min(
+        (d for d in (power.applied_on, power.issued_on, power.granted_on) if d), default=None
+    )
     if first and values["on"] < first:
-        raise PowerError({"on": [f"The date must be on or after the power's first date "
-                                 f"({first:%d/%m/%Y})."]})
+        raise PowerError(
+            {"on": [f"The date must be on or after the power's first date ({first:%d/%m/%Y})."]}
+        )
     with transaction.atomic():
-        record_access(user, AuditAction.CHANGE, power, purpose=PURPOSE, request=request,
-                      detail={"event": values["kind"], "on": values["on"].isoformat()})
+        record_access(
+            user,
+            AuditAction.CHANGE,
+            power,
+            purpose=PURPOSE,
+            request=request,
+            detail={"event": values["kind"], "on": values["on"].isoformat()},
+        )
         claim_version(power, expected_version, f"{power.get_kind_display()} #{power.pk}")
-        return PowerEvent.objects.create(power=power, kind=values["kind"], on=values["on"],
-                                         notes=values.get("notes", ""))
+        return PowerEvent.objects.create(
+            power=power, kind=values["kind"], on=values["on"], notes=values.get("notes", "")
+        )
 
 
 @dataclass(frozen=True)
@@ -152,4 +213,3 @@ class PowerRow:
 
 def power_rows(user: Any, powers: Any) -> list[PowerRow]:
     return [PowerRow(p, person_view(user, p.person)) for p in powers]
-

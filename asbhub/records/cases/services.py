@@ -41,8 +41,19 @@ from asbhub.records.partners.models import Agency, AuditAction, DataCategory, Ro
 
 #: Fields of a plan an edit form may change (links, actions and reviews have their own writes).
 EDITABLE_FIELDS = (
-    "title", "problem_type", "lpu", "area", "stage", "statement", "data_summary", "victim",
-    "offender", "location", "assessment", "review_cadence_days", "next_review_due",
+    "title",
+    "problem_type",
+    "lpu",
+    "area",
+    "stage",
+    "statement",
+    "data_summary",
+    "victim",
+    "offender",
+    "location",
+    "assessment",
+    "review_cadence_days",
+    "next_review_due",
 )
 
 #: Roles that may change plans (the Commissioner's office and administrators only read).
@@ -65,20 +76,32 @@ class StageError(ValueError):
 # PMPs: reading
 # --------------------------------------------------------------------------------------------
 
+
 def plan_content(pmp: Pmp, overrides: Mapping[str, Any] | None = None) -> rules.PlanContent:
     """The plan as the stage rules see it, with ``overrides`` (an edit not yet saved)."""
-    values = {f: getattr(pmp, f) for f in ("statement", "data_summary", "victim", "offender",
-                                           "location", "assessment")}
+    values = {
+        f: getattr(pmp, f)
+        for f in ("statement", "data_summary", "victim", "offender", "location", "assessment")
+    }
     values.update({k: v for k, v in (overrides or {}).items() if k in values})
-    actions = tuple(rules.PlanAction(a.description, str(a.owner_agency), a.due)
-                    for a in pmp.actions.select_related("owner_agency")) if pmp.pk else ()
+    actions = (
+        tuple(
+            rules.PlanAction(a.description, str(a.owner_agency), a.due)
+            for a in pmp.actions.select_related("owner_agency")
+        )
+        if pmp.pk
+        else ()
+    )
     return rules.PlanContent(actions=actions, **values)
 
 
 def review_state(pmp: Pmp, today: dt.date | None = None) -> str:
     """``overdue``, ``due``, ``upcoming`` or ``none`` for the plan's next supervisor review."""
-    return rules.review_status(pmp.next_review_due, today or timezone.localdate(),
-                               closed=pmp.stage == rules.SaraStage.CLOSED)
+    return rules.review_status(
+        pmp.next_review_due,
+        today or timezone.localdate(),
+        closed=pmp.stage == rules.SaraStage.CLOSED,
+    )
 
 
 def visible_pmps(user: Any, using: str = "default") -> QuerySet[Pmp]:
@@ -88,13 +111,18 @@ def visible_pmps(user: Any, using: str = "default") -> QuerySet[Pmp]:
     if profile is None or not profile.agency.is_active:
         return Pmp.objects.using(using).none()
     mine = profile.agency
-    sharing = [a.pk for a in Agency.objects.using(using).exclude(pk=mine.pk)
-               if can_see(user, DataCategory.INCIDENT_SUMMARY, a).allowed]
+    sharing = [
+        a.pk
+        for a in Agency.objects.using(using).exclude(pk=mine.pk)
+        if can_see(user, DataCategory.INCIDENT_SUMMARY, a).allowed
+    ]
     if DataCategory.INCIDENT_SUMMARY not in _role_categories(profile.role):
         return Pmp.objects.using(using).none()
-    return Pmp.objects.using(using).filter(
-        Q(owner_agency=mine) | Q(partner_agencies=mine) | Q(owner_agency__in=sharing)
-    ).distinct()
+    return (
+        Pmp.objects.using(using)
+        .filter(Q(owner_agency=mine) | Q(partner_agencies=mine) | Q(owner_agency__in=sharing))
+        .distinct()
+    )
 
 
 def _role_categories(role: str) -> frozenset[str]:
@@ -103,15 +131,28 @@ def _role_categories(role: str) -> frozenset[str]:
     return ROLE_CATEGORIES.get(role, frozenset())
 
 
-def pmp_or_404(user: Any, pk: Any, request: HttpRequest | None = None,
-               using: str = "default") -> Pmp:
+def pmp_or_404(
+    user: Any, pk: Any, request: HttpRequest | None = None, using: str = "default"
+) -> Pmp:
     """The plan ``pk`` if the user may see it, else 404 (a missing id and another agency's id
     look the same); each refusal is written to the audit log."""
-    pmp = visible_pmps(user, using).select_related("owner_agency", "problem_type").filter(
-        pk=pk).first() if str(pk).isdigit() else None
+    pmp = (
+        visible_pmps(user, using)
+        .select_related("owner_agency", "problem_type")
+        .filter(pk=pk)
+        .first()
+        if str(pk).isdigit()
+        else None
+    )
     if pmp is None:
-        record_access(user, AuditAction.DENIED, ("cases.pmp", str(pk)[:64]), request=request,
-                      detail={"reason": "not visible or no such plan"}, using=using)
+        record_access(
+            user,
+            AuditAction.DENIED,
+            ("cases.pmp", str(pk)[:64]),
+            request=request,
+            detail={"reason": "not visible or no such plan"},
+            using=using,
+        )
         raise Http404("There is no plan with that number that you can see.")
     return pmp
 
@@ -121,8 +162,10 @@ def can_edit(user: Any, pmp: Pmp) -> bool:
     profile = profile_of(user)
     if profile is None or profile.role not in EDITOR_ROLES:
         return False
-    return (profile.agency_id == pmp.owner_agency_id
-            or pmp.partner_agencies.filter(pk=profile.agency_id).exists())
+    return (
+        profile.agency_id == pmp.owner_agency_id
+        or pmp.partner_agencies.filter(pk=profile.agency_id).exists()
+    )
 
 
 @dataclass(frozen=True)
@@ -160,28 +203,36 @@ def pmp_view(user: Any, pmp: Pmp) -> PmpView:
     owner = pmp.owner_agency
     people = []
     for link in pmp.person_links.select_related("person__incident__source").order_by("pk"):
-        category = (DataCategory.VICTIM_PERSONAL if link.role == PmpPersonRole.VICTIM
-                    else DataCategory.PERPETRATOR_PERSONAL)
+        category = (
+            DataCategory.VICTIM_PERSONAL
+            if link.role == PmpPersonRole.VICTIM
+            else DataCategory.PERPETRATOR_PERSONAL
+        )
         decision = can_see(user, category, owner_agency_for(link.person))
         people.append((link.get_role_display(), redact_person(link.person, decision)))
     incidents = []
     for link in pmp.incident_links.select_related("incident__source").order_by("incident_id"):
         inc = link.incident
         shown = can_see(user, DataCategory.INCIDENT_SUMMARY, owner_agency_for(inc)).allowed
-        label = (f"{inc.reference or inc.pk}: {inc.crime_type}, {inc.month}" if shown
-                 else f"Record {inc.pk} (withheld: not shared with your agency)")
+        label = (
+            f"{inc.reference or inc.pk}: {inc.crime_type}, {inc.month}"
+            if shown
+            else f"Record {inc.pk} (withheld: not shared with your agency)"
+        )
         incidents.append(LinkedIncident(inc.pk, shown, label))
     return PmpView(
         pmp=pmp,
         victim_decision=can_see(user, DataCategory.VICTIM_PERSONAL, owner),
         offender_decision=can_see(user, DataCategory.PERPETRATOR_PERSONAL, owner),
-        people=people, incidents=incidents,
+        people=people,
+        incidents=incidents,
     )
 
 
 # --------------------------------------------------------------------------------------------
 # PMPs: writing
 # --------------------------------------------------------------------------------------------
+
 
 def next_reference(prefix: str, model: Any, year: int, using: str = "default") -> str:
     """The next free reference ``PREFIX-YEAR-NNNN`` for ``model``.
@@ -202,26 +253,37 @@ def next_reference(prefix: str, model: Any, year: int, using: str = "default") -
     return f"{stem}{number:04d}"
 
 
-def create_pmp(*, owner_agency: Agency, opened_at: dt.datetime | None = None,
-               partner_agencies: list[Agency] | None = None, using: str = "default",
-               **values: Any) -> Pmp:
+def create_pmp(
+    *,
+    owner_agency: Agency,
+    opened_at: dt.datetime | None = None,
+    partner_agencies: list[Agency] | None = None,
+    using: str = "default",
+    **values: Any,
+) -> Pmp:
     """A new plan at Scanning, with its reference and first review date set."""
     opened_at = opened_at or timezone.now()
     with transaction.atomic(using=using):
         pmp = Pmp(owner_agency=owner_agency, opened_at=opened_at, **values)
         pmp.reference = pmp.reference or next_reference("PMP", Pmp, opened_at.year, using)
         if pmp.next_review_due is None:
-            pmp.next_review_due = rules.next_review_due(timezone.localdate(opened_at),
-                                                        pmp.review_cadence_days)
+            pmp.next_review_due = rules.next_review_due(
+                timezone.localdate(opened_at), pmp.review_cadence_days
+            )
         pmp.save(using=using)
         if partner_agencies:
             pmp.partner_agencies.set(partner_agencies)
     return pmp
 
 
-def save_pmp(pmp: Pmp, expected_version: int, changes: Mapping[str, Any],
-             user: Any = None, request: HttpRequest | None = None,
-             purpose: str = "Managing an ASB case or problem-solving plan") -> int:
+def save_pmp(
+    pmp: Pmp,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    user: Any = None,
+    request: HttpRequest | None = None,
+    purpose: str = "Managing an ASB case or problem-solving plan",
+) -> int:
     """Write ``changes`` to the plan if it is still at ``expected_version``; return the new one.
 
     The update is conditional (``UPDATE ... WHERE id = %s AND version = %s``), so of two
@@ -247,19 +309,30 @@ def save_pmp(pmp: Pmp, expected_version: int, changes: Mapping[str, Any],
     if target != pmp.stage:
         values["closed_at"] = timezone.now() if target == rules.SaraStage.CLOSED else None
     with transaction.atomic(using=using):
-        updated = Pmp.objects.using(using).filter(pk=pmp.pk, version=expected_version).update(
-            version=F("version") + 1, updated_at=timezone.now(), **values)
+        updated = (
+            Pmp.objects.using(using)
+            .filter(pk=pmp.pk, version=expected_version)
+            .update(version=F("version") + 1, updated_at=timezone.now(), **values)
+        )
         if updated == 0:
-            current = Pmp.objects.using(using).filter(pk=pmp.pk).values_list(
-                "version", flat=True).first()
+            current = (
+                Pmp.objects.using(using).filter(pk=pmp.pk).values_list("version", flat=True).first()
+            )
             raise ConcurrentEditError(
                 f"{pmp.reference} was changed by someone else after you opened it (you started "
                 f"from version {expected_version}; it is now at version {current}). Your changes "
                 f"have not been saved and nothing was overwritten: open the plan again to see "
-                f"the latest version, then make your changes again.")
+                f"the latest version, then make your changes again."
+            )
         if user is not None:
-            record_access(user, AuditAction.CHANGE, pmp, purpose=purpose, request=request,
-                          detail={"fields": sorted(values), "version": expected_version + 1})
+            record_access(
+                user,
+                AuditAction.CHANGE,
+                pmp,
+                purpose=purpose,
+                request=request,
+                detail={"fields": sorted(values), "version": expected_version + 1},
+            )
     return expected_version + 1
 
 
@@ -284,6 +357,7 @@ def assess_pmp(pmp: Pmp, counts: InterventionCounts) -> dict[str, Any]:
 # Tables for the scrutiny report
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class LpuRow:
     lpu: str
@@ -293,12 +367,15 @@ class LpuRow:
 
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     tz = timezone.get_current_timezone()
-    return (dt.datetime.combine(start, dt.time.min, tz),
-            dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tz))
+    return (
+        dt.datetime.combine(start, dt.time.min, tz),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tz),
+    )
 
 
-def table_5_34(start: dt.date, end: dt.date, lpus: list[str] | None = None,
-               using: str = "default") -> list[LpuRow]:
+def table_5_34(
+    start: dt.date, end: dt.date, lpus: list[str] | None = None, using: str = "default"
+) -> list[LpuRow]:
     """Table 5.34: ASB PMPs opened in ``start``..``end`` (inclusive) and open at its end, by LPU.
 
     ``lpus`` lists the rows to show (default: the force's LPUs from the area hierarchy); an LPU
@@ -311,8 +388,11 @@ def table_5_34(start: dt.date, end: dt.date, lpus: list[str] | None = None,
     lo, hi = _bounds(start, end)
     plans = Pmp.objects.using(using)
     opened = dict(_count_by_lpu(plans.filter(opened_at__gte=lo, opened_at__lt=hi)))
-    open_ = dict(_count_by_lpu(plans.filter(opened_at__lt=hi).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gte=hi))))
+    open_ = dict(
+        _count_by_lpu(
+            plans.filter(opened_at__lt=hi).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=hi))
+        )
+    )
     names = list(lpus) + sorted((set(opened) | set(open_)) - set(lpus))
     return [LpuRow(n, opened.get(n, 0), open_.get(n, 0)) for n in names]
 
@@ -331,44 +411,66 @@ class PowersSection:
 
 def _powers(kind: str, date_field: str, **where: Any) -> Callable[[dt.date, dt.date, str], int]:
     def count(start: dt.date, end: dt.date, using: str) -> int:
-        return Power.objects.using(using).filter(
-            kind=kind, **{f"{date_field}__range": (start, end)}, **where).count()
+        return (
+            Power.objects.using(using)
+            .filter(kind=kind, **{f"{date_field}__range": (start, end)}, **where)
+            .count()
+        )
+
     return count
 
 
 def _events(event: str, kind: str, **where: Any) -> Callable[[dt.date, dt.date, str], int]:
     def count(start: dt.date, end: dt.date, using: str) -> int:
         power_where = {f"power__{k}": v for k, v in where.items()}
-        return PowerEvent.objects.using(using).filter(
-            kind=event, power__kind=kind, on__range=(start, end), **power_where).count()
+        return (
+            PowerEvent.objects.using(using)
+            .filter(kind=event, power__kind=kind, on__range=(start, end), **power_where)
+            .count()
+        )
+
     return count
 
 
 def _injunctions(band: str) -> list[tuple[str, Callable[[dt.date, dt.date, str], int]]]:
     k = PowerKind.INJUNCTION
     return [
-        ("Number of injunctions applied for", _powers(k, "applied_on", age_band=band,
-                                                      interim=False)),
+        (
+            "Number of injunctions applied for",
+            _powers(k, "applied_on", age_band=band, interim=False),
+        ),
         ("Number of injunctions granted", _powers(k, "granted_on", age_band=band, interim=False)),
-        ("Number of injunctions granted with power of arrest attached",
-         _powers(k, "granted_on", age_band=band, interim=False, power_of_arrest=True)),
-        ("Number of interim injunctions applied for", _powers(k, "applied_on", age_band=band,
-                                                              interim=True)),
-        ("Number of interim injunctions granted", _powers(k, "granted_on", age_band=band,
-                                                          interim=True)),
-        ("Number of prosecutions for contempt of court/breach of injunction",
-         _events(PowerEventKind.PROSECUTION, k, age_band=band)),
+        (
+            "Number of injunctions granted with power of arrest attached",
+            _powers(k, "granted_on", age_band=band, interim=False, power_of_arrest=True),
+        ),
+        (
+            "Number of interim injunctions applied for",
+            _powers(k, "applied_on", age_band=band, interim=True),
+        ),
+        (
+            "Number of interim injunctions granted",
+            _powers(k, "granted_on", age_band=band, interim=True),
+        ),
+        (
+            "Number of prosecutions for contempt of court/breach of injunction",
+            _events(PowerEventKind.PROSECUTION, k, age_band=band),
+        ),
     ]
 
 
 def _cbos(band: str) -> list[tuple[str, Callable[[dt.date, dt.date, str], int]]]:
     k = PowerKind.CBO
     return [
-        ("Number of Criminal Behaviour Orders applied for", _powers(k, "applied_on",
-                                                                    age_band=band)),
+        (
+            "Number of Criminal Behaviour Orders applied for",
+            _powers(k, "applied_on", age_band=band),
+        ),
         ("Number of Criminal Behaviour Orders granted", _powers(k, "granted_on", age_band=band)),
-        ("Number of prosecutions for breach of CBO",
-         _events(PowerEventKind.PROSECUTION, k, age_band=band)),
+        (
+            "Number of prosecutions for breach of CBO",
+            _events(PowerEventKind.PROSECUTION, k, age_band=band),
+        ),
     ]
 
 
@@ -377,39 +479,71 @@ E = PowerEventKind
 TABLE_5_36: list[tuple[str, list[tuple[str, Callable[[dt.date, dt.date, str], int]]]]] = [
     ("CIVIL INJUNCTIONS (ASB only) - OVER 18s", _injunctions(AgeBand.OVER_18)),
     ("CIVIL INJUNCTIONS (ASB only) - UNDER 18s", _injunctions(AgeBand.UNDER_18)),
-    ("CLOSURE OF PREMISES", [
-        ("Number of applications for Closure Orders",
-         _powers(PowerKind.CLOSURE_ORDER, "applied_on")),
-        ("Number of Closure Notices issued (24 hours)",
-         _powers(PowerKind.CLOSURE_NOTICE_24, "issued_on")),
-        ("Number of Closure Notices issued (48 hours)",
-         _powers(PowerKind.CLOSURE_NOTICE_48, "issued_on")),
-        ("Number of Closure Orders granted", _powers(PowerKind.CLOSURE_ORDER, "granted_on")),
-        ("Number of prosecutions for breach of Closure Order",
-         _events(E.PROSECUTION, PowerKind.CLOSURE_ORDER)),
-    ]),
-    ("COMMUNITY PROTECTION NOTICES", [
-        ("Number of cases where remedial action take due to non-compliance with CPN",
-         _events(E.REMEDIAL_ACTION, PowerKind.CPN)),
-        ("Number of Community Protection Notices issued", _powers(PowerKind.CPN, "issued_on")),
-        ("Number of Community Protection Warning letters issued",
-         _powers(PowerKind.CPW, "issued_on")),
-        ("Number of forfeiture orders for failure to comply with CPN",
-         _events(E.FORFEITURE_ORDER, PowerKind.CPN)),
-        ("Number of FPNs issued for breach of CPN", _events(E.FPN, PowerKind.CPN)),
-        ("Number of prosecutions for breach of CPN", _events(E.PROSECUTION, PowerKind.CPN)),
-        ("Number of remedial orders for failure to comply with CPN",
-         _events(E.REMEDIAL_ORDER, PowerKind.CPN)),
-        ("Number of warrants authorising seizure following failure to comply with CPN",
-         _events(E.SEIZURE_WARRANT, PowerKind.CPN)),
-    ]),
+    (
+        "CLOSURE OF PREMISES",
+        [
+            (
+                "Number of applications for Closure Orders",
+                _powers(PowerKind.CLOSURE_ORDER, "applied_on"),
+            ),
+            (
+                "Number of Closure Notices issued (24 hours)",
+                _powers(PowerKind.CLOSURE_NOTICE_24, "issued_on"),
+            ),
+            (
+                "Number of Closure Notices issued (48 hours)",
+                _powers(PowerKind.CLOSURE_NOTICE_48, "issued_on"),
+            ),
+            ("Number of Closure Orders granted", _powers(PowerKind.CLOSURE_ORDER, "granted_on")),
+            (
+                "Number of prosecutions for breach of Closure Order",
+                _events(E.PROSECUTION, PowerKind.CLOSURE_ORDER),
+            ),
+        ],
+    ),
+    (
+        "COMMUNITY PROTECTION NOTICES",
+        [
+            (
+                "Number of cases where remedial action take due to non-compliance with CPN",
+                _events(E.REMEDIAL_ACTION, PowerKind.CPN),
+            ),
+            ("Number of Community Protection Notices issued", _powers(PowerKind.CPN, "issued_on")),
+            (
+                "Number of Community Protection Warning letters issued",
+                _powers(PowerKind.CPW, "issued_on"),
+            ),
+            (
+                "Number of forfeiture orders for failure to comply with CPN",
+                _events(E.FORFEITURE_ORDER, PowerKind.CPN),
+            ),
+            ("Number of FPNs issued for breach of CPN", _events(E.FPN, PowerKind.CPN)),
+            ("Number of prosecutions for breach of CPN", _events(E.PROSECUTION, PowerKind.CPN)),
+            (
+                "Number of remedial orders for failure to comply with CPN",
+                _events(E.REMEDIAL_ORDER, PowerKind.CPN),
+            ),
+            (
+                "Number of warrants authorising seizure following failure to comply with CPN",
+                _events(E.SEIZURE_WARRANT, PowerKind.CPN),
+            ),
+        ],
+    ),
     ("CRIMINAL BEHAVIOUR ORDERS - OVER 18s", _cbos(AgeBand.OVER_18)),
     ("CRIMINAL BEHAVIOUR ORDERS - UNDER 18s", _cbos(AgeBand.UNDER_18)),
-    ("PUBLIC SPACES PROTECTION ORDERS", [
-        ("Number of FPNs issued for failing to comply with a PSPO", _events(E.FPN, PowerKind.PSPO)),
-        ("Number of new Public Spaces Protection Orders made*",
-         _powers(PowerKind.PSPO, "issued_on")),
-    ]),
+    (
+        "PUBLIC SPACES PROTECTION ORDERS",
+        [
+            (
+                "Number of FPNs issued for failing to comply with a PSPO",
+                _events(E.FPN, PowerKind.PSPO),
+            ),
+            (
+                "Number of new Public Spaces Protection Orders made*",
+                _powers(PowerKind.PSPO, "issued_on"),
+            ),
+        ],
+    ),
 ]
 
 
@@ -421,36 +555,54 @@ def table_5_36(start: dt.date, end: dt.date, using: str = "default") -> list[Pow
     """
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    return [PowersSection(heading, [(label, count(start, end, using)) for label, count in rows])
-            for heading, rows in TABLE_5_36]
+    return [
+        PowersSection(heading, [(label, count(start, end, using)) for label, count in rows])
+        for heading, rows in TABLE_5_36
+    ]
 
 
 # --------------------------------------------------------------------------------------------
 # ASB Case Reviews
 # --------------------------------------------------------------------------------------------
 
+
 def rule_for_area(area: str, using: str = "default") -> ThresholdRule:
     """The area's own threshold rule, else the default (blank area), else the built-in one."""
     rules_ = ThresholdRule.objects.using(using)
-    return (rules_.filter(area=area).first() or rules_.filter(area="").first()
-            or ThresholdRule(area=""))
+    return (
+        rules_.filter(area=area).first() or rules_.filter(area="").first() or ThresholdRule(area="")
+    )
 
 
 def domain_rule(rule: ThresholdRule) -> rules.ThresholdRule:
-    return rules.ThresholdRule(complaints=rule.complaints, window_months=rule.window_months,
-                               report_within_days=rule.report_within_days,
-                               count_people=rule.count_people, hate_incidents=rule.hate_incidents)
+    return rules.ThresholdRule(
+        complaints=rule.complaints,
+        window_months=rule.window_months,
+        report_within_days=rule.report_within_days,
+        count_people=rule.count_people,
+        hate_incidents=rule.hate_incidents,
+    )
 
 
-def create_case_review(*, owner_agency: Agency, area: str, received_on: dt.date,
-                       applicant_name: str, using: str = "default",
-                       **values: Any) -> CaseReview:
+def create_case_review(
+    *,
+    owner_agency: Agency,
+    area: str,
+    received_on: dt.date,
+    applicant_name: str,
+    using: str = "default",
+    **values: Any,
+) -> CaseReview:
     """Record an application; its decision is due the area's number of working days later."""
     rule = rule_for_area(area, using)
-    cr = CaseReview(owner_agency=owner_agency, area=area, received_on=received_on,
-                    applicant_name=applicant_name,
-                    decision_due=rules.add_working_days(received_on, rule.decision_working_days),
-                    **values)
+    cr = CaseReview(
+        owner_agency=owner_agency,
+        area=area,
+        received_on=received_on,
+        applicant_name=applicant_name,
+        decision_due=rules.add_working_days(received_on, rule.decision_working_days),
+        **values,
+    )
     cr.reference = next_reference("ACR", CaseReview, received_on.year, using)
     cr.save(using=using)
     return cr
@@ -461,8 +613,10 @@ def check_case_review(cr: CaseReview) -> rules.ThresholdResult:
     with the rule used."""
     using = cr._state.db or "default"
     rule = domain_rule(rule_for_area(cr.area, using))
-    complaints = [rules.Complaint(c.reference, c.incident_on, c.reported_on, c.complainant,
-                                  c.problem, c.hate) for c in cr.complaints.all()]
+    complaints = [
+        rules.Complaint(c.reference, c.incident_on, c.reported_on, c.complainant, c.problem, c.hate)
+        for c in cr.complaints.all()
+    ]
     result = rules.check_threshold(complaints, cr.received_on, rule)
     cr.rule_used = asdict(rule)
     cr.threshold_met, cr.threshold_reason = result.met, result.reason

@@ -35,8 +35,9 @@ class Call(models.Model):
     Channel = models.TextChoices("Channel", [(c, c) for c in CHANNELS])
 
     # No single-column index on source: loads look calls up by call_id, not by file.
-    source = models.ForeignKey(CallSource, on_delete=models.CASCADE, related_name="calls",
-                               db_index=False)
+    source = models.ForeignKey(
+        CallSource, on_delete=models.CASCADE, related_name="calls", db_index=False
+    )
     line = models.IntegerField(help_text="Line of the source file the row starts on")
     call_id = models.CharField(max_length=64, unique=True)
     channel = models.CharField(max_length=8, choices=Channel.choices)
@@ -48,9 +49,11 @@ class Call(models.Model):
     force = models.CharField(max_length=100, null=True)
     # Stored rather than computed in each query: every call-handling figure needs it.
     wait_seconds = models.FloatField(
-        help_text="Seconds from queued to answered (to the hang-up when abandoned)")
-    row_hash = models.CharField(max_length=64, help_text="Content hash: a reload of the same "
-                                "call changes nothing")
+        help_text="Seconds from queued to answered (to the hang-up when abandoned)"
+    )
+    row_hash = models.CharField(
+        max_length=64, help_text="Content hash: a reload of the same call changes nothing"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["channel", "queued_at"], name="call_channel_queued")]

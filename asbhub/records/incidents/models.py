@@ -38,7 +38,9 @@ class Location(models.Model):
     """A place as published: data.police.uk's anonymised 'on or near' map points are shared
     by many incidents, so each is stored once."""
 
-    key = models.TextField(unique=True, help_text="longitude|latitude|description|LSOA code|LSOA name")
+    key = models.TextField(
+        unique=True, help_text="longitude|latitude|description|LSOA code|LSOA name"
+    )
     longitude = models.FloatField(null=True)
     latitude = models.FloatField(null=True)
     easting = models.FloatField(null=True, help_text="British National Grid (EPSG:27700)")
@@ -61,19 +63,23 @@ class Incident(models.Model):
     """One crime, ASB incident or record of contact (ROC)."""
 
     # No single-column index on source: (source, line) below serves reloads and deletes.
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="incidents",
-                               db_index=False)
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="incidents", db_index=False
+    )
     line = models.IntegerField(help_text="Line of the source file the row starts on")
     record_type = models.CharField(max_length=5)
     month = models.CharField(max_length=7)
     crime_type = models.CharField(max_length=100)
-    crime_id = models.CharField(max_length=100, null=True, help_text="data.police.uk Crime ID (not unique)")
+    crime_id = models.CharField(
+        max_length=100, null=True, help_text="data.police.uk Crime ID (not unique)"
+    )
     reference = models.CharField(max_length=64, null=True, help_text="Force incident reference")
     reported_by = models.CharField(max_length=100, blank=True, default="")
     # Unindexed: every index costs each bulk load a B-tree write per row (measured: about a
     # third of load time on SQLite); add one with the first query that needs it.
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True,
-                                 related_name="incidents", db_index=False)
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, related_name="incidents", db_index=False
+    )
     outcome = models.TextField(null=True)
     context = models.TextField(null=True)
     # The force export's richer fields (empty for data.police.uk rows).
@@ -92,13 +98,18 @@ class Incident(models.Model):
     thrive_vulnerability = models.CharField(max_length=6, null=True)
     thrive_engagement = models.CharField(max_length=6, null=True)
     public_report = models.BooleanField(db_default=False)
-    row_hash = models.CharField(max_length=64, null=True, help_text="Content hash of a force export row")
+    row_hash = models.CharField(
+        max_length=64, null=True, help_text="Content hash of a force export row"
+    )
 
     class Meta:
         constraints = [
             # Partial, so the many data.police.uk rows without a reference cost the index nothing.
-            models.UniqueConstraint(fields=["reference"], condition=models.Q(reference__isnull=False),
-                                    name="incident_reference_unique"),
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=models.Q(reference__isnull=False),
+                name="incident_reference_unique",
+            ),
         ]
         indexes = [
             models.Index(fields=["month", "crime_type"], name="incident_month_type"),

@@ -55,8 +55,20 @@ POLYGONS_FILE = "lsoa_bng.geojson"
 # -- labels -------------------------------------------------------------------------------
 
 # Spelt out here rather than by strftime("%B"), which follows the process's locale.
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def month_label(month: str, short: bool = False) -> str:
@@ -93,6 +105,7 @@ def _month_range(first: str, last: str) -> list[str]:
 
 # -- totals -------------------------------------------------------------------------------
 
+
 def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) -> dict[str, Any]:
     """Headline facts about the store: rows, months, forces, the last load.
 
@@ -122,7 +135,9 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
     months, odd_months = split_months(by_type["months"], timezone.localdate())
     sources = Source.objects.using(using)
     forces = sorted(f for f in sources.values_list("force", flat=True).distinct().order_by() if f)
-    last = sources.order_by("-loaded_at", "-id").values("loaded_at", "file", "force", "month").first()
+    last = (
+        sources.order_by("-loaded_at", "-id").values("loaded_at", "file", "force", "month").first()
+    )
     missing: list[str] = []
     if months:
         have = set(months)
@@ -145,7 +160,8 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
         # Issue #12 item 7: "December 2018 to February 2019; June 2026 to December 2026".
         "covered_label": "; ".join(
             month_label(a) if a == b else f"{month_label(a)} to {month_label(b)}"
-            for a, b in month_runs(months)),
+            for a, b in month_runs(months)
+        ),
         "odd_months": odd_months,
         "forces": forces,
         "sources": sources.count(),
@@ -154,6 +170,7 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
 
 
 # -- by month and type --------------------------------------------------------------------
+
 
 def _incidents(using: str, real_only: bool) -> Any:
     """Every incident, or (``real_only``) those of sources not marked synthetic: issue #12,
@@ -164,8 +181,7 @@ def _incidents(using: str, real_only: bool) -> Any:
 
 def synthetic_rows(using: str = DB_ALIAS) -> int:
     """How many incidents come from synthetic sources (left out of the overview's figures)."""
-    return Incident.objects.using(using).filter(
-        source__force__istartswith=SYNTHETIC_PREFIX).count()
+    return Incident.objects.using(using).filter(source__force__istartswith=SYNTHETIC_PREFIX).count()
 
 
 def counts_by_month_and_type(using: str = DB_ALIAS, real_only: bool = False) -> dict[str, Any]:
@@ -186,9 +202,12 @@ def counts_by_month_and_type(using: str = DB_ALIAS, real_only: bool = False) -> 
     >>> t["months"], t["groups"][0]["label"]    # doctest: +SKIP
     (['2018-12', '2019-01', '2019-02'], 'Anti-social behaviour')
     """
-    cells = (_incidents(using, real_only)
-             .values_list("month", "record_type", "crime_type")
-             .annotate(n=Count("id")).order_by())
+    cells = (
+        _incidents(using, real_only)
+        .values_list("month", "record_type", "crime_type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     counts: dict[tuple[str, str], dict[str, int]] = {}
     months_set: set[str] = set()
     for month, record_type, crime_type, n in cells:
@@ -203,18 +222,26 @@ def counts_by_month_and_type(using: str = DB_ALIAS, real_only: bool = False) -> 
     groups = []
     for record_type in sorted({rt for rt, _ in counts}, key=_record_type_order):
         rows = [
-            {"crime_type": ct, "counts": line(counts[(rt, ct)]), "total": sum(counts[(rt, ct)].values())}
+            {
+                "crime_type": ct,
+                "counts": line(counts[(rt, ct)]),
+                "total": sum(counts[(rt, ct)].values()),
+            }
             for rt, ct in sorted(k for k in counts if k[0] == record_type)
         ]
         group_counts = [sum(col) for col in zip(*(r["counts"] for r in rows), strict=True)]
-        groups.append({
-            "record_type": record_type,
-            "label": record_type_label(record_type),
-            "counts": group_counts,
-            "total": sum(group_counts),
-            "rows": rows,
-        })
-    total_counts = [sum(col) for col in zip(*(g["counts"] for g in groups), strict=True)] if groups else []
+        groups.append(
+            {
+                "record_type": record_type,
+                "label": record_type_label(record_type),
+                "counts": group_counts,
+                "total": sum(group_counts),
+                "rows": rows,
+            }
+        )
+    total_counts = (
+        [sum(col) for col in zip(*(g["counts"] for g in groups), strict=True)] if groups else []
+    )
     return {
         "months": months,
         "month_labels": [month_label(m, short=True) for m in months],
@@ -234,6 +261,7 @@ def month_type_csv_rows(table: dict[str, Any]) -> list[list[Any]]:
 
 
 # -- by area ------------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=4)
 def _load_areas(folder: str | None) -> AreaHierarchy:
@@ -272,18 +300,23 @@ def counts_by_area(using: str = DB_ALIAS, real_only: bool = False) -> dict[str, 
         'none' and ``counts`` lines up with ``record_types``; ``totals`` likewise.
     """
     latest = latest_asb_month(using)
-    grouped = (_incidents(using, real_only)
-               .values_list("location__lsoa_code", "location__lsoa_name",
-                            "location__outside_area", "record_type")
-               .annotate(n=Count("id"),
-                         latest_asb=Count("id", filter=Q(record_type=RecordType.ASB.value,
-                                                         month=latest or "")))
-               .order_by())
+    grouped = (
+        _incidents(using, real_only)
+        .values_list(
+            "location__lsoa_code", "location__lsoa_name", "location__outside_area", "record_type"
+        )
+        .annotate(
+            n=Count("id"),
+            latest_asb=Count("id", filter=Q(record_type=RecordType.ASB.value, month=latest or "")),
+        )
+        .order_by()
+    )
     areas_error = None
     try:
         hierarchy = area_hierarchy()
-        lpu_of = dict(zip(hierarchy.lsoa["lsoa_code"].to_list(),
-                          hierarchy.lsoa["lpu"].to_list(), strict=True))
+        lpu_of = dict(
+            zip(hierarchy.lsoa["lsoa_code"].to_list(), hierarchy.lsoa["lpu"].to_list(), strict=True)
+        )
         named_areas = hierarchy.lpus
         force_name = hierarchy.force_name
         area_kind = "LPU"
@@ -299,7 +332,7 @@ def counts_by_area(using: str = DB_ALIAS, real_only: bool = False) -> dict[str, 
     record_types: set[str] = set()
     for lsoa_code, lsoa_name, outside, record_type, n, latest_asb in grouped:
         if lsoa_code:
-            area = (lpu_of.get(lsoa_code) if lpu_of is not None else _district(lsoa_name))
+            area = lpu_of.get(lsoa_code) if lpu_of is not None else _district(lsoa_name)
             area = area or OUTSIDE_FORCE_AREA
         elif outside:
             area = OUTSIDE_FORCE_AREA
@@ -313,7 +346,9 @@ def counts_by_area(using: str = DB_ALIAS, real_only: bool = False) -> dict[str, 
     ordered_types = sorted(record_types, key=_record_type_order)
     specials = [OUTSIDE_FORCE_AREA, NO_LOCATION]
     # Every LPU is listed even with no rows: a zero is information an inspector needs.
-    names = list(named_areas) + sorted(a for a in cells if a not in named_areas and a not in specials)
+    names = list(named_areas) + sorted(
+        a for a in cells if a not in named_areas and a not in specials
+    )
     rows = []
     for area in names + specials:
         if area in specials and area not in cells:
@@ -321,8 +356,15 @@ def counts_by_area(using: str = DB_ALIAS, real_only: bool = False) -> dict[str, 
         by_type = cells.get(area, {})
         counts = [by_type.get(rt, 0) for rt in ordered_types]
         kind = {OUTSIDE_FORCE_AREA: "outside", NO_LOCATION: "none"}.get(area, "area")
-        rows.append({"area": area, "kind": kind, "counts": counts, "total": sum(counts),
-                     "latest_asb": latest_by_area.get(area, 0)})
+        rows.append(
+            {
+                "area": area,
+                "kind": kind,
+                "counts": counts,
+                "total": sum(counts),
+                "latest_asb": latest_by_area.get(area, 0),
+            }
+        )
     total_counts = [sum(r["counts"][i] for r in rows) for i in range(len(ordered_types))]
     return {
         "area_kind": area_kind,
@@ -335,8 +377,11 @@ def counts_by_area(using: str = DB_ALIAS, real_only: bool = False) -> dict[str, 
         "latest_asb_month_label": month_label(latest) if latest else None,
         "latest_asb_month_short_label": month_label(latest, short=True) if latest else None,
         "rows": rows,
-        "totals": {"counts": total_counts, "total": sum(total_counts),
-                   "latest_asb": sum(r["latest_asb"] for r in rows)},
+        "totals": {
+            "counts": total_counts,
+            "total": sum(total_counts),
+            "latest_asb": sum(r["latest_asb"] for r in rows),
+        },
     }
 
 
@@ -354,6 +399,7 @@ def area_csv_rows(table: dict[str, Any]) -> list[list[Any]]:
 
 # -- the map ------------------------------------------------------------------------------
 
+
 def latest_asb_month(using: str = DB_ALIAS) -> str | None:
     """The latest month holding any mappable ASB incident ('YYYY-MM'), or None.
 
@@ -364,10 +410,17 @@ def latest_asb_month(using: str = DB_ALIAS) -> str | None:
     first, last = month_range_allowed(timezone.localdate())
     # Within the allowed months only: an odd stored month (say '9999-12') must not hide the
     # real latest month from everyone.
-    return (Incident.objects.using(using)
-            .filter(record_type=RecordType.ASB.value, public_report=False,
-                    source__kind=POLICE_UK_KIND, month__gte=first, month__lte=last)
-            .aggregate(m=Max("month"))["m"])
+    return (
+        Incident.objects.using(using)
+        .filter(
+            record_type=RecordType.ASB.value,
+            public_report=False,
+            source__kind=POLICE_UK_KIND,
+            month__gte=first,
+            month__lte=last,
+        )
+        .aggregate(m=Max("month"))["m"]
+    )
 
 
 def latest_asb_points(using: str = DB_ALIAS) -> dict[str, Any]:
@@ -385,24 +438,40 @@ def latest_asb_points(using: str = DB_ALIAS) -> dict[str, Any]:
     if month:
         # A member of the public's own report carries the exact point and the words they
         # typed: never on this public map (data.police.uk points are anonymised already).
-        rows = (Incident.objects.using(using)
-                .filter(record_type=RecordType.ASB.value, month=month, public_report=False,
-                        source__kind=POLICE_UK_KIND)
-                .values_list("crime_type", "location__longitude", "location__latitude",
-                             "location__description")
-                .order_by("id"))
+        rows = (
+            Incident.objects.using(using)
+            .filter(
+                record_type=RecordType.ASB.value,
+                month=month,
+                public_report=False,
+                source__kind=POLICE_UK_KIND,
+            )
+            .values_list(
+                "crime_type", "location__longitude", "location__latitude", "location__description"
+            )
+            .order_by("id")
+        )
         for crime_type, lon, lat, description in rows:
             if lon is None or lat is None:
                 without += 1
                 continue
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                "properties": {"month": month, "crime_type": crime_type,
-                               "location": description or ""},
-            })
-    return {"type": "FeatureCollection", "month": month, "without_position": without,
-            "features": features}
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                    "properties": {
+                        "month": month,
+                        "crime_type": crime_type,
+                        "location": description or "",
+                    },
+                }
+            )
+    return {
+        "type": "FeatureCollection",
+        "month": month,
+        "without_position": without,
+        "features": features,
+    }
 
 
 def lpu_outlines_geojson() -> dict[str, Any] | None:
@@ -448,10 +517,15 @@ def _lpu_outlines(folder: str) -> dict[str, Any] | None:
     for name, bng, geom in zip(names, dissolved, simplified, strict=True):
         inside = bng.point_on_surface()
         label_lon, label_lat = from_bng([inside.x], [inside.y])
-        features.append({
-            "type": "Feature",
-            "properties": {"lpu": name, "label_lon": round(float(label_lon[0]), 5),
-                           "label_lat": round(float(label_lat[0]), 5)},
-            "geometry": mapping(shapely.transform(geom, to_wgs84)),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "lpu": name,
+                    "label_lon": round(float(label_lon[0]), 5),
+                    "label_lat": round(float(label_lat[0]), 5),
+                },
+                "geometry": mapping(shapely.transform(geom, to_wgs84)),
+            }
+        )
     return {"type": "FeatureCollection", "features": features}

@@ -33,10 +33,13 @@ from asbhub.records.partners.models import (
     UserProfile,
 )
 
-PERSONAL_CATEGORIES = frozenset({
-    DataCategory.VICTIM_PERSONAL, DataCategory.PERPETRATOR_PERSONAL,
-    DataCategory.WITNESS_PERSONAL,
-})
+PERSONAL_CATEGORIES = frozenset(
+    {
+        DataCategory.VICTIM_PERSONAL,
+        DataCategory.PERPETRATOR_PERSONAL,
+        DataCategory.WITNESS_PERSONAL,
+    }
+)
 
 #: What each role may see of its own agency's records; partners' records also need an agreement.
 #: The Commissioner's office scrutinises performance and administrators run accounts and
@@ -59,8 +62,15 @@ PERSON_ROLE_CATEGORY = {
 }
 
 #: Actions on records that must state a purpose.
-DATA_ACTIONS = frozenset({AuditAction.VIEW, AuditAction.SEARCH, AuditAction.CREATE,
-                          AuditAction.CHANGE, AuditAction.EXPORT})
+DATA_ACTIONS = frozenset(
+    {
+        AuditAction.VIEW,
+        AuditAction.SEARCH,
+        AuditAction.CREATE,
+        AuditAction.CHANGE,
+        AuditAction.EXPORT,
+    }
+)
 
 #: Purposes a user chooses from before personal data are shown (stored in the log as the text).
 PURPOSES: dict[str, str] = {
@@ -112,8 +122,9 @@ def profile_of(user: Any) -> UserProfile | None:
         return None
 
 
-def can_see(user: Any, category: str, owner_agency: Agency | None,
-            on: dt.date | None = None) -> Decision:
+def can_see(
+    user: Any, category: str, owner_agency: Agency | None, on: dt.date | None = None
+) -> Decision:
     """May ``user`` see the ``category`` part of a record owned by ``owner_agency``?
 
     Parameters
@@ -137,19 +148,25 @@ def can_see(user: Any, category: str, owner_agency: Agency | None,
     (False, "Withheld: victims' personal details are not covered by ISA-7, ...")
     """
     if category not in DataCategory.values:
-        raise ValueError(f"unknown data category {category!r}; expected one of "
-                         f"{', '.join(DataCategory.values)}")
+        raise ValueError(
+            f"unknown data category {category!r}; expected one of {', '.join(DataCategory.values)}"
+        )
     label = _label(category)
     profile = profile_of(user)
     if profile is None:
-        return Decision(False, f"Withheld: your account is not linked to an agency, so it is "
-                               f"shown no {label}.")
+        return Decision(
+            False, f"Withheld: your account is not linked to an agency, so it is shown no {label}."
+        )
     if category not in ROLE_CATEGORIES.get(profile.role, frozenset()):
-        return Decision(False, f"Withheld: the {profile.get_role_display()} role does not "
-                               f"include {label}.")
+        return Decision(
+            False, f"Withheld: the {profile.get_role_display()} role does not include {label}."
+        )
     if owner_agency is None:
-        return Decision(False, f"Withheld: no agency is recorded as owning this record, so its "
-                               f"{label} are shown to no one.")
+        return Decision(
+            False,
+            f"Withheld: no agency is recorded as owning this record, so its "
+            f"{label} are shown to no one.",
+        )
     mine = profile.agency
     if not mine.is_active:
         return Decision(False, f"Withheld: {mine} is no longer an active agency in asbhub.")
@@ -160,32 +177,49 @@ def can_see(user: Any, category: str, owner_agency: Agency | None,
 
 def _by_agreement(mine: Agency, owner: Agency, category: str, on: dt.date) -> Decision:
     label = _label(category)
-    agreements = list(SharingAgreement.objects.using(owner._state.db or "default")
-                      .between(mine, owner).order_by("-ends"))
+    agreements = list(
+        SharingAgreement.objects.using(owner._state.db or "default")
+        .between(mine, owner)
+        .order_by("-ends")
+    )
     covering = [a for a in agreements if a.covers(category)]
     for agreement in covering:
         if agreement.status(on) == "live":
-            return Decision(True, f"Shared by {owner} under {agreement.reference} "
-                                  f"({agreement.title}), in force until {_date(agreement.ends)}.",
-                            agreement=agreement.reference)
+            return Decision(
+                True,
+                f"Shared by {owner} under {agreement.reference} "
+                f"({agreement.title}), in force until {_date(agreement.ends)}.",
+                agreement=agreement.reference,
+            )
     sentence = label[0].upper() + label[1:]
     if covering:
         a = covering[0]
         why = {
             "expired": f"ended on {_date(a.ends)}",
             "future": f"does not start until {_date(a.starts)}",
-            "revoked": (f"was revoked on {_date(timezone.localdate(a.revoked_at))}"
-                        if a.revoked_at else "was revoked"),
+            "revoked": (
+                f"was revoked on {_date(timezone.localdate(a.revoked_at))}"
+                if a.revoked_at
+                else "was revoked"
+            ),
         }[a.status(on)]
-        return Decision(False, f"Withheld: {sentence} of {owner} are shared with {mine} only "
-                               f"under {a.reference}, which {why}.")
+        return Decision(
+            False,
+            f"Withheld: {sentence} of {owner} are shared with {mine} only "
+            f"under {a.reference}, which {why}.",
+        )
     live = [a.reference for a in agreements if a.status(on) == "live"]
     if live:
         which = "the live agreement" if len(live) == 1 else "the live agreements"
-        return Decision(False, f"Withheld: {sentence} are not covered by "
-                               f"{', '.join(live)}, {which} between {mine} and {owner}.")
-    return Decision(False, f"Withheld: {mine} has no information sharing agreement with "
-                           f"{owner} that covers {label}.")
+        return Decision(
+            False,
+            f"Withheld: {sentence} are not covered by "
+            f"{', '.join(live)}, {which} between {mine} and {owner}.",
+        )
+    return Decision(
+        False,
+        f"Withheld: {mine} has no information sharing agreement with {owner} that covers {label}.",
+    )
 
 
 def owner_agency_for(obj: Any) -> Agency | None:
@@ -206,7 +240,8 @@ def owner_agency_for(obj: Any) -> Agency | None:
     if not isinstance(obj, Incident):
         return None
     police = Agency.objects.using(obj._state.db or "default").filter(
-        kind=AgencyKind.POLICE, is_active=True)
+        kind=AgencyKind.POLICE, is_active=True
+    )
     named = police.filter(name=obj.source.force).first()
     if named is not None:
         return named
@@ -245,11 +280,20 @@ def redact_person(person: Any, decision: Decision) -> PersonView:
     The role stays: "a victim's details are withheld" is itself what a partner needs to know.
     """
     if not decision.allowed:
-        return PersonView(pk=person.pk, role=person.role, shown=False,
-                          withheld_reason=decision.reason)
-    return PersonView(pk=person.pk, role=person.role, shown=True, name=person.name,
-                      date_of_birth=person.date_of_birth, phone=person.phone, email=person.email,
-                      address=person.address, postcode=person.postcode)
+        return PersonView(
+            pk=person.pk, role=person.role, shown=False, withheld_reason=decision.reason
+        )
+    return PersonView(
+        pk=person.pk,
+        role=person.role,
+        shown=True,
+        name=person.name,
+        date_of_birth=person.date_of_birth,
+        phone=person.phone,
+        email=person.email,
+        address=person.address,
+        postcode=person.postcode,
+    )
 
 
 @dataclass(frozen=True)
@@ -276,10 +320,13 @@ class SharedIncident:
 def shared_incident(user: Any, incident: Any, on: dt.date | None = None) -> SharedIncident:
     """The parts of ``incident`` that ``user`` may see (call after :func:`get_record_or_404`)."""
     owner = owner_agency_for(incident)
-    people = [redact_person(p, can_see(user, category_for_person(p), owner, on))
-              for p in incident.people.order_by("pk")]
+    people = [
+        redact_person(p, can_see(user, category_for_person(p), owner, on))
+        for p in incident.people.order_by("pk")
+    ]
     return SharedIncident(
-        incident=incident, owner=owner,
+        incident=incident,
+        owner=owner,
         summary=can_see(user, DataCategory.INCIDENT_SUMMARY, owner, on),
         risk=can_see(user, DataCategory.RISK_ASSESSMENT, owner, on),
         people=people,
@@ -302,9 +349,16 @@ def client_ip(request: HttpRequest | None) -> str:
         return ""
 
 
-def record_access(user: Any, action: str, obj: Any = None, purpose: str = "",
-                  request: HttpRequest | None = None, *, detail: Mapping[str, Any] | None = None,
-                  using: str | None = None) -> AuditEntry:
+def record_access(
+    user: Any,
+    action: str,
+    obj: Any = None,
+    purpose: str = "",
+    request: HttpRequest | None = None,
+    *,
+    detail: Mapping[str, Any] | None = None,
+    using: str | None = None,
+) -> AuditEntry:
     """Append who did ``action`` to ``obj``, when, from where and why, to the audit log.
 
     Parameters
@@ -330,8 +384,9 @@ def record_access(user: Any, action: str, obj: Any = None, purpose: str = "",
         The new, chained entry.
     """
     if action not in AuditAction.values:
-        raise ValueError(f"unknown audit action {action!r}; expected one of "
-                         f"{', '.join(AuditAction.values)}")
+        raise ValueError(
+            f"unknown audit action {action!r}; expected one of {', '.join(AuditAction.values)}"
+        )
     if action in DATA_ACTIONS and not (purpose or "").strip():
         raise ValueError(f"a {action} of a record holding personal data must state its purpose")
     object_type, object_id = "", ""
@@ -342,22 +397,26 @@ def record_access(user: Any, action: str, obj: Any = None, purpose: str = "",
         object_type, object_id = str(obj[0]), str(obj[1])
     profile = profile_of(user)
     authenticated = user is not None and getattr(user, "is_authenticated", False)
-    return append_entry({
-        "user_pk": user.pk if authenticated else None,
-        "username": user.get_username() if authenticated else "",
-        "agency": profile.agency.name if profile else "",
-        "role": profile.role if profile else "",
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "purpose": purpose.strip(),
-        "ip": client_ip(request),
-        "detail": detail,
-    }, using=using or "default")
+    return append_entry(
+        {
+            "user_pk": user.pk if authenticated else None,
+            "username": user.get_username() if authenticated else "",
+            "agency": profile.agency.name if profile else "",
+            "role": profile.role if profile else "",
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "purpose": purpose.strip(),
+            "ip": client_ip(request),
+            "detail": detail,
+        },
+        using=using or "default",
+    )
 
 
-def get_record_or_404(user: Any, queryset: models.QuerySet, pk: Any,
-                      request: HttpRequest | None = None) -> Any:
+def get_record_or_404(
+    user: Any, queryset: models.QuerySet, pk: Any, request: HttpRequest | None = None
+) -> Any:
     """The record ``pk`` from ``queryset`` if ``user`` may see it at all, else 404.
 
     "At all" means its incident summary: a user with no access to a record learns nothing
@@ -376,8 +435,14 @@ def get_record_or_404(user: Any, queryset: models.QuerySet, pk: Any,
         reason = decision.reason
     else:
         reason = "no such record"
-    record_access(user, AuditAction.DENIED, (queryset.model._meta.label_lower, str(pk)[:64]),
-                  request=request, detail={"reason": reason}, using=queryset.db)
+    record_access(
+        user,
+        AuditAction.DENIED,
+        (queryset.model._meta.label_lower, str(pk)[:64]),
+        request=request,
+        detail={"reason": reason},
+        using=queryset.db,
+    )
     raise Http404("There is no record with that number that you can see.")
 
 
@@ -395,8 +460,9 @@ def incident_summaries(user: Any, using: str = "default") -> Decision:
     category = DataCategory.INCIDENT_SUMMARY
     if profile_of(user) is None:
         return can_see(user, category, None)
-    police = list(Agency.objects.using(using).filter(kind=AgencyKind.POLICE, is_active=True)
-                  .order_by("pk"))
+    police = list(
+        Agency.objects.using(using).filter(kind=AgencyKind.POLICE, is_active=True).order_by("pk")
+    )
     if not police:
         return can_see(user, category, None)
     for agency in police:
@@ -420,37 +486,45 @@ _EDITORS = frozenset({Role.ANALYST, Role.SNT_OFFICER, Role.SUPERVISOR, Role.PART
 #: actions (``demo.opcc`` cannot open a Case Review).
 ACTION_ROLES: dict[str, frozenset[str] | None] = {
     "pmp.create": _EDITORS,
-    "pmp.change": _EDITORS,                     # edit, stage, actions, evaluation
+    "pmp.change": _EDITORS,  # edit, stage, actions, evaluation
     "pmp.review": frozenset({Role.SUPERVISOR}),
-    "power.record": _EDITORS,                   # record, change, add an event
+    "power.record": _EDITORS,  # record, change, add an event
     "case_review.create": _EDITORS,
-    "case_review.change": _EDITORS,             # complaint, decision, meeting, actions
+    "case_review.change": _EDITORS,  # complaint, decision, meeting, actions
     "threshold_rule.change": frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
-    "risk.assess": _EDITORS,                    # assess and review
+    "risk.assess": _EDITORS,  # assess and review
     "questionnaire.change": frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
-    "linkage.decide": frozenset({Role.ANALYST, Role.SUPERVISOR}),   # pairs, merge, split
+    "linkage.decide": frozenset({Role.ANALYST, Role.SUPERVISOR}),  # pairs, merge, split
     "question.moderate": frozenset({Role.COMMISSIONER_VIEWER, Role.ADMINISTRATOR}),
-    "account.own": None,                        # sign out, revoke one's own API token
+    "account.own": None,  # sign out, revoke one's own API token
 }
 
 
 def may_act(user: Any, action: str) -> Decision:
     """May ``user`` take ``action`` (a key of :data:`ACTION_ROLES`) at all, by their role?"""
     if action not in ACTION_ROLES:
-        raise ValueError(f"unknown action {action!r}; expected one of "
-                         f"{', '.join(sorted(ACTION_ROLES))} (add it to ACTION_ROLES in "
-                         f"asbhub/records/partners/access.py)")
+        raise ValueError(
+            f"unknown action {action!r}; expected one of "
+            f"{', '.join(sorted(ACTION_ROLES))} (add it to ACTION_ROLES in "
+            f"asbhub/records/partners/access.py)"
+        )
     roles = ACTION_ROLES[action]
     if roles is None:
         return Decision(True, "Any signed-in user may do this to their own records.")
     profile = profile_of(user)
     if profile is None:
-        return Decision(False, "Your account is not linked to an agency, so it cannot do "
-                               "this. Ask your administrator to link it.")
+        return Decision(
+            False,
+            "Your account is not linked to an agency, so it cannot do "
+            "this. Ask your administrator to link it.",
+        )
     if profile.role not in roles:
         names = ", ".join(sorted(str(Role(r).label) for r in roles))
-        return Decision(False, f"The {profile.get_role_display()} role cannot do this "
-                               f"({action}); only these roles can: {names}.")
+        return Decision(
+            False,
+            f"The {profile.get_role_display()} role cannot do this "
+            f"({action}); only these roles can: {names}.",
+        )
     return Decision(True, f"The {profile.get_role_display()} role may do this.")
 
 
@@ -475,9 +549,13 @@ def requires_action(action: str, methods: tuple[str, ...] | None = None) -> Any:
             if methods is None or request.method in methods:
                 decision = may_act(request.user, action)
                 if not decision.allowed:
-                    record_access(request.user, AuditAction.DENIED, ("action", action),
-                                  request=request, detail={"reason": decision.reason,
-                                                           "path": request.path[:200]})
+                    record_access(
+                        request.user,
+                        AuditAction.DENIED,
+                        ("action", action),
+                        request=request,
+                        detail={"reason": decision.reason, "path": request.path[:200]},
+                    )
                     raise PermissionDenied(decision.reason)
             return view(request, *args, **kwargs)
 
@@ -486,10 +564,13 @@ def requires_action(action: str, methods: tuple[str, ...] | None = None) -> Any:
         return checked
 
     return decorate
+
+
 # --------------------------------------------------------------------------------------------
 # Which pages a user may open (issue #12): the views and the navigation ask the same check,
 # so a link is shown exactly to those the page would let in.
 # --------------------------------------------------------------------------------------------
+
 
 def is_signed_in(user: Any) -> bool:
     """Signed in with an active account (what ``login_required`` lets through)."""
@@ -505,7 +586,8 @@ def may_see_risk(user: Any) -> bool:
     """Linked, in a role whose categories include risk assessments (the risk pages)."""
     profile = profile_of(user)
     return profile is not None and DataCategory.RISK_ASSESSMENT in ROLE_CATEGORIES.get(
-        profile.role, frozenset())
+        profile.role, frozenset()
+    )
 
 
 #: URL name -> the check its view makes, as the dotted path of a predicate ``f(user) -> bool``
@@ -518,7 +600,7 @@ PAGE_CHECKS: dict[str, str] = {
     "tasking:weekly": "asbhub.web.tasking.services.may_open_weekly",
     "cases:pmp-list": "asbhub.records.partners.access.is_linked",
     "cases:pmp-create": "asbhub.records.cases.services.EDITOR_ROLES",
-    "cases:pmp-review": "asbhub.records.cases.plan_work.can_review",          # with the plan
+    "cases:pmp-review": "asbhub.records.cases.plan_work.can_review",  # with the plan
     "cases:power-create": "asbhub.records.cases.powers.can_edit_power",
     "cases:case-review-list": "asbhub.records.partners.access.is_signed_in",
     "cases:powers": "asbhub.records.partners.access.is_linked",

@@ -36,8 +36,15 @@ from asbhub.records.partners.models import AuditEntry
 VERSION = 1
 #: The fields every anchor line must have, and their types.
 FIELDS: dict[str, type | tuple[type, ...]] = {
-    "v": int, "anchored_at": str, "store": str, "first_hash": str, "seq": int, "id": int,
-    "hash": str, "entry_at": str, "prev_line": str,
+    "v": int,
+    "anchored_at": str,
+    "store": str,
+    "first_hash": str,
+    "seq": int,
+    "id": int,
+    "hash": str,
+    "entry_at": str,
+    "prev_line": str,
 }
 
 
@@ -94,11 +101,16 @@ def parse_head(text: str) -> Anchor:
     """
     number, _, digest = text.strip().partition(":")
     digest = digest.strip().lower()
-    if (not number.strip().isdigit() or len(digest) != 64
-            or any(c not in "0123456789abcdef" for c in digest)):
-        raise ValueError(f"--head {text!r}: expected N:HASH, the entry count and the 64 hex "
-                         "digit hash as printed in the scrutiny report's annex "
-                         "(e.g. 1234:9f86d0...)")
+    if (
+        not number.strip().isdigit()
+        or len(digest) != 64
+        or any(c not in "0123456789abcdef" for c in digest)
+    ):
+        raise ValueError(
+            f"--head {text!r}: expected N:HASH, the entry count and the 64 hex "
+            "digit hash as printed in the scrutiny report's annex "
+            "(e.g. 1234:9f86d0...)"
+        )
     seq = int(number)
     return Anchor(0, "", "", "", seq, 0, digest if seq else GENESIS, "")
 
@@ -142,9 +154,11 @@ class AnchorResult:
             assert latest is not None
             after = self.chain.n_entries - latest.seq
             taken = f" taken {latest.anchored_at}" if latest.anchored_at else ""
-            lines.append(f"anchors OK: all {self.n_anchors} hold; latest #{latest.seq}{taken}; "
-                         f"{after} entr{'y' if after == 1 else 'ies'} "
-                         "since it are not anchored yet")
+            lines.append(
+                f"anchors OK: all {self.n_anchors} hold; latest #{latest.seq}{taken}; "
+                f"{after} entr{'y' if after == 1 else 'ies'} "
+                "since it are not anchored yet"
+            )
         return "\n".join(lines)
 
 
@@ -168,13 +182,23 @@ def current_head(using: str = "default", seq: int | None = None) -> dict[str, An
     to the next anchor).
     """
     entries = AuditEntry.objects.using(using)
-    last = (entries.order_by("-seq").first() if seq is None
-            else entries.filter(seq=seq).first() if seq else None)
+    last = (
+        entries.order_by("-seq").first()
+        if seq is None
+        else entries.filter(seq=seq).first()
+        if seq
+        else None
+    )
     first = _entry(using, 1)
     if last is None:
         return {"first_hash": GENESIS, "seq": 0, "id": 0, "hash": GENESIS, "entry_at": ""}
-    return {"first_hash": first.hash if first else GENESIS, "seq": last.seq, "id": last.pk,
-            "hash": last.hash, "entry_at": utc_text(last.at)}
+    return {
+        "first_hash": first.hash if first else GENESIS,
+        "seq": last.seq,
+        "id": last.pk,
+        "hash": last.hash,
+        "entry_at": utc_text(last.at),
+    }
 
 
 def read_anchors(path: Path | str) -> list[Anchor]:
@@ -191,26 +215,33 @@ def read_anchors(path: Path | str) -> list[Anchor]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise AnchorFileError(f"anchor file {path} does not exist; create it with "
-                              f"`asbhub audit anchor --to {path}`") from None
+        raise AnchorFileError(
+            f"anchor file {path} does not exist; create it with `asbhub audit anchor --to {path}`"
+        ) from None
     return _parse(path, raw)
 
 
 def _parse(path: Path, raw: bytes) -> list[Anchor]:
     if not raw:
-        raise AnchorFileError(f"anchor file {path} is empty: it holds no anchors; add one with "
-                              f"`asbhub audit anchor --to {path}`")
+        raise AnchorFileError(
+            f"anchor file {path} is empty: it holds no anchors; add one with "
+            f"`asbhub audit anchor --to {path}`"
+        )
     if not raw.endswith(b"\n"):
         n = raw.count(b"\n") + 1
-        raise AnchorFileError(f"{path} line {n}: incomplete (no newline at the end of the file): "
-                              "the last write was cut off; compare the file with its off-site "
-                              "copy and remove the partial line")
+        raise AnchorFileError(
+            f"{path} line {n}: incomplete (no newline at the end of the file): "
+            "the last write was cut off; compare the file with its off-site "
+            "copy and remove the partial line"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        n = raw[:exc.start].count(b"\n") + 1
-        raise AnchorFileError(f"{path} line {n}: not UTF-8 text; each line must be one anchor "
-                              "written by `asbhub audit anchor`") from None
+        n = raw[: exc.start].count(b"\n") + 1
+        raise AnchorFileError(
+            f"{path} line {n}: not UTF-8 text; each line must be one anchor "
+            "written by `asbhub audit anchor`"
+        ) from None
     anchors: list[Anchor] = []
     prev_text = ""
     for n, line in enumerate(text.split("\n")[:-1], start=1):
@@ -218,31 +249,53 @@ def _parse(path: Path, raw: bytes) -> list[Anchor]:
         try:
             values = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise AnchorFileError(f"{where}: not a JSON object ({exc.msg}); each line must be "
-                                  "one anchor written by `asbhub audit anchor`") from None
+            raise AnchorFileError(
+                f"{where}: not a JSON object ({exc.msg}); each line must be "
+                "one anchor written by `asbhub audit anchor`"
+            ) from None
         if not isinstance(values, dict):
-            raise AnchorFileError(f"{where}: not a JSON object; each line must be one anchor "
-                                  "written by `asbhub audit anchor`")
+            raise AnchorFileError(
+                f"{where}: not a JSON object; each line must be one anchor "
+                "written by `asbhub audit anchor`"
+            )
         for name, kind in FIELDS.items():
             if name not in values:
-                raise AnchorFileError(f"{where}: field {name!r} is missing; expected the fields "
-                                      f"{', '.join(FIELDS)}")
+                raise AnchorFileError(
+                    f"{where}: field {name!r} is missing; expected the fields {', '.join(FIELDS)}"
+                )
             if not isinstance(values[name], kind) or isinstance(values[name], bool):
-                raise AnchorFileError(f"{where}: field {name!r} is {values[name]!r}; expected "
-                                      f"{'a whole number' if kind is int else 'text'}")
+                raise AnchorFileError(
+                    f"{where}: field {name!r} is {values[name]!r}; expected "
+                    f"{'a whole number' if kind is int else 'text'}"
+                )
         if values["v"] != VERSION:
-            raise AnchorFileError(f"{where}: field 'v' is {values['v']}; this asbhub reads "
-                                  f"version {VERSION} anchors")
+            raise AnchorFileError(
+                f"{where}: field 'v' is {values['v']}; this asbhub reads version {VERSION} anchors"
+            )
         expected = _line_digest(prev_text) if prev_text else GENESIS
         if values["prev_line"] != expected:
-            raise AnchorFileError(f"{where}: field 'prev_line' does not match the line before "
-                                  "it: a line of the anchor file was edited, removed or "
-                                  "inserted; compare it with its off-site copy")
+            raise AnchorFileError(
+                f"{where}: field 'prev_line' does not match the line before "
+                "it: a line of the anchor file was edited, removed or "
+                "inserted; compare it with its off-site copy"
+            )
         if anchors and values["seq"] < anchors[-1].seq:
-            raise AnchorFileError(f"{where}: field 'seq' is {values['seq']}, before line "
-                                  f"{n - 1}'s #{anchors[-1].seq}; anchors only move forward")
-        anchors.append(Anchor(n, values["anchored_at"], values["store"], values["first_hash"],
-                              values["seq"], values["id"], values["hash"], values["entry_at"]))
+            raise AnchorFileError(
+                f"{where}: field 'seq' is {values['seq']}, before line "
+                f"{n - 1}'s #{anchors[-1].seq}; anchors only move forward"
+            )
+        anchors.append(
+            Anchor(
+                n,
+                values["anchored_at"],
+                values["store"],
+                values["first_hash"],
+                values["seq"],
+                values["id"],
+                values["hash"],
+                values["entry_at"],
+            )
+        )
         prev_text = line
     return anchors
 
@@ -252,24 +305,31 @@ def _holds(anchor: Anchor, using: str, chain: VerifyResult, path: Path | str | N
     if anchor.seq == 0:
         return ""
     if anchor.seq > chain.n_entries:
-        return (f"{anchor.label(path)} no longer holds: it recorded entry #{anchor.seq} but the "
-                f"chain now ends at #{chain.n_entries}: entries #{chain.n_entries + 1} to "
-                f"#{anchor.seq} (at least) were deleted and the head row rewritten")
+        return (
+            f"{anchor.label(path)} no longer holds: it recorded entry #{anchor.seq} but the "
+            f"chain now ends at #{chain.n_entries}: entries #{chain.n_entries + 1} to "
+            f"#{anchor.seq} (at least) were deleted and the head row rewritten"
+        )
     entry = _entry(using, anchor.seq)
     if entry is None:  # pragma: no cover - a verified chain has every number up to its end
         return f"{anchor.label(path)} no longer holds: entry #{anchor.seq} is missing"
     if entry.hash != anchor.hash:
-        return (f"{anchor.label(path)} no longer holds: entry #{anchor.seq} now has hash "
-                f"{entry.hash}, anchored {anchor.hash}: the log was rewritten at or before "
-                f"#{anchor.seq}")
+        return (
+            f"{anchor.label(path)} no longer holds: entry #{anchor.seq} now has hash "
+            f"{entry.hash}, anchored {anchor.hash}: the log was rewritten at or before "
+            f"#{anchor.seq}"
+        )
     if anchor.line and entry.pk != anchor.id:
-        return (f"{anchor.label(path)} no longer holds: entry #{anchor.seq} now has database "
-                f"id {entry.pk}, anchored {anchor.id}: entries were re-inserted")
+        return (
+            f"{anchor.label(path)} no longer holds: entry #{anchor.seq} now has database "
+            f"id {entry.pk}, anchored {anchor.id}: entries were re-inserted"
+        )
     return ""
 
 
-def check_anchors(path: Path | str | None, using: str = "default",
-                  heads: list[Anchor] | tuple[Anchor, ...] = ()) -> AnchorResult:
+def check_anchors(
+    path: Path | str | None, using: str = "default", heads: list[Anchor] | tuple[Anchor, ...] = ()
+) -> AnchorResult:
     """Verify the chain on ``using``, then every anchor in ``path`` against it, then every
     head published elsewhere (:func:`parse_head`).
 
@@ -296,8 +356,10 @@ def check_anchors(path: Path | str | None, using: str = "default",
         if reason:
             first = _entry(using, 1)
             if anchor.line and anchor.first_hash != (first.hash if first else GENESIS):
-                reason += (" (entry #1 differs from the anchor's too: if this file belongs to "
-                           f"another store, {anchor.store}, give that store's --db)")
+                reason += (
+                    " (entry #1 differs from the anchor's too: if this file belongs to "
+                    f"another store, {anchor.store}, give that store's --db)"
+                )
             return AnchorResult(False, chain, len(anchors), anchor, reason, latest)
     return AnchorResult(True, chain, len(anchors), None, "", latest)
 
@@ -334,16 +396,22 @@ def append_anchor(path: Path | str, using: str = "default", store: str = "") -> 
         anchors = _parse(path, raw) if raw else []
         chain = verify_chain(using)
         if not chain.ok:
-            raise NotAnchored(f"not anchored: audit log TAMPERED: {chain.reason}; run "
-                                  "`asbhub audit verify` and investigate before anchoring")
+            raise NotAnchored(
+                f"not anchored: audit log TAMPERED: {chain.reason}; run "
+                "`asbhub audit verify` and investigate before anchoring"
+            )
         for anchor in anchors:
             reason = _holds(anchor, using, chain, path)
             if reason:
                 raise NotAnchored(f"not anchored: audit log TAMPERED: {reason}")
         prev_text = raw.decode("utf-8").split("\n")[-2] if raw else ""
-        values = {"v": VERSION, "anchored_at": _now_text(), "store": store,
-                  **current_head(using, chain.n_entries),
-                  "prev_line": _line_digest(prev_text) if prev_text else GENESIS}
+        values = {
+            "v": VERSION,
+            "anchored_at": _now_text(),
+            "store": store,
+            **current_head(using, chain.n_entries),
+            "prev_line": _line_digest(prev_text) if prev_text else GENESIS,
+        }
         line = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         os.write(fd, (line + "\n").encode("utf-8"))
         os.fsync(fd)
@@ -361,8 +429,9 @@ def anchor_store(path: Path | str, db_url: str | None = None) -> dict[str, Any]:
     return append_anchor(path, store.alias, display_url(store.url))
 
 
-def check_store(path: Path | str | None, db_url: str | None = None,
-                heads: list[str] | tuple[str, ...] = ()) -> AnchorResult:
+def check_store(
+    path: Path | str | None, db_url: str | None = None, heads: list[str] | tuple[str, ...] = ()
+) -> AnchorResult:
     """``asbhub audit verify [--anchor FILE] [--head N:HASH ...] [--db URL]``:
     :func:`check_anchors` on that store. The store is not migrated: verifying must not change
     the database."""

@@ -34,8 +34,21 @@ from asbhub.records.partners.models import AuditChainHead, AuditEntry
 GENESIS = "0" * 64
 
 #: The fields each hash covers, in the canonical JSON (keys are sorted there anyway).
-HASHED_FIELDS = ("seq", "at", "user_pk", "username", "agency", "role", "action", "object_type",
-                 "object_id", "purpose", "ip", "detail", "prev_hash")
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "user_pk",
+    "username",
+    "agency",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "purpose",
+    "ip",
+    "detail",
+    "prev_hash",
+)
 
 # SQLite writers that collide despite the busy timeout try again a few times before failing.
 _RETRIES = 5
@@ -53,8 +66,9 @@ def canonical_json(values: Mapping[str, Any]) -> bytes:
     """
     payload = {k: values[k] for k in HASHED_FIELDS}
     payload["at"] = utc_text(values["at"])
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
 
 
 def entry_hash(values: Mapping[str, Any]) -> str:
@@ -150,8 +164,10 @@ def _lock_head(using: str) -> tuple[int, str]:
         head = heads.filter(pk=1).first()
     if head is None:
         if AuditEntry.objects.using(using).exists():
-            raise ChainError("the audit chain head row (partners_auditchainhead id 1) is missing "
-                             "but entries exist; run `asbhub audit verify` and investigate")
+            raise ChainError(
+                "the audit chain head row (partners_auditchainhead id 1) is missing "
+                "but entries exist; run `asbhub audit verify` and investigate"
+            )
         # A second writer doing the same fails on the primary key and retries.
         heads.create(pk=1, seq=0, hash=GENESIS)
         return 0, GENESIS
@@ -190,13 +206,16 @@ class VerifyResult:
     def summary(self) -> str:
         """One or two lines for the command line."""
         if self.ok:
-            text = (f"audit log OK: {self.n_entries} entries, chain intact; "
-                    f"last hash {self.last_hash}")
+            text = (
+                f"audit log OK: {self.n_entries} entries, chain intact; last hash {self.last_hash}"
+            )
         else:
             text = f"audit log TAMPERED: {self.reason}"
         if not self.guarded:
-            text += ("\nwarning: the triggers that refuse UPDATE and DELETE on the audit log are "
-                     "missing; run `asbhub db upgrade` or reinstall them")
+            text += (
+                "\nwarning: the triggers that refuse UPDATE and DELETE on the audit log are "
+                "missing; run `asbhub db upgrade` or reinstall them"
+            )
         return text
 
 
@@ -223,8 +242,12 @@ def verify_chain(using: str = "default") -> VerifyResult:
     conn = connections[using]
     guarded = dbguard.guard_present(conn)
     columns = ("id", *HASHED_FIELDS, "hash")
-    rows = (AuditEntry.objects.using(using).order_by("seq").values_list(*columns)
-            .iterator(chunk_size=2000))
+    rows = (
+        AuditEntry.objects.using(using)
+        .order_by("seq")
+        .values_list(*columns)
+        .iterator(chunk_size=2000)
+    )
     n, prev_hash, prev_seq, prev_id = 0, GENESIS, 0, 0
 
     def bad(entry_id: int | None, reason: str) -> VerifyResult:
@@ -235,17 +258,29 @@ def verify_chain(using: str = "default") -> VerifyResult:
         n += 1
         entry_id, seq = values["id"], values["seq"]
         if entry_hash(values) != values["hash"]:
-            return bad(entry_id, f"entry id {entry_id} (#{seq}) does not match its hash: it was "
-                                 "changed after it was written")
+            return bad(
+                entry_id,
+                f"entry id {entry_id} (#{seq}) does not match its hash: it was "
+                "changed after it was written",
+            )
         if seq != prev_seq + 1:
-            return bad(entry_id, f"entry id {entry_id} is #{seq} but #{prev_seq + 1} was expected: "
-                                 "entries before it were deleted or renumbered")
+            return bad(
+                entry_id,
+                f"entry id {entry_id} is #{seq} but #{prev_seq + 1} was expected: "
+                "entries before it were deleted or renumbered",
+            )
         if values["prev_hash"] != prev_hash:
-            return bad(entry_id, f"entry id {entry_id} (#{seq}) does not follow the entry before "
-                                 "it: an earlier entry was deleted, changed or moved")
+            return bad(
+                entry_id,
+                f"entry id {entry_id} (#{seq}) does not follow the entry before "
+                "it: an earlier entry was deleted, changed or moved",
+            )
         if entry_id <= prev_id:
-            return bad(entry_id, f"entry id {entry_id} (#{seq}) comes after id {prev_id} in the "
-                                 "chain: entries were reordered")
+            return bad(
+                entry_id,
+                f"entry id {entry_id} (#{seq}) comes after id {prev_id} in the "
+                "chain: entries were reordered",
+            )
         prev_hash, prev_seq, prev_id = values["hash"], seq, entry_id
 
     head = AuditChainHead.objects.using(using).filter(pk=1).first()
@@ -254,10 +289,14 @@ def verify_chain(using: str = "default") -> VerifyResult:
             return bad(None, "the chain head row is missing")
     elif (head.seq, head.hash) != (prev_seq, prev_hash):
         if head.seq > prev_seq:
-            return bad(None, f"the chain ends at #{prev_seq} but its head records "
-                             f"#{head.seq}: the last {head.seq - prev_seq} entries were deleted")
-        return bad(None, f"the chain head (#{head.seq}) does not match the last entry "
-                         f"(#{prev_seq})")
+            return bad(
+                None,
+                f"the chain ends at #{prev_seq} but its head records "
+                f"#{head.seq}: the last {head.seq - prev_seq} entries were deleted",
+            )
+        return bad(
+            None, f"the chain head (#{head.seq}) does not match the last entry (#{prev_seq})"
+        )
     return VerifyResult(True, n, None, "", prev_hash, guarded)
 
 

@@ -41,8 +41,10 @@ def _statements_install(vendor: str) -> list[str]:
             f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "
             f"BEGIN RAISE EXCEPTION '{MESSAGE}: % refused', TG_OP; END $$",
             *(f"DROP TRIGGER IF EXISTS {name} ON {TABLE}" for name in PG_TRIGGERS),
-            *(f"CREATE TRIGGER {name} {when.format(table=TABLE)} EXECUTE FUNCTION {PG_FUNCTION}()"
-              for name, when in PG_TRIGGERS.items()),
+            *(
+                f"CREATE TRIGGER {name} {when.format(table=TABLE)} EXECUTE FUNCTION {PG_FUNCTION}()"
+                for name, when in PG_TRIGGERS.items()
+            ),
         ]
     raise NotImplementedError(f"no audit-log guard for the {vendor!r} database")
 
@@ -51,8 +53,10 @@ def _statements_remove(vendor: str) -> list[str]:
     if vendor == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
     if vendor == "postgresql":
-        return [*(f"DROP TRIGGER IF EXISTS {name} ON {TABLE}" for name in PG_TRIGGERS),
-                f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()"]
+        return [
+            *(f"DROP TRIGGER IF EXISTS {name} ON {TABLE}" for name in PG_TRIGGERS),
+            f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()",
+        ]
     raise NotImplementedError(f"no audit-log guard for the {vendor!r} database")
 
 
@@ -74,12 +78,15 @@ def guard_present(connection: Any) -> bool:
     """Whether every trigger is in place on ``connection``."""
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
-            cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-                        [TABLE])
+            cur.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [TABLE]
+            )
             wanted = set(SQLITE_TRIGGERS)
         elif connection.vendor == "postgresql":
-            cur.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass "
-                        "AND tgenabled <> 'D'", [TABLE])
+            cur.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgenabled <> 'D'",
+                [TABLE],
+            )
             wanted = set(PG_TRIGGERS)
         else:
             return False

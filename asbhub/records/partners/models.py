@@ -78,7 +78,9 @@ class Agency(models.Model):
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=AgencyKind.choices)
     area = models.CharField(
-        max_length=200, blank=True, default="",
+        max_length=200,
+        blank=True,
+        default="",
         help_text="The area it serves, e.g. an LPU or district; blank for force-wide",
     )
     is_active = models.BooleanField(default=True)
@@ -94,13 +96,16 @@ class Agency(models.Model):
 class UserProfile(models.Model):
     """Links a Django user to the agency they work for, their role and their area or team."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="asbhub_profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="asbhub_profile"
+    )
     # PROTECT: an agency with staff cannot vanish and leave accounts belonging to no one.
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="members")
     role = models.CharField(max_length=32, choices=Role.choices)
     area = models.CharField(
-        max_length=200, blank=True, default="",
+        max_length=200,
+        blank=True,
+        default="",
         help_text="SNT, team or area as in the usage table, e.g. 'Erewash SNT'",
     )
 
@@ -133,12 +138,14 @@ class SharingAgreement(models.Model):
     parties = models.ManyToManyField(Agency, related_name="agreements")
     purpose = models.TextField(help_text="Why the data are shared, as the agreement states it")
     categories = models.JSONField(
-        default=list, help_text="Codes of the data categories shared: see DataCategory",
+        default=list,
+        help_text="Codes of the data categories shared: see DataCategory",
     )
     starts = models.DateField()
     ends = models.DateField(help_text="Last day the agreement is in force")
-    signed_by = models.TextField(blank=True, default="",
-                                 help_text="Names and posts of the signatories")
+    signed_by = models.TextField(
+        blank=True, default="", help_text="Names and posts of the signatories"
+    )
     signed_on = models.DateField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.TextField(blank=True, default="")
@@ -157,8 +164,10 @@ class SharingAgreement(models.Model):
         if not isinstance(self.categories, list) or not self.categories:
             errors["categories"] = "Choose at least one category of data to share."
         elif unknown:
-            errors["categories"] = (f"Unknown categories {', '.join(unknown)}; expected some of "
-                                    f"{', '.join(DataCategory.values)}.")
+            errors["categories"] = (
+                f"Unknown categories {', '.join(unknown)}; expected some of "
+                f"{', '.join(DataCategory.values)}."
+            )
         if self.starts and self.ends and self.ends < self.starts:
             errors["ends"] = "The agreement cannot end before it starts."
         if errors:
@@ -198,12 +207,16 @@ class AuditEntryQuerySet(models.QuerySet):
         raise AppendOnlyError("the audit log is append-only: entries cannot be updated")
 
     def bulk_create(self, *args: Any, **kwargs: Any) -> list[AuditEntry]:
-        raise AppendOnlyError("audit entries are written one at a time by "
-                              "asbhub.records.partners.access.record_access, which chains them")
+        raise AppendOnlyError(
+            "audit entries are written one at a time by "
+            "asbhub.records.partners.access.record_access, which chains them"
+        )
 
     def create(self, **kwargs: Any) -> AuditEntry:
-        raise AppendOnlyError("audit entries are written by "
-                              "asbhub.records.partners.access.record_access, which chains them")
+        raise AppendOnlyError(
+            "audit entries are written by "
+            "asbhub.records.partners.access.record_access, which chains them"
+        )
 
 
 class AuditEntry(models.Model):
@@ -250,8 +263,10 @@ class AuditEntry(models.Model):
         # Only the chain writer seals an entry (after computing its hash under the chain lock);
         # any other insert would be an unchained entry that verify_chain rejects.
         if not getattr(self, "_sealed", False):
-            raise AppendOnlyError("audit entries are written by "
-                                  "asbhub.records.partners.access.record_access, which chains them")
+            raise AppendOnlyError(
+                "audit entries are written by "
+                "asbhub.records.partners.access.record_access, which chains them"
+            )
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 

@@ -79,17 +79,23 @@ def usage_by_area(as_of: dt.datetime | None = None, using: str = "default") -> U
     as_of = as_of or timezone.now()
     since = twelve_months_before(as_of)
     recent = Q(user__last_login__gte=since, user__last_login__lte=as_of)
-    counts = (UserProfile.objects.using(using).filter(user__is_active=True)
-              .values("agency__name", "area")
-              .annotate(users=Count("pk"), logged_in=Count("pk", filter=recent))
-              .order_by("agency__name", "area"))
-    rows = [UsageRow(c["agency__name"], c["area"] or NO_AREA, c["users"], c["logged_in"])
-            for c in counts]
+    counts = (
+        UserProfile.objects.using(using)
+        .filter(user__is_active=True)
+        .values("agency__name", "area")
+        .annotate(users=Count("pk"), logged_in=Count("pk", filter=recent))
+        .order_by("agency__name", "area")
+    )
+    rows = [
+        UsageRow(c["agency__name"], c["area"] or NO_AREA, c["users"], c["logged_in"])
+        for c in counts
+    ]
     rows.sort(key=lambda r: (r.agency, r.area == NO_AREA, r.area))
     agencies: list[UsageRow] = []
     for name in dict.fromkeys(r.agency for r in rows):
         own = [r for r in rows if r.agency == name]
-        agencies.append(UsageRow(name, "", sum(r.users for r in own),
-                                 sum(r.logged_in for r in own)))
+        agencies.append(
+            UsageRow(name, "", sum(r.users for r in own), sum(r.logged_in for r in own))
+        )
     total = UsageRow("", "", sum(r.users for r in rows), sum(r.logged_in for r in rows))
     return UsageTable(as_of=as_of, since=since, rows=rows, agencies=agencies, total=total)

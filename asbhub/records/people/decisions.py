@@ -41,11 +41,12 @@ class DecisionError(ValueError):
 def _reason(text: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise DecisionError("Give a reason for the decision: it is kept with your name in the "
-                            "linkage history and the audit log.")
+        raise DecisionError(
+            "Give a reason for the decision: it is kept with your name in the "
+            "linkage history and the audit log."
+        )
     if len(text) > MAX_REASON:
-        raise DecisionError(f"The reason is {len(text)} characters long; keep it to "
-                            f"{MAX_REASON}.")
+        raise DecisionError(f"The reason is {len(text)} characters long; keep it to {MAX_REASON}.")
     return text
 
 
@@ -56,46 +57,93 @@ def _check(user: Any, people: list[Person]) -> None:
 
 
 def _people(using: str, ids: list[int]) -> list[Person]:
-    return list(Person.objects.using(using).select_related("incident__source")
-                .filter(pk__in=ids).order_by("pk"))
+    return list(
+        Person.objects.using(using)
+        .select_related("incident__source")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
 
 
-def _record(user: Any, kind: str, reason: str, people: list[int], before: list[int],
-            after: list[int], obj: Any, using: str, request: HttpRequest | None,
-            pair: CandidatePair | None = None) -> LinkDecision:
-    entry = record_access(user, AuditAction.CHANGE, obj, purpose=LINKAGE_PURPOSE,
-                          request=request, using=using,
-                          detail={"decision": kind, "people": people, "before": before,
-                                  "after": after, "pair": pair.pk if pair else None})
+def _record(
+    user: Any,
+    kind: str,
+    reason: str,
+    people: list[int],
+    before: list[int],
+    after: list[int],
+    obj: Any,
+    using: str,
+    request: HttpRequest | None,
+    pair: CandidatePair | None = None,
+) -> LinkDecision:
+    entry = record_access(
+        user,
+        AuditAction.CHANGE,
+        obj,
+        purpose=LINKAGE_PURPOSE,
+        request=request,
+        using=using,
+        detail={
+            "decision": kind,
+            "people": people,
+            "before": before,
+            "after": after,
+            "pair": pair.pk if pair else None,
+        },
+    )
     return LinkDecision.objects.using(using).create(
-        kind=kind, decided_by=user if getattr(user, "is_authenticated", False) else None,
+        kind=kind,
+        decided_by=user if getattr(user, "is_authenticated", False) else None,
         username=user.get_username() if getattr(user, "is_authenticated", False) else "",
-        reason=reason, people=people, before_clusters=before, after_clusters=after, pair=pair,
-        audit_seq=entry.seq)
+        reason=reason,
+        people=people,
+        before_clusters=before,
+        after_clusters=after,
+        pair=pair,
+        audit_seq=entry.seq,
+    )
 
 
 def _move_all(using: str, source: LinkedPerson, target: LinkedPerson) -> list[int]:
     """Move every member of ``source`` into ``target`` (method: manual) and delete ``source``;
     open pairs now inside one person are closed as confirmed by the move."""
-    moved = list(Membership.objects.using(using).filter(linked_person=source)
-                 .values_list("person_id", flat=True))
+    moved = list(
+        Membership.objects.using(using)
+        .filter(linked_person=source)
+        .values_list("person_id", flat=True)
+    )
     Membership.objects.using(using).filter(person_id__in=moved).update(
-        linked_person=target, method=LinkMethod.MANUAL, linked_at=timezone.now())
+        linked_person=target, method=LinkMethod.MANUAL, linked_at=timezone.now()
+    )
     source.delete()
     return moved
 
 
 def _close_inner_pairs(using: str, target: LinkedPerson, user: Any) -> None:
-    inside = list(Membership.objects.using(using).filter(linked_person=target)
-                  .values_list("person_id", flat=True))
+    inside = list(
+        Membership.objects.using(using)
+        .filter(linked_person=target)
+        .values_list("person_id", flat=True)
+    )
     CandidatePair.objects.using(using).filter(
-        status=PairStatus.OPEN, person_a_id__in=inside, person_b_id__in=inside).update(
-        status=PairStatus.CONFIRMED, decided_at=timezone.now(),
-        decided_by=user if getattr(user, "is_authenticated", False) else None)
+        status=PairStatus.OPEN, person_a_id__in=inside, person_b_id__in=inside
+    ).update(
+        status=PairStatus.CONFIRMED,
+        decided_at=timezone.now(),
+        decided_by=user if getattr(user, "is_authenticated", False) else None,
+    )
 
 
-def merge(user: Any, keep_id: int, other_id: int, reason: str, *, using: str = "default",
-          request: HttpRequest | None = None) -> LinkDecision:
+def merge(
+    user: Any,
+    keep_id: int,
+    other_id: int,
+    reason: str,
+    *,
+    using: str = "default",
+    request: HttpRequest | None = None,
+) -> LinkDecision:
     """Merge linked person ``other_id`` into ``keep_id``: one person from now on.
 
     Raises
@@ -112,23 +160,43 @@ def merge(user: Any, keep_id: int, other_id: int, reason: str, *, using: str = "
         # A write first (SQLite then holds its write lock for the whole decision).
         found = LinkedPerson.objects.using(using).filter(pk__in=[keep_id, other_id])
         if found.update(updated_at=timezone.now()) != 2:
-            raise DecisionError(f"Linked people {keep_id} and {other_id} must both exist; one "
-                                "was merged or rebuilt meanwhile. Reload the page and try again.")
+            raise DecisionError(
+                f"Linked people {keep_id} and {other_id} must both exist; one "
+                "was merged or rebuilt meanwhile. Reload the page and try again."
+            )
         keep = LinkedPerson.objects.using(using).get(pk=keep_id)
         other = LinkedPerson.objects.using(using).get(pk=other_id)
-        ids = list(Membership.objects.using(using).filter(
-            linked_person__in=[keep, other]).order_by("person_id").values_list("person_id",
-                                                                               flat=True))
+        ids = list(
+            Membership.objects.using(using)
+            .filter(linked_person__in=[keep, other])
+            .order_by("person_id")
+            .values_list("person_id", flat=True)
+        )
         _check(user, _people(using, ids))
         _move_all(using, other, keep)
         _close_inner_pairs(using, keep, user)
         refresh_display([keep.pk], using)
-        return _record(user, DecisionKind.MERGE, reason, ids, [keep.pk, int(other_id)],
-                       [keep.pk], keep, using, request)
+        return _record(
+            user,
+            DecisionKind.MERGE,
+            reason,
+            ids,
+            [keep.pk, int(other_id)],
+            [keep.pk],
+            keep,
+            using,
+            request,
+        )
 
 
-def split(user: Any, person_id: int, reason: str, *, using: str = "default",
-          request: HttpRequest | None = None) -> LinkDecision:
+def split(
+    user: Any,
+    person_id: int,
+    reason: str,
+    *,
+    using: str = "default",
+    request: HttpRequest | None = None,
+) -> LinkDecision:
     """Take Person row ``person_id`` out of its linked person into a new one of its own.
 
     Raises
@@ -142,26 +210,53 @@ def split(user: Any, person_id: int, reason: str, *, using: str = "default",
     with transaction.atomic(using=using):
         now = timezone.now()
         fresh = LinkedPerson.objects.using(using).create(created_at=now, updated_at=now)
-        membership = (Membership.objects.using(using).select_for_update()
-                      .filter(person_id=person_id).first())
+        membership = (
+            Membership.objects.using(using).select_for_update().filter(person_id=person_id).first()
+        )
         if membership is None:
-            raise DecisionError(f"Record {person_id} is not linked to anyone yet: run the "
-                                "linkage (asbhub people link) first.")
+            raise DecisionError(
+                f"Record {person_id} is not linked to anyone yet: run the "
+                "linkage (asbhub people link) first."
+            )
         old = membership.linked_person_id
         if Membership.objects.using(using).filter(linked_person_id=old).count() < 2:
-            raise DecisionError(f"Record {person_id} is already on its own (linked person "
-                                f"{old}); there is nothing to split.")
+            raise DecisionError(
+                f"Record {person_id} is already on its own (linked person "
+                f"{old}); there is nothing to split."
+            )
         _check(user, _people(using, [int(person_id)]))
         Membership.objects.using(using).filter(pk=membership.pk).update(
-            linked_person=fresh, method=LinkMethod.MANUAL, linked_at=now, match_weight=None,
-            matched_with=None, breakdown=[], exact_key="")
+            linked_person=fresh,
+            method=LinkMethod.MANUAL,
+            linked_at=now,
+            match_weight=None,
+            matched_with=None,
+            breakdown=[],
+            exact_key="",
+        )
         refresh_display([old, fresh.pk], using)
-        return _record(user, DecisionKind.SPLIT, reason, [int(person_id)], [old],
-                       [old, fresh.pk], fresh, using, request)
+        return _record(
+            user,
+            DecisionKind.SPLIT,
+            reason,
+            [int(person_id)],
+            [old],
+            [old, fresh.pk],
+            fresh,
+            using,
+            request,
+        )
 
 
-def decide_pair(user: Any, pair_id: int, confirm: bool, reason: str, *,
-                using: str = "default", request: HttpRequest | None = None) -> LinkDecision:
+def decide_pair(
+    user: Any,
+    pair_id: int,
+    confirm: bool,
+    reason: str,
+    *,
+    using: str = "default",
+    request: HttpRequest | None = None,
+) -> LinkDecision:
     """Confirm (the same person: their two linked people are merged) or reject (different
     people: the pair is never proposed again) a queued pair.
 
@@ -176,23 +271,35 @@ def decide_pair(user: Any, pair_id: int, confirm: bool, reason: str, *,
     with transaction.atomic(using=using):
         now = timezone.now()
         status = PairStatus.CONFIRMED if confirm else PairStatus.REJECTED
-        changed = CandidatePair.objects.using(using).filter(
-            pk=pair_id, status=PairStatus.OPEN).update(
-            status=status, decided_at=now,
-            decided_by=user if getattr(user, "is_authenticated", False) else None)
+        changed = (
+            CandidatePair.objects.using(using)
+            .filter(pk=pair_id, status=PairStatus.OPEN)
+            .update(
+                status=status,
+                decided_at=now,
+                decided_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+        )
         if changed != 1:
-            raise DecisionError(f"Pair {pair_id} is not waiting for review: someone decided it "
-                                "already, or a linkage run replaced it. Reload the queue.")
+            raise DecisionError(
+                f"Pair {pair_id} is not waiting for review: someone decided it "
+                "already, or a linkage run replaced it. Reload the queue."
+            )
         pair = CandidatePair.objects.using(using).get(pk=pair_id)
         a, b = pair.person_a_id, pair.person_b_id
         _check(user, _people(using, [a, b]))
-        clusters = dict(Membership.objects.using(using).filter(person_id__in=[a, b])
-                        .values_list("person_id", "linked_person_id"))
+        clusters = dict(
+            Membership.objects.using(using)
+            .filter(person_id__in=[a, b])
+            .values_list("person_id", "linked_person_id")
+        )
         before = [clusters.get(a), clusters.get(b)]
         after = list(before)
         if confirm and None not in before and before[0] != before[1]:
-            sizes = {c: Membership.objects.using(using).filter(linked_person_id=c).count()
-                     for c in before}
+            sizes = {
+                c: Membership.objects.using(using).filter(linked_person_id=c).count()
+                for c in before
+            }
             # The larger person keeps its id (ties: the older one): fewer links change.
             keep_id, other_id = sorted(before, key=lambda c: (-sizes[c], c))
             keep = LinkedPerson.objects.using(using).get(pk=keep_id)
@@ -201,5 +308,15 @@ def decide_pair(user: Any, pair_id: int, confirm: bool, reason: str, *,
             refresh_display([keep_id], using)
             after = [keep_id]
         kind = DecisionKind.CONFIRM if confirm else DecisionKind.REJECT
-        return _record(user, kind, reason, [a, b], [c for c in before if c is not None],
-                       [c for c in after if c is not None], pair, using, request, pair=pair)
+        return _record(
+            user,
+            kind,
+            reason,
+            [a, b],
+            [c for c in before if c is not None],
+            [c for c in after if c is not None],
+            pair,
+            using,
+            request,
+            pair=pair,
+        )

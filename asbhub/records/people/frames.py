@@ -15,8 +15,14 @@ import polars as pl
 PERSON_FIELDS = ("pk", "name", "date_of_birth", "phone", "email", "address", "postcode")
 
 #: The store's Person fields -> the linkage's standard columns.
-STANDARD_OF = {"name": "full_name", "date_of_birth": "date_of_birth", "phone": "phone",
-               "email": "email", "address": "address", "postcode": "postcode"}
+STANDARD_OF = {
+    "name": "full_name",
+    "date_of_birth": "date_of_birth",
+    "phone": "phone",
+    "email": "email",
+    "address": "address",
+    "postcode": "postcode",
+}
 
 
 def person_frame(rows: Iterable[Sequence[Any]]) -> pl.DataFrame:
@@ -52,12 +58,22 @@ def breakdown(row: Mapping[str, Any], comparisons: Sequence[str]) -> list[dict[s
     linked by an exact key alone, which Splink did not score near the review threshold."""
     if row.get("match_weight") is None:
         return []
-    out = [{"comparison": "prior", "level": "one household" if row.get("household")
-            else "two records", "weight": float(row["prior_weight"])}]
+    out = [
+        {
+            "comparison": "prior",
+            "level": "one household" if row.get("household") else "two records",
+            "weight": float(row["prior_weight"]),
+        }
+    ]
     for name in comparisons:
         weight = row.get(f"{name}_weight")
-        out.append({"comparison": name, "level": row.get(f"{name}_level") or "Null",
-                    "weight": 0.0 if weight is None else float(weight)})
+        out.append(
+            {
+                "comparison": name,
+                "level": row.get(f"{name}_level") or "Null",
+                "weight": 0.0 if weight is None else float(weight),
+            }
+        )
     return out
 
 
@@ -71,8 +87,12 @@ class BestPair:
     breakdown: list[dict[str, Any]]
 
 
-def best_in_cluster(pairs: pl.DataFrame, cluster_of: Mapping[int, Any], records: Iterable[int],
-                    comparisons: Sequence[str]) -> dict[int, BestPair]:
+def best_in_cluster(
+    pairs: pl.DataFrame,
+    cluster_of: Mapping[int, Any],
+    records: Iterable[int],
+    comparisons: Sequence[str],
+) -> dict[int, BestPair]:
     """For each of ``records``, its strongest pair whose other record is in the same cluster.
 
     Linked pairs come first (they are what joined the cluster), then by match weight, highest
@@ -82,23 +102,36 @@ def best_in_cluster(pairs: pl.DataFrame, cluster_of: Mapping[int, Any], records:
     wanted = set(records)
     if pairs.height == 0 or not wanted:
         return {}
-    both = pl.concat([
-        pairs.rename({"unique_id_l": "me", "unique_id_r": "other"}),
-        pairs.rename({"unique_id_r": "me", "unique_id_l": "other"}),
-    ], how="diagonal_relaxed").filter(pl.col("me").is_in(list(wanted)))
+    both = pl.concat(
+        [
+            pairs.rename({"unique_id_l": "me", "unique_id_r": "other"}),
+            pairs.rename({"unique_id_r": "me", "unique_id_l": "other"}),
+        ],
+        how="diagonal_relaxed",
+    ).filter(pl.col("me").is_in(list(wanted)))
     ids = list(wanted | set(both["other"].to_list()))
-    lookup = pl.DataFrame({"id": ids, "cluster": [str(cluster_of.get(i)) for i in ids]},
-                          schema={"id": pl.Int64, "cluster": pl.String})
-    both = (both.join(lookup.rename({"id": "me", "cluster": "c_me"}), on="me")
-            .join(lookup.rename({"id": "other", "cluster": "c_other"}), on="other")
-            .filter(pl.col("c_me") == pl.col("c_other"))
-            .sort(["me", "linked", "match_weight", "other"],
-                  descending=[False, True, True, False], nulls_last=True))
+    lookup = pl.DataFrame(
+        {"id": ids, "cluster": [str(cluster_of.get(i)) for i in ids]},
+        schema={"id": pl.Int64, "cluster": pl.String},
+    )
+    both = (
+        both.join(lookup.rename({"id": "me", "cluster": "c_me"}), on="me")
+        .join(lookup.rename({"id": "other", "cluster": "c_other"}), on="other")
+        .filter(pl.col("c_me") == pl.col("c_other"))
+        .sort(
+            ["me", "linked", "match_weight", "other"],
+            descending=[False, True, True, False],
+            nulls_last=True,
+        )
+    )
     out = {}
     for row in both.group_by("me", maintain_order=True).first().iter_rows(named=True):
-        out[int(row["me"])] = BestPair(other=int(row["other"]), match_weight=row["match_weight"],
-                                       exact_key=row.get("exact_key"),
-                                       breakdown=breakdown(row, comparisons))
+        out[int(row["me"])] = BestPair(
+            other=int(row["other"]),
+            match_weight=row["match_weight"],
+            exact_key=row.get("exact_key"),
+            breakdown=breakdown(row, comparisons),
+        )
     return out
 
 
@@ -151,4 +184,3 @@ class Partition:
         self.cluster_of[record] = new
         self.members[new] = {record}
         self.moved.add(record)
-

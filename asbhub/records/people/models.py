@@ -68,9 +68,14 @@ class LinkageModelVersion(models.Model):
     digest = models.CharField(max_length=64, help_text="SHA-256 of model_json")
     created_at = models.DateTimeField(default=timezone.now)
     trained_on = models.PositiveIntegerField(
-        default=0, help_text="Person records it was trained on; 0 when loaded from elsewhere")
-    source = models.CharField(max_length=300, blank=True, default="",
-                              help_text="Where it came from: trained on the store, or a file")
+        default=0, help_text="Person records it was trained on; 0 when loaded from elsewhere"
+    )
+    source = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        help_text="Where it came from: trained on the store, or a file",
+    )
 
     class Meta:
         ordering = ["-version"]
@@ -104,11 +109,21 @@ class LinkedPerson(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     n_records = models.PositiveIntegerField(default=0)
-    roles = models.CharField(max_length=100, blank=True, default="",
-                             help_text="Roles the records hold, e.g. 'caller, victim'")
+    roles = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="Roles the records hold, e.g. 'caller, victim'",
+    )
     label_person = models.ForeignKey(
-        Person, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+",
-        db_constraint=False, help_text="The member record the person is shown by (the latest)")
+        Person,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        help_text="The member record the person is shown by (the latest)",
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -121,32 +136,49 @@ class LinkedPerson(models.Model):
         """The agency owning the person's label record (asbhub.records.partners.access reads it)."""
         from asbhub.records.partners.access import owner_agency_for
 
-        person = (Person.objects.using(self._state.db or "default")
-                  .select_related("incident__source").filter(pk=self.label_person_id).first())
+        person = (
+            Person.objects.using(self._state.db or "default")
+            .select_related("incident__source")
+            .filter(pk=self.label_person_id)
+            .first()
+        )
         return owner_agency_for(person) if person is not None else None
 
 
 class Membership(models.Model):
     """A Person row in a cluster, and why."""
 
-    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="linkage",
-                                  db_constraint=False)
-    linked_person = models.ForeignKey(LinkedPerson, on_delete=models.CASCADE,
-                                      related_name="memberships")
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="linkage", db_constraint=False
+    )
+    linked_person = models.ForeignKey(
+        LinkedPerson, on_delete=models.CASCADE, related_name="memberships"
+    )
     match_weight = models.FloatField(
-        null=True, blank=True,
-        help_text="Bits: the strongest scored pair with another record of the cluster")
-    matched_with = models.ForeignKey(Person, on_delete=models.DO_NOTHING, null=True, blank=True,
-                                     related_name="+", db_constraint=False)
+        null=True,
+        blank=True,
+        help_text="Bits: the strongest scored pair with another record of the cluster",
+    )
+    matched_with = models.ForeignKey(
+        Person,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
     breakdown = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="[{comparison, level, weight}]: the prior and each comparison; the weights add "
-                  "up to match_weight")
+        "up to match_weight",
+    )
     method = models.CharField(max_length=16, choices=LinkMethod.choices)
     exact_key = models.CharField(max_length=200, blank=True, default="")
     linked_at = models.DateTimeField(default=timezone.now)
-    model_version = models.ForeignKey(LinkageModelVersion, on_delete=models.PROTECT, null=True,
-                                      blank=True, related_name="+")
+    model_version = models.ForeignKey(
+        LinkageModelVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"person row {self.person_id} in {self.linked_person_id}"
@@ -155,28 +187,32 @@ class Membership(models.Model):
 class CandidatePair(models.Model):
     """Two Person rows (``person_a`` has the smaller id) for an analyst to decide on."""
 
-    person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+",
-                                 db_constraint=False)
-    person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+",
-                                 db_constraint=False)
+    person_a = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    person_b = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     match_weight = models.FloatField(null=True, blank=True)
     match_probability = models.FloatField(null=True, blank=True)
     breakdown = models.JSONField(default=list, blank=True)
     reason = models.CharField(max_length=8, choices=PairReason.choices)
-    status = models.CharField(max_length=10, choices=PairStatus.choices,
-                              default=PairStatus.OPEN)
+    status = models.CharField(max_length=10, choices=PairStatus.choices, default=PairStatus.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
-    model_version = models.ForeignKey(LinkageModelVersion, on_delete=models.PROTECT, null=True,
-                                      blank=True, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    model_version = models.ForeignKey(
+        LinkageModelVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["person_a", "person_b"], name="people_pair_unique"),
-            models.CheckConstraint(condition=models.Q(person_a__lt=models.F("person_b")),
-                                   name="people_pair_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(person_a__lt=models.F("person_b")), name="people_pair_ordered"
+            ),
         ]
         indexes = [models.Index(fields=["status", "match_weight"], name="people_pair_status")]
 
@@ -204,18 +240,21 @@ class LinkDecision(models.Model):
     """
 
     kind = models.CharField(max_length=8, choices=DecisionKind.choices)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     username = models.CharField(max_length=150, blank=True, default="")
     decided_at = models.DateTimeField(default=timezone.now)
     reason = models.TextField()
     people = models.JSONField(default=list, help_text="Person row ids the decision is about")
     before_clusters = models.JSONField(default=list)
     after_clusters = models.JSONField(default=list)
-    pair = models.ForeignKey(CandidatePair, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="decisions")
-    audit_seq = models.PositiveIntegerField(null=True, blank=True,
-                                            help_text="seq of the audit log entry for it")
+    pair = models.ForeignKey(
+        CandidatePair, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions"
+    )
+    audit_seq = models.PositiveIntegerField(
+        null=True, blank=True, help_text="seq of the audit log entry for it"
+    )
 
     objects = LinkDecisionQuerySet.as_manager()
 

@@ -115,8 +115,9 @@ def current_model(using: str = "default") -> LinkageModelVersion | None:
     return LinkageModelVersion.objects.using(using).order_by("-version").first()
 
 
-def save_model(model: Any, using: str = "default", *, trained_on: int = 0,
-               source: str = "") -> LinkageModelVersion:
+def save_model(
+    model: Any, using: str = "default", *, trained_on: int = 0, source: str = ""
+) -> LinkageModelVersion:
     """Save ``model`` (a :class:`asbhub.linkage.LinkageModel`) as the next version, unless it
     is the newest version already."""
     text = model.to_json()
@@ -125,8 +126,12 @@ def save_model(model: Any, using: str = "default", *, trained_on: int = 0,
     if latest is not None and latest.digest == digest:
         return latest
     return LinkageModelVersion.objects.using(using).create(
-        version=(latest.version + 1) if latest else 1, model_json=text, digest=digest,
-        trained_on=trained_on, source=source[:300])
+        version=(latest.version + 1) if latest else 1,
+        model_json=text,
+        digest=digest,
+        trained_on=trained_on,
+        source=source[:300],
+    )
 
 
 def person_cluster_map(using: str = "default") -> dict[int, int]:
@@ -138,8 +143,11 @@ def person_cluster_map(using: str = "default") -> dict[int, int]:
     >>> from asbhub.reports.briefing import build_briefing        # doctest: +SKIP
     >>> build_briefing(store, day, person_key=person_cluster_map(store.alias))  # doctest: +SKIP
     """
-    rows = (Membership.objects.using(using).filter(person__incident__isnull=False)
-            .values_list("person_id", "linked_person_id"))
+    rows = (
+        Membership.objects.using(using)
+        .filter(person__incident__isnull=False)
+        .values_list("person_id", "linked_person_id")
+    )
     return {int(p): int(c) for p, c in rows}
 
 
@@ -147,8 +155,14 @@ def person_cluster_map(using: str = "default") -> dict[int, int]:
 
 
 def _audit_run(mode: str, using: str, detail: Mapping[str, Any]) -> int:
-    entry = record_access(None, AuditAction.CHANGE, ("people.linkrun", mode),
-                          purpose=LINKAGE_PURPOSE, detail=dict(detail), using=using)
+    entry = record_access(
+        None,
+        AuditAction.CHANGE,
+        ("people.linkrun", mode),
+        purpose=LINKAGE_PURPOSE,
+        detail=dict(detail),
+        using=using,
+    )
     return entry.seq
 
 
@@ -158,8 +172,11 @@ def refresh_display(cluster_ids: Iterable[int], using: str = "default") -> None:
     if not ids:
         return
     members: dict[int, list[tuple[int, str]]] = {}
-    for cid, pid, role in (Membership.objects.using(using).filter(linked_person_id__in=ids)
-                           .values_list("linked_person_id", "person_id", "person__role")):
+    for cid, pid, role in (
+        Membership.objects.using(using)
+        .filter(linked_person_id__in=ids)
+        .values_list("linked_person_id", "person_id", "person__role")
+    ):
         members.setdefault(cid, []).append((pid, role or ""))
     now = timezone.now()
     updates = []
@@ -171,11 +188,18 @@ def refresh_display(cluster_ids: Iterable[int], using: str = "default") -> None:
         cp.updated_at = now
         updates.append(cp)
     LinkedPerson.objects.using(using).bulk_update(
-        updates, ["n_records", "roles", "label_person", "updated_at"], batch_size=500)
+        updates, ["n_records", "roles", "label_person", "updated_at"], batch_size=500
+    )
 
 
-def _queue_pairs(frame: Any, reason: str, cluster_of: Mapping[int, int], comparisons: list[str],
-                 version: LinkageModelVersion, using: str) -> int:
+def _queue_pairs(
+    frame: Any,
+    reason: str,
+    cluster_of: Mapping[int, int],
+    comparisons: list[str],
+    version: LinkageModelVersion,
+    using: str,
+) -> int:
     """Add pairs of ``frame`` (scored pairs, ids = Person pks) whose records are in different
     clusters and that were never queued before (a rejected pair is never proposed again)."""
     if frame is None or frame.height == 0:
@@ -189,13 +213,24 @@ def _queue_pairs(frame: Any, reason: str, cluster_of: Mapping[int, int], compari
         wanted[(a, b)] = row
     if not wanted:
         return 0
-    known = set(CandidatePair.objects.using(using).filter(
-        person_a_id__in={a for a, _ in wanted}).values_list("person_a_id", "person_b_id"))
-    new = [CandidatePair(person_a_id=a, person_b_id=b, match_weight=row["match_weight"],
-                         match_probability=row["match_probability"],
-                         breakdown=frames.breakdown(row, comparisons), reason=reason,
-                         model_version=version)
-           for (a, b), row in wanted.items() if (a, b) not in known]
+    known = set(
+        CandidatePair.objects.using(using)
+        .filter(person_a_id__in={a for a, _ in wanted})
+        .values_list("person_a_id", "person_b_id")
+    )
+    new = [
+        CandidatePair(
+            person_a_id=a,
+            person_b_id=b,
+            match_weight=row["match_weight"],
+            match_probability=row["match_probability"],
+            breakdown=frames.breakdown(row, comparisons),
+            reason=reason,
+            model_version=version,
+        )
+        for (a, b), row in wanted.items()
+        if (a, b) not in known
+    ]
     CandidatePair.objects.using(using).bulk_create(new, batch_size=500)
     return len(new)
 
@@ -206,8 +241,9 @@ def _queue_pairs(frame: Any, reason: str, cluster_of: Mapping[int, int], compari
 def _replay(partition: frames.Partition, using: str) -> int:
     """Apply analysts' merges, confirmations and splits, oldest first."""
     n = 0
-    for kind, people in (LinkDecision.objects.using(using).order_by("decided_at", "pk")
-                         .values_list("kind", "people")):
+    for kind, people in (
+        LinkDecision.objects.using(using).order_by("decided_at", "pk").values_list("kind", "people")
+    ):
         if kind in (DecisionKind.MERGE, DecisionKind.CONFIRM):
             partition.merge(int(p) for p in people)
             n += 1
@@ -223,22 +259,21 @@ def _reuse_ids(partition: frames.Partition, old: Mapping[int, int]) -> dict[Any,
     clusters choose first), so bookmarks and notes survive a rebuild where they can."""
     taken: set[int] = set()
     out: dict[Any, int | None] = {}
-    for key, members in sorted(partition.members.items(),
-                               key=lambda kv: (-len(kv[1]), min(kv[1]))):
+    for key, members in sorted(partition.members.items(), key=lambda kv: (-len(kv[1]), min(kv[1]))):
         counts: dict[int, int] = {}
         for rec in members:
             if rec in old:
                 counts[old[rec]] = counts.get(old[rec], 0) + 1
-        best = sorted((c for c in counts.items() if c[0] not in taken),
-                      key=lambda c: (-c[1], c[0]))
+        best = sorted((c for c in counts.items() if c[0] not in taken), key=lambda c: (-c[1], c[0]))
         out[key] = best[0][0] if best else None
         if best:
             taken.add(best[0][0])
     return out
 
 
-def link_full(using: str = "default", *, model: Any = None, seed: int = 42,
-              source: str = "") -> LinkRun:
+def link_full(
+    using: str = "default", *, model: Any = None, seed: int = 42, source: str = ""
+) -> LinkRun:
     """Link every Person row of the store from scratch.
 
     Parameters
@@ -277,13 +312,20 @@ def link_full(using: str = "default", *, model: Any = None, seed: int = 42,
     try:
         result = link_normalised(norm, model=model, seed=seed)
     except ValueError as exc:
-        raise ValueError(f"person linkage of {len(rows)} records failed: {exc}. Load more "
-                         "incidents with people, or give a model trained elsewhere "
-                         "(asbhub people link --full --model MODEL.json)") from None
+        raise ValueError(
+            f"person linkage of {len(rows)} records failed: {exc}. Load more "
+            "incidents with people, or give a model trained elsewhere "
+            "(asbhub people link --full --model MODEL.json)"
+        ) from None
     run.seconds["link"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    engine = dict(zip(result.records["unique_id"].to_list(),
-                      result.records["cluster_id"].to_list(), strict=True))
+    engine = dict(
+        zip(
+            result.records["unique_id"].to_list(),
+            result.records["cluster_id"].to_list(),
+            strict=True,
+        )
+    )
     comparisons = result.model.comparisons
     link_weight = result.model.thresholds.link_weight
     with transaction.atomic(using=using):
@@ -293,8 +335,12 @@ def link_full(using: str = "default", *, model: Any = None, seed: int = 42,
         partition = frames.Partition({p: c for p, c in engine.items() if p in live})
         run.replayed_decisions = _replay(partition, using)
         old = dict(Membership.objects.using(using).values_list("person_id", "linked_person_id"))
-        version = save_model(result.model, using, trained_on=len(rows) if model is None else 0,
-                             source=source or ("trained on the store" if model is None else ""))
+        version = save_model(
+            result.model,
+            using,
+            trained_on=len(rows) if model is None else 0,
+            source=source or ("trained on the store" if model is None else ""),
+        )
         reuse = _reuse_ids(partition, old)
         Membership.objects.using(using).all().delete()
         CandidatePair.objects.using(using).filter(status=PairStatus.OPEN).delete()
@@ -303,24 +349,37 @@ def link_full(using: str = "default", *, model: Any = None, seed: int = 42,
         now = timezone.now()
         fresh = [key for key, i in reuse.items() if i is None]
         made = LinkedPerson.objects.using(using).bulk_create(
-            [LinkedPerson(created_at=now, updated_at=now) for _ in fresh], batch_size=500)
-        ids = {**{k: i for k, i in reuse.items() if i is not None},
-               **{k: cp.pk for k, cp in zip(fresh, made, strict=True)}}
+            [LinkedPerson(created_at=now, updated_at=now) for _ in fresh], batch_size=500
+        )
+        ids = {
+            **{k: i for k, i in reuse.items() if i is not None},
+            **{k: cp.pk for k, cp in zip(fresh, made, strict=True)},
+        }
         cluster_of = {rec: ids[key] for rec, key in partition.cluster_of.items()}
         best = frames.best_in_cluster(result.pairs, cluster_of, cluster_of, comparisons)
         members = []
         for rec, cid in cluster_of.items():
             b = best.get(rec)
-            method = (LinkMethod.MANUAL if rec in partition.moved
-                      else frames.method_of(b, link_weight))
-            members.append(Membership(
-                person_id=rec, linked_person_id=cid, method=method, linked_at=now,
-                model_version=version, match_weight=b.match_weight if b else None,
-                matched_with_id=b.other if b else None, breakdown=b.breakdown if b else [],
-                exact_key=(b.exact_key or "") if b else ""))
+            method = (
+                LinkMethod.MANUAL if rec in partition.moved else frames.method_of(b, link_weight)
+            )
+            members.append(
+                Membership(
+                    person_id=rec,
+                    linked_person_id=cid,
+                    method=method,
+                    linked_at=now,
+                    model_version=version,
+                    match_weight=b.match_weight if b else None,
+                    matched_with_id=b.other if b else None,
+                    breakdown=b.breakdown if b else [],
+                    exact_key=(b.exact_key or "") if b else "",
+                )
+            )
         Membership.objects.using(using).bulk_create(members, batch_size=1000)
-        run.queued_pairs = _queue_pairs(result.review, PairReason.REVIEW, cluster_of,
-                                        comparisons, version, using)
+        run.queued_pairs = _queue_pairs(
+            result.review, PairReason.REVIEW, cluster_of, comparisons, version, using
+        )
         refresh_display(ids.values(), using)
     run.people, run.new_links = len(cluster_of), len(members)
     run.clusters = LinkedPerson.objects.using(using).count()
@@ -350,8 +409,10 @@ def link_new(using: str = "default") -> LinkRun:
     prune_stale(using)
     stored = current_model(using)
     if stored is None:
-        raise ValueError("no linkage model is saved in this store yet: run a full link first "
-                         "(asbhub people link --full)")
+        raise ValueError(
+            "no linkage model is saved in this store yet: run a full link first "
+            "(asbhub people link --full)"
+        )
     people = Person.objects.using(using)
     new_rows = _rows(people.filter(linkage__isnull=True))
     run.model_version = stored.version
@@ -365,8 +426,11 @@ def link_new(using: str = "default") -> LinkRun:
     linked = dict(Membership.objects.using(using).values_list("person_id", "linked_person_id"))
     old_rows = _rows(people.filter(pk__in=linked.keys())) if linked else []
     population = frames.normalised(frames.person_frame(old_rows))
-    population = population.with_columns(pl.Series(
-        "cluster_id", [linked[i] for i in population["unique_id"].to_list()], dtype=pl.Int64))
+    population = population.with_columns(
+        pl.Series(
+            "cluster_id", [linked[i] for i in population["unique_id"].to_list()], dtype=pl.Int64
+        )
+    )
     new = frames.normalised(frames.person_frame(new_rows))
     run.seconds["read"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -374,22 +438,26 @@ def link_new(using: str = "default") -> LinkRun:
     try:
         result = index.link(new, normalised=True)
     except ValueError as exc:
-        raise ValueError(f"incremental linking of {len(new_rows)} new person records failed: "
-                         f"{exc}. A full link (asbhub people link --full) links every record "
-                         "afresh") from exc
+        raise ValueError(
+            f"incremental linking of {len(new_rows)} new person records failed: "
+            f"{exc}. A full link (asbhub people link --full) links every record "
+            "afresh"
+        ) from exc
     finally:
         index.close()
     run.seconds["link"] = time.perf_counter() - clock
     clock = time.perf_counter()
     comparisons = model.comparisons
     with transaction.atomic(using=using):
-        _audit_run("incremental", using, {"records": len(new_rows),
-                                          "model_version": stored.version})
+        _audit_run(
+            "incremental", using, {"records": len(new_rows), "model_version": stored.version}
+        )
         now = timezone.now()
         a = result.assignments
         fresh_keys = sorted(set(a.filter(pl.col("new_cluster"))["cluster_id"].to_list()))
         made = LinkedPerson.objects.using(using).bulk_create(
-            [LinkedPerson(created_at=now, updated_at=now) for _ in fresh_keys], batch_size=500)
+            [LinkedPerson(created_at=now, updated_at=now) for _ in fresh_keys], batch_size=500
+        )
         fresh = {k: cp.pk for k, cp in zip(fresh_keys, made, strict=True)}
         cluster_of = dict(linked)
         for uid, cid, is_new in a.select("unique_id", "cluster_id", "new_cluster").iter_rows():
@@ -397,22 +465,30 @@ def link_new(using: str = "default") -> LinkRun:
         new_ids = [int(r[0]) for r in new_rows]
         best = frames.best_in_cluster(result.pairs, cluster_of, new_ids, comparisons)
         link_weight = model.thresholds.link_weight
-        members = [Membership(
-            person_id=rec, linked_person_id=cluster_of[rec], linked_at=now,
-            method=frames.method_of(best.get(rec), link_weight), model_version=stored,
-            match_weight=best[rec].match_weight if rec in best else None,
-            matched_with_id=best[rec].other if rec in best else None,
-            breakdown=best[rec].breakdown if rec in best else [],
-            exact_key=(best[rec].exact_key or "") if rec in best else "")
-            for rec in new_ids]
+        members = [
+            Membership(
+                person_id=rec,
+                linked_person_id=cluster_of[rec],
+                linked_at=now,
+                method=frames.method_of(best.get(rec), link_weight),
+                model_version=stored,
+                match_weight=best[rec].match_weight if rec in best else None,
+                matched_with_id=best[rec].other if rec in best else None,
+                breakdown=best[rec].breakdown if rec in best else [],
+                exact_key=(best[rec].exact_key or "") if rec in best else "",
+            )
+            for rec in new_ids
+        ]
         Membership.objects.using(using).bulk_create(members, batch_size=1000)
         # New records that also link to another known person: a full re-link would have merged
         # the two; here a person decides.
         linked_pairs = result.pairs.filter(pl.col("linked"))
-        run.queued_pairs = _queue_pairs(linked_pairs, PairReason.MERGE, cluster_of, comparisons,
-                                        stored, using)
-        run.queued_pairs += _queue_pairs(result.review, PairReason.REVIEW, cluster_of,
-                                         comparisons, stored, using)
+        run.queued_pairs = _queue_pairs(
+            linked_pairs, PairReason.MERGE, cluster_of, comparisons, stored, using
+        )
+        run.queued_pairs += _queue_pairs(
+            result.review, PairReason.REVIEW, cluster_of, comparisons, stored, using
+        )
         touched = {cluster_of[r] for r in new_ids}
         refresh_display(touched, using)
     run.new_links, run.new_clusters = len(members), len(fresh)
@@ -423,8 +499,9 @@ def link_new(using: str = "default") -> LinkRun:
     return run
 
 
-def link_store(using: str = "default", *, full: bool = False, model: Any = None,
-               source: str = "") -> LinkRun:
+def link_store(
+    using: str = "default", *, full: bool = False, model: Any = None, source: str = ""
+) -> LinkRun:
     """``asbhub people link``: incremental when a model is saved and ``full`` is not asked for,
     else a full link (training a model unless ``model`` is given)."""
     if full or model is not None or current_model(using) is None:
@@ -434,5 +511,9 @@ def link_store(using: str = "default", *, full: bool = False, model: Any = None,
 
 def cluster_sizes(using: str = "default") -> dict[int, int]:
     """Linked person id -> records, from the memberships (a check on ``n_records``)."""
-    return dict(Membership.objects.using(using).values("linked_person_id")
-                .annotate(n=Count("pk")).values_list("linked_person_id", "n"))
+    return dict(
+        Membership.objects.using(using)
+        .values("linked_person_id")
+        .annotate(n=Count("pk"))
+        .values_list("linked_person_id", "n")
+    )

@@ -50,8 +50,11 @@ class WhyRow:
 
     @property
     def label(self) -> str:
-        return "Prior (before any comparison)" if self.comparison == "prior" else \
-            self.comparison.replace("_", " ").capitalize()
+        return (
+            "Prior (before any comparison)"
+            if self.comparison == "prior"
+            else self.comparison.replace("_", " ").capitalize()
+        )
 
     @property
     def level_text(self) -> str:
@@ -66,16 +69,22 @@ def why_rows(breakdown: Iterable[dict[str, Any]]) -> list[WhyRow]:
     """The stored breakdown as rows for a table (weights exactly as stored)."""
     rows = list(breakdown or [])
     top = max((abs(float(r["weight"])) for r in rows), default=0.0) or 1.0
-    return [WhyRow(str(r["comparison"]), str(r["level"]), float(r["weight"]),
-                   round(100 * abs(float(r["weight"])) / top)) for r in rows]
+    return [
+        WhyRow(
+            str(r["comparison"]),
+            str(r["level"]),
+            float(r["weight"]),
+            round(100 * abs(float(r["weight"])) / top),
+        )
+        for r in rows
+    ]
 
 
 def exact_key_words(key: str) -> str:
     """``first_name_canonical+surname+date_of_birth+postcode`` -> ``first name, surname, date
     of birth and postcode``."""
     words = [c.replace("_canonical", "").replace("_", " ") for c in key.split("+") if c]
-    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else \
-        "".join(words)
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
 
 
 @dataclass(frozen=True)
@@ -92,15 +101,17 @@ class MemberView:
         return exact_key_words(self.membership.exact_key)
 
 
-def member_views(user: Any, linked: LinkedPerson, owners: Owners | None = None
-                 ) -> list[MemberView]:
+def member_views(user: Any, linked: LinkedPerson, owners: Owners | None = None) -> list[MemberView]:
     """The members whose incident the user may see at all, each redacted by its role's
     category; members of incidents the user may not see are left out entirely."""
     owners = owners or Owners()
     out = []
-    rows = (Membership.objects.using(linked._state.db).filter(linked_person=linked)
-            .select_related("person__incident__source").order_by("person__incident__month",
-                                                                  "person_id"))
+    rows = (
+        Membership.objects.using(linked._state.db)
+        .filter(linked_person=linked)
+        .select_related("person__incident__source")
+        .order_by("person__incident__month", "person_id")
+    )
     for m in rows:
         owner = owners(m.person)
         if not can_see(user, DataCategory.INCIDENT_SUMMARY, owner):
@@ -116,13 +127,19 @@ def may_decide(user: Any, people: Iterable[Person], owners: Owners | None = None
     owners = owners or Owners()
     profile = profile_of(user)
     if profile is None or profile.role not in REVIEWER_ROLES:
-        return Decision(False, "Only analysts and supervisors of the agency that owns the "
-                               "records can decide which records are the same person.")
+        return Decision(
+            False,
+            "Only analysts and supervisors of the agency that owns the "
+            "records can decide which records are the same person.",
+        )
     for person in people:
         owner = owners(person)
         if owner is None or owner.pk != profile.agency_id:
-            return Decision(False, f"Record {person.pk} belongs to another agency: only its "
-                                   "own analysts and supervisors can link or unlink it.")
+            return Decision(
+                False,
+                f"Record {person.pk} belongs to another agency: only its "
+                "own analysts and supervisors can link or unlink it.",
+            )
         decision = can_see(user, category_for_person(person), owner)
         if not decision:
             return decision
@@ -149,8 +166,9 @@ def _norm(value: Any) -> str:
     return " ".join(str(value or "").lower().replace(",", " ").split())
 
 
-def pair_views(user: Any, pairs: Iterable[CandidatePair], owners: Owners | None = None
-               ) -> list[PairView]:
+def pair_views(
+    user: Any, pairs: Iterable[CandidatePair], owners: Owners | None = None
+) -> list[PairView]:
     """Pairs the user may decide on, both records shown (others are left out)."""
     owners = owners or Owners()
     out = []
@@ -161,16 +179,30 @@ def pair_views(user: Any, pairs: Iterable[CandidatePair], owners: Owners | None 
         left = redact_person(a, can_see(user, category_for_person(a), owners(a)))
         right = redact_person(b, can_see(user, category_for_person(b), owners(b)))
         differs = {f: _norm(getattr(left, f)) != _norm(getattr(right, f)) for f in _COMPARED}
-        out.append(PairView(pair, left, right, getattr(getattr(a, "linkage", None),
-                                                       "linked_person_id", None),
-                            getattr(getattr(b, "linkage", None), "linked_person_id", None),
-                            why_rows(pair.breakdown), differs))
+        out.append(
+            PairView(
+                pair,
+                left,
+                right,
+                getattr(getattr(a, "linkage", None), "linked_person_id", None),
+                getattr(getattr(b, "linkage", None), "linked_person_id", None),
+                why_rows(pair.breakdown),
+                differs,
+            )
+        )
     return out
 
 
 def open_pairs(using: str = "default") -> Any:
     """The queue, strongest first, with what the page needs joined in."""
-    return (CandidatePair.objects.using(using).filter(status=PairStatus.OPEN)
-            .select_related("person_a__incident__source", "person_b__incident__source",
-                            "person_a__linkage", "person_b__linkage")
-            .order_by("-match_weight", "pk"))
+    return (
+        CandidatePair.objects.using(using)
+        .filter(status=PairStatus.OPEN)
+        .select_related(
+            "person_a__incident__source",
+            "person_b__incident__source",
+            "person_a__linkage",
+            "person_b__linkage",
+        )
+        .order_by("-match_weight", "pk")
+    )

@@ -25,8 +25,9 @@ class BandChoices(models.TextChoices):
     HIGH = rules.Band.HIGH.value, "High risk"
 
 
-ThriveGrade = models.TextChoices("ThriveGrade", [(g.upper(), (g, g.capitalize()))
-                                                 for g in THRIVE_GRADES])
+ThriveGrade = models.TextChoices(
+    "ThriveGrade", [(g.upper(), (g, g.capitalize())) for g in THRIVE_GRADES]
+)
 
 
 class VersionInUseError(PermissionError):
@@ -44,10 +45,12 @@ class QuestionnaireVersion(models.Model):
     published = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     created_by = models.CharField(max_length=150, blank=True, default="")
-    based_on = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="derived")
-    change_note = models.TextField(blank=True, default="",
-                                   help_text="What changed from the version it is based on")
+    based_on = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="derived"
+    )
+    change_note = models.TextField(
+        blank=True, default="", help_text="What changed from the version it is based on"
+    )
 
     class Meta:
         ordering = ["-number"]
@@ -66,13 +69,21 @@ class QuestionnaireVersion(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            stored = (QuestionnaireVersion.objects.using(self._state.db or "default")
-                      .filter(pk=self.pk).values_list("definition", "number").first())
-            if stored and (stored[0] != self.definition or stored[1] != self.number) \
-                    and self.is_used:
+            stored = (
+                QuestionnaireVersion.objects.using(self._state.db or "default")
+                .filter(pk=self.pk)
+                .values_list("definition", "number")
+                .first()
+            )
+            if (
+                stored
+                and (stored[0] != self.definition or stored[1] != self.number)
+                and self.is_used
+            ):
                 raise VersionInUseError(
                     f"version {stored[1]} has been used by assessments, so it cannot change; "
-                    "create a new version from it instead")
+                    "create a new version from it instead"
+                )
         super().save(*args, **kwargs)
 
 
@@ -86,44 +97,55 @@ class RiskAssessment(models.Model):
     """
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="risk_assessments")
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE,
-                                 related_name="risk_assessments")
-    questionnaire = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT,
-                                      related_name="assessments")
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="risk_assessments"
+    )
+    questionnaire = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="assessments"
+    )
     version_number = models.PositiveIntegerField(help_text="Questionnaire version used")
     answers = models.JSONField()
     score = models.IntegerField()
     band = models.CharField(max_length=10, choices=BandChoices.choices)
     current_band = models.CharField(max_length=10, choices=BandChoices.choices)
-    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT,
-                                     related_name="risk_assessments")
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="+")
+    owner_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="risk_assessments"
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     assessor_name = models.CharField(max_length=150, blank=True, default="")
     assessed_at = models.DateTimeField(db_index=True)
-    lpu = models.CharField("Local Policing Unit", max_length=100, blank=True, default="",
-                           db_index=True)
+    lpu = models.CharField(
+        "Local Policing Unit", max_length=100, blank=True, default="", db_index=True
+    )
     next_review_due = models.DateField(null=True, blank=True, db_index=True)
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # THRIVE at first contact: a grade and a short note for each element.
-    thrive_threat = models.CharField(max_length=6, choices=ThriveGrade.choices,
-                                     blank=True, default="")
+    thrive_threat = models.CharField(
+        max_length=6, choices=ThriveGrade.choices, blank=True, default=""
+    )
     thrive_threat_note = models.CharField(max_length=300, blank=True, default="")
-    thrive_harm = models.CharField(max_length=6, choices=ThriveGrade.choices,
-                                   blank=True, default="")
+    thrive_harm = models.CharField(
+        max_length=6, choices=ThriveGrade.choices, blank=True, default=""
+    )
     thrive_harm_note = models.CharField(max_length=300, blank=True, default="")
-    thrive_risk = models.CharField(max_length=6, choices=ThriveGrade.choices,
-                                   blank=True, default="")
+    thrive_risk = models.CharField(
+        max_length=6, choices=ThriveGrade.choices, blank=True, default=""
+    )
     thrive_risk_note = models.CharField(max_length=300, blank=True, default="")
-    thrive_investigation = models.CharField(max_length=6, choices=ThriveGrade.choices,
-                                            blank=True, default="")
+    thrive_investigation = models.CharField(
+        max_length=6, choices=ThriveGrade.choices, blank=True, default=""
+    )
     thrive_investigation_note = models.CharField(max_length=300, blank=True, default="")
-    thrive_vulnerability = models.CharField(max_length=6, choices=ThriveGrade.choices,
-                                            blank=True, default="")
+    thrive_vulnerability = models.CharField(
+        max_length=6, choices=ThriveGrade.choices, blank=True, default=""
+    )
     thrive_vulnerability_note = models.CharField(max_length=300, blank=True, default="")
-    thrive_engagement = models.CharField(max_length=6, choices=ThriveGrade.choices,
-                                         blank=True, default="")
+    thrive_engagement = models.CharField(
+        max_length=6, choices=ThriveGrade.choices, blank=True, default=""
+    )
     thrive_engagement_note = models.CharField(max_length=300, blank=True, default="")
     thrive_notes = models.TextField("THRIVE notes", blank=True, default="")
     is_demo = models.BooleanField(default=False, help_text="Demonstration data, not a real case")
@@ -136,21 +158,28 @@ class RiskAssessment(models.Model):
 
     def thrive(self) -> list[tuple[str, str, str]]:
         """(element, grade, note) for each THRIVE element, in THRIVE order."""
-        return [(e.capitalize(), getattr(self, f"thrive_{e}") or "Not graded",
-                 getattr(self, f"thrive_{e}_note")) for e in THRIVE_ELEMENTS]
+        return [
+            (
+                e.capitalize(),
+                getattr(self, f"thrive_{e}") or "Not graded",
+                getattr(self, f"thrive_{e}_note"),
+            )
+            for e in THRIVE_ELEMENTS
+        ]
 
 
 class RiskReview(models.Model):
     """A review of an assessment: the questions asked again with the assessment's version,
     a new score and band, notes, and the next review date (None when closed or standard)."""
 
-    assessment = models.ForeignKey(RiskAssessment, on_delete=models.CASCADE,
-                                   related_name="reviews")
-    questionnaire = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT,
-                                      related_name="reviews")
+    assessment = models.ForeignKey(RiskAssessment, on_delete=models.CASCADE, related_name="reviews")
+    questionnaire = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="reviews"
+    )
     reviewed_at = models.DateTimeField(db_index=True)
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                 null=True, blank=True, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     reviewer_name = models.CharField(max_length=150, blank=True, default="")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="risk_reviews")
     answers = models.JSONField()

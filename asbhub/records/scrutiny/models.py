@@ -55,9 +55,15 @@ class IllegalTransition(ValueError):
     """A move the workflow does not allow, or one whose conditions are not met."""
 
 
-def check_transition(current: str, target: str, *, has_assignee: bool = False,
-                     answer: str = "", has_approver: bool = False,
-                     has_meeting: bool = False) -> None:
+def check_transition(
+    current: str,
+    target: str,
+    *,
+    has_assignee: bool = False,
+    answer: str = "",
+    has_approver: bool = False,
+    has_meeting: bool = False,
+) -> None:
     """Refuse a move that the workflow does not allow; return None when it may go ahead.
 
     Parameters
@@ -89,13 +95,15 @@ published; from received it can only be assigned
     """
     labels = dict(Status.choices)
     if current not in TRANSITIONS or target not in TRANSITIONS:
-        raise IllegalTransition(f"unknown status {current!r} or {target!r}; expected one of "
-                                f"{', '.join(Status.values)}")
+        raise IllegalTransition(
+            f"unknown status {current!r} or {target!r}; expected one of {', '.join(Status.values)}"
+        )
     allowed = TRANSITIONS[current]
     if target not in allowed:
         then = ", ".join(sorted(allowed)) or "nothing (it is on the public record)"
-        raise IllegalTransition(f"a question that is {current} cannot be {target}; from "
-                                f"{current} it can only be {then}")
+        raise IllegalTransition(
+            f"a question that is {current} cannot be {target}; from {current} it can only be {then}"
+        )
     if target == Status.ASSIGNED and not has_assignee:
         raise IllegalTransition("name a person or an agency to answer the question")
     if target == Status.ANSWERED and not answer.strip():
@@ -103,8 +111,10 @@ published; from received it can only be assigned
     if target == Status.APPROVED and not has_approver:
         raise IllegalTransition("an approval must record who approved the answer")
     if target == Status.PUBLISHED and not has_meeting:
-        raise IllegalTransition(f"choose the meeting the answer is published with "
-                                f"({labels[Status.APPROVED].lower()} answers only)")
+        raise IllegalTransition(
+            f"choose the meeting the answer is published with "
+            f"({labels[Status.APPROVED].lower()} answers only)"
+        )
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -114,9 +124,11 @@ class MeetingQuerySet(models.QuerySet):
 
     def past_with_answers(self, on: dt.date | None = None) -> MeetingQuerySet:
         """Meetings held by ``on`` that published at least one answer, latest first."""
-        return (self.filter(date__lte=on or timezone.localdate(),
-                            questions__status=Status.PUBLISHED)
-                .distinct().order_by("-date"))
+        return (
+            self.filter(date__lte=on or timezone.localdate(), questions__status=Status.PUBLISHED)
+            .distinct()
+            .order_by("-date")
+        )
 
 
 class Meeting(models.Model):
@@ -125,9 +137,12 @@ class Meeting(models.Model):
     date = models.DateField()
     title = models.CharField(max_length=200, help_text="e.g. 'Performance Scrutiny Meeting'")
     theme = models.CharField(
-        max_length=200, blank=True, default="",
+        max_length=200,
+        blank=True,
+        default="",
         help_text="The Police and Crime Plan priority, e.g. "
-                  "'Priority 2: Neighbourhood crime & ASB'")
+        "'Priority 2: Neighbourhood crime & ASB'",
+    )
 
     objects = MeetingQuerySet.as_manager()
 
@@ -152,27 +167,40 @@ class Question(models.Model):
     """
 
     asker_name = models.CharField(max_length=200, blank=True, default="")
-    name_consent = models.BooleanField(default=False,
-                                       help_text="The asker agreed to their name being published")
+    name_consent = models.BooleanField(
+        default=False, help_text="The asker agreed to their name being published"
+    )
     email = models.EmailField(blank=True, default="")
     area = models.CharField(max_length=200, help_text="Where the asker lives, e.g. 'Bolsover'")
     text = models.TextField()
     theme = models.CharField(max_length=32, choices=Theme.choices, default=Theme.OTHER)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     received_at = models.DateTimeField(default=timezone.now)
-    assigned_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="+")
-    assigned_agency = models.ForeignKey(Agency, null=True, blank=True,
-                                        on_delete=models.PROTECT, related_name="+")
+    assigned_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     answer = models.TextField(blank=True, default="")
-    answered_by = models.CharField(max_length=200, blank=True, default="",
-                                   help_text="Who the answer is from, e.g. 'Constabulary'")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    answered_by = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="Who the answer is from, e.g. 'Constabulary'",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
-    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="questions",
-                                help_text="The meeting the question is for and published with")
+    meeting = models.ForeignKey(
+        Meeting,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="questions",
+        help_text="The meeting the question is for and published with",
+    )
     published_at = models.DateTimeField(null=True, blank=True)
 
     objects = QuestionQuerySet.as_manager()
@@ -211,12 +239,15 @@ class Question(models.Model):
         allowed = {"assigned_user", "assigned_agency", "answer", "answered_by", "meeting"}
         unknown = sorted(set(changes) - allowed)
         if unknown:
-            raise TypeError(f"cannot set {', '.join(unknown)} with a move; "
-                            f"expected some of {', '.join(sorted(allowed))}")
+            raise TypeError(
+                f"cannot set {', '.join(unknown)} with a move; "
+                f"expected some of {', '.join(sorted(allowed))}"
+            )
         after = {f: getattr(self, f) for f in allowed} | changes
         approver = user if target == Status.APPROVED else self.approved_by
         check_transition(
-            self.status, target,
+            self.status,
+            target,
             has_assignee=bool(after["assigned_user"] or after["assigned_agency"]),
             answer=after["answer"] or "",
             has_approver=approver is not None and getattr(approver, "is_authenticated", False),

@@ -54,9 +54,15 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def create_token(user: Any, name: str = "", days: int = DEFAULT_DAYS, *,
-                 request: HttpRequest | None = None, by: Any = None,
-                 channel: str = "web") -> NewToken:
+def create_token(
+    user: Any,
+    name: str = "",
+    days: int = DEFAULT_DAYS,
+    *,
+    request: HttpRequest | None = None,
+    by: Any = None,
+    channel: str = "web",
+) -> NewToken:
     """A new token for ``user`` that expires after ``days`` days.
 
     Parameters
@@ -82,34 +88,60 @@ def create_token(user: Any, name: str = "", days: int = DEFAULT_DAYS, *,
     if not 1 <= int(days) <= MAX_DAYS:
         raise TokenError(f"a token lasts 1 to {MAX_DAYS} days; {days} was asked for")
     if not user.is_active:
-        raise TokenError(f"the account {user.get_username()!r} is inactive: activate it before "
-                         "giving it a token")
+        raise TokenError(
+            f"the account {user.get_username()!r} is inactive: activate it before giving it a token"
+        )
     name = (name or "API token").strip()[:100] or "API token"
     now = timezone.now()
     prefix = secrets.token_hex(6)
     while ApiToken.objects.filter(prefix=prefix).exists():  # pragma: no cover - 1 in 2**48
         prefix = secrets.token_hex(6)
     secret = f"asb_{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken.objects.create(user=user, name=name, prefix=prefix,
-                                    token_hash=hash_token(secret), created=now,
-                                    expires=now + dt.timedelta(days=int(days)))
-    record_access(by or user, AuditAction.CREATE, token, purpose=TOKEN_PURPOSE, request=request,
-                  detail={"token_user": user.get_username(), "prefix": prefix,
-                          "expires": token.expires.isoformat(), "channel": channel})
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=prefix,
+        token_hash=hash_token(secret),
+        created=now,
+        expires=now + dt.timedelta(days=int(days)),
+    )
+    record_access(
+        by or user,
+        AuditAction.CREATE,
+        token,
+        purpose=TOKEN_PURPOSE,
+        request=request,
+        detail={
+            "token_user": user.get_username(),
+            "prefix": prefix,
+            "expires": token.expires.isoformat(),
+            "channel": channel,
+        },
+    )
     return NewToken(token=token, secret=secret)
 
 
-def revoke_token(token: ApiToken, *, by: Any = None, request: HttpRequest | None = None,
-                 channel: str = "web") -> bool:
+def revoke_token(
+    token: ApiToken, *, by: Any = None, request: HttpRequest | None = None, channel: str = "web"
+) -> bool:
     """Revoke ``token`` now; False (and nothing written) if it was already revoked."""
     if token.revoked_at is not None:
         return False
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    record_access(by or token.user, AuditAction.CHANGE, token, purpose=TOKEN_PURPOSE,
-                  request=request, detail={"token_user": token.user.get_username(),
-                                           "prefix": token.prefix, "revoked": True,
-                                           "channel": channel})
+    record_access(
+        by or token.user,
+        AuditAction.CHANGE,
+        token,
+        purpose=TOKEN_PURPOSE,
+        request=request,
+        detail={
+            "token_user": token.user.get_username(),
+            "prefix": token.prefix,
+            "revoked": True,
+            "channel": channel,
+        },
+    )
     return True
 
 
@@ -120,8 +152,10 @@ def find_token(prefix_or_token: str) -> ApiToken:
     prefix = match.group(1) if match else text.removeprefix("asb_").split("_", 1)[0]
     token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
     if token is None:
-        raise TokenError(f"no token with prefix {prefix!r}; `asbhub api token list --user U` "
-                         "shows a user's tokens")
+        raise TokenError(
+            f"no token with prefix {prefix!r}; `asbhub api token list --user U` "
+            "shows a user's tokens"
+        )
     return token
 
 
@@ -138,8 +172,10 @@ def check_token(raw: str, now: dt.datetime | None = None) -> Checked:
     if match:
         token = ApiToken.objects.select_related("user").filter(prefix=match.group(1)).first()
     if token is None or not hmac.compare_digest(token.token_hash, digest):
-        return Checked(reason="The bearer token is not one asbhub issued (check it was copied "
-                              "whole: it starts with asb_).")
+        return Checked(
+            reason="The bearer token is not one asbhub issued (check it was copied "
+            "whole: it starts with asb_)."
+        )
     status = token.status(now)
     if status == "revoked":
         return Checked(reason="This token was revoked; create a new one.")

@@ -15,8 +15,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created", "last_used", "expires", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "user__username", "prefix")
-    readonly_fields = ("user", "name", "prefix", "token_hash", "created", "last_used", "expires",
-                       "revoked_at")
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "token_hash",
+        "created",
+        "last_used",
+        "expires",
+        "revoked_at",
+    )
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -26,6 +34,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected tokens now")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         # One by one through revoke_token, so each revocation is in the audit log.
-        done = sum(revoke_token(t, by=request.user, request=request, channel="admin")
-                   for t in queryset.select_related("user"))
+        done = sum(
+            revoke_token(t, by=request.user, request=request, channel="admin")
+            for t in queryset.select_related("user")
+        )
         self.message_user(request, f"{done} token(s) revoked.", messages.SUCCESS)

@@ -47,21 +47,27 @@ Purpose = enum.Enum("Purpose", {code: code for code in PURPOSES}, type=str)
 Stage = enum.Enum("Stage", {st.value: st.value for st in SaraStage}, type=str)
 Kind = enum.Enum("Kind", {k.value: k.value for k in PowerKind}, type=str)
 
-NO_TOKEN = ("This endpoint needs an API token: send the header 'Authorization: Bearer <token>'. "
-            "Create a token on the page /api/v1/tokens/ (signed in) or with "
-            "`asbhub api token create --user NAME`.")
-NOT_LINKED = ("Your account is not linked to an agency, so the API shows it nothing; ask an "
-              "administrator to give it an agency and a role.")
-PURPOSE_HINT = ("why you need the personal data, one of " + ", ".join(PURPOSES)
-                + " (kept in the audit log with your name)")
+NO_TOKEN = (
+    "This endpoint needs an API token: send the header 'Authorization: Bearer <token>'. "
+    "Create a token on the page /api/v1/tokens/ (signed in) or with "
+    "`asbhub api token create --user NAME`."
+)
+NOT_LINKED = (
+    "Your account is not linked to an agency, so the API shows it nothing; ask an "
+    "administrator to give it an agency and a role."
+)
+PURPOSE_HINT = (
+    "why you need the personal data, one of "
+    + ", ".join(PURPOSES)
+    + " (kept in the audit log with your name)"
+)
 
 #: What each parameter expects, for error messages.
 FIELD_HINTS = {
     "month": "a month as YYYY-MM, e.g. 2024-05, from 2000-01 to this month",
     "limit": f"a whole number from 1 to {MAX_LIMIT}",
     "offset": "a whole number, 0 or more",
-    "start": f"a date as YYYY-MM-DD from {FIRST_DAY}, at most {dates.PLANNING_YEARS} years "
-             "ahead",
+    "start": f"a date as YYYY-MM-DD from {FIRST_DAY}, at most {dates.PLANNING_YEARS} years ahead",
     "end": f"a date as YYYY-MM-DD from {FIRST_DAY}, at most {dates.PLANNING_YEARS} years ahead",
     "purpose": PURPOSE_HINT,
     "stage": "one of " + ", ".join(st.value for st in SaraStage),
@@ -101,11 +107,14 @@ class AsbhubApi(NinjaAPI):
 
 
 api = AsbhubApi(
-    title="asbhub API", version="1", urls_namespace="api", auth=BearerToken(),
+    title="asbhub API",
+    version="1",
+    urls_namespace="api",
+    auth=BearerToken(),
     description="Incidents, Problem Management Plans, the ASB powers register and the scrutiny "
-                "tables, under the same information-sharing rules as the web pages. Personal "
-                "data a user is not entitled to is null, and each record's `withheld` list says "
-                "which categories were withheld and why. See docs/api.md.",
+    "tables, under the same information-sharing rules as the web pages. Personal "
+    "data a user is not entitled to is null, and each record's `withheld` list says "
+    "which categories were withheld and why. See docs/api.md.",
 )
 
 LIST_ERRORS = {401: s.ErrorPublic, 403: s.ErrorPublic, 422: s.ErrorPublic}
@@ -129,15 +138,18 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         name = loc[0] if loc else ""
         field = ".".join(loc) or "request"
         # ninja leaves the value out of its errors; the client needs to see what it sent.
-        sent = (request.GET.get(name) if where == "query" else
-                (request.resolver_match.kwargs.get(name) if request.resolver_match else None))
+        sent = (
+            request.GET.get(name)
+            if where == "query"
+            else (request.resolver_match.kwargs.get(name) if request.resolver_match else None)
+        )
         got = f" (got {sent!r})" if sent is not None else ""
         expected = FIELD_HINTS.get(name, str(err.get("msg", "a valid value")))
         errors.append({"field": field, "message": f"expected {expected}{got}"})
     text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return api.create_response(
-        request, {"detail": f"The request was not valid. {text}.", "errors": errors},
-        status=422)
+        request, {"detail": f"The request was not valid. {text}.", "errors": errors}, status=422
+    )
 
 
 class TooManyReads(Exception):
@@ -151,12 +163,19 @@ class TooManyReads(Exception):
 @api.exception_handler(TooManyReads)
 def _too_many(request: HttpRequest, exc: TooManyReads) -> HttpResponse:
     d = exc.decision
-    response = api.create_response(request, {"detail": (
-        f"This token has read {d.limit} records with personal data in the last "
-        f"{d.window_seconds // 60} minutes, the most allowed (setting ASBHUB_RATE_LIMITS "
-        f"'api_detail'). Try again after {d.resets_at:%Y-%m-%d %H:%M:%S} UTC, in "
-        f"{d.retry_after} seconds. For many records use the list endpoints, which carry no "
-        "personal data.")}, status=429)
+    response = api.create_response(
+        request,
+        {
+            "detail": (
+                f"This token has read {d.limit} records with personal data in the last "
+                f"{d.window_seconds // 60} minutes, the most allowed (setting ASBHUB_RATE_LIMITS "
+                f"'api_detail'). Try again after {d.resets_at:%Y-%m-%d %H:%M:%S} UTC, in "
+                f"{d.retry_after} seconds. For many records use the list endpoints, which carry no "
+                "personal data."
+            )
+        },
+        status=429,
+    )
     response["Retry-After"] = str(d.retry_after)
     return response
 
@@ -167,8 +186,15 @@ def _throttle_detail(request: HttpRequest) -> None:
     who = f"token:{token.prefix}" if token else f"user:{request.auth.pk}"
     decision = ratelimit.hit("api_detail", who)
     if not decision.allowed:
-        ratelimit.audit_refusal(decision, "api_detail", who, request, user=request.auth,
-                                channel="api", token=token.prefix if token else "")
+        ratelimit.audit_refusal(
+            decision,
+            "api_detail",
+            who,
+            request,
+            user=request.auth,
+            channel="api",
+            token=token.prefix if token else "",
+        )
         raise TooManyReads(decision)
 
 
@@ -181,59 +207,88 @@ def _user(request: HttpRequest) -> Any:
 
 def _audit_view(request: HttpRequest, obj: Any, purpose: Any, detail: dict[str, Any]) -> None:
     token = getattr(request, "asbhub_token", None)
-    record_access(request.auth, AuditAction.VIEW, obj, purpose=PURPOSES[purpose.value],
-                  request=request, detail={**detail, "channel": "api",
-                                           "token": token.prefix if token else ""})
+    record_access(
+        request.auth,
+        AuditAction.VIEW,
+        obj,
+        purpose=PURPOSES[purpose.value],
+        request=request,
+        detail={**detail, "channel": "api", "token": token.prefix if token else ""},
+    )
 
 
 def _page(qs: Any, limit: int, offset: int, to_dict: Any) -> dict[str, Any]:
-    return {"count": qs.count(), "limit": limit, "offset": offset,
-            "items": [to_dict(x) for x in qs[offset:offset + limit]]}
+    return {
+        "count": qs.count(),
+        "limit": limit,
+        "offset": offset,
+        "items": [to_dict(x) for x in qs[offset : offset + limit]],
+    }
 
 
 def _period(start: dt.date, end: dt.date) -> None:
     first, last = dates.planning_range(timezone.localdate())
     for name, day in (("start", start), ("end", end)):
         if dates.day_problem(day, first, last):
-            raise HttpError(422, f"The period's {name} ({day}) is outside the allowed range: "
-                                 f"give a date as YYYY-MM-DD from {first} to {last}.")
+            raise HttpError(
+                422,
+                f"The period's {name} ({day}) is outside the allowed range: "
+                f"give a date as YYYY-MM-DD from {first} to {last}.",
+            )
     if end < start:
-        raise HttpError(422, f"The period ends ({end}) before it starts ({start}): give a start "
-                             "on or before the end, both as YYYY-MM-DD.")
+        raise HttpError(
+            422,
+            f"The period ends ({end}) before it starts ({start}): give a start "
+            "on or before the end, both as YYYY-MM-DD.",
+        )
 
 
 # -- incidents -------------------------------------------------------------------------------
 
-@api.get("/incidents", response={200: s.IncidentPagePublic, **LIST_ERRORS},
-         summary="Incidents you may see", tags=["incidents"])
+
+@api.get(
+    "/incidents",
+    response={200: s.IncidentPagePublic, **LIST_ERRORS},
+    summary="Incidents you may see",
+    tags=["incidents"],
+)
 def incident_list(
-        request: HttpRequest,
-        month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")] = None,
-        crime_type: Text = None,
-        lpu: Text = None,
-        limit: Limit = 100,
-        offset: Offset = 0) -> dict[str, Any]:
+    request: HttpRequest,
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")] = None,
+    crime_type: Text = None,
+    lpu: Text = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
     """Summaries (no people, no risk assessments), oldest record first, ``limit`` at a time."""
     user = _user(request)
     if month is not None and (problem := dates.month_problem(month, timezone.localdate())):
         raise HttpError(422, f"The month {problem}.")
     lpu_of = services.lpu_lookup()
-    qs = services.filter_incidents(services.visible_incidents(user), month=month,
-                                   crime_type=crime_type, lpu=lpu, lpu_of=lpu_of)
+    qs = services.filter_incidents(
+        services.visible_incidents(user), month=month, crime_type=crime_type, lpu=lpu, lpu_of=lpu_of
+    )
     qs = qs.select_related("location").order_by("pk")
     return _page(qs, limit, offset, lambda i: services.incident_summary(i, lpu_of))
 
 
-@api.get("/incidents/{incident_id}", response={200: s.IncidentPublic, **DETAIL_ERRORS},
-         summary="One incident, with the people you are entitled to see", tags=["incidents"])
-def incident_detail(request: HttpRequest, incident_id: Id,
-                    purpose: Why) -> dict[str, Any]:
+@api.get(
+    "/incidents/{incident_id}",
+    response={200: s.IncidentPublic, **DETAIL_ERRORS},
+    summary="One incident, with the people you are entitled to see",
+    tags=["incidents"],
+)
+def incident_detail(request: HttpRequest, incident_id: Id, purpose: Why) -> dict[str, Any]:
     """404 alike for a missing id and a record you may not see; every read audited."""
     user = _user(request)
     _throttle_detail(request)
     try:
-        inc = get_record_or_404(user, Incident.objects.select_related("source", "location"),
-                                incident_id, request=request)
+        inc = get_record_or_404(
+            user,
+            Incident.objects.select_related("source", "location"),
+            incident_id,
+            request=request,
+        )
     except Http404:
         raise HttpError(404, "There is no incident with that id that you can see.") from None
     out, detail = services.incident_detail(user, inc)
@@ -243,24 +298,34 @@ def incident_detail(request: HttpRequest, incident_id: Id,
 
 # -- PMPs ------------------------------------------------------------------------------------
 
-@api.get("/pmps", response={200: s.PmpPagePublic, **LIST_ERRORS},
-         summary="Problem Management Plans you may see", tags=["pmps"])
-def pmp_list(request: HttpRequest,
-             lpu: Text = None,
-             stage: Stage | None = None, overdue: bool = False,
-             limit: Limit = 100,
-             offset: Offset = 0) -> dict[str, Any]:
+
+@api.get(
+    "/pmps",
+    response={200: s.PmpPagePublic, **LIST_ERRORS},
+    summary="Problem Management Plans you may see",
+    tags=["pmps"],
+)
+def pmp_list(
+    request: HttpRequest,
+    lpu: Text = None,
+    stage: Stage | None = None,
+    overdue: bool = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
     """As the PMP list page: filter by LPU, SARA stage and overdue review; next review first."""
     user = _user(request)
-    qs = services.visible_pmps(user, lpu=lpu, stage=stage.value if stage else None,
-                               overdue=overdue)
+    qs = services.visible_pmps(user, lpu=lpu, stage=stage.value if stage else None, overdue=overdue)
     return _page(qs, limit, offset, services.pmp_summary)
 
 
-@api.get("/pmps/{pmp_id}", response={200: s.PmpPublic, **DETAIL_ERRORS},
-         summary="One plan, with the personal parts you are entitled to see", tags=["pmps"])
-def pmp_detail(request: HttpRequest, pmp_id: Id,
-               purpose: Why) -> dict[str, Any]:
+@api.get(
+    "/pmps/{pmp_id}",
+    response={200: s.PmpPublic, **DETAIL_ERRORS},
+    summary="One plan, with the personal parts you are entitled to see",
+    tags=["pmps"],
+)
+def pmp_detail(request: HttpRequest, pmp_id: Id, purpose: Why) -> dict[str, Any]:
     """404 alike for a missing id and a plan you may not see; every read audited."""
     user = _user(request)
     _throttle_detail(request)
@@ -275,21 +340,29 @@ def pmp_detail(request: HttpRequest, pmp_id: Id,
 
 # -- powers ----------------------------------------------------------------------------------
 
-@api.get("/powers", response={200: s.PowerPagePublic, **LIST_ERRORS},
-         summary="Uses of ASB powers you may see", tags=["powers"])
-def power_list(request: HttpRequest, kind: Kind | None = None,
-               limit: Limit = 100,
-               offset: Offset = 0) -> dict[str, Any]:
+
+@api.get(
+    "/powers",
+    response={200: s.PowerPagePublic, **LIST_ERRORS},
+    summary="Uses of ASB powers you may see",
+    tags=["powers"],
+)
+def power_list(
+    request: HttpRequest, kind: Kind | None = None, limit: Limit = 100, offset: Offset = 0
+) -> dict[str, Any]:
     """Your agency's register and partners' under a live agreement; newest first."""
     user = _user(request)
     qs = services.visible_powers(user, kind=kind.value if kind else None)
     return _page(qs, limit, offset, services.power_summary)
 
 
-@api.get("/powers/{power_id}", response={200: s.PowerPublic, **DETAIL_ERRORS},
-         summary="One use of a power, with its subject if you are entitled", tags=["powers"])
-def power_detail(request: HttpRequest, power_id: Id,
-                 purpose: Why) -> dict[str, Any]:
+@api.get(
+    "/powers/{power_id}",
+    response={200: s.PowerPublic, **DETAIL_ERRORS},
+    summary="One use of a power, with its subject if you are entitled",
+    tags=["powers"],
+)
+def power_detail(request: HttpRequest, power_id: Id, purpose: Why) -> dict[str, Any]:
     """404 alike for a missing id and a power you may not see; every read audited."""
     user = _user(request)
     _throttle_detail(request)
@@ -305,26 +378,41 @@ def power_detail(request: HttpRequest, power_id: Id,
 
 # -- scrutiny tables -------------------------------------------------------------------------
 
-@api.get("/tables/5.34", response={200: s.Table534Public, **LIST_ERRORS},
-         summary="Table 5.34: ASB PMPs opened and open, by LPU", tags=["tables"])
-def table_5_34(request: HttpRequest, start: Day,
-               end: Day) -> dict[str, Any]:
+
+@api.get(
+    "/tables/5.34",
+    response={200: s.Table534Public, **LIST_ERRORS},
+    summary="Table 5.34: ASB PMPs opened and open, by LPU",
+    tags=["tables"],
+)
+def table_5_34(request: HttpRequest, start: Day, end: Day) -> dict[str, Any]:
     """Counts over every plan (no personal data), as in the scrutiny report."""
     _user(request)
     _period(start, end)
     rows = cases.table_5_34(start, end)
-    return {"start": start, "end": end,
-            "rows": [{"lpu": r.lpu, "opened": r.opened, "open": r.open} for r in rows]}
+    return {
+        "start": start,
+        "end": end,
+        "rows": [{"lpu": r.lpu, "opened": r.opened, "open": r.open} for r in rows],
+    }
 
 
-@api.get("/tables/5.36", response={200: s.Table536Public, **LIST_ERRORS},
-         summary="Table 5.36: ASB powers used", tags=["tables"])
-def table_5_36(request: HttpRequest, start: Day,
-               end: Day) -> dict[str, Any]:
+@api.get(
+    "/tables/5.36",
+    response={200: s.Table536Public, **LIST_ERRORS},
+    summary="Table 5.36: ASB powers used",
+    tags=["tables"],
+)
+def table_5_36(request: HttpRequest, start: Day, end: Day) -> dict[str, Any]:
     """Counts from the whole register (no personal data), as on the powers page."""
     _user(request)
     _period(start, end)
     sections = cases.table_5_36(start, end)
-    return {"start": start, "end": end, "sections": [
-        {"heading": sec.heading, "rows": [{"label": lab, "count": n} for lab, n in sec.rows]}
-        for sec in sections]}
+    return {
+        "start": start,
+        "end": end,
+        "sections": [
+            {"heading": sec.heading, "rows": [{"label": lab, "count": n} for lab, n in sec.rows]}
+            for sec in sections
+        ],
+    }

@@ -39,9 +39,15 @@ class Withheld:
         self._by_category: dict[str, dict[str, Any]] = {}
 
     def add(self, category: str, decision: Decision, person_id: int | None = None) -> None:
-        entry = self._by_category.setdefault(category, {
-            "category": category, "label": str(dict(DataCategory.choices)[category]),
-            "reason": decision.reason, "people": []})
+        entry = self._by_category.setdefault(
+            category,
+            {
+                "category": category,
+                "label": str(dict(DataCategory.choices)[category]),
+                "reason": decision.reason,
+                "people": [],
+            },
+        )
         if person_id is not None and person_id not in entry["people"]:
             entry["people"].append(person_id)
 
@@ -49,8 +55,9 @@ class Withheld:
         return list(self._by_category.values())
 
 
-def person_out(person: Any, category: str, decision: Decision, withheld: Withheld,
-               role: str | None = None) -> dict[str, Any]:
+def person_out(
+    person: Any, category: str, decision: Decision, withheld: Withheld, role: str | None = None
+) -> dict[str, Any]:
     """A person with ``details`` (their personal fields) or None and the reason recorded."""
     out = {"id": person.pk, "role": role or person.role, "category": category, "details": None}
     if decision.allowed:
@@ -63,6 +70,7 @@ def person_out(person: Any, category: str, decision: Decision, withheld: Withhel
 # --------------------------------------------------------------------------------------------
 # Incidents
 # --------------------------------------------------------------------------------------------
+
 
 def lpu_lookup() -> dict[str, str]:
     """LSOA code -> LPU from the force's area hierarchy; empty if the area files cannot be read."""
@@ -96,9 +104,14 @@ def visible_incidents(user: Any, using: str = "default") -> QuerySet[Incident]:
     return qs.filter(source__force__in=[a.name for a in visible])
 
 
-def filter_incidents(qs: QuerySet[Incident], *, month: str | None = None,
-                     crime_type: str | None = None, lpu: str | None = None,
-                     lpu_of: dict[str, str] | None = None) -> QuerySet[Incident]:
+def filter_incidents(
+    qs: QuerySet[Incident],
+    *,
+    month: str | None = None,
+    crime_type: str | None = None,
+    lpu: str | None = None,
+    lpu_of: dict[str, str] | None = None,
+) -> QuerySet[Incident]:
     """``qs`` narrowed to a month, a crime type and an LPU (the incident's own LPU, else the
     LPU of its LSOA in the area hierarchy)."""
     if month:
@@ -116,18 +129,29 @@ def _location(inc: Incident) -> dict[str, Any] | None:
     loc = inc.location
     if loc is None:
         return None
-    return {"description": loc.description, "latitude": loc.latitude,
-            "longitude": loc.longitude, "lsoa_code": loc.lsoa_code, "lsoa_name": loc.lsoa_name}
+    return {
+        "description": loc.description,
+        "latitude": loc.latitude,
+        "longitude": loc.longitude,
+        "lsoa_code": loc.lsoa_code,
+        "lsoa_name": loc.lsoa_name,
+    }
 
 
 def incident_summary(inc: Incident, lpu_of: dict[str, str]) -> dict[str, Any]:
     """The fields of an incident that incident-summary access shows (no people, no risk)."""
     lsoa = inc.location.lsoa_code if inc.location is not None else None
     return {
-        "id": inc.pk, "reference": inc.reference, "record_type": inc.record_type,
-        "month": inc.month, "crime_type": inc.crime_type, "crime_id": inc.crime_id,
-        "outcome": inc.outcome, "asb_category": inc.asb_category,
-        "lpu": inc.lpu or lpu_of.get(lsoa or ""), "snt": inc.snt,
+        "id": inc.pk,
+        "reference": inc.reference,
+        "record_type": inc.record_type,
+        "month": inc.month,
+        "crime_type": inc.crime_type,
+        "crime_id": inc.crime_id,
+        "outcome": inc.outcome,
+        "asb_category": inc.asb_category,
+        "lpu": inc.lpu or lpu_of.get(lsoa or ""),
+        "snt": inc.snt,
         "location": _location(inc),
     }
 
@@ -140,11 +164,16 @@ def incident_detail(user: Any, inc: Incident) -> tuple[dict[str, Any], dict[str,
     shared = shared_incident(user, inc)
     withheld = Withheld()
     out = incident_summary(inc, lpu_lookup())
-    out.update({
-        "context": inc.context, "occurred_from": inc.occurred_from,
-        "occurred_to": inc.occurred_to, "reported_at": inc.reported_at,
-        "owner_agency": str(shared.owner or "") or None, "thrive": None,
-    })
+    out.update(
+        {
+            "context": inc.context,
+            "occurred_from": inc.occurred_from,
+            "occurred_to": inc.occurred_to,
+            "reported_at": inc.reported_at,
+            "owner_agency": str(shared.owner or "") or None,
+            "thrive": None,
+        }
+    )
     if shared.risk.allowed:
         out["thrive"] = {k: getattr(inc, f"thrive_{k}") for k in THRIVE}
     else:
@@ -152,8 +181,7 @@ def incident_detail(user: Any, inc: Incident) -> tuple[dict[str, Any], dict[str,
     people = []
     for person in inc.people.order_by("pk"):
         category = category_for_person(person)
-        people.append(person_out(person, category, can_see(user, category, shared.owner),
-                                 withheld))
+        people.append(person_out(person, category, can_see(user, category, shared.owner), withheld))
     out["people"], out["withheld"] = people, withheld.as_list()
     return out, shared.audit_detail()
 
@@ -162,8 +190,15 @@ def incident_detail(user: Any, inc: Incident) -> tuple[dict[str, Any], dict[str,
 # PMPs
 # --------------------------------------------------------------------------------------------
 
-def visible_pmps(user: Any, *, lpu: str | None = None, stage: str | None = None,
-                 overdue: bool = False, today: dt.date | None = None) -> QuerySet[Pmp]:
+
+def visible_pmps(
+    user: Any,
+    *,
+    lpu: str | None = None,
+    stage: str | None = None,
+    overdue: bool = False,
+    today: dt.date | None = None,
+) -> QuerySet[Pmp]:
     """Plans ``user`` may see (as the PMP list page), filtered as that page filters."""
     plans = cases.visible_pmps(user).select_related("problem_type", "owner_agency")
     if lpu:
@@ -171,18 +206,25 @@ def visible_pmps(user: Any, *, lpu: str | None = None, stage: str | None = None,
     if stage:
         plans = plans.filter(stage=stage)
     if overdue:
-        plans = (plans.filter(next_review_due__lt=today or timezone.localdate())
-                 .exclude(stage=cases.rules.SaraStage.CLOSED))
+        plans = plans.filter(next_review_due__lt=today or timezone.localdate()).exclude(
+            stage=cases.rules.SaraStage.CLOSED
+        )
     return plans.order_by("next_review_due", "pk")
 
 
 def pmp_summary(pmp: Pmp, today: dt.date | None = None) -> dict[str, Any]:
     """A plan's list fields (nothing personal)."""
     return {
-        "id": pmp.pk, "reference": pmp.reference, "title": pmp.title,
-        "problem_type": str(pmp.problem_type), "lpu": pmp.lpu, "area": pmp.area,
-        "stage": pmp.stage, "owner_agency": str(pmp.owner_agency),
-        "opened_at": pmp.opened_at, "closed_at": pmp.closed_at,
+        "id": pmp.pk,
+        "reference": pmp.reference,
+        "title": pmp.title,
+        "problem_type": str(pmp.problem_type),
+        "lpu": pmp.lpu,
+        "area": pmp.area,
+        "stage": pmp.stage,
+        "owner_agency": str(pmp.owner_agency),
+        "opened_at": pmp.opened_at,
+        "closed_at": pmp.closed_at,
         "next_review_due": pmp.next_review_due,
         "review_state": cases.review_state(pmp, today),
     }
@@ -196,31 +238,48 @@ def pmp_detail(user: Any, pmp: Pmp) -> tuple[dict[str, Any], dict[str, Any]]:
     view = cases.pmp_view(user, pmp)
     withheld = Withheld()
     out = pmp_summary(pmp)
-    out.update({
-        "statement": pmp.statement, "data_summary": pmp.data_summary,
-        "victim": None, "offender": None, "location": pmp.location,
-        "assessment": pmp.assessment, "evaluation": pmp.evaluation or {},
-        "review_cadence_days": pmp.review_cadence_days, "version": pmp.version,
-        "partner_agencies": sorted(str(a) for a in pmp.partner_agencies.all()),
-    })
+    out.update(
+        {
+            "statement": pmp.statement,
+            "data_summary": pmp.data_summary,
+            "victim": None,
+            "offender": None,
+            "location": pmp.location,
+            "assessment": pmp.assessment,
+            "evaluation": pmp.evaluation or {},
+            "review_cadence_days": pmp.review_cadence_days,
+            "version": pmp.version,
+            "partner_agencies": sorted(str(a) for a in pmp.partner_agencies.all()),
+        }
+    )
     for field_name, category, decision in (
-            ("victim", DataCategory.VICTIM_PERSONAL, view.victim_decision),
-            ("offender", DataCategory.PERPETRATOR_PERSONAL, view.offender_decision)):
+        ("victim", DataCategory.VICTIM_PERSONAL, view.victim_decision),
+        ("offender", DataCategory.PERPETRATOR_PERSONAL, view.offender_decision),
+    ):
         if decision.allowed:
             out[field_name] = getattr(pmp, field_name)
         else:
             withheld.add(category, decision)
     people = []
     for link in pmp.person_links.select_related("person__incident__source").order_by("pk"):
-        category = (DataCategory.VICTIM_PERSONAL if link.role == PmpPersonRole.VICTIM
-                    else DataCategory.PERPETRATOR_PERSONAL)
+        category = (
+            DataCategory.VICTIM_PERSONAL
+            if link.role == PmpPersonRole.VICTIM
+            else DataCategory.PERPETRATOR_PERSONAL
+        )
         decision = can_see(user, category, owner_agency_for(link.person))
         people.append(person_out(link.person, category, decision, withheld, role=link.role))
     out["people"] = people
     out["incidents"] = [{"id": i.pk, "shown": i.shown, "label": i.label} for i in view.incidents]
     out["actions"] = [
-        {"description": a.description, "owner_agency": str(a.owner_agency), "due": a.due,
-         "done_at": a.done_at} for a in pmp.actions.select_related("owner_agency")]
+        {
+            "description": a.description,
+            "owner_agency": str(a.owner_agency),
+            "due": a.due,
+            "done_at": a.done_at,
+        }
+        for a in pmp.actions.select_related("owner_agency")
+    ]
     out["withheld"] = withheld.as_list()
     return out, view.audit_detail()
 
@@ -229,14 +288,15 @@ def pmp_detail(user: Any, pmp: Pmp) -> tuple[dict[str, Any], dict[str, Any]]:
 # Powers
 # --------------------------------------------------------------------------------------------
 
-def visible_powers(user: Any, *, kind: str | None = None,
-                   using: str = "default") -> QuerySet[Power]:
+
+def visible_powers(
+    user: Any, *, kind: str | None = None, using: str = "default"
+) -> QuerySet[Power]:
     """Uses of powers whose owner agency's records ``user`` may see (incident summaries: their
     own agency's, or a partner's under a live agreement)."""
     if profile_of(user) is None:
         return Power.objects.using(using).none()
-    owners = [a.pk for a in Agency.objects.using(using).all()
-              if can_see(user, SUMMARY, a).allowed]
+    owners = [a.pk for a in Agency.objects.using(using).all() if can_see(user, SUMMARY, a).allowed]
     qs = Power.objects.using(using).filter(owner_agency__in=owners).select_related("owner_agency")
     if kind:
         qs = qs.filter(kind=kind)
@@ -246,10 +306,15 @@ def visible_powers(user: Any, *, kind: str | None = None,
 def power_summary(power: Power) -> dict[str, Any]:
     """A use of a power's list fields (nothing personal)."""
     return {
-        "id": power.pk, "kind": power.kind, "kind_label": power.get_kind_display(),
-        "owner_agency": str(power.owner_agency), "age_band": power.age_band or None,
-        "applied_on": power.applied_on, "issued_on": power.issued_on,
-        "granted_on": power.granted_on, "power_of_arrest": power.power_of_arrest,
+        "id": power.pk,
+        "kind": power.kind,
+        "kind_label": power.get_kind_display(),
+        "owner_agency": str(power.owner_agency),
+        "age_band": power.age_band or None,
+        "applied_on": power.applied_on,
+        "issued_on": power.issued_on,
+        "granted_on": power.granted_on,
+        "power_of_arrest": power.power_of_arrest,
         "interim": power.interim,
     }
 
@@ -264,10 +329,17 @@ def power_detail(user: Any, power: Power) -> tuple[dict[str, Any], dict[str, Any
     withheld = Withheld()
     perp = DataCategory.PERPETRATOR_PERSONAL
     out = power_summary(power)
-    plan_visible = (power.pmp_id is not None
-                    and cases.visible_pmps(user).filter(pk=power.pmp_id).exists())
-    out.update({"premises": power.premises, "pmp_id": power.pmp_id if plan_visible else None,
-                "notes": None, "person": None})
+    plan_visible = (
+        power.pmp_id is not None and cases.visible_pmps(user).filter(pk=power.pmp_id).exists()
+    )
+    out.update(
+        {
+            "premises": power.premises,
+            "pmp_id": power.pmp_id if plan_visible else None,
+            "notes": None,
+            "person": None,
+        }
+    )
     notes = can_see(user, perp, power.owner_agency)
     if notes.allowed:
         out["notes"] = power.notes
@@ -283,10 +355,19 @@ def power_detail(user: Any, power: Power) -> tuple[dict[str, Any], dict[str, Any
     if power.person is not None:
         out["person"] = person(power.person)
     out["events"] = [
-        {"kind": e.kind, "on": e.on, "notes": e.notes if notes.allowed else None,
-         "person": person(e.person) if e.person is not None else None}
-        for e in power.events.select_related("person__incident__source")]
+        {
+            "kind": e.kind,
+            "on": e.on,
+            "notes": e.notes if notes.allowed else None,
+            "person": person(e.person) if e.person is not None else None,
+        }
+        for e in power.events.select_related("person__incident__source")
+    ]
     out["withheld"] = withheld.as_list()
-    detail = {"owner_agency": str(power.owner_agency), "people_shown": shown,
-              "people_withheld": hidden, "notes": "shown" if notes.allowed else "withheld"}
+    detail = {
+        "owner_agency": str(power.owner_agency),
+        "people_shown": shown,
+        "people_withheld": hidden,
+        "notes": "shown" if notes.allowed else "withheld",
+    }
     return out, detail

@@ -9,10 +9,13 @@ from django.urls import include, path
 from asbhub.web.api import views
 from asbhub.web.api.api import api
 
-token_patterns = ([
-    path("", views.tokens_page, name="list"),
-    path("<int:pk>/revoke/", views.revoke, name="revoke"),
-], "api-tokens")
+token_patterns = (
+    [
+        path("", views.tokens_page, name="list"),
+        path("<int:pk>/revoke/", views.revoke, name="revoke"),
+    ],
+    "api-tokens",
+)
 
 urlpatterns = [
     path("tokens/", include(token_patterns)),

@@ -45,10 +45,19 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
             status = 201
     now = timezone.now()
     rows = [(t, t.status(now)) for t in tokens.tokens_of(request.user)]
-    return render(request, "api/tokens.html", {
-        "rows": rows, "created": created, "errors": errors, "name": name, "days": days,
-        "day_choices": DAY_CHOICES,
-    }, status=status)
+    return render(
+        request,
+        "api/tokens.html",
+        {
+            "rows": rows,
+            "created": created,
+            "errors": errors,
+            "name": name,
+            "days": days,
+            "day_choices": DAY_CHOICES,
+        },
+        status=status,
+    )
 
 
 @login_required

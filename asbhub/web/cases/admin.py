@@ -24,5 +24,12 @@ class ProblemTypeAdmin(admin.ModelAdmin):
 
 @admin.register(ThresholdRule)
 class ThresholdRuleAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "complaints", "window_months", "report_within_days",
-                    "count_people", "hate_incidents", "decision_working_days")
+    list_display = (
+        "__str__",
+        "complaints",
+        "window_months",
+        "report_within_days",
+        "count_people",
+        "hate_incidents",
+        "decision_working_days",
+    )

@@ -59,10 +59,18 @@ def pmp_list(request: HttpRequest) -> HttpResponse:
     else:
         review = ""
     rows = [(p, services.review_state(p, today)) for p in plans.order_by("next_review_due")]
-    return render(request, "cases/pmp_list.html", {
-        "rows": rows, "lpus": lpus, "stages": list(SaraStage), "lpu": lpu, "stage": stage,
-        "review": review,
-    })
+    return render(
+        request,
+        "cases/pmp_list.html",
+        {
+            "rows": rows,
+            "lpus": lpus,
+            "stages": list(SaraStage),
+            "lpu": lpu,
+            "stage": stage,
+            "review": review,
+        },
+    )
 
 
 @login_required
@@ -71,22 +79,41 @@ def pmp_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pmp = services.pmp_or_404(request.user, pk, request)
     purpose_code = request.GET.get("purpose", "")
     if purpose_code not in PURPOSES:
-        return render(request, "cases/purpose.html", {
-            "pmp": pmp, "purposes": PURPOSES, "first_purpose": next(iter(PURPOSES)),
-            "error": "purpose" in request.GET,
-        })
+        return render(
+            request,
+            "cases/purpose.html",
+            {
+                "pmp": pmp,
+                "purposes": PURPOSES,
+                "first_purpose": next(iter(PURPOSES)),
+                "error": "purpose" in request.GET,
+            },
+        )
     view = services.pmp_view(request.user, pmp)
-    record_access(request.user, AuditAction.VIEW, pmp, purpose=PURPOSES[purpose_code],
-                  request=request, detail=view.audit_detail())
-    return render(request, "cases/pmp_detail.html", {
-        "view": view, "pmp": pmp, "purpose": PURPOSES[purpose_code],
-        "review": services.review_state(pmp), "can_edit": services.can_edit(request.user, pmp),
-        "missing": missing_for_stage(pmp.stage, services.plan_content(pmp)),
-        "actions": pmp.actions.select_related("owner_agency"),
-        "powers": pmp.powers.all(),
-        "can_review": can_review(request.user, pmp),
-        "reviews": pmp.reviews.select_related("reviewer")[:5],
-    })
+    record_access(
+        request.user,
+        AuditAction.VIEW,
+        pmp,
+        purpose=PURPOSES[purpose_code],
+        request=request,
+        detail=view.audit_detail(),
+    )
+    return render(
+        request,
+        "cases/pmp_detail.html",
+        {
+            "view": view,
+            "pmp": pmp,
+            "purpose": PURPOSES[purpose_code],
+            "review": services.review_state(pmp),
+            "can_edit": services.can_edit(request.user, pmp),
+            "missing": missing_for_stage(pmp.stage, services.plan_content(pmp)),
+            "actions": pmp.actions.select_related("owner_agency"),
+            "powers": pmp.powers.all(),
+            "can_review": can_review(request.user, pmp),
+            "reviews": pmp.reviews.select_related("reviewer")[:5],
+        },
+    )
 
 
 @login_required
@@ -98,13 +125,17 @@ def pmp_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Your role cannot open plans.")
     form = PmpCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items()
-                if k not in ("version", "partner_agencies")}
-        pmp = services.create_pmp(owner_agency=profile.agency,
-                                  partner_agencies=list(form.cleaned_data["partner_agencies"]),
-                                  **data)
-        record_access(request.user, AuditAction.CREATE, pmp, purpose=PURPOSES["case"],
-                      request=request)
+        data = {
+            k: v for k, v in form.cleaned_data.items() if k not in ("version", "partner_agencies")
+        }
+        pmp = services.create_pmp(
+            owner_agency=profile.agency,
+            partner_agencies=list(form.cleaned_data["partner_agencies"]),
+            **data,
+        )
+        record_access(
+            request.user, AuditAction.CREATE, pmp, purpose=PURPOSES["case"], request=request
+        )
         return redirect("cases:pmp-incidents", pk=pmp.pk)
     return render(request, "cases/pmp_form.html", {"form": form, "pmp": None, "errors": []})
 
@@ -127,8 +158,10 @@ def pmp_edit(request: HttpRequest, pk: int) -> HttpResponse:
     # before it is read, so it is neither shown nor overwritten by an empty box.
     shared = services.pmp_view(request.user, pmp)
     withheld: list[tuple[str, str]] = []
-    for name, decision in (("victim", shared.victim_decision),
-                           ("offender", shared.offender_decision)):
+    for name, decision in (
+        ("victim", shared.victim_decision),
+        ("offender", shared.offender_decision),
+    ):
         if not decision.allowed:
             form.fields.pop(name, None)
             withheld.append((name.capitalize(), decision.reason))
@@ -143,12 +176,22 @@ def pmp_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.StageError as exc:
             errors = exc.problems
     if request.method != "POST":
-        record_access(request.user, AuditAction.VIEW, pmp, purpose=PURPOSES["case"],
-                      request=request, detail={**shared.audit_detail(), "form": "edit"})
+        record_access(
+            request.user,
+            AuditAction.VIEW,
+            pmp,
+            purpose=PURPOSES["case"],
+            request=request,
+            detail={**shared.audit_detail(), "form": "edit"},
+        )
     stages = [SaraStage(pmp.stage), *allowed_next_stages(pmp.stage)]
     form.fields["stage"].choices = [(s.value, s.label) for s in stages]
-    return render(request, "cases/pmp_form.html", {"form": form, "pmp": pmp, "errors": errors,
-                                                   "withheld": withheld}, status=status)
+    return render(
+        request,
+        "cases/pmp_form.html",
+        {"form": form, "pmp": pmp, "errors": errors, "withheld": withheld},
+        status=status,
+    )
 
 
 def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date:
@@ -171,12 +214,23 @@ def powers_page(request: HttpRequest) -> HttpResponse:
     if end < start:
         error, start = "The start of the period must be on or before its end.", end
     table = services.table_5_36(start, end)
-    powers = (Power.objects.filter(owner_agency=profile.agency).select_related("pmp")
-              .order_by("-pk")[:100])
-    return render(request, "cases/powers.html", {
-        "table": table, "start": start, "end": end, "powers": powers, "error": error,
-        "error_list": [error] if error else [],
-    })
+    powers = (
+        Power.objects.filter(owner_agency=profile.agency)
+        .select_related("pmp")
+        .order_by("-pk")[:100]
+    )
+    return render(
+        request,
+        "cases/powers.html",
+        {
+            "table": table,
+            "start": start,
+            "end": end,
+            "powers": powers,
+            "error": error,
+            "error_list": [error] if error else [],
+        },
+    )
 
 
 @login_required
@@ -187,7 +241,8 @@ def case_review_create(request: HttpRequest) -> HttpResponse:
     form = CaseReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         cr = services.create_case_review(owner_agency=profile.agency, **form.cleaned_data)
-        record_access(request.user, AuditAction.CREATE, cr, purpose=PURPOSES["case_review"],
-                      request=request)
+        record_access(
+            request.user, AuditAction.CREATE, cr, purpose=PURPOSES["case_review"], request=request
+        )
         return redirect("cases:case-review-detail", pk=cr.pk)
     return render(request, "cases/case_review_form.html", {"form": form})

@@ -39,21 +39,28 @@ from asbhub.web.incidents.views import tile_layer
 def _editable(request: HttpRequest, pk: int) -> Pmp:
     pmp = services.pmp_or_404(request.user, pk, request)
     if not services.can_edit(request.user, pmp):
-        raise PermissionDenied("Only staff of the owner and partner agencies on this plan, in a "
-                               "role that edits plans, can change it.")
+        raise PermissionDenied(
+            "Only staff of the owner and partner agencies on this plan, in a "
+            "role that edits plans, can change it."
+        )
     return pmp
 
 
 def _query(request: HttpRequest, pmp: Pmp) -> tuple[PickerQueryForm, plan_work.PickerQuery | None]:
     first, last = plan_work.default_months(pmp)
     data = request.GET if "first" in request.GET else {"first": first, "last": last}
-    form = PickerQueryForm(data, crime_types=plan_work.picker_incidents(
-        request.user, pmp, plan_work.PickerQuery(first, last), limit=0).crime_types)
+    form = PickerQueryForm(
+        data,
+        crime_types=plan_work.picker_incidents(
+            request.user, pmp, plan_work.PickerQuery(first, last), limit=0
+        ).crime_types,
+    )
     if not form.is_valid():
         return form, None
     d = form.cleaned_data
-    return form, plan_work.PickerQuery(d["first"], d["last"], d.get("crime_type", ""),
-                                       d.get("area", ""))
+    return form, plan_work.PickerQuery(
+        d["first"], d["last"], d.get("crime_type", ""), d.get("area", "")
+    )
 
 
 @login_required
@@ -68,38 +75,64 @@ def pmp_incidents(request: HttpRequest, pk: int) -> HttpResponse:
         ids = request.POST.getlist("incident")
         try:
             if op == "unlink":
-                n = plan_work.unlink_incidents(request.user, pmp, ids, request.POST.get("version"),
-                                               request)
+                n = plan_work.unlink_incidents(
+                    request.user, pmp, ids, request.POST.get("version"), request
+                )
             else:
-                n = plan_work.link_incidents(request.user, pmp, ids, request.POST.get("version"),
-                                             request)
+                n = plan_work.link_incidents(
+                    request.user, pmp, ids, request.POST.get("version"), request
+                )
             verb = "Removed" if op == "unlink" else "Linked"
             # Back to the same search: the query's filters ride in the form's action URL.
             kept = {k: request.GET[k] for k in PickerQueryForm.base_fields if k in request.GET}
-            return redirect(reverse("cases:pmp-incidents", args=[pmp.pk]) + "?"
-                            + urlencode({**kept, "done": verb.lower(), "n": n}))
+            return redirect(
+                reverse("cases:pmp-incidents", args=[pmp.pk])
+                + "?"
+                + urlencode({**kept, "done": verb.lower(), "n": n})
+            )
         except plan_work.PlanWorkError as exc:
             errors = exc.problems
         except services.ConcurrentEditError as exc:
             errors, status = [str(exc)], 409
         pmp.refresh_from_db()
     form, query = _query(request, pmp)
-    result = plan_work.picker_incidents(request.user, pmp, query, plan_work.LIST_LIMIT) \
-        if query else None
+    result = (
+        plan_work.picker_incidents(request.user, pmp, query, plan_work.LIST_LIMIT)
+        if query
+        else None
+    )
     view = services.pmp_view(request.user, pmp)
-    record_access(request.user, AuditAction.SEARCH, pmp, purpose=PURPOSES["case"],
-                  request=request, detail={"page": "incidents", "query": request.GET.dict(),
-                                           "shown": [r["id"] for r in result.rows] if result
-                                           else []})
+    record_access(
+        request.user,
+        AuditAction.SEARCH,
+        pmp,
+        purpose=PURPOSES["case"],
+        request=request,
+        detail={
+            "page": "incidents",
+            "query": request.GET.dict(),
+            "shown": [r["id"] for r in result.rows] if result else [],
+        },
+    )
     done = request.GET.get("done", "")
-    return render(request, "cases/pmp_incidents.html", {
-        "unmapped_hoods": plan_work.unmapped_neighbourhoods(query.area if query else ""),
-        "pmp": pmp, "form": form, "result": result, "view": view, "errors": errors,
-        "done": done if done in ("linked", "removed") else "", "done_n": request.GET.get("n", ""),
-        "map_url": reverse("cases:pmp-incidents-geojson", args=[pmp.pk]),
-        "query_string": urlencode({k: form.data.get(k, "") for k in form.fields}),
-        "tiles": tile_layer(),
-    }, status=status)
+    return render(
+        request,
+        "cases/pmp_incidents.html",
+        {
+            "unmapped_hoods": plan_work.unmapped_neighbourhoods(query.area if query else ""),
+            "pmp": pmp,
+            "form": form,
+            "result": result,
+            "view": view,
+            "errors": errors,
+            "done": done if done in ("linked", "removed") else "",
+            "done_n": request.GET.get("n", ""),
+            "map_url": reverse("cases:pmp-incidents-geojson", args=[pmp.pk]),
+            "query_string": urlencode({k: form.data.get(k, "") for k in form.fields}),
+            "tiles": tile_layer(),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -108,12 +141,22 @@ def pmp_incidents_geojson(request: HttpRequest, pk: int) -> JsonResponse:
     pmp = _editable(request, pk)
     form, query = _query(request, pmp)
     if query is None:
-        return JsonResponse({"errors": {k: [str(e) for e in v] for k, v in form.errors.items()},
-                             "expected": "first and last as YYYY-MM, first <= last"}, status=400)
+        return JsonResponse(
+            {
+                "errors": {k: [str(e) for e in v] for k, v in form.errors.items()},
+                "expected": "first and last as YYYY-MM, first <= last",
+            },
+            status=400,
+        )
     result = plan_work.picker_incidents(request.user, pmp, query)
-    record_access(request.user, AuditAction.SEARCH, pmp, purpose=PURPOSES["case"],
-                  request=request, detail={"page": "incidents map", "query": request.GET.dict(),
-                                           "matched": result.matched})
+    record_access(
+        request.user,
+        AuditAction.SEARCH,
+        pmp,
+        purpose=PURPOSES["case"],
+        request=request,
+        detail={"page": "incidents map", "query": request.GET.dict(), "matched": result.matched},
+    )
     return JsonResponse(plan_work.picker_geojson(result, query))
 
 
@@ -125,8 +168,11 @@ def pmp_stage(request: HttpRequest, pk: int) -> HttpResponse:
     pmp = _editable(request, pk)
     stage = SaraStage(pmp.stage)
     shared = services.pmp_view(request.user, pmp)
-    hidden = [n for n, d in (("victim", shared.victim_decision),
-                             ("offender", shared.offender_decision)) if not d.allowed]
+    hidden = [
+        n
+        for n, d in (("victim", shared.victim_decision), ("offender", shared.offender_decision))
+        if not d.allowed
+    ]
     errors: list[str] = []
     status = 200
     initial = {f: getattr(pmp, f) for f in STAGE_FIELDS[stage]}
@@ -147,20 +193,32 @@ def pmp_stage(request: HttpRequest, pk: int) -> HttpResponse:
                 changes["stage"] = target
         if not errors:
             try:
-                services.save_pmp(pmp, form.cleaned_data["version"], changes,
-                                  user=request.user, request=request)
+                services.save_pmp(
+                    pmp, form.cleaned_data["version"], changes, user=request.user, request=request
+                )
                 return redirect("cases:pmp-stage", pk=pmp.pk)
             except services.ConcurrentEditError as exc:
                 errors, status = [str(exc)], 409
             except services.StageError as exc:
                 errors = exc.problems
     if request.method != "POST":
-        record_access(request.user, AuditAction.VIEW, pmp, purpose=PURPOSES["case"],
-                      request=request, detail={**shared.audit_detail(), "form": "stage"})
+        record_access(
+            request.user,
+            AuditAction.VIEW,
+            pmp,
+            purpose=PURPOSES["case"],
+            request=request,
+            detail={**shared.audit_detail(), "form": "stage"},
+        )
     agencies = plan_work.plan_agencies(pmp)
     context: dict[str, Any] = {
-        "pmp": pmp, "stage": stage, "form": form, "errors": errors, "view": shared,
-        "stages": list(SaraStage), "next_stages": _moves(stage),
+        "pmp": pmp,
+        "stage": stage,
+        "form": form,
+        "errors": errors,
+        "view": shared,
+        "stages": list(SaraStage),
+        "next_stages": _moves(stage),
         "missing": missing_for_stage(stage, services.plan_content(pmp)),
         "actions": pmp.actions.select_related("owner_agency"),
         "action_form": ActionForm(initial={"version": pmp.version}, agencies=agencies),
@@ -183,15 +241,24 @@ def _verdict(pmp: Pmp) -> Verdict | None:
     ev = pmp.evaluation or {}
     if not ev.get("counts"):
         return None
-    return evaluation_verdict(ev.get("rate_ratio"), ev.get("rr_ci_low"), ev.get("rr_ci_high"),
-                              ev.get("net_effect"), ev.get("confidence", 0.95))
+    return evaluation_verdict(
+        ev.get("rate_ratio"),
+        ev.get("rr_ci_low"),
+        ev.get("rr_ci_high"),
+        ev.get("net_effect"),
+        ev.get("confidence", 0.95),
+    )
 
 
 def _evaluation_initial(pmp: Pmp) -> dict[str, str]:
     periods = (pmp.evaluation or {}).get("periods")
     if periods:
-        return {"before_first": periods["before"][0], "before_last": periods["before"][1],
-                "after_first": periods["after"][0], "after_last": periods["after"][1]}
+        return {
+            "before_first": periods["before"][0],
+            "before_last": periods["before"][1],
+            "after_first": periods["after"][0],
+            "after_last": periods["after"][1],
+        }
     months = sorted(set(pmp.incident_links.values_list("incident__month", flat=True)))
     return {"before_first": months[0], "before_last": months[-1]} if months else {}
 
@@ -207,26 +274,44 @@ def pmp_action(request: HttpRequest, pk: int) -> HttpResponse:
     form = ActionForm(request.POST, agencies=plan_work.plan_agencies(pmp))
     try:
         if request.POST.get("complete"):
-            plan_work.complete_action(request.user, pmp, request.POST.get("version"),
-                                      request.POST["complete"], request)
+            plan_work.complete_action(
+                request.user, pmp, request.POST.get("version"), request.POST["complete"], request
+            )
             return redirect("cases:pmp-stage", pk=pmp.pk)
         if form.is_valid():
             d = form.cleaned_data
-            plan_work.add_action(request.user, pmp, d["version"], description=d["description"],
-                                 owner_agency=d["owner_agency"], due=d["due"], request=request)
+            plan_work.add_action(
+                request.user,
+                pmp,
+                d["version"],
+                description=d["description"],
+                owner_agency=d["owner_agency"],
+                due=d["due"],
+                request=request,
+            )
             return redirect("cases:pmp-stage", pk=pmp.pk)
     except plan_work.PlanWorkError as exc:
         errors = exc.problems
     except services.ConcurrentEditError as exc:
         errors, status = [str(exc)], 409
     pmp.refresh_from_db()
-    return render(request, "cases/pmp_stage.html", {
-        "pmp": pmp, "stage": SaraStage(pmp.stage), "form": None, "errors": errors,
-        "view": services.pmp_view(request.user, pmp), "stages": list(SaraStage),
-        "next_stages": _moves(SaraStage(pmp.stage)),
-        "missing": missing_for_stage(pmp.stage, services.plan_content(pmp)),
-        "actions": pmp.actions.select_related("owner_agency"), "action_form": form,
-    }, status=status)
+    return render(
+        request,
+        "cases/pmp_stage.html",
+        {
+            "pmp": pmp,
+            "stage": SaraStage(pmp.stage),
+            "form": None,
+            "errors": errors,
+            "view": services.pmp_view(request.user, pmp),
+            "stages": list(SaraStage),
+            "next_stages": _moves(SaraStage(pmp.stage)),
+            "missing": missing_for_stage(pmp.stage, services.plan_content(pmp)),
+            "actions": pmp.actions.select_related("owner_agency"),
+            "action_form": form,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -240,22 +325,39 @@ def pmp_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         d = form.cleaned_data
         try:
-            summary = assessment.evaluate_plan(pmp, (d["before_first"], d["before_last"]),
-                                               (d["after_first"], d["after_last"]))
-            record_access(request.user, AuditAction.CHANGE, pmp, purpose=PURPOSES["case"],
-                          request=request, detail={"evaluation": summary["periods"],
-                                                   "counts": summary["counts"]})
+            summary = assessment.evaluate_plan(
+                pmp, (d["before_first"], d["before_last"]), (d["after_first"], d["after_last"])
+            )
+            record_access(
+                request.user,
+                AuditAction.CHANGE,
+                pmp,
+                purpose=PURPOSES["case"],
+                request=request,
+                detail={"evaluation": summary["periods"], "counts": summary["counts"]},
+            )
             return redirect(reverse("cases:pmp-stage", args=[pmp.pk]) + "#evaluation")
         except assessment.AssessmentError as exc:
             errors = [str(exc)]
-    return render(request, "cases/pmp_stage.html", {
-        "pmp": pmp, "stage": SaraStage(pmp.stage), "form": None, "errors": errors,
-        "view": services.pmp_view(request.user, pmp), "stages": list(SaraStage),
-        "next_stages": _moves(SaraStage(pmp.stage)),
-        "missing": missing_for_stage(pmp.stage, services.plan_content(pmp)),
-        "actions": pmp.actions.select_related("owner_agency"), "evaluation_form": form,
-        "action_form": None, "verdict": _verdict(pmp),
-    }, status=400)
+    return render(
+        request,
+        "cases/pmp_stage.html",
+        {
+            "pmp": pmp,
+            "stage": SaraStage(pmp.stage),
+            "form": None,
+            "errors": errors,
+            "view": services.pmp_view(request.user, pmp),
+            "stages": list(SaraStage),
+            "next_stages": _moves(SaraStage(pmp.stage)),
+            "missing": missing_for_stage(pmp.stage, services.plan_content(pmp)),
+            "actions": pmp.actions.select_related("owner_agency"),
+            "evaluation_form": form,
+            "action_form": None,
+            "verdict": _verdict(pmp),
+        },
+        status=400,
+    )
 
 
 @login_required
@@ -264,22 +366,38 @@ def pmp_review(request: HttpRequest, pk: int) -> HttpResponse:
     """A supervisor records a review; the next is due on the plan's cadence."""
     pmp = services.pmp_or_404(request.user, pk, request)
     if not plan_work.can_review(request.user, pmp):
-        raise PermissionDenied("Only supervisors of the owner or partner agencies on this plan "
-                               "can record its reviews.")
+        raise PermissionDenied(
+            "Only supervisors of the owner or partner agencies on this plan can record its reviews."
+        )
     errors: list[str] = []
     status = 200
     form = ReviewForm(request.POST or None, initial={"version": pmp.version})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            plan_work.record_review(request.user, pmp, d["version"], notes=d["notes"],
-                                    next_due=d.get("next_review_due"), request=request)
+            plan_work.record_review(
+                request.user,
+                pmp,
+                d["version"],
+                notes=d["notes"],
+                next_due=d.get("next_review_due"),
+                request=request,
+            )
             return redirect(reverse("cases:pmp-detail", args=[pmp.pk]) + "?purpose=supervision")
         except plan_work.PlanWorkError as exc:
             errors = exc.problems
         except services.ConcurrentEditError as exc:
             errors, status = [str(exc)], 409
-    return render(request, "cases/pmp_review.html", {
-        "pmp": pmp, "form": form, "errors": errors, "review": services.review_state(pmp),
-        "reviews": pmp.reviews.select_related("reviewer")[:10], "today": timezone.localdate(),
-    }, status=status)
+    return render(
+        request,
+        "cases/pmp_review.html",
+        {
+            "pmp": pmp,
+            "form": form,
+            "errors": errors,
+            "review": services.review_state(pmp),
+            "reviews": pmp.reviews.select_related("reviewer")[:10],
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )

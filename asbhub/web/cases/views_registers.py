@@ -76,9 +76,19 @@ def power_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST":
         form = PowerForm(request.POST, plans=plans)
     elif power is not None:
-        form = PowerForm(plans=plans, initial={
-            **{k: getattr(power, k) for k in register.POWER_FIELDS if k not in ("person", "pmp")},
-            "person": power.person_id, "pmp": power.pmp_id, "version": power.version})
+        form = PowerForm(
+            plans=plans,
+            initial={
+                **{
+                    k: getattr(power, k)
+                    for k in register.POWER_FIELDS
+                    if k not in ("person", "pmp")
+                },
+                "person": power.person_id,
+                "pmp": power.pmp_id,
+                "version": power.version,
+            },
+        )
     else:
         form = PowerForm(plans=plans)
     if request.method == "POST" and form.is_valid():
@@ -87,19 +97,24 @@ def power_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             if power is None:
                 power = register.create_power(request.user, values, request)
             else:
-                register.update_power(request.user, power, form.cleaned_data.get("version"),
-                                      values, request)
+                register.update_power(
+                    request.user, power, form.cleaned_data.get("version"), values, request
+                )
             return redirect("cases:power-detail", pk=power.pk)
         except register.PowerError as exc:
             _form_errors(form, exc)
         except services.ConcurrentEditError as exc:
             errors, status = [str(exc)], 409
-    return render(request, "cases/power_form.html", {
-        "form": form, "power": power, "errors": errors}, status=status)
+    return render(
+        request,
+        "cases/power_form.html",
+        {"form": form, "power": power, "errors": errors},
+        status=status,
+    )
 
 
 @login_required
-@requires_action("power.record", methods=('POST',))
+@requires_action("power.record", methods=("POST",))
 def power_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One power, the person shown or withheld, its events, and the form to add one."""
     power = register.power_or_404(request.user, pk, request)
@@ -111,8 +126,9 @@ def power_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied("Your role cannot record events of powers.")
         if form.is_valid():
             try:
-                register.add_event(request.user, power, form.cleaned_data["version"],
-                                   form.cleaned_data, request)
+                register.add_event(
+                    request.user, power, form.cleaned_data["version"], form.cleaned_data, request
+                )
                 return redirect("cases:power-detail", pk=power.pk)
             except register.PowerError as exc:
                 _form_errors(form, exc)
@@ -122,28 +138,48 @@ def power_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The notes of a power and its events may name its subject: perpetrators' details, shown
     # with that access to the power's owner's records (as the API does).
     notes = can_see(request.user, DataCategory.PERPETRATOR_PERSONAL, power.owner_agency)
-    record_access(request.user, AuditAction.VIEW, power, purpose=PURPOSES["powers"],
-                  request=request, detail={"person": "shown" if person and person.shown
-                                           else ("withheld" if person else "none"),
-                                           "notes": "shown" if notes.allowed else "withheld"})
-    return render(request, "cases/power_detail.html", {
-        "power": power, "person": person, "events": power.events.all(), "form": form,
-        "notes": notes,
-        "errors": errors, "can_edit": register.can_edit_power(request.user, power),
-    }, status=status)
+    record_access(
+        request.user,
+        AuditAction.VIEW,
+        power,
+        purpose=PURPOSES["powers"],
+        request=request,
+        detail={
+            "person": "shown" if person and person.shown else ("withheld" if person else "none"),
+            "notes": "shown" if notes.allowed else "withheld",
+        },
+    )
+    return render(
+        request,
+        "cases/power_detail.html",
+        {
+            "power": power,
+            "person": person,
+            "events": power.events.all(),
+            "form": form,
+            "notes": notes,
+            "errors": errors,
+            "can_edit": register.can_edit_power(request.user, power),
+        },
+        status=status,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Case Reviews (staff)
 # --------------------------------------------------------------------------------------------
 
+
 @login_required
 def case_review_list(request: HttpRequest) -> HttpResponse:
     """Applications the user may see, with the decision's state; filter by state."""
     today = timezone.localdate()
-    rows = [(cr, reviews.decision_state(cr, today)) for cr in
-            reviews.visible_case_reviews(request.user).select_related("owner_agency")
-            .order_by("decision_due", "pk")]
+    rows = [
+        (cr, reviews.decision_state(cr, today))
+        for cr in reviews.visible_case_reviews(request.user)
+        .select_related("owner_agency")
+        .order_by("decision_due", "pk")
+    ]
     state = request.GET.get("state", "")
     if state in ("overdue", "pending"):
         rows = [(cr, s) for cr, s in rows if s == state]
@@ -151,9 +187,16 @@ def case_review_list(request: HttpRequest) -> HttpResponse:
         rows = [(cr, s) for cr, s in rows if cr.decision == state]
     else:
         state = ""
-    return render(request, "cases/case_review_list.html", {
-        "rows": rows, "state": state, "today": today,
-        "can_edit_rules": reviews.can_edit_rules(request.user)})
+    return render(
+        request,
+        "cases/case_review_list.html",
+        {
+            "rows": rows,
+            "state": state,
+            "today": today,
+            "can_edit_rules": reviews.can_edit_rules(request.user),
+        },
+    )
 
 
 def _case_review_context(request: HttpRequest, cr: Any, **forms: Any) -> dict[str, Any]:
@@ -161,14 +204,23 @@ def _case_review_context(request: HttpRequest, cr: Any, **forms: Any) -> dict[st
     manage = reviews.can_manage(request.user, cr)
     v = {"version": cr.version}
     return {
-        "cr": cr, "view": view, "state": reviews.decision_state(cr), "can_manage": manage,
+        "cr": cr,
+        "view": view,
+        "state": reviews.decision_state(cr),
+        "can_manage": manage,
         "actions": cr.actions.select_related("owner_agency"),
         "attendees": cr.attendees.all(),
         "complaint_form": forms.get("complaint_form") or ComplaintForm(initial=v),
         "decision_form": forms.get("decision_form") or DecisionForm(initial=v),
-        "meeting_form": forms.get("meeting_form") or MeetingForm(initial={
-            **v, "meeting_on": cr.meeting_on, "recommendations": cr.recommendations,
-            "attendees": [a.pk for a in cr.attendees.all()]}),
+        "meeting_form": forms.get("meeting_form")
+        or MeetingForm(
+            initial={
+                **v,
+                "meeting_on": cr.meeting_on,
+                "recommendations": cr.recommendations,
+                "attendees": [a.pk for a in cr.attendees.all()],
+            }
+        ),
         "action_form": forms.get("action_form") or CaseReviewActionForm(initial=v),
         "errors": forms.get("errors", []),
         "MET": CaseReviewDecision.MET,
@@ -179,13 +231,23 @@ def _case_review_context(request: HttpRequest, cr: Any, **forms: Any) -> dict[st
 def case_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cr = reviews.case_review_or_404(request.user, pk, request)
     context = _case_review_context(request, cr)
-    record_access(request.user, AuditAction.VIEW, cr, purpose=reviews.PURPOSE, request=request,
-                  detail=context["view"].audit_detail())
+    record_access(
+        request.user,
+        AuditAction.VIEW,
+        cr,
+        purpose=reviews.PURPOSE,
+        request=request,
+        detail=context["view"].audit_detail(),
+    )
     return render(request, "cases/case_review_detail.html", context)
 
 
-FORMS = {"complaint": ComplaintForm, "decision": DecisionForm, "meeting": MeetingForm,
-         "action": CaseReviewActionForm}
+FORMS = {
+    "complaint": ComplaintForm,
+    "decision": DecisionForm,
+    "meeting": MeetingForm,
+    "action": CaseReviewActionForm,
+}
 
 
 @login_required
@@ -195,8 +257,7 @@ def case_review_change(request: HttpRequest, pk: int, what: str) -> HttpResponse
     """Add a complaint, decide, record the meeting, add or complete an action."""
     cr = reviews.case_review_or_404(request.user, pk, request)
     if not reviews.can_manage(request.user, cr):
-        raise PermissionDenied("Only staff of the agency that owns this application can change "
-                               "it.")
+        raise PermissionDenied("Only staff of the agency that owns this application can change it.")
     if what not in FORMS:
         raise Http404("No such change.")
     form = FORMS[what](request.POST)
@@ -204,8 +265,9 @@ def case_review_change(request: HttpRequest, pk: int, what: str) -> HttpResponse
     status = 400
     try:
         if what == "action" and request.POST.get("complete"):
-            reviews.complete_action(request.user, cr, request.POST.get("version"),
-                                    request.POST["complete"], request)
+            reviews.complete_action(
+                request.user, cr, request.POST.get("version"), request.POST["complete"], request
+            )
             return redirect("cases:case-review-detail", pk=cr.pk)
         if form.is_valid():
             d = dict(form.cleaned_data)
@@ -213,15 +275,34 @@ def case_review_change(request: HttpRequest, pk: int, what: str) -> HttpResponse
             if what == "complaint":
                 reviews.add_complaint(request.user, cr, version, request=request, **d)
             elif what == "decision":
-                reviews.decide(request.user, cr, version, decision=d["decision"],
-                               notes=d["notes"], request=request)
+                reviews.decide(
+                    request.user,
+                    cr,
+                    version,
+                    decision=d["decision"],
+                    notes=d["notes"],
+                    request=request,
+                )
             elif what == "meeting":
-                reviews.record_meeting(request.user, cr, version, meeting_on=d["meeting_on"],
-                                       attendees=list(d["attendees"]),
-                                       recommendations=d["recommendations"], request=request)
+                reviews.record_meeting(
+                    request.user,
+                    cr,
+                    version,
+                    meeting_on=d["meeting_on"],
+                    attendees=list(d["attendees"]),
+                    recommendations=d["recommendations"],
+                    request=request,
+                )
             else:
-                reviews.add_action(request.user, cr, version, description=d["description"],
-                                   owner_agency=d["owner_agency"], due=d["due"], request=request)
+                reviews.add_action(
+                    request.user,
+                    cr,
+                    version,
+                    description=d["description"],
+                    owner_agency=d["owner_agency"],
+                    due=d["due"],
+                    request=request,
+                )
             return redirect("cases:case-review-detail", pk=cr.pk)
     except reviews.CaseReviewError as exc:
         errors = exc.problems
@@ -233,7 +314,7 @@ def case_review_change(request: HttpRequest, pk: int, what: str) -> HttpResponse
 
 
 @login_required
-@requires_action("threshold_rule.change", methods=('POST',))
+@requires_action("threshold_rule.change", methods=("POST",))
 def threshold_rules(request: HttpRequest) -> HttpResponse:
     """Each area's Case Review threshold; administrators and supervisors change them."""
     allowed = reviews.can_edit_rules(request.user)
@@ -245,22 +326,30 @@ def threshold_rules(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         reviews.save_rule(request.user, form.cleaned_data, request)
         return redirect("cases:threshold-rules")
-    rules_ = [(r, services.domain_rule(r).describe()) for r in ThresholdRule.objects.order_by(
-        "area")]
-    return render(request, "cases/threshold_rules.html", {
-        "form": form, "rules": rules_, "allowed": allowed, "lpus": area_hierarchy().lpus})
+    rules_ = [
+        (r, services.domain_rule(r).describe()) for r in ThresholdRule.objects.order_by("area")
+    ]
+    return render(
+        request,
+        "cases/threshold_rules.html",
+        {"form": form, "rules": rules_, "allowed": allowed, "lpus": area_hierarchy().lpus},
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # The public application form (no sign-in)
 # --------------------------------------------------------------------------------------------
 
+
 @limit_posts("public_form", "Case Review applications")  # issue #10: floods
 def public_apply(request: HttpRequest) -> HttpResponse:
     """A resident applies for an ASB Case Review; the details are stored and audited, and
     only the reference is shown back."""
-    form = PublicCaseReviewForm(request.POST or None, locate_area=lpu_for_place,
-                                initial={"place": request.GET.get("where", "")[:300]})
+    form = PublicCaseReviewForm(
+        request.POST or None,
+        locate_area=lpu_for_place,
+        initial={"place": request.GET.get("where", "")[:300]},
+    )
     query = " ".join(request.GET.get("place", "").split())[:100]  # the optional place search
     if request.method == "POST" and form.is_valid():
         try:
@@ -268,10 +357,15 @@ def public_apply(request: HttpRequest) -> HttpResponse:
         except reviews.CaseReviewError as exc:
             form.add_error(None, " ".join(exc.problems))
         else:
-            return redirect(reverse("cases:public-apply-done", args=[cr.reference])
-                            + f"?days={reviews.rule_for_area(cr.area).decision_working_days}")
-    return render(request, "cases/public_apply.html", {
-        "form": form, "place_query": query, "places": find_places(query) if query else []})
+            return redirect(
+                reverse("cases:public-apply-done", args=[cr.reference])
+                + f"?days={reviews.rule_for_area(cr.area).decision_working_days}"
+            )
+    return render(
+        request,
+        "cases/public_apply.html",
+        {"form": form, "place_query": query, "places": find_places(query) if query else []},
+    )
 
 
 def public_apply_done(request: HttpRequest, reference: str) -> HttpResponse:
@@ -281,5 +375,8 @@ def public_apply_done(request: HttpRequest, reference: str) -> HttpResponse:
     if not re.fullmatch(r"ACR-\d{4}-\d{4,}", reference):
         raise Http404("No such reference")
     days = request.GET.get("days", "")
-    return render(request, "cases/public_apply_done.html", {
-        "reference": reference, "days": int(days) if days.isdigit() and int(days) < 100 else 10})
+    return render(
+        request,
+        "cases/public_apply_done.html",
+        {"reference": reference, "days": int(days) if days.isdigit() and int(days) < 100 else 10},
+    )

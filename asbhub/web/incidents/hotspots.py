@@ -52,38 +52,58 @@ STORE_NAME = "the asbhub web app's database"
 class HotspotForm(forms.Form):
     """What to map. Choices come from the data loaded, so only real options are offered."""
 
-    def __init__(self, data: dict[str, str], *, months: list[str], crime_types: list[str],
-                 lpus: list[str], force_name: str) -> None:
+    def __init__(
+        self,
+        data: dict[str, str],
+        *,
+        months: list[str],
+        crime_types: list[str],
+        lpus: list[str],
+        force_name: str,
+    ) -> None:
         super().__init__(data)
         month_choices = [(m, services.month_label(m)) for m in months]
         self.fields["area"] = forms.ChoiceField(
-            label="Area", required=False,
-            choices=[("", f"All of {force_name}")] + [(lpu, f"{lpu} LPU") for lpu in lpus])
+            label="Area",
+            required=False,
+            choices=[("", f"All of {force_name}")] + [(lpu, f"{lpu} LPU") for lpu in lpus],
+        )
         self.fields["crime_type"] = forms.ChoiceField(
             label="Crime type",
             choices=[("asb", ASB_CRIME_TYPE), ("all", "All crime and ASB")]
-            + [(t, t) for t in crime_types if t != ASB_CRIME_TYPE])
+            + [(t, t) for t in crime_types if t != ASB_CRIME_TYPE],
+        )
         self.fields["from"] = forms.ChoiceField(label="From", choices=month_choices)
         self.fields["to"] = forms.ChoiceField(label="To", choices=month_choices)
-        self.fields["method"] = forms.ChoiceField(label="Method", choices=list(METHODS.items()),
-                                                  widget=forms.RadioSelect)
+        self.fields["method"] = forms.ChoiceField(
+            label="Method", choices=list(METHODS.items()), widget=forms.RadioSelect
+        )
         self.fields["cell"] = forms.ChoiceField(
             label="Cell size",
-            choices=[(c, "Automatic" if c == "auto" else f"{c} m") for c in CELL_SIZES])
+            choices=[(c, "Automatic" if c == "auto" else f"{c} m") for c in CELL_SIZES],
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("from") and data.get("to") and data["to"] < data["from"]:
-            self.add_error("to", "The period must end in or after the month it starts; "
-                                 "choose a later ‘To’ month")
+            self.add_error(
+                "to",
+                "The period must end in or after the month it starts; choose a later ‘To’ month",
+            )
         return data
 
 
 def _defaults(month: str) -> dict[str, str]:
     # The latest complete month of real data (issue #12): what the morning briefing asks
     # about first, not the calendar month's few days nor the synthetic tail.
-    return {"area": "", "crime_type": "asb", "from": month, "to": month,
-            "method": "gistar", "cell": "auto"}
+    return {
+        "area": "",
+        "crime_type": "asb",
+        "from": month,
+        "to": month,
+        "method": "gistar",
+        "cell": "auto",
+    }
 
 
 def page_scope() -> Scope:
@@ -110,10 +130,19 @@ def _form(request: HttpRequest) -> tuple[HotspotForm | None, dict[str, Any]]:
     crime_types = sorted({r["crime_type"] for g in by_type["groups"] for r in g["rows"]})
     areas = services.area_hierarchy()
     data = {**_defaults(default), **{k: v for k, v in request.GET.items() if v is not None}}
-    form = HotspotForm(data, months=months, crime_types=crime_types, lpus=areas.lpus,
-                       force_name=scope.force or areas.force_name)
-    return form, {"force_name": scope.force or areas.force_name, "scope": scope,
-                  "scope_text": scope.describe(), "months": months}
+    form = HotspotForm(
+        data,
+        months=months,
+        crime_types=crime_types,
+        lpus=areas.lpus,
+        force_name=scope.force or areas.force_name,
+    )
+    return form, {
+        "force_name": scope.force or areas.force_name,
+        "scope": scope,
+        "scope_text": scope.describe(),
+        "months": months,
+    }
 
 
 def _store() -> Store:
@@ -126,16 +155,31 @@ def _query_string(cleaned: dict[str, Any]) -> str:
 
 
 @lru_cache(maxsize=8)
-def _analyse(version: tuple[int, str], area: str, crime_type: str, first: str, last: str,
-             method: str, cell: str, scope: Scope) -> dict[str, Any]:
+def _analyse(
+    version: tuple[int, str],
+    area: str,
+    crime_type: str,
+    first: str,
+    last: str,
+    method: str,
+    cell: str,
+    scope: Scope,
+) -> dict[str, Any]:
     """Points, result, stamp and GeoJSON for one choice; cached per store version."""
-    filters = PointFilters(months=(first, last), crime_types=(crime_type,),
-                           lpu=area or None, force=scope.force,
-                           kinds=tuple(sorted(scope.kinds)), real_only=not scope.synthetic)
+    filters = PointFilters(
+        months=(first, last),
+        crime_types=(crime_type,),
+        lpu=area or None,
+        force=scope.force,
+        kinds=tuple(sorted(scope.kinds)),
+        real_only=not scope.synthetic,
+    )
     areas = services.area_hierarchy()
     points = points_from_store(_store(), filters, areas, url=STORE_NAME)
-    request = HotspotRequest(method=method,  # type: ignore[arg-type]
-                             cell_size=None if cell == "auto" else float(cell))
+    request = HotspotRequest(
+        method=method,  # type: ignore[arg-type]
+        cell_size=None if cell == "auto" else float(cell),
+    )
     result = run_hotspots(points, request)
     too_few = None
     if method == "gistar":
@@ -145,23 +189,48 @@ def _analyse(version: tuple[int, str], area: str, crime_type: str, first: str, l
         if too_few is not None:
             request = HotspotRequest(method="count", cell_size=request.cell_size)
             result = run_hotspots(points, request)
-    query_string = _query_string({"area": area, "crime_type": crime_type, "from": first,
-                                  "to": last, "method": method, "cell": cell})
-    stamp = make_stamp(result, data=points.data_stamp(),
-                       command=f"{reverse('hotspots')}?{query_string}",
-                       requested={"method": method, "cell_size": request.cell_size})
+    query_string = _query_string(
+        {
+            "area": area,
+            "crime_type": crime_type,
+            "from": first,
+            "to": last,
+            "method": method,
+            "cell": cell,
+        }
+    )
+    stamp = make_stamp(
+        result,
+        data=points.data_stamp(),
+        command=f"{reverse('hotspots')}?{query_string}",
+        requested={"method": method, "cell_size": request.cell_size},
+    )
     geojson = hotspot_geojson(result, stamp, areas)
     geojson["asbhub"]["scope"] = scope.as_dict()
     if too_few is not None:
         geojson["asbhub"]["gistar_refused"] = too_few
-    return {"points": points, "result": result, "stamp": stamp, "geojson": geojson,
-            "cells": cell_table(result, areas), "too_few": too_few,
-            "scope_text": scope.describe()}
+    return {
+        "points": points,
+        "result": result,
+        "stamp": stamp,
+        "geojson": geojson,
+        "cells": cell_table(result, areas),
+        "too_few": too_few,
+        "scope_text": scope.describe(),
+    }
 
 
 def _run(cleaned: dict[str, Any], scope: Scope) -> dict[str, Any]:
-    return _analyse(query.store_version(_store()), cleaned["area"], cleaned["crime_type"],
-                    cleaned["from"], cleaned["to"], cleaned["method"], cleaned["cell"], scope)
+    return _analyse(
+        query.store_version(_store()),
+        cleaned["area"],
+        cleaned["crime_type"],
+        cleaned["from"],
+        cleaned["to"],
+        cleaned["method"],
+        cleaned["cell"],
+        scope,
+    )
 
 
 def wider_period(months: list[str], first: str, last: str, span: int = 3) -> str | None:
@@ -202,22 +271,27 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
         context["too_few"] = run["too_few"]
         wider = wider_period(extra["months"], form.cleaned_data["from"], form.cleaned_data["to"])
         if wider is not None:
-            context["wider"] = {"from": services.month_label(wider),
-                                "to": services.month_label(form.cleaned_data["to"]),
-                                "url": reverse("hotspots") + "?" + _query_string(
-                                    {**form.cleaned_data, "from": wider})}
-    context.update({
-        "run": run,
-        "stamp": run["stamp"],
-        "what": describe_data(run["stamp"]),
-        "legend": legend_for(run["result"]),
-        "details": _details(run),
-        "by_lpu": _by_lpu(run, form.cleaned_data["area"]),
-        "top": _top_cells(run),
-        "geojson_url": f"{reverse('hotspots-geojson')}?{qs}",
-        "outlines": services.lpu_outlines_geojson(),
-        "tiles": tile_layer(),
-    })
+            context["wider"] = {
+                "from": services.month_label(wider),
+                "to": services.month_label(form.cleaned_data["to"]),
+                "url": reverse("hotspots")
+                + "?"
+                + _query_string({**form.cleaned_data, "from": wider}),
+            }
+    context.update(
+        {
+            "run": run,
+            "stamp": run["stamp"],
+            "what": describe_data(run["stamp"]),
+            "legend": legend_for(run["result"]),
+            "details": _details(run),
+            "by_lpu": _by_lpu(run, form.cleaned_data["area"]),
+            "top": _top_cells(run),
+            "geojson_url": f"{reverse('hotspots-geojson')}?{qs}",
+            "outlines": services.lpu_outlines_geojson(),
+            "tiles": tile_layer(),
+        }
+    )
     return render(request, "incidents/hotspots.html", context)
 
 
@@ -238,8 +312,11 @@ def hotspots_geojson(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": str(exc)}, status=404)
     except ValueError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    return JsonResponse(run["geojson"], content_type="application/geo+json",
-                        json_dumps_params={"separators": (",", ":")})
+    return JsonResponse(
+        run["geojson"],
+        content_type="application/geo+json",
+        json_dumps_params={"separators": (",", ":")},
+    )
 
 
 # -- what the page shows beside the map -----------------------------------------------------
@@ -253,30 +330,59 @@ def _details(run: dict[str, Any]) -> list[tuple[str, str]]:
     out = [
         ("Scope", run["scope_text"]),
         ("Method", stamp["method_name"]),
-        ("Records", f"{data['records_matching']:,} matching; {data['n_points_used']:,} mapped; "
-                    f"{data['excluded_without_coordinates']:,} without a place and "
-                    f"{data['excluded_strays_or_outside']:,} far-off strays left out"),
-        ("Cell size", f"{g.cell_size:g} m ("
-                      + ("chosen by you" if rule == "given" else f"chosen: {rule}") + ")"),
+        (
+            "Records",
+            f"{data['records_matching']:,} matching; {data['n_points_used']:,} mapped; "
+            f"{data['excluded_without_coordinates']:,} without a place and "
+            f"{data['excluded_strays_or_outside']:,} far-off strays left out",
+        ),
+        (
+            "Cell size",
+            f"{g.cell_size:g} m ("
+            + ("chosen by you" if rule == "given" else f"chosen: {rule}")
+            + ")",
+        ),
     ]
     if stamp["method"] == "gistar":
-        out.append(("Neighbours", f"cells within {result.band:.0f} m, the cell itself "
-                                  "included (the cell and its eight neighbours)"
-                    if abs(result.band - g.cell_size * 2**0.5) < 1e-6 else
-                    f"cells within {result.band:.0f} m"))
+        out.append(
+            (
+                "Neighbours",
+                f"cells within {result.band:.0f} m, the cell itself "
+                "included (the cell and its eight neighbours)"
+                if abs(result.band - g.cell_size * 2**0.5) < 1e-6
+                else f"cells within {result.band:.0f} m",
+            )
+        )
         levels = "/".join(f"{c:.0%}" for c in result.confidence_levels)
-        out.append(("Significance", f"{levels} confidence, "
-                    + ("Benjamini-Hochberg false discovery rate correction"
-                       if result.fdr else "no correction for multiple tests")))
+        out.append(
+            (
+                "Significance",
+                f"{levels} confidence, "
+                + (
+                    "Benjamini-Hochberg false discovery rate correction"
+                    if result.fdr
+                    else "no correction for multiple tests"
+                ),
+            )
+        )
         hot = int((result.classes > 0).sum())
         cold = int((result.classes < 0).sum())
         out.append(("Found", f"{hot:,} hot spot cells and {cold:,} cold spot cells"))
     if stamp["method"] == "kde":
-        out.append(("Kernel", f"{result.kernel}, bandwidth {result.bandwidth:.0f} m "
-                              f"({result.bandwidth_rule})"))
+        out.append(
+            (
+                "Kernel",
+                f"{result.kernel}, bandwidth {result.bandwidth:.0f} m ({result.bandwidth_rule})",
+            )
+        )
     output = run["geojson"]["asbhub"]["output"]
-    out.append(("Lattice", f"{g.nx:,} × {g.ny:,} cells of British National Grid; "
-                           f"{output['cells_written']:,} shown ({output['cells_rule']})"))
+    out.append(
+        (
+            "Lattice",
+            f"{g.nx:,} × {g.ny:,} cells of British National Grid; "
+            f"{output['cells_written']:,} shown ({output['cells_rule']})",
+        )
+    )
     out.append(("Run", f"{stamp['run_id']}, asbhub {stamp['version']}, {stamp['generated_at']}"))
     return out
 
@@ -301,8 +407,12 @@ def _by_lpu(run: dict[str, Any], area: str) -> dict[str, Any] | None:
         row[len(levels) + 1] += int(rec["count"])
     body = [{"lpu": k, "counts": v} for k, v in rows.items()]
     totals = [sum(r["counts"][i] for r in body) for i in range(len(levels) + 2)]
-    return {"levels": [f"{c:.0%}" for c in reversed(levels)], "rows": body, "totals": totals,
-            "records": run["stamp"]["data"]["n_points_used"]}
+    return {
+        "levels": [f"{c:.0%}" for c in reversed(levels)],
+        "rows": body,
+        "totals": totals,
+        "records": run["stamp"]["data"]["n_points_used"],
+    }
 
 
 def _top_cells(run: dict[str, Any]) -> dict[str, Any]:
@@ -321,9 +431,17 @@ def _top_cells(run: dict[str, Any]) -> dict[str, Any]:
         caption = f"The {TOP_CELLS} busiest cells"
     rows = []
     for i, rec in enumerate(chosen.head(TOP_CELLS).iter_rows(named=True), start=1):
-        rows.append({"rank": i, "lpu": _lpu_label(rec["lpu"]),
-                     "lsoa": names.get(rec["lsoa_code"] or "", rec["lsoa_code"] or "–"),
-                     "cell_id": rec["cell_id"], "count": rec.get("count"),
-                     "z": rec.get("z"), "density": rec.get("density"),
-                     "class_label": rec["class_label"], "note": rec.get("note") or ""})
+        rows.append(
+            {
+                "rank": i,
+                "lpu": _lpu_label(rec["lpu"]),
+                "lsoa": names.get(rec["lsoa_code"] or "", rec["lsoa_code"] or "–"),
+                "cell_id": rec["cell_id"],
+                "count": rec.get("count"),
+                "z": rec.get("z"),
+                "density": rec.get("density"),
+                "class_label": rec["class_label"],
+                "note": rec.get("note") or "",
+            }
+        )
     return {"caption": caption, "rows": rows, "method": method, "total": chosen.height}

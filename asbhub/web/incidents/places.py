@@ -24,10 +24,13 @@ STREET_ROWS = 2000
 
 def _published(using: str) -> Any:
     """Locations with a published data.police.uk street description and a map point."""
-    return (Location.objects.using(using)
-            .filter(description__startswith=STREET_PREFIX, latitude__isnull=False,
-                    longitude__isnull=False)
-            .exclude(key__startswith="public-report|"))
+    return (
+        Location.objects.using(using)
+        .filter(
+            description__startswith=STREET_PREFIX, latitude__isnull=False, longitude__isnull=False
+        )
+        .exclude(key__startswith="public-report|")
+    )
 
 
 def _force_lsoas() -> dict[str, tuple[str | None, str | None, str | None, str | None]]:
@@ -50,26 +53,44 @@ def find_places(query: str, limit: int = 10, using: str = DB_ALIAS) -> list[Plac
         return []
     lsoas = _force_lsoas()
     streets = []
-    rows = (_published(using).filter(description__icontains=words, lsoa_code__isnull=False)
-            .values("description", "lsoa_code")
-            .annotate(lat=Avg("latitude"), lon=Avg("longitude"))
-            .order_by("description", "lsoa_code")[:STREET_ROWS])
+    rows = (
+        _published(using)
+        .filter(description__icontains=words, lsoa_code__isnull=False)
+        .values("description", "lsoa_code")
+        .annotate(lat=Avg("latitude"), lon=Avg("longitude"))
+        .order_by("description", "lsoa_code")[:STREET_ROWS]
+    )
     for row in rows:
         where = lsoas.get(row["lsoa_code"])
         if where is None:  # another force's street
             continue
-        streets.append(Place.street(row["description"], where[0], where[1],
-                                    round(row["lat"], 6), round(row["lon"], 6),
-                                    row["lsoa_code"]))
+        streets.append(
+            Place.street(
+                row["description"],
+                where[0],
+                where[1],
+                round(row["lat"], 6),
+                round(row["lon"], 6),
+                row["lsoa_code"],
+            )
+        )
     hoods = area_hierarchy().neighbourhoods.select("snt_name", "lpu").iter_rows()
-    areas = area_places(((code, snt, lad, lpu) for code, (_, snt, lad, lpu) in lsoas.items()),
-                        _lsoa_centres(using), hoods)
+    areas = area_places(
+        ((code, snt, lad, lpu) for code, (_, snt, lad, lpu) in lsoas.items()),
+        _lsoa_centres(using),
+        hoods,
+    )
     return search(words, [*streets, *areas], limit=limit)
 
 
 def _lsoa_centres(using: str) -> dict[str, tuple[float, float, int]]:
-    rows = (_published(using).filter(lsoa_code__isnull=False).values("lsoa_code")
-            .annotate(lat=Avg("latitude"), lon=Avg("longitude"), n=Count("id")).order_by())
+    rows = (
+        _published(using)
+        .filter(lsoa_code__isnull=False)
+        .values("lsoa_code")
+        .annotate(lat=Avg("latitude"), lon=Avg("longitude"), n=Count("id"))
+        .order_by()
+    )
     return {r["lsoa_code"]: (r["lat"], r["lon"], r["n"]) for r in rows}
 
 
@@ -80,8 +101,11 @@ def force_bounds(using: str = DB_ALIAS) -> list[list[float]] | None:
     fixed zoom on a county.
     """
     codes = list(_force_lsoas())
-    box = _published(using).filter(lsoa_code__in=codes).aggregate(
-        s=Min("latitude"), w=Min("longitude"), n=Max("latitude"), e=Max("longitude"))
+    box = (
+        _published(using)
+        .filter(lsoa_code__in=codes)
+        .aggregate(s=Min("latitude"), w=Min("longitude"), n=Max("latitude"), e=Max("longitude"))
+    )
     if box["s"] is None:
         return None
     return [[box["s"], box["w"]], [box["n"], box["e"]]]

@@ -15,10 +15,16 @@ from asbhub.web.csvsafe import safe_writer
 #: The tables the overview offers as CSV (?format=csv&table=NAME): builder, rows, file name.
 #: Issue #12: the page's figures and its CSVs leave synthetic data out (and say how much).
 CSV_TABLES = {
-    "types": (lambda: services.counts_by_month_and_type(real_only=True),
-              services.month_type_csv_rows, "asbhub-records-by-month-and-type.csv"),
-    "areas": (lambda: services.counts_by_area(real_only=True), services.area_csv_rows,
-              "asbhub-records-by-area.csv"),
+    "types": (
+        lambda: services.counts_by_month_and_type(real_only=True),
+        services.month_type_csv_rows,
+        "asbhub-records-by-month-and-type.csv",
+    ),
+    "areas": (
+        lambda: services.counts_by_area(real_only=True),
+        services.area_csv_rows,
+        "asbhub-records-by-area.csv",
+    ),
 }
 
 
@@ -46,14 +52,18 @@ def overview(request: HttpRequest) -> HttpResponse:
     summary = services.store_summary(by_type=by_type)
     if not summary["rows"]:
         return render(request, "incidents/overview.html", {"summary": summary, "empty": True})
-    return render(request, "incidents/overview.html", {
-        "summary": summary,
-        "by_type": by_type,
-        "by_area": services.counts_by_area(real_only=True),
-        "synthetic_rows": services.synthetic_rows(),
-        "outlines": services.lpu_outlines_geojson(),
-        "tiles": tile_layer(),
-    })
+    return render(
+        request,
+        "incidents/overview.html",
+        {
+            "summary": summary,
+            "by_type": by_type,
+            "by_area": services.counts_by_area(real_only=True),
+            "synthetic_rows": services.synthetic_rows(),
+            "outlines": services.lpu_outlines_geojson(),
+            "tiles": tile_layer(),
+        },
+    )
 
 
 def _csv_download(table: str) -> HttpResponse:
@@ -68,5 +78,8 @@ def _csv_download(table: str) -> HttpResponse:
 
 def latest_asb_geojson(request: HttpRequest) -> JsonResponse:
     """The latest month's ASB incidents as GeoJSON points (see services.latest_asb_points)."""
-    return JsonResponse(services.latest_asb_points(), content_type="application/geo+json",
-                        json_dumps_params={"separators": (",", ":")})
+    return JsonResponse(
+        services.latest_asb_points(),
+        content_type="application/geo+json",
+        json_dumps_params={"separators": (",", ":")},
+    )

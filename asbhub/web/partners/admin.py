@@ -38,9 +38,11 @@ class UserProfileAdmin(admin.ModelAdmin):
 class SharingAgreementForm(forms.ModelForm):
     """Categories as tick boxes of the fixed codes rather than raw JSON."""
 
-    categories = forms.MultipleChoiceField(choices=DataCategory.choices,
-                                           widget=forms.CheckboxSelectMultiple,
-                                           help_text="The categories of data the parties share")
+    categories = forms.MultipleChoiceField(
+        choices=DataCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The categories of data the parties share",
+    )
 
     class Meta:
         model = SharingAgreement
@@ -49,8 +51,11 @@ class SharingAgreementForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The one date rule (asbhub.domain.dates): no year 1 or 9999 agreement.
-        for name, rule in (("starts", planning_date), ("ends", planning_date),
-                           ("signed_on", event_date)):
+        for name, rule in (
+            ("starts", planning_date),
+            ("ends", planning_date),
+            ("signed_on", event_date),
+        ):
             if name in self.fields:
                 self.fields[name].validators.append(rule)
 
@@ -78,8 +83,17 @@ class SharingAgreementAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: no one adds, changes or deletes audit entries, administrators included."""
 
-    list_display = ("seq", "at", "username", "agency", "action", "object_type", "object_id",
-                    "purpose", "ip")
+    list_display = (
+        "seq",
+        "at",
+        "username",
+        "agency",
+        "action",
+        "object_type",
+        "object_id",
+        "purpose",
+        "ip",
+    )
     list_filter = ("action", "agency")
     search_fields = ("username", "object_id", "purpose")
     date_hierarchy = "at"

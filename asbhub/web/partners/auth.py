@@ -92,8 +92,13 @@ class ThrottledModelBackend(ModelBackend):
     instead of trying the next backend.
     """
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None,
-                     password: str | None = None, **kwargs: Any) -> Any:
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
         if username is None:
             username = kwargs.get(self._username_field())
         if username is not None and request is not None:
@@ -113,8 +118,10 @@ class ThrottledModelBackend(ModelBackend):
         return get_user_model().USERNAME_FIELD
 
 
-LOCKED_MESSAGE = ("Too many failed attempts to sign in to this account from your network. "
-                  "Wait {minutes} minutes and try again, or ask an administrator to unlock it.")
+LOCKED_MESSAGE = (
+    "Too many failed attempts to sign in to this account from your network. "
+    "Wait {minutes} minutes and try again, or ask an administrator to unlock it."
+)
 
 
 class SignInForm(AuthenticationForm):
@@ -131,8 +138,9 @@ class SignInForm(AuthenticationForm):
         if username and is_locked(username, client_ip(self.request)):
             audit_failure(username, self.request, "locked")
             minutes = max(1, int(window().total_seconds() // 60))
-            raise forms.ValidationError(self.error_messages["locked"].format(minutes=minutes),
-                                        code="locked")
+            raise forms.ValidationError(
+                self.error_messages["locked"].format(minutes=minutes), code="locked"
+            )
         return super().clean()
 
 
@@ -164,8 +172,9 @@ def count_sign_in(request: HttpRequest) -> ratelimit.Decision | None:
     return decision
 
 
-def audit_failure(username: str | None, request: HttpRequest | None,
-                  reason: str | None = None) -> Any:
+def audit_failure(
+    username: str | None, request: HttpRequest | None, reason: str | None = None
+) -> Any:
     """Write a ``login_failed`` audit entry; return the account tried, if there is one.
 
     The typed name is logged only if it is an account's: a password typed into the username
@@ -176,19 +185,27 @@ def audit_failure(username: str | None, request: HttpRequest | None,
     model = get_user_model()
     user = model._default_manager.filter(**{model.USERNAME_FIELD: username or ""}).first()
     if reason is None:
-        reason = ("no_account" if user is None else
-                  "inactive" if not user.is_active else "password")
-    record_access(None, AuditAction.LOGIN_FAILED, ("auth.user", user.pk if user else ""),
-                  request=request,
-                  detail={"username": username if user else "", "known_user": bool(user),
-                          "reason": FAILURE_REASONS[reason]})
+        reason = "no_account" if user is None else "inactive" if not user.is_active else "password"
+    record_access(
+        None,
+        AuditAction.LOGIN_FAILED,
+        ("auth.user", user.pk if user else ""),
+        request=request,
+        detail={
+            "username": username if user else "",
+            "known_user": bool(user),
+            "reason": FAILURE_REASONS[reason],
+        },
+    )
     return user
 
 
 # Signal handlers, connected in PartnersConfig.ready().
 
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
-                    **kwargs: Any) -> None:
+
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     """Count the failure; log a lock-out in the audit log when this failure causes one."""
     username, ip = _username_from(credentials), client_ip(request)
     if request is not None and getattr(request, "asbhub_rate_limited", None) is not None:
@@ -200,9 +217,13 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpReque
     if record_failure(username, ip):
         # The typed name is logged only if it is an account's: a password typed into the
         # username box must not end up in a log kept for years.
-        record_access(None, AuditAction.LOGIN_LOCKED, ("auth.user", user.pk if user else ""),
-                      request=request,
-                      detail={"username": username if user else "", "known_user": bool(user)})
+        record_access(
+            None,
+            AuditAction.LOGIN_LOCKED,
+            ("auth.user", user.pk if user else ""),
+            request=request,
+            detail={"username": username if user else "", "known_user": bool(user)},
+        )
 
 
 def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

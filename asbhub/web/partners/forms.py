@@ -60,15 +60,19 @@ def govuk_classes(widget: forms.Widget, *, error: bool) -> list[str]:
 class GovukBoundField(BoundField):
     """A bound field whose widget carries GOV.UK Frontend's classes."""
 
-    def build_widget_attrs(self, attrs: dict[str, Any],
-                           widget: forms.Widget | None = None) -> dict[str, Any]:
+    def build_widget_attrs(
+        self, attrs: dict[str, Any], widget: forms.Widget | None = None
+    ) -> dict[str, Any]:
         widget = widget or self.field.widget
         attrs = super().build_widget_attrs(attrs, widget)
         # The widget's own classes come first (a width, say), then GOV.UK's, each once.
         # attrs replaces the widget's "class" when rendered, so both are merged here.
         classes: list[str] = []
-        for source in (widget.attrs.get("class", ""), attrs.get("class", ""),
-                       " ".join(govuk_classes(widget, error=bool(self.errors)))):
+        for source in (
+            widget.attrs.get("class", ""),
+            attrs.get("class", ""),
+            " ".join(govuk_classes(widget, error=bool(self.errors))),
+        ):
             classes += [c for c in source.split() if c not in classes]
         if classes:
             attrs["class"] = " ".join(classes)

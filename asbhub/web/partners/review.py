@@ -18,13 +18,22 @@ class AuditFilterForm(forms.Form):
     """Filters for the audit log page; every field optional."""
 
     username = forms.CharField(required=False, max_length=150, label="Username")
-    action = forms.ChoiceField(required=False, label="Action",
-                               choices=[("", "Any action"), *AuditAction.choices])
+    action = forms.ChoiceField(
+        required=False, label="Action", choices=[("", "Any action"), *AuditAction.choices]
+    )
     object_id = forms.CharField(required=False, max_length=64, label="Record number")
-    date_from = forms.DateField(validators=[planning_date], required=False, label="From (date)",
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(validators=[planning_date], required=False, label="To (date)",
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        validators=[planning_date],
+        required=False,
+        label="From (date)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        validators=[planning_date],
+        required=False,
+        label="To (date)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

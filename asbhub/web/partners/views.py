@@ -84,11 +84,19 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="asbhub-usage-by-area.csv"'
         out = safe_writer(response)
-        out.writerow(["Agency", "Area", "Users with access", "Signed in within 12 months",
-                      "Percentage"])
+        out.writerow(
+            ["Agency", "Area", "Users with access", "Signed in within 12 months", "Percentage"]
+        )
         for r in table.rows:
-            out.writerow([r.agency, r.area, r.users, r.logged_in,
-                          "" if r.percent is None else round(r.percent)])
+            out.writerow(
+                [
+                    r.agency,
+                    r.area,
+                    r.users,
+                    r.logged_in,
+                    "" if r.percent is None else round(r.percent),
+                ]
+            )
         return response
     return render(request, "partners/usage.html", {"table": table})
 
@@ -102,13 +110,24 @@ def audit_log_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     # Read the page now: the review's own entry, written next, belongs on the next look.
     page.object_list = list(page.object_list)
-    record_access(request.user, AuditAction.SEARCH, ("partners.auditentry", ""),
-                  purpose=PURPOSES["supervision"], request=request,
-                  detail={"filters": review.filters_used(form), "page": page.number})
-    return render(request, "partners/audit_log.html", {
-        "form": form, "page": page, "scope": review.scope_label(profile),
-        "query": review.query_without_page(request),
-    })
+    record_access(
+        request.user,
+        AuditAction.SEARCH,
+        ("partners.auditentry", ""),
+        purpose=PURPOSES["supervision"],
+        request=request,
+        detail={"filters": review.filters_used(form), "page": page.number},
+    )
+    return render(
+        request,
+        "partners/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "scope": review.scope_label(profile),
+            "query": review.query_without_page(request),
+        },
+    )
 
 
 @login_required
@@ -119,17 +138,36 @@ def incident_record(request: HttpRequest, pk: int) -> HttpResponse:
     """
     from asbhub.records.incidents.models import Incident
 
-    incident = get_record_or_404(request.user, Incident.objects.select_related("source"), pk,
-                                 request=request)
+    incident = get_record_or_404(
+        request.user, Incident.objects.select_related("source"), pk, request=request
+    )
     purpose_code = request.GET.get("purpose", "")
     if purpose_code not in PURPOSES:
-        return render(request, "partners/purpose.html", {
-            "incident": incident, "purposes": PURPOSES, "first_purpose": next(iter(PURPOSES)),
-            "error": "purpose" in request.GET,
-        })
+        return render(
+            request,
+            "partners/purpose.html",
+            {
+                "incident": incident,
+                "purposes": PURPOSES,
+                "first_purpose": next(iter(PURPOSES)),
+                "error": "purpose" in request.GET,
+            },
+        )
     shared = shared_incident(request.user, incident)
-    record_access(request.user, AuditAction.VIEW, incident, purpose=PURPOSES[purpose_code],
-                  request=request, detail=shared.audit_detail())
-    return render(request, "partners/incident.html", {
-        "shared": shared, "incident": incident, "purpose": PURPOSES[purpose_code],
-    })
+    record_access(
+        request.user,
+        AuditAction.VIEW,
+        incident,
+        purpose=PURPOSES[purpose_code],
+        request=request,
+        detail=shared.audit_detail(),
+    )
+    return render(
+        request,
+        "partners/incident.html",
+        {
+            "shared": shared,
+            "incident": incident,
+            "purpose": PURPOSES[purpose_code],
+        },
+    )

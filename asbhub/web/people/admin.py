@@ -52,8 +52,15 @@ class MembershipAdmin(ReadOnlyAdmin):
 
 @admin.register(CandidatePair)
 class CandidatePairAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "person_a_id", "person_b_id", "match_weight", "reason", "status",
-                    "decided_at")
+    list_display = (
+        "pk",
+        "person_a_id",
+        "person_b_id",
+        "match_weight",
+        "reason",
+        "status",
+        "decided_at",
+    )
     list_filter = ("status", "reason")
     exclude = ("person_a", "person_b", "breakdown")
 

@@ -28,8 +28,7 @@ CATEGORY_GUIDANCE: dict[str, tuple[str, str]] = {
     ),
     AsbCategory.ENVIRONMENTAL.value: (
         "People spoiling a place for others who want to use and enjoy it.",
-        "Examples: graffiti; fly-tipping; litter; dog fouling; damage to a park or bus "
-        "shelter.",
+        "Examples: graffiti; fly-tipping; litter; dog fouling; damage to a park or bus shelter.",
     ),
 }
 
@@ -51,50 +50,67 @@ class PublicReportForm(GovukForm):
     """
 
     category = forms.ChoiceField(
-        label="What kind of anti-social behaviour is it?", choices=CATEGORY_CHOICES,
+        label="What kind of anti-social behaviour is it?",
+        choices=CATEGORY_CHOICES,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the kind of anti-social behaviour"},
     )
     description = forms.CharField(
-        label="What happened?", max_length=5000,
+        label="What happened?",
+        max_length=5000,
         help_text="Describe what you saw or heard, who was affected and whether it keeps "
-                  "happening. Do not include other people's names unless you need to.",
+        "happening. Do not include other people's names unless you need to.",
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": "Describe what happened"},
     )
     occurred_on = forms.DateField(
         validators=[event_date],
-        label="Date it happened", help_text="For example, 27/3/2025",
+        label="Date it happened",
+        help_text="For example, 27/3/2025",
         input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"],
         widget=forms.DateInput(attrs={"class": "govuk-input--width-10", "inputmode": "numeric"}),
-        error_messages={"required": "Enter the date it happened",
-                        "invalid": "Enter the date as day/month/year, for example 27/3/2025"},
+        error_messages={
+            "required": "Enter the date it happened",
+            "invalid": "Enter the date as day/month/year, for example 27/3/2025",
+        },
     )
     occurred_at = forms.TimeField(
-        label="Time it happened (optional)", required=False, help_text="For example, 21:30",
+        label="Time it happened (optional)",
+        required=False,
+        help_text="For example, 21:30",
         widget=forms.TimeInput(attrs={"class": "govuk-input--width-5"}),
         error_messages={"invalid": "Enter the time as hours:minutes, for example 21:30"},
     )
     latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
     longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
     location_text = forms.CharField(
-        label="Describe the place", required=False, max_length=500,
+        label="Describe the place",
+        required=False,
+        max_length=500,
         help_text="A street, landmark or park and the nearest town, for example "
-                  "'the play area behind Church Street, Belper'.",
+        "'the play area behind Church Street, Belper'.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     name = forms.CharField(
-        label="Your name (optional)", required=False, max_length=200,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20",
-                                     "autocomplete": "name", "spellcheck": "false"}),
+        label="Your name (optional)",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"class": "govuk-input--width-20", "autocomplete": "name", "spellcheck": "false"}
+        ),
     )
     phone = forms.CharField(
-        label="Phone number (optional)", required=False, max_length=40,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "tel",
-                                     "type": "tel"}),
+        label="Phone number (optional)",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"class": "govuk-input--width-20", "autocomplete": "tel", "type": "tel"}
+        ),
     )
     email = forms.EmailField(
-        label="Email address (optional)", required=False, max_length=254,
+        label="Email address (optional)",
+        required=False,
+        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={"invalid": "Enter an email address like name@example.com"},
     )
@@ -110,13 +126,22 @@ class PublicReportForm(GovukForm):
         lat, lon = data.get("latitude"), data.get("longitude")
         if (lat is None) != (lon is None):
             lat = lon = None
-        if lat is not None and lon is not None and not (
-                LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]):
-            self.add_error("location_text", "The point on the map is outside Great Britain: "
-                                            "choose it again or describe the place")
+        if (
+            lat is not None
+            and lon is not None
+            and not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1])
+        ):
+            self.add_error(
+                "location_text",
+                "The point on the map is outside Great Britain: "
+                "choose it again or describe the place",
+            )
             lat = lon = None
         data["latitude"], data["longitude"] = lat, lon
-        if lat is None and not (data.get("location_text") or "").strip() \
-                and "location_text" not in self.errors:
+        if (
+            lat is None
+            and not (data.get("location_text") or "").strip()
+            and "location_text" not in self.errors
+        ):
             self.add_error("location_text", "Choose the place on the map or describe it")
         return data

@@ -31,6 +31,7 @@ AUDIT_PURPOSE = "A resident reported anti-social behaviour through the public we
 
 # -- reports ------------------------------------------------------------------------------
 
+
 def _new_reference() -> str:
     # Random rather than sequential, so a reference reveals nothing about how many reports
     # there are and cannot be guessed to look up someone else's.
@@ -58,9 +59,15 @@ def _locate(lon: float | None, lat: float | None, text: str) -> Location | None:
     # merged with (or shown as) one of police.uk's published 'on or near' points.
     return Location.objects.using(DB_ALIAS).create(
         key=f"public-report|{secrets.token_hex(8)}|{lon or ''}|{lat or ''}",
-        longitude=lon, latitude=lat, easting=easting, northing=northing,
-        description=text, lsoa_code=lsoa_code, lsoa_name=lsoa_name,
-        lsoa_derived=lsoa_code is not None, outside_area=outside,
+        longitude=lon,
+        latitude=lat,
+        easting=easting,
+        northing=northing,
+        description=text,
+        lsoa_code=lsoa_code,
+        lsoa_name=lsoa_name,
+        lsoa_derived=lsoa_code is not None,
+        outside_area=outside,
     )
 
 
@@ -99,39 +106,63 @@ def create_public_report(data: dict[str, Any], request: HttpRequest | None = Non
         if given:
             # The caller's id is not known yet, so the entry names the record by its incident
             # reference (unique) and role; the detail lists which fields were given, not them.
-            record_access(None, "create", ("incidents.person", f"caller of {reference}"),
-                          purpose=AUDIT_PURPOSE, request=request,
-                          detail={"reference": reference, "role": PersonRole.CALLER.value,
-                                  "fields": given}, using=DB_ALIAS)
+            record_access(
+                None,
+                "create",
+                ("incidents.person", f"caller of {reference}"),
+                purpose=AUDIT_PURPOSE,
+                request=request,
+                detail={"reference": reference, "role": PersonRole.CALLER.value, "fields": given},
+                using=DB_ALIAS,
+            )
         source, _ = Source.objects.using(DB_ALIAS).get_or_create(
-            kind=SOURCE_KIND, force=force, month="",
-            defaults={"content_hash": "", "rows": 0, "file": "public report form",
-                      "loaded_at": now},
+            kind=SOURCE_KIND,
+            force=force,
+            month="",
+            defaults={
+                "content_hash": "",
+                "rows": 0,
+                "file": "public report form",
+                "loaded_at": now,
+            },
         )
         # Reports take turns to number their lines: on PostgreSQL the source row is locked
         # until this transaction ends (SQLite's BEGIN IMMEDIATE already holds the write lock),
         # else two reports read the same last line and both take the next.
         Source.objects.using(DB_ALIAS).select_for_update().filter(pk=source.pk).first()
         line = (source.incidents.aggregate(m=Max("line"))["m"] or 0) + 1
-        location = _locate(data.get("longitude"), data.get("latitude"),
-                           (data.get("location_text") or "").strip())
+        location = _locate(
+            data.get("longitude"), data.get("latitude"), (data.get("location_text") or "").strip()
+        )
         lsoa = location.lsoa_code if location else None
         areas = area_hierarchy()
         incident = Incident.objects.using(DB_ALIAS).create(
-            source=source, line=line, record_type=RecordType.ASB.value, month=month_of(day),
-            crime_type=ASB_CRIME_TYPE, reference=reference, reported_by=force,
-            location=location, context=data["description"], asb_category=data["category"],
-            occurred_from=occurred, reported_at=now, public_report=True,
-            lpu=areas.lpu_for([lsoa])[0], snt=areas.snt_for([lsoa])[0],
+            source=source,
+            line=line,
+            record_type=RecordType.ASB.value,
+            month=month_of(day),
+            crime_type=ASB_CRIME_TYPE,
+            reference=reference,
+            reported_by=force,
+            location=location,
+            context=data["description"],
+            asb_category=data["category"],
+            occurred_from=occurred,
+            reported_at=now,
+            public_report=True,
+            lpu=areas.lpu_for([lsoa])[0],
+            snt=areas.snt_for([lsoa])[0],
         )
         Source.objects.using(DB_ALIAS).filter(pk=source.pk).update(rows=line, loaded_at=now)
         if given:
             Person.objects.using(DB_ALIAS).create(
-                incident=incident, role=PersonRole.CALLER.value, **contact)
+                incident=incident, role=PersonRole.CALLER.value, **contact
+            )
     return incident
 
 
 # -- area figures -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AreaChoice:
@@ -146,9 +177,12 @@ def area_choices() -> dict[str, list[AreaChoice]]:
     areas = area_hierarchy()
     lpus = [AreaChoice(f"lpu:{name}", name) for name in areas.lpus]
     hoods = sorted(
-        (AreaChoice(f"snt:{code}", f"{name} ({lpu})")
-         for lpu, code, name in areas.neighbourhoods.select("lpu", "snt_code", "snt_name")
-         .iter_rows()),
+        (
+            AreaChoice(f"snt:{code}", f"{name} ({lpu})")
+            for lpu, code, name in areas.neighbourhoods.select(
+                "lpu", "snt_code", "snt_name"
+            ).iter_rows()
+        ),
         key=lambda c: c.label,
     )
     return {"lpus": lpus, "neighbourhoods": hoods}
@@ -202,8 +236,9 @@ def area_figures(value: str, using: str = DB_ALIAS) -> dict[str, Any] | None:
     if found is None:
         return None
     label, codes = found
-    asb = Incident.objects.using(using).filter(record_type=RecordType.ASB.value,
-                                               public_report=False)
+    asb = Incident.objects.using(using).filter(
+        record_type=RecordType.ASB.value, public_report=False
+    )
     first_ok, last_ok = month_range_allowed(timezone.localdate())
     # The latest allowed month: an odd stored month must not break the page for everyone.
     last = asb.filter(month__gte=first_ok, month__lte=last_ok).aggregate(m=Max("month"))["m"]
@@ -216,8 +251,9 @@ def area_figures(value: str, using: str = DB_ALIAS) -> dict[str, Any] | None:
     categories.append({"label": "Not recorded", "count": unknown})
     return {
         "label": label,
-        "months": [{"month": m, "label": month_label(m), "count": by_month.get(m, 0)}
-                   for m in months],
+        "months": [
+            {"month": m, "label": month_label(m), "count": by_month.get(m, 0)} for m in months
+        ],
         "first_label": month_label(months[0]) if months else "",
         "last_label": month_label(months[-1]) if months else "",
         "kind": "neighbourhood" if value.startswith("snt:") else "Local Policing Unit",

@@ -21,8 +21,10 @@ from asbhub.web.public.forms import CATEGORY_GUIDANCE, LAT_RANGE, LON_RANGE, Pub
 from asbhub.web.ratelimit import limit_posts
 
 REFERENCE_RE = re.compile(r"ASB-[A-Z2-9]{8}")
-BUSY_MESSAGE = ("Your report has not been sent yet: the service is busy. Check your answers and "
-                "select Send report again in a minute.")
+BUSY_MESSAGE = (
+    "Your report has not been sent yet: the service is busy. Check your answers and "
+    "select Send report again in a minute."
+)
 
 
 @limit_posts("public_form", "reports")  # issue #10: floods
@@ -48,15 +50,27 @@ def report_asb(request: HttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("place", "").split())[:100]
     places = find_places(query) if query else []
     categories = [
-        {"field": radio, "summary": CATEGORY_GUIDANCE[radio.data["value"]][0],
-         "examples": CATEGORY_GUIDANCE[radio.data["value"]][1]}
+        {
+            "field": radio,
+            "summary": CATEGORY_GUIDANCE[radio.data["value"]][0],
+            "examples": CATEGORY_GUIDANCE[radio.data["value"]][1],
+        }
         for radio in form["category"]
     ]
-    response = render(request, "public/report.html", {
-        "form": form, "categories": categories, "tiles": tile_layer(),
-        "outlines": lpu_outlines_geojson(), "bounds": force_bounds(),
-        "place_query": query, "places": places,
-    }, status=503 if busy else 200)
+    response = render(
+        request,
+        "public/report.html",
+        {
+            "form": form,
+            "categories": categories,
+            "tiles": tile_layer(),
+            "outlines": lpu_outlines_geojson(),
+            "bounds": force_bounds(),
+            "place_query": query,
+            "places": places,
+        },
+        status=503 if busy else 200,
+    )
     if busy:
         response["Retry-After"] = "30"
     return response
@@ -71,8 +85,7 @@ def _picked_place(request: HttpRequest) -> dict[str, object]:
         return {}
     if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]):
         return {}
-    return {"latitude": lat, "longitude": lon,
-            "location_text": request.GET.get("where", "")[:500]}
+    return {"latitude": lat, "longitude": lon, "location_text": request.GET.get("where", "")[:500]}
 
 
 def report_places(request: HttpRequest) -> JsonResponse:
@@ -81,10 +94,22 @@ def report_places(request: HttpRequest) -> JsonResponse:
     Only published street descriptions and area names: never a resident's report.
     """
     query = " ".join(request.GET.get("q", "").split())[:100]
-    return JsonResponse({"query": query, "places": [
-        {"name": p.name, "kind": p.kind_label, "detail": p.detail, "label": p.label,
-         "latitude": p.latitude, "longitude": p.longitude}
-        for p in (find_places(query) if query else [])]})
+    return JsonResponse(
+        {
+            "query": query,
+            "places": [
+                {
+                    "name": p.name,
+                    "kind": p.kind_label,
+                    "detail": p.detail,
+                    "label": p.label,
+                    "latitude": p.latitude,
+                    "longitude": p.longitude,
+                }
+                for p in (find_places(query) if query else [])
+            ],
+        }
+    )
 
 
 def report_done(request: HttpRequest, reference: str) -> HttpResponse:
@@ -96,11 +121,20 @@ def report_done(request: HttpRequest, reference: str) -> HttpResponse:
 
 def advice(request: HttpRequest) -> HttpResponse:
     """What ASB is, who deals with what, how to report it and how to ask for a Case Review."""
-    return render(request, "public/advice.html", {"guidance": [
-        {"label": label, "summary": CATEGORY_GUIDANCE[value][0],
-         "examples": CATEGORY_GUIDANCE[value][1]}
-        for value, label in PublicReportForm.base_fields["category"].choices
-    ]})
+    return render(
+        request,
+        "public/advice.html",
+        {
+            "guidance": [
+                {
+                    "label": label,
+                    "summary": CATEGORY_GUIDANCE[value][0],
+                    "examples": CATEGORY_GUIDANCE[value][1],
+                }
+                for value, label in PublicReportForm.base_fields["category"].choices
+            ]
+        },
+    )
 
 
 def figures(request: HttpRequest) -> HttpResponse:
@@ -109,7 +143,15 @@ def figures(request: HttpRequest) -> HttpResponse:
     value = request.GET.get("area", "")
     result = services.area_figures(value) if value else None
     status = 404 if value and result is None else 200
-    return render(request, "public/figures.html", {
-        "choices": choices, "area": value, "result": result, "unknown_area": status == 404,
-        "months": services.FIGURE_MONTHS,
-    }, status=status)
+    return render(
+        request,
+        "public/figures.html",
+        {
+            "choices": choices,
+            "area": value,
+            "result": result,
+            "unknown_area": status == 404,
+            "months": services.FIGURE_MONTHS,
+        },
+        status=status,
+    )

@@ -40,12 +40,14 @@ def _profile(request: HttpRequest, *, risk: bool = True) -> Any:
     see risk assessments at all."""
     profile = profile_of(request.user)
     if profile is None:
-        raise PermissionDenied("Your account is not linked to an agency. Ask an administrator "
-                               "to link it.")
+        raise PermissionDenied(
+            "Your account is not linked to an agency. Ask an administrator to link it."
+        )
     # may_see_risk: the same check the navigation asks for the risk pages (access.PAGE_CHECKS).
     if risk and not may_see_risk(request.user):
-        raise PermissionDenied(f"The {profile.get_role_display()} role does not include risk "
-                               "assessments.")
+        raise PermissionDenied(
+            f"The {profile.get_role_display()} role does not include risk assessments."
+        )
     return profile
 
 
@@ -55,10 +57,18 @@ def _purpose(request: HttpRequest, heading: str, what: str) -> tuple[str, HttpRe
     if code in PURPOSES:
         return PURPOSES[code], None
     keep = {k: v for k, v in request.GET.items() if k != "purpose"}
-    return "", render(request, "risk/purpose.html", {
-        "heading": heading, "what": what, "purposes": PURPOSES, "keep": keep,
-        "first_purpose": next(iter(PURPOSES)), "error": "purpose" in request.GET,
-    })
+    return "", render(
+        request,
+        "risk/purpose.html",
+        {
+            "heading": heading,
+            "what": what,
+            "purposes": PURPOSES,
+            "keep": keep,
+            "first_purpose": next(iter(PURPOSES)),
+            "error": "purpose" in request.GET,
+        },
+    )
 
 
 def _detail_url(pk: int) -> str:
@@ -74,8 +84,13 @@ def assess(request: HttpRequest, incident_pk: int, person_pk: int) -> HttpRespon
     incident, person = services.victim_or_404(request.user, incident_pk, person_pk, request)
     decision = services.victim_decision(request.user, person)
     if not decision.allowed:
-        record_access(request.user, AuditAction.DENIED, person, request=request,
-                      detail={"reason": decision.reason, "form": "risk assessment"})
+        record_access(
+            request.user,
+            AuditAction.DENIED,
+            person,
+            request=request,
+            detail={"reason": decision.reason, "form": "risk assessment"},
+        )
         raise PermissionDenied(decision.reason)
     if profile.role not in services.ASSESSOR_ROLES:
         raise PermissionDenied("Your role cannot record risk assessments.")
@@ -83,30 +98,58 @@ def assess(request: HttpRequest, incident_pk: int, person_pk: int) -> HttpRespon
     if version is None:
         return render(request, "risk/no_version.html", status=409)
     questionnaire = version.questionnaire()
-    initial = {f"thrive_{e}": getattr(incident, f"thrive_{e}") or ""
-               for e in rules.THRIVE_ELEMENTS}
+    initial = {f"thrive_{e}": getattr(incident, f"thrive_{e}") or "" for e in rules.THRIVE_ELEMENTS}
     form = AssessmentForm(questionnaire, request.POST or None, initial=initial)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
             assessment = services.record_assessment(
-                person=person, answers=form.answers(), agency=profile.agency, version=version,
-                assessor=request.user, thrive=form.thrive(),
-                thrive_notes=form.cleaned_data["thrive_notes"])
+                person=person,
+                answers=form.answers(),
+                agency=profile.agency,
+                version=version,
+                assessor=request.user,
+                thrive=form.thrive(),
+                thrive_notes=form.cleaned_data["thrive_notes"],
+            )
         except services.RiskError as exc:
             problems = exc.problems
         else:
-            record_access(request.user, AuditAction.CREATE, assessment,
-                          purpose=PURPOSES["safeguarding"], request=request,
-                          detail={"person": person.pk, "incident": incident.pk,
-                                  "version": version.number, "band": assessment.band})
+            record_access(
+                request.user,
+                AuditAction.CREATE,
+                assessment,
+                purpose=PURPOSES["safeguarding"],
+                request=request,
+                detail={
+                    "person": person.pk,
+                    "incident": incident.pk,
+                    "version": version.number,
+                    "band": assessment.band,
+                },
+            )
             return redirect(_detail_url(assessment.pk))
-    record_access(request.user, AuditAction.VIEW, person, purpose=PURPOSES["safeguarding"],
-                  request=request, detail={"form": "risk assessment", "incident": incident.pk})
-    return render(request, "risk/assess.html", {
-        "form": form, "incident": incident, "person": person, "version": version,
-        "questionnaire": questionnaire, "problems": problems,
-    }, status=400 if request.method == "POST" else 200)
+    record_access(
+        request.user,
+        AuditAction.VIEW,
+        person,
+        purpose=PURPOSES["safeguarding"],
+        request=request,
+        detail={"form": "risk assessment", "incident": incident.pk},
+    )
+    return render(
+        request,
+        "risk/assess.html",
+        {
+            "form": form,
+            "incident": incident,
+            "person": person,
+            "version": version,
+            "questionnaire": questionnaire,
+            "problems": problems,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -114,21 +157,39 @@ def victim(request: HttpRequest, incident_pk: int, person_pk: int) -> HttpRespon
     """A victim's assessments (this incident and others for the same person) with reviews."""
     _profile(request)
     incident, person = services.victim_or_404(request.user, incident_pk, person_pk, request)
-    purpose, ask = _purpose(request, "Why do you need this victim's risk history?",
-                            "It shows the victim's details and risk assessments.")
+    purpose, ask = _purpose(
+        request,
+        "Why do you need this victim's risk history?",
+        "It shows the victim's details and risk assessments.",
+    )
     if ask:
         return ask
     decision = services.victim_decision(request.user, person)
     history = services.victim_history(request.user, person)
-    record_access(request.user, AuditAction.VIEW, person, purpose=purpose, request=request,
-                  detail={"victim": "shown" if decision.allowed else "withheld",
-                          "assessments": [a.pk for a in history]})
-    return render(request, "risk/victim.html", {
-        "incident": incident, "victim": services.redact_person(person, decision),
-        "history": history, "can_assess": decision.allowed and profile_of(
-            request.user).role in services.ASSESSOR_ROLES,
-        "person": person, "purpose": purpose,
-    })
+    record_access(
+        request.user,
+        AuditAction.VIEW,
+        person,
+        purpose=purpose,
+        request=request,
+        detail={
+            "victim": "shown" if decision.allowed else "withheld",
+            "assessments": [a.pk for a in history],
+        },
+    )
+    return render(
+        request,
+        "risk/victim.html",
+        {
+            "incident": incident,
+            "victim": services.redact_person(person, decision),
+            "history": history,
+            "can_assess": decision.allowed
+            and profile_of(request.user).role in services.ASSESSOR_ROLES,
+            "person": person,
+            "purpose": purpose,
+        },
+    )
 
 
 @login_required
@@ -136,18 +197,34 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
     """One assessment: the answers as scored, THRIVE, the reviews and the next review."""
     profile = _profile(request)
     found = services.assessment_or_404(request.user, pk, request)
-    purpose, ask = _purpose(request, f"Why do you need risk assessment {found.pk}?",
-                            "It may show the victim's details.")
+    purpose, ask = _purpose(
+        request, f"Why do you need risk assessment {found.pk}?", "It may show the victim's details."
+    )
     if ask:
         return ask
     view = services.assessment_view(request.user, found)
-    record_access(request.user, AuditAction.VIEW, found, purpose=purpose, request=request,
-                  detail=view.audit_detail())
-    return render(request, "risk/assessment.html", {
-        "view": view, "a": found, "purpose": purpose,
-        "can_review": (found.closed_at is None and profile.role in services.ASSESSOR_ROLES
-                       and profile.agency_id == found.owner_agency_id),
-    })
+    record_access(
+        request.user,
+        AuditAction.VIEW,
+        found,
+        purpose=purpose,
+        request=request,
+        detail=view.audit_detail(),
+    )
+    return render(
+        request,
+        "risk/assessment.html",
+        {
+            "view": view,
+            "a": found,
+            "purpose": purpose,
+            "can_review": (
+                found.closed_at is None
+                and profile.role in services.ASSESSOR_ROLES
+                and profile.agency_id == found.owner_agency_id
+            ),
+        },
+    )
 
 
 @login_required
@@ -157,35 +234,66 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     profile = _profile(request)
     found = services.assessment_or_404(request.user, pk, request)
     if profile.role not in services.ASSESSOR_ROLES or profile.agency_id != found.owner_agency_id:
-        raise PermissionDenied(f"Only staff of {found.owner_agency} who record assessments can "
-                               "review this one.")
+        raise PermissionDenied(
+            f"Only staff of {found.owner_agency} who record assessments can review this one."
+        )
     if found.closed_at is not None:
         raise PermissionDenied("This assessment is closed; record a new assessment instead.")
     latest = found.reviews.order_by("-reviewed_at", "-pk").first()
     previous = (latest or found).answers
-    form = ReviewForm(found.questionnaire.questionnaire(), request.POST or None,
-                      initial={f"q_{k}": v for k, v in previous.items()})
+    form = ReviewForm(
+        found.questionnaire.questionnaire(),
+        request.POST or None,
+        initial={f"q_{k}": v for k, v in previous.items()},
+    )
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            done = services.record_review(found, answers=form.answers(), agency=profile.agency,
-                                          notes=form.cleaned_data["notes"],
-                                          close=form.cleaned_data["close"],
-                                          reviewer=request.user)
+            done = services.record_review(
+                found,
+                answers=form.answers(),
+                agency=profile.agency,
+                notes=form.cleaned_data["notes"],
+                close=form.cleaned_data["close"],
+                reviewer=request.user,
+            )
         except services.RiskError as exc:
             problems = exc.problems
         else:
-            record_access(request.user, AuditAction.CHANGE, found,
-                          purpose=PURPOSES["safeguarding"], request=request,
-                          detail={"review": done.pk, "band": done.band,
-                                  "previous_band": done.previous_band, "closed": done.closed})
+            record_access(
+                request.user,
+                AuditAction.CHANGE,
+                found,
+                purpose=PURPOSES["safeguarding"],
+                request=request,
+                detail={
+                    "review": done.pk,
+                    "band": done.band,
+                    "previous_band": done.previous_band,
+                    "closed": done.closed,
+                },
+            )
             return redirect(_detail_url(found.pk))
     view = services.assessment_view(request.user, found)
-    record_access(request.user, AuditAction.VIEW, found, purpose=PURPOSES["safeguarding"],
-                  request=request, detail={**view.audit_detail(), "form": "review"})
-    return render(request, "risk/review.html", {
-        "form": form, "a": found, "view": view, "problems": problems,
-    }, status=400 if request.method == "POST" else 200)
+    record_access(
+        request.user,
+        AuditAction.VIEW,
+        found,
+        purpose=PURPOSES["safeguarding"],
+        request=request,
+        detail={**view.audit_detail(), "form": "review"},
+    )
+    return render(
+        request,
+        "risk/review.html",
+        {
+            "form": form,
+            "a": found,
+            "view": view,
+            "problems": problems,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
@@ -199,22 +307,40 @@ def _int_param(request: HttpRequest, name: str, default: int, low: int, high: in
 def due(request: HttpRequest) -> HttpResponse:
     """Reviews due and overdue, by Local Policing Unit."""
     _profile(request)
-    purpose, ask = _purpose(request, "Why do you need the list of risk reviews due?",
-                            "It names victims whose details you are entitled to see.")
+    purpose, ask = _purpose(
+        request,
+        "Why do you need the list of risk reviews due?",
+        "It names victims whose details you are entitled to see.",
+    )
     if ask:
         return ask
     today = timezone.localdate()
     within = _int_param(request, "within", 0, 0, 90)
     new_days = _int_param(request, "new_days", 28, 1, 365)
     lpu = request.GET.get("lpu", "")
-    found = services.review_worklist(request.user, today, within_days=within,
-                                     new_days=new_days, lpu=lpu)
-    record_access(request.user, AuditAction.SEARCH, ("risk.riskassessment", "reviews-due"),
-                  purpose=purpose, request=request, detail=found.audit_detail())
-    return render(request, "risk/due.html", {
-        "w": found, "lpu": lpu, "within": within, "today": today, "new_days": new_days,
-        "purpose_code": request.GET.get("purpose"),
-    })
+    found = services.review_worklist(
+        request.user, today, within_days=within, new_days=new_days, lpu=lpu
+    )
+    record_access(
+        request.user,
+        AuditAction.SEARCH,
+        ("risk.riskassessment", "reviews-due"),
+        purpose=purpose,
+        request=request,
+        detail=found.audit_detail(),
+    )
+    return render(
+        request,
+        "risk/due.html",
+        {
+            "w": found,
+            "lpu": lpu,
+            "within": within,
+            "today": today,
+            "new_days": new_days,
+            "purpose_code": request.GET.get("purpose"),
+        },
+    )
 
 
 # ----------------------------------------------------------------------------- calibration
@@ -225,8 +351,7 @@ def _calibration(request: HttpRequest) -> tuple[rules.Calibration, str]:
     # The same person as everywhere else: linkage clusters once the store is linked, else
     # the interim surname + date of birth key (the page says which).
     clusters = person_cluster_map() or None
-    table = services.calibration(owner_agency_ids=[a.pk for a in agencies],
-                                 person_key=clusters)
+    table = services.calibration(owner_agency_ids=[a.pk for a in agencies], person_key=clusters)
     return table, services.repeat_definition(table.horizon_days, linked=clusters is not None)
 
 
@@ -242,12 +367,18 @@ def calibration(request: HttpRequest) -> HttpResponse:
 def calibration_csv(request: HttpRequest) -> HttpResponse:
     _profile(request)
     table, definition = _calibration(request)
-    record_access(request.user, AuditAction.EXPORT, ("risk.calibration", "csv"),
-                  purpose=CALIBRATION_PURPOSE, request=request,
-                  detail={"assessed": table.n_assessed, "end": table.end.isoformat()})
+    record_access(
+        request.user,
+        AuditAction.EXPORT,
+        ("risk.calibration", "csv"),
+        purpose=CALIBRATION_PURPOSE,
+        request=request,
+        detail={"assessed": table.n_assessed, "end": table.end.isoformat()},
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (f'attachment; filename="risk-calibration-'
-                                       f'{table.end.isoformat()}.csv"')
+    response["Content-Disposition"] = (
+        f'attachment; filename="risk-calibration-{table.end.isoformat()}.csv"'
+    )
     writer = safe_writer(response)
     for row in table.csv_rows():
         writer.writerow(row)
@@ -268,10 +399,15 @@ def _version_or_404(number: int) -> QuestionnaireVersion:
 def versions(request: HttpRequest) -> HttpResponse:
     _profile(request, risk=False)
     current = services.current_version()
-    return render(request, "risk/versions.html", {
-        "versions": QuestionnaireVersion.objects.all(), "current": current,
-        "can_manage": services.can_manage_questionnaire(request.user),
-    })
+    return render(
+        request,
+        "risk/versions.html",
+        {
+            "versions": QuestionnaireVersion.objects.all(),
+            "current": current,
+            "can_manage": services.can_manage_questionnaire(request.user),
+        },
+    )
 
 
 @login_required
@@ -280,11 +416,17 @@ def version(request: HttpRequest, number: int) -> HttpResponse:
     _profile(request, risk=False)
     found = _version_or_404(number)
     current = services.current_version()
-    return render(request, "risk/version.html", {
-        "v": found, "q": found.questionnaire(), "n_used": found.assessments.count(),
-        "is_current": current is not None and current.pk == found.pk,
-        "can_manage": services.can_manage_questionnaire(request.user),
-    })
+    return render(
+        request,
+        "risk/version.html",
+        {
+            "v": found,
+            "q": found.questionnaire(),
+            "n_used": found.assessments.count(),
+            "is_current": current is not None and current.pk == found.pk,
+            "can_manage": services.can_manage_questionnaire(request.user),
+        },
+    )
 
 
 @login_required
@@ -299,15 +441,31 @@ def version_edit(request: HttpRequest, number: int) -> HttpResponse:
     form = VersionForm(base.questionnaire(), request.POST or None)
     if request.method == "POST" and form.is_valid():
         saved, created = services.revise_version(
-            base, form.cleaned_data["questionnaire"], by=request.user.get_username(),
-            note=form.cleaned_data["change_note"], publish=form.cleaned_data["publish"])
-        record_access(request.user, AuditAction.CREATE if created else AuditAction.CHANGE,
-                      saved, purpose=QUESTIONNAIRE_PURPOSE, request=request,
-                      detail={"based_on": base.number, "published": saved.published})
+            base,
+            form.cleaned_data["questionnaire"],
+            by=request.user.get_username(),
+            note=form.cleaned_data["change_note"],
+            publish=form.cleaned_data["publish"],
+        )
+        record_access(
+            request.user,
+            AuditAction.CREATE if created else AuditAction.CHANGE,
+            saved,
+            purpose=QUESTIONNAIRE_PURPOSE,
+            request=request,
+            detail={"based_on": base.number, "published": saved.published},
+        )
         return redirect("risk:version", number=saved.number)
-    return render(request, "risk/version_form.html", {
-        "form": form, "v": base, "will_copy": base.published or base.is_used,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "risk/version_form.html",
+        {
+            "form": form,
+            "v": base,
+            "will_copy": base.published or base.is_used,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -319,7 +477,12 @@ def version_publish(request: HttpRequest, number: int) -> HttpResponse:
         raise PermissionDenied("Only supervisors and administrators publish the questionnaire.")
     found = _version_or_404(number)
     services.publish_version(found)
-    record_access(request.user, AuditAction.CHANGE, found, purpose=QUESTIONNAIRE_PURPOSE,
-                  request=request, detail={"published": True})
+    record_access(
+        request.user,
+        AuditAction.CHANGE,
+        found,
+        purpose=QUESTIONNAIRE_PURPOSE,
+        request=request,
+        detail={"published": True},
+    )
     return redirect("risk:version", number=found.number)
-

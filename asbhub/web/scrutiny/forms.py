@@ -33,9 +33,9 @@ class AskQuestionForm(GovukModelForm):
         }
         help_texts = {
             "text": f"Up to {MAX_QUESTION:,} characters. Do not include anyone's personal "
-                    "details or report a crime here: call 999 in an emergency or 101 otherwise.",
+            "details or report a crime here: call 999 in an emergency or 101 otherwise.",
             "area": "Your town, village or district, e.g. Bolsover. It is published as "
-                    "'Resident from Bolsover'.",
+            "'Resident from Bolsover'.",
             "asker_name": "Not published unless you tick the box below.",
             "email": "Only to tell you when the answer is published. It is never published.",
         }
@@ -45,10 +45,16 @@ class AskQuestionForm(GovukModelForm):
         }
         widgets = {
             "text": forms.Textarea(attrs={"rows": 6}),
-            "area": forms.TextInput(attrs={"class": "govuk-input--width-20",
-                                           "autocomplete": "address-level2"}),
-            "asker_name": forms.TextInput(attrs={"class": "govuk-input--width-20",
-                                                 "autocomplete": "name", "spellcheck": "false"}),
+            "area": forms.TextInput(
+                attrs={"class": "govuk-input--width-20", "autocomplete": "address-level2"}
+            ),
+            "asker_name": forms.TextInput(
+                attrs={
+                    "class": "govuk-input--width-20",
+                    "autocomplete": "name",
+                    "spellcheck": "false",
+                }
+            ),
             "email": forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         }
 
@@ -57,8 +63,10 @@ class AskQuestionForm(GovukModelForm):
         if len(text) < 10:
             raise forms.ValidationError("Write your question in at least 10 characters.")
         if len(text) > MAX_QUESTION:
-            raise forms.ValidationError(f"Your question is {len(text):,} characters long; "
-                                        f"shorten it to {MAX_QUESTION:,} or fewer.")
+            raise forms.ValidationError(
+                f"Your question is {len(text):,} characters long; "
+                f"shorten it to {MAX_QUESTION:,} or fewer."
+            )
         return text
 
     def clean_area(self) -> str:
@@ -78,10 +86,13 @@ class AssignForm(GovukForm):
     """Name a person, an agency or both to answer the question."""
 
     assigned_user = forms.ModelChoiceField(
-        label="Person", required=False,
-        queryset=get_user_model().objects.filter(is_active=True).order_by("username"))
+        label="Person",
+        required=False,
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+    )
     assigned_agency = forms.ModelChoiceField(
-        label="Agency", required=False, queryset=Agency.objects.filter(is_active=True))
+        label="Agency", required=False, queryset=Agency.objects.filter(is_active=True)
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -94,8 +105,12 @@ class AnswerForm(GovukForm):
     """The answer, and who gives it."""
 
     answer = forms.CharField(label="Answer", widget=forms.Textarea(attrs={"rows": 8}))
-    answered_by = forms.CharField(label="Response from", max_length=200, initial="Constabulary",
-                                  help_text="As published, e.g. 'Constabulary Response'")
+    answered_by = forms.CharField(
+        label="Response from",
+        max_length=200,
+        initial="Constabulary",
+        help_text="As published, e.g. 'Constabulary Response'",
+    )
 
 
 class PublishForm(GovukForm):
@@ -107,11 +122,15 @@ class PublishForm(GovukForm):
 class DashboardForm(GovukForm):
     """The month and LPU of the dashboard; choices come from the data loaded."""
 
-    def __init__(self, data: dict[str, str], *, months: list[str], lpus: list[str],
-                 force_name: str) -> None:
+    def __init__(
+        self, data: dict[str, str], *, months: list[str], lpus: list[str], force_name: str
+    ) -> None:
         super().__init__(data)
         self.fields["period"] = forms.ChoiceField(
-            label="12 months to", choices=[(m, month_label(m)) for m in reversed(months)])
+            label="12 months to", choices=[(m, month_label(m)) for m in reversed(months)]
+        )
         self.fields["area"] = forms.ChoiceField(
-            label="Area", required=False,
-            choices=[("", f"All of {force_name}")] + [(lpu, f"{lpu} LPU") for lpu in lpus])
+            label="Area",
+            required=False,
+            choices=[("", f"All of {force_name}")] + [(lpu, f"{lpu} LPU") for lpu in lpus],
+        )

@@ -58,8 +58,9 @@ def published_by_meeting() -> list[PublishedMeeting]:
         groups: OrderedDict[str, list[Question]] = OrderedDict((t, []) for t in Theme.values)
         for q in Question.objects.published().filter(meeting=meeting).order_by("received_at"):
             groups[q.theme].append(q)
-        out.append(PublishedMeeting(meeting, [(str(labels[t]), qs)
-                                              for t, qs in groups.items() if qs]))
+        out.append(
+            PublishedMeeting(meeting, [(str(labels[t]), qs) for t, qs in groups.items() if qs])
+        )
     return out
 
 
@@ -145,8 +146,13 @@ def table_ids(report: ScrutinyReport) -> list[str]:
 
 def display_rows(table: ReportTable) -> list[list[str]]:
     """The table's cells as the printed report shows them (thousands separators, n/a, %)."""
-    return [[format_cell(v) if j == 0 else format_cell(v, table.decimals, j in table.percent_columns)
-             for j, v in enumerate(row)] for row in table.rows]
+    return [
+        [
+            format_cell(v) if j == 0 else format_cell(v, table.decimals, j in table.percent_columns)
+            for j, v in enumerate(row)
+        ]
+        for row in table.rows
+    ]
 
 
 def csv_rows(table: ReportTable) -> list[list[Any]]:

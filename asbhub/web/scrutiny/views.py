@@ -44,8 +44,10 @@ def _queue_worker(request: HttpRequest) -> UserProfile:
     (its viewers and its administrators) works it, not other agencies' administrators."""
     profile = _role_in(request, services.QUEUE_ROLES, "its administrators")
     if profile.agency is None or profile.agency.kind != AgencyKind.COMMISSIONER:
-        raise PermissionDenied("Only the Commissioner's office works the question queue: "
-                               "the askers' details are theirs to hold.")
+        raise PermissionDenied(
+            "Only the Commissioner's office works the question queue: "
+            "the askers' details are theirs to hold."
+        )
     return profile
 
 
@@ -73,9 +75,14 @@ def ask_thanks(request: HttpRequest) -> HttpResponse:
 
 def published_questions(request: HttpRequest) -> HttpResponse:
     """Past meetings' published questions and approved answers, grouped by theme."""
-    return render(request, "scrutiny/questions.html", {
-        "meetings": services.published_by_meeting(), "next_meeting": services.next_meeting(),
-    })
+    return render(
+        request,
+        "scrutiny/questions.html",
+        {
+            "meetings": services.published_by_meeting(),
+            "next_meeting": services.next_meeting(),
+        },
+    )
 
 
 # -- the question queue -----------------------------------------------------------------------
@@ -87,10 +94,15 @@ def question_queue(request: HttpRequest) -> HttpResponse:
     _queue_worker(request)
     status = request.GET.get("status") or None
     counts = services.queue_counts()
-    return render(request, "scrutiny/queue.html", {
-        "questions": services.queue(status), "status": status,
-        "statuses": [(code, label, counts[code]) for code, label in Status.choices],
-    })
+    return render(
+        request,
+        "scrutiny/queue.html",
+        {
+            "questions": services.queue(status),
+            "status": status,
+            "statuses": [(code, label, counts[code]) for code, label in Status.choices],
+        },
+    )
 
 
 #: The steps the question page offers: form class (None: no fields) and target status.
@@ -127,26 +139,51 @@ def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except IllegalTransition as exc:
                 error = str(exc)
             else:
-                record_access(request.user, AuditAction.CHANGE, question,
-                              purpose=services.QUESTION_PURPOSE, request=request,
-                              detail={"step": step, "status": question.status})
-                messages.success(request, f"Question {question.pk}: "
-                                          f"{question.get_status_display().lower()}.")
+                record_access(
+                    request.user,
+                    AuditAction.CHANGE,
+                    question,
+                    purpose=services.QUESTION_PURPOSE,
+                    request=request,
+                    detail={"step": step, "status": question.status},
+                )
+                messages.success(
+                    request, f"Question {question.pk}: {question.get_status_display().lower()}."
+                )
                 return redirect("scrutiny:question", pk=question.pk)
         question.refresh_from_db()
     # The page shows the asker's name and email: log the view before rendering them.
-    record_access(request.user, AuditAction.VIEW, question, purpose=services.QUESTION_PURPOSE,
-                  request=request, detail={"fields": ["asker_name", "email"]})
-    return render(request, "scrutiny/question.html", {
-        "q": question, "error": error,
-        "assign_form": AssignForm(initial={"assigned_user": question.assigned_user,
-                                           "assigned_agency": question.assigned_agency}),
-        "answer_form": AnswerForm(initial={"answer": question.answer,
-                                           "answered_by": question.answered_by
-                                           or "Constabulary"}),
-        "publish_form": PublishForm(initial={"meeting": question.meeting}),
-        "allowed": services.allowed_steps(question.status),
-    }, status=400 if error else 200)
+    record_access(
+        request.user,
+        AuditAction.VIEW,
+        question,
+        purpose=services.QUESTION_PURPOSE,
+        request=request,
+        detail={"fields": ["asker_name", "email"]},
+    )
+    return render(
+        request,
+        "scrutiny/question.html",
+        {
+            "q": question,
+            "error": error,
+            "assign_form": AssignForm(
+                initial={
+                    "assigned_user": question.assigned_user,
+                    "assigned_agency": question.assigned_agency,
+                }
+            ),
+            "answer_form": AnswerForm(
+                initial={
+                    "answer": question.answer,
+                    "answered_by": question.answered_by or "Constabulary",
+                }
+            ),
+            "publish_form": PublishForm(initial={"meeting": question.meeting}),
+            "allowed": services.allowed_steps(question.status),
+        },
+        status=400 if error else 200,
+    )
 
 
 # -- the dashboard ----------------------------------------------------------------------------
@@ -159,42 +196,56 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     one table."""
     # The same check the navigation asks (access.PAGE_CHECKS: DASHBOARD_ROLES).
     if not can_open(request.user, "scrutiny:dashboard"):
-        raise PermissionDenied("Only the Commissioner's office and supervisors and "
-                               "administrators can see this page.")
+        raise PermissionDenied(
+            "Only the Commissioner's office and supervisors and administrators can see this page."
+        )
     months, lpus, force_name = services.dashboard_choices()
     if not months:
         return render(request, "scrutiny/dashboard.html", {"form": None})
-    data = {"period": services.default_period(months), "area": ""} | {k: v for k, v in request.GET.items()
-                                                  if k in ("period", "area")}
+    data = {"period": services.default_period(months), "area": ""} | {
+        k: v for k, v in request.GET.items() if k in ("period", "area")
+    }
     form = DashboardForm(data, months=months, lpus=lpus, force_name=force_name)
     if not form.is_valid():
         return render(request, "scrutiny/dashboard.html", {"form": form}, status=400)
-    report = services.dashboard_report(form.cleaned_data["period"],
-                                       form.cleaned_data["area"] or None)
+    report = services.dashboard_report(
+        form.cleaned_data["period"], form.cleaned_data["area"] or None
+    )
     fmt = request.GET.get("format", "html")
     if fmt == "csv":
         return _csv_download(report, request.GET.get("table", ""))
     if fmt != "html":
         raise Http404(f"no format {fmt!r}; use html or csv")
-    sections = [{"s": s, "parameters": services.parameter_text(s.parameters),
-                 "tables": [{"t": t, "rows": services.display_rows(t)} for t in s.tables]}
-                for s in report.sections]
-    return render(request, "scrutiny/dashboard.html", {
-        "form": form, "report": report, "sections": sections,
-        "parameters": services.parameter_text(report.parameters),
-        "query": urlencode({"period": report.period, "area": form.cleaned_data["area"]}),
-    })
+    sections = [
+        {
+            "s": s,
+            "parameters": services.parameter_text(s.parameters),
+            "tables": [{"t": t, "rows": services.display_rows(t)} for t in s.tables],
+        }
+        for s in report.sections
+    ]
+    return render(
+        request,
+        "scrutiny/dashboard.html",
+        {
+            "form": form,
+            "report": report,
+            "sections": sections,
+            "parameters": services.parameter_text(report.parameters),
+            "query": urlencode({"period": report.period, "area": form.cleaned_data["area"]}),
+        },
+    )
 
 
 def _csv_download(report: services.ScrutinyReport, table_id: str) -> HttpResponse:
     found = services.find_table(report, table_id)
     if found is None:
-        raise Http404(f"no table {table_id!r}; use one of "
-                      f"{', '.join(services.table_ids(report))}")
+        raise Http404(f"no table {table_id!r}; use one of {', '.join(services.table_ids(report))}")
     _, table = found
     area = f"-{report.area.lower().replace(' ', '-')}" if report.area else ""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (f'attachment; filename="asbhub-scrutiny-{report.period}'
-                                       f'{area}-{table.id}.csv"')
+    response["Content-Disposition"] = (
+        f'attachment; filename="asbhub-scrutiny-{report.period}{area}-{table.id}.csv"'
+    )
     safe_writer(response).writerows(services.csv_rows(table))
     return response

@@ -71,17 +71,30 @@ class RiskSection:
 
 #: What the briefing shows of the risk app's rows: (attribute, heading), in order.
 _RISK_COLUMNS = {
-    "due": [("incident_reference", "Incident"), ("victim_name", "Victim"), ("lpu", "LPU"),
-            ("band", "Risk"), ("next_review_due", "Review due"), ("status", "Status"),
-            ("owner_agency", "Agency")],
-    "high": [("incident_reference", "Incident"), ("victim_name", "Victim"), ("lpu", "LPU"),
-             ("score", "Score"), ("high_since", "High since"),
-             ("next_review_due", "Review due"), ("owner_agency", "Agency")],
+    "due": [
+        ("incident_reference", "Incident"),
+        ("victim_name", "Victim"),
+        ("lpu", "LPU"),
+        ("band", "Risk"),
+        ("next_review_due", "Review due"),
+        ("status", "Status"),
+        ("owner_agency", "Agency"),
+    ],
+    "high": [
+        ("incident_reference", "Incident"),
+        ("victim_name", "Victim"),
+        ("lpu", "LPU"),
+        ("score", "Score"),
+        ("high_since", "High since"),
+        ("next_review_due", "Review due"),
+        ("owner_agency", "Agency"),
+    ],
 }
 
 
-def risk_sections(user: Any, day: dt.date, since: dt.date, using: str = DB_ALIAS,
-                  policy: _Policy | None = None) -> list[RiskSection]:
+def risk_sections(
+    user: Any, day: dt.date, since: dt.date, using: str = DB_ALIAS, policy: _Policy | None = None
+) -> list[RiskSection]:
     """Risk reviews due and victims newly assessed as high risk, from ``asbhub.web.risk``'s
     ``due_reviews(today, using)`` and ``high_risk_victims(since, using)`` when it has them.
 
@@ -97,17 +110,20 @@ def risk_sections(user: Any, day: dt.date, since: dt.date, using: str = DB_ALIAS
 
     policy = policy or _Policy(user, using)
     out = []
-    for kind, title, name, arg in (("due", "Risk assessments due or overdue for review",
-                                    "due_reviews", day),
-                                   ("high", "Victims newly assessed as high risk",
-                                    "high_risk_victims", since)):
+    for kind, title, name, arg in (
+        ("due", "Risk assessments due or overdue for review", "due_reviews", day),
+        ("high", "Victims newly assessed as high risk", "high_risk_victims", since),
+    ):
         get = getattr(risk, name, None)
         if not callable(get):
             continue
         items = list(get(arg, using=using))
-        people = {p.pk: p for p in Person.objects.using(using).filter(
-            pk__in=[getattr(i, "person_id", None) for i in items]).select_related(
-            "incident__source")}
+        people = {
+            p.pk: p
+            for p in Person.objects.using(using)
+            .filter(pk__in=[getattr(i, "person_id", None) for i in items])
+            .select_related("incident__source")
+        }
         rows, withheld = [], []
         for item in items:
             person = people.get(getattr(item, "person_id", None))
@@ -158,15 +174,21 @@ class BriefingView:
     def audit_detail(self, fmt: str) -> dict[str, Any]:
         """Ids and counts only, never the data."""
         b = self.briefing
-        return {"date": b.date.isoformat(), "since": b.since.isoformat(), "format": fmt,
-                "person_key": b.person_key_name, "people_shown": self.people_shown,
-                "people_withheld": self.people_withheld,
-                "high_risk_withheld": len(b.high_risk_withheld),
-                "incidents": "withheld" if b.incidents_withheld else "shown"}
+        return {
+            "date": b.date.isoformat(),
+            "since": b.since.isoformat(),
+            "format": fmt,
+            "person_key": b.person_key_name,
+            "people_shown": self.people_shown,
+            "people_withheld": self.people_withheld,
+            "high_risk_withheld": len(b.high_risk_withheld),
+            "incidents": "withheld" if b.incidents_withheld else "shown",
+        }
 
 
-def briefing_for(user: Any, day: dt.date, since: dt.date | None = None,
-                 using: str = DB_ALIAS) -> BriefingView:
+def briefing_for(
+    user: Any, day: dt.date, since: dt.date | None = None, using: str = DB_ALIAS
+) -> BriefingView:
     """The briefing for ``day`` with the people ``user`` may not see withheld, and why.
 
     A row naming a person or giving their address (a repeat victim, a repeat perpetrator, a
@@ -183,12 +205,19 @@ def briefing_for(user: Any, day: dt.date, since: dt.date | None = None,
 
     # Rows per section before "and N more" (issue #12): ASBHUB_BRIEFING_LIMIT, default 10.
     limit = getattr(settings, "ASBHUB_BRIEFING_LIMIT", DEFAULT_LIMIT)
-    data = build_briefing(web_store(using), day, since or previous_working_day(day),
-                          person_key=person_key_map(using), limit=limit)
+    data = build_briefing(
+        web_store(using),
+        day,
+        since or previous_working_day(day),
+        person_key=person_key_map(using),
+        limit=limit,
+    )
     policy = _Policy(user, using)
     ids = data.person_row_ids()
-    people = {p.pk: p for p in Person.objects.using(using).filter(pk__in=ids)
-              .select_related("incident__source")}
+    people = {
+        p.pk: p
+        for p in Person.objects.using(using).filter(pk__in=ids).select_related("incident__source")
+    }
     shown: set[int] = set()
     withheld: set[int] = set()
 
@@ -205,8 +234,12 @@ def briefing_for(user: Any, day: dt.date, since: dt.date | None = None,
         (withheld if reason else shown).update(rows)
         return reason
 
-    incidents = {i.pk: i for i in Incident.objects.using(using).filter(
-        pk__in=data.high_risk["incident_id"].to_list()).select_related("source")}
+    incidents = {
+        i.pk: i
+        for i in Incident.objects.using(using)
+        .filter(pk__in=data.high_risk["incident_id"].to_list())
+        .select_related("source")
+    }
 
     def incident_reason(pk: int) -> str | None:
         inc = incidents.get(pk)
@@ -227,8 +260,12 @@ def briefing_for(user: Any, day: dt.date, since: dt.date | None = None,
     if not summaries.allowed:
         # No incident summaries (as the API gives this user no incidents): nothing incident-level.
         return BriefingView(visible.without_incidents(summaries.reason), [], [], [])
-    return BriefingView(visible, sorted(shown), sorted(withheld - shown),
-                        risk_sections(user, day, visible.since, using, policy))
+    return BriefingView(
+        visible,
+        sorted(shown),
+        sorted(withheld - shown),
+        risk_sections(user, day, visible.since, using, policy),
+    )
 
 
 def _with_pmps(b: Briefing, pmps: Any) -> Briefing:

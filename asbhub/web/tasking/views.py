@@ -37,8 +37,10 @@ from asbhub.web.tasking import services
 def _check(request: HttpRequest) -> None:
     # The same check the navigation asks for the briefing and weekly pack (access.PAGE_CHECKS).
     if not can_open(request.user, "tasking:briefing"):
-        raise PermissionDenied("Your account is not linked to an active agency, so it cannot "
-                               "see the tasking pages. Ask your administrator to link it.")
+        raise PermissionDenied(
+            "Your account is not linked to an active agency, so it cannot "
+            "see the tasking pages. Ask your administrator to link it."
+        )
 
 
 def _check_incidents(request: HttpRequest) -> None:
@@ -46,26 +48,43 @@ def _check_incidents(request: HttpRequest) -> None:
     summaries (the ``incident_summary`` category, as the API's incident list)."""
     decision = incident_summaries(request.user)
     if not decision.allowed:
-        raise PermissionDenied(f"{decision.reason} The weekly pack counts and maps incidents, "
-                               "so it needs incident summaries.")
+        raise PermissionDenied(
+            f"{decision.reason} The weekly pack counts and maps incidents, "
+            "so it needs incident summaries."
+        )
 
 
-def _date(request: HttpRequest, name: str, label: str, default: dt.date | None,
-          errors: list[tuple[str, str]]) -> dt.date | None:
+def _date(
+    request: HttpRequest,
+    name: str,
+    label: str,
+    default: dt.date | None,
+    errors: list[tuple[str, str]],
+) -> dt.date | None:
     raw = request.GET.get(name, "").strip()
     if not raw:
         return default
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError:
-        errors.append((name, f"{label} must be a date written as YYYY-MM-DD, for example "
-                             f"{timezone.localdate():%Y-%m-%d}; you gave ‘{raw[:20]}’"))
+        errors.append(
+            (
+                name,
+                f"{label} must be a date written as YYYY-MM-DD, for example "
+                f"{timezone.localdate():%Y-%m-%d}; you gave ‘{raw[:20]}’",
+            )
+        )
         return default
     # The one date rule (asbhub.domain.dates): year 1 or 9999 would overflow the arithmetic.
     first, last = planning_range(timezone.localdate())
     if day_problem(day, first, last):
-        errors.append((name, f"{label} must be from {long_date(first)} to {long_date(last)}; "
-                             f"you gave {day.isoformat()}"))
+        errors.append(
+            (
+                name,
+                f"{label} must be from {long_date(first)} to {long_date(last)}; "
+                f"you gave {day.isoformat()}",
+            )
+        )
         return default
     return day
 
@@ -81,8 +100,13 @@ def briefing_page(request: HttpRequest) -> HttpResponse:
     day = _date(request, "date", "The briefing date", today, errors) or today
     since = _date(request, "since", "The first day covered", None, errors)
     if since is not None and since >= day:
-        errors.append(("since", "The first day covered must be before the briefing date; "
-                                "leave it empty for the previous working day"))
+        errors.append(
+            (
+                "since",
+                "The first day covered must be before the briefing date; "
+                "leave it empty for the previous working day",
+            )
+        )
         since = None
     since = since or previous_working_day(day)
     purpose_code = request.GET.get("purpose", "")
@@ -91,23 +115,42 @@ def briefing_page(request: HttpRequest) -> HttpResponse:
         errors.append(("purpose", "Choose why you need the briefing"))
     if errors or purpose_code not in PURPOSES:
         field_errors = dict(errors)
-        values = {name: (request.GET.get(name, "") if name in field_errors else
-                         value.isoformat()) for name, value in (("date", day), ("since", since))}
-        return render(request, "tasking/briefing_form.html", {
-            "errors": errors, "field_errors": field_errors, "values": values,
-            "purposes": PURPOSES, "purpose_code": purpose_code,
-        }, status=400 if errors else 200)
+        values = {
+            name: (request.GET.get(name, "") if name in field_errors else value.isoformat())
+            for name, value in (("date", day), ("since", since))
+        }
+        return render(
+            request,
+            "tasking/briefing_form.html",
+            {
+                "errors": errors,
+                "field_errors": field_errors,
+                "values": values,
+                "purposes": PURPOSES,
+                "purpose_code": purpose_code,
+            },
+            status=400 if errors else 200,
+        )
     fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
     # One section's full list on its own page (the "and N more" links), else the cut briefing.
     section = request.GET.get("section", "") or None
     if section is not None and section not in SECTIONS and section not in RISK_SECTIONS:
-        return HttpResponse(f"Unknown briefing section ‘{section[:40]}’: expected one of "
-                            f"{', '.join([*SECTIONS, *RISK_SECTIONS])}, or none for the whole "
-                            f"briefing.", status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            f"Unknown briefing section ‘{section[:40]}’: expected one of "
+            f"{', '.join([*SECTIONS, *RISK_SECTIONS])}, or none for the whole "
+            f"briefing.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     view = services.briefing_for(request.user, day, since)
-    record_access(request.user, AuditAction.EXPORT if fmt == "pdf" else AuditAction.VIEW,
-                  ("tasking.briefing", day.isoformat()), purpose=PURPOSES[purpose_code],
-                  request=request, detail=view.audit_detail(fmt))
+    record_access(
+        request.user,
+        AuditAction.EXPORT if fmt == "pdf" else AuditAction.VIEW,
+        ("tasking.briefing", day.isoformat()),
+        purpose=PURPOSES[purpose_code],
+        request=request,
+        detail=view.audit_detail(fmt),
+    )
     if fmt == "pdf":
         pdf = briefing_pdf_bytes(render_briefing_html(view.briefing))
         response = HttpResponse(pdf, content_type="application/pdf")
@@ -123,22 +166,38 @@ def briefing_page(request: HttpRequest) -> HttpResponse:
     for sid, item in zip(RISK_SECTIONS, view.risk, strict=False):
         if section in (None, sid):
             keep = None if section or view.briefing.limit is None else view.briefing.limit
-            risk.append({"section": item, "rows": item.rows[:keep],
-                         "n_more": len(item.rows) - len(item.rows[:keep]),
-                         "href": more_href(sid)})
-    body = ("" if section in RISK_SECTIONS else
-            render_briefing_body(view.briefing, only=section, more_href=more_href))
+            risk.append(
+                {
+                    "section": item,
+                    "rows": item.rows[:keep],
+                    "n_more": len(item.rows) - len(item.rows[:keep]),
+                    "href": more_href(sid),
+                }
+            )
+    body = (
+        ""
+        if section in RISK_SECTIONS
+        else render_briefing_body(view.briefing, only=section, more_href=more_href)
+    )
     title = SECTIONS.get(section or "") or (
         view.risk[list(RISK_SECTIONS).index(section)].title
         if section in RISK_SECTIONS and len(view.risk) > list(RISK_SECTIONS).index(section)
-        else None)
-    return render(request, "tasking/briefing.html", {
-        "b": view.briefing, "body": mark_safe(body),  # noqa: S308 - Jinja autoescaped
-        "section": title,
-        "whole_href": f"{reverse('tasking:briefing')}?{urlencode(query)}",
-        "purpose": PURPOSES[purpose_code], "risk": risk, "query": query,
-        "n_withheld": len(view.people_withheld),
-    })
+        else None
+    )
+    return render(
+        request,
+        "tasking/briefing.html",
+        {
+            "b": view.briefing,
+            "body": mark_safe(body),  # noqa: S308 - Jinja autoescaped
+            "section": title,
+            "whole_href": f"{reverse('tasking:briefing')}?{urlencode(query)}",
+            "purpose": PURPOSES[purpose_code],
+            "risk": risk,
+            "query": query,
+            "n_withheld": len(view.people_withheld),
+        },
+    )
 
 
 #: The risk app's sections of the page (services.risk_sections, in its order), by id.
@@ -151,22 +210,26 @@ def _weekly_form(request: HttpRequest) -> tuple[dict[str, Any], list[tuple[str, 
     lpus = AreaHierarchy.load().lpus
     errors: list[tuple[str, str]] = []
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    week_ending = _date(request, "week_ending", "The last day of the week", yesterday,
-                        errors) or yesterday
+    week_ending = (
+        _date(request, "week_ending", "The last day of the week", yesterday, errors) or yesterday
+    )
     lpu = request.GET.get("lpu", "")
     if lpu and lpu not in lpus:
         errors.append(("lpu", f"Choose an LPU from the list; ‘{lpu[:40]}’ is not one"))
         lpu = ""
-    return {"lpus": lpus, "lpu": lpu, "week_ending": week_ending,
-            "roc": request.GET.get("roc") == "1"}, errors
+    return {
+        "lpus": lpus,
+        "lpu": lpu,
+        "week_ending": week_ending,
+        "roc": request.GET.get("roc") == "1",
+    }, errors
 
 
 def _pack(form: dict[str, Any]) -> Any:
     from asbhub.reports.weekly import build_weekly
 
     types = ("asb", "roc") if form["roc"] else ("asb",)
-    return build_weekly(services.web_store(), form["lpu"], form["week_ending"],
-                        record_types=types)
+    return build_weekly(services.web_store(), form["lpu"], form["week_ending"], record_types=types)
 
 
 @login_required
@@ -180,11 +243,15 @@ def weekly_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "errors": errors, "body": ""}
     if form["lpu"] and not errors:
         pack = _pack(form)
-        query = urlencode({"lpu": form["lpu"], "week_ending": form["week_ending"].isoformat(),
-                           "roc": "1" if form["roc"] else ""})
+        query = urlencode(
+            {
+                "lpu": form["lpu"],
+                "week_ending": form["week_ending"].isoformat(),
+                "roc": "1" if form["roc"] else "",
+            }
+        )
         src = f"{reverse('tasking:weekly-map')}?{query}"
-        context.update(pack=pack, query=query,
-                       body=mark_safe(render_weekly_body(pack, src)))  # noqa: S308 - Jinja autoescaped
+        context.update(pack=pack, query=query, body=mark_safe(render_weekly_body(pack, src)))  # noqa: S308 - Jinja autoescaped
     return render(request, "tasking/weekly.html", context, status=400 if errors else 200)
 
 
@@ -196,8 +263,11 @@ def weekly_map(request: HttpRequest) -> HttpResponse:
     _check_incidents(request)
     form, errors = _weekly_form(request)
     if errors or not form["lpu"]:
-        return HttpResponse("Give an LPU (lpu=) and a week ending (week_ending=YYYY-MM-DD).",
-                            status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "Give an LPU (lpu=) and a week ending (week_ending=YYYY-MM-DD).",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     return HttpResponse(weekly_map_png(_pack(form)), content_type="image/png")
 
 
@@ -209,8 +279,11 @@ def weekly_csv(request: HttpRequest) -> HttpResponse:
     _check_incidents(request)
     form, errors = _weekly_form(request)
     if errors or not form["lpu"]:
-        return HttpResponse("Give an LPU (lpu=) and a week ending (week_ending=YYYY-MM-DD).",
-                            status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "Give an LPU (lpu=) and a week ending (week_ending=YYYY-MM-DD).",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     pack = _pack(form)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"weekly-{form['lpu'].lower().replace(' ', '-')}-{form['week_ending']}.csv"

@@ -6,207 +6,536 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('incidents', '0001_initial'),
-        ('partners', '0002_audit_guard'),
+        ("incidents", "0001_initial"),
+        ("partners", "0002_audit_guard"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProblemType',
+            name="ProblemType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ThresholdRule',
+            name="ThresholdRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area', models.CharField(blank=True, default='', max_length=200, unique=True)),
-                ('complaints', models.PositiveIntegerField(default=3)),
-                ('window_months', models.PositiveIntegerField(default=6)),
-                ('report_within_days', models.PositiveIntegerField(default=31)),
-                ('count_people', models.BooleanField(default=False, help_text='Count people, not complaints')),
-                ('hate_incidents', models.PositiveIntegerField(blank=True, help_text='Hate incidents that alone meet it', null=True)),
-                ('decision_working_days', models.PositiveIntegerField(default=10)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("area", models.CharField(blank=True, default="", max_length=200, unique=True)),
+                ("complaints", models.PositiveIntegerField(default=3)),
+                ("window_months", models.PositiveIntegerField(default=6)),
+                ("report_within_days", models.PositiveIntegerField(default=31)),
+                (
+                    "count_people",
+                    models.BooleanField(default=False, help_text="Count people, not complaints"),
+                ),
+                (
+                    "hate_incidents",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Hate incidents that alone meet it", null=True
+                    ),
+                ),
+                ("decision_working_days", models.PositiveIntegerField(default=10)),
             ],
         ),
         migrations.CreateModel(
-            name='CaseReview',
+            name="CaseReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=30, unique=True)),
-                ('applicant_name', models.CharField(max_length=200)),
-                ('applicant_contact', models.CharField(blank=True, default='', max_length=300)),
-                ('on_behalf_of', models.CharField(blank=True, default='', help_text='The victim, when someone applies for them', max_length=200)),
-                ('from_public_form', models.BooleanField(default=False)),
-                ('area', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True, default='')),
-                ('received_on', models.DateField()),
-                ('decision_due', models.DateField()),
-                ('rule_used', models.JSONField(blank=True, default=dict)),
-                ('threshold_met', models.BooleanField(null=True)),
-                ('threshold_reason', models.TextField(blank=True, default='')),
-                ('decision', models.CharField(choices=[('pending', 'Not yet decided'), ('met', 'Threshold met: review to be held'), ('not_met', 'Threshold not met')], default='pending', max_length=10)),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('meeting_on', models.DateField(blank=True, null=True)),
-                ('recommendations', models.TextField(blank=True, default='')),
-                ('is_demo', models.BooleanField(default=False)),
-                ('owner_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_reviews', to='partners.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=30, unique=True)),
+                ("applicant_name", models.CharField(max_length=200)),
+                ("applicant_contact", models.CharField(blank=True, default="", max_length=300)),
+                (
+                    "on_behalf_of",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="The victim, when someone applies for them",
+                        max_length=200,
+                    ),
+                ),
+                ("from_public_form", models.BooleanField(default=False)),
+                ("area", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True, default="")),
+                ("received_on", models.DateField()),
+                ("decision_due", models.DateField()),
+                ("rule_used", models.JSONField(blank=True, default=dict)),
+                ("threshold_met", models.BooleanField(null=True)),
+                ("threshold_reason", models.TextField(blank=True, default="")),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Not yet decided"),
+                            ("met", "Threshold met: review to be held"),
+                            ("not_met", "Threshold not met"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                ("meeting_on", models.DateField(blank=True, null=True)),
+                ("recommendations", models.TextField(blank=True, default="")),
+                ("is_demo", models.BooleanField(default=False)),
+                (
+                    "owner_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_reviews",
+                        to="partners.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_on'],
+                "ordering": ["-received_on"],
             },
         ),
         migrations.CreateModel(
-            name='CaseReviewComplaint',
+            name="CaseReviewComplaint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=64)),
-                ('incident_on', models.DateField()),
-                ('reported_on', models.DateField()),
-                ('complainant', models.CharField(blank=True, default='', max_length=200)),
-                ('problem', models.CharField(blank=True, default='', max_length=200)),
-                ('hate', models.BooleanField(default=False)),
-                ('case_review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='complaints', to='cases.casereview')),
-                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='incidents.incident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=64)),
+                ("incident_on", models.DateField()),
+                ("reported_on", models.DateField()),
+                ("complainant", models.CharField(blank=True, default="", max_length=200)),
+                ("problem", models.CharField(blank=True, default="", max_length=200)),
+                ("hate", models.BooleanField(default=False)),
+                (
+                    "case_review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="complaints",
+                        to="cases.casereview",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="incidents.incident",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['reported_on', 'pk'],
+                "ordering": ["reported_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Pmp',
+            name="Pmp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(help_text='e.g. PMP-2024-0007', max_length=30, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('lpu', models.CharField(db_index=True, max_length=100, verbose_name='Local Policing Unit')),
-                ('area', models.CharField(blank=True, default='', help_text="SNT, ward or place, e.g. 'Bolsover town centre'", max_length=200)),
-                ('stage', models.CharField(choices=[('scanning', 'Scanning'), ('analysis', 'Analysis'), ('response', 'Response'), ('assessment', 'Assessment'), ('closed', 'Closed')], default='scanning', max_length=12)),
-                ('statement', models.TextField(blank=True, default='', verbose_name='Problem statement')),
-                ('data_summary', models.TextField(blank=True, default='', verbose_name='Data')),
-                ('victim', models.TextField(blank=True, default='')),
-                ('offender', models.TextField(blank=True, default='')),
-                ('location', models.TextField(blank=True, default='')),
-                ('assessment', models.TextField(blank=True, default='')),
-                ('evaluation', models.JSONField(blank=True, default=dict, help_text='Counts and results of evaluate_intervention')),
-                ('review_cadence_days', models.PositiveIntegerField(default=28)),
-                ('next_review_due', models.DateField(blank=True, db_index=True, null=True)),
-                ('opened_at', models.DateTimeField(db_index=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('is_demo', models.BooleanField(default=False, help_text='Demonstration data, not a real case')),
-                ('locations', models.ManyToManyField(blank=True, related_name='pmps', to='incidents.location')),
-                ('owner_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_pmps', to='partners.agency')),
-                ('partner_agencies', models.ManyToManyField(blank=True, related_name='partner_pmps', to='partners.agency')),
-                ('problem_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pmps', to='cases.problemtype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(help_text="e.g. PMP-2024-0007", max_length=30, unique=True),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "lpu",
+                    models.CharField(
+                        db_index=True, max_length=100, verbose_name="Local Policing Unit"
+                    ),
+                ),
+                (
+                    "area",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="SNT, ward or place, e.g. 'Bolsover town centre'",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("scanning", "Scanning"),
+                            ("analysis", "Analysis"),
+                            ("response", "Response"),
+                            ("assessment", "Assessment"),
+                            ("closed", "Closed"),
+                        ],
+                        default="scanning",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "statement",
+                    models.TextField(blank=True, default="", verbose_name="Problem statement"),
+                ),
+                ("data_summary", models.TextField(blank=True, default="", verbose_name="Data")),
+                ("victim", models.TextField(blank=True, default="")),
+                ("offender", models.TextField(blank=True, default="")),
+                ("location", models.TextField(blank=True, default="")),
+                ("assessment", models.TextField(blank=True, default="")),
+                (
+                    "evaluation",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Counts and results of evaluate_intervention",
+                    ),
+                ),
+                ("review_cadence_days", models.PositiveIntegerField(default=28)),
+                ("next_review_due", models.DateField(blank=True, db_index=True, null=True)),
+                ("opened_at", models.DateTimeField(db_index=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "is_demo",
+                    models.BooleanField(
+                        default=False, help_text="Demonstration data, not a real case"
+                    ),
+                ),
+                (
+                    "locations",
+                    models.ManyToManyField(
+                        blank=True, related_name="pmps", to="incidents.location"
+                    ),
+                ),
+                (
+                    "owner_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_pmps",
+                        to="partners.agency",
+                    ),
+                ),
+                (
+                    "partner_agencies",
+                    models.ManyToManyField(
+                        blank=True, related_name="partner_pmps", to="partners.agency"
+                    ),
+                ),
+                (
+                    "problem_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pmps",
+                        to="cases.problemtype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'problem management plan',
-                'ordering': ['-opened_at'],
+                "verbose_name": "problem management plan",
+                "ordering": ["-opened_at"],
             },
         ),
         migrations.AddField(
-            model_name='casereview',
-            name='pmp',
-            field=models.ForeignKey(blank=True, help_text='Actions are tracked here', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='case_reviews', to='cases.pmp'),
+            model_name="casereview",
+            name="pmp",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Actions are tracked here",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="case_reviews",
+                to="cases.pmp",
+            ),
         ),
         migrations.CreateModel(
-            name='PmpAction',
+            name="PmpAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField()),
-                ('due', models.DateField()),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('owner_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pmp_actions', to='partners.agency')),
-                ('pmp', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='cases.pmp')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.TextField()),
+                ("due", models.DateField()),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "owner_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pmp_actions",
+                        to="partners.agency",
+                    ),
+                ),
+                (
+                    "pmp",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="cases.pmp",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due', 'pk'],
+                "ordering": ["due", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PmpReview',
+            name="PmpReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reviewed_at', models.DateTimeField()),
-                ('notes', models.TextField(blank=True, default='')),
-                ('next_review_due', models.DateField()),
-                ('pmp', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='cases.pmp')),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reviewed_at", models.DateTimeField()),
+                ("notes", models.TextField(blank=True, default="")),
+                ("next_review_due", models.DateField()),
+                (
+                    "pmp",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="cases.pmp",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reviewed_at'],
+                "ordering": ["-reviewed_at"],
             },
         ),
         migrations.CreateModel(
-            name='Power',
+            name="Power",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('cpw', 'Community Protection Warning'), ('cpn', 'Community Protection Notice'), ('cbo', 'Criminal Behaviour Order'), ('injunction', 'Civil injunction'), ('closure_notice_24', 'Closure Notice (24 hours)'), ('closure_notice_48', 'Closure Notice (48 hours)'), ('closure_order', 'Closure Order'), ('pspo', 'Public Spaces Protection Order'), ('dispersal', 'Dispersal direction')], max_length=20)),
-                ('premises', models.CharField(blank=True, default='', max_length=300)),
-                ('age_band', models.CharField(blank=True, choices=[('over_18', '18 or over'), ('under_18', 'Under 18')], default='', max_length=10)),
-                ('applied_on', models.DateField(blank=True, null=True)),
-                ('issued_on', models.DateField(blank=True, null=True)),
-                ('granted_on', models.DateField(blank=True, null=True)),
-                ('power_of_arrest', models.BooleanField(default=False)),
-                ('interim', models.BooleanField(default=False)),
-                ('notes', models.TextField(blank=True, default='')),
-                ('is_demo', models.BooleanField(default=False)),
-                ('owner_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='powers', to='partners.agency')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='powers', to='incidents.person')),
-                ('pmp', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='powers', to='cases.pmp')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("cpw", "Community Protection Warning"),
+                            ("cpn", "Community Protection Notice"),
+                            ("cbo", "Criminal Behaviour Order"),
+                            ("injunction", "Civil injunction"),
+                            ("closure_notice_24", "Closure Notice (24 hours)"),
+                            ("closure_notice_48", "Closure Notice (48 hours)"),
+                            ("closure_order", "Closure Order"),
+                            ("pspo", "Public Spaces Protection Order"),
+                            ("dispersal", "Dispersal direction"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("premises", models.CharField(blank=True, default="", max_length=300)),
+                (
+                    "age_band",
+                    models.CharField(
+                        blank=True,
+                        choices=[("over_18", "18 or over"), ("under_18", "Under 18")],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("applied_on", models.DateField(blank=True, null=True)),
+                ("issued_on", models.DateField(blank=True, null=True)),
+                ("granted_on", models.DateField(blank=True, null=True)),
+                ("power_of_arrest", models.BooleanField(default=False)),
+                ("interim", models.BooleanField(default=False)),
+                ("notes", models.TextField(blank=True, default="")),
+                ("is_demo", models.BooleanField(default=False)),
+                (
+                    "owner_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="powers",
+                        to="partners.agency",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="powers",
+                        to="incidents.person",
+                    ),
+                ),
+                (
+                    "pmp",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="powers",
+                        to="cases.pmp",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-pk'],
+                "ordering": ["-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PowerEvent',
+            name="PowerEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('breach', 'Breach'), ('fpn', 'Fixed penalty notice'), ('prosecution', 'Prosecution for breach'), ('remedial_action', 'Remedial action taken'), ('remedial_order', 'Remedial order'), ('forfeiture_order', 'Forfeiture order'), ('seizure_warrant', 'Warrant authorising seizure')], max_length=20)),
-                ('on', models.DateField()),
-                ('notes', models.TextField(blank=True, default='')),
-                ('person', models.ForeignKey(blank=True, help_text="e.g. who received a PSPO's FPN", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='incidents.person')),
-                ('power', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cases.power')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("breach", "Breach"),
+                            ("fpn", "Fixed penalty notice"),
+                            ("prosecution", "Prosecution for breach"),
+                            ("remedial_action", "Remedial action taken"),
+                            ("remedial_order", "Remedial order"),
+                            ("forfeiture_order", "Forfeiture order"),
+                            ("seizure_warrant", "Warrant authorising seizure"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("on", models.DateField()),
+                ("notes", models.TextField(blank=True, default="")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="e.g. who received a PSPO's FPN",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="incidents.person",
+                    ),
+                ),
+                (
+                    "power",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="cases.power",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['on', 'pk'],
+                "ordering": ["on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PmpIncident',
+            name="PmpIncident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pmp_links', to='incidents.incident')),
-                ('pmp', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incident_links', to='cases.pmp')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pmp_links",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "pmp",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="incident_links",
+                        to="cases.pmp",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('pmp', 'incident'), name='pmp_incident_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("pmp", "incident"), name="pmp_incident_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PmpPerson',
+            name="PmpPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('victim', 'Victim'), ('perpetrator', 'Perpetrator')], max_length=12)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pmp_links', to='incidents.person')),
-                ('pmp', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='person_links', to='cases.pmp')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("victim", "Victim"), ("perpetrator", "Perpetrator")],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pmp_links",
+                        to="incidents.person",
+                    ),
+                ),
+                (
+                    "pmp",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="person_links",
+                        to="cases.pmp",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('pmp', 'person', 'role'), name='pmp_person_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("pmp", "person", "role"), name="pmp_person_unique"
+                    )
+                ],
             },
         ),
     ]

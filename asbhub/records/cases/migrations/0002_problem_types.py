@@ -17,7 +17,8 @@ def seed(apps, schema_editor):
 def unseed(apps, schema_editor):
     alias = schema_editor.connection.alias
     apps.get_model("cases", "ProblemType").objects.using(alias).filter(
-        name__in=PROBLEM_TYPES, pmps__isnull=True).delete()
+        name__in=PROBLEM_TYPES, pmps__isnull=True
+    ).delete()
 
 
 class Migration(migrations.Migration):

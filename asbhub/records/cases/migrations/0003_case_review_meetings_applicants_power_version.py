@@ -5,72 +5,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_problem_types'),
-        ('partners', '0002_audit_guard'),
+        ("cases", "0002_problem_types"),
+        ("partners", "0002_audit_guard"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='casereview',
-            name='attendees',
-            field=models.ManyToManyField(blank=True, help_text='Agencies at the review meeting', related_name='case_review_meetings', to='partners.agency'),
+            model_name="casereview",
+            name="attendees",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Agencies at the review meeting",
+                related_name="case_review_meetings",
+                to="partners.agency",
+            ),
         ),
         migrations.AddField(
-            model_name='casereview',
-            name='decision_notes',
-            field=models.TextField(blank=True, default=''),
+            model_name="casereview",
+            name="decision_notes",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.AddField(
-            model_name='casereview',
-            name='version',
-            field=models.PositiveIntegerField(default=1, help_text='Counts saves (optimistic locking)'),
+            model_name="casereview",
+            name="version",
+            field=models.PositiveIntegerField(
+                default=1, help_text="Counts saves (optimistic locking)"
+            ),
         ),
         migrations.AddField(
-            model_name='casereviewcomplaint',
-            name='description',
-            field=models.TextField(blank=True, default=''),
+            model_name="casereviewcomplaint",
+            name="description",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.AddField(
-            model_name='casereviewcomplaint',
-            name='reported_to',
-            field=models.CharField(blank=True, default='', help_text='Police, council, housing provider ...', max_length=100),
+            model_name="casereviewcomplaint",
+            name="reported_to",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="Police, council, housing provider ...",
+                max_length=100,
+            ),
         ),
         migrations.AddField(
-            model_name='power',
-            name='version',
-            field=models.PositiveIntegerField(default=1, help_text='Counts saves (optimistic locking)'),
+            model_name="power",
+            name="version",
+            field=models.PositiveIntegerField(
+                default=1, help_text="Counts saves (optimistic locking)"
+            ),
         ),
         migrations.CreateModel(
-            name='CaseReviewAction',
+            name="CaseReviewAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField()),
-                ('due', models.DateField()),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('case_review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='cases.casereview')),
-                ('owner_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_review_actions', to='partners.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.TextField()),
+                ("due", models.DateField()),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case_review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="cases.casereview",
+                    ),
+                ),
+                (
+                    "owner_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_review_actions",
+                        to="partners.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due', 'pk'],
+                "ordering": ["due", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CaseReviewApplicant',
+            name="CaseReviewApplicant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('applying_for', models.CharField(choices=[('self', 'Myself (I am the victim)'), ('other', 'Someone else, with their consent')], max_length=5)),
-                ('name', models.CharField(max_length=200)),
-                ('phone', models.CharField(blank=True, default='', max_length=40)),
-                ('email', models.CharField(blank=True, default='', max_length=254)),
-                ('address', models.TextField(blank=True, default='')),
-                ('postcode', models.CharField(blank=True, default='', max_length=10)),
-                ('victim_name', models.CharField(blank=True, default='', max_length=200)),
-                ('relationship', models.CharField(blank=True, default='', max_length=100)),
-                ('consent', models.BooleanField(default=False)),
-                ('consented_at', models.DateTimeField(blank=True, null=True)),
-                ('case_review', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='applicant', to='cases.casereview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "applying_for",
+                    models.CharField(
+                        choices=[
+                            ("self", "Myself (I am the victim)"),
+                            ("other", "Someone else, with their consent"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("phone", models.CharField(blank=True, default="", max_length=40)),
+                ("email", models.CharField(blank=True, default="", max_length=254)),
+                ("address", models.TextField(blank=True, default="")),
+                ("postcode", models.CharField(blank=True, default="", max_length=10)),
+                ("victim_name", models.CharField(blank=True, default="", max_length=200)),
+                ("relationship", models.CharField(blank=True, default="", max_length=100)),
+                ("consent", models.BooleanField(default=False)),
+                ("consented_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case_review",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="applicant",
+                        to="cases.casereview",
+                    ),
+                ),
             ],
         ),
     ]

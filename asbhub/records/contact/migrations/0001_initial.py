@@ -5,42 +5,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CallSource',
+            name="CallSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.TextField(help_text="The file's name as given to the load", unique=True)),
-                ('content_hash', models.CharField(help_text="SHA-256 of the file's valid calls", max_length=64)),
-                ('rows', models.IntegerField(help_text='Calls whose latest version came from this file')),
-                ('loaded_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.TextField(help_text="The file's name as given to the load", unique=True),
+                ),
+                (
+                    "content_hash",
+                    models.CharField(help_text="SHA-256 of the file's valid calls", max_length=64),
+                ),
+                (
+                    "rows",
+                    models.IntegerField(help_text="Calls whose latest version came from this file"),
+                ),
+                ("loaded_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Call',
+            name="Call",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.IntegerField(help_text='Line of the source file the row starts on')),
-                ('call_id', models.CharField(max_length=64, unique=True)),
-                ('channel', models.CharField(choices=[('999', '999'), ('101', '101'), ('triage', 'Triage'), ('online', 'Online')], max_length=8)),
-                ('queued_at', models.DateTimeField(help_text='When the call reached the queue')),
-                ('answered_at', models.DateTimeField(help_text='Empty when abandoned', null=True)),
-                ('ended_at', models.DateTimeField(help_text='When the call ended, or the caller hung up')),
-                ('abandoned', models.BooleanField()),
-                ('transferred_to', models.CharField(max_length=100, null=True)),
-                ('force', models.CharField(max_length=100, null=True)),
-                ('wait_seconds', models.FloatField(help_text='Seconds from queued to answered (to the hang-up when abandoned)')),
-                ('row_hash', models.CharField(help_text='Content hash: a reload of the same call changes nothing', max_length=64)),
-                ('source', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='calls', to='contact.callsource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "line",
+                    models.IntegerField(help_text="Line of the source file the row starts on"),
+                ),
+                ("call_id", models.CharField(max_length=64, unique=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("999", "999"),
+                            ("101", "101"),
+                            ("triage", "Triage"),
+                            ("online", "Online"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("queued_at", models.DateTimeField(help_text="When the call reached the queue")),
+                ("answered_at", models.DateTimeField(help_text="Empty when abandoned", null=True)),
+                (
+                    "ended_at",
+                    models.DateTimeField(help_text="When the call ended, or the caller hung up"),
+                ),
+                ("abandoned", models.BooleanField()),
+                ("transferred_to", models.CharField(max_length=100, null=True)),
+                ("force", models.CharField(max_length=100, null=True)),
+                (
+                    "wait_seconds",
+                    models.FloatField(
+                        help_text="Seconds from queued to answered (to the hang-up when abandoned)"
+                    ),
+                ),
+                (
+                    "row_hash",
+                    models.CharField(
+                        help_text="Content hash: a reload of the same call changes nothing",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calls",
+                        to="contact.callsource",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['channel', 'queued_at'], name='call_channel_queued')],
+                "indexes": [
+                    models.Index(fields=["channel", "queued_at"], name="call_channel_queued")
+                ],
             },
         ),
     ]

@@ -5,106 +5,193 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.TextField(help_text='longitude|latitude|description|LSOA code|LSOA name', unique=True)),
-                ('longitude', models.FloatField(null=True)),
-                ('latitude', models.FloatField(null=True)),
-                ('easting', models.FloatField(help_text='British National Grid (EPSG:27700)', null=True)),
-                ('northing', models.FloatField(help_text='British National Grid (EPSG:27700)', null=True)),
-                ('description', models.TextField(blank=True, default='')),
-                ('lsoa_code', models.CharField(db_index=True, max_length=9, null=True)),
-                ('lsoa_name', models.TextField(null=True)),
-                ('lsoa_derived', models.BooleanField(db_default=False, help_text='LSOA found by point-in-polygon, not given by the source')),
-                ('outside_area', models.BooleanField(db_default=False, help_text="The point lies in none of the force's LSOAs")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.TextField(
+                        help_text="longitude|latitude|description|LSOA code|LSOA name", unique=True
+                    ),
+                ),
+                ("longitude", models.FloatField(null=True)),
+                ("latitude", models.FloatField(null=True)),
+                (
+                    "easting",
+                    models.FloatField(help_text="British National Grid (EPSG:27700)", null=True),
+                ),
+                (
+                    "northing",
+                    models.FloatField(help_text="British National Grid (EPSG:27700)", null=True),
+                ),
+                ("description", models.TextField(blank=True, default="")),
+                ("lsoa_code", models.CharField(db_index=True, max_length=9, null=True)),
+                ("lsoa_name", models.TextField(null=True)),
+                (
+                    "lsoa_derived",
+                    models.BooleanField(
+                        db_default=False,
+                        help_text="LSOA found by point-in-polygon, not given by the source",
+                    ),
+                ),
+                (
+                    "outside_area",
+                    models.BooleanField(
+                        db_default=False, help_text="The point lies in none of the force's LSOAs"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.IntegerField(help_text='Line of the source file the row starts on')),
-                ('record_type', models.CharField(max_length=5)),
-                ('month', models.CharField(max_length=7)),
-                ('crime_type', models.CharField(max_length=100)),
-                ('crime_id', models.CharField(help_text='data.police.uk Crime ID (not unique)', max_length=100, null=True)),
-                ('reference', models.CharField(help_text='Force incident reference', max_length=64, null=True)),
-                ('reported_by', models.CharField(blank=True, default='', max_length=100)),
-                ('outcome', models.TextField(null=True)),
-                ('context', models.TextField(null=True)),
-                ('asb_category', models.CharField(max_length=1, null=True)),
-                ('closure_code', models.CharField(max_length=10, null=True)),
-                ('covid', models.BooleanField(null=True)),
-                ('occurred_from', models.DateTimeField(null=True)),
-                ('occurred_to', models.DateTimeField(null=True)),
-                ('reported_at', models.DateTimeField(null=True)),
-                ('lpu', models.CharField(max_length=100, null=True)),
-                ('snt', models.CharField(max_length=100, null=True)),
-                ('thrive_threat', models.CharField(max_length=6, null=True)),
-                ('thrive_harm', models.CharField(max_length=6, null=True)),
-                ('thrive_risk', models.CharField(max_length=6, null=True)),
-                ('thrive_investigation', models.CharField(max_length=6, null=True)),
-                ('thrive_vulnerability', models.CharField(max_length=6, null=True)),
-                ('thrive_engagement', models.CharField(max_length=6, null=True)),
-                ('public_report', models.BooleanField(db_default=False)),
-                ('row_hash', models.CharField(help_text='Content hash of a force export row', max_length=64, null=True)),
-                ('location', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='incidents.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "line",
+                    models.IntegerField(help_text="Line of the source file the row starts on"),
+                ),
+                ("record_type", models.CharField(max_length=5)),
+                ("month", models.CharField(max_length=7)),
+                ("crime_type", models.CharField(max_length=100)),
+                (
+                    "crime_id",
+                    models.CharField(
+                        help_text="data.police.uk Crime ID (not unique)", max_length=100, null=True
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        help_text="Force incident reference", max_length=64, null=True
+                    ),
+                ),
+                ("reported_by", models.CharField(blank=True, default="", max_length=100)),
+                ("outcome", models.TextField(null=True)),
+                ("context", models.TextField(null=True)),
+                ("asb_category", models.CharField(max_length=1, null=True)),
+                ("closure_code", models.CharField(max_length=10, null=True)),
+                ("covid", models.BooleanField(null=True)),
+                ("occurred_from", models.DateTimeField(null=True)),
+                ("occurred_to", models.DateTimeField(null=True)),
+                ("reported_at", models.DateTimeField(null=True)),
+                ("lpu", models.CharField(max_length=100, null=True)),
+                ("snt", models.CharField(max_length=100, null=True)),
+                ("thrive_threat", models.CharField(max_length=6, null=True)),
+                ("thrive_harm", models.CharField(max_length=6, null=True)),
+                ("thrive_risk", models.CharField(max_length=6, null=True)),
+                ("thrive_investigation", models.CharField(max_length=6, null=True)),
+                ("thrive_vulnerability", models.CharField(max_length=6, null=True)),
+                ("thrive_engagement", models.CharField(max_length=6, null=True)),
+                ("public_report", models.BooleanField(db_default=False)),
+                (
+                    "row_hash",
+                    models.CharField(
+                        help_text="Content hash of a force export row", max_length=64, null=True
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents",
+                        to="incidents.location",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(max_length=10)),
-                ('name', models.TextField(blank=True, default='')),
-                ('date_of_birth', models.DateField(null=True)),
-                ('phone', models.CharField(blank=True, default='', max_length=40)),
-                ('email', models.CharField(blank=True, default='', max_length=254)),
-                ('address', models.TextField(blank=True, default='')),
-                ('postcode', models.CharField(blank=True, default='', max_length=10)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='people', to='incidents.incident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(max_length=10)),
+                ("name", models.TextField(blank=True, default="")),
+                ("date_of_birth", models.DateField(null=True)),
+                ("phone", models.CharField(blank=True, default="", max_length=40)),
+                ("email", models.CharField(blank=True, default="", max_length=254)),
+                ("address", models.TextField(blank=True, default="")),
+                ("postcode", models.CharField(blank=True, default="", max_length=10)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="people",
+                        to="incidents.incident",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32)),
-                ('force', models.CharField(max_length=100)),
-                ('month', models.CharField(blank=True, default='', max_length=7)),
-                ('content_hash', models.CharField(max_length=64)),
-                ('rows', models.IntegerField()),
-                ('file', models.TextField(help_text='The file this unit was last loaded from')),
-                ('loaded_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=32)),
+                ("force", models.CharField(max_length=100)),
+                ("month", models.CharField(blank=True, default="", max_length=7)),
+                ("content_hash", models.CharField(max_length=64)),
+                ("rows", models.IntegerField()),
+                ("file", models.TextField(help_text="The file this unit was last loaded from")),
+                ("loaded_at", models.DateTimeField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('kind', 'force', 'month'), name='source_unit_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "force", "month"), name="source_unit_unique"
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='incident',
-            name='source',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='incidents', to='incidents.source'),
+            model_name="incident",
+            name="source",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="incidents",
+                to="incidents.source",
+            ),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['month', 'crime_type'], name='incident_month_type'),
+            model_name="incident",
+            index=models.Index(fields=["month", "crime_type"], name="incident_month_type"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['source', 'line'], name='incident_source_line'),
+            model_name="incident",
+            index=models.Index(fields=["source", "line"], name="incident_source_line"),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.UniqueConstraint(condition=models.Q(('reference__isnull', False)), fields=('reference',), name='incident_reference_unique'),
+            model_name="incident",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reference__isnull", False)),
+                fields=("reference",),
+                name="incident_reference_unique",
+            ),
         ),
     ]

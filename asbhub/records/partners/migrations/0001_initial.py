@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,95 +14,232 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('kind', models.CharField(choices=[('police', 'Police force'), ('city_council', 'City council'), ('district_council', 'District or borough council'), ('county_council', 'County council'), ('housing', 'Housing provider'), ('fire', 'Fire and rescue service'), ('youth_offending', 'Youth offending team'), ('commissioner', "Police and Crime Commissioner's office"), ('other', 'Other')], max_length=32)),
-                ('area', models.CharField(blank=True, default='', help_text='The area it serves, e.g. an LPU or district; blank for force-wide', max_length=200)),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("police", "Police force"),
+                            ("city_council", "City council"),
+                            ("district_council", "District or borough council"),
+                            ("county_council", "County council"),
+                            ("housing", "Housing provider"),
+                            ("fire", "Fire and rescue service"),
+                            ("youth_offending", "Youth offending team"),
+                            ("commissioner", "Police and Crime Commissioner's office"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "area",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="The area it serves, e.g. an LPU or district; blank for force-wide",
+                        max_length=200,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['name'],
+                "verbose_name_plural": "agencies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(default=0)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(default=0)),
+                ("hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(help_text='Position in the chain, from 1', unique=True)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('user_pk', models.BigIntegerField(blank=True, null=True)),
-                ('username', models.CharField(blank=True, db_index=True, default='', max_length=150)),
-                ('agency', models.CharField(blank=True, db_index=True, default='', max_length=200)),
-                ('role', models.CharField(blank=True, default='', max_length=32)),
-                ('action', models.CharField(choices=[('view', 'View'), ('search', 'Search'), ('create', 'Create'), ('change', 'Change'), ('export', 'Export'), ('denied', 'Access refused'), ('login', 'Sign in'), ('logout', 'Sign out'), ('login_locked', 'Sign-in locked after failed attempts')], max_length=20)),
-                ('object_type', models.CharField(blank=True, default='', max_length=100)),
-                ('object_id', models.CharField(blank=True, default='', max_length=64)),
-                ('purpose', models.CharField(blank=True, default='', max_length=200)),
-                ('ip', models.CharField(blank=True, default='', max_length=45)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "seq",
+                    models.PositiveBigIntegerField(
+                        help_text="Position in the chain, from 1", unique=True
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                ("user_pk", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "username",
+                    models.CharField(blank=True, db_index=True, default="", max_length=150),
+                ),
+                ("agency", models.CharField(blank=True, db_index=True, default="", max_length=200)),
+                ("role", models.CharField(blank=True, default="", max_length=32)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "View"),
+                            ("search", "Search"),
+                            ("create", "Create"),
+                            ("change", "Change"),
+                            ("export", "Export"),
+                            ("denied", "Access refused"),
+                            ("login", "Sign in"),
+                            ("logout", "Sign out"),
+                            ("login_locked", "Sign-in locked after failed attempts"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, default="", max_length=100)),
+                ("object_id", models.CharField(blank=True, default="", max_length=64)),
+                ("purpose", models.CharField(blank=True, default="", max_length=200)),
+                ("ip", models.CharField(blank=True, default="", max_length=45)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_object')],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-seq"],
+                "indexes": [models.Index(fields=["object_type", "object_id"], name="audit_object")],
             },
         ),
         migrations.CreateModel(
-            name='LoginFailure',
+            name="LoginFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(max_length=150)),
-                ('ip', models.CharField(blank=True, default='', max_length=45)),
-                ('at', models.DateTimeField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username", models.CharField(max_length=150)),
+                ("ip", models.CharField(blank=True, default="", max_length=45)),
+                ("at", models.DateTimeField(db_index=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['username', 'ip', 'at'], name='login_failure_key')],
+                "indexes": [
+                    models.Index(fields=["username", "ip", "at"], name="login_failure_key")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SharingAgreement',
+            name="SharingAgreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(help_text='e.g. ISA-2024-003', max_length=50, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('purpose', models.TextField(help_text='Why the data are shared, as the agreement states it')),
-                ('categories', models.JSONField(default=list, help_text='Codes of the data categories shared: see DataCategory')),
-                ('starts', models.DateField()),
-                ('ends', models.DateField(help_text='Last day the agreement is in force')),
-                ('signed_by', models.TextField(blank=True, default='', help_text='Names and posts of the signatories')),
-                ('signed_on', models.DateField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_reason', models.TextField(blank=True, default='')),
-                ('parties', models.ManyToManyField(related_name='agreements', to='partners.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(help_text="e.g. ISA-2024-003", max_length=50, unique=True),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "purpose",
+                    models.TextField(
+                        help_text="Why the data are shared, as the agreement states it"
+                    ),
+                ),
+                (
+                    "categories",
+                    models.JSONField(
+                        default=list,
+                        help_text="Codes of the data categories shared: see DataCategory",
+                    ),
+                ),
+                ("starts", models.DateField()),
+                ("ends", models.DateField(help_text="Last day the agreement is in force")),
+                (
+                    "signed_by",
+                    models.TextField(
+                        blank=True, default="", help_text="Names and posts of the signatories"
+                    ),
+                ),
+                ("signed_on", models.DateField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_reason", models.TextField(blank=True, default="")),
+                (
+                    "parties",
+                    models.ManyToManyField(related_name="agreements", to="partners.agency"),
+                ),
             ],
             options={
-                'ordering': ['reference'],
+                "ordering": ["reference"],
             },
         ),
         migrations.CreateModel(
-            name='UserProfile',
+            name="UserProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('analyst', 'Analyst'), ('snt_officer', 'SNT officer'), ('supervisor', 'Supervisor'), ('partner_officer', 'Partner officer'), ('commissioner_viewer', "Commissioner's office viewer"), ('administrator', 'Administrator')], max_length=32)),
-                ('area', models.CharField(blank=True, default='', help_text="SNT, team or area as in the usage table, e.g. 'Erewash SNT'", max_length=200)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='partners.agency')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='asbhub_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("analyst", "Analyst"),
+                            ("snt_officer", "SNT officer"),
+                            ("supervisor", "Supervisor"),
+                            ("partner_officer", "Partner officer"),
+                            ("commissioner_viewer", "Commissioner's office viewer"),
+                            ("administrator", "Administrator"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "area",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="SNT, team or area as in the usage table, e.g. 'Erewash SNT'",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="partners.agency",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="asbhub_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['agency__name', 'area', 'user__username'],
+                "ordering": ["agency__name", "area", "user__username"],
             },
         ),
     ]

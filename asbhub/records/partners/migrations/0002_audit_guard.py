@@ -11,7 +11,8 @@ GENESIS = "0" * 64
 def create_head(apps, schema_editor):
     head = apps.get_model("partners", "AuditChainHead")
     head.objects.using(schema_editor.connection.alias).get_or_create(
-        pk=1, defaults={"seq": 0, "hash": GENESIS})
+        pk=1, defaults={"seq": 0, "hash": GENESIS}
+    )
 
 
 class Migration(migrations.Migration):

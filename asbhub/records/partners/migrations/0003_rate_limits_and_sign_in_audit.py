@@ -4,24 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0002_audit_guard'),
+        ("partners", "0002_audit_guard"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RateLimitCount',
+            name="RateLimitCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, unique=True)),
-                ('started', models.DateTimeField(db_index=True)),
-                ('count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, unique=True)),
+                ("started", models.DateTimeField(db_index=True)),
+                ("count", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('view', 'View'), ('search', 'Search'), ('create', 'Create'), ('change', 'Change'), ('export', 'Export'), ('denied', 'Access refused'), ('login', 'Sign in'), ('logout', 'Sign out'), ('login_locked', 'Sign-in locked after failed attempts'), ('login_failed', 'Sign-in failed'), ('rate_limited', 'Refused: too many requests')], max_length=20),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view", "View"),
+                    ("search", "Search"),
+                    ("create", "Create"),
+                    ("change", "Change"),
+                    ("export", "Export"),
+                    ("denied", "Access refused"),
+                    ("login", "Sign in"),
+                    ("logout", "Sign out"),
+                    ("login_locked", "Sign-in locked after failed attempts"),
+                    ("login_failed", "Sign-in failed"),
+                    ("rate_limited", "Refused: too many requests"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -7,105 +7,325 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('incidents', '0001_initial'),
+        ("incidents", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LinkageModelVersion',
+            name="LinkageModelVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True)),
-                ('model_json', models.TextField(help_text='LinkageModel.to_json(): Splink settings and more')),
-                ('digest', models.CharField(help_text='SHA-256 of model_json', max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('trained_on', models.PositiveIntegerField(default=0, help_text='Person records it was trained on; 0 when loaded from elsewhere')),
-                ('source', models.CharField(blank=True, default='', help_text='Where it came from: trained on the store, or a file', max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(unique=True)),
+                (
+                    "model_json",
+                    models.TextField(help_text="LinkageModel.to_json(): Splink settings and more"),
+                ),
+                ("digest", models.CharField(help_text="SHA-256 of model_json", max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "trained_on",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Person records it was trained on; 0 when loaded from elsewhere",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="Where it came from: trained on the store, or a file",
+                        max_length=300,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-version'],
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='CandidatePair',
+            name="CandidatePair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('match_weight', models.FloatField(blank=True, null=True)),
-                ('match_probability', models.FloatField(blank=True, null=True)),
-                ('breakdown', models.JSONField(blank=True, default=list)),
-                ('reason', models.CharField(choices=[('review', 'Uncertain match weight'), ('merge', 'A new record links to two people already known')], max_length=8)),
-                ('status', models.CharField(choices=[('open', 'Waiting for review'), ('confirmed', 'Confirmed: the same person'), ('rejected', 'Rejected: different people')], default='open', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person_a', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='incidents.person')),
-                ('person_b', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='incidents.person')),
-                ('model_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.linkagemodelversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("match_weight", models.FloatField(blank=True, null=True)),
+                ("match_probability", models.FloatField(blank=True, null=True)),
+                ("breakdown", models.JSONField(blank=True, default=list)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("review", "Uncertain match weight"),
+                            ("merge", "A new record links to two people already known"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Waiting for review"),
+                            ("confirmed", "Confirmed: the same person"),
+                            ("rejected", "Rejected: different people"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person_a",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="incidents.person",
+                    ),
+                ),
+                (
+                    "person_b",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="incidents.person",
+                    ),
+                ),
+                (
+                    "model_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.linkagemodelversion",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LinkDecision',
+            name="LinkDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('merge', 'Merge'), ('split', 'Split'), ('confirm', 'Confirm a pair'), ('reject', 'Reject a pair')], max_length=8)),
-                ('username', models.CharField(blank=True, default='', max_length=150)),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reason', models.TextField()),
-                ('people', models.JSONField(default=list, help_text='Person row ids the decision is about')),
-                ('before_clusters', models.JSONField(default=list)),
-                ('after_clusters', models.JSONField(default=list)),
-                ('audit_seq', models.PositiveIntegerField(blank=True, help_text='seq of the audit log entry for it', null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pair', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='decisions', to='people.candidatepair')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("merge", "Merge"),
+                            ("split", "Split"),
+                            ("confirm", "Confirm a pair"),
+                            ("reject", "Reject a pair"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("username", models.CharField(blank=True, default="", max_length=150)),
+                ("decided_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reason", models.TextField()),
+                (
+                    "people",
+                    models.JSONField(
+                        default=list, help_text="Person row ids the decision is about"
+                    ),
+                ),
+                ("before_clusters", models.JSONField(default=list)),
+                ("after_clusters", models.JSONField(default=list)),
+                (
+                    "audit_seq",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="seq of the audit log entry for it", null=True
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pair",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="decisions",
+                        to="people.candidatepair",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['decided_at', 'pk'],
+                "ordering": ["decided_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='LinkedPerson',
+            name="LinkedPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('n_records', models.PositiveIntegerField(default=0)),
-                ('roles', models.CharField(blank=True, default='', help_text="Roles the records hold, e.g. 'caller, victim'", max_length=100)),
-                ('label_person', models.ForeignKey(blank=True, db_constraint=False, help_text='The member record the person is shown by (the latest)', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("n_records", models.PositiveIntegerField(default=0)),
+                (
+                    "roles",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="Roles the records hold, e.g. 'caller, victim'",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "label_person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The member record the person is shown by (the latest)",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="incidents.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('match_weight', models.FloatField(blank=True, help_text='Bits: the strongest scored pair with another record of the cluster', null=True)),
-                ('breakdown', models.JSONField(blank=True, default=list, help_text='[{comparison, level, weight}]: the prior and each comparison; the weights add up to match_weight')),
-                ('method', models.CharField(choices=[('exact_key', 'Exact key (same name, date of birth and postcode, phone or email)'), ('probabilistic', 'Match weight at or above the link threshold'), ('manual', "An analyst's decision"), ('single', 'On its own: no other record matched')], max_length=16)),
-                ('exact_key', models.CharField(blank=True, default='', max_length=200)),
-                ('linked_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('linked_person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='people.linkedperson')),
-                ('matched_with', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.person')),
-                ('model_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.linkagemodelversion')),
-                ('person', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='linkage', to='incidents.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "match_weight",
+                    models.FloatField(
+                        blank=True,
+                        help_text="Bits: the strongest scored pair with another record of the cluster",
+                        null=True,
+                    ),
+                ),
+                (
+                    "breakdown",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="[{comparison, level, weight}]: the prior and each comparison; the weights add up to match_weight",
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            (
+                                "exact_key",
+                                "Exact key (same name, date of birth and postcode, phone or email)",
+                            ),
+                            ("probabilistic", "Match weight at or above the link threshold"),
+                            ("manual", "An analyst's decision"),
+                            ("single", "On its own: no other record matched"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("exact_key", models.CharField(blank=True, default="", max_length=200)),
+                ("linked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "linked_person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="people.linkedperson",
+                    ),
+                ),
+                (
+                    "matched_with",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="incidents.person",
+                    ),
+                ),
+                (
+                    "model_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.linkagemodelversion",
+                    ),
+                ),
+                (
+                    "person",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="linkage",
+                        to="incidents.person",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='candidatepair',
-            index=models.Index(fields=['status', 'match_weight'], name='people_pair_status'),
+            model_name="candidatepair",
+            index=models.Index(fields=["status", "match_weight"], name="people_pair_status"),
         ),
         migrations.AddConstraint(
-            model_name='candidatepair',
-            constraint=models.UniqueConstraint(fields=('person_a', 'person_b'), name='people_pair_unique'),
+            model_name="candidatepair",
+            constraint=models.UniqueConstraint(
+                fields=("person_a", "person_b"), name="people_pair_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='candidatepair',
-            constraint=models.CheckConstraint(condition=models.Q(('person_a__lt', models.F('person_b'))), name='people_pair_ordered'),
+            model_name="candidatepair",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("person_a__lt", models.F("person_b"))),
+                name="people_pair_ordered",
+            ),
         ),
     ]

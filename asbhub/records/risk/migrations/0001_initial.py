@@ -6,91 +6,311 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('incidents', '0001_initial'),
-        ('partners', '0002_audit_guard'),
+        ("incidents", "0001_initial"),
+        ("partners", "0002_audit_guard"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='QuestionnaireVersion',
+            name="QuestionnaireVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(unique=True)),
-                ('definition', models.JSONField(help_text='Questions, weights, thresholds and review days')),
-                ('published', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
-                ('created_by', models.CharField(blank=True, default='', max_length=150)),
-                ('change_note', models.TextField(blank=True, default='', help_text='What changed from the version it is based on')),
-                ('based_on', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='derived', to='risk.questionnaireversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(unique=True)),
+                (
+                    "definition",
+                    models.JSONField(help_text="Questions, weights, thresholds and review days"),
+                ),
+                ("published", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
+                ("created_by", models.CharField(blank=True, default="", max_length=150)),
+                (
+                    "change_note",
+                    models.TextField(
+                        blank=True,
+                        default="",
+                        help_text="What changed from the version it is based on",
+                    ),
+                ),
+                (
+                    "based_on",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="derived",
+                        to="risk.questionnaireversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='RiskAssessment',
+            name="RiskAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version_number', models.PositiveIntegerField(help_text='Questionnaire version used')),
-                ('answers', models.JSONField()),
-                ('score', models.IntegerField()),
-                ('band', models.CharField(choices=[('standard', 'Standard risk'), ('medium', 'Medium risk'), ('high', 'High risk')], max_length=10)),
-                ('current_band', models.CharField(choices=[('standard', 'Standard risk'), ('medium', 'Medium risk'), ('high', 'High risk')], max_length=10)),
-                ('assessor_name', models.CharField(blank=True, default='', max_length=150)),
-                ('assessed_at', models.DateTimeField(db_index=True)),
-                ('lpu', models.CharField(blank=True, db_index=True, default='', max_length=100, verbose_name='Local Policing Unit')),
-                ('next_review_due', models.DateField(blank=True, db_index=True, null=True)),
-                ('last_reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('thrive_threat', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='', max_length=6)),
-                ('thrive_threat_note', models.CharField(blank=True, default='', max_length=300)),
-                ('thrive_harm', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='', max_length=6)),
-                ('thrive_harm_note', models.CharField(blank=True, default='', max_length=300)),
-                ('thrive_risk', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='', max_length=6)),
-                ('thrive_risk_note', models.CharField(blank=True, default='', max_length=300)),
-                ('thrive_investigation', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='', max_length=6)),
-                ('thrive_investigation_note', models.CharField(blank=True, default='', max_length=300)),
-                ('thrive_vulnerability', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='', max_length=6)),
-                ('thrive_vulnerability_note', models.CharField(blank=True, default='', max_length=300)),
-                ('thrive_engagement', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='', max_length=6)),
-                ('thrive_engagement_note', models.CharField(blank=True, default='', max_length=300)),
-                ('thrive_notes', models.TextField(blank=True, default='', verbose_name='THRIVE notes')),
-                ('is_demo', models.BooleanField(default=False, help_text='Demonstration data, not a real case')),
-                ('assessor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risk_assessments', to='incidents.incident')),
-                ('owner_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='risk_assessments', to='partners.agency')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risk_assessments', to='incidents.person')),
-                ('questionnaire', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='risk.questionnaireversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version_number",
+                    models.PositiveIntegerField(help_text="Questionnaire version used"),
+                ),
+                ("answers", models.JSONField()),
+                ("score", models.IntegerField()),
+                (
+                    "band",
+                    models.CharField(
+                        choices=[
+                            ("standard", "Standard risk"),
+                            ("medium", "Medium risk"),
+                            ("high", "High risk"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "current_band",
+                    models.CharField(
+                        choices=[
+                            ("standard", "Standard risk"),
+                            ("medium", "Medium risk"),
+                            ("high", "High risk"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("assessor_name", models.CharField(blank=True, default="", max_length=150)),
+                ("assessed_at", models.DateTimeField(db_index=True)),
+                (
+                    "lpu",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        default="",
+                        max_length=100,
+                        verbose_name="Local Policing Unit",
+                    ),
+                ),
+                ("next_review_due", models.DateField(blank=True, db_index=True, null=True)),
+                ("last_reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "thrive_threat",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        default="",
+                        max_length=6,
+                    ),
+                ),
+                ("thrive_threat_note", models.CharField(blank=True, default="", max_length=300)),
+                (
+                    "thrive_harm",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        default="",
+                        max_length=6,
+                    ),
+                ),
+                ("thrive_harm_note", models.CharField(blank=True, default="", max_length=300)),
+                (
+                    "thrive_risk",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        default="",
+                        max_length=6,
+                    ),
+                ),
+                ("thrive_risk_note", models.CharField(blank=True, default="", max_length=300)),
+                (
+                    "thrive_investigation",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        default="",
+                        max_length=6,
+                    ),
+                ),
+                (
+                    "thrive_investigation_note",
+                    models.CharField(blank=True, default="", max_length=300),
+                ),
+                (
+                    "thrive_vulnerability",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        default="",
+                        max_length=6,
+                    ),
+                ),
+                (
+                    "thrive_vulnerability_note",
+                    models.CharField(blank=True, default="", max_length=300),
+                ),
+                (
+                    "thrive_engagement",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        default="",
+                        max_length=6,
+                    ),
+                ),
+                (
+                    "thrive_engagement_note",
+                    models.CharField(blank=True, default="", max_length=300),
+                ),
+                (
+                    "thrive_notes",
+                    models.TextField(blank=True, default="", verbose_name="THRIVE notes"),
+                ),
+                (
+                    "is_demo",
+                    models.BooleanField(
+                        default=False, help_text="Demonstration data, not a real case"
+                    ),
+                ),
+                (
+                    "assessor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risk_assessments",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "owner_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="risk_assessments",
+                        to="partners.agency",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risk_assessments",
+                        to="incidents.person",
+                    ),
+                ),
+                (
+                    "questionnaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="risk.questionnaireversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-assessed_at', '-pk'],
+                "ordering": ["-assessed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RiskReview',
+            name="RiskReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reviewed_at', models.DateTimeField(db_index=True)),
-                ('reviewer_name', models.CharField(blank=True, default='', max_length=150)),
-                ('answers', models.JSONField()),
-                ('score', models.IntegerField()),
-                ('previous_band', models.CharField(choices=[('standard', 'Standard risk'), ('medium', 'Medium risk'), ('high', 'High risk')], max_length=10)),
-                ('band', models.CharField(choices=[('standard', 'Standard risk'), ('medium', 'Medium risk'), ('high', 'High risk')], max_length=10)),
-                ('notes', models.TextField(blank=True, default='')),
-                ('closed', models.BooleanField(default=False, help_text='No further reviews needed')),
-                ('next_review_due', models.DateField(blank=True, null=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='risk_reviews', to='partners.agency')),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='risk.riskassessment')),
-                ('questionnaire', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='risk.questionnaireversion')),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reviewed_at", models.DateTimeField(db_index=True)),
+                ("reviewer_name", models.CharField(blank=True, default="", max_length=150)),
+                ("answers", models.JSONField()),
+                ("score", models.IntegerField()),
+                (
+                    "previous_band",
+                    models.CharField(
+                        choices=[
+                            ("standard", "Standard risk"),
+                            ("medium", "Medium risk"),
+                            ("high", "High risk"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "band",
+                    models.CharField(
+                        choices=[
+                            ("standard", "Standard risk"),
+                            ("medium", "Medium risk"),
+                            ("high", "High risk"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, default="")),
+                (
+                    "closed",
+                    models.BooleanField(default=False, help_text="No further reviews needed"),
+                ),
+                ("next_review_due", models.DateField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="risk_reviews",
+                        to="partners.agency",
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="risk.riskassessment",
+                    ),
+                ),
+                (
+                    "questionnaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviews",
+                        to="risk.questionnaireversion",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reviewed_at', '-pk'],
+                "ordering": ["-reviewed_at", "-pk"],
             },
         ),
     ]

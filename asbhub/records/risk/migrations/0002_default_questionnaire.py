@@ -17,14 +17,20 @@ def seed(apps, schema_editor):
     # Validated through the domain class, so a broken bundled file fails the migration loudly.
     definition = Questionnaire.from_dict(data, version=1).to_dict()
     version.objects.using(alias).create(
-        number=1, definition=definition, published=True, created_at=timezone.now(),
-        created_by="asbhub", change_note="The bundled default questionnaire.")
+        number=1,
+        definition=definition,
+        published=True,
+        created_at=timezone.now(),
+        created_by="asbhub",
+        change_note="The bundled default questionnaire.",
+    )
 
 
 def unseed(apps, schema_editor):
     alias = schema_editor.connection.alias
     apps.get_model("risk", "QuestionnaireVersion").objects.using(alias).filter(
-        number=1, assessments__isnull=True, reviews__isnull=True).delete()
+        number=1, assessments__isnull=True, reviews__isnull=True
+    ).delete()
 
 
 class Migration(migrations.Migration):

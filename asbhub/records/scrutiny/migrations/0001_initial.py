@@ -7,50 +7,155 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('partners', '0002_audit_guard'),
+        ("partners", "0002_audit_guard"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('title', models.CharField(help_text="e.g. 'Performance Scrutiny Meeting'", max_length=200)),
-                ('theme', models.CharField(blank=True, default='', help_text="The Police and Crime Plan priority, e.g. 'Priority 2: Neighbourhood crime & ASB'", max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="e.g. 'Performance Scrutiny Meeting'", max_length=200
+                    ),
+                ),
+                (
+                    "theme",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="The Police and Crime Plan priority, e.g. 'Priority 2: Neighbourhood crime & ASB'",
+                        max_length=200,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date'],
+                "ordering": ["-date"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('asker_name', models.CharField(blank=True, default='', max_length=200)),
-                ('name_consent', models.BooleanField(default=False, help_text='The asker agreed to their name being published')),
-                ('email', models.EmailField(blank=True, default='', max_length=254)),
-                ('area', models.CharField(help_text="Where the asker lives, e.g. 'Bolsover'", max_length=200)),
-                ('text', models.TextField()),
-                ('theme', models.CharField(choices=[('visible_policing', 'Visible policing'), ('asb_hotspots', 'ASB hot spots'), ('parking', 'Parking and vehicles'), ('e_scooters', 'E-scooters'), ('specific_places', 'Specific places'), ('police_performance', 'Police performance'), ('other', 'Other')], default='other', max_length=32)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('assigned', 'Assigned for an answer'), ('answered', 'Answered, awaiting approval'), ('approved', 'Approved'), ('published', 'Published')], default='received', max_length=16)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('answer', models.TextField(blank=True, default='')),
-                ('answered_by', models.CharField(blank=True, default='', help_text="Who the answer is from, e.g. 'Constabulary'", max_length=200)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assigned_agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.agency')),
-                ('assigned_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('meeting', models.ForeignKey(blank=True, help_text='The meeting the question is for and published with', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='scrutiny.meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("asker_name", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "name_consent",
+                    models.BooleanField(
+                        default=False, help_text="The asker agreed to their name being published"
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, default="", max_length=254)),
+                (
+                    "area",
+                    models.CharField(
+                        help_text="Where the asker lives, e.g. 'Bolsover'", max_length=200
+                    ),
+                ),
+                ("text", models.TextField()),
+                (
+                    "theme",
+                    models.CharField(
+                        choices=[
+                            ("visible_policing", "Visible policing"),
+                            ("asb_hotspots", "ASB hot spots"),
+                            ("parking", "Parking and vehicles"),
+                            ("e_scooters", "E-scooters"),
+                            ("specific_places", "Specific places"),
+                            ("police_performance", "Police performance"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("assigned", "Assigned for an answer"),
+                            ("answered", "Answered, awaiting approval"),
+                            ("approved", "Approved"),
+                            ("published", "Published"),
+                        ],
+                        default="received",
+                        max_length=16,
+                    ),
+                ),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("answer", models.TextField(blank=True, default="")),
+                (
+                    "answered_by",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="Who the answer is from, e.g. 'Constabulary'",
+                        max_length=200,
+                    ),
+                ),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assigned_agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="partners.agency",
+                    ),
+                ),
+                (
+                    "assigned_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The meeting the question is for and published with",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questions",
+                        to="scrutiny.meeting",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['received_at', 'id'],
+                "ordering": ["received_at", "id"],
             },
         ),
     ]
