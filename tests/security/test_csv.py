@@ -50,6 +50,26 @@ def formulas(default_store: Any) -> Iterator[SimpleNamespace]:
         )
         UserProfile.objects.filter(agency=w.council).update(area=FORMULAS["profile area"])
         Incident.objects.filter(source=w.source).update(crime_type=FORMULAS["crime type"])
+        # The overview counts real records only (sources named SYNTHETIC..., as this world's,
+        # are left out: issue #12): a published copy of one row carries the crime type too.
+        from django.utils import timezone
+
+        from asbhub.records.incidents.models import Source
+
+        published = Source.objects.create(
+            kind="police_uk",
+            force="Formula Test Constabulary",
+            month="2019-02",
+            content_hash="6" * 64,
+            rows=1,
+            file="formula-security",
+            loaded_at=timezone.now(),
+        )
+        row = Incident.objects.filter(source=w.source).first()
+        row.pk = None
+        row.source = published
+        row.reference = f"formula-{row.reference}"[:64]
+        row.save()
         Location.objects.filter(incidents__source=w.source).update(description=FORMULAS["place"])
         w.clients = signed_in_clients(w)
         yield w
