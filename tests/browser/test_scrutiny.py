@@ -34,7 +34,14 @@ def test_dashboard_tables_agree_with_each_other(page: Any, live_server: LiveServ
 
     by_type = _rows(page, "table-asb-by-type")
     total = _count(by_type.pop("Total")[-1])
-    assert by_type and sum(_count(cells[-1]) for cells in by_type.values()) == total
+    if by_type:
+        assert sum(_count(cells[-1]) for cells in by_type.values()) == total
+    else:
+        # Published data only (synthetic force exports are left out, issue #12): data.police.uk
+        # records no ASB category, so the table is the total alone, and the section says so.
+        assert total > 0
+        section = page.locator("#asb-by-type")
+        assert "police.uk" in (section.inner_text() if section.count() else page.content())
     # The same 12 months counted month by month, in another table built by another query.
     headers = page.locator("#table-monthly thead th").all_inner_texts()
     col = headers.index("ASB incidents") - 1
