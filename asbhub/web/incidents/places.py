@@ -9,6 +9,7 @@ report (key ``public-report|...``) or a force export's free-text location is nev
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Avg, Count, Max, Min
@@ -16,6 +17,8 @@ from django.db.models import Avg, Count, Max, Min
 from asbhub.geo.places import MIN_QUERY, STREET_PREFIX, Place, area_places, normalise, search
 from asbhub.records.incidents.models import Location
 from asbhub.records.incidents.selectors import area_hierarchy
+from asbhub.store.db import Store
+from asbhub.store.query import store_version
 
 DB_ALIAS = "default"
 #: Street rows read from the store per search, before ranking: enough for any one name.
@@ -83,7 +86,19 @@ def find_places(query: str, limit: int = 10, using: str = DB_ALIAS) -> list[Plac
     return search(words, [*streets, *areas], limit=limit)
 
 
+def _version(using: str) -> tuple[int, str]:
+    """The store's version (:func:`asbhub.store.query.store_version`): the whole-table
+    aggregates below are kept per version, so a public page or search does not rescan every
+    location on each request (they change only when data is loaded)."""
+    return store_version(Store(url=using, alias=using))
+
+
 def _lsoa_centres(using: str) -> dict[str, tuple[float, float, int]]:
+    return _lsoa_centres_at(using, _version(using))
+
+
+@lru_cache(maxsize=4)
+def _lsoa_centres_at(using: str, version: tuple[int, str]) -> dict[str, tuple[float, float, int]]:
     rows = (
         _published(using)
         .filter(lsoa_code__isnull=False)
@@ -100,6 +115,11 @@ def force_bounds(using: str = DB_ALIAS) -> list[list[float]] | None:
     The map of the public report form opens on this: where the force's records are, not a
     fixed zoom on a county.
     """
+    return _force_bounds_at(using, _version(using))
+
+
+@lru_cache(maxsize=4)
+def _force_bounds_at(using: str, version: tuple[int, str]) -> list[list[float]] | None:
     codes = list(_force_lsoas())
     box = (
         _published(using)
