@@ -199,6 +199,8 @@ def places_page(request: HttpRequest) -> HttpResponse:
         return render(request, "incidents/hotspot_places.html", context)
     qs = urlencode(form)
     rows = place_rows(result, squares, TOP_PLACES)
+    for row in rows:
+        row["share_text"] = _pc(row["share"]) if row["share"] is not None else "–"
     st = result.stability
     months = []
     if st is not None:
