@@ -45,6 +45,7 @@ __all__ = [
     "HarmWDD",
     "HarmWeights",
     "evaluate_intervention_harm",
+    "harm_summary",
     "parse_harm_csv",
     "read_harm_csv",
     "wdd_harm",
@@ -370,3 +371,34 @@ def evaluate_intervention_harm(
         confidence=confidence,
     )
     return combined, evaluations
+
+
+def harm_summary(combined: HarmWDD, weights: HarmWeights | None = None) -> dict[str, object]:
+    """The harm-weighted WDD, JSON-ready, to store or show beside the counts (a PMP's
+    assessment, a report): estimate, standard error, z, p-value, interval, the parts per
+    crime type and, when given, the weights file's name, digest and sources.
+
+    Examples
+    --------
+    >>> s = harm_summary(wdd_harm([-10.0], [5.0], [2.0], labels=["Robbery"]))
+    >>> s["estimate"], s["se"], s["parts"]
+    (-20.0, 10.0, [{'crime_type': 'Robbery', 'estimate': -10.0, 'se': 5.0, 'weight': 2.0}])
+    """
+    out: dict[str, object] = {
+        "estimate": combined.estimate,
+        "se": combined.se,
+        "z": combined.z,
+        "p_value": combined.p_value,
+        "ci_low": combined.ci_low,
+        "ci_high": combined.ci_high,
+        "confidence": combined.confidence,
+        "parts": [
+            {"crime_type": label, "estimate": e, "se": s, "weight": w}
+            for label, e, s, w in combined.parts
+        ],
+    }
+    if weights is not None:
+        out["weights_file"] = weights.name
+        out["weights_sha256"] = weights.sha256
+        out["sources"] = {t: weights.sources[t] for t, *_ in combined.parts}
+    return out
