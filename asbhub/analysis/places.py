@@ -339,7 +339,8 @@ def _street_groups(
         (np.ones(pairs.shape[0], dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
     )
     _, ids = connected_components(graph, directed=False)
-    return ids.astype(np.intp)
+    out: NDArray[np.intp] = np.asarray(ids, dtype=np.intp)
+    return out
 
 
 def place_concentration(
@@ -435,7 +436,11 @@ def place_concentration(
     group = group_of_point[point_of]
     n_groups = int(group_of_point.max()) + 1
     counts = np.bincount(group, minlength=n_groups).astype(np.int64)
-    harm = None if w is None else np.bincount(group, weights=w[idx], minlength=n_groups)
+    harm = (
+        None
+        if w is None
+        else np.bincount(group, weights=w[idx], minlength=n_groups).astype(np.float64)
+    )
     point_counts = np.bincount(point_of, minlength=point_keys.size)
     # The busiest map point of each place stands for it on a map.
     order_pts = np.lexsort((np.arange(point_keys.size), -point_counts, group_of_point))
@@ -635,7 +640,11 @@ def patrol_squares(
     cells, inverse = np.unique(np.column_stack([ix, iy]), axis=0, return_inverse=True)
     inverse = inverse.ravel()
     counts = np.bincount(inverse, minlength=cells.shape[0]).astype(np.int64)
-    harm = None if w is None else np.bincount(inverse, weights=w[ok], minlength=cells.shape[0])
+    harm = (
+        None
+        if w is None
+        else np.bincount(inverse, weights=w[ok], minlength=cells.shape[0]).astype(np.float64)
+    )
     value = counts.astype(np.float64) if rank_by == "count" or harm is None else harm
     other = (
         counts.astype(np.float64) if rank_by == "harm" else (harm if harm is not None else value)
