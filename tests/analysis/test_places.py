@@ -204,3 +204,36 @@ def test_store_place_counts_equal_a_group_by_in_sql(store_url: str) -> None:
         groups = cur.fetchall()
     assert sorted(r.counts.tolist()) == sorted(n for _, n in groups)
     assert Counter(r.labels) == Counter(d for d, _ in groups)
+
+
+def test_a_residents_report_or_free_text_is_never_a_place(store_url: str) -> None:
+    from asbhub.store import query
+
+    store = open_store(store_url)
+    assert ingest(store, list(expand_inputs(sample_paths()))).ok
+    months = ("2019-01", "2019-01")
+    before = query.incident_places(store, months=months)
+    with store.connection.cursor() as cur:
+        cur.execute(
+            "SELECT l.id FROM incidents_location l JOIN incidents_incident i "
+            "ON i.location_id = l.id WHERE i.month = '2019-01' ORDER BY l.id LIMIT 2"
+        )
+        first, second = (r[0] for r in cur.fetchall())
+        # One made a resident's report, the other a force export's free text.
+        cur.execute(
+            "UPDATE incidents_location SET key = 'public-report|' || key WHERE id = %s", [first]
+        )
+        cur.execute(
+            "UPDATE incidents_location SET description = '12 Example Road' WHERE id = %s",
+            [second],
+        )
+        cur.execute(
+            "SELECT COUNT(*) FROM incidents_incident WHERE month = '2019-01' "
+            "AND location_id IN (%s, %s)",
+            [first, second],
+        )
+        hidden = cur.fetchone()[0]
+    after = query.incident_places(store, months=months)
+    assert len(after) == len(before)
+    assert sum(p is None for p in after) == sum(p is None for p in before) + hidden
+    assert "12 Example Road" not in after

@@ -106,3 +106,41 @@ def test_downloads_are_stamped_safe_and_open_in_gdal(client: Any, tmp_path: Path
     points = [r for r in rows if r["kind"] == "point"]
     assert sorted(int(r["records"]) for r in points) == sorted(expected.values())
     assert {r["run_id"] for r in rows} == {doc["asbhub"]["run_id"]}
+
+
+def test_rank_by_harm_needs_the_servers_weights_file(
+    client: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sign_in(client, "analyst")
+    monkeypatch.delenv("ASBHUB_HARM_WEIGHTS", raising=False)
+    refused = client.get(
+        "/hotspots/places/" + QUERY.replace("crime_type=asb", "crime_type=all") + "&rank_by=harm"
+    )
+    assert refused.status_code == 400 and "ASBHUB_HARM_WEIGHTS" in refused.content.decode()
+    weights = tmp_path / "harm.csv"
+    types = ["Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson",
+             "Drugs", "Other crime", "Other theft", "Possession of weapons", "Public order",
+             "Robbery", "Shoplifting", "Theft from the person", "Vehicle crime",
+             "Violence and sexual offences"]  # fmt: skip
+    weights.write_text(
+        "crime_type,weight,source\n"
+        + "".join(f"{t},{100 if t == 'Robbery' else 1},test\n" for t in types),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ASBHUB_HARM_WEIGHTS", str(weights))
+    query = QUERY.replace("crime_type=asb", "crime_type=all") + "&rank_by=harm"
+    html = client.get("/hotspots/places/" + query).content.decode()
+    assert 'id="rank_by"' in html and "most harmed map points" in html
+    doc = json.loads(client.get("/api/hotspot-places.geojson" + query).content)
+    assert doc["asbhub"]["parameters"]["rank_by"] == "harm"
+    # By a loop over the sample: the most harmed map point's harm.
+    with zipfile.ZipFile(sample_paths()[0]) as zf:
+        raw = zf.read("2019-01/2019-01-derbyshire-street.csv").decode("utf-8-sig")
+    harm: Counter[tuple[str, str, str]] = Counter()
+    for r in csv.DictReader(io.StringIO(raw)):
+        if r["Longitude"]:
+            harm[(r["Location"], r["Longitude"], r["Latitude"])] += (
+                100 if r["Crime type"] == "Robbery" else 1
+            )
+    first = doc["features"][0]["properties"]
+    assert first["harm"] == max(harm.values())

@@ -9,11 +9,15 @@ render; the files are :mod:`asbhub.outputs.place_files`, the same the CLI writes
 Who may open it: as the weekly pack (streets and points of every incident in the store), a
 signed-in user linked to an active agency who may see the incidents' summaries
 (``access.PAGE_CHECKS["hotspot-places"]``, so the navigation asks the same).
+
+Harm (issue #16 item 3): when the server's ``ASBHUB_HARM_WEIGHTS`` names a harm weights file
+(docs/harm.md), the page offers ranking by harm as well as by records.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
@@ -25,7 +29,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from asbhub.analysis import patrol_squares, place_concentration
+from asbhub.analysis import (
+    HarmWeights,
+    harm_weights,
+    patrol_squares,
+    place_concentration,
+    read_harm_csv,
+)
 from asbhub.analysis_inputs import NoPointsError, PointFilters, points_from_store
 from asbhub.domain.dates import split_months
 from asbhub.domain.vocab import ASB_CRIME_TYPE
@@ -59,6 +69,12 @@ def _check(request: HttpRequest) -> None:
         )
 
 
+def configured_harm() -> HarmWeights | None:
+    """The deployment's harm weights (``ASBHUB_HARM_WEIGHTS``), or None when not set."""
+    path = os.environ.get("ASBHUB_HARM_WEIGHTS")
+    return read_harm_csv(path) if path else None
+
+
 def _store() -> Store:
     return Store(url=STORE_NAME, alias=services.DB_ALIAS)
 
@@ -90,6 +106,7 @@ def _form(request: HttpRequest, choices: dict[str, Any]) -> tuple[dict[str, str]
         "to": request.GET.get("to", choices["default"]),
         "level": request.GET.get("level", "street"),
         "square": request.GET.get("square", "150"),
+        "rank_by": request.GET.get("rank_by", "count"),
     }
     errors = []
     if form["area"] and form["area"] not in choices["lpus"]:
@@ -105,6 +122,13 @@ def _form(request: HttpRequest, choices: dict[str, Any]) -> tuple[dict[str, str]
         errors.append("To: the period must end in or after the month it starts")
     if form["level"] not in LEVELS:
         errors.append("Places: choose streets or map points")
+    if form["rank_by"] not in ("count", "harm") or (
+        form["rank_by"] == "harm" and not os.environ.get("ASBHUB_HARM_WEIGHTS")
+    ):
+        errors.append(
+            "Rank by: choose records; harm needs the server's ASBHUB_HARM_WEIGHTS file "
+            "(docs/harm.md)"
+        )
     if form["square"] not in SQUARE_SIZES:
         errors.append(f"Patrol square: choose {', '.join(SQUARE_SIZES)} metres")
     return form, errors
@@ -114,6 +138,7 @@ def _form(request: HttpRequest, choices: dict[str, Any]) -> tuple[dict[str, str]
 def _analyse(version: tuple[int, str], key: tuple[tuple[str, str], ...], scope: Scope) -> Any:
     """Places, squares and stamp for one choice; cached per store version."""
     form = dict(key)
+    form.pop("_harm_file", None)
     crime = form["crime_type"]
     filters = PointFilters(
         months=(form["from"], form["to"]),
@@ -128,30 +153,45 @@ def _analyse(version: tuple[int, str], key: tuple[tuple[str, str], ...], scope: 
     frame = points.frame
     xy = points.xy()
     districts = dict(areas.lsoa.select("lsoa_code", "lad_name").iter_rows())
+    harm = configured_harm() if form["rank_by"] == "harm" else None
+    weights = None if harm is None else harm_weights(frame["crime_type"].to_numpy(), harm.weights)
     result = place_concentration(
         frame["place"].to_list(),
         xy[:, 0],
         xy[:, 1],
         months=frame["month"].to_numpy(),
         level=form["level"],  # type: ignore[arg-type]
+        weights=weights,
+        rank_by="harm" if harm is not None else "count",
         top=TOP_PLACES,
         areas=[districts.get(c) for c in frame["lsoa_code"].to_list()],
     )
     has = ~frame["place"].is_null().to_numpy()
-    squares = patrol_squares(xy[has, 0], xy[has, 1], size=float(form["square"]), n=TOP_SQUARES)
+    squares = patrol_squares(
+        xy[has, 0],
+        xy[has, 1],
+        size=float(form["square"]),
+        n=TOP_SQUARES,
+        weights=None if weights is None else weights[has],
+        rank_by="harm" if harm is not None else "count",
+    )
     stamp = places_stamp(
         result,
         squares,
         data=points.data_stamp(),
         command=f"{reverse('hotspot-places')}?{urlencode(form)}",
-        requested=form,
+        requested={**form, **({"harm_weights_file": harm.stamp()} if harm else {})},
     )
     stamp["scope"] = scope.as_dict()
     return result, squares, stamp
 
 
 def _run(form: dict[str, str], scope: Scope) -> Any:
-    return _analyse(query.store_version(_store()), tuple(sorted(form.items())), scope)
+    # The weights file's path and time of change join the key: an edited file is re-read.
+    path = os.environ.get("ASBHUB_HARM_WEIGHTS", "")
+    stamp = f"{path}:{os.stat(path).st_mtime_ns}" if path and os.path.exists(path) else path
+    key = {**form, "_harm_file": stamp if form["rank_by"] == "harm" else ""}
+    return _analyse(query.store_version(_store()), tuple(sorted(key.items())), scope)
 
 
 def _curve(result: Any) -> str:
@@ -189,6 +229,7 @@ def places_page(request: HttpRequest) -> HttpResponse:
         "month_choices": [(m, services.month_label(m)) for m in choices["months"]],
         "scope_text": scope.describe(),
         "asb": ASB_CRIME_TYPE,
+        "harm_file": os.environ.get("ASBHUB_HARM_WEIGHTS", ""),
     }
     if errors:
         return render(request, "incidents/hotspot_places.html", context, status=400)
