@@ -45,6 +45,7 @@ __all__ = [
     "HarmWDD",
     "HarmWeights",
     "evaluate_intervention_harm",
+    "harm_rows",
     "harm_summary",
     "parse_harm_csv",
     "read_harm_csv",
@@ -402,3 +403,44 @@ def harm_summary(combined: HarmWDD, weights: HarmWeights | None = None) -> dict[
         out["weights_sha256"] = weights.sha256
         out["sources"] = {t: weights.sources[t] for t, *_ in combined.parts}
     return out
+
+
+def harm_rows(
+    rows: Sequence[Sequence[object]], weights: Mapping[str, float], total_label: str = "Total"
+) -> tuple[list[list[object]], list[str]]:
+    """A count table's rows as harm: each ``[label, n_1, n_2, ...]`` becomes ``[label, weight,
+    weight * n_1, ...]``, and the ``total_label`` row the column sums of harm.
+
+    A label without a weight gets None (shown "n/a") and is listed in the second value, so
+    a report says which weights are missing instead of failing; non-numeric cells stay as
+    they are.
+
+    Examples
+    --------
+    >>> harm_rows([["Burglary", 2, 3], ["Drugs", 1, 0], ["Total", 3, 3]], {"Burglary": 10.0})
+    ([['Burglary', 10.0, 20.0, 30.0], ['Drugs', None, None, None], ['Total', None, 20.0, 30.0]], ['Drugs'])
+    """
+    out: list[list[object]] = []
+    missing: list[str] = []
+    width = max((len(r) for r in rows), default=1) - 1
+    sums = [0.0] * width
+    for row in rows:
+        label = str(row[0])
+        if label == total_label:
+            continue
+        w = weights.get(label)
+        if w is None:
+            missing.append(label)
+            out.append([label, None, *([None] * (len(row) - 1))])
+            continue
+        cells: list[object] = [label, float(w)]
+        for j, v in enumerate(row[1:]):
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                cells.append(float(w) * v)
+                sums[j] += float(w) * v
+            else:
+                cells.append(v)
+        out.append(cells)
+    if any(str(r[0]) == total_label for r in rows):
+        out.append([total_label, None, *sums])
+    return out, missing
