@@ -367,7 +367,8 @@ def police_uk_points(name: str, raw: bytes) -> pl.DataFrame:
     Returns
     -------
     polars.DataFrame
-        :data:`POINT_COLUMNS`, then ``longitude`` and ``latitude`` as published.
+        :data:`POINT_COLUMNS`, then ``longitude`` and ``latitude`` as published and ``place``
+        (the "On or near ..." description, or null).
     """
     from asbhub.ingest.police_uk import read_police_uk
 
