@@ -90,8 +90,18 @@ class PagePublic(Schema):
     offset: int
 
 
+class ScopePublic(Schema):
+    """Which records a list counts (issue #12, docs/scope.md)."""
+
+    force: str | None
+    kinds: list[str]
+    synthetic: bool
+    text: str
+
+
 class IncidentPagePublic(PagePublic):
     items: list[IncidentSummaryPublic]
+    scope: ScopePublic
 
 
 class PmpSummaryPublic(Schema):
