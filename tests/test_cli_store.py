@@ -4,9 +4,9 @@ case-insensitive choices and a busy port, run as a user runs them (real subproce
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
-import os
 import subprocess
 import sys
 from pathlib import Path
