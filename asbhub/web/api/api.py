@@ -55,6 +55,7 @@ KIND_HINT = (
     + " (default: police_uk_street and force_export)"
 )
 SYNTHETIC_HINT = "also list synthetic data (a force named SYNTHETIC ...); default false"
+DEMO_HINT = "true: demonstration records only; false: none of them; default both, each marked"
 
 NO_TOKEN = (
     "This endpoint needs an API token: send the header 'Authorization: Bearer <token>'. "
@@ -85,6 +86,7 @@ FIELD_HINTS = {
     "force": "a force as the loaded data name it (any case), e.g. Derbyshire Constabulary",
     "source_kind": KIND_HINT,
     "synthetic": "true or false",
+    "demo": "true or false",
     "incident_id": "a record number (a positive whole number)",
     "pmp_id": "a plan number (a positive whole number)",
     "power_id": "a power's number (a positive whole number)",
@@ -340,12 +342,16 @@ def pmp_list(
     lpu: Text = None,
     stage: Stage | None = None,
     overdue: bool = False,
+    demo: Annotated[bool | None, Query(description=DEMO_HINT)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """As the PMP list page: filter by LPU, SARA stage and overdue review; next review first."""
+    """As the PMP list page: filter by LPU, SARA stage and overdue review; next review first.
+    Demonstration plans are marked ``is_demo`` (``demo=false`` leaves them out)."""
     user = _user(request)
     qs = services.visible_pmps(user, lpu=lpu, stage=stage.value if stage else None, overdue=overdue)
+    if demo is not None:
+        qs = qs.filter(is_demo=demo)
     return _page(qs, limit, offset, services.pmp_summary)
 
 
@@ -378,11 +384,18 @@ def pmp_detail(request: HttpRequest, pmp_id: Id, purpose: Why) -> dict[str, Any]
     tags=["powers"],
 )
 def power_list(
-    request: HttpRequest, kind: Kind | None = None, limit: Limit = 100, offset: Offset = 0
+    request: HttpRequest,
+    kind: Kind | None = None,
+    demo: Annotated[bool | None, Query(description=DEMO_HINT)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Your agency's register and partners' under a live agreement; newest first."""
+    """Your agency's register and partners' under a live agreement; newest first.
+    Demonstration records are marked ``is_demo`` (``demo=false`` leaves them out)."""
     user = _user(request)
     qs = services.visible_powers(user, kind=kind.value if kind else None)
+    if demo is not None:
+        qs = qs.filter(is_demo=demo)
     return _page(qs, limit, offset, services.power_summary)
 
 

@@ -117,6 +117,7 @@ class PmpSummaryPublic(Schema):
     closed_at: dt.datetime | None
     next_review_due: dt.date | None
     review_state: str
+    is_demo: bool
 
 
 class LinkedIncidentPublic(Schema):
@@ -164,6 +165,7 @@ class PowerSummaryPublic(Schema):
     granted_on: dt.date | None
     power_of_arrest: bool
     interim: bool
+    is_demo: bool
 
 
 class PowerEventPublic(Schema):

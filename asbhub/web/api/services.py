@@ -295,6 +295,8 @@ def pmp_summary(pmp: Pmp, today: dt.date | None = None) -> dict[str, Any]:
         "closed_at": pmp.closed_at,
         "next_review_due": pmp.next_review_due,
         "review_state": cases.review_state(pmp, today),
+        # Issue #12: demonstration records are said to be, as the pages tag them.
+        "is_demo": pmp.is_demo,
     }
 
 
@@ -384,6 +386,7 @@ def power_summary(power: Power) -> dict[str, Any]:
         "granted_on": power.granted_on,
         "power_of_arrest": power.power_of_arrest,
         "interim": power.interim,
+        "is_demo": power.is_demo,
     }
 
 
