@@ -574,9 +574,26 @@ def points_from_store(
     source = {
         "kind": "store",
         "url": url if url is not None else display_url(store.url),
-        "loads": query.store_loads(store, covered),
+        # Issue #12: only the loads the scope counts (a synthetic or another force's load of
+        # the same month is not behind the figures, and the stamp must not say it is).
+        "loads": [
+            load for load in query.store_loads(store, covered) if _load_in_scope(load, resolved)
+        ],
     }
     return PointSet(frame, resolved, source)
+
+
+def _load_in_scope(load: dict[str, Any], filters: PointFilters) -> bool:
+    """Whether a loaded unit (:func:`asbhub.store.query.store_loads`) holds records the
+    filters' force, kinds and ``real_only`` count."""
+    from asbhub.store.scope import is_synthetic_force
+
+    force = load.get("force") or ""
+    if filters.force is not None and force != filters.force:
+        return False
+    if filters.kinds is not None and load.get("kind") not in filters.kinds:
+        return False
+    return not (filters.real_only and is_synthetic_force(force))
 
 
 def display_url(url: str) -> str:

@@ -174,9 +174,12 @@ def _data_arguments(p: argparse.ArgumentParser, db_help: str) -> None:
     p.add_argument(
         "--force",
         metavar="NAME",
-        help="only this force's records (any case), as the store names it; "
-        "default every force loaded (each is printed with its records)",
+        help="the force whose records are analysed (any case), as the store names it "
+        "(default: $ASBHUB_FORCE, else the force with the most published police.uk records; "
+        "docs/scope.md); what is left out is printed. Synthetic data (a force named "
+        "SYNTHETIC ...) only when --force names it",
     )
+
     p.add_argument(
         "--harm-weights",
         "--harm",  # issue #16 item 3
@@ -245,14 +248,21 @@ def _points(
 
 
 def force_filters(store: Any, filters: PointFilters, name: str | None) -> PointFilters:
-    """``filters`` limited to the force ``name`` (any case), printing the forces covered."""
+    """``filters`` limited to the command's scope (issue #12: ``--force`` NAME in any case,
+    else ``$ASBHUB_FORCE``, else the deployment's force; recorded police data; synthetic
+    data only when ``--force`` names it), printing what is counted and what is left out."""
     import dataclasses
 
-    from asbhub.cli_store import forces_line, resolve_force
+    from asbhub.cli_store import command_scope, scope_line
 
-    force = resolve_force(store, name)
-    _err(forces_line(store, force))
-    return dataclasses.replace(filters, force=force)
+    scope = command_scope(store, name)
+    _err(scope_line(store, scope))
+    return dataclasses.replace(
+        filters,
+        force=scope.force,
+        kinds=tuple(sorted(scope.kinds)),
+        real_only=not scope.synthetic,
+    )
 
 
 def _harm(args: argparse.Namespace) -> tuple[dict[str, float] | None, dict[str, Any]]:
