@@ -25,7 +25,7 @@ class PmpForm(forms.ModelForm):
         fields = list(EDITABLE_FIELDS)
         widgets = {"next_review_due": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args: object, current: Pmp | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, current: Pmp | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["problem_type"].queryset = ProblemType.objects.filter(is_active=True)
         self.fields["next_review_due"].required = False
@@ -95,7 +95,8 @@ class PmpForm(forms.ModelForm):
         return lpu
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         lpu, area = data.get("lpu"), data.get("area") or ""
         hood_lpu = self._hood_lpu()
         if lpu and area in hood_lpu and hood_lpu[area] != lpu:
@@ -146,7 +147,7 @@ class CaseReviewForm(forms.Form):
 # SARA stage pages, actions, reviews, the incident picker and the evaluation
 # --------------------------------------------------------------------------------------------
 
-DATE = {
+DATE: dict[str, Any] = {
     "widget": forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
 }
 TEXTAREA = forms.Textarea(attrs={"rows": 5, "class": "govuk-textarea"})
@@ -214,7 +215,7 @@ class StageForm(VersionForm):
     )
     move_to = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, stage: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, stage: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         keep = set(STAGE_FIELDS[stage]) | {"version", "move_to"}
         for name in list(self.fields):
@@ -245,7 +246,7 @@ class ActionForm(VersionForm):
     )
 
     def __init__(
-        self, *args: object, agencies: list[Agency] | None = None, **kwargs: object
+        self, *args: Any, agencies: list[Agency] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner_agency"].queryset = Agency.objects.filter(
@@ -287,7 +288,7 @@ class PickerQueryForm(forms.Form):
     )
 
     def __init__(
-        self, *args: object, crime_types: list[str] | None = None, **kwargs: object
+        self, *args: Any, crime_types: list[str] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["crime_type"].choices = [("", "All"), *((c, c) for c in crime_types or [])]
@@ -296,7 +297,8 @@ class PickerQueryForm(forms.Form):
     def clean(self) -> dict[str, object]:
         from asbhub.records.cases.plan_work import check_query
 
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         if "first" in data and "last" in data:
             for problem in check_query(data["first"], data["last"]):
                 self.add_error("first" if "From" in problem else "last", problem)
@@ -312,7 +314,8 @@ class EvaluationForm(forms.Form):
     def clean(self) -> dict[str, object]:
         from asbhub.records.cases.plan_work import MONTH_RE
 
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         for name in ("before_first", "before_last", "after_first", "after_last"):
             if name in data and not MONTH_RE.fullmatch(data[name]):
                 self.add_error(

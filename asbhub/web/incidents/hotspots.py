@@ -84,7 +84,8 @@ class HotspotForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         if data.get("from") and data.get("to") and data["to"] < data["from"]:
             self.add_error(
                 "to",
