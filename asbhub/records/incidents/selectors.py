@@ -135,9 +135,10 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
     months, odd_months = split_months(by_type["months"], timezone.localdate())
     sources = Source.objects.using(using)
     forces = sorted(f for f in sources.values_list("force", flat=True).distinct().order_by() if f)
-    last = (
+    latest = (
         sources.order_by("-loaded_at", "-id").values("loaded_at", "file", "force", "month").first()
     )
+    last: dict[str, Any] | None = dict(latest) if latest else None  # given a file_label below
     missing: list[str] = []
     if months:
         have = set(months)
@@ -349,7 +350,7 @@ def counts_by_area(using: str = DB_ALIAS, real_only: bool = False) -> dict[str, 
     names = list(named_areas) + sorted(
         a for a in cells if a not in named_areas and a not in specials
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for area in names + specials:
         if area in specials and area not in cells:
             continue

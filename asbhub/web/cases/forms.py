@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 from django import forms
@@ -27,7 +27,9 @@ class PmpForm(forms.ModelForm):
 
     def __init__(self, *args: Any, current: Pmp | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["problem_type"].queryset = ProblemType.objects.filter(is_active=True)
+        cast(
+            forms.ModelChoiceField, self.fields["problem_type"]
+        ).queryset = ProblemType.objects.filter(is_active=True)
         self.fields["next_review_due"].required = False
         self.fields["next_review_due"].validators.append(planning_date)
         self._place_fields(current or self.instance)
@@ -245,11 +247,9 @@ class ActionForm(VersionForm):
         },
     )
 
-    def __init__(
-        self, *args: Any, agencies: list[Agency] | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, agencies: list[Agency] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_agency"].queryset = Agency.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["owner_agency"]).queryset = Agency.objects.filter(
             pk__in=[a.pk for a in agencies or []]
         )
         self.fields["owner_agency"].widget.attrs["class"] = "govuk-select"
@@ -287,11 +287,10 @@ class PickerQueryForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20"}),
     )
 
-    def __init__(
-        self, *args: Any, crime_types: list[str] | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, crime_types: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["crime_type"].choices = [("", "All"), *((c, c) for c in crime_types or [])]
+        crime_type = cast(forms.ChoiceField, self.fields["crime_type"])
+        crime_type.choices = [("", "All"), *((c, c) for c in crime_types or [])]
         self.fields["crime_type"].widget.attrs["class"] = "govuk-select"
 
     def clean(self) -> dict[str, object]:

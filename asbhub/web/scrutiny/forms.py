@@ -125,7 +125,7 @@ class DashboardForm(GovukForm):
     """The month and LPU of the dashboard; choices come from the data loaded."""
 
     def __init__(
-        self, data: dict[str, str], *, months: list[str], lpus: list[str], force_name: str
+        self, data: dict[str, Any], *, months: list[str], lpus: list[str], force_name: str
     ) -> None:
         super().__init__(data)
         self.fields["period"] = forms.ChoiceField(
