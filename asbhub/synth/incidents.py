@@ -500,7 +500,7 @@ def generate_force_export(
     n = n_incidents
 
     record_type = _choice(rng, cfg.record_types, n)
-    # numpy's stubs refuse None in np.where; numpy takes it as an object scalar (a null cell)
+    # numpy's stubs refuse None in np.where, which takes it as an object scalar (a null)
     category = np.where(
         record_type == "asb",
         _choice(rng, cfg.asb_mix, n),
@@ -580,7 +580,7 @@ def generate_force_export(
         p_hi = 0.12 if c == "thrive_vulnerability" else 0.05
         draw = rng.random(n)
         level = np.where(draw < p_hi, "high", np.where(draw < p_hi + 0.25, "medium", "low"))
-        # numpy's stubs refuse None in np.where; numpy takes it as an object scalar (a null cell)
+        # numpy's stubs refuse None in np.where, which takes it as an object scalar (a null)
         thrive[c] = np.where(rng.random(n) < 0.85, level, None)  # type: ignore[call-overload]
     public = asb_like & (rng.random(n) < 0.08)
 
@@ -609,7 +609,7 @@ def generate_force_export(
             "crime_type": pl.Series(crime_type.tolist(), dtype=pl.String),
             "asb_category": pl.Series([_CATEGORY_NAMES.get(c) for c in category], dtype=pl.String),
             "closure_code": pl.Series([f"AS{c}" if c else None for c in category], dtype=pl.String),
-            # numpy's stubs refuse None in np.where; numpy takes it as an object scalar (a null cell)
+            # numpy's stubs refuse None in np.where, which takes it as an object scalar (a null)
             "covid": pl.Series(np.where(asb_like, covid, None).tolist(), dtype=pl.Boolean),  # type: ignore[call-overload]
             "occurred_from": aware(local, "occurred_from"),
             "latitude": where["latitude"].cast(pl.Float64),

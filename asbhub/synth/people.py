@@ -527,7 +527,7 @@ def _people(
             "first_name": first.astype(str),
             "surname": surname.astype(str),
             "dob": dob.astype("datetime64[D]"),
-            # numpy's stubs refuse None in np.where; numpy takes it as an object scalar (a null cell)
+            # numpy's stubs refuse None in np.where, which takes it as an object scalar (a null)
             "new_surname": np.where(married, new_surname, None),  # type: ignore[call-overload]
             "surname_change_at": change_at,
             "has_mobile": has_mobile,

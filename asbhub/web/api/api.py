@@ -94,7 +94,7 @@ class BearerToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         checked = check_token(token)
-        # A flag of ours on the request, read back with getattr: HttpRequest declares no such field.
+        # A flag of ours on the request (read back with getattr): HttpRequest declares none.
         if checked.user is None:
             request.asbhub_auth_reason = checked.reason  # type: ignore[attr-defined]
             return None
