@@ -27,9 +27,8 @@ class PmpForm(forms.ModelForm):
 
     def __init__(self, *args: Any, current: Pmp | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(
-            forms.ModelChoiceField, self.fields["problem_type"]
-        ).queryset = ProblemType.objects.filter(is_active=True)
+        problem_type = cast(forms.ModelChoiceField, self.fields["problem_type"])
+        problem_type.queryset = ProblemType.objects.filter(is_active=True)
         self.fields["next_review_due"].required = False
         self.fields["next_review_due"].validators.append(planning_date)
         self._place_fields(current or self.instance)
