@@ -37,14 +37,23 @@ bench: $(STAMP)
 ## failed steps are named at the end. Doctests run for the pure packages only (no Django setup).
 LINT_PATHS := asbhub tests bench scripts
 PURE_PACKAGES := domain geo analysis linkage ingest
-MYPY_UNCHECKED := asbhub.web asbhub.records asbhub.reports asbhub.store asbhub.outputs asbhub.synth asbhub.cli* asbhub.analysis_inputs
+# The Django side: mypy with the django-stubs plugin, not strict ([tool.mypy] in pyproject.toml).
+MYPY_DJANGO := web records outputs synth demo
+MYPY_DJANGO_MODULES := analysis_inputs data $(patsubst asbhub/%.py,%,$(wildcard asbhub/cli*.py))
+# Being restructured; to be added to MYPY_DJANGO (and their pyproject.toml override dropped).
+MYPY_UNCHECKED := asbhub.reports asbhub.store
+# Its own cache: mypy 1.19 replays a module's cached errors even where it is now followed
+# silently, so a hand run over asbhub.reports would otherwise fail the next make lint.
+MYPY := $(BIN)/mypy --cache-dir .mypy_cache/make-lint
 lint: $(STAMP)
 	@failed=""; \
 	step() { name="$$1"; shift; printf '\n==== %s ====\n' "$$name"; "$$@" || failed="$$failed\n  - $$name"; }; \
 	step "ruff check ($(LINT_PATHS))" $(BIN)/ruff check --output-format concise $(LINT_PATHS); \
 	step "ruff format --check ($(LINT_PATHS))" $(BIN)/ruff format --check --output-format concise $(LINT_PATHS); \
 	step "mypy, strict on asbhub.{$(shell echo $(PURE_PACKAGES) | tr ' ' ',')}" \
-		$(BIN)/mypy $(addprefix -p asbhub.,$(PURE_PACKAGES)); \
+		$(MYPY) $(addprefix -p asbhub.,$(PURE_PACKAGES)); \
+	step "mypy, django-stubs plugin on asbhub.{$(shell echo $(MYPY_DJANGO) | tr ' ' ',')}, cli*, analysis_inputs, data" \
+		$(MYPY) $(addprefix -p asbhub.,$(MYPY_DJANGO)) $(addprefix -m asbhub.,$(MYPY_DJANGO_MODULES)); \
 	echo "(not yet type-checked by make lint: $(MYPY_UNCHECKED))"; \
 	step "lint-imports (contracts in pyproject.toml)" $(BIN)/lint-imports --no-cache; \
 	step "private names (scripts/check_private_imports.py)" $(BIN)/python scripts/check_private_imports.py asbhub; \

@@ -345,7 +345,8 @@ class PointSet:
 
     @property
     def n_without_coordinates(self) -> int:
-        return int(self.frame["easting"].is_null().sum() + self.frame["easting"].is_nan().sum())
+        easting = self.frame["easting"]
+        return int(easting.is_null().sum()) + int(easting.is_nan().sum())
 
     def data_stamp(self) -> dict[str, Any]:
         """What the data were, for the ``data`` part of an output's stamp."""

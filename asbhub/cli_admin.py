@@ -266,9 +266,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     if getattr(args, "anchor", None) is not None or getattr(args, "head", None):
         from asbhub.records.partners.anchor import check_store
 
-        result = check_store(args.anchor, args.db, args.head)
-    else:
-        result = verify_store(args.db)
+        anchored = check_store(args.anchor, args.db, args.head)
+        sys.stdout.write(anchored.summary() + "\n")
+        return 0 if anchored.ok else 1
+    result = verify_store(args.db)
     sys.stdout.write(result.summary() + "\n")
     return 0 if result.ok else 1
 

@@ -336,10 +336,11 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     points = _points(args, filters, areas)
     result = run_hotspots(points, request)
     if args.method == "gistar":
-        from asbhub.analysis import gistar_too_few
+        from asbhub.analysis import HotspotGiStar, gistar_too_few
 
         # Too few records to test (issue #12, docs/scope.md): no Gi* classes, the counts per
         # cell instead, and say why.
+        assert isinstance(result, HotspotGiStar)  # method "gistar" gives one: narrows the type
         too_few = gistar_too_few(result.counts)
         if too_few is not None:
             _err(

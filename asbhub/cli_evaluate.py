@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -436,7 +436,8 @@ def _knox_summary(knox: NearRepeatKnox, dated: DatedPoints, stamp: dict[str, Any
             "-" if math.isnan(r["ratio"]) else f"{r['ratio']:.2f}",
             f"{r['p_value']:.3f}",
         )
-        for r in knox.table()
+        # The table's values are typed object; each column has the one type named in its docs.
+        for r in cast("list[dict[str, Any]]", knox.table())
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:

@@ -83,13 +83,13 @@ def demo_export(today: dt.date | None = None) -> tuple[pl.DataFrame, dict[str, A
         *[(pl.col(c) - shift).alias(c) for c in ("occurred_from", "occurred_to", "reported_at")],
     )
     export = pl.concat([moved, recent])
-    first_moved = moved["occurred_from"].min()
+    first_moved = moved["occurred_from"].dt.min()
     info = {
         "force": DEMO_FORCE,
         "seed": DEMO_SEED,
         "incidents": export.height,
         "recent": f"{start.isoformat()} to {yesterday.isoformat()}",
-        "around_sample": f"{first_moved:%Y-%m-%d} to {moved['occurred_from'].max():%Y-%m-%d}"
+        "around_sample": f"{first_moved:%Y-%m-%d} to {moved['occurred_from'].dt.max():%Y-%m-%d}"
         if moved.height
         else "none",
     }

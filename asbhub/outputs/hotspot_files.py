@@ -499,6 +499,7 @@ def cell_table(result: HotspotResult, areas: AreaHierarchy | None = None) -> pl.
         data["density"] = _round_sig(density)
         data["density_share"] = np.round(density / peak, 4)
     else:
+        assert isinstance(result, HotspotCount), type(result)  # the fourth kind: narrows the type
         data["count"] = _counts(result, np.asarray(result.counts)[rows, cols])
     data["class"] = cls.astype(np.int64)
     data["class_label"] = [labels.get(c, str(c)) for c in cls.tolist()]

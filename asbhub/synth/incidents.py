@@ -500,12 +500,13 @@ def generate_force_export(
     n = n_incidents
 
     record_type = _choice(rng, cfg.record_types, n)
+    # numpy's stubs refuse None in np.where, which takes it as an object scalar (a null)
     category = np.where(
         record_type == "asb",
         _choice(rng, cfg.asb_mix, n),
-        np.where(record_type == "roc", _choice(rng, cfg.roc_mix, n), None),
+        np.where(record_type == "roc", _choice(rng, cfg.roc_mix, n), None),  # type: ignore[call-overload]
     )
-    crime_type = np.where(
+    crime_type = np.where(  # type: ignore[call-overload]
         record_type == "crime", _choice(rng, tuple(crime_types.iter_rows()), n), None
     )
 
@@ -579,7 +580,8 @@ def generate_force_export(
         p_hi = 0.12 if c == "thrive_vulnerability" else 0.05
         draw = rng.random(n)
         level = np.where(draw < p_hi, "high", np.where(draw < p_hi + 0.25, "medium", "low"))
-        thrive[c] = np.where(rng.random(n) < 0.85, level, None)
+        # numpy's stubs refuse None in np.where, which takes it as an object scalar (a null)
+        thrive[c] = np.where(rng.random(n) < 0.85, level, None)  # type: ignore[call-overload]
     public = asb_like & (rng.random(n) < 0.08)
 
     year = (day.astype("datetime64[Y]").astype(np.int64) + 1970) % 100
@@ -607,7 +609,8 @@ def generate_force_export(
             "crime_type": pl.Series(crime_type.tolist(), dtype=pl.String),
             "asb_category": pl.Series([_CATEGORY_NAMES.get(c) for c in category], dtype=pl.String),
             "closure_code": pl.Series([f"AS{c}" if c else None for c in category], dtype=pl.String),
-            "covid": pl.Series(np.where(asb_like, covid, None).tolist(), dtype=pl.Boolean),
+            # numpy's stubs refuse None in np.where, which takes it as an object scalar (a null)
+            "covid": pl.Series(np.where(asb_like, covid, None).tolist(), dtype=pl.Boolean),  # type: ignore[call-overload]
             "occurred_from": aware(local, "occurred_from"),
             "latitude": where["latitude"].cast(pl.Float64),
             "longitude": where["longitude"].cast(pl.Float64),
@@ -626,11 +629,12 @@ def generate_force_export(
     # them never puts one before the other.
     start_at = pl.col("occurred_from")
     export = export.with_columns(
+        # polars' stubs leave out the Series pl.duration takes (as it does any expression)
         pl.when(pl.Series(has_to))
-        .then(start_at + pl.duration(minutes=pl.Series(duration)))
+        .then(start_at + pl.duration(minutes=pl.Series(duration)))  # type: ignore[arg-type]
         .otherwise(None)
         .alias("occurred_to"),
-        (start_at + pl.duration(minutes=pl.Series(delay))).alias("reported_at"),
+        (start_at + pl.duration(minutes=pl.Series(delay))).alias("reported_at"),  # type: ignore[arg-type]
     ).select(*EXPORT_COLUMNS, "people")
     number = np.arange(role_of_slot.size) - bounds[incident_of_slot] + 1
     truth = pl.DataFrame(
@@ -678,7 +682,8 @@ def write_force_export_csv(export: pl.DataFrame, path: str | Path) -> Path:
         return pl.when(col == "").then(None).otherwise(col).alias(c)
 
     flat = export.select([cell(c) for c in EXPORT_COLUMNS])
-    groups = int(export["people"].list.len().max() or 0) if export.height else 0
+    # Series.max() is typed as any literal; the max of list lengths is an int (or None).
+    groups = int(export["people"].list.len().max() or 0) if export.height else 0  # type: ignore[arg-type]
     people = export["people"].to_list()
     extra = {}
     for g in range(groups):

@@ -447,7 +447,8 @@ def generate_people(n: int, seed: int = 0, *, config: SynthConfig | None = None)
     counts[-1] -= int(cum[n_people - 1] - n)
 
     people = _people(n_people, cfg, rng, lists)
-    households = _households(int(people["household_id"].max()) + 1, cfg, rng, lists)
+    # Series.max() is typed as any literal; household_id is an Int64 column of n_people > 0 rows.
+    households = _households(int(people["household_id"].max()) + 1, cfg, rng, lists)  # type: ignore[arg-type]
     records = _records(counts, people, households, cfg, rng, rnd, lists)
     return records.select(COLUMNS)
 
@@ -526,7 +527,8 @@ def _people(
             "first_name": first.astype(str),
             "surname": surname.astype(str),
             "dob": dob.astype("datetime64[D]"),
-            "new_surname": np.where(married, new_surname, None),
+            # numpy's stubs refuse None in np.where, which takes it as an object scalar (a null)
+            "new_surname": np.where(married, new_surname, None),  # type: ignore[call-overload]
             "surname_change_at": change_at,
             "has_mobile": has_mobile,
             "new_mobile": has_mobile & (rng.random(n_people) < cfg.new_mobile),

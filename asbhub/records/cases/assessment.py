@@ -106,7 +106,7 @@ def plan_areas(pmp: Pmp) -> PlanAreas:
     lpus = (
         {pmp.lpu}
         if pmp.lpu in set(lsoa["lpu"].to_list())
-        else set(area_hierarchy().lpu_for(sorted(response))) - {None}
+        else {x for x in area_hierarchy().lpu_for(sorted(response)) if x is not None}
     )
     in_lpu = set(lsoa.filter(lsoa["lpu"].is_in(sorted(lpus)))["lsoa_code"].to_list())
     near = lsoa_neighbours()

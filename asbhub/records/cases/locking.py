@@ -57,7 +57,7 @@ def claim_version(obj: Model, expected_version: Any, label: str, **values: Any) 
             f"not been saved and nothing was overwritten: open the page again to see the "
             f"latest version, then make your changes again."
         )
-    obj.version = expected + 1
+    setattr(obj, "version", expected + 1)  # noqa: B010 - any locked model; Model has no version
     for name, value in values.items():
         setattr(obj, name, value)
-    return obj.version
+    return expected + 1

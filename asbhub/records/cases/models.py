@@ -15,7 +15,8 @@ from asbhub.domain.cases import DEFAULT_REVIEW_CADENCE_DAYS, SaraStage
 from asbhub.records.incidents.models import Incident, Location, Person
 from asbhub.records.partners.models import Agency
 
-Stage = models.TextChoices("Stage", [(s.name, (s.value, s.label)) for s in SaraStage])
+# django-stubs lack TextChoices' functional form with (value, label) pairs, which Django takes
+Stage = models.TextChoices("Stage", [(s.name, (s.value, s.label)) for s in SaraStage])  # type: ignore[call-overload]
 
 
 class ProblemType(models.Model):

@@ -135,7 +135,7 @@ def _validated(user: Any, power: Power, values: dict[str, Any]) -> Power:
 def create_power(user: Any, values: dict[str, Any], request: HttpRequest | None = None) -> Power:
     """Record a use of a power for the user's agency."""
     profile = profile_of(user)
-    if not can_edit_power(user):
+    if profile is None or not can_edit_power(user):
         raise PowerError({"kind": ["Your role cannot record powers."]})
     power = _validated(user, Power(owner_agency=profile.agency), values)
     with transaction.atomic():

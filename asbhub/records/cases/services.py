@@ -213,8 +213,8 @@ def pmp_view(user: Any, pmp: Pmp) -> PmpView:
         decision = can_see(user, category, owner_agency_for(link.person))
         people.append((link.get_role_display(), redact_person(link.person, decision)))
     incidents = []
-    for link in pmp.incident_links.select_related("incident__source").order_by("incident_id"):
-        inc = link.incident
+    for inc_link in pmp.incident_links.select_related("incident__source").order_by("incident_id"):
+        inc = inc_link.incident
         seen = can_see(user, DataCategory.INCIDENT_SUMMARY, owner_agency_for(inc))
         shown = seen.allowed
         label = (

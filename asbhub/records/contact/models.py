@@ -32,7 +32,8 @@ class CallSource(models.Model):
 class Call(models.Model):
     """One call, or one leg of a call (a triage call transferred to the 101 queue is two)."""
 
-    Channel = models.TextChoices("Channel", [(c, c) for c in CHANNELS])
+    # django-stubs lack TextChoices' functional form with (value, label) pairs, which Django takes
+    Channel = models.TextChoices("Channel", [(c, c) for c in CHANNELS])  # type: ignore[call-overload]
 
     # No single-column index on source: loads look calls up by call_id, not by file.
     source = models.ForeignKey(

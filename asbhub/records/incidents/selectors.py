@@ -147,9 +147,10 @@ def store_summary(
     if real_only:
         sources = sources.exclude(force__istartswith=SYNTHETIC_PREFIX)
         forces = [f for f in every_force if f not in synthetic_forces]
-    last = (
+    latest = (
         sources.order_by("-loaded_at", "-id").values("loaded_at", "file", "force", "month").first()
     )
+    last: dict[str, Any] | None = dict(latest) if latest else None  # given a file_label below
     missing: list[str] = []
     if months:
         have = set(months)
@@ -362,7 +363,7 @@ def counts_by_area(using: str = DB_ALIAS, real_only: bool = False) -> dict[str, 
     names = list(named_areas) + sorted(
         a for a in cells if a not in named_areas and a not in specials
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for area in names + specials:
         if area in specials and area not in cells:
             continue

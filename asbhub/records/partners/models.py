@@ -248,6 +248,8 @@ class AuditEntry(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     objects = AuditEntryQuerySet.as_manager()
+    # Set to True by the chain writer only (asbhub.records.partners.audit), never a column.
+    _sealed: bool
 
     class Meta:
         ordering = ["-seq"]

@@ -295,13 +295,13 @@ def decide_pair(
         )
         before = [clusters.get(a), clusters.get(b)]
         after = list(before)
-        if confirm and None not in before and before[0] != before[1]:
+        known = [c for c in before if c is not None]
+        if confirm and len(known) == 2 and known[0] != known[1]:
             sizes = {
-                c: Membership.objects.using(using).filter(linked_person_id=c).count()
-                for c in before
+                c: Membership.objects.using(using).filter(linked_person_id=c).count() for c in known
             }
             # The larger person keeps its id (ties: the older one): fewer links change.
-            keep_id, other_id = sorted(before, key=lambda c: (-sizes[c], c))
+            keep_id, other_id = sorted(known, key=lambda c: (-sizes[c], c))
             keep = LinkedPerson.objects.using(using).get(pk=keep_id)
             _move_all(using, LinkedPerson.objects.using(using).get(pk=other_id), keep)
             _close_inner_pairs(using, keep, user)

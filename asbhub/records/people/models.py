@@ -136,6 +136,8 @@ class LinkedPerson(models.Model):
         """The agency owning the person's label record (asbhub.records.partners.access reads it)."""
         from asbhub.records.partners.access import owner_agency_for
 
+        if self.label_person_id is None:
+            return None
         person = (
             Person.objects.using(self._state.db or "default")
             .select_related("incident__source")

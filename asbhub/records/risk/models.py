@@ -25,7 +25,8 @@ class BandChoices(models.TextChoices):
     HIGH = rules.Band.HIGH.value, "High risk"
 
 
-ThriveGrade = models.TextChoices(
+# django-stubs lack TextChoices' functional form with (value, label) pairs, which Django takes
+ThriveGrade = models.TextChoices(  # type: ignore[call-overload]
     "ThriveGrade", [(g.upper(), (g, g.capitalize())) for g in THRIVE_GRADES]
 )
 

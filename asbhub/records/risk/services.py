@@ -515,6 +515,8 @@ def due_reviews(
         qs = qs.filter(owner_agency_id__in=list(owner_agency_ids))
     out = []
     for a in qs.order_by("next_review_due", "lpu", "pk"):
+        if a.next_review_due is None:  # excluded by the query: narrows the type
+            continue
         out.append(
             DueReview(
                 assessment_id=a.pk,

@@ -44,11 +44,12 @@ TEXT_PATTERN = r"^[^\x00]*$"
 #: periods from 1 January 2000 to five years ahead, months from January 2000 to this month.
 FIRST_DAY, LAST_DAY = dates.EARLIEST_DAY, dt.date(2999, 12, 31)
 
-Purpose = enum.Enum("Purpose", {code: code for code in PURPOSES}, type=str)
-Stage = enum.Enum("Stage", {st.value: st.value for st in SaraStage}, type=str)
-Kind = enum.Enum("Kind", {k.value: k.value for k in PowerKind}, type=str)
+# mypy reads no members from a functional Enum built from a dict; Django Ninja reads them
+Purpose = enum.Enum("Purpose", {code: code for code in PURPOSES}, type=str)  # type: ignore[misc]
+Stage = enum.Enum("Stage", {st.value: st.value for st in SaraStage}, type=str)  # type: ignore[misc]
+Kind = enum.Enum("Kind", {k.value: k.value for k in PowerKind}, type=str)  # type: ignore[misc]
 #: Issue #12: the kinds of loaded data an incident list may be scoped to (docs/scope.md).
-SourceKind = enum.Enum("SourceKind", {k: k for k in KIND_LABELS}, type=str)
+SourceKind = enum.Enum("SourceKind", {k: k for k in KIND_LABELS}, type=str)  # type: ignore[misc]
 KIND_HINT = (
     "kinds of data to list, repeated: "
     + ", ".join(KIND_LABELS)
@@ -107,10 +108,11 @@ class BearerToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         checked = check_token(token)
+        # A flag of ours on the request (read back with getattr): HttpRequest declares none.
         if checked.user is None:
-            request.asbhub_auth_reason = checked.reason
+            request.asbhub_auth_reason = checked.reason  # type: ignore[attr-defined]
             return None
-        request.asbhub_token = checked.token
+        request.asbhub_token = checked.token  # type: ignore[attr-defined]
         return checked.user
 
 
@@ -197,7 +199,7 @@ def _too_many(request: HttpRequest, exc: TooManyReads) -> HttpResponse:
 def _throttle_detail(request: HttpRequest) -> None:
     """Issue #10 (floods): count a detail read (personal data) against the token's limit."""
     token = getattr(request, "asbhub_token", None)
-    who = f"token:{token.prefix}" if token else f"user:{request.auth.pk}"
+    who = f"token:{token.prefix}" if token else f"user:{request.auth.pk}"  # type: ignore[attr-defined]  # set by Django Ninja's auth
     decision = ratelimit.hit("api_detail", who)
     if not decision.allowed:
         ratelimit.audit_refusal(
@@ -205,7 +207,7 @@ def _throttle_detail(request: HttpRequest) -> None:
             "api_detail",
             who,
             request,
-            user=request.auth,
+            user=request.auth,  # type: ignore[attr-defined]  # set by Django Ninja's auth
             channel="api",
             token=token.prefix if token else "",
         )
@@ -213,7 +215,7 @@ def _throttle_detail(request: HttpRequest) -> None:
 
 
 def _user(request: HttpRequest) -> Any:
-    user = request.auth
+    user = request.auth  # type: ignore[attr-defined]  # set by Django Ninja's auth
     if profile_of(user) is None:
         raise HttpError(403, NOT_LINKED)
     return user
@@ -222,7 +224,7 @@ def _user(request: HttpRequest) -> Any:
 def _audit_view(request: HttpRequest, obj: Any, purpose: Any, detail: dict[str, Any]) -> None:
     token = getattr(request, "asbhub_token", None)
     record_access(
-        request.auth,
+        request.auth,  # type: ignore[attr-defined]  # set by Django Ninja's auth
         AuditAction.VIEW,
         obj,
         purpose=PURPOSES[purpose.value],

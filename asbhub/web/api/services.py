@@ -416,7 +416,8 @@ def power_detail(user: Any, power: Power) -> tuple[dict[str, Any], dict[str, Any
         out["notes"] = power.notes
     elif power.notes:
         withheld.add(perp, notes)
-    shown, hidden = [], []
+    shown: list[int] = []
+    hidden: list[int] = []
 
     def person(p: Any) -> dict[str, Any]:
         decision = can_see(user, perp, owner_agency_for(p))

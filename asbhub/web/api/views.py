@@ -7,6 +7,7 @@ anything, and Django's CSRF middleware protects them.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +18,12 @@ from asbhub.records.tokens import services as tokens
 from asbhub.records.tokens.models import ApiToken
 
 DAY_CHOICES = (7, 30, 90, 180, 365)
+
+
+class SignedInRequest(HttpRequest):
+    """A request past ``login_required``: its user is a signed-in User (a type, never built)."""
+
+    user: User
 
 
 @login_required
@@ -63,7 +70,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @requires_action("account.own")
 @require_POST
-def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     """Revoke one of the user's own tokens (another user's token is a 404)."""
     token = ApiToken.objects.filter(pk=pk, user=request.user).first()
     if token is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 from django import forms
@@ -25,9 +25,10 @@ class PmpForm(forms.ModelForm):
         fields = list(EDITABLE_FIELDS)
         widgets = {"next_review_due": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args: object, current: Pmp | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, current: Pmp | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["problem_type"].queryset = ProblemType.objects.filter(is_active=True)
+        problem_type = cast(forms.ModelChoiceField, self.fields["problem_type"])
+        problem_type.queryset = ProblemType.objects.filter(is_active=True)
         self.fields["next_review_due"].required = False
         self.fields["next_review_due"].validators.append(planning_date)
         self._place_fields(current or self.instance)
@@ -95,7 +96,8 @@ class PmpForm(forms.ModelForm):
         return lpu
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         lpu, area = data.get("lpu"), data.get("area") or ""
         hood_lpu = self._hood_lpu()
         if lpu and area in hood_lpu and hood_lpu[area] != lpu:
@@ -146,7 +148,7 @@ class CaseReviewForm(forms.Form):
 # SARA stage pages, actions, reviews, the incident picker and the evaluation
 # --------------------------------------------------------------------------------------------
 
-DATE = {
+DATE: dict[str, Any] = {
     "widget": forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
 }
 TEXTAREA = forms.Textarea(attrs={"rows": 5, "class": "govuk-textarea"})
@@ -214,7 +216,7 @@ class StageForm(VersionForm):
     )
     move_to = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, stage: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, stage: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         keep = set(STAGE_FIELDS[stage]) | {"version", "move_to"}
         for name in list(self.fields):
@@ -244,11 +246,9 @@ class ActionForm(VersionForm):
         },
     )
 
-    def __init__(
-        self, *args: object, agencies: list[Agency] | None = None, **kwargs: object
-    ) -> None:
+    def __init__(self, *args: Any, agencies: list[Agency] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_agency"].queryset = Agency.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["owner_agency"]).queryset = Agency.objects.filter(
             pk__in=[a.pk for a in agencies or []]
         )
         self.fields["owner_agency"].widget.attrs["class"] = "govuk-select"
@@ -286,17 +286,17 @@ class PickerQueryForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20"}),
     )
 
-    def __init__(
-        self, *args: object, crime_types: list[str] | None = None, **kwargs: object
-    ) -> None:
+    def __init__(self, *args: Any, crime_types: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["crime_type"].choices = [("", "All"), *((c, c) for c in crime_types or [])]
+        crime_type = cast(forms.ChoiceField, self.fields["crime_type"])
+        crime_type.choices = [("", "All"), *((c, c) for c in crime_types or [])]
         self.fields["crime_type"].widget.attrs["class"] = "govuk-select"
 
     def clean(self) -> dict[str, object]:
         from asbhub.records.cases.plan_work import check_query
 
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         if "first" in data and "last" in data:
             for problem in check_query(data["first"], data["last"]):
                 self.add_error("first" if "From" in problem else "last", problem)
@@ -312,7 +312,8 @@ class EvaluationForm(forms.Form):
     def clean(self) -> dict[str, object]:
         from asbhub.records.cases.plan_work import MONTH_RE
 
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         for name in ("before_first", "before_last", "after_first", "after_last"):
             if name in data and not MONTH_RE.fullmatch(data[name]):
                 self.add_error(

@@ -305,7 +305,8 @@ class PublicCaseReviewForm(forms.Form):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         place = " ".join((data.get("place") or "").split())
         if place:
             data["area"] = self.locate_area(place) if self.locate_area else ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -77,7 +77,7 @@ class PowerForm(forms.Form):
     def __init__(self, *args: Any, plans: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if plans is not None:
-            self.fields["pmp"].queryset = plans
+            cast(forms.ModelChoiceField, self.fields["pmp"]).queryset = plans
         self.fields["kind"].widget.attrs["class"] = "govuk-select"
         self.fields["pmp"].widget.attrs["class"] = "govuk-select"
 

@@ -6,7 +6,9 @@ Thin: check who is asking, call :mod:`~asbhub.records.cases.services`, render.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -190,7 +192,7 @@ def pmp_edit(request: HttpRequest, pk: int) -> HttpResponse:
             detail={**shared.audit_detail(), "form": "edit"},
         )
     stages = [SaraStage(pmp.stage), *allowed_next_stages(pmp.stage)]
-    form.fields["stage"].choices = [(s.value, s.label) for s in stages]
+    cast(forms.ChoiceField, form.fields["stage"]).choices = [(s.value, s.label) for s in stages]
     return render(
         request,
         "cases/pmp_form.html",

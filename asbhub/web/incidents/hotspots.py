@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from asbhub.analysis import gistar_too_few
+from asbhub.analysis import HotspotGiStar, gistar_too_few
 from asbhub.analysis_inputs import (
     HotspotRequest,
     NoPointsError,
@@ -54,7 +54,7 @@ class HotspotForm(forms.Form):
 
     def __init__(
         self,
-        data: dict[str, str],
+        data: dict[str, Any],
         *,
         months: list[str],
         crime_types: list[str],
@@ -84,7 +84,8 @@ class HotspotForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         if data.get("from") and data.get("to") and data["to"] < data["from"]:
             self.add_error(
                 "to",
@@ -185,6 +186,7 @@ def _analyse(
     if method == "gistar":
         # Too few records to test (issue #12): no Gi* classes; the counts per cell instead,
         # on the same cells, and the page says why.
+        assert isinstance(result, HotspotGiStar)  # method "gistar" gives one: narrows the type
         too_few = gistar_too_few(result.counts)
         if too_few is not None:
             request = HotspotRequest(method="count", cell_size=request.cell_size)
@@ -405,7 +407,7 @@ def _by_lpu(run: dict[str, Any], area: str) -> dict[str, Any] | None:
         row[len(levels) - rec["class"]] += 1
         row[len(levels)] += 1
         row[len(levels) + 1] += int(rec["count"])
-    body = [{"lpu": k, "counts": v} for k, v in rows.items()]
+    body: list[dict[str, Any]] = [{"lpu": k, "counts": v} for k, v in rows.items()]
     totals = [sum(r["counts"][i] for r in body) for i in range(len(levels) + 2)]
     return {
         "levels": [f"{c:.0%}" for c in reversed(levels)],

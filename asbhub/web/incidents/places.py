@@ -145,8 +145,8 @@ def lpu_for_place(text: str, using: str = DB_ALIAS) -> str:
     hierarchy = area_hierarchy()
     lsoas = _force_lsoas()
     names: dict[str, set[str]] = {}  # normalised area name -> its LPUs
-    for lpu in hierarchy.lpus:
-        names.setdefault(normalise(lpu), set()).add(lpu)
+    for lpu_name in hierarchy.lpus:
+        names.setdefault(normalise(lpu_name), set()).add(lpu_name)
     for lsoa_name, _, lad, lpu in lsoas.values():
         for name in (lad, lsoa_name):  # "Erewash", "Erewash 003E"
             if name and lpu:

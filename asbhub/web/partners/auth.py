@@ -107,7 +107,8 @@ class ThrottledModelBackend(ModelBackend):
                 raise PermissionDenied("too many sign-in attempts from this address")
         if username is not None and is_locked(username, client_ip(request)):
             if request is not None:
-                request.asbhub_login_locked = True
+                # A flag of ours on the request (read back with getattr): HttpRequest declares none.
+                request.asbhub_login_locked = True  # type: ignore[attr-defined]
             raise PermissionDenied("too many failed sign-in attempts")
         return super().authenticate(request, username=username, password=password, **kwargs)
 
@@ -165,9 +166,10 @@ def count_sign_in(request: HttpRequest) -> ratelimit.Decision | None:
         return None
     ip = client_ip(request)
     decision = ratelimit.hit("sign_in", ip)
-    request.asbhub_sign_in_counted = decision
+    # A flag of ours on the request (read back with getattr): HttpRequest declares none.
+    request.asbhub_sign_in_counted = decision  # type: ignore[attr-defined]
     if not decision.allowed:
-        request.asbhub_rate_limited = decision
+        request.asbhub_rate_limited = decision  # type: ignore[attr-defined]
         ratelimit.audit_refusal(decision, "sign_in", ip, request)
     return decision
 

@@ -69,8 +69,8 @@ class GovukBoundField(BoundField):
         # attrs replaces the widget's "class" when rendered, so both are merged here.
         classes: list[str] = []
         for source in (
-            widget.attrs.get("class", ""),
-            attrs.get("class", ""),
+            str(widget.attrs.get("class", "")),
+            str(attrs.get("class", "")),
             " ".join(govuk_classes(widget, error=bool(self.errors))),
         ):
             classes += [c for c in source.split() if c not in classes]

@@ -122,7 +122,8 @@ class PublicReportForm(GovukForm):
         return day
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         lat, lon = data.get("latitude"), data.get("longitude")
         if (lat is None) != (lon is None):
             lat = lon = None

@@ -18,7 +18,13 @@ from asbhub.web import ratelimit
 from asbhub.web.incidents.places import find_places, force_bounds
 from asbhub.web.incidents.views import tile_layer
 from asbhub.web.public import services
-from asbhub.web.public.forms import CATEGORY_GUIDANCE, LAT_RANGE, LON_RANGE, PublicReportForm
+from asbhub.web.public.forms import (
+    CATEGORY_CHOICES,
+    CATEGORY_GUIDANCE,
+    LAT_RANGE,
+    LON_RANGE,
+    PublicReportForm,
+)
 from asbhub.web.ratelimit import limit_posts
 
 REFERENCE_RE = re.compile(r"ASB-[A-Z2-9]{8}")
@@ -137,7 +143,7 @@ def advice(request: HttpRequest) -> HttpResponse:
                     "summary": CATEGORY_GUIDANCE[value][0],
                     "examples": CATEGORY_GUIDANCE[value][1],
                 }
-                for value, label in PublicReportForm.base_fields["category"].choices
+                for value, label in CATEGORY_CHOICES  # the report form's category choices
             ]
         },
     )

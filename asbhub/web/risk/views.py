@@ -185,7 +185,7 @@ def victim(request: HttpRequest, incident_pk: int, person_pk: int) -> HttpRespon
             "victim": services.redact_person(person, decision),
             "history": history,
             "can_assess": decision.allowed
-            and profile_of(request.user).role in services.ASSESSOR_ROLES,
+            and getattr(profile_of(request.user), "role", None) in services.ASSESSOR_ROLES,
             "person": person,
             "purpose": purpose,
         },

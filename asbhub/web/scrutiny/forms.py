@@ -76,7 +76,8 @@ class AskQuestionForm(GovukModelForm):
         return area
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         if data.get("name_consent") and not (data.get("asker_name") or "").strip():
             self.add_error("asker_name", "Enter your name, or untick the box to stay anonymous.")
         return data
@@ -95,7 +96,8 @@ class AssignForm(GovukForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         if not data.get("assigned_user") and not data.get("assigned_agency"):
             raise forms.ValidationError("Choose a person or an agency to answer the question.")
         return data
@@ -123,7 +125,7 @@ class DashboardForm(GovukForm):
     """The month and LPU of the dashboard; choices come from the data loaded."""
 
     def __init__(
-        self, data: dict[str, str], *, months: list[str], lpus: list[str], force_name: str
+        self, data: dict[str, Any], *, months: list[str], lpus: list[str], force_name: str
     ) -> None:
         super().__init__(data)
         self.fields["period"] = forms.ChoiceField(

@@ -118,7 +118,7 @@ def risk_sections(
         if not callable(get):
             continue
         items = list(get(arg, using=using))
-        people = {
+        people: dict[int | None, Person] = {
             p.pk: p
             for p in Person.objects.using(using)
             .filter(pk__in=[getattr(i, "person_id", None) for i in items])
@@ -127,7 +127,7 @@ def risk_sections(
         rows, withheld = [], []
         for item in items:
             person = people.get(getattr(item, "person_id", None))
-            reason = "Withheld: the person is not in the store."
+            reason: str | None = "Withheld: the person is not in the store."
             if person is not None:
                 reason = None
                 for category in (category_for_person(person), DataCategory.RISK_ASSESSMENT):
