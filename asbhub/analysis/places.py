@@ -32,6 +32,7 @@ Pure: arrays in, frozen results out; no Django, no database.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -356,7 +357,7 @@ def place_concentration(
     street_join: float = DEFAULT_STREET_JOIN,
     universe: int | None = None,
     top: int = 20,
-    areas: ArrayLike | None = None,
+    areas: ArrayLike | Sequence[str | None] | None = None,
 ) -> PlaceConcentration:
     """Rank places by records (or harm) and measure how concentrated they are.
 
