@@ -8,6 +8,10 @@ Hotspots on a British National Grid lattice:
   hot/cold classes at 90, 95 and 99% confidence.
 - :func:`hotspot_classify`: new, emerging, intensifying, persistent, diminishing, sporadic and
   former hot spots over weeks or months (Mann-Kendall on each cell's Gi* z).
+- :func:`hotspot_emerging`: ArcGIS Pro's emerging hot spot analysis (space-time Gi*,
+  Mann-Kendall, new/consecutive/intensifying/persistent/diminishing/sporadic/oscillating/
+  historical hot and cold spots); :func:`forecast_accuracy`: PAI, PEI, PEI* and RRI of
+  hot-spot maps rolled month by month.
 - :func:`harm_weights`: a weight per record from a ``{crime_type: weight}`` mapping.
 
 Siblings:
@@ -29,6 +33,14 @@ from .evaluation import (
     InterventionTally,
     evaluate_intervention,
     intervention_counts,
+)
+from .emerging import (
+    EMERGING_CATEGORIES,
+    EmergingCube,
+    HotspotEmerging,
+    emerging_cube,
+    hotspot_emerging,
+    spacetime_gistar_z,
 )
 from .gistar import (
     CONFIDENCE_LEVELS,
@@ -86,6 +98,13 @@ from .temporal import (
 __all__ = [
     # hotspots
     "CONFIDENCE_LEVELS",
+    # emerging hot spots (issue #16)
+    "EMERGING_CATEGORIES",
+    "EmergingCube",
+    "HotspotEmerging",
+    "emerging_cube",
+    "hotspot_emerging",
+    "spacetime_gistar_z",
     "GISTAR_CLASS_LABELS",
     "TREND_CATEGORIES",
     "Extent",
