@@ -42,6 +42,15 @@ from .emerging import (
     hotspot_emerging,
     spacetime_gistar_z,
 )
+from .forecast import (
+    AREA_SHARES,
+    FORECAST_METHODS,
+    ForecastAccuracy,
+    ForecastRow,
+    ForecastScore,
+    forecast_accuracy,
+    forecast_scores,
+)
 from .gistar import (
     CONFIDENCE_LEVELS,
     GISTAR_CLASS_LABELS,
@@ -105,6 +114,14 @@ __all__ = [
     "emerging_cube",
     "hotspot_emerging",
     "spacetime_gistar_z",
+    # forecast accuracy (issue #16)
+    "AREA_SHARES",
+    "FORECAST_METHODS",
+    "ForecastAccuracy",
+    "ForecastRow",
+    "ForecastScore",
+    "forecast_accuracy",
+    "forecast_scores",
     "GISTAR_CLASS_LABELS",
     "TREND_CATEGORIES",
     "Extent",
