@@ -27,13 +27,6 @@ Siblings:
 """
 
 from .calls import CallKpis, TriageVsMain, call_kpis, format_hms, triage_vs_main
-from .evaluation import (
-    InterventionCounts,
-    InterventionEvaluation,
-    InterventionTally,
-    evaluate_intervention,
-    intervention_counts,
-)
 from .emerging import (
     EMERGING_CATEGORIES,
     EmergingCube,
@@ -41,6 +34,13 @@ from .emerging import (
     emerging_cube,
     hotspot_emerging,
     spacetime_gistar_z,
+)
+from .evaluation import (
+    InterventionCounts,
+    InterventionEvaluation,
+    InterventionTally,
+    evaluate_intervention,
+    intervention_counts,
 )
 from .forecast import (
     AREA_SHARES,
