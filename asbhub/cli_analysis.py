@@ -132,6 +132,11 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
 
     add_dated_commands(sub, db_help)
 
+    # -- issue #16: `asbhub hotspots evaluate` (forecast accuracy), in asbhub/cli_forecast.py --
+    from asbhub.cli_forecast import add_forecast_commands
+
+    add_forecast_commands(sub, db_help)
+
 
 def _data_arguments(p: argparse.ArgumentParser, db_help: str) -> None:
     """Where the points come from and which to keep: shared by every analysis command."""

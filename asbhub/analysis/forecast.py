@@ -257,39 +257,42 @@ class ForecastAccuracy:
     n_points_excluded: int
 
     def summary(self) -> list[dict[str, float | str | int]]:
-        """Mean PAI, PEI, PEI* and RRI over the test months, per method and area share, with
-        PAI as a ratio to the naive baseline's over the same months."""
+        """Mean PAI, PEI, PEI* and RRI over the test months, per area share and method.
+
+        ``pai_vs_naive`` is the method's mean PAI over the naive baseline's mean PAI over the
+        *same* test months (emerging has no forecast of the second month, so its ratio leaves
+        that month out of the baseline too).
+        """
         out: list[dict[str, float | str | int]] = []
         for share in self.area_shares:
-            base = self._mean("naive", share)
             for method in self.methods:
-                m = self._mean(method, share)
-                if m is None:
+                rows = self._rows(method, share)
+                if not rows:
                     continue
-                row: dict[str, float | str | int] = {"method": method, "area_share": share}
-                row.update(m)
-                row["pai_vs_naive"] = (
-                    m["pai"] / base["pai"] if base is not None and base["pai"] > 0 else math.nan
-                )
+                months = {r.test_period for r in rows}
+                base = [r for r in self._rows("naive", share) if r.test_period in months]
+                row: dict[str, float | str | int] = {
+                    "method": method,
+                    "area_share": share,
+                    "months": len(rows),
+                    "pai": _mean([r.score.pai for r in rows]),
+                    "pei": _mean([r.score.pei for r in rows]),
+                    "pei_star": _mean([r.score.pei_star for r in rows]),
+                    "rri": _mean([r.score.rri for r in rows]),
+                }
+                base_pai = _mean([r.score.pai for r in base]) if base else math.nan
+                row["pai_vs_naive"] = float(row["pai"]) / base_pai if base_pai > 0 else math.nan
                 out.append(row)
         return out
 
-    def _mean(self, method: str, share: float) -> dict[str, float] | None:
-        rows = [r for r in self.rows if r.method == method and r.area_share == share]
-        if not rows:
-            return None
+    def _rows(self, method: str, share: float) -> list[ForecastRow]:
+        return [r for r in self.rows if r.method == method and r.area_share == share]
 
-        def mean(values: list[float]) -> float:
-            finite = [v for v in values if math.isfinite(v)]
-            return sum(finite) / len(finite) if finite else math.nan
 
-        return {
-            "months": float(len(rows)),
-            "pai": mean([r.score.pai for r in rows]),
-            "pei": mean([r.score.pei for r in rows]),
-            "pei_star": mean([r.score.pei_star for r in rows]),
-            "rri": mean([r.score.rri for r in rows]),
-        }
+def _mean(values: list[float]) -> float:
+    """Mean of the finite values (NaN when there are none)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return sum(finite) / len(finite) if finite else math.nan
 
 
 def _predictions(
