@@ -173,25 +173,32 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(payload, indent=2, default=str, allow_nan=True) + "\n")
         return 0
+
+    def out(text: str) -> None:
+        sys.stdout.write(text + "\n")
+
+    def err(text: str) -> None:
+        sys.stderr.write(text + "\n")
+
     types = ", ".join(points.filters.crime_types or ["all crime types"])
     months = points.months_covered()
     g = result.grid
-    print(
+    out(
         f"Forecast accuracy: {types}; {months[0]} to {months[-1]}; "
         f"{result.n_points_used:,} records on {g.cell_size:g} m cells; study area "
         f"{result.n_cells:,} cells ({result.study_area_rule})"
     )
-    print()
-    print(forecast_summary_markdown(result))
-    print()
+    out("")
+    out(forecast_summary_markdown(result))
+    out("")
     for line in best_method_lines(result):
-        print(f"- {line}")
+        out(f"- {line}")
     if args.per_month:
-        print()
-        print(forecast_month_markdown(result))
+        out("")
+        out(forecast_month_markdown(result))
     for skipped in result.skipped:
-        print(f"note: {skipped}", file=sys.stderr)
+        err(f"note: {skipped}")
     for w in written:
-        print(f"wrote {w['path']}: {w['rows']} rows (stamp in {w['stamp']})", file=sys.stderr)
-    print(f"run {stamp['run_id']}", file=sys.stderr)
+        err(f"wrote {w['path']}: {w['rows']} rows (stamp in {w['stamp']})")
+    err(f"run {stamp['run_id']}")
     return 0

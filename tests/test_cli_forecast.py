@@ -1,0 +1,64 @@
+"""`asbhub hotspots evaluate` (issue #16): the table, the stamped CSV and the errors, on the
+bundled Derbyshire sample (December 2018 to February 2019)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+from asbhub.cli_forecast import rewrite_argv
+from tests.test_cli_analysis import SAMPLE, asbhub, located_asb
+
+
+def test_hotspots_evaluate_is_the_forecast_command() -> None:
+    assert rewrite_argv(["hotspots", "evaluate", "x"]) == ["hotspots-evaluate", "x"]
+    assert rewrite_argv(["hotspots", "x", "--out", "a.csv"]) == ["hotspots", "x", "--out", "a.csv"]
+
+
+def test_evaluate_writes_a_stamped_csv_whose_scores_follow_from_its_counts(tmp_path: Path) -> None:
+    out = tmp_path / "forecast.csv"
+    proc = asbhub(
+        "hotspots", "evaluate", SAMPLE, "--crime-type", "asb", "--method", "naive",
+        "--method", "counts", "--share", "1", "--share", "5", "--out", str(out),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "| 1% | naive | 2 |" in proc.stdout and "| 5% | counts | 2 |" in proc.stdout
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # Two methods x two test months (January, February) x two shares.
+    assert len(rows) == 8
+    assert {r["test_month"] for r in rows} == {"2019-01", "2019-02"}
+    stamp = json.loads((tmp_path / "forecast.csv.json").read_text())
+    assert stamp["parameters"]["cell_size"] == 250.0
+    assert stamp["requested"]["methods"] == ["naive", "counts"]
+    assert len(stamp["data"]["files"]) == 3 and all(
+        len(f["sha256"]) == 64 for f in stamp["data"]["files"]
+    )
+    assert all(r["run_id"] == stamp["run_id"] for r in rows)
+    for r in rows:
+        total = float(r["total"])
+        # Every located ASB record of the test month is in the study area.
+        assert total == located_asb(r["test_month"])
+        pai = (float(r["captured"]) / total) / (
+            int(r["cells_flagged"]) / int(r["cells_in_study_area"])
+        )
+        assert math.isclose(float(r["pai"]), pai, rel_tol=1e-9)
+        assert math.isclose(
+            float(r["pei"]), float(r["captured"]) / float(r["oracle_captured"]), rel_tol=1e-9
+        )
+
+
+def test_evaluate_json_and_errors(tmp_path: Path) -> None:
+    proc = asbhub("hotspots", "evaluate", SAMPLE, "--method", "gistar", "--share", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert [s["method"] for s in payload["summary"]] == ["gistar"]
+    assert payload["rows"][0]["rri"] == ""  # Gi* predicts no counts
+    proc = asbhub("hotspots", "evaluate", SAMPLE, "--out", str(tmp_path / "a.geojson"))
+    assert proc.returncode == 2 and "name it FILE.csv" in proc.stderr
+    proc = asbhub("hotspots", "evaluate", str(tmp_path), "--force", "rutland")
+    assert proc.returncode == 2 and "no data.police.uk street files of force 'rutland'" in (
+        proc.stderr
+    )
