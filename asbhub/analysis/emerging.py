@@ -36,7 +36,7 @@ from .gistar import _band_half_widths, _band_sum
 from .grid import DEFAULT_MAX_CELLS, Extent, Grid, _readonly, as_points, grid_points
 from .hotspot import HotspotResult, _base_fields
 from .hotspot_trend import DateLike, Period, _slice_times
-from .stats import mann_kendall, p_and_fdr_from_z
+from .stats import mann_kendall, p_and_fdr_from_abs_z, p_and_fdr_from_z
 
 __all__ = [
     "EMERGING_CATEGORIES",
@@ -317,37 +317,85 @@ def spacetime_gistar_z(
     """
     y, band_m = _check_cube(counts, cell_size, band, time_steps)
     m = _as_mask(mask, y)
-    z, w = _spacetime_gistar(y, m, cell_size, band_m, int(time_steps))
+    z, w, _ = _spacetime_gistar(y, m, cell_size, band_m, int(time_steps))
     return z, w
+
+
+# Group keys of (neighbourhood sum, neighbourhood size) are used for the p-values only when
+# they fit a table of at most this many entries.
+_MAX_GROUP_KEYS = 50_000_000
 
 
 def _spacetime_gistar(
     y: NDArray[np.float64], m: NDArray[np.bool_], cell_size: float, band: float, k: int
-) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
+) -> tuple[NDArray[np.float64], NDArray[np.int32], NDArray[np.int64] | None]:
+    """z, neighbourhood sizes, and for whole-number counts a key per bin of (neighbourhood
+    sum, size): bins with equal keys have equal z, so the p-values need one entry per key."""
     n_t, ny, nx = y.shape
     n = n_t * int(m.sum())
     z = np.zeros(y.shape)
     w_out = np.zeros(y.shape, dtype=np.int32)
     if n == 0:
-        return z, w_out
+        return z, w_out, None
     mf = m.astype(np.float64)
     ym = y * mf
     widths = _band_half_widths(band / cell_size, ny, nx)
-    spatial_w = _band_sum(mf, widths)
-    steps = np.minimum(np.arange(n_t), k) + 1
-    w = steps[:, None, None] * spatial_w[None, :, :]
+    # Analysed cells within the band of each cell (whole numbers, exact in float64).
+    spatial_w = np.rint(_band_sum(mf, widths)).astype(np.int64)
     wy = _time_window_sum(_band_sum(ym, widths), k)
     ybar = float(ym.sum()) / n
-    dev = (ym - ybar) * mf
-    var = float(np.einsum("tij,tij->", dev, dev)) / n
-    del dev
-    spread = w * (n - w) / (n - 1) if n > 1 else np.zeros_like(w)
+    var = 0.0
+    for t in range(n_t):
+        dev = (ym[t] - ybar) * mf
+        var += float(np.einsum("ij,ij->", dev, dev))
+    var /= n
+    # 1 / (S sqrt(w (n - w) / (n - 1))) per neighbourhood size w: a small table, looked up
+    # per bin; 0 where undefined (no deviation, or a neighbourhood of every bin).
+    ws = np.arange(int(spatial_w.max()) * (k + 1) + 1, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
+        spread = ws * (n - ws) / (n - 1) if n > 1 else np.zeros_like(ws)
         denom = np.sqrt(var * spread)
-        z = np.where(denom > 0, (wy - ybar * w) / denom, 0.0)
-    z *= mf
-    w_out = np.rint(w * mf).astype(np.int32)
-    return z, w_out
+        table = np.where(denom > 0, 1.0 / denom, 0.0)
+    w_max = int(ws.size - 1)
+    keys: NDArray[np.int64] | None = None
+    wy_max = float(wy.max())
+    if (
+        (wy_max + 1) * (w_max + 1) <= _MAX_GROUP_KEYS
+        and float(wy.min()) >= 0
+        and bool(np.all(wy == np.rint(wy)))
+    ):
+        keys = np.rint(wy).astype(np.int64) * (w_max + 1)
+    z = wy
+    for t in range(n_t):
+        w_t = spatial_w * (min(t, k) + 1)
+        z[t] -= ybar * w_t
+        z[t] *= table[w_t]
+        z[t] *= mf
+        w_out[t] = np.where(m, w_t, 0)
+        if keys is not None:
+            keys[t] += w_t
+    return z, w_out, keys
+
+
+def _cube_p_q(
+    zm: NDArray[np.float64], keys: NDArray[np.int64] | None
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Two-sided p and BH q of the analysed bins' z, the same as ``p_and_fdr_from_z(zm)``;
+    with group keys, one sorted entry per key (a cube of counts has few distinct z)."""
+    if keys is None:
+        return p_and_fdr_from_z(zm)
+    flat = keys.ravel()
+    n_per = np.bincount(flat)
+    present = np.flatnonzero(n_per)
+    first = np.empty(n_per.size, dtype=np.intp)
+    # The last write wins: writing in reverse order leaves each key's first bin.
+    first[flat[::-1]] = np.arange(flat.size - 1, -1, -1)
+    p_e, q_e = p_and_fdr_from_abs_z(np.abs(zm.ravel()[first[present]]), n_per[present])
+    p_tab = np.ones(n_per.size)
+    q_tab = np.ones(n_per.size)
+    p_tab[present] = p_e
+    q_tab[present] = q_e
+    return p_tab[flat].reshape(zm.shape), q_tab[flat].reshape(zm.shape)
 
 
 # --------------------------------------------------------------------------------------------
@@ -455,12 +503,12 @@ def emerging_cube(
             "give a longer period (ten or more give the trend categories their meaning)"
         )
     m = _as_mask(mask, y)
-    z, w = _spacetime_gistar(y, m, cell_size, band_m, int(time_steps))
+    z, w, keys = _spacetime_gistar(y, m, cell_size, band_m, int(time_steps))
     p = np.ones(y.shape)
     q = np.ones(y.shape)
     if m.any():
         zm = z[:, m]
-        pm, qm = p_and_fdr_from_z(zm)
+        pm, qm = _cube_p_q(zm, None if keys is None else keys[:, m])
         p[:, m] = pm
         q[:, m] = qm
     sig = q if fdr else p

@@ -402,7 +402,7 @@ def forecast_accuracy(
         Time steps (months by default); every step from the first to the last is scored.
     cell_size : float
         Cell side in metres, default 250 (patrol-sized cells); None chooses one from the
-        extent as the other hot-spot functions do.
+        extent as the other hot-spot functions do. Ignored when ``grid`` is given.
     band : float, optional
         Gi* and space-time Gi* neighbourhood distance; default ``cell_size * sqrt(2)``.
     bandwidth : float, optional
@@ -435,7 +435,12 @@ def forecast_accuracy(
         )
     masked = np.where(has_time[:, None], pts, np.nan)
     gp = grid_points(
-        masked, cell_size=cell_size, extent=extent, grid=grid, weights=weights, max_cells=max_cells
+        masked,
+        cell_size=None if grid is not None else cell_size,
+        extent=extent,
+        grid=grid,
+        weights=weights,
+        max_cells=max_cells,
     )
     g = gp.grid
     used_slices = slice_of[gp.used_indices]

@@ -176,3 +176,17 @@ def test_errors_say_what_to_change() -> None:
         emerging_cube(np.ones((3, 3, 3)), cell_size=100, time_steps=-1)
     with pytest.raises(ValueError, match="mask must have one value per cell"):
         emerging_cube(np.ones((3, 3, 3)), cell_size=100, mask=np.ones((2, 2), bool))
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.37])  # whole counts (grouped by key) and weights
+def test_p_and_q_are_fdr_over_every_analysed_bin(scale: float) -> None:
+    from asbhub.analysis.stats import p_and_fdr_from_z
+
+    rng = np.random.default_rng(5)
+    cube = rng.poisson(1.5, size=(6, 12, 11)) * scale
+    cube[:, :3, :3] = 0  # an empty corner, left out
+    r = emerging_cube(cube, cell_size=100)
+    p, q = p_and_fdr_from_z(r.z[:, r.mask])
+    np.testing.assert_array_equal(r.p[:, r.mask], p)
+    np.testing.assert_array_equal(r.q[:, r.mask], q)
+    assert (r.q[:, ~r.mask] == 1).all() and r.mask.sum() == 12 * 11 - 9
