@@ -425,7 +425,8 @@ def _classify(
         last = on[-1]
         mostly = n_on >= threshold
         # The unbroken run of significant bins that ends with the final time step.
-        run_to_end = np.cumprod(on[::-1], axis=0).sum(axis=0)
+        off_from_end = ~on[::-1]
+        run_to_end = np.where(off_from_end.any(axis=0), np.argmax(off_from_end, axis=0), n_t)
         other_before = other[:-1].any(axis=0)
         cat = np.select(
             [
@@ -504,37 +505,42 @@ def emerging_cube(
         )
     m = _as_mask(mask, y)
     z, w, keys = _spacetime_gistar(y, m, cell_size, band_m, int(time_steps))
-    p = np.ones(y.shape)
-    q = np.ones(y.shape)
-    if m.any():
-        zm = z[:, m]
+    # Everything below runs on the analysed cells only, shape (T, cells), then is put back.
+    zm = z[:, m]
+    if zm.size:
         pm, qm = _cube_p_q(zm, None if keys is None else keys[:, m])
-        p[:, m] = pm
-        q[:, m] = qm
-    sig = q if fdr else p
+    else:
+        pm, qm = np.ones(zm.shape), np.ones(zm.shape)
+    sigm = qm if fdr else pm
     alpha = (1.0 - confidence) * (1.0 + 1e-12)
-    significant = (sig <= alpha) & m[None, :, :]
-    hot = significant & (z > 0)
-    cold = significant & (z < 0)
+    significant = sigm <= alpha
+    hot = significant & (zm > 0)
+    cold = significant & (zm < 0)
     trend_s = np.zeros(m.shape, dtype=np.int64)
     trend_z = np.zeros(m.shape)
     trend_p = np.ones(m.shape)
-    if m.any():
-        mk = mann_kendall(z[:, m], axis=0)
+    cat = np.full(m.shape, NOT_ANALYSED, dtype=np.int8)
+    p = np.ones(y.shape)
+    q = np.ones(y.shape)
+    bins = np.zeros(y.shape, dtype=np.int8)
+    if zm.size:
+        mk = mann_kendall(zm, axis=0)
         trend_s[m] = mk.s
         trend_z[m] = mk.z
         trend_p[m] = mk.p
-    up = (trend_p <= trend_alpha) & (trend_s > 0)
-    down = (trend_p <= trend_alpha) & (trend_s < 0)
-    cat = _classify(hot, cold, up, down, share)
-    cat = np.where(m, cat, NOT_ANALYSED).astype(np.int8)
+        up = (mk.p <= trend_alpha) & (mk.s > 0)
+        down = (mk.p <= trend_alpha) & (mk.s < 0)
+        cat[m] = _classify(hot, cold, up, down, share)
+        p[:, m] = pm
+        q[:, m] = qm
+        bins[:, m] = _confidence_bins(zm, sigm)
     return EmergingCube(
         counts=_readonly(y if y is not counts else y.copy()),
         mask=_readonly(m.copy()),
         z=_readonly(z),
         p=_readonly(p),
         q=_readonly(q),
-        bins=_readonly(np.where(m[None], _confidence_bins(z, sig), 0).astype(np.int8)),
+        bins=_readonly(bins),
         n_neighbours=_readonly(w),
         trend_s=_readonly(trend_s),
         trend_z=_readonly(trend_z),
