@@ -202,3 +202,50 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         err(f"wrote {w['path']}: {w['rows']} rows (stamp in {w['stamp']})")
     err(f"run {stamp['run_id']}")
     return 0
+
+
+def cmd_emerging(args: argparse.Namespace) -> int:
+    """``asbhub hotspots --method emerging``: emerging hot and cold spots over the months of
+    the data, written as the other hot-spot files are (GeoJSON, CSV, PNG, stamped)."""
+    from asbhub.analysis import hotspot_emerging
+    from asbhub.cli_analysis import _areas, _filters, _harm, _points, _write
+    from asbhub.outputs import output_format
+
+    for out in args.out:
+        output_format(out)
+    if args.bandwidth is not None:
+        raise ValueError("--bandwidth applies to --method kde only; emerging takes --band")
+    if args.time_steps < 0:
+        raise ValueError(f"--time-steps must be 0 or more, got {args.time_steps}")
+    harm, harm_stamp = _harm(args)
+    filters = _filters(args)
+    areas = _areas()
+    points = _points(args, filters, areas)
+    weights = None
+    if harm is not None:
+        from asbhub.analysis import harm_weights
+
+        weights = harm_weights(points.frame["crime_type"].to_list(), harm)
+    months = points.filters.months
+    start, end = months if months else (None, None)
+    result = hotspot_emerging(
+        points.xy(),
+        points.frame["month"].to_numpy(),
+        start=start,
+        end=end,
+        cell_size=args.cell,
+        band=args.band,
+        time_steps=args.time_steps,
+        fdr=not args.no_fdr,
+        weights=weights,
+    )
+    requested = {
+        "method": "emerging",
+        "cell_size": args.cell,
+        "band": args.band,
+        "time_steps": args.time_steps,
+        "fdr": not args.no_fdr,
+        **harm_stamp,
+    }
+    _write(result, points, args.out, areas, requested)
+    return 0

@@ -62,3 +62,29 @@ def test_evaluate_json_and_errors(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "no data.police.uk street files of force 'rutland'" in (
         proc.stderr
     )
+
+
+def test_hotspots_method_emerging_writes_stamped_geojson(tmp_path: Path) -> None:
+    from asbhub.analysis import EMERGING_CATEGORIES
+
+    out = tmp_path / "e.geojson"
+    proc = asbhub(
+        "hotspots", SAMPLE, "--crime-type", "asb", "--method", "emerging", "--cell", "500",
+        "--out", str(out),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "months      3: 2018-12, 2019-01, 2019-02" in proc.stdout
+    fc = json.loads(out.read_text())
+    stamp = fc["asbhub"]
+    assert stamp["method"] == "emerging"
+    prm = stamp["parameters"]
+    assert prm["time_steps"] == 1 and prm["confidence"] == 0.9 and prm["share"] == 0.9
+    assert prm["periods"] == ["2018-12", "2019-01", "2019-02"]
+    feats = fc["features"]
+    assert len(feats) == prm["cells_analysed"]
+    assert all(f["properties"]["category"] in EMERGING_CATEGORIES for f in feats)
+    # Every located ASB record of the three months is in an analysed cell.
+    located = sum(located_asb(m) for m in ("2018-12", "2019-01", "2019-02"))
+    assert sum(f["properties"]["count"] for f in feats) == located
+    legend = {e["class"] for e in stamp["legend"]["entries"]}
+    assert {f["properties"]["class"] for f in feats} <= legend and len(legend) == 17
