@@ -190,3 +190,13 @@ def test_p_and_q_are_fdr_over_every_analysed_bin(scale: float) -> None:
     np.testing.assert_array_equal(r.p[:, r.mask], p)
     np.testing.assert_array_equal(r.q[:, r.mask], q)
     assert (r.q[:, ~r.mask] == 1).all() and r.mask.sum() == 12 * 11 - 9
+
+
+@pytest.mark.parametrize("n", [60, 300])  # a 16-bit count of S, and a 64-bit one past n = 256
+def test_mann_kendall_s_is_every_pair_counted(n: int) -> None:
+    rng = np.random.default_rng(n)
+    x = np.round(rng.normal(size=(5, n)).cumsum(axis=1), 1)  # trends, with ties
+    s = mann_kendall(x, axis=-1).s
+    for row, got in zip(x, s, strict=True):
+        want = sum(int(np.sign(row[j] - row[i])) for i in range(n - 1) for j in range(i + 1, n))
+        assert got == want
