@@ -77,7 +77,7 @@ def add_forecast_commands(sub: argparse._SubParsersAction, db_help: str) -> None
         metavar="FILE.csv",
         help="write every row as CSV, with the stamp beside it as FILE.csv.json",
     )
-    ev.set_defaults(func=cmd_evaluate)
+    ev.set_defaults(func=cmd_forecast_evaluate)
 
 
 def rewrite_argv(argv: list[str]) -> list[str]:
@@ -109,7 +109,7 @@ def _force_files(paths: list[Path], force: str) -> list[Path]:
     return found
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
+def cmd_forecast_evaluate(args: argparse.Namespace) -> int:
     from asbhub.analysis import AREA_SHARES, FORECAST_METHODS, forecast_accuracy
     from asbhub.analysis_inputs import points_from_files
     from asbhub.cli_analysis import _command_line, _filters, _harm, _points

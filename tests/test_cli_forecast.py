@@ -88,3 +88,17 @@ def test_hotspots_method_emerging_writes_stamped_geojson(tmp_path: Path) -> None
     assert sum(f["properties"]["count"] for f in feats) == located
     legend = {e["class"] for e in stamp["legend"]["entries"]}
     assert {f["properties"]["class"] for f in feats} <= legend and len(legend) == 17
+
+
+def test_evaluate_from_the_store_matches_the_files(tmp_path: Path, sqlite_url: str) -> None:
+    assert asbhub("ingest", SAMPLE, "--db", sqlite_url).returncode == 0
+    args = ("--crime-type", "asb", "--share", "5", "--method", "naive", "--method", "kde")
+    stored = asbhub(
+        "hotspots", "evaluate", "--db", sqlite_url, "--force", "derbyshire constabulary", *args
+    )
+    files = asbhub("hotspots", "evaluate", SAMPLE, *args)
+    assert stored.returncode == 0 and files.returncode == 0, stored.stderr + files.stderr
+    table = [line for line in stored.stdout.splitlines() if line.startswith("|")]
+    assert len(table) == 4 and table == [
+        line for line in files.stdout.splitlines() if line.startswith("|")
+    ]
