@@ -148,6 +148,11 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
 
     add_forecast_commands(sub, db_help)
 
+    # -- asbhub places (issue #16 item 4): its own module, beside these --
+    from asbhub.cli_places import add_places_command
+
+    add_places_command(sub, db_help)
+
 
 def _data_arguments(p: argparse.ArgumentParser, db_help: str) -> None:
     """Where the points come from and which to keep: shared by every analysis command."""
@@ -190,9 +195,11 @@ def _data_arguments(p: argparse.ArgumentParser, db_help: str) -> None:
     )
     p.add_argument(
         "--harm-weights",
+        "--harm",  # issue #16 item 3
         type=Path,
         metavar="CSV",
-        help="weight records by crime type: a CSV with header crime_type,weight",
+        help="weight records by crime type: a CSV with header crime_type,weight,source "
+        "(see docs/harm.md; asbhub bundles no figures)",
     )
 
 
@@ -269,14 +276,18 @@ def _harm(args: argparse.Namespace) -> tuple[dict[str, float] | None, dict[str, 
         return None, {}
     import hashlib
 
-    from asbhub.analysis_inputs import read_harm_weights
+    from asbhub.analysis import read_harm_csv
 
-    weights = read_harm_weights(args.harm_weights)
+    # The documented file (issue #16 item 3): each weight's source goes into the stamp.
+    harm = read_harm_csv(args.harm_weights)
+    weights = dict(harm.weights)
     return weights, {
         "harm_weights": weights,
         "harm_weights_file": {
             "name": str(args.harm_weights),
             "sha256": hashlib.sha256(args.harm_weights.read_bytes()).hexdigest(),
+            "sources": dict(harm.sources),
+            "notes": list(harm.notes),
         },
     }
 
