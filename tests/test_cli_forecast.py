@@ -102,3 +102,37 @@ def test_evaluate_from_the_store_matches_the_files(tmp_path: Path, sqlite_url: s
     assert len(table) == 4 and table == [
         line for line in files.stdout.splitlines() if line.startswith("|")
     ]
+
+
+def test_harm_weighted_emerging_geojson_opens_in_gdal(tmp_path: Path) -> None:
+    import pyogrio
+
+    from tests.test_cli_places import rows
+
+    months = ("2019-01", "2019-02")
+    types = sorted({r["Crime type"] for m in months for r in rows(m)})
+    weights = tmp_path / "w.csv"
+    weights.write_text(
+        "# made up for a test\ncrime_type,weight,source\n"
+        + "".join(f"{t},{50 if t == 'Robbery' else 1},test table\n" for t in types),
+        encoding="utf-8",
+    )
+    proc = asbhub(
+        "hotspots", SAMPLE, "--from", months[0], "--to", months[1], "--method", "emerging",
+        "--cell", "1000", "--harm", str(weights), "--out", "h.geojson", cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    path = tmp_path / "h.geojson"
+    info = pyogrio.read_info(path)
+    assert info["features"] > 0 and info["crs"] == "EPSG:4326"
+    stamp = json.loads(path.read_text())["asbhub"]
+    assert stamp["method"] == "emerging" and stamp["parameters"]["weighted"] is True
+    # Each robbery weighs 50: the weighted total over the analysed cells, less the records
+    # mapped, is 49 x the robberies mapped (all but the few strays left out).
+    df = pyogrio.read_dataframe(path)
+    used, strays = stamp["data"]["n_points_used"], stamp["data"]["excluded_strays_or_outside"]
+    robberies = sum(
+        1 for m in months for r in rows(m) if r["Longitude"] and r["Crime type"] == "Robbery"
+    )
+    extra = round(df["count"].sum() - used)
+    assert robberies > 0 and extra % 49 == 0 and robberies - strays <= extra / 49 <= robberies
