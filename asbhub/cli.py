@@ -35,7 +35,10 @@ err = Console(stderr=True, soft_wrap=True)
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # issue #16: `asbhub hotspots evaluate ...` is the `hotspots-evaluate` command.
+    from asbhub.cli_forecast import rewrite_argv
+
+    args = parser.parse_args(rewrite_argv(list(sys.argv[1:] if argv is None else argv)))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -41,10 +41,21 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
     hs.add_argument(
         "--method",
         type=str.lower,
-        choices=("gistar", "kde", "count"),
+        choices=("gistar", "kde", "count", "emerging"),
         default="gistar",
         help="gistar: Getis-Ord Gi* hot and cold spots with 90/95/99%% confidence "
-        "classes (default); kde: kernel density; count: records per cell",
+        "classes (default); kde: kernel density; count: records per cell; emerging: "
+        "ArcGIS's emerging hot and cold spots over the months (new, consecutive, "
+        "intensifying, persistent, diminishing, sporadic, oscillating, historical; "
+        "docs/emerging-hot-spots.md)",
+    )
+    # -- issue #16: the emerging method's own setting (asbhub/cli_forecast.py runs it) --
+    hs.add_argument(
+        "--time-steps",
+        type=int,
+        default=1,
+        metavar="N",
+        help="emerging: preceding months in each bin's space-time neighbourhood (default 1)",
     )
     hs.add_argument(
         "--cell",
@@ -131,6 +142,11 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
     from asbhub.cli_evaluate import add_dated_commands
 
     add_dated_commands(sub, db_help)
+
+    # -- issue #16: `asbhub hotspots evaluate` (forecast accuracy), in asbhub/cli_forecast.py --
+    from asbhub.cli_forecast import add_forecast_commands
+
+    add_forecast_commands(sub, db_help)
 
     # -- asbhub places (issue #16 item 4): its own module, beside these --
     from asbhub.cli_places import add_places_command
@@ -318,6 +334,11 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     from asbhub.analysis_inputs import HotspotRequest, run_hotspots
     from asbhub.outputs import output_format
 
+    if args.method == "emerging":  # issue #16
+        from asbhub.cli_forecast import cmd_emerging
+
+        return cmd_emerging(args)
+
     # Every check that needs no data runs before any is read.
     for out in args.out:
         output_format(out)
@@ -414,7 +435,7 @@ def _err(text: str) -> None:
 
 def _summary(result: HotspotResult, stamp: dict[str, Any], what: str) -> None:
     """The parameters chosen and what was found, a line each."""
-    from asbhub.analysis import HotspotGiStar, HotspotKDE, HotspotTrend
+    from asbhub.analysis import HotspotEmerging, HotspotGiStar, HotspotKDE, HotspotTrend
 
     prm, data, g = stamp["parameters"], stamp["data"], result.grid
     _out(f"{stamp['method_name']}: {what}")
@@ -426,7 +447,7 @@ def _summary(result: HotspotResult, stamp: dict[str, Any], what: str) -> None:
             f"National Grid; {prm['extent_rule']}",
         ),
     ]
-    if isinstance(result, HotspotGiStar | HotspotTrend):
+    if isinstance(result, HotspotGiStar | HotspotTrend | HotspotEmerging):
         default = " (default: cell x sqrt 2)" if stamp["requested"].get("band") is None else ""
         rows.append(("band", f"{result.band:.0f} m{default}"))
         rows.append(
@@ -469,6 +490,13 @@ def _summary(result: HotspotResult, stamp: dict[str, Any], what: str) -> None:
     elif isinstance(result, HotspotTrend):
         counts = result.category_counts()
         rows.append(("months", f"{result.n_periods}: {', '.join(prm['periods'])}"))
+        rows.append(
+            ("categories", "; ".join(f"{k}: {v:,}" for k, v in counts.items() if k != "no pattern"))
+        )
+    elif isinstance(result, HotspotEmerging):  # issue #16
+        counts = result.category_counts()
+        rows.append(("months", f"{result.n_periods}: {', '.join(prm['periods'])}"))
+        rows.append(("analysed", f"{prm['cells_analysed']:,} cells ({prm['mask_rule']})"))
         rows.append(
             ("categories", "; ".join(f"{k}: {v:,}" for k, v in counts.items() if k != "no pattern"))
         )

@@ -8,6 +8,10 @@ Hotspots on a British National Grid lattice:
   hot/cold classes at 90, 95 and 99% confidence.
 - :func:`hotspot_classify`: new, emerging, intensifying, persistent, diminishing, sporadic and
   former hot spots over weeks or months (Mann-Kendall on each cell's Gi* z).
+- :func:`hotspot_emerging`: ArcGIS Pro's emerging hot spot analysis (space-time Gi*,
+  Mann-Kendall, new/consecutive/intensifying/persistent/diminishing/sporadic/oscillating/
+  historical hot and cold spots); :func:`forecast_accuracy`: PAI, PEI, PEI* and RRI of
+  hot-spot maps rolled month by month.
 - :func:`harm_weights`: a weight per record from a ``{crime_type: weight}`` mapping;
   :func:`read_harm_csv` reads a documented weights file, :func:`wdd_harm` and
   :func:`evaluate_intervention_harm` weight the WDD by harm (issue #16 item 3).
@@ -27,12 +31,29 @@ Siblings:
 """
 
 from .calls import CallKpis, TriageVsMain, call_kpis, format_hms, triage_vs_main
+from .emerging import (
+    EMERGING_CATEGORIES,
+    EmergingCube,
+    HotspotEmerging,
+    emerging_cube,
+    hotspot_emerging,
+    spacetime_gistar_z,
+)
 from .evaluation import (
     InterventionCounts,
     InterventionEvaluation,
     InterventionTally,
     evaluate_intervention,
     intervention_counts,
+)
+from .forecast import (
+    AREA_SHARES,
+    FORECAST_METHODS,
+    ForecastAccuracy,
+    ForecastRow,
+    ForecastScore,
+    forecast_accuracy,
+    forecast_scores,
 )
 from .gistar import (
     CONFIDENCE_LEVELS,
@@ -111,6 +132,21 @@ from .temporal import (
 __all__ = [
     # hotspots
     "CONFIDENCE_LEVELS",
+    # emerging hot spots (issue #16)
+    "EMERGING_CATEGORIES",
+    "EmergingCube",
+    "HotspotEmerging",
+    "emerging_cube",
+    "hotspot_emerging",
+    "spacetime_gistar_z",
+    # forecast accuracy (issue #16)
+    "AREA_SHARES",
+    "FORECAST_METHODS",
+    "ForecastAccuracy",
+    "ForecastRow",
+    "ForecastScore",
+    "forecast_accuracy",
+    "forecast_scores",
     "GISTAR_CLASS_LABELS",
     "TREND_CATEGORIES",
     "Extent",

@@ -175,6 +175,15 @@ def hotspot_classify(
 ) -> HotspotTrend:
     """Classify each cell by how its hot spot status changed over weeks or months.
 
+    This is *not* ArcGIS Pro's Emerging Hot Spot Analysis; that is
+    :func:`~asbhub.analysis.emerging.hotspot_emerging`. The differences: here each slice gets
+    its own Gi* (neighbours in space only, standardised within the slice, FDR within the
+    slice) where ArcGIS uses space-time neighbours and one mean and deviation for the whole
+    cube; every cell of the lattice is tested (no mask for empty countryside); only hot (or
+    only cold) spots are followed; and the categories are this function's own (``emerging``
+    and ``former`` in place of ArcGIS's consecutive, oscillating and historical, no
+    oscillation between hot and cold). It stays for the trend maps already published with it.
+
     All points go on one lattice (chosen from all of them, as :func:`~asbhub.analysis.hotspot.hotspot_count` does).
     Each slice gets Gi* z-scores standardised within that slice and, with ``fdr``, its own
     Benjamini-Hochberg correction; a cell is *hot* in a slice when its z is positive and its

@@ -42,9 +42,11 @@ import polars as pl
 from numpy.typing import NDArray
 
 from asbhub.analysis import (
+    EMERGING_CATEGORIES,
     TREND_CATEGORIES,
     Grid,
     HotspotCount,
+    HotspotEmerging,
     HotspotGiStar,
     HotspotKDE,
     HotspotResult,
@@ -125,8 +127,33 @@ _METHOD_NAMES = {
 }
 
 
+# -- issue #16: emerging hot spots (asbhub.analysis.emerging): ArcGIS's 17 categories --------
+_METHOD_NAMES["emerging"] = "Emerging hot spots (space-time Gi*, Mann-Kendall; ArcGIS categories)"
+_EMERGING_COLOURS = {
+    0: "#e0e0e0",  # no pattern
+    1: "#fdd49e",  # new
+    2: "#fdbb84",  # consecutive
+    3: "#b30000",  # intensifying
+    4: "#e34a33",  # persistent
+    5: "#fc8d59",  # diminishing
+    6: "#fee8c8",  # sporadic
+    7: "#c994c7",  # oscillating
+    8: "#bcbddc",  # historical
+    9: "#c6dbef",
+    10: "#9ecae1",
+    11: "#08519c",
+    12: "#3182bd",
+    13: "#6baed6",
+    14: "#deebf7",
+    15: "#a6bddb",
+    16: "#d0d1e6",
+}
+
+
 def method_of(result: HotspotResult) -> str:
-    """``'gistar'``, ``'kde'``, ``'count'`` or ``'trends'``."""
+    """``'gistar'``, ``'kde'``, ``'count'``, ``'trends'`` or ``'emerging'``."""
+    if isinstance(result, HotspotEmerging):
+        return "emerging"
     if isinstance(result, HotspotGiStar):
         return "gistar"
     if isinstance(result, HotspotKDE):
@@ -191,6 +218,9 @@ def result_parameters(result: HotspotResult) -> dict[str, Any]:
             continue
         if f.name == "periods":
             out["periods"] = [str(p)[:7] for p in np.asarray(value).astype("datetime64[M]")]
+            continue
+        if isinstance(result, HotspotEmerging) and f.name == "cube":
+            out.update({k: v for k, v in result.parameters().items() if k != "periods"})
             continue
         if isinstance(value, np.ndarray):
             continue
@@ -356,6 +386,19 @@ def legend_for(result: HotspotResult) -> dict[str, Any]:
             "title": f"Trend of each cell over {result.n_periods} {result.period}s",
             "entries": entries,
         }
+    if isinstance(result, HotspotEmerging):
+        entries = [
+            {
+                "class": code,
+                "label": EMERGING_CATEGORIES[code].capitalize(),
+                "colour": _EMERGING_COLOURS[code],
+            }
+            for code in (*range(1, 17), 0)
+        ]
+        return {
+            "title": f"Emerging hot and cold spots over {result.n_periods} {result.period}s",
+            "entries": entries,
+        }
     if isinstance(result, HotspotKDE):
         peak = float(result.density.max())
         entries = []
@@ -405,6 +448,12 @@ def _selection(result: HotspotResult) -> tuple[NDArray[np.bool_], str, NDArray[n
         classes = np.asarray(result.categories)
         keep = (np.asarray(result.counts).sum(axis=0) > 0) | (classes != 0)
         return keep, "cells with a count above zero in any month, or a trend category", classes
+    if isinstance(result, HotspotEmerging):
+        classes = np.asarray(result.categories)
+        keep = np.asarray(result.cube.mask) & (
+            (np.asarray(result.counts).sum(axis=0) > 0) | (classes > 0)
+        )
+        return keep, "analysed cells (with a record in some month) or with a category", classes
     if isinstance(result, HotspotKDE):
         density = np.asarray(result.density)
         peak = float(density.max())
@@ -493,6 +542,17 @@ def cell_table(result: HotspotResult, areas: AreaHierarchy | None = None) -> pl.
         data["trend_z"] = np.round(np.asarray(result.trend_z)[rows, cols], 4)
         data["trend_p"] = _round_sig(np.asarray(result.trend_p)[rows, cols])
         data["category"] = [TREND_CATEGORIES[c] for c in cls.tolist()]
+    elif isinstance(result, HotspotEmerging):
+        cube = result.cube
+        bins = np.asarray(cube.bins)[:, rows, cols]
+        data["count"] = _counts(result, np.asarray(cube.counts)[:, rows, cols].sum(axis=0))
+        data["steps_hot"] = (bins > 0).sum(axis=0).astype(np.int64)
+        data["steps_cold"] = (bins < 0).sum(axis=0).astype(np.int64)
+        data["z_last"] = np.round(np.asarray(cube.z)[-1, rows, cols], 4)
+        data["trend_s"] = np.asarray(cube.trend_s)[rows, cols].astype(np.int64)
+        data["trend_z"] = np.round(np.asarray(cube.trend_z)[rows, cols], 4)
+        data["trend_p"] = _round_sig(np.asarray(cube.trend_p)[rows, cols])
+        data["category"] = [EMERGING_CATEGORIES[c] for c in cls.tolist()]
     elif isinstance(result, HotspotKDE):
         density = np.asarray(result.density)[rows, cols]
         peak = float(np.asarray(result.density).max()) or 1.0
@@ -756,6 +816,15 @@ def _parameter_lines(result: HotspotResult, stamp: dict[str, Any]) -> list[str]:
             f"itself included); confidence {'/'.join(f'{c:.0%}' for c in levels)}, "
             + ("Benjamini-Hochberg FDR-corrected." if result.fdr else "no FDR correction.")
         )
+    if isinstance(result, HotspotEmerging):
+        c = result.cube
+        method.append(
+            f"Space-time Gi*: band {c.band:.0f} m and {c.time_steps} preceding "
+            f"{result.period}(s); bins significant at {c.confidence:.0%} "
+            + ("(Benjamini-Hochberg FDR)" if c.fdr else "(no FDR correction)")
+            + f"; Mann-Kendall trend at p \u2264 {c.trend_alpha:g} over {result.n_periods} "
+            f"{result.period}s; {c.share:.0%} rule; ArcGIS Pro's categories."
+        )
     if isinstance(result, HotspotTrend):
         method.append(
             f"Mann-Kendall trend at p \u2264 {result.trend_alpha:g} over "
@@ -862,7 +931,8 @@ def _legend_handles(result: HotspotResult, has_outlines: bool) -> tuple[list[Any
         middle += [blank] * (k - len(middle))
         return hot + middle + cold, 3
     handles = [patch(e) for e in entries] + ([boundary] if has_outlines else [])
-    return handles, 3 if len(handles) > 6 else 2
+    # Emerging hot spots (issue #16) have 17 classes: four columns keep the key short.
+    return handles, 4 if len(handles) > 12 else 3 if len(handles) > 6 else 2
 
 
 def write_png(

@@ -75,7 +75,7 @@ def test_page_renders_with_the_form_legend_and_parameters(client) -> None:
         assert re.search(rf'<label class="govuk-label[^"]*" for="id_{name}">', html), name
         select = re.search(rf'<select\b[^>]*\bname="{name}"[^>]*>', html).group(0)
         assert f'id="id_{name}"' in select and 'class="govuk-select"' in select, name
-    assert html.count('type="radio" name="method"') == 3
+    assert html.count('type="radio" name="method"') == 4  # gistar, kde, count, emerging
     assert re.search(r'value="gistar" checked', html)
     assert re.search(r'<option value="asb" selected>Anti-social behaviour</option>', html)
     assert re.search(r'<option value="2019-02" selected>February 2019</option>', html)

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from asbhub.analysis import HotspotGiStar, gistar_too_few
+from asbhub.analysis import HotspotGiStar, gistar_too_few, hotspot_emerging
 from asbhub.analysis_inputs import (
     HotspotRequest,
     NoPointsError,
@@ -43,6 +43,8 @@ METHODS = {
     "gistar": "Hot and cold spots (Getis-Ord Gi*)",
     "kde": "Kernel density",
     "count": "Counts per cell",
+    # issue #16: ArcGIS's emerging hot spot categories over the months chosen (two or more)
+    "emerging": "Emerging hot spots over the months (new, persistent, intensifying, ...)",
 }
 #: How many of the strongest cells the page lists in its table.
 TOP_CELLS = 20
@@ -177,11 +179,26 @@ def _analyse(
     )
     areas = services.area_hierarchy()
     points = points_from_store(_store(), filters, areas, url=STORE_NAME)
-    request = HotspotRequest(
-        method=method,  # type: ignore[arg-type]
-        cell_size=None if cell == "auto" else float(cell),
-    )
-    result = run_hotspots(points, request)
+    cell_size = None if cell == "auto" else float(cell)
+    result: Any
+    if method == "emerging":
+        # issue #16: not a HotspotRequest method (it needs the months): run here.
+        if first == last:
+            raise ValueError(
+                "emerging hot spots compare months: choose a period of at least two months "
+                "(ten or more give the trend categories their meaning)"
+            )
+        request = None
+        result = hotspot_emerging(
+            points.xy(),
+            points.frame["month"].to_numpy(),
+            start=first,
+            end=last,
+            cell_size=cell_size,
+        )
+    else:
+        request = HotspotRequest(method=method, cell_size=cell_size)  # type: ignore[arg-type]
+        result = run_hotspots(points, request)
     too_few = None
     if method == "gistar":
         # Too few records to test (issue #12): no Gi* classes; the counts per cell instead,
@@ -189,7 +206,7 @@ def _analyse(
         assert isinstance(result, HotspotGiStar)  # method "gistar" gives one: narrows the type
         too_few = gistar_too_few(result.counts)
         if too_few is not None:
-            request = HotspotRequest(method="count", cell_size=request.cell_size)
+            request = HotspotRequest(method="count", cell_size=cell_size)
             result = run_hotspots(points, request)
     query_string = _query_string(
         {
@@ -205,7 +222,7 @@ def _analyse(
         result,
         data=points.data_stamp(),
         command=f"{reverse('hotspots')}?{query_string}",
-        requested={"method": method, "cell_size": request.cell_size},
+        requested={"method": method, "cell_size": cell_size},
     )
     geojson = hotspot_geojson(result, stamp, areas)
     geojson["asbhub"]["scope"] = scope.as_dict()
@@ -370,6 +387,28 @@ def _details(run: dict[str, Any]) -> list[tuple[str, str]]:
         hot = int((result.classes > 0).sum())
         cold = int((result.classes < 0).sum())
         out.append(("Found", f"{hot:,} hot spot cells and {cold:,} cold spot cells"))
+    if stamp["method"] == "emerging":
+        cube = result.cube
+        out.append(
+            (
+                "Space-time Gi*",
+                f"cells within {cube.band:.0f} m in the same month and the "
+                f"{cube.time_steps} before; significant at {cube.confidence:.0%} "
+                + ("with" if cube.fdr else "without")
+                + " Benjamini-Hochberg false discovery rate correction",
+            )
+        )
+        out.append(
+            (
+                "Trend",
+                f"Mann-Kendall at p ≤ {cube.trend_alpha:g} over {result.n_periods} months; "
+                f"ArcGIS Pro's categories ({cube.share:.0%} rule)",
+            )
+        )
+        found = [
+            f"{n:,} {k}" for k, n in result.category_counts().items() if n and k != "no pattern"
+        ]
+        out.append(("Found", "; ".join(found) or "no emerging hot or cold spots"))
     if stamp["method"] == "kde":
         out.append(
             (
@@ -425,6 +464,11 @@ def _top_cells(run: dict[str, Any]) -> dict[str, Any]:
     if method == "gistar":
         chosen = cells.filter(cells["class"] > 0).sort(["class", "z"], descending=True)
         caption = f"The {TOP_CELLS} strongest hot spots"
+    elif method == "emerging":
+        # Hot categories first (intensifying, persistent, consecutive, new, ...), by z now.
+        hot_codes = list(range(1, 9))
+        chosen = cells.filter(cells["class"].is_in(hot_codes)).sort("z_last", descending=True)
+        caption = f"The {TOP_CELLS} strongest emerging hot spots (by this month's z)"
     elif method == "kde":
         chosen = cells.sort("density", descending=True)
         caption = f"The {TOP_CELLS} densest cells"
@@ -440,7 +484,7 @@ def _top_cells(run: dict[str, Any]) -> dict[str, Any]:
                 "lsoa": names.get(rec["lsoa_code"] or "", rec["lsoa_code"] or "–"),
                 "cell_id": rec["cell_id"],
                 "count": rec.get("count"),
-                "z": rec.get("z"),
+                "z": rec.get("z", rec.get("z_last")),
                 "density": rec.get("density"),
                 "class_label": rec["class_label"],
                 "note": rec.get("note") or "",
