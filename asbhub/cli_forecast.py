@@ -121,9 +121,9 @@ def cmd_forecast_evaluate(args: argparse.Namespace) -> int:
         write_forecast_csv,
     )
 
-    for out in args.out or []:
-        if out.suffix.lower() != ".csv":
-            raise ValueError(f"{out}: the forecast table is written as .csv; name it FILE.csv")
+    for out_path in args.out or []:
+        if out_path.suffix.lower() != ".csv":
+            raise ValueError(f"{out_path}: the forecast table is written as .csv; name it FILE.csv")
     shares = tuple(s / 100.0 for s in args.share) if args.share else AREA_SHARES  # given in percent
     methods = tuple(dict.fromkeys(args.method)) if args.method else FORECAST_METHODS
     harm, harm_stamp = _harm(args)
