@@ -100,7 +100,7 @@ def test_counter_prunes_ended_windows(db: str) -> None:
 def test_unknown_limit_name_says_which_exist(db: str) -> None:
     from asbhub.web import ratelimit
 
-    with pytest.raises(KeyError, match="api_detail, public_form, sign_in"):
+    with pytest.raises(KeyError, match="api_detail, public_form, public_search, sign_in"):
         ratelimit.hit("pubic_form", FLOODER)
 
 
