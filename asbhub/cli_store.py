@@ -125,18 +125,15 @@ def check_store(url: str, origin: str = "--db") -> None:
 
 
 def _sqlite_tables(path: str, origin: str) -> set[str]:
+    from asbhub.store.db import sqlite_file_tables  # the SQL lives in asbhub.store
+
     try:
-        con = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
-        try:
-            rows = con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-        finally:
-            con.close()
+        return sqlite_file_tables(path)
     except sqlite3.DatabaseError as exc:
         raise ValueError(
             f"{path} ({origin}) is not a SQLite database ({exc}); expected an "
             "asbhub store made by `asbhub ingest` or `asbhub db upgrade`"
         ) from None
-    return {r[0] for r in rows}
 
 
 def _server_tables(url: str, where: str, origin: str) -> set[str]:
@@ -164,13 +161,9 @@ def _server_tables(url: str, where: str, origin: str) -> set[str]:
 
 def store_forces(store) -> dict[str, int]:  # noqa: ANN001 - asbhub.store.db.Store
     """Records in the store by force, as the loaded units name it, sorted by name."""
-    sql = (
-        "SELECT s.force, COUNT(*) FROM incidents_incident i "
-        "JOIN incidents_source s ON s.id = i.source_id GROUP BY s.force ORDER BY s.force"
-    )
-    with store.connection.cursor() as cur:
-        cur.execute(sql)
-        return {str(f): int(n) for f, n in cur.fetchall()}
+    from asbhub.store.query import store_forces as forces_in  # the SQL lives in asbhub.store
+
+    return forces_in(store)
 
 
 def resolve_force(store, name: str | None) -> str | None:  # noqa: ANN001

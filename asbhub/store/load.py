@@ -23,7 +23,9 @@ from django.db import OperationalError
 from asbhub.geo.projection import to_bng
 from asbhub.ingest import calls, police_uk
 from asbhub.ingest.common import InputFile, ParsedFile, Reject, WrongFileError
+from asbhub.store import tables as t
 from asbhub.store.db import Store, busy_message, is_lock_error
+from asbhub.store.sql import CHUNK, chunks, marks  # noqa: F401 - the loaders' helpers
 from asbhub.store.urls import db_timeout
 
 #: The PostgreSQL advisory lock that loads take in turn (any number; "asbh" in ASCII).
@@ -215,7 +217,7 @@ class _Loader:
         # loads take turns, so every place another load added has a larger id than ours).
         known = self._locations["id"].max() if self._locations.height else 0
         with conn.cursor() as cur:
-            cur.execute("SELECT key, id FROM incidents_location WHERE id > %s", [known or 0])
+            cur.execute(f"SELECT key, id FROM {t.LOCATION} WHERE id > %s", [known or 0])
             added = pl.DataFrame(
                 cur.fetchall(), schema={"key": pl.String, "id": pl.Int64}, orient="row"
             )
@@ -273,7 +275,7 @@ class _Loader:
         digest = hashlib.sha256("\n".join(group["_text"].to_list()).encode()).hexdigest()
         cur = self.store.connection.cursor()
         cur.execute(
-            "SELECT id, content_hash, rows FROM incidents_source WHERE kind = %s AND force = %s "
+            f"SELECT id, content_hash, rows FROM {t.SOURCE} WHERE kind = %s AND force = %s "
             "AND month = %s",
             [police_uk.KIND, force, month],
         )
@@ -284,21 +286,21 @@ class _Loader:
         if found:
             source_id, old_rows = found[0][0], found[0][2]
             matched = _matched_rows(group["_text"], self._police_uk_texts(source_id))
-            cur.execute("DELETE FROM incidents_incident WHERE source_id = %s", [source_id])
+            cur.execute(f"DELETE FROM {t.INCIDENT} WHERE source_id = %s", [source_id])
             cur.execute(
-                "UPDATE incidents_source SET content_hash = %s, rows = %s, file = %s, "
+                f"UPDATE {t.SOURCE} SET content_hash = %s, rows = %s, file = %s, "
                 "loaded_at = %s WHERE id = %s",
                 [digest, group.height, parsed.name, now, source_id],
             )
         else:
             old_rows = matched = 0
             cur.execute(
-                "INSERT INTO incidents_source (kind, force, month, content_hash, rows, file, "
+                f"INSERT INTO {t.SOURCE} (kind, force, month, content_hash, rows, file, "
                 "loaded_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 [police_uk.KIND, force, month, digest, group.height, parsed.name, now],
             )
             cur.execute(
-                "SELECT id FROM incidents_source WHERE kind = %s AND force = %s AND month = %s",
+                f"SELECT id FROM {t.SOURCE} WHERE kind = %s AND force = %s AND month = %s",
                 [police_uk.KIND, force, month],
             )
             source_id = cur.fetchall()[0][0]
@@ -329,7 +331,7 @@ class _Loader:
             group["context"].to_list(),
             strict=True,
         )
-        self.bulk_insert("incidents_incident", columns, data)
+        self.bulk_insert(t.INCIDENT, columns, data)
         return n - matched, matched, old_rows - matched
 
     def _police_uk_texts(self, source_id: int) -> pl.Series:
@@ -337,8 +339,8 @@ class _Loader:
         cur.execute(
             "SELECT i.crime_id, i.month, i.reported_by, s.force, l.longitude, l.latitude, "
             "l.description, l.lsoa_code, l.lsoa_name, i.crime_type, i.outcome, i.context "
-            "FROM incidents_incident i JOIN incidents_source s ON s.id = i.source_id "
-            "LEFT JOIN incidents_location l ON l.id = i.location_id WHERE i.source_id = %s",
+            f"FROM {t.INCIDENT} i JOIN {t.SOURCE} s ON s.id = i.source_id "
+            f"LEFT JOIN {t.LOCATION} l ON l.id = i.location_id WHERE i.source_id = %s",
             [source_id],
         )
         names = [
@@ -416,10 +418,10 @@ class _Loader:
             "outside_area",
         ]
         cur = self.store.connection.cursor()
-        cur.execute("SELECT COALESCE(MAX(id), 0) FROM incidents_location")
+        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {t.LOCATION}")
         before = cur.fetchall()[0][0]
-        self.bulk_insert("incidents_location", cols, new.select(cols).iter_rows())
-        cur.execute("SELECT key, id FROM incidents_location WHERE id > %s", [before])
+        self.bulk_insert(t.LOCATION, cols, new.select(cols).iter_rows())
+        cur.execute(f"SELECT key, id FROM {t.LOCATION} WHERE id > %s", [before])
         added = pl.DataFrame(
             cur.fetchall(), schema={"key": pl.String, "id": pl.Int64}, orient="row"
         )
@@ -429,7 +431,7 @@ class _Loader:
         # Every stored place, read once per run: joining against it beats asking per file.
         if self._locations is None:
             cur = self.store.connection.cursor()
-            cur.execute("SELECT key, id FROM incidents_location")
+            cur.execute(f"SELECT key, id FROM {t.LOCATION}")
             self._locations = pl.DataFrame(
                 cur.fetchall(), schema={"key": pl.String, "id": pl.Int64}, orient="row"
             )
@@ -449,9 +451,8 @@ class _Loader:
                 for row in rows:
                     copy.write_row(row)
             return
-        placeholders = ", ".join(["%s"] * len(columns))
         with conn.cursor() as cur:
-            cur.executemany(f"INSERT INTO {table} ({col_sql}) VALUES ({placeholders})", rows)
+            cur.executemany(f"INSERT INTO {table} ({col_sql}) VALUES ({marks(columns)})", rows)
 
     def update_by_id(
         self, table: str, columns: tuple[str, ...] | list[str], frame: pl.DataFrame
@@ -483,21 +484,6 @@ class _Loader:
                 f"UPDATE {table} SET {sets} WHERE id = %s",
                 frame.select([*columns, "id"]).iter_rows(),
             )
-
-
-#: Values per ``IN (...)`` list: under SQLite's old 999-parameter limit.
-CHUNK = 900
-
-
-def chunks(values: list[Any]) -> Iterator[list[Any]]:
-    """``values`` in lists of at most :data:`CHUNK`."""
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
-
-
-def marks(values: list[Any]) -> str:
-    """``%s, %s, ...``: one placeholder per value."""
-    return ", ".join(["%s"] * len(values))
 
 
 def _row_text(df: pl.DataFrame) -> pl.Expr:

@@ -27,13 +27,14 @@ import polars as pl
 
 from asbhub.ingest import calls
 from asbhub.ingest.common import InputFile, ParsedFile
+from asbhub.store import tables as t
 from asbhub.store.db import Store
 from asbhub.store.load import FileResult, _Loader
 from asbhub.store.load import chunks as _chunks
 from asbhub.store.load import marks as _marks
 
-TABLE = "contact_call"
-SOURCE_TABLE = "contact_callsource"
+TABLE = t.CALL
+SOURCE_TABLE = t.CALL_SOURCE
 #: Call columns written for a row, in this order.
 CALL_COLUMNS = (
     "source_id", "line", "call_id", "channel", "queued_at", "answered_at", "ended_at",

@@ -41,6 +41,7 @@ import polars as pl
 from asbhub.geo.areas import AREAS_ENV_VAR, AreaHierarchy
 from asbhub.ingest.common import ParsedFile
 from asbhub.ingest.force_export import KIND, PERSON_FIELDS, THRIVE_COLUMNS
+from asbhub.store import tables as t
 from asbhub.store.load import chunks as _chunks
 from asbhub.store.load import marks as _marks
 
@@ -102,7 +103,7 @@ def write_force_export(loader: _Loader, parsed: ParsedFile, result: FileResult) 
     changed = todo.filter(pl.col("_id").is_not_null())
     if new.height:
         loader.bulk_insert(
-            "incidents_incident",
+            t.INCIDENT,
             INCIDENT_COLUMNS,
             _db_frame(conn, new, INCIDENT_COLUMNS).iter_rows(),
         )
@@ -132,7 +133,7 @@ def _stored_incidents(conn: Any, references: list[str]) -> pl.DataFrame:
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
             cur.execute(
-                "SELECT reference, id, row_hash, source_id FROM incidents_incident "
+                f"SELECT reference, id, row_hash, source_id FROM {t.INCIDENT} "
                 "WHERE reference = ANY(%s)",
                 [references],
             )
@@ -140,7 +141,7 @@ def _stored_incidents(conn: Any, references: list[str]) -> pl.DataFrame:
         else:
             for chunk in _chunks(references):
                 cur.execute(
-                    "SELECT reference, id, row_hash, source_id FROM incidents_incident "
+                    f"SELECT reference, id, row_hash, source_id FROM {t.INCIDENT} "
                     f"WHERE reference IN ({_marks(chunk)})",
                     chunk,
                 )
@@ -156,25 +157,25 @@ def _source_ids(conn: Any, rows: pl.DataFrame, file: str) -> dict[str, int]:
         digest = hashlib.sha256("\n".join(group["row_hash"].to_list()).encode()).hexdigest()
         with conn.cursor() as cur:
             cur.execute(
-                "SELECT id FROM incidents_source WHERE kind = %s AND force = %s AND month = %s",
+                f"SELECT id FROM {t.SOURCE} WHERE kind = %s AND force = %s AND month = %s",
                 [KIND, force, ""],
             )
             found = cur.fetchall()
             if found:
                 cur.execute(
-                    "UPDATE incidents_source SET content_hash = %s, file = %s, "
+                    f"UPDATE {t.SOURCE} SET content_hash = %s, file = %s, "
                     "loaded_at = %s WHERE id = %s",
                     [digest, file, now, found[0][0]],
                 )
                 ids[str(force)] = found[0][0]
                 continue
             cur.execute(
-                "INSERT INTO incidents_source (kind, force, month, content_hash, rows, "
+                f"INSERT INTO {t.SOURCE} (kind, force, month, content_hash, rows, "
                 "file, loaded_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 [KIND, force, "", digest, 0, file, now],
             )
             cur.execute(
-                "SELECT id FROM incidents_source WHERE kind = %s AND force = %s AND month = %s",
+                f"SELECT id FROM {t.SOURCE} WHERE kind = %s AND force = %s AND month = %s",
                 [KIND, force, ""],
             )
             ids[str(force)] = cur.fetchall()[0][0]
@@ -222,7 +223,7 @@ def _mark_outside(conn: Any, rows: pl.DataFrame) -> None:
     for chunk in _chunks(ids):
         with conn.cursor() as cur:
             cur.execute(
-                f"UPDATE incidents_location SET outside_area = %s WHERE id IN "
+                f"UPDATE {t.LOCATION} SET outside_area = %s WHERE id IN "
                 f"({_marks(chunk)}) AND outside_area = %s",
                 [True, *chunk, False],
             )
@@ -235,7 +236,7 @@ def _update_incidents(loader: _Loader, changed: pl.DataFrame) -> None:
     """Rewrite changed incidents in place, and their people (see :func:`_update_people`)."""
     conn = loader.store.connection
     frame = _db_frame(conn, changed, INCIDENT_COLUMNS).with_columns(changed["_id"].alias("id"))
-    loader.update_by_id("incidents_incident", INCIDENT_COLUMNS, frame)
+    loader.update_by_id(t.INCIDENT, INCIDENT_COLUMNS, frame)
     _update_people(loader, changed.select("_id", "people"))
 
 
@@ -268,7 +269,7 @@ def _update_people(loader: _Loader, changed: pl.DataFrame) -> None:
     for chunk in _chunks(ids):
         with conn.cursor() as cur:
             cur.execute(
-                "SELECT incident_id, id FROM incidents_person WHERE incident_id IN "
+                f"SELECT incident_id, id FROM {t.PERSON} WHERE incident_id IN "
                 f"({_marks(chunk)}) ORDER BY incident_id, id",
                 chunk,
             )
@@ -282,35 +283,31 @@ def _update_people(loader: _Loader, changed: pl.DataFrame) -> None:
     paired = new.join(old, on=["incident_id", "ordinal"], how="left")
     kept = paired.filter(pl.col("id").is_not_null())
     if kept.height:
-        loader.update_by_id("incidents_person", PERSON_FIELDS, kept)
+        loader.update_by_id(t.PERSON, PERSON_FIELDS, kept)
     added = paired.filter(pl.col("id").is_null())
     if added.height:
-        loader.bulk_insert(
-            "incidents_person", PERSON_COLUMNS, added.select(PERSON_COLUMNS).iter_rows()
-        )
+        loader.bulk_insert(t.PERSON, PERSON_COLUMNS, added.select(PERSON_COLUMNS).iter_rows())
     gone = old.join(
         new.select("incident_id", "ordinal"), on=["incident_id", "ordinal"], how="anti"
     )["id"].to_list()
     for chunk in _chunks(gone):
         with conn.cursor() as cur:
-            cur.execute(f"DELETE FROM incidents_person WHERE id IN ({_marks(chunk)})", chunk)
+            cur.execute(f"DELETE FROM {t.PERSON} WHERE id IN ({_marks(chunk)})", chunk)
 
 
 def _insert_people(loader: _Loader, incidents: pl.DataFrame) -> None:
     people = _people_frame(loader.store.connection, incidents)
     if people.height == 0:
         return
-    loader.bulk_insert(
-        "incidents_person", PERSON_COLUMNS, people.select(PERSON_COLUMNS).iter_rows()
-    )
+    loader.bulk_insert(t.PERSON, PERSON_COLUMNS, people.select(PERSON_COLUMNS).iter_rows())
 
 
 def _recount_sources(conn: Any, source_ids: list[int]) -> None:
     for chunk in _chunks(source_ids):
         with conn.cursor() as cur:
             cur.execute(
-                "UPDATE incidents_source SET rows = (SELECT COUNT(*) FROM "
-                "incidents_incident i WHERE i.source_id = incidents_source.id) "
+                f"UPDATE {t.SOURCE} SET rows = (SELECT COUNT(*) FROM "
+                f"{t.INCIDENT} i WHERE i.source_id = {t.SOURCE}.id) "
                 f"WHERE id IN ({_marks(chunk)})",
                 chunk,
             )
