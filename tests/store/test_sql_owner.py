@@ -44,9 +44,7 @@ def _outside_store() -> list[Path]:
     return [
         p
         for p in sorted(PACKAGE.rglob("*.py"))
-        if STORE not in p.parents
-        and not any(a in p.parents for a in ALLOWED)
-        and "migrations" not in p.parts
+        if STORE not in p.parents and not any(a in p.parents for a in ALLOWED)
     ]
 
 
