@@ -21,9 +21,7 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -369,7 +367,8 @@ def police_uk_points(name: str, raw: bytes) -> pl.DataFrame:
     Returns
     -------
     polars.DataFrame
-        :data:`POINT_COLUMNS`, then ``longitude`` and ``latitude`` as published.
+        :data:`POINT_COLUMNS`, then ``longitude`` and ``latitude`` as published and ``place``
+        (the "On or near ..." description, or null).
     """
     from asbhub.ingest.police_uk import read_police_uk
 
@@ -389,6 +388,10 @@ def _as_points(rows: pl.DataFrame) -> pl.DataFrame:
         "lsoa_code",
         pl.col("longitude").cast(pl.Float64),
         pl.col("latitude").cast(pl.Float64),
+        # The published street description, for `asbhub places` (issue #16 item 4).
+        pl.when(pl.col("location").str.starts_with("On or near "))
+        .then(pl.col("location"))
+        .alias("place"),
     )
 
 
@@ -418,6 +421,7 @@ def points_from_files(
     paths: Sequence[Path | str],
     filters: PointFilters | None = None,
     areas: AreaHierarchy | None = None,
+    places: bool = False,
 ) -> PointSet:
     """Points from data.police.uk street-level files, folders or zip archives.
 
@@ -428,6 +432,8 @@ def points_from_files(
     filters : PointFilters, optional
     areas : AreaHierarchy, optional
         For an LPU or SNT filter; default :meth:`AreaHierarchy.load`.
+    places : bool
+        Add a ``place`` column: the published "On or near ..." description, or null.
 
     Raises
     ------
@@ -482,7 +488,7 @@ def points_from_files(
         cond &= pl.col("record_type").is_in(list(resolved.record_types))
     if codes is not None:
         cond &= pl.col("lsoa_code").is_in(codes)
-    chosen = frame.filter(cond).select(POINT_COLUMNS)
+    chosen = frame.filter(cond).select(POINT_COLUMNS + (("place",) if places else ()))
     if chosen.height == 0:
         _no_points(resolved, months, types, "the files")
     _check_coordinates(chosen, resolved)
@@ -494,8 +500,11 @@ def points_from_store(
     filters: PointFilters | None = None,
     areas: AreaHierarchy | None = None,
     url: str | None = None,
+    places: bool = False,
 ) -> PointSet:
     """Points from the store, with the loads behind them for the stamp.
+
+    ``places=True`` adds a ``place`` column, as :func:`points_from_files` does.
 
     Parameters
     ----------
@@ -547,13 +556,44 @@ def points_from_store(
             f"the records of the store {display_url(store.url)}",
         )
     _check_coordinates(frame, resolved)
+    if places:  # asbhub places (issue #16 item 4): the same filters, the same order
+        described = query.incident_places(
+            store,
+            months=resolved.months,
+            crime_types=crime_types,
+            record_types=resolved.record_types,
+            lpu=lpu,
+            snt=snt,
+            areas=hierarchy,
+            force=resolved.force,
+            kinds=resolved.kinds,
+            real_only=resolved.real_only,
+        )
+        frame = frame.with_columns(pl.Series("place", described, dtype=pl.String))
     covered = sorted(frame["month"].unique().to_list())
     source = {
         "kind": "store",
         "url": url if url is not None else display_url(store.url),
-        "loads": query.store_loads(store, covered),
+        # Issue #12: only the loads the scope counts (a synthetic or another force's load of
+        # the same month is not behind the figures, and the stamp must not say it is).
+        "loads": [
+            load for load in query.store_loads(store, covered) if _load_in_scope(load, resolved)
+        ],
     }
     return PointSet(frame, resolved, source)
+
+
+def _load_in_scope(load: dict[str, Any], filters: PointFilters) -> bool:
+    """Whether a loaded unit (:func:`asbhub.store.query.store_loads`) holds records the
+    filters' force, kinds and ``real_only`` count."""
+    from asbhub.store.scope import is_synthetic_force
+
+    force = load.get("force") or ""
+    if filters.force is not None and force != filters.force:
+        return False
+    if filters.kinds is not None and load.get("kind") not in filters.kinds:
+        return False
+    return not (filters.real_only and is_synthetic_force(force))
 
 
 def display_url(url: str) -> str:
@@ -582,40 +622,17 @@ def display_url(url: str) -> str:
 
 
 def read_harm_weights(path: Path | str) -> dict[str, float]:
-    """Read ``crime_type,weight`` rows (with that header) into a mapping.
+    """Read a documented harm weights file (``crime_type,weight,source``, see
+    :func:`asbhub.analysis.parse_harm_csv`) into a mapping.
 
     Raises
     ------
     ValueError
-        Naming the file, line and value of the first bad row.
+        Naming the file, line, field and value of the first bad row.
     """
-    path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or not {"crime_type", "weight"} <= set(reader.fieldnames):
-        raise ValueError(
-            f"{path}: expected a header 'crime_type,weight' and one row per crime "
-            f"type, found {reader.fieldnames}"
-        )
-    out: dict[str, float] = {}
-    for row in reader:
-        line = reader.line_num
-        name = (row["crime_type"] or "").strip()
-        try:
-            weight = float(row["weight"])
-        except (TypeError, ValueError):
-            weight = math.nan
-        if not name or not (math.isfinite(weight) and weight >= 0):
-            raise ValueError(
-                f"{path}, line {line}: expected a crime type and a non-negative "
-                f"weight, got {row['crime_type']!r}, {row['weight']!r}"
-            )
-        if name in out:
-            raise ValueError(f"{path}, line {line}: {name!r} is listed twice")
-        out[ASB_CRIME_TYPE if name.lower() == ASB_SHORTHAND else name] = weight
-    if not out:
-        raise ValueError(f"{path}: no weights; expected rows such as 'Burglary,10'")
-    return out
+    from asbhub.analysis import read_harm_csv
+
+    return dict(read_harm_csv(path).weights)
 
 
 # --------------------------------------------------------------------------------------------

@@ -215,11 +215,13 @@ def cmd_report_scrutiny(args: argparse.Namespace) -> int:
         )
     elif args.case_start or args.case_end:
         raise ValueError("--case-start and --case-end need --case-study PMP")
-    from asbhub.cli_store import forces_line, resolve_force
+    from asbhub.cli_store import command_scope, scope_line
 
     store = open_store(args.db)
-    force = resolve_force(store, args.force)
-    sys.stderr.write(forces_line(store, force) + "\n")
+    # Issue #12: the scope the report counts, and what it leaves out, as the dashboard.
+    scope = command_scope(store, args.force)
+    sys.stderr.write(scope_line(store, scope) + "\n")
+    force = scope.force
     written = write_scrutiny(
         store,
         args.period,

@@ -132,6 +132,11 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
 
     add_dated_commands(sub, db_help)
 
+    # -- asbhub places (issue #16 item 4): its own module, beside these --
+    from asbhub.cli_places import add_places_command
+
+    add_places_command(sub, db_help)
+
 
 def _data_arguments(p: argparse.ArgumentParser, db_help: str) -> None:
     """Where the points come from and which to keep: shared by every analysis command."""
@@ -169,14 +174,19 @@ def _data_arguments(p: argparse.ArgumentParser, db_help: str) -> None:
     p.add_argument(
         "--force",
         metavar="NAME",
-        help="only this force's records (any case), as the store names it; "
-        "default every force loaded (each is printed with its records)",
+        help="the force whose records are analysed (any case), as the store names it "
+        "(default: $ASBHUB_FORCE, else the force with the most published police.uk records; "
+        "docs/scope.md); what is left out is printed. Synthetic data (a force named "
+        "SYNTHETIC ...) only when --force names it",
     )
+
     p.add_argument(
         "--harm-weights",
+        "--harm",  # issue #16 item 3
         type=Path,
         metavar="CSV",
-        help="weight records by crime type: a CSV with header crime_type,weight",
+        help="weight records by crime type: a CSV with header crime_type,weight,source "
+        "(see docs/harm.md; asbhub bundles no figures)",
     )
 
 
@@ -238,14 +248,21 @@ def _points(
 
 
 def force_filters(store: Any, filters: PointFilters, name: str | None) -> PointFilters:
-    """``filters`` limited to the force ``name`` (any case), printing the forces covered."""
+    """``filters`` limited to the command's scope (issue #12: ``--force`` NAME in any case,
+    else ``$ASBHUB_FORCE``, else the deployment's force; recorded police data; synthetic
+    data only when ``--force`` names it), printing what is counted and what is left out."""
     import dataclasses
 
-    from asbhub.cli_store import forces_line, resolve_force
+    from asbhub.cli_store import command_scope, scope_line
 
-    force = resolve_force(store, name)
-    _err(forces_line(store, force))
-    return dataclasses.replace(filters, force=force)
+    scope = command_scope(store, name)
+    _err(scope_line(store, scope))
+    return dataclasses.replace(
+        filters,
+        force=scope.force,
+        kinds=tuple(sorted(scope.kinds)),
+        real_only=not scope.synthetic,
+    )
 
 
 def _harm(args: argparse.Namespace) -> tuple[dict[str, float] | None, dict[str, Any]]:
@@ -253,14 +270,18 @@ def _harm(args: argparse.Namespace) -> tuple[dict[str, float] | None, dict[str, 
         return None, {}
     import hashlib
 
-    from asbhub.analysis_inputs import read_harm_weights
+    from asbhub.analysis import read_harm_csv
 
-    weights = read_harm_weights(args.harm_weights)
+    # The documented file (issue #16 item 3): each weight's source goes into the stamp.
+    harm = read_harm_csv(args.harm_weights)
+    weights = dict(harm.weights)
     return weights, {
         "harm_weights": weights,
         "harm_weights_file": {
             "name": str(args.harm_weights),
             "sha256": hashlib.sha256(args.harm_weights.read_bytes()).hexdigest(),
+            "sources": dict(harm.sources),
+            "notes": list(harm.notes),
         },
     }
 

@@ -188,3 +188,55 @@ def forces_line(store, force: str | None) -> str:  # noqa: ANN001
     if not counts:
         return "records: none (the store holds no incidents)"
     return "records: " + ", ".join(f"{f} ({n:,})" for f, n in counts.items())
+
+
+# -- the scope of an analysis or report command (issue #12 item 2) ----------------------------
+
+
+def command_scope(store, name: str | None):  # noqa: ANN001, ANN201
+    """The :class:`asbhub.store.scope.Scope` a command counts, as the pages do.
+
+    ``--force NAME`` (any case) when given; else ``$ASBHUB_FORCE`` (as the store names it, any
+    case); else the force with the most published police.uk records
+    (:func:`asbhub.store.scope.default_scope`). Recorded police data only (published police.uk
+    and force exports); synthetic data only when the force named is synthetic (or when the
+    store holds nothing else, as on the pages).
+    """
+    from asbhub.store.scope import configured_force, default_scope
+
+    return default_scope(
+        store, resolve_force(store, name if name is not None else configured_force())
+    )
+
+
+def scope_line(store, scope) -> str:  # noqa: ANN001
+    """``records: Derbyshire Constabulary (23,677); left out: SYNTHETIC ... (4,500: synthetic
+    data, --force NAME counts it)``: what a command counts, and what it leaves out and why."""
+    from asbhub.store.scope import is_synthetic_force
+
+    cond, params = scope.where("s")
+    sql = (
+        "SELECT s.force, COUNT(*) FROM incidents_incident i "
+        f"JOIN incidents_source s ON s.id = i.source_id WHERE {cond} GROUP BY s.force"
+    )
+    with store.connection.cursor() as cur:
+        cur.execute(sql, params)
+        counted = {str(f): int(n) for f, n in cur.fetchall()}
+    every = store_forces(store)
+    if not every:
+        return "records: none (the store holds no incidents)"
+    shown = counted or ({scope.force: 0} if scope.force else {})
+    line = "records: " + ", ".join(f"{f} ({n:,})" for f, n in shown.items())
+    left = []
+    for force, n in every.items():
+        rest = n - counted.get(force, 0)
+        if rest <= 0:
+            continue
+        if force not in counted and is_synthetic_force(force) and not scope.synthetic:
+            why = "synthetic data, --force NAME counts it"
+        elif force not in counted and force != scope.force:
+            why = "another force, --force chooses it"
+        else:
+            why = "residents' reports, not yet recorded by the police"
+        left.append(f"{force} ({rest:,}: {why})")
+    return line + ("; left out: " + ", ".join(left) if left else "")

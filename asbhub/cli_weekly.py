@@ -59,7 +59,7 @@ def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         "--force",
         metavar="NAME",
         help="only this force's records (any case), as the store names it "
-        "(default every force loaded)",
+        "(default: $ASBHUB_FORCE, else every force loaded)",
     )
     weekly.add_argument("--out", required=True, type=Path, metavar="DIR")
     weekly.set_defaults(func=cmd_report_weekly)
@@ -107,7 +107,7 @@ def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         "--force",
         metavar="NAME",
         help="only this force's incidents (any case), as the store names it "
-        "(default every force loaded)",
+        "(default: $ASBHUB_FORCE, else every force loaded)",
     )
     # Issue #12 item 1: rows per section before "and N more" (0: the full, uncut briefing).
     brief.add_argument(
@@ -128,8 +128,10 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     out = args.out or Path(f"briefing-{day.isoformat()}.{args.format}")
     store = open_store(args.db)
     from asbhub.cli_store import forces_line, resolve_force
+    from asbhub.store.scope import configured_force
 
-    force = resolve_force(store, args.force)
+    # --force, else $ASBHUB_FORCE (issue #12); dated records of every force otherwise.
+    force = resolve_force(store, args.force if args.force is not None else configured_force())
     sys.stderr.write(forces_line(store, force) + "\n")
     from asbhub.records.partners.access import PURPOSES, record_access
     from asbhub.records.partners.models import AuditAction
@@ -185,9 +187,11 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
         (n for n in AreaHierarchy.load().lpus if n.casefold() == args.lpu.casefold()), args.lpu
     )
     from asbhub.cli_store import forces_line, resolve_force
+    from asbhub.store.scope import configured_force
 
     store = open_store(args.db)
-    force = resolve_force(store, args.force)
+    # --force, else $ASBHUB_FORCE (issue #12); dated records of every force otherwise.
+    force = resolve_force(store, args.force if args.force is not None else configured_force())
     sys.stderr.write(forces_line(store, force) + "\n")
     paths = write_weekly(store, lpu, week_ending, args.out, record_types=types, force=force)
     for kind, path in paths.items():

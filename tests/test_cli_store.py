@@ -4,6 +4,7 @@ case-insensitive choices and a busy port, run as a user runs them (real subproce
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
 import subprocess
@@ -18,13 +19,16 @@ HEADER = (
 )
 
 
-def asbhub(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def asbhub(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "asbhub.cli", *args],
         capture_output=True,
         text=True,
         timeout=600,
         cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -119,9 +123,13 @@ def test_db_takes_a_plain_path_and_every_command_says_which_store(
     )
     assert proc.returncode == 0, proc.stderr
     assert f"store: {two_forces}\n" in proc.stderr
-    # Every force covered, with its records, when --force is not given.
-    assert "records: Derbyshire Constabulary (30), Leicestershire Police (12)" in proc.stderr
-    assert "42 matching" in proc.stdout
+    # Issue #12: without --force, the deployment's force (the most published records), and
+    # what is left out is said with the way to count it.
+    assert (
+        "records: Derbyshire Constabulary (30); left out: Leicestershire Police "
+        "(12: another force, --force chooses it)"
+    ) in proc.stderr
+    assert "30 matching" in proc.stdout
     tables = {
         r[0]
         for r in sqlite3.connect(two_forces).execute(
@@ -129,6 +137,62 @@ def test_db_takes_a_plain_path_and_every_command_says_which_store(
         )
     }
     assert "incidents_incident" in tables
+
+
+def test_force_default_reads_asbhub_force_and_leaves_synthetic_data_out(
+    tmp_path: Path, two_forces: Path
+) -> None:
+    """Issue #12 item 2: ``$ASBHUB_FORCE`` (any case) is the default of ``--force``; synthetic
+    rows (a force named SYNTHETIC ...) never mix into a real force's figures, and count only
+    when ``--force`` names them."""
+    rows = _street_rows("SYNTHETIC Test Data", 9)
+    synthetic = tmp_path / "2019-03-synthetic-street.csv"
+    synthetic.write_text(HEADER + "\n" + "\n".join(rows) + "\n")
+    assert asbhub("ingest", str(synthetic), "--db", str(two_forces)).returncode == 0
+    out = str(tmp_path / "h.geojson")
+    chosen = asbhub(
+        "hotspots",
+        "--db",
+        str(two_forces),
+        "--method",
+        "count",
+        "--out",
+        out,
+        env={"ASBHUB_FORCE": "leicestershire police"},
+    )
+    assert chosen.returncode == 0, chosen.stderr
+    assert "records: Leicestershire Police (12); left out: " in chosen.stderr
+    assert "SYNTHETIC Test Data (9: synthetic data, --force NAME counts it)" in chosen.stderr
+    assert "12 matching" in chosen.stdout
+    default = asbhub("hotspots", "--db", str(two_forces), "--method", "count", "--out", out)
+    assert "30 matching" in default.stdout, default.stderr
+    asked = asbhub(
+        "hotspots",
+        "--db",
+        str(two_forces),
+        "--method",
+        "count",
+        "--out",
+        out,
+        "--force",
+        "synthetic test data",
+    )
+    assert "9 matching" in asked.stdout, asked.stderr
+    # The scrutiny report names the same scope on its records line.
+    report = asbhub(
+        "report",
+        "scrutiny",
+        "--db",
+        str(two_forces),
+        "--period",
+        "2019-03",
+        "--no-pdf",
+        "--out",
+        str(tmp_path / "r"),
+        env={"ASBHUB_FORCE": "Leicestershire Police"},
+    )
+    assert report.returncode == 0, report.stderr
+    assert "records: Leicestershire Police (12); left out: " in report.stderr
 
 
 def test_force_filters_the_records_in_any_case_and_lists_the_forces_when_unknown(

@@ -8,7 +8,11 @@ Hotspots on a British National Grid lattice:
   hot/cold classes at 90, 95 and 99% confidence.
 - :func:`hotspot_classify`: new, emerging, intensifying, persistent, diminishing, sporadic and
   former hot spots over weeks or months (Mann-Kendall on each cell's Gi* z).
-- :func:`harm_weights`: a weight per record from a ``{crime_type: weight}`` mapping.
+- :func:`harm_weights`: a weight per record from a ``{crime_type: weight}`` mapping;
+  :func:`read_harm_csv` reads a documented weights file, :func:`wdd_harm` and
+  :func:`evaluate_intervention_harm` weight the WDD by harm (issue #16 item 3).
+- Places: :func:`place_concentration` ranks map points and streets with Poisson intervals,
+  concentration and stability; :func:`patrol_squares` (issue #16 item 4).
 
 Siblings:
 
@@ -41,6 +45,17 @@ from .gistar import (
     hotspot_gistar,
 )
 from .grid import Extent, Grid, GriddedPoints, auto_cell_size, grid_points, robust_extent
+from .harm import (
+    HarmFileError,
+    HarmWDD,
+    HarmWeights,
+    evaluate_intervention_harm,
+    harm_rows,
+    harm_summary,
+    parse_harm_csv,
+    read_harm_csv,
+    wdd_harm,
+)
 from .hotspot import (
     HotspotCount,
     HotspotKDE,
@@ -51,6 +66,16 @@ from .hotspot import (
 )
 from .hotspot_trend import TREND_CATEGORIES, HotspotTrend, hotspot_classify
 from .near_repeat import KnoxBands, NearRepeatKnox, near_repeat_knox
+from .places import (
+    PatrolSquares,
+    PlaceConcentration,
+    PlaceStability,
+    gini,
+    gini_generalized,
+    patrol_squares,
+    place_concentration,
+    poisson_interval,
+)
 from .repeats import (
     RepeatAddresses,
     RepeatLocations,
@@ -108,6 +133,24 @@ __all__ = [
     "hotspot_gistar",
     "hotspot_kde",
     "robust_extent",
+    # harm and places (issue #16 items 3 and 4)
+    "HarmFileError",
+    "HarmWDD",
+    "HarmWeights",
+    "PatrolSquares",
+    "PlaceConcentration",
+    "PlaceStability",
+    "evaluate_intervention_harm",
+    "gini",
+    "gini_generalized",
+    "harm_rows",
+    "harm_summary",
+    "parse_harm_csv",
+    "patrol_squares",
+    "place_concentration",
+    "poisson_interval",
+    "read_harm_csv",
+    "wdd_harm",
     # statistics
     "MannKendall",
     "fdr_bh",

@@ -112,6 +112,42 @@ def incident_points(
     return frame.select(POINT_COLUMNS)
 
 
+def incident_places(
+    store: Store,
+    months: tuple[str, str] | None = None,
+    crime_types: list[str] | tuple[str, ...] | None = None,
+    record_types: list[str] | tuple[str, ...] | None = None,
+    lpu: str | None = None,
+    snt: str | None = None,
+    areas: AreaHierarchy | None = None,
+    force: str | None = None,
+    kinds: list[str] | tuple[str, ...] | None = None,
+    real_only: bool = False,
+) -> list[str | None]:
+    """The published place ("On or near ...") of the records :func:`incident_points` returns
+    for the same filters, in the same order (issue #16 item 4, places).
+
+    Only data.police.uk's anonymised street descriptions are returned: a force export's
+    free-text location or a resident's own report (key ``public-report|...``) gives None.
+    """
+    found = _select(
+        store,
+        # substr, not LIKE: the query is formatted with parameters, where % must be doubled.
+        "CASE WHEN substr(l.description, 1, 11) = 'On or near ' "
+        "AND substr(l.key, 1, 14) <> 'public-report|' THEN l.description END",
+        months,
+        crime_types,
+        record_types,
+        lpu,
+        snt,
+        areas,
+        force,
+        kinds,
+        real_only,
+    )
+    return [] if found is None else [r[0] for r in found]
+
+
 def incident_times(
     store: Store,
     months: tuple[str, str] | None = None,

@@ -55,6 +55,9 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "public_form": (10, 10 * 60),
     "sign_in": (20, 10 * 60),
     "api_detail": (300, 10 * 60),
+    # Issue #12 item 4: the public place search (its JSON and the report form's search
+    # without JavaScript) reads the store on every request; a resident searches a few times.
+    "public_search": (60, 10 * 60),
 }
 
 #: How often a lost insert race is retried before the request is simply counted as allowed.
@@ -248,3 +251,32 @@ def limit_posts(
         return wrapper
 
     return decorate
+
+
+def limit_public_search(request: HttpRequest) -> HttpResponse | None:
+    """Count one public place search by the request's address under ``public_search``.
+
+    None when it is allowed; else the 429 answer to send (JSON for the JSON endpoint, the
+    refusal page otherwise), with ``Retry-After``. The first refusal in a window is audited.
+    """
+    from django.http import JsonResponse
+
+    who = client_ip(request)
+    decision = hit("public_search", who)
+    if decision.allowed:
+        return None
+    audit_refusal(decision, "public_search", who, request, path=request.path)
+    if request.path.endswith("/places/"):
+        minutes = max(1, math.ceil(decision.retry_after / 60))
+        response: HttpResponse = JsonResponse(
+            {
+                "error": f"Too many place searches from your address: at most "
+                f"{decision.limit} in {max(1, decision.window_seconds // 60)} minutes. "
+                f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                "places": [],
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(decision.retry_after)
+        return response
+    return too_many_response(request, decision, "place searches")

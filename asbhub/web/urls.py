@@ -1,13 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from asbhub.web.incidents import hotspots, views
+from asbhub.web.incidents import hotspot_places, hotspots, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("hotspots/", hotspots.hotspots_page, name="hotspots"),
     path("api/incidents/latest-asb.geojson", views.latest_asb_geojson, name="latest-asb-geojson"),
     path("api/hotspots.geojson", hotspots.hotspots_geojson, name="hotspots-geojson"),
+    # -- places that concentrate records (issue #16 item 4): staff only --
+    path("hotspots/places/", hotspot_places.places_page, name="hotspot-places"),
+    path("hotspots/places.csv", hotspot_places.places_csv, name="hotspot-places-csv"),
+    path(
+        "api/hotspot-places.geojson",
+        hotspot_places.places_geojson_view,
+        name="hotspot-places-geojson",
+    ),
     path("", include("asbhub.web.partners.urls")),
     path("", include("asbhub.web.cases.urls")),
     path("", include("asbhub.web.public.urls")),

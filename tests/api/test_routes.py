@@ -138,6 +138,14 @@ def check_pmp_list(client: Any, w: SimpleNamespace, token_for: Any, make_agreeme
     analyst = token_for(w.analyst)
     assert get(client, analyst, "/pmps", stage="analysis").json()["count"] == 0
     assert get(client, analyst, "/pmps", stage="scanning", lpu="Synthetic LPU").json()["count"] == 1
+    # Issue #12: demonstration plans are marked, and left out or chosen on request.
+    assert get(client, analyst, "/pmps").json()["items"][0]["is_demo"] is False
+    type(w.plan).objects.filter(pk=w.plan.pk).update(is_demo=True)
+    marked = get(client, analyst, "/pmps").json()["items"]
+    assert [(p["id"], p["is_demo"]) for p in marked] == [(w.plan.pk, True)]
+    assert get(client, analyst, "/pmps", demo="false").json()["count"] == 0
+    assert get(client, analyst, "/pmps", demo="true").json()["count"] == 1
+    type(w.plan).objects.filter(pk=w.plan.pk).update(is_demo=False)
 
 
 def check_pmp_detail(client: Any, w: SimpleNamespace, token_for: Any, make_agreement: Any) -> None:

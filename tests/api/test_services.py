@@ -168,6 +168,79 @@ def test_filters_and_paging_match_brute_force(client: Any, analyst_token: dict[s
     assert body["items"] and all(i["lpu"] == lpus[0] for i in body["items"])
 
 
+def _scope_sql(where: str, params: tuple = ()) -> int:
+    """An independent count: raw SQL on the test's connection, not the ORM the API uses."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT COUNT(*) FROM incidents_incident i JOIN incidents_source s "
+            f"ON s.id = i.source_id WHERE {where}",
+            params,
+        )
+        return cur.fetchone()[0]
+
+
+def test_incident_list_is_scoped_as_the_pages_are(
+    client: Any, analyst_token: dict[str, str]
+) -> None:
+    """Issue #12 item 2: the list counts the deployment's force and recorded police data, never
+    synthetic rows unless asked, and says its scope; another force, kind or synthetic data on
+    request; an unknown force is refused naming the forces held. Counts checked by SQL."""
+    extra = [
+        ("SYNTHETIC demonstration data (fictional people)", "force_export", 4),
+        ("Other Test Police", "police_uk_street", 3),
+        ("Derbyshire Constabulary", "public_report", 2),
+    ]
+    for force, kind, n in extra:
+        src = _source(force)
+        Source.objects.filter(pk=src.pk).update(kind=kind, rows=n)
+        for line in range(n):
+            Incident.objects.create(
+                source=src,
+                line=line + 2,
+                record_type="ASB",
+                month="2019-01",
+                crime_type="Anti-social behaviour",
+            )
+    force = "Derbyshire Constabulary"
+    real = _scope_sql(
+        "s.force = %s AND s.kind IN ('police_uk_street', 'force_export') "
+        "AND UPPER(s.force) NOT LIKE 'SYNTHETIC%%'",
+        (force,),
+    )
+    assert real > 1000
+
+    def body(**params: Any) -> dict[str, Any]:
+        response = client.get("/api/v1/incidents", {"limit": 1, **params}, **analyst_token)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    default = body()
+    assert default["count"] == real
+    assert default["scope"] == {
+        "force": force,
+        "kinds": ["force_export", "police_uk_street"],
+        "synthetic": False,
+        "text": f"{force}: published police.uk records and force exports; synthetic data left out",
+    }
+    # Synthetic rows only when asked: the force's own (none) plus none of another force's.
+    assert body(synthetic="true")["count"] == real
+    other = body(force="other test police")
+    assert other["count"] == 3 and other["scope"]["force"] == "Other Test Police"
+    reports = body(source_kind="public_report")
+    assert reports["count"] == _scope_sql("s.force = %s AND s.kind = 'public_report'", (force,))
+    assert reports["count"] == 2
+    both = body(source_kind=["public_report", "police_uk_street"])
+    assert both["count"] == real + 2
+    synthetic = body(force="SYNTHETIC demonstration data (fictional people)")
+    assert synthetic["count"] == 4 and synthetic["scope"]["synthetic"] is True
+    refused = client.get("/api/v1/incidents", {"force": "Atlantis Police"}, **analyst_token)
+    assert refused.status_code == 422
+    detail = refused.json()["detail"]
+    assert "'Atlantis Police'" in detail and "Other Test Police" in detail and force in detail
+
+
 @pytest.mark.parametrize(
     "params, field",
     [

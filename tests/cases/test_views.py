@@ -61,7 +61,40 @@ def test_partner_without_agreement_sees_plan_with_personal_data_withheld(
     for secret in ("Victimname", "Offendername", "Avery Testperson", "Blake Madeupname"):
         assert secret not in page
     assert "has no information sharing agreement with" in page
-    assert "Record " in page and "withheld" in page  # linked incident withheld too
+    assert "1 linked incident: <a" in page  # linked incident withheld too
+
+
+def test_withheld_is_said_once_not_under_every_part(
+    client: Any, plan: Pmp, police: Any, make_user: Any, make_agreement: Any
+) -> None:
+    """Issue #12: one note at the top says what is withheld and why, each reason once (the
+    victim, offender, linked people and incidents withheld for the same reason are one
+    sentence naming every category); the parts carry a short tag linking to it."""
+    council = plan.partner_agencies.get()
+    client.force_login(make_user("council.officer", council))
+    page = client.get(f"/pmps/{plan.pk}/", {"purpose": "case"}).content.decode()
+    assert page.count('id="withheld"') == 1
+    assert page.count("has no information sharing agreement with") == 1
+    for label in (
+        "victims&#x27; personal details",
+        "perpetrators&#x27; personal details",
+        "incident summaries",
+    ):
+        assert label in page, label
+    assert page.count('href="#withheld"') >= 3
+    # A partial agreement: what it shares is shown and named; the rest said once.
+    today = dt.date.today()
+    make_agreement(
+        "ISA-T2",
+        [police, council],
+        ["incident_summary", "victim_personal"],
+        today - dt.timedelta(days=1),
+        today + dt.timedelta(days=30),
+    )
+    page = client.get(f"/pmps/{plan.pk}/", {"purpose": "case"}).content.decode()
+    assert "Shared by " in page and "under ISA-T2" in page
+    assert page.count("are not covered by ISA-T2") == 1
+    assert page.count('id="withheld"') == 1
 
 
 def test_partner_with_agreement_sees_people(

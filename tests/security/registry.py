@@ -235,6 +235,10 @@ ROUTES: dict[str, Route] = {
         note="a PNG: no text to search for names or payloads",
     ),
     "tasking:weekly-csv": Route(SIGNED_IN, query=_week),
+    # -- places (issue #16 item 4): incident-level streets and points, as the weekly pack --
+    "hotspot-places": Route(SIGNED_IN),
+    "hotspot-places-csv": Route(SIGNED_IN),
+    "hotspot-places-geojson": Route(SIGNED_IN),
     # -- people ----------------------------------------------------------------------------
     "people:queue": Route(SIGNED_IN, roles=frozenset({"analyst", "supervisor"})),
     "people:decide": _record(

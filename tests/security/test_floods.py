@@ -196,6 +196,32 @@ def test_each_public_form_has_its_own_count(db: str) -> None:
         assert flooder.post("/scrutiny/questions/ask/", {}).status_code == 200
 
 
+def test_place_search_is_limited_per_address(db: str) -> None:
+    """Issue #12 item 4: the public place search (its JSON, and the report form's search
+    without JavaScript) counts per address under ``public_search``: the first LIMIT answer,
+    the next is 429 with Retry-After and a reason (JSON for the JSON endpoint), audited once;
+    the report form without a search is not counted, another address is not affected."""
+    flooder, neighbour = _client(FLOODER), _client(NEIGHBOUR)
+    with _limits(public_search=(LIMIT, 600)):
+        got = [flooder.get("/report-asb/places/", {"q": "market"}) for _ in range(LIMIT - 1)]
+        got.append(flooder.get("/report-asb/", {"place": "market"}))
+        assert [r.status_code for r in got] == [200] * LIMIT
+        assert got[0].json()["query"] == "market"
+        refused = flooder.get("/report-asb/places/", {"q": "market"})
+        assert refused.status_code == 429, refused.status_code
+        assert 1 <= int(refused["Retry-After"]) <= 600
+        body = refused.json()
+        assert body["places"] == []
+        assert f"at most {LIMIT} in 10 minutes" in body["error"]
+        page = flooder.get("/report-asb/", {"place": "market"})
+        assert page.status_code == 429 and "place searches" in page.content.decode()
+        assert flooder.get("/report-asb/").status_code == 200
+        assert neighbour.get("/report-asb/places/", {"q": "market"}).status_code == 200
+    entries = _entries(RATE_LIMITED)
+    assert len(entries) == 1 and entries[0].detail["action"] == "public_search"
+    assert entries[0].ip == FLOODER
+
+
 def test_refused_report_is_not_stored(db: str) -> None:
     """A report with contact details within the limit is stored; beyond it, 429 comes first
     and nothing is stored."""

@@ -68,6 +68,7 @@ HIDDEN = {
         "partners:usage",
         "partners:audit-log",
         "tasking:weekly",
+        "hotspot-places",
     },
     ("commissioner_viewer", "commissioner"): {
         "risk:due",
@@ -75,6 +76,7 @@ HIDDEN = {
         "partners:usage",
         "partners:audit-log",
         "tasking:weekly",
+        "hotspot-places",
     },
     ("administrator", "police"): {"risk:due", "people:queue"},
 }

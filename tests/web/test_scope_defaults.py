@@ -345,3 +345,39 @@ def test_overview_counts_the_published_month_and_says_synthetic_is_left_out(web:
     html = web.get("/").content.decode()
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert f"SYNTHETIC {SYNTHETIC_FEB_2019 + SYNTHETIC_TAIL} synthetic records" in text
+
+
+def test_overview_forces_box_leaves_the_synthetic_force_out_and_says_so(web: Any) -> None:
+    """Issue #12 item 2: the Forces box names the real forces only, and says how many
+    synthetic sources (and records) are left out; the last load shown is a real one."""
+    html = web.get("/").content.decode()
+    box = html[html.index("<dt>Force") : html.index("<dt>Last load")]
+    text = " ".join(re.sub(r"<[^>]+>", " ", box).split())
+    synthetic = int(
+        _sql(
+            "SELECT COUNT(*) FROM incidents_incident i JOIN incidents_source s "
+            "ON s.id = i.source_id WHERE UPPER(s.force) LIKE 'SYNTHETIC%'"
+        )[0][0]
+    )
+    assert synthetic == SYNTHETIC_FEB_2019 + SYNTHETIC_TAIL
+    assert text == (
+        f"Force Derbyshire Constabulary; left out: 1 synthetic source ({synthetic} records)"
+    )
+    last = html[html.index("<dt>Last load") :]
+    assert "SYNTHETIC" not in last[: last.index("</dd>")]
+
+
+def test_force_comparison_over_uneven_months_says_so(mixed: Store) -> None:
+    """Issue #12 item 2: another force loaded for one month of the three Derbyshire has is
+    compared only with the months said: the section names the months it lacks, and the
+    synthetic force is still not a column."""
+    from asbhub.reports import build_scrutiny
+
+    _add("police_uk_street", "Leicestershire Police", [("2019-02", 40)])
+    comparison = build_scrutiny(mixed, "2019-02").section("force-comparison")
+    header = comparison.tables[0].columns
+    assert "Leicestershire Police" in header and FORCE in header
+    assert not any(is_synthetic_force(c) for c in header), header
+    notes = " ".join(comparison.notes)
+    assert "Force months missing: Leicestershire Police: 2018-12, 2019-01" in notes, notes
+    assert FORCE + ":" not in notes.split("Force months missing")[-1]

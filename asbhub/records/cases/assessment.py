@@ -10,12 +10,18 @@ The areas follow the engine's design (response, buffer, control):
 
 Counted: incidents of the linked incidents' crime types (residents' own unchecked reports
 left out), by month, in a before and an after month range with the response between them.
+
+Harm (issue #16 item 3): when ``ASBHUB_HARM_WEIGHTS`` names a harm weights file
+(:func:`asbhub.analysis.read_harm_csv`), the summary also holds ``harm``, the harm-weighted
+WDD over the crime types (:func:`asbhub.analysis.evaluate_intervention_harm`), shown beside
+the counts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
@@ -150,23 +156,28 @@ def evaluate_plan(
             public_report=False,
             location__lsoa_code__in=areas.response + areas.buffer + areas.control,
         )
-        .values_list("month", "location__lsoa_code")
+        .values_list("month", "location__lsoa_code", "crime_type")
     )
-    t = np.array([_first_day(m) for m, _ in rows], dtype="datetime64[D]")
-    codes = np.array([c for _, c in rows], dtype=object)
-    zeros = np.zeros(len(rows))
-    tally = intervention_counts(
-        zeros,
-        zeros,
-        t,
-        response=np.isin(codes, areas.response),
-        buffer=np.isin(codes, areas.buffer),
-        control=np.isin(codes, areas.control),
-        start=np.datetime64(_first_day(_next_month(before[1]))),
-        end=np.datetime64(_first_day(after[0])),
-        before_days=float((_first_day(_next_month(before[1])) - _first_day(before[0])).days),
-        after_days=float((_first_day(_next_month(after[1])) - _first_day(after[0])).days),
-    )
+    t = np.array([_first_day(m) for m, _, _ in rows], dtype="datetime64[D]")
+    codes = np.array([c for _, c, _ in rows], dtype=object)
+    types = np.array([k for _, _, k in rows], dtype=object)
+
+    def tally_of(keep: Any) -> Any:
+        zeros = np.zeros(int(np.count_nonzero(keep)))
+        return intervention_counts(
+            zeros,
+            zeros,
+            t[keep],
+            response=np.isin(codes[keep], areas.response),
+            buffer=np.isin(codes[keep], areas.buffer),
+            control=np.isin(codes[keep], areas.control),
+            start=np.datetime64(_first_day(_next_month(before[1]))),
+            end=np.datetime64(_first_day(after[0])),
+            before_days=float((_first_day(_next_month(before[1])) - _first_day(before[0])).days),
+            after_days=float((_first_day(_next_month(after[1])) - _first_day(after[0])).days),
+        )
+
+    tally = tally_of(np.ones(len(rows), dtype=bool))
     ev = evaluate_intervention(tally.counts, confidence=confidence)
     rr, wdq, net = ev.rate_ratio, ev.wdq, ev.net_effect
     summary = {
@@ -194,6 +205,14 @@ def evaluate_plan(
         "net_effect": net.total,
         "net_effect_reason": net.reason,
     }
+    harm_file = os.environ.get("ASBHUB_HARM_WEIGHTS")
+    if harm_file:  # issue #16 item 3: harm beside the counts, from the configured weights
+        from asbhub.analysis import evaluate_intervention_harm, harm_summary, read_harm_csv
+
+        harm = read_harm_csv(harm_file)
+        by_type = {k: tally_of(types == k).counts for k in areas.crime_types}
+        combined, _ = evaluate_intervention_harm(by_type, harm, confidence=confidence)
+        summary["harm"] = harm_summary(combined, harm)
     Pmp.objects.using(pmp._state.db or "default").filter(pk=pmp.pk).update(evaluation=summary)
     pmp.evaluation = summary
     return summary

@@ -174,6 +174,8 @@ class LinkedIncident:
     pk: int
     shown: bool
     label: str
+    #: Why it is withheld (blank when shown), for the page's one withheld note (issue #12).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,13 +216,14 @@ def pmp_view(user: Any, pmp: Pmp) -> PmpView:
     incidents = []
     for link in pmp.incident_links.select_related("incident__source").order_by("incident_id"):
         inc = link.incident
-        shown = can_see(user, DataCategory.INCIDENT_SUMMARY, owner_agency_for(inc)).allowed
+        seen = can_see(user, DataCategory.INCIDENT_SUMMARY, owner_agency_for(inc))
+        shown = seen.allowed
         label = (
             f"{inc.reference or inc.pk}: {inc.crime_type}, {inc.month}"
             if shown
             else f"Record {inc.pk} (withheld: not shared with your agency)"
         )
-        incidents.append(LinkedIncident(inc.pk, shown, label))
+        incidents.append(LinkedIncident(inc.pk, shown, label, "" if shown else seen.reason))
     return PmpView(
         pmp=pmp,
         victim_decision=can_see(user, DataCategory.VICTIM_PERSONAL, owner),

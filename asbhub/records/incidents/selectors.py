@@ -106,7 +106,9 @@ def _month_range(first: str, last: str) -> list[str]:
 # -- totals -------------------------------------------------------------------------------
 
 
-def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) -> dict[str, Any]:
+def store_summary(
+    using: str = DB_ALIAS, by_type: dict[str, Any] | None = None, real_only: bool = False
+) -> dict[str, Any]:
     """Headline facts about the store: rows, months, forces, the last load.
 
     Parameters
@@ -116,6 +118,9 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
     by_type : dict, optional
         The result of :func:`counts_by_month_and_type`, if the caller has it: the rows and
         months then come from it instead of a second pass over every incident.
+    real_only : bool
+        Leave synthetic sources out of ``forces``, ``sources`` and ``last_load`` too (issue
+        #12: the overview's Forces box); ``synthetic_forces`` then names those left out.
 
     Returns
     -------
@@ -134,7 +139,14 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
     # old version) is listed as odd, never stretched into thousands of "missing" months.
     months, odd_months = split_months(by_type["months"], timezone.localdate())
     sources = Source.objects.using(using)
-    forces = sorted(f for f in sources.values_list("force", flat=True).distinct().order_by() if f)
+    every_force = sorted(
+        f for f in sources.values_list("force", flat=True).distinct().order_by() if f
+    )
+    synthetic_forces = [f for f in every_force if f.upper().startswith(SYNTHETIC_PREFIX)]
+    forces = every_force
+    if real_only:
+        sources = sources.exclude(force__istartswith=SYNTHETIC_PREFIX)
+        forces = [f for f in every_force if f not in synthetic_forces]
     last = (
         sources.order_by("-loaded_at", "-id").values("loaded_at", "file", "force", "month").first()
     )
@@ -164,6 +176,7 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
         ),
         "odd_months": odd_months,
         "forces": forces,
+        "synthetic_forces": synthetic_forces if real_only else [],
         "sources": sources.count(),
         "last_load": last,
     }

@@ -28,6 +28,7 @@ from asbhub.records.incidents.models import Incident
 from asbhub.records.partners.access import PURPOSES, get_record_or_404, profile_of, record_access
 from asbhub.records.partners.models import AuditAction
 from asbhub.records.tokens.services import check_token
+from asbhub.store.scope import KIND_LABELS
 from asbhub.web import ratelimit
 from asbhub.web.api import schemas as s
 from asbhub.web.api import services
@@ -46,6 +47,15 @@ FIRST_DAY, LAST_DAY = dates.EARLIEST_DAY, dt.date(2999, 12, 31)
 Purpose = enum.Enum("Purpose", {code: code for code in PURPOSES}, type=str)
 Stage = enum.Enum("Stage", {st.value: st.value for st in SaraStage}, type=str)
 Kind = enum.Enum("Kind", {k.value: k.value for k in PowerKind}, type=str)
+#: Issue #12: the kinds of loaded data an incident list may be scoped to (docs/scope.md).
+SourceKind = enum.Enum("SourceKind", {k: k for k in KIND_LABELS}, type=str)
+KIND_HINT = (
+    "kinds of data to list, repeated: "
+    + ", ".join(KIND_LABELS)
+    + " (default: police_uk_street and force_export)"
+)
+SYNTHETIC_HINT = "also list synthetic data (a force named SYNTHETIC ...); default false"
+DEMO_HINT = "true: demonstration records only; false: none of them; default both, each marked"
 
 NO_TOKEN = (
     "This endpoint needs an API token: send the header 'Authorization: Bearer <token>'. "
@@ -73,6 +83,10 @@ FIELD_HINTS = {
     "stage": "one of " + ", ".join(st.value for st in SaraStage),
     "kind": "one of " + ", ".join(PowerKind.values),
     "overdue": "true or false",
+    "force": "a force as the loaded data name it (any case), e.g. Derbyshire Constabulary",
+    "source_kind": KIND_HINT,
+    "synthetic": "true or false",
+    "demo": "true or false",
     "incident_id": "a record number (a positive whole number)",
     "pmp_id": "a plan number (a positive whole number)",
     "power_id": "a power's number (a positive whole number)",
@@ -257,19 +271,37 @@ def incident_list(
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")] = None,
     crime_type: Text = None,
     lpu: Text = None,
+    force: Text = None,
+    source_kind: Annotated[list[SourceKind] | None, Query(description=KIND_HINT)] = None,
+    synthetic: Annotated[bool, Query(description=SYNTHETIC_HINT)] = False,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Summaries (no people, no risk assessments), oldest record first, ``limit`` at a time."""
+    """Summaries (no people, no risk assessments), oldest record first, ``limit`` at a time.
+
+    Scoped as the pages are (issue #12, docs/scope.md): the deployment's force, recorded police
+    data, synthetic data left out unless ``synthetic=true``; the answer's ``scope`` says which.
+    """
     user = _user(request)
     if month is not None and (problem := dates.month_problem(month, timezone.localdate())):
         raise HttpError(422, f"The month {problem}.")
+    try:
+        scope = services.list_scope(
+            force, [k.value for k in source_kind] if source_kind else None, synthetic=synthetic
+        )
+    except services.ScopeError as exc:
+        raise HttpError(422, f"The {exc}.") from None
     lpu_of = services.lpu_lookup()
     qs = services.filter_incidents(
-        services.visible_incidents(user), month=month, crime_type=crime_type, lpu=lpu, lpu_of=lpu_of
+        services.scope_incidents(services.visible_incidents(user), scope),
+        month=month,
+        crime_type=crime_type,
+        lpu=lpu,
+        lpu_of=lpu_of,
     )
     qs = qs.select_related("location").order_by("pk")
-    return _page(qs, limit, offset, lambda i: services.incident_summary(i, lpu_of))
+    page = _page(qs, limit, offset, lambda i: services.incident_summary(i, lpu_of))
+    return {**page, "scope": services.scope_dict(scope)}
 
 
 @api.get(
@@ -310,12 +342,16 @@ def pmp_list(
     lpu: Text = None,
     stage: Stage | None = None,
     overdue: bool = False,
+    demo: Annotated[bool | None, Query(description=DEMO_HINT)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """As the PMP list page: filter by LPU, SARA stage and overdue review; next review first."""
+    """As the PMP list page: filter by LPU, SARA stage and overdue review; next review first.
+    Demonstration plans are marked ``is_demo`` (``demo=false`` leaves them out)."""
     user = _user(request)
     qs = services.visible_pmps(user, lpu=lpu, stage=stage.value if stage else None, overdue=overdue)
+    if demo is not None:
+        qs = qs.filter(is_demo=demo)
     return _page(qs, limit, offset, services.pmp_summary)
 
 
@@ -348,11 +384,18 @@ def pmp_detail(request: HttpRequest, pmp_id: Id, purpose: Why) -> dict[str, Any]
     tags=["powers"],
 )
 def power_list(
-    request: HttpRequest, kind: Kind | None = None, limit: Limit = 100, offset: Offset = 0
+    request: HttpRequest,
+    kind: Kind | None = None,
+    demo: Annotated[bool | None, Query(description=DEMO_HINT)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Your agency's register and partners' under a live agreement; newest first."""
+    """Your agency's register and partners' under a live agreement; newest first.
+    Demonstration records are marked ``is_demo`` (``demo=false`` leaves them out)."""
     user = _user(request)
     qs = services.visible_powers(user, kind=kind.value if kind else None)
+    if demo is not None:
+        qs = qs.filter(is_demo=demo)
     return _page(qs, limit, offset, services.power_summary)
 
 

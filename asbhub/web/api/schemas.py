@@ -90,8 +90,18 @@ class PagePublic(Schema):
     offset: int
 
 
+class ScopePublic(Schema):
+    """Which records a list counts (issue #12, docs/scope.md)."""
+
+    force: str | None
+    kinds: list[str]
+    synthetic: bool
+    text: str
+
+
 class IncidentPagePublic(PagePublic):
     items: list[IncidentSummaryPublic]
+    scope: ScopePublic
 
 
 class PmpSummaryPublic(Schema):
@@ -107,6 +117,7 @@ class PmpSummaryPublic(Schema):
     closed_at: dt.datetime | None
     next_review_due: dt.date | None
     review_state: str
+    is_demo: bool
 
 
 class LinkedIncidentPublic(Schema):
@@ -154,6 +165,7 @@ class PowerSummaryPublic(Schema):
     granted_on: dt.date | None
     power_of_arrest: bool
     interim: bool
+    is_demo: bool
 
 
 class PowerEventPublic(Schema):

@@ -7,6 +7,7 @@ only parse, call these and return.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from asbhub.geo import MappingFileError
 from asbhub.records.cases import services as cases
 from asbhub.records.cases.models import Pmp, PmpPersonRole, Power
-from asbhub.records.incidents.models import Incident
+from asbhub.records.incidents.models import Incident, Source
 from asbhub.records.partners.access import (
     Decision,
     can_see,
@@ -26,6 +27,8 @@ from asbhub.records.partners.access import (
     shared_incident,
 )
 from asbhub.records.partners.models import Agency, AgencyKind, DataCategory
+from asbhub.store.db import Store
+from asbhub.store.scope import KIND_LABELS, SYNTHETIC_PREFIX, Scope, default_scope
 
 SUMMARY = DataCategory.INCIDENT_SUMMARY
 PERSON_FIELDS = ("name", "date_of_birth", "phone", "email", "address", "postcode")
@@ -102,6 +105,71 @@ def visible_incidents(user: Any, using: str = "default") -> QuerySet[Incident]:
     if len(police) == 1:
         return qs.all()
     return qs.filter(source__force__in=[a.name for a in visible])
+
+
+# -- scope (issue #12 item 2) -----------------------------------------------------------------
+
+
+class ScopeError(ValueError):
+    """A ``force`` or ``kind`` the store does not hold; the message lists what it holds."""
+
+
+def list_scope(
+    force: str | None = None,
+    kinds: list[str] | None = None,
+    synthetic: bool = False,
+    using: str = "default",
+) -> Scope:
+    """The scope of an API list, as the pages use it (:func:`asbhub.store.scope.default_scope`):
+    the deployment's force (``ASBHUB_FORCE``, else the force with the most published records)
+    unless ``force`` names another (any case); recorded police data unless ``kinds`` names
+    others; synthetic data only when ``synthetic`` is asked for (or the store holds nothing
+    else, as on the pages).
+
+    Raises
+    ------
+    ScopeError
+        ``force`` is not a force of the store, or a kind is unknown.
+    """
+    store = Store(url="the asbhub web app's database", alias=using)
+    chosen = None
+    if force is not None:
+        held = sorted(
+            f for f in Source.objects.using(using).values_list("force", flat=True).distinct() if f
+        )
+        chosen = next((f for f in held if f.casefold() == force.strip().casefold()), None)
+        if chosen is None:
+            raise ScopeError(
+                f"force {force!r}: no records of that force are loaded; give one of "
+                + (", ".join(held) or "(none: the store holds no records)")
+            )
+    scope = default_scope(store, chosen)
+    if kinds:
+        unknown = sorted(set(kinds) - set(KIND_LABELS))
+        if unknown:
+            raise ScopeError(
+                f"kind {', '.join(map(repr, unknown))}: give one or more of "
+                + ", ".join(KIND_LABELS)
+            )
+        scope = dataclasses.replace(scope, kinds=frozenset(kinds))
+    if synthetic and not scope.synthetic:
+        scope = dataclasses.replace(scope, synthetic=True)
+    return scope
+
+
+def scope_incidents(qs: QuerySet[Incident], scope: Scope) -> QuerySet[Incident]:
+    """``qs`` narrowed to the scope's force, kinds and (unless asked) real data only."""
+    qs = qs.filter(source__kind__in=sorted(scope.kinds))
+    if scope.force is not None:
+        qs = qs.filter(source__force=scope.force)
+    if not scope.synthetic:
+        qs = qs.exclude(source__force__istartswith=SYNTHETIC_PREFIX)
+    return qs
+
+
+def scope_dict(scope: Scope) -> dict[str, Any]:
+    """The scope as a list answer states it: force, kinds, synthetic and one line of text."""
+    return {**scope.as_dict(), "text": scope.describe()}
 
 
 def filter_incidents(
@@ -227,6 +295,8 @@ def pmp_summary(pmp: Pmp, today: dt.date | None = None) -> dict[str, Any]:
         "closed_at": pmp.closed_at,
         "next_review_due": pmp.next_review_due,
         "review_state": cases.review_state(pmp, today),
+        # Issue #12: demonstration records are said to be, as the pages tag them.
+        "is_demo": pmp.is_demo,
     }
 
 
@@ -316,6 +386,7 @@ def power_summary(power: Power) -> dict[str, Any]:
         "granted_on": power.granted_on,
         "power_of_arrest": power.power_of_arrest,
         "interim": power.interim,
+        "is_demo": power.is_demo,
     }
 
 

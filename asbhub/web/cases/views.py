@@ -28,6 +28,7 @@ from asbhub.records.partners.access import (
 )
 from asbhub.records.partners.models import AuditAction
 from asbhub.web.cases.forms import CaseReviewForm, PmpCreateForm, PmpForm
+from asbhub.web.cases.withheld import shared_by, withheld_note
 
 
 def _profile(request: HttpRequest):  # noqa: ANN202 - UserProfile
@@ -104,6 +105,10 @@ def pmp_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "view": view,
             "pmp": pmp,
+            # Issue #12: what is withheld is said once, at the top, not under every part.
+            "withheld_note": withheld_note(view),
+            "shared_by": shared_by(view),
+            "withheld_incidents": sum(not i.shown for i in view.incidents),
             "purpose": PURPOSES[purpose_code],
             "review": services.review_state(pmp),
             "can_edit": services.can_edit(request.user, pmp),

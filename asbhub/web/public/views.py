@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 
 from asbhub.records.incidents.selectors import lpu_outlines_geojson
 from asbhub.store.db import is_lock_error
+from asbhub.web import ratelimit
 from asbhub.web.incidents.places import find_places, force_bounds
 from asbhub.web.incidents.views import tile_layer
 from asbhub.web.public import services
@@ -48,6 +49,8 @@ def report_asb(request: HttpRequest) -> HttpResponse:
     else:
         form = PublicReportForm(initial=_picked_place(request))
     query = " ".join(request.GET.get("place", "").split())[:100]
+    if query and (refused := ratelimit.limit_public_search(request)) is not None:
+        return refused
     places = find_places(query) if query else []
     categories = [
         {
@@ -88,12 +91,15 @@ def _picked_place(request: HttpRequest) -> dict[str, object]:
     return {"latitude": lat, "longitude": lon, "location_text": request.GET.get("where", "")[:500]}
 
 
-def report_places(request: HttpRequest) -> JsonResponse:
+def report_places(request: HttpRequest) -> HttpResponse:
     """Places matching ``?q=`` as JSON, for the report form's place search with JavaScript.
 
-    Only published street descriptions and area names: never a resident's report.
+    Only published street descriptions and area names: never a resident's report. Limited
+    per address (``public_search`` in ``ASBHUB_RATE_LIMITS``): 429 with ``Retry-After``.
     """
     query = " ".join(request.GET.get("q", "").split())[:100]
+    if (refused := ratelimit.limit_public_search(request)) is not None:
+        return refused
     return JsonResponse(
         {
             "query": query,
