@@ -212,16 +212,9 @@ def command_scope(store, name: str | None):  # noqa: ANN001, ANN201
 def scope_line(store, scope) -> str:  # noqa: ANN001
     """``records: Derbyshire Constabulary (23,677); left out: SYNTHETIC ... (4,500: synthetic
     data, --force NAME counts it)``: what a command counts, and what it leaves out and why."""
-    from asbhub.store.scope import is_synthetic_force
+    from asbhub.store.scope import is_synthetic_force, scope_forces
 
-    cond, params = scope.where("s")
-    sql = (
-        "SELECT s.force, COUNT(*) FROM incidents_incident i "
-        f"JOIN incidents_source s ON s.id = i.source_id WHERE {cond} GROUP BY s.force"
-    )
-    with store.connection.cursor() as cur:
-        cur.execute(sql, params)
-        counted = {str(f): int(n) for f, n in cur.fetchall()}
+    counted = scope_forces(store, scope)  # the SQL lives in asbhub.store
     every = store_forces(store)
     if not every:
         return "records: none (the store holds no incidents)"

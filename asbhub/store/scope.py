@@ -46,6 +46,7 @@ __all__ = [
     "latest_complete",
     "latest_complete_month",
     "latest_real_month",
+    "scope_forces",
     "scope_months",
 ]
 
@@ -196,6 +197,16 @@ def scope_months(store: Store, scope: Scope, today: date | None = None) -> list[
         f"JOIN {t.SOURCE} s ON s.id = i.source_id WHERE {cond}"
     )
     return split_months([r[0] for r in fetch(store.connection, sql, params)], today)[0]
+
+
+def scope_forces(store: Store, scope: Scope) -> dict[str, int]:
+    """Records of the scope by force, as the loaded units name it."""
+    cond, params = scope.where("s")
+    sql = (
+        f"SELECT s.force, COUNT(*) FROM {t.INCIDENT} i "
+        f"JOIN {t.SOURCE} s ON s.id = i.source_id WHERE {cond} GROUP BY s.force"
+    )
+    return {str(f): int(n) for f, n in fetch(store.connection, sql, params)}
 
 
 def latest_complete_month(store: Store, scope: Scope, today: date | None = None) -> str | None:
