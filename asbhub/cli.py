@@ -219,7 +219,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _ingest_with_progress(store, inputs, strict: bool):  # noqa: ANN001, ANN202
-    from asbhub.store.load import LoadResult, ingest_iter
+    from asbhub.store.loaders import LoadResult, ingest_iter
 
     result = LoadResult()
     columns = (

@@ -125,18 +125,15 @@ def check_store(url: str, origin: str = "--db") -> None:
 
 
 def _sqlite_tables(path: str, origin: str) -> set[str]:
+    from asbhub.store.db import sqlite_file_tables  # the SQL lives in asbhub.store
+
     try:
-        con = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
-        try:
-            rows = con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-        finally:
-            con.close()
+        return sqlite_file_tables(path)
     except sqlite3.DatabaseError as exc:
         raise ValueError(
             f"{path} ({origin}) is not a SQLite database ({exc}); expected an "
             "asbhub store made by `asbhub ingest` or `asbhub db upgrade`"
         ) from None
-    return {r[0] for r in rows}
 
 
 def _server_tables(url: str, where: str, origin: str) -> set[str]:
@@ -164,13 +161,9 @@ def _server_tables(url: str, where: str, origin: str) -> set[str]:
 
 def store_forces(store) -> dict[str, int]:  # noqa: ANN001 - asbhub.store.db.Store
     """Records in the store by force, as the loaded units name it, sorted by name."""
-    sql = (
-        "SELECT s.force, COUNT(*) FROM incidents_incident i "
-        "JOIN incidents_source s ON s.id = i.source_id GROUP BY s.force ORDER BY s.force"
-    )
-    with store.connection.cursor() as cur:
-        cur.execute(sql)
-        return {str(f): int(n) for f, n in cur.fetchall()}
+    from asbhub.store.query import store_forces as forces_in  # the SQL lives in asbhub.store
+
+    return forces_in(store)
 
 
 def resolve_force(store, name: str | None) -> str | None:  # noqa: ANN001
@@ -219,16 +212,9 @@ def command_scope(store, name: str | None):  # noqa: ANN001, ANN201
 def scope_line(store, scope) -> str:  # noqa: ANN001
     """``records: Derbyshire Constabulary (23,677); left out: SYNTHETIC ... (4,500: synthetic
     data, --force NAME counts it)``: what a command counts, and what it leaves out and why."""
-    from asbhub.store.scope import is_synthetic_force
+    from asbhub.store.scope import is_synthetic_force, scope_forces
 
-    cond, params = scope.where("s")
-    sql = (
-        "SELECT s.force, COUNT(*) FROM incidents_incident i "
-        f"JOIN incidents_source s ON s.id = i.source_id WHERE {cond} GROUP BY s.force"
-    )
-    with store.connection.cursor() as cur:
-        cur.execute(sql, params)
-        counted = {str(f): int(n) for f, n in cur.fetchall()}
+    counted = scope_forces(store, scope)  # the SQL lives in asbhub.store
     every = store_forces(store)
     if not every:
         return "records: none (the store holds no incidents)"

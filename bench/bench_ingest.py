@@ -59,7 +59,7 @@ def pandas_to_sql(files: list[Path]) -> None:
 def asbhub_ingest(files: list[Path]) -> None:
     from asbhub.ingest.inputs import expand_inputs
     from asbhub.store.db import open_store
-    from asbhub.store.load import ingest
+    from asbhub.store.loaders import ingest
 
     with tempfile.TemporaryDirectory() as d:
         url = f"sqlite:///{Path(d) / 'asbhub.sqlite3'}"
@@ -77,7 +77,7 @@ import json, resource, sys, tempfile
 from pathlib import Path
 from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import open_store
-from asbhub.store.load import ingest_iter
+from asbhub.store.loaders import ingest_iter
 files = [Path(p) for p in json.loads(sys.argv[1])]
 with tempfile.TemporaryDirectory() as d:
     store = open_store(f"sqlite:///{Path(d) / 'peak.sqlite3'}")

@@ -87,7 +87,7 @@ def run() -> dict[str, float]:
     from asbhub.reports import build_scrutiny, render_html, write_pdf
     from asbhub.reports.scrutiny_render import import_weasyprint
     from asbhub.store.db import open_store
-    from asbhub.store.load import ingest
+    from asbhub.store.loaders import ingest
 
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)

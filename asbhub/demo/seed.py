@@ -98,7 +98,7 @@ def seed_demo_calls(
     import polars as pl
 
     from asbhub.ingest.common import InputFile
-    from asbhub.store.load import ingest
+    from asbhub.store.loaders import ingest
     from asbhub.synth.calls import CallSynthConfig, generate_calls, write_calls_csv
 
     config = CallSynthConfig(force=DEMO_CALLS_FORCE)

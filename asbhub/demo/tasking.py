@@ -106,7 +106,7 @@ def seed_demo_incidents(store: Store, today: dt.date | None = None) -> tuple[Any
         export covers (force name, seed, periods, incidents).
     """
     from asbhub.ingest.inputs import expand_inputs
-    from asbhub.store.load import ingest
+    from asbhub.store.loaders import ingest
     from asbhub.synth.incidents import write_force_export_csv
 
     export, info = demo_export(today)

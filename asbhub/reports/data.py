@@ -1,10 +1,9 @@
-"""The scrutiny report's queries: every row the report reads from the store, and nothing else.
+"""The scrutiny report's data: every row the report reads from the store, and nothing else.
 
-As :mod:`asbhub.store.query` does for the analysis commands, the SQL of the report lives here,
-filters run in the database, and the results come back as polars frames ready for
-:mod:`asbhub.analysis`. Tables 5.34 and 5.36 are counted by the case system's own services
-(:mod:`asbhub.records.cases.services`); the Case Review counts, which it has no function for, are
-here.
+The SQL lives in :mod:`asbhub.store.scrutiny_rows` (all raw SQL is under ``asbhub/store``);
+this module turns its rows into polars frames ready for :mod:`asbhub.analysis`. Tables 5.34
+and 5.36 are counted by the case system's own services (:mod:`asbhub.records.cases.services`);
+the Case Review counts, which it has no function for, are here.
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ import polars as pl
 
 from asbhub.analysis_inputs import area_lsoa_codes
 from asbhub.geo import AreaHierarchy
+from asbhub.store import scrutiny_rows as rows_of
+from asbhub.store import sql
 from asbhub.store.db import Store
 
 __all__ = [
@@ -53,10 +54,6 @@ CALL_COLUMNS = {
 }
 
 
-def _placeholders(values: list[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def report_records(
     store: Store,
     months: tuple[str, str],
@@ -84,27 +81,12 @@ def report_records(
     polars.DataFrame
         Columns :data:`RECORD_COLUMNS`.
     """
-    where = ["i.month >= %s", "i.month <= %s"]
-    params: list[Any] = list(months)
+    codes: list[str] | None = None
     if lpu is not None:
         codes, _, _ = area_lsoa_codes(areas or AreaHierarchy.load(), lpu, None)
         if not codes:
             return pl.DataFrame(schema=RECORD_COLUMNS)
-        where.append(f"l.lsoa_code IN ({_placeholders(codes)})")
-        params.extend(codes)
-    if forces is not None:
-        where.append(f"s.force IN ({_placeholders(forces)})")
-        params.extend(forces)
-    sql = (
-        "SELECT i.month, i.crime_type, i.record_type, i.asb_category, i.covid, l.lsoa_code, "
-        "s.force, s.kind FROM incidents_incident i "
-        "JOIN incidents_source s ON s.id = i.source_id "
-        "LEFT JOIN incidents_location l ON l.id = i.location_id "
-        "WHERE " + " AND ".join(where)
-    )
-    with store.connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
+    rows = rows_of.record_rows(store, months, codes, forces)
     # Every row decides the types (a police.uk month first has no ASB category for hundreds of
     # rows; a force export's later rows do).
     frame = pl.DataFrame(rows, schema=list(RECORD_COLUMNS), orient="row", infer_schema_length=None)
@@ -114,45 +96,32 @@ def report_records(
 
 def incident_sources(store: Store) -> list[dict[str, Any]]:
     """Every loaded unit of incidents: kind, force, month, rows and SHA-256 of its content."""
-    sql = (
-        "SELECT kind, force, month, rows, content_hash, file FROM incidents_source "
-        "ORDER BY kind, force, month, id"
-    )
-    with store.connection.cursor() as cur:
-        cur.execute(sql)
-        return [
-            {
-                "kind": k,
-                "force": f,
-                "month": m or None,
-                "rows": int(n),
-                "content_sha256": h,
-                "file": file,
-            }
-            for k, f, m, n, h, file in cur.fetchall()
-        ]
+    return [
+        {
+            "kind": k,
+            "force": f,
+            "month": m or None,
+            "rows": int(n),
+            "content_sha256": h,
+            "file": file,
+        }
+        for k, f, m, n, h, file in rows_of.incident_source_rows(store)
+    ]
 
 
 def call_sources(store: Store) -> list[dict[str, Any]]:
     """Every loaded call log: file, calls it holds now and SHA-256 of its valid calls."""
-    if not table_exists(store, "contact_callsource"):
-        return []
-    with store.connection.cursor() as cur:
-        cur.execute("SELECT file, rows, content_hash FROM contact_callsource ORDER BY file, id")
-        return [
-            {"kind": "calls", "file": f, "rows": int(n), "content_sha256": h}
-            for f, n, h in cur.fetchall()
-        ]
+    return [
+        {"kind": "calls", "file": f, "rows": int(n), "content_sha256": h}
+        for f, n, h in rows_of.call_source_rows(store) or []
+    ]
 
 
 def report_calls(store: Store) -> pl.DataFrame:
     """Every stored call, with the columns the call-handling figures need."""
-    if not table_exists(store, "contact_call"):
+    rows = rows_of.call_rows(store)
+    if rows is None:
         return pl.DataFrame(schema=CALL_COLUMNS)
-    sql = "SELECT channel, queued_at, abandoned, wait_seconds, force FROM contact_call"
-    with store.connection.cursor() as cur:
-        cur.execute(sql)
-        rows = cur.fetchall()
     frame = pl.DataFrame(rows, schema=list(CALL_COLUMNS), orient="row")
     return frame.with_columns(
         pl.col("channel").cast(pl.String),
@@ -167,8 +136,7 @@ def report_calls(store: Store) -> pl.DataFrame:
 
 def table_exists(store: Store, name: str) -> bool:
     """Whether the store has a table of this name (another app's tables may not exist yet)."""
-    with store.connection.cursor() as cur:
-        return name in store.connection.introspection.table_names(cur)
+    return sql.table_exists(store.connection, name)
 
 
 #: Columns of :func:`case_review_counts` after ``area``, with the headings the report gives them.
@@ -192,19 +160,7 @@ def case_review_counts(store: Store, start: date, end: date) -> pl.DataFrame:
     polars.DataFrame
         ``area`` and the columns of :data:`CASE_REVIEW_COLUMNS`, one row per area, by area.
     """
-    sql = (
-        "SELECT area, COUNT(*), "
-        "SUM(CASE WHEN decision = 'met' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN decision = 'not_met' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN decision NOT IN ('met', 'not_met') THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN meeting_on IS NOT NULL THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN meeting_on IS NOT NULL AND recommendations <> '' THEN 1 ELSE 0 END) "
-        "FROM cases_casereview WHERE received_on >= %s AND received_on < %s "
-        "GROUP BY area ORDER BY area"
-    )
-    with store.connection.cursor() as cur:
-        cur.execute(sql, [start, end])
-        rows = cur.fetchall()
+    rows = rows_of.case_review_count_rows(store, start, end)
     schema = {"area": pl.String, **dict.fromkeys(CASE_REVIEW_COLUMNS, pl.Int64)}
     return pl.DataFrame(
         [(a, *(int(v) for v in rest)) for a, *rest in rows], orient="row", schema=schema

@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from asbhub.store.urls import database_config, db_timeout, default_db_url
 
@@ -50,6 +51,27 @@ def display_url(url: str) -> str:
         creds, host = rest.rsplit("@", 1)
         return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
     return url
+
+
+def advisory_xact_lock(connection: Any, name: str) -> None:
+    """Wait for, then hold until the transaction ends, a PostgreSQL advisory lock named by
+    ``name`` (a text, hashed by the server), so writers that need the same name take turns."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+
+
+def sqlite_file_tables(path: str) -> set[str]:
+    """The tables of the SQLite file at ``path``, read without Django and without writing
+    (``mode=ro``); raises :class:`sqlite3.DatabaseError` when the file is not SQLite."""
+    import sqlite3
+    from pathlib import Path
+
+    con = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    finally:
+        con.close()
+    return {r[0] for r in rows}
 
 
 def setup_django(db_url: str | None = None) -> None:

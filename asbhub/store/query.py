@@ -16,9 +16,18 @@ import polars as pl
 from asbhub.analysis_inputs import POINT_COLUMNS, area_lsoa_codes
 from asbhub.domain.dates import split_months
 from asbhub.geo import AreaHierarchy
+from asbhub.store import tables as t
 from asbhub.store.db import Store
+from asbhub.store.sql import fetch, in_list
 
-__all__ = ["incident_points", "store_crime_types", "store_loads", "store_months", "store_version"]
+__all__ = [
+    "incident_points",
+    "store_crime_types",
+    "store_forces",
+    "store_loads",
+    "store_months",
+    "store_version",
+]
 
 _SCHEMA = {
     "easting": pl.Float64,
@@ -31,10 +40,9 @@ _SCHEMA = {
 
 
 def _in(column: str, values: list[Any], where: list[str], params: list[Any]) -> None:
-    # One placeholder per value: portable between SQLite and PostgreSQL, and a force has a
-    # few hundred LSOAs at most, far below either's limit on parameters.
-    where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
-    params.extend(values)
+    cond, more = in_list(column, values)
+    where.append(cond)
+    params.extend(more)
 
 
 def incident_points(
@@ -187,7 +195,7 @@ def _select(
             return None
         _in("l.lsoa_code", codes, where, params)
     if force is not None:  # --force (issue #12 item 5): the force named by the loaded unit
-        where.append("i.source_id IN (SELECT s.id FROM incidents_source s WHERE s.force = %s)")
+        where.append(f"i.source_id IN (SELECT s.id FROM {t.SOURCE} s WHERE s.force = %s)")
         params.append(force)
     if kinds is not None or real_only:  # the scope (issue #12 item 2, asbhub.store.scope)
         source: list[str] = []
@@ -197,36 +205,28 @@ def _select(
             source.append("UPPER(s.force) NOT LIKE %s")
             params.append("SYNTHETIC%")
         where.append(
-            "i.source_id IN (SELECT s.id FROM incidents_source s WHERE "
-            + " AND ".join(source)
-            + ")"
+            f"i.source_id IN (SELECT s.id FROM {t.SOURCE} s WHERE " + " AND ".join(source) + ")"
         )
-    sql = (
-        f"SELECT {columns} FROM incidents_incident i "
-        "LEFT JOIN incidents_location l ON l.id = i.location_id"
-    )
+    sql = f"SELECT {columns} FROM {t.INCIDENT} i LEFT JOIN {t.LOCATION} l ON l.id = i.location_id"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY i.id"
-    with store.connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
+    return fetch(store.connection, sql, params)
 
 
 def store_crime_types(store: Store) -> list[str]:
     """The crime types the store holds, sorted."""
-    with store.connection.cursor() as cur:
-        cur.execute("SELECT DISTINCT crime_type FROM incidents_incident")
-        return sorted(r[0] for r in cur.fetchall())
+    return sorted(
+        r[0] for r in fetch(store.connection, f"SELECT DISTINCT crime_type FROM {t.INCIDENT}")
+    )
 
 
 def store_months(store: Store) -> list[str]:
     """The months the store holds records for, sorted: only months allowed by
     :mod:`asbhub.domain.dates`, so an odd stored value ('1-01', '0999-01', written around the
     checks) never becomes a report's period or stretches a range of months."""
-    with store.connection.cursor() as cur:
-        cur.execute("SELECT DISTINCT month FROM incidents_incident")
-        return split_months([r[0] for r in cur.fetchall()])[0]
+    rows = fetch(store.connection, f"SELECT DISTINCT month FROM {t.INCIDENT}")
+    return split_months([r[0] for r in rows])[0]
 
 
 def store_loads(store: Store, months: list[str]) -> list[dict[str, Any]]:
@@ -236,10 +236,8 @@ def store_loads(store: Store, months: list[str]) -> list[dict[str, Any]]:
     Force exports are stored as one unit per file with no month, and are listed whenever
     they are loaded.
     """
-    sql = "SELECT kind, force, month, file, content_hash, rows, loaded_at FROM incidents_source"
-    with store.connection.cursor() as cur:
-        cur.execute(sql + " ORDER BY kind, force, month, id")
-        rows = cur.fetchall()
+    sql = f"SELECT kind, force, month, file, content_hash, rows, loaded_at FROM {t.SOURCE}"
+    rows = fetch(store.connection, sql + " ORDER BY kind, force, month, id")
     wanted = set(months)
     out = []
     for kind, force, month, file, digest, n, loaded_at in rows:
@@ -264,7 +262,14 @@ def store_loads(store: Store, months: list[str]) -> list[dict[str, Any]]:
 def store_version(store: Store) -> tuple[int, str]:
     """Something that changes whenever the store's incidents do: the number of loaded units
     and the latest load time. A cache of results keyed on it is never stale."""
-    with store.connection.cursor() as cur:
-        cur.execute("SELECT COUNT(*), MAX(loaded_at) FROM incidents_source")
-        n, latest = cur.fetchall()[0]
+    n, latest = fetch(store.connection, f"SELECT COUNT(*), MAX(loaded_at) FROM {t.SOURCE}")[0]
     return int(n), str(latest)
+
+
+def store_forces(store: Store) -> dict[str, int]:
+    """Records in the store by force, as the loaded units name it, sorted by name."""
+    sql = (
+        f"SELECT s.force, COUNT(*) FROM {t.INCIDENT} i "
+        f"JOIN {t.SOURCE} s ON s.id = i.source_id GROUP BY s.force ORDER BY s.force"
+    )
+    return {str(f): int(n) for f, n in fetch(store.connection, sql)}

@@ -29,7 +29,9 @@ from datetime import date
 from typing import Any
 
 from asbhub.domain.dates import split_months
+from asbhub.store import tables as t
 from asbhub.store.db import Store
+from asbhub.store.sql import fetch, in_list
 
 __all__ = [
     "DEFAULT_KINDS",
@@ -44,6 +46,7 @@ __all__ = [
     "latest_complete",
     "latest_complete_month",
     "latest_real_month",
+    "scope_forces",
     "scope_months",
 ]
 
@@ -96,9 +99,8 @@ class Scope:
 
     def where(self, source: str = "s") -> tuple[str, list[Any]]:
         """A SQL condition on ``incidents_source`` (aliased ``source``) and its parameters."""
-        kinds = sorted(self.kinds)
-        parts = [f"{source}.kind IN ({', '.join(['%s'] * len(kinds))})"]
-        params: list[Any] = list(kinds)
+        cond, params = in_list(f"{source}.kind", sorted(self.kinds))
+        parts = [cond]
         if self.force is not None:
             parts.append(f"{source}.force = %s")
             params.append(self.force)
@@ -110,7 +112,7 @@ class Scope:
     def source_ids_sql(self, column: str = "i.source_id") -> tuple[str, list[Any]]:
         """``column IN (the scope's sources)``, for a query on incidents without the join."""
         cond, params = self.where("s")
-        return f"{column} IN (SELECT s.id FROM incidents_source s WHERE {cond})", params
+        return f"{column} IN (SELECT s.id FROM {t.SOURCE} s WHERE {cond})", params
 
     def kinds_text(self) -> str:
         """'published police.uk records and force exports', in a fixed order."""
@@ -152,10 +154,8 @@ def configured_force() -> str | None:
 
 def _forces_by_rows(store: Store) -> list[tuple[str, str, int]]:
     """(kind, force, rows) of every loaded unit's force, summed by kind and force."""
-    sql = "SELECT kind, force, SUM(rows) FROM incidents_source GROUP BY kind, force"
-    with store.connection.cursor() as cur:
-        cur.execute(sql)
-        return [(k, f, int(n or 0)) for k, f, n in cur.fetchall()]
+    sql = f"SELECT kind, force, SUM(rows) FROM {t.SOURCE} GROUP BY kind, force"
+    return [(k, f, int(n or 0)) for k, f, n in fetch(store.connection, sql)]
 
 
 def default_force(store: Store) -> str | None:
@@ -193,12 +193,20 @@ def scope_months(store: Store, scope: Scope, today: date | None = None) -> list[
     """The allowed months (:mod:`asbhub.domain.dates`) holding records of the scope, sorted."""
     cond, params = scope.where("s")
     sql = (
-        "SELECT DISTINCT i.month FROM incidents_incident i "
-        f"JOIN incidents_source s ON s.id = i.source_id WHERE {cond}"
+        f"SELECT DISTINCT i.month FROM {t.INCIDENT} i "
+        f"JOIN {t.SOURCE} s ON s.id = i.source_id WHERE {cond}"
     )
-    with store.connection.cursor() as cur:
-        cur.execute(sql, params)
-        return split_months([r[0] for r in cur.fetchall()], today)[0]
+    return split_months([r[0] for r in fetch(store.connection, sql, params)], today)[0]
+
+
+def scope_forces(store: Store, scope: Scope) -> dict[str, int]:
+    """Records of the scope by force, as the loaded units name it."""
+    cond, params = scope.where("s")
+    sql = (
+        f"SELECT s.force, COUNT(*) FROM {t.INCIDENT} i "
+        f"JOIN {t.SOURCE} s ON s.id = i.source_id WHERE {cond} GROUP BY s.force"
+    )
+    return {str(f): int(n) for f, n in fetch(store.connection, sql, params)}
 
 
 def latest_complete_month(store: Store, scope: Scope, today: date | None = None) -> str | None:

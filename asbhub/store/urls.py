@@ -24,7 +24,7 @@ def db_timeout() -> float:
     """How long a writer waits for the database: ``$ASBHUB_DB_TIMEOUT`` seconds, default 30.
 
     SQLite uses it as its busy timeout; on PostgreSQL a load waits this long for another
-    load's lock (:mod:`asbhub.store.load`).
+    load's lock (:mod:`asbhub.store.loaders`).
     """
     raw = os.environ.get("ASBHUB_DB_TIMEOUT", "").strip()
     if not raw:

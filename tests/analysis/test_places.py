@@ -25,7 +25,7 @@ from asbhub.analysis_inputs import PointFilters, points_from_files, points_from_
 from asbhub.data import sample_paths
 from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import open_store
-from asbhub.store.load import ingest
+from asbhub.store.loaders import ingest
 
 ASB = "Anti-social behaviour"
 

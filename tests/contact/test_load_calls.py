@@ -15,10 +15,9 @@ import pytest
 
 from asbhub.analysis.calls import call_kpis, triage_vs_main
 from asbhub.ingest.inputs import expand_inputs
-from asbhub.store import load as load_mod
+from asbhub.store import loaders as load_mod
 from asbhub.store.db import Store, open_store
-from asbhub.store.load import FileResult
-from asbhub.store.load_calls import load_calls
+from asbhub.store.loaders import FileResult, load_calls
 from asbhub.synth.calls import generate_calls, write_calls_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -238,16 +237,16 @@ def test_an_interrupted_file_leaves_the_store_as_it_was(
         "later.csv",
         ["Z,999,2022-02-01T09:00:00,2022-02-01T09:00:05,2022-02-01T09:03:00,false,,"],
     )
-    real = load_mod._Loader.bulk_insert
+    real = load_mod.Loader.bulk_insert
 
     def interrupted(self, table, columns, rows):
         real(self, table, columns, rows)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(load_mod._Loader, "bulk_insert", interrupted)
+    monkeypatch.setattr(load_mod.Loader, "bulk_insert", interrupted)
     with pytest.raises(KeyboardInterrupt):
         load_calls(store, list(expand_inputs([later])))
-    monkeypatch.setattr(load_mod._Loader, "bulk_insert", real)
+    monkeypatch.setattr(load_mod.Loader, "bulk_insert", real)
     assert "Z" not in stored_calls(store) and len(stored_calls(store)) == 8
     _, CallSource = models()
     assert CallSource.objects.using(store.alias).count() == 1

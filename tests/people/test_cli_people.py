@@ -24,7 +24,7 @@ def _run(*argv: str) -> int:
 
 def _ingest(store: Any, path: Path) -> None:
     from asbhub.ingest.inputs import expand_inputs
-    from asbhub.store.load import ingest
+    from asbhub.store.loaders import ingest
 
     assert ingest(store, list(expand_inputs([path]))).ok
 

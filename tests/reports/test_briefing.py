@@ -20,7 +20,7 @@ from asbhub.reports.briefing import (
     write_briefing,
 )
 from asbhub.store.db import open_store
-from asbhub.store.load import ingest
+from asbhub.store.loaders import ingest
 from asbhub.synth.incidents import generate_force_export, write_force_export_csv
 
 DAY = dt.date(2021, 3, 15)

@@ -7,7 +7,7 @@ from pathlib import Path
 from asbhub.ingest.inputs import expand_inputs
 from asbhub.reports.data import report_records
 from asbhub.store.db import open_store
-from asbhub.store.load import ingest
+from asbhub.store.loaders import ingest
 
 STREET_HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"

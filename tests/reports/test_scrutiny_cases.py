@@ -25,7 +25,7 @@ from asbhub.geo import AreaHierarchy
 from asbhub.ingest.inputs import expand_inputs
 from asbhub.reports import PmpCaseStudy, build_scrutiny, render_html
 from asbhub.store.db import open_store
-from asbhub.store.load import ingest
+from asbhub.store.loaders import ingest
 
 PERIOD = "2019-02"
 ASB = "Anti-social behaviour"

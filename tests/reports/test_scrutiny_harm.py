@@ -18,7 +18,7 @@ from asbhub.data import sample_paths
 from asbhub.ingest.inputs import expand_inputs
 from asbhub.reports import build_scrutiny
 from asbhub.store.db import open_store
-from asbhub.store.load import ingest
+from asbhub.store.loaders import ingest
 
 COLUMN = "12 months to Feb 2019"
 

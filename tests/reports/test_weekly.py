@@ -23,7 +23,7 @@ from asbhub.reports.weekly import (
     write_weekly,
 )
 from asbhub.store.db import open_store
-from asbhub.store.load import ingest
+from asbhub.store.loaders import ingest
 from asbhub.synth.incidents import generate_force_export, write_force_export_csv
 
 WEEK_ENDING = dt.date(2021, 3, 21)  # a Sunday

@@ -152,7 +152,7 @@ def _hold_the_database(store_url: str):
         return conn
     import psycopg
 
-    from asbhub.store.load import LOAD_LOCK_KEY
+    from asbhub.store.loaders import LOAD_LOCK_KEY
 
     conn = psycopg.connect(store_url)
     conn.execute("SELECT pg_advisory_xact_lock(%s)", [LOAD_LOCK_KEY])

@@ -12,9 +12,9 @@ import pytest
 
 from asbhub.data import sample_paths
 from asbhub.ingest.inputs import expand_inputs
-from asbhub.store import load as load_mod
+from asbhub.store import loaders as load_mod
 from asbhub.store.db import open_store
-from asbhub.store.load import ingest
+from asbhub.store.loaders import ingest
 
 
 def counts(store) -> tuple[int, int, list[str]]:
@@ -33,7 +33,7 @@ def test_ctrl_c_mid_file_rolls_that_file_back(
 ) -> None:
     store = open_store(store_url)
     inputs = list(expand_inputs(sample_paths()))
-    real = load_mod._Loader.bulk_insert
+    real = load_mod.Loader.bulk_insert
     calls = {"n": 0}
 
     def interrupted(self, table, columns, rows):
@@ -43,13 +43,13 @@ def test_ctrl_c_mid_file_rolls_that_file_back(
             if calls["n"] == 2:  # the second file's rows are written but not committed
                 raise KeyboardInterrupt
 
-    monkeypatch.setattr(load_mod._Loader, "bulk_insert", interrupted)
+    monkeypatch.setattr(load_mod.Loader, "bulk_insert", interrupted)
     with pytest.raises(KeyboardInterrupt):
         ingest(store, inputs)
     n, rows, months = counts(store)
     assert months == ["2018-12"] and n == rows == 7603
     # Loading again picks up where it stopped, and nothing is counted twice.
-    monkeypatch.setattr(load_mod._Loader, "bulk_insert", real)
+    monkeypatch.setattr(load_mod.Loader, "bulk_insert", real)
     t = ingest(store, inputs).totals()
     assert (t["stored"], t["already_stored"]) == (7987 + 8087, 7603)
     assert counts(store)[0] == 7603 + 7987 + 8087
@@ -59,10 +59,10 @@ KILL_SCRIPT = textwrap.dedent("""
     import os, signal, sys
     from asbhub.data import sample_paths
     from asbhub.ingest.inputs import expand_inputs
-    from asbhub.store import load as load_mod
+    from asbhub.store import loaders as load_mod
     from asbhub.store.db import open_store
 
-    real = load_mod._Loader.bulk_insert
+    real = load_mod.Loader.bulk_insert
     calls = {"n": 0}
 
     def killed(self, table, columns, rows):
@@ -72,7 +72,7 @@ KILL_SCRIPT = textwrap.dedent("""
             if calls["n"] == 3:
                 os.kill(os.getpid(), signal.SIGKILL)  # no clean-up of any kind
 
-    load_mod._Loader.bulk_insert = killed
+    load_mod.Loader.bulk_insert = killed
     store = open_store(sys.argv[1])
     for f in load_mod.ingest_iter(store, list(expand_inputs(sample_paths()))):
         print(f.path, f.stored, flush=True)

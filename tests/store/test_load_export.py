@@ -15,8 +15,7 @@ import pytest
 
 from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import Store, open_store
-from asbhub.store.load import FileResult, ingest
-from asbhub.store.load_export import DEFAULT_FORCE
+from asbhub.store.loaders import DEFAULT_FORCE, FileResult, ingest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_CSV = ROOT / "docs" / "examples" / "force-export-sample.csv"

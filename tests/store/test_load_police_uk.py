@@ -15,7 +15,7 @@ from pyproj import Transformer
 from asbhub.data import sample_paths
 from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import open_store
-from asbhub.store.load import ingest
+from asbhub.store.loaders import ingest
 
 HEADER = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context"
 

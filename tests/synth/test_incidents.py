@@ -11,7 +11,7 @@ import pytest
 
 from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import open_store
-from asbhub.store.load import ingest
+from asbhub.store.loaders import ingest
 from asbhub.synth.incidents import (
     EXPORT_COLUMNS,
     generate_force_export,

@@ -18,7 +18,7 @@ import polars as pl
 
 from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import Store
-from asbhub.store.load import ingest
+from asbhub.store.loaders import ingest
 from asbhub.synth.incidents import EXPORT_COLUMNS, PERSON_FIELDS, sample_locations
 from asbhub.synth.incidents import write_force_export_csv as _write
 

@@ -13,7 +13,7 @@ import pytest
 from asbhub.data import sample_paths
 from asbhub.ingest.inputs import expand_inputs
 from asbhub.store.db import Store, open_store, setup_django
-from asbhub.store.load import ingest
+from asbhub.store.loaders import ingest
 
 
 def _empty(store: Store) -> None:

@@ -38,6 +38,7 @@ from asbhub.records.partners.access import (
     redact_person,
 )
 from asbhub.records.partners.models import Agency, AuditAction, DataCategory, Role
+from asbhub.store.db import advisory_xact_lock
 
 #: Fields of a plan an edit form may change (links, actions and reviews have their own writes).
 EDITABLE_FIELDS = (
@@ -247,8 +248,7 @@ def next_reference(prefix: str, model: Any, year: int, using: str = "default") -
     stem = f"{prefix}-{year}-"
     conn = connections[using]
     if conn.vendor == "postgresql" and conn.in_atomic_block:
-        with conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"asbhub reference {stem}"])
+        advisory_xact_lock(conn, f"asbhub reference {stem}")
     taken = model.objects.using(using).filter(reference__startswith=stem).count()
     number = taken + 1
     while model.objects.using(using).filter(reference=f"{stem}{number:04d}").exists():

@@ -1,6 +1,6 @@
 """Contact handling: the calls (999, 101, 101 triage, online) behind the call-handling figures.
 
-Loads write these tables in bulk through :mod:`asbhub.store.load_calls` (raw SQL for speed, one
+Loads write these tables in bulk through :mod:`asbhub.store.loaders.calls` (raw SQL for speed, one
 transaction per file); everything else reads them through the ORM. The figures themselves come
 from :mod:`asbhub.analysis.calls`, on a frame of calls.
 """

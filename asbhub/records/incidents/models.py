@@ -1,6 +1,6 @@
 """The incident store: what was loaded, where it happened, and the people involved.
 
-Loads write these tables in bulk through :mod:`asbhub.store.load` (raw SQL for speed, one
+Loads write these tables in bulk through :mod:`asbhub.store.loaders` (raw SQL for speed, one
 transaction per file); everything else reads them through the ORM.
 """
 

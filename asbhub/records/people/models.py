@@ -11,7 +11,7 @@
   before and after. Append-only.
 
 Foreign keys to ``incidents.Person`` carry no database constraint: a force export reload
-deletes the people of a changed incident with plain SQL (:mod:`asbhub.store.load_export`), and
+deletes the people of a changed incident with plain SQL (:mod:`asbhub.store.loaders.force_export`), and
 a constraint would make that reload fail. Rows left pointing at a deleted person are removed
 by the next linkage run (:func:`asbhub.records.people.services.prune_stale`); joins never show them.
 

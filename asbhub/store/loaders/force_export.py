@@ -1,4 +1,4 @@
-"""Write a force incident export into the store, inside the loader's transaction for the file.
+"""The writer of force incident exports, inside the loader's transaction for the file.
 
 A force export row is identified by its incident reference, not by the file it came in: exports
 overlap (a weekly export repeats last week's open incidents with updates), so each row is
@@ -33,7 +33,7 @@ import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -41,11 +41,18 @@ import polars as pl
 from asbhub.geo.areas import AREAS_ENV_VAR, AreaHierarchy
 from asbhub.ingest.common import ParsedFile
 from asbhub.ingest.force_export import KIND, PERSON_FIELDS, THRIVE_COLUMNS
-from asbhub.store.load import chunks as _chunks
-from asbhub.store.load import marks as _marks
+from asbhub.store import tables as t
+from asbhub.store.loaders.base import (
+    FileResult,
+    Loader,
+    db_datetimes,
+    recount,
+    stored_by_key,
+)
+from asbhub.store.sql import chunks as _chunks
+from asbhub.store.sql import marks as _marks
 
-if TYPE_CHECKING:
-    from asbhub.store.load import FileResult, _Loader
+__all__ = ["DEFAULT_FORCE", "INCIDENT_COLUMNS", "write_force_export"]
 
 #: The Source force of rows whose export has no ``force`` column (or leaves it empty).
 DEFAULT_FORCE = "force export"
@@ -60,17 +67,17 @@ PERSON_COLUMNS = ("incident_id", *PERSON_FIELDS)
 _DATETIMES = ("occurred_from", "occurred_to", "reported_at")
 
 
-def write_force_export(loader: _Loader, parsed: ParsedFile, result: FileResult) -> None:
+def write_force_export(loader: Loader, parsed: ParsedFile, result: FileResult) -> None:
     """Store the valid rows of a parsed force export and count what became of them.
 
     Parameters
     ----------
-    loader : asbhub.store.load._Loader
+    loader : asbhub.store.loaders.base.Loader
         The loader whose transaction is open; gives the connection, ``location_ids`` and
         ``bulk_insert``.
     parsed : ParsedFile
         From :func:`asbhub.ingest.force_export.read_force_export`.
-    result : asbhub.store.load.FileResult
+    result : asbhub.store.loaders.base.FileResult
         Updated in place: ``stored`` (inserted + updated), ``already_stored`` and ``updated``.
     """
     rows = parsed.rows
@@ -78,7 +85,7 @@ def write_force_export(loader: _Loader, parsed: ParsedFile, result: FileResult) 
         return
     conn = loader.store.connection
     rows = rows.with_columns(pl.col("force").fill_null(DEFAULT_FORCE))
-    stored = _stored_incidents(conn, rows["reference"].to_list())
+    stored = stored_by_key(conn, t.INCIDENT, "reference", rows["reference"].to_list())
     rows = rows.join(stored, on="reference", how="left", maintain_order="left")
     unchanged = pl.col("_old_hash") == pl.col("row_hash")
     result.already_stored += int(rows.select(unchanged.fill_null(False).sum()).item())
@@ -102,50 +109,23 @@ def write_force_export(loader: _Loader, parsed: ParsedFile, result: FileResult) 
     changed = todo.filter(pl.col("_id").is_not_null())
     if new.height:
         loader.bulk_insert(
-            "incidents_incident",
+            t.INCIDENT,
             INCIDENT_COLUMNS,
             _db_frame(conn, new, INCIDENT_COLUMNS).iter_rows(),
         )
-        ids = _stored_incidents(conn, new["reference"].to_list()).select("reference", "_id")
+        ids = stored_by_key(conn, t.INCIDENT, "reference", new["reference"].to_list())
+        ids = ids.select("reference", "_id")
         new = new.drop("_id").join(ids, on="reference", how="left", maintain_order="left")
     if changed.height:
         _update_incidents(loader, changed)
     _insert_people(loader, new.select("_id", "people"))
     touched = set(sources.values()) | set(changed["_old_source"].drop_nulls().to_list())
-    _recount_sources(conn, sorted(touched))
+    recount(conn, t.SOURCE, t.INCIDENT, sorted(touched))
     result.stored += todo.height
     result.updated += changed.height
 
 
 # -- look-ups ------------------------------------------------------------------------------
-
-
-def _stored_incidents(conn: Any, references: list[str]) -> pl.DataFrame:
-    """id, row_hash and source of each reference already stored (any kind of source)."""
-    schema = {
-        "reference": pl.String,
-        "_id": pl.Int64,
-        "_old_hash": pl.String,
-        "_old_source": pl.Int64,
-    }
-    found: list[tuple[Any, ...]] = []
-    with conn.cursor() as cur:
-        if conn.vendor == "postgresql":
-            cur.execute(
-                "SELECT reference, id, row_hash, source_id FROM incidents_incident "
-                "WHERE reference = ANY(%s)",
-                [references],
-            )
-            found = cur.fetchall()
-        else:
-            for chunk in _chunks(references):
-                cur.execute(
-                    "SELECT reference, id, row_hash, source_id FROM incidents_incident "
-                    f"WHERE reference IN ({_marks(chunk)})",
-                    chunk,
-                )
-                found.extend(cur.fetchall())
-    return pl.DataFrame(found, schema=schema, orient="row")
 
 
 def _source_ids(conn: Any, rows: pl.DataFrame, file: str) -> dict[str, int]:
@@ -156,25 +136,25 @@ def _source_ids(conn: Any, rows: pl.DataFrame, file: str) -> dict[str, int]:
         digest = hashlib.sha256("\n".join(group["row_hash"].to_list()).encode()).hexdigest()
         with conn.cursor() as cur:
             cur.execute(
-                "SELECT id FROM incidents_source WHERE kind = %s AND force = %s AND month = %s",
+                f"SELECT id FROM {t.SOURCE} WHERE kind = %s AND force = %s AND month = %s",
                 [KIND, force, ""],
             )
             found = cur.fetchall()
             if found:
                 cur.execute(
-                    "UPDATE incidents_source SET content_hash = %s, file = %s, "
+                    f"UPDATE {t.SOURCE} SET content_hash = %s, file = %s, "
                     "loaded_at = %s WHERE id = %s",
                     [digest, file, now, found[0][0]],
                 )
                 ids[str(force)] = found[0][0]
                 continue
             cur.execute(
-                "INSERT INTO incidents_source (kind, force, month, content_hash, rows, "
+                f"INSERT INTO {t.SOURCE} (kind, force, month, content_hash, rows, "
                 "file, loaded_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 [KIND, force, "", digest, 0, file, now],
             )
             cur.execute(
-                "SELECT id FROM incidents_source WHERE kind = %s AND force = %s AND month = %s",
+                f"SELECT id FROM {t.SOURCE} WHERE kind = %s AND force = %s AND month = %s",
                 [KIND, force, ""],
             )
             ids[str(force)] = cur.fetchall()[0][0]
@@ -222,7 +202,7 @@ def _mark_outside(conn: Any, rows: pl.DataFrame) -> None:
     for chunk in _chunks(ids):
         with conn.cursor() as cur:
             cur.execute(
-                f"UPDATE incidents_location SET outside_area = %s WHERE id IN "
+                f"UPDATE {t.LOCATION} SET outside_area = %s WHERE id IN "
                 f"({_marks(chunk)}) AND outside_area = %s",
                 [True, *chunk, False],
             )
@@ -231,11 +211,11 @@ def _mark_outside(conn: Any, rows: pl.DataFrame) -> None:
 # -- writes --------------------------------------------------------------------------------
 
 
-def _update_incidents(loader: _Loader, changed: pl.DataFrame) -> None:
+def _update_incidents(loader: Loader, changed: pl.DataFrame) -> None:
     """Rewrite changed incidents in place, and their people (see :func:`_update_people`)."""
     conn = loader.store.connection
     frame = _db_frame(conn, changed, INCIDENT_COLUMNS).with_columns(changed["_id"].alias("id"))
-    loader.update_by_id("incidents_incident", INCIDENT_COLUMNS, frame)
+    loader.update_by_id(t.INCIDENT, INCIDENT_COLUMNS, frame)
     _update_people(loader, changed.select("_id", "people"))
 
 
@@ -254,7 +234,7 @@ def _people_frame(conn: Any, incidents: pl.DataFrame) -> pl.DataFrame:
     return people
 
 
-def _update_people(loader: _Loader, changed: pl.DataFrame) -> None:
+def _update_people(loader: Loader, changed: pl.DataFrame) -> None:
     """The people of changed incidents, kept in place where they can be.
 
     The n-th person of a changed row rewrites the n-th stored person of that incident (by
@@ -268,7 +248,7 @@ def _update_people(loader: _Loader, changed: pl.DataFrame) -> None:
     for chunk in _chunks(ids):
         with conn.cursor() as cur:
             cur.execute(
-                "SELECT incident_id, id FROM incidents_person WHERE incident_id IN "
+                f"SELECT incident_id, id FROM {t.PERSON} WHERE incident_id IN "
                 f"({_marks(chunk)}) ORDER BY incident_id, id",
                 chunk,
             )
@@ -282,54 +262,25 @@ def _update_people(loader: _Loader, changed: pl.DataFrame) -> None:
     paired = new.join(old, on=["incident_id", "ordinal"], how="left")
     kept = paired.filter(pl.col("id").is_not_null())
     if kept.height:
-        loader.update_by_id("incidents_person", PERSON_FIELDS, kept)
+        loader.update_by_id(t.PERSON, PERSON_FIELDS, kept)
     added = paired.filter(pl.col("id").is_null())
     if added.height:
-        loader.bulk_insert(
-            "incidents_person", PERSON_COLUMNS, added.select(PERSON_COLUMNS).iter_rows()
-        )
+        loader.bulk_insert(t.PERSON, PERSON_COLUMNS, added.select(PERSON_COLUMNS).iter_rows())
     gone = old.join(
         new.select("incident_id", "ordinal"), on=["incident_id", "ordinal"], how="anti"
     )["id"].to_list()
     for chunk in _chunks(gone):
         with conn.cursor() as cur:
-            cur.execute(f"DELETE FROM incidents_person WHERE id IN ({_marks(chunk)})", chunk)
+            cur.execute(f"DELETE FROM {t.PERSON} WHERE id IN ({_marks(chunk)})", chunk)
 
 
-def _insert_people(loader: _Loader, incidents: pl.DataFrame) -> None:
+def _insert_people(loader: Loader, incidents: pl.DataFrame) -> None:
     people = _people_frame(loader.store.connection, incidents)
     if people.height == 0:
         return
-    loader.bulk_insert(
-        "incidents_person", PERSON_COLUMNS, people.select(PERSON_COLUMNS).iter_rows()
-    )
-
-
-def _recount_sources(conn: Any, source_ids: list[int]) -> None:
-    for chunk in _chunks(source_ids):
-        with conn.cursor() as cur:
-            cur.execute(
-                "UPDATE incidents_source SET rows = (SELECT COUNT(*) FROM "
-                "incidents_incident i WHERE i.source_id = incidents_source.id) "
-                f"WHERE id IN ({_marks(chunk)})",
-                chunk,
-            )
+    loader.bulk_insert(t.PERSON, PERSON_COLUMNS, people.select(PERSON_COLUMNS).iter_rows())
 
 
 def _db_frame(conn: Any, rows: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
-    """``columns`` of ``rows`` as the database wants them.
-
-    SQLite gets date-times as Django writes them there (naive UTC text, microseconds only
-    when not zero) so ORM look-ups compare equal; PostgreSQL takes aware datetimes as they are.
-    """
-    out = rows.select(columns)
-    if conn.vendor == "postgresql":
-        return out
-    return out.with_columns(
-        pl.when(pl.col(c).dt.microsecond() == 0)
-        .then(pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S"))
-        .otherwise(pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S%.6f"))
-        .alias(c)
-        for c in _DATETIMES
-        if c in out.columns
-    )
+    """``columns`` of ``rows`` as the database wants them (see ``base.db_datetimes``)."""
+    return db_datetimes(conn, rows.select(columns), _DATETIMES)
