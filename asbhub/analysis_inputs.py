@@ -25,7 +25,6 @@ import csv
 import hashlib
 import io
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from asbhub.domain.months import require_month
 from asbhub.domain.vocab import ASB_CRIME_TYPE, POLICE_UK_CRIME_TYPES, RecordType
 from asbhub.geo import AreaHierarchy, to_bng
 
@@ -80,8 +80,6 @@ HOTSPOT_METHODS = ("gistar", "kde", "count")
 #: What a user may type for anti-social behaviour: 'asb' is shorter than the published name.
 ASB_SHORTHAND = "asb"
 
-_MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
 
 class NoPointsError(ValueError):
     """No record matches the filters, or none that does has coordinates."""
@@ -93,9 +91,7 @@ class NoPointsError(ValueError):
 
 
 def _check_month(value: str, what: str) -> str:
-    if not isinstance(value, str) or not _MONTH_RE.fullmatch(value):
-        raise ValueError(f"{what} {value!r} is not a month; expected YYYY-MM, e.g. 2019-01")
-    return value
+    return require_month(value, what)
 
 
 @dataclass(frozen=True)

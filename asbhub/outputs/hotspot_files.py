@@ -50,6 +50,7 @@ from asbhub.analysis import (
     HotspotResult,
     HotspotTrend,
 )
+from asbhub.domain.months import month_range_label
 from asbhub.geo import from_bng
 from asbhub.outputs.csvsafe import safe_writer
 
@@ -690,25 +691,6 @@ def write_outputs(
 #: force or an LPU and prints sharply in a report.
 PNG_SIZE = (1500, 1800)
 PNG_DPI = 150
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def _month_label(month: str) -> str:
-    # Spelt out here rather than by strftime("%B"), which follows the process's locale.
-    return f"{_MONTHS[int(month[5:7]) - 1]} {month[:4]}" if len(month) == 7 else month
 
 
 def describe_data(stamp: dict[str, Any]) -> str:
@@ -725,11 +707,7 @@ def describe_data(stamp: dict[str, Any]) -> str:
     parts = [what]
     if months:
         first, last = months
-        parts.append(
-            _month_label(first)
-            if first == last
-            else f"{_month_label(first)} to {_month_label(last)}"
-        )
+        parts.append(month_range_label(first, last))
     if filters.get("lpu"):
         parts.append(f"{filters['lpu']} LPU")
     if filters.get("snt"):

@@ -40,7 +40,6 @@ import datetime as dt
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -67,6 +66,8 @@ from asbhub.domain.cases import (
     is_working_day,
     review_status,
 )
+from asbhub.domain.dates import LOCAL_TIME_ZONE, LOCAL_ZONE
+from asbhub.domain.months import month_of, month_start, months_between, next_month, shift_month
 from asbhub.domain.people import INTERIM_PERSON_KEY, interim_person_key
 from asbhub.reports import briefing_data as q
 from asbhub.store.db import Store
@@ -89,7 +90,7 @@ __all__ = [
     "write_briefing",
 ]
 
-LOCAL = ZoneInfo("Europe/London")
+LOCAL = LOCAL_ZONE
 RECORD_TYPES = ("crime", "asb", "roc")
 _HOTSPOT_CATEGORIES = ("new", "emerging", "intensifying")
 DEFAULT_LIMIT = 10
@@ -101,7 +102,7 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 
 
 def _local_date(col: str = "_when") -> pl.Expr:
-    return pl.col(col).dt.convert_time_zone("Europe/London").dt.date()
+    return pl.col(col).dt.convert_time_zone(LOCAL_TIME_ZONE).dt.date()
 
 
 @dataclass(frozen=True)
@@ -427,14 +428,6 @@ def _by_lpu(incidents: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _months(first: dt.date, last: dt.date) -> list[dt.date]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = (m + dt.timedelta(days=32)).replace(day=1)
-    return out
-
-
 def _hotspots(
     store: Store,
     day: dt.date,
@@ -458,15 +451,13 @@ def _hotspots(
     from asbhub.analysis import TREND_CATEGORIES, hotspot_classify
 
     last = (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)  # last full month
-    first = last
-    for _ in range(months - 1):
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    end = (last + dt.timedelta(days=32)).replace(day=1)
+    first = month_start(shift_month(month_of(last), -(months - 1)))
+    end = month_start(next_month(month_of(last)))
     every = q.incident_rows(
         store, _local_midnight(first), _local_midnight(end), force
     ).with_columns(pl.coalesce("occurred_from", "reported_at").alias("_when"))
     every = every.with_columns(_local_date().alias("_day"))
-    window = _months(first, last)
+    window = [month_start(m) for m in months_between(month_of(first), month_of(last))]
     days_with_data: dict[dt.date, int] = {}
     for d in set(every["_day"].to_list()):
         days_with_data[d.replace(day=1)] = days_with_data.get(d.replace(day=1), 0) + 1

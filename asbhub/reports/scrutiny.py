@@ -32,6 +32,7 @@ from typing import Any
 import polars as pl
 
 from asbhub.analysis_inputs import area_lsoa_codes, display_url
+from asbhub.domain.months import require_month, shift_month
 from asbhub.geo import AreaHierarchy
 from asbhub.reports import data as q
 from asbhub.reports import scrutiny_cases as cases
@@ -44,7 +45,6 @@ from asbhub.reports.scrutiny_model import (
     ReportTable,
     ScrutinyReport,
     Section,
-    shift_month,
 )
 from asbhub.reports.scrutiny_render import render_html, write_pdf
 from asbhub.store.db import Store
@@ -133,9 +133,7 @@ def build_scrutiny(
     """
     from asbhub import __version__
 
-    if not isinstance(period, str) or len(period) != 7 or period[4] != "-":
-        raise ValueError(f"period {period!r} is not a month; expected YYYY-MM, e.g. 2022-02")
-    shift_month(period, 0)
+    require_month(period, "period")
     areas = areas or AreaHierarchy.load()
     lpu = None
     codes: list[str] | None = None

@@ -33,11 +33,11 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
 
+from asbhub.domain.dates import LOCAL_TIME_ZONE, LOCAL_ZONE
 from asbhub.outputs.csvsafe import safe_writer
 from asbhub.reports import briefing_data as q
 from asbhub.store.db import Store
@@ -51,7 +51,7 @@ __all__ = [
     "write_weekly",
 ]
 
-LOCAL = ZoneInfo("Europe/London")
+LOCAL = LOCAL_ZONE
 CATEGORY_NAMES = {"P": "Personal", "N": "Nuisance", "E": "Environmental"}
 NOT_RECORDED = "Not recorded"
 #: The SNT row of records whose LSOA the hierarchy does not give one SNT (and that name none).
@@ -178,7 +178,7 @@ def build_weekly(
         pl.coalesce("lpu", pl.Series(areas.lpu_for(codes), dtype=pl.String)).alias("lpu"),
         pl.coalesce("snt", pl.Series(areas.neighbourhood_for(codes), dtype=pl.String)).alias("snt"),
         pl.coalesce("occurred_from", "reported_at")
-        .dt.convert_time_zone("Europe/London")
+        .dt.convert_time_zone(LOCAL_TIME_ZONE)
         .dt.date()
         .alias("day"),
     ).filter(pl.col("lpu") == lpu)

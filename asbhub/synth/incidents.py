@@ -49,6 +49,7 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 
+from asbhub.domain.dates import LOCAL_TIME_ZONE
 from asbhub.synth.people import generate_people
 
 __all__ = [
@@ -89,7 +90,6 @@ EXPORT_COLUMNS = (
     "public_report",
 )
 PERSON_FIELDS = ("role", "name", "date_of_birth", "phone", "email", "address", "postcode")
-LOCAL_TIME_ZONE = "Europe/London"
 _CATEGORY_NAMES = {"E": "Environmental", "N": "Nuisance", "P": "Personal"}
 _THRIVE = (
     "thrive_threat",

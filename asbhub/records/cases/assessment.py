@@ -14,7 +14,6 @@ left out), by month, in a before and an after month range with the response betw
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -23,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from asbhub.analysis.evaluation import evaluate_intervention, intervention_counts
-from asbhub.domain import dates
+from asbhub.domain.months import month_start, months_between, next_month
 from asbhub.records.cases.models import Pmp
 from asbhub.records.incidents.models import Incident
 from asbhub.records.incidents.selectors import area_hierarchy
@@ -33,21 +32,6 @@ POLYGONS_FILE = "lsoa_bng.geojson"
 
 class AssessmentError(ValueError):
     """The evaluation cannot be computed; the message says why and what to do."""
-
-
-def _first_day(month: str) -> dt.date:
-    return dt.date(int(month[:4]), int(month[5:7]), 1)
-
-
-def _next_month(month: str) -> str:
-    y, m = int(month[:4]), int(month[5:7])
-    return f"{y + (m == 12):04d}-{1 if m == 12 else m + 1:02d}"
-
-
-def months_between(first: str, last: str) -> list[str]:
-    """Every month from ``first`` to ``last`` inclusive ('YYYY-MM'), bounded: see
-    :func:`asbhub.domain.dates.months_between`."""
-    return dates.months_between(first, last)
 
 
 @lru_cache(maxsize=2)
@@ -152,7 +136,7 @@ def evaluate_plan(
         )
         .values_list("month", "location__lsoa_code")
     )
-    t = np.array([_first_day(m) for m, _ in rows], dtype="datetime64[D]")
+    t = np.array([month_start(m) for m, _ in rows], dtype="datetime64[D]")
     codes = np.array([c for _, c in rows], dtype=object)
     zeros = np.zeros(len(rows))
     tally = intervention_counts(
@@ -162,10 +146,10 @@ def evaluate_plan(
         response=np.isin(codes, areas.response),
         buffer=np.isin(codes, areas.buffer),
         control=np.isin(codes, areas.control),
-        start=np.datetime64(_first_day(_next_month(before[1]))),
-        end=np.datetime64(_first_day(after[0])),
-        before_days=float((_first_day(_next_month(before[1])) - _first_day(before[0])).days),
-        after_days=float((_first_day(_next_month(after[1])) - _first_day(after[0])).days),
+        start=np.datetime64(month_start(next_month(before[1]))),
+        end=np.datetime64(month_start(after[0])),
+        before_days=float((month_start(next_month(before[1])) - month_start(before[0])).days),
+        after_days=float((month_start(next_month(after[1])) - month_start(after[0])).days),
     )
     ev = evaluate_intervention(tally.counts, confidence=confidence)
     rr, wdq, net = ev.rate_ratio, ev.wdq, ev.net_effect

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from asbhub.domain.dates import month_range_allowed, month_runs, months_between, split_months
+from asbhub.domain.months import label_or_text as month_label  # 'February 2019'; odd text as is
 from asbhub.domain.vocab import RecordType
 from asbhub.geo import AREAS_ENV_VAR, AreaHierarchy, MappingFileError, from_bng
 from asbhub.ingest.police_uk import KIND as POLICE_UK_KIND
@@ -54,30 +54,6 @@ POLYGONS_FILE = "lsoa_bng.geojson"
 
 # -- labels -------------------------------------------------------------------------------
 
-# Spelt out here rather than by strftime("%B"), which follows the process's locale.
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def month_label(month: str, short: bool = False) -> str:
-    """'2019-02' -> 'February 2019' (or 'Feb 2019'); anything else is returned unchanged."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
-        return month
-    name = MONTH_NAMES[int(month[5:7]) - 1]
-    return f"{name[:3] if short else name} {month[:4]}"
-
 
 def file_label(path: str) -> str:
     """A loaded file as a reader knows it: 'member.csv (in archive.zip)', without the folders
@@ -95,12 +71,6 @@ def record_type_label(record_type: str) -> str:
 def _record_type_order(record_type: str) -> tuple[int, str]:
     order = list(RECORD_TYPE_LABELS)
     return (order.index(record_type) if record_type in order else len(order), record_type)
-
-
-def _month_range(first: str, last: str) -> list[str]:
-    """Every calendar month from ``first`` to ``last`` inclusive, as 'YYYY-MM' (bounded, and
-    empty for a value that is not a month: see :func:`asbhub.domain.dates.months_between`)."""
-    return months_between(first, last)
 
 
 # -- totals -------------------------------------------------------------------------------
@@ -141,7 +111,7 @@ def store_summary(using: str = DB_ALIAS, by_type: dict[str, Any] | None = None) 
     missing: list[str] = []
     if months:
         have = set(months)
-        missing = [m for m in _month_range(months[0], months[-1]) if m not in have]
+        missing = [m for m in months_between(months[0], months[-1]) if m not in have]
     if last:
         last["file_label"] = file_label(last["file"])
     return {

@@ -310,7 +310,7 @@ class EvaluationForm(forms.Form):
     after_last = forms.CharField(label="After: last month", widget=MONTH_WIDGET)
 
     def clean(self) -> dict[str, object]:
-        from asbhub.records.cases.plan_work import MONTH_RE
+        from asbhub.domain.months import MONTH_RE
 
         data = super().clean()
         for name in ("before_first", "before_last", "after_first", "after_last"):
