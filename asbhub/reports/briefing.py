@@ -70,6 +70,7 @@ from asbhub.domain.dates import LOCAL_TIME_ZONE, LOCAL_ZONE
 from asbhub.domain.months import month_of, month_start, months_between, next_month, shift_month
 from asbhub.domain.people import INTERIM_PERSON_KEY, interim_person_key
 from asbhub.reports import briefing_data as q
+from asbhub.reports.rendering import html_to_pdf, render_template
 from asbhub.store.db import Store
 
 __all__ = [
@@ -1041,17 +1042,6 @@ def briefing_summary(b: Briefing, sections: Mapping[str, Cut]) -> dict[str, Any]
     return {"changed": changed, "decisions": decisions[:5]}
 
 
-def _env() -> Any:
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    return Environment(
-        loader=PackageLoader("asbhub.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_briefing_body(
     data: Briefing, *, only: str | None = None, more_href: Callable[[str], str] | None = None
 ) -> str:
@@ -1068,22 +1058,19 @@ def render_briefing_body(
         )
     limit = None if only is not None else data.limit
     sections = briefing_sections(data, limit)
-    return (
-        _env()
-        .get_template("briefing/_body.html")
-        .render(
-            b=data,
-            rows=_rows,
-            s=sections,
-            only=only,
-            limit=limit,
-            show=lambda sid: only is None or only == sid,
-            more_href=more_href,
-            summary=None if only else briefing_summary(data, sections),
-            area_name=area_name,
-            area_svg=area_svg,
-            titles=SECTIONS,
-        )
+    return render_template(
+        "briefing/_body.html",
+        b=data,
+        rows=_rows,
+        s=sections,
+        only=only,
+        limit=limit,
+        show=lambda sid: only is None or only == sid,
+        more_href=more_href,
+        summary=None if only else briefing_summary(data, sections),
+        area_name=area_name,
+        area_svg=area_svg,
+        titles=SECTIONS,
     )
 
 
@@ -1099,24 +1086,12 @@ def render_briefing_html(data: Briefing) -> str:
     -------
     str
     """
-    return (
-        _env()
-        .get_template("briefing/briefing.html")
-        .render(b=data, body=render_briefing_body(data))
-    )
+    return render_template("briefing/briefing.html", b=data, body=render_briefing_body(data))
 
 
 def briefing_pdf_bytes(html: str) -> bytes:
-    """The briefing page as PDF bytes (WeasyPrint, the ``pdf`` extra, imported only here)."""
-    from asbhub.reports.scrutiny_render import import_weasyprint
-
-    try:
-        weasyprint = import_weasyprint()  # the report's quicker import (same libraries)
-    except ImportError as exc:  # the PDF is optional: keep the HTML path free of it
-        raise ImportError(
-            f"PDF briefings need WeasyPrint: pip install 'asbhub[pdf]' (the 'pdf' extra) ({exc})"
-        ) from exc
-    return weasyprint.HTML(string=html).write_pdf()
+    """The briefing page as PDF bytes (WeasyPrint, the ``pdf`` extra: :func:`html_to_pdf`)."""
+    return html_to_pdf(html, what="PDF briefings")
 
 
 def _rows(frame: pl.DataFrame | None) -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ import polars as pl
 from asbhub.domain.dates import LOCAL_TIME_ZONE, LOCAL_ZONE
 from asbhub.outputs.csvsafe import safe_writer
 from asbhub.reports import briefing_data as q
+from asbhub.reports.rendering import render_template
 from asbhub.store.db import Store
 
 __all__ = [
@@ -333,31 +334,16 @@ def weekly_csv_rows(pack: WeeklyPack) -> list[list[Any]]:
 
 def render_weekly_html(pack: WeeklyPack, map_png: bytes | None = None) -> str:
     """The pack as one self-contained HTML page (the map embedded)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("asbhub.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     src = ("data:image/png;base64," + base64.b64encode(map_png).decode()) if map_png else ""
-    return env.get_template("weekly/weekly.html").render(
-        p=pack, map_src=src, body=render_weekly_body(pack, src)
+    return render_template(
+        "weekly/weekly.html", p=pack, map_src=src, body=render_weekly_body(pack, src)
     )
 
 
 def render_weekly_body(pack: WeeklyPack, map_src: str = "") -> str:
     """The pack's tables and map as an HTML fragment (for the web app's page)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("asbhub.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template("weekly/_body.html").render(
+    return render_template(
+        "weekly/_body.html",
         p=pack,
         map_src=map_src,
         tables=[

@@ -18,8 +18,8 @@ from django.db.models import QuerySet
 from asbhub.records.incidents import selectors as incident_services
 from asbhub.records.partners.models import Role
 from asbhub.records.scrutiny.models import Meeting, Question, Status, Theme
+from asbhub.reports.rendering import format_cell
 from asbhub.reports.scrutiny import ReportTable, ScrutinyReport, build_scrutiny
-from asbhub.reports.scrutiny_render import format_cell
 from asbhub.store import query
 from asbhub.store.db import Store
 from asbhub.store.scope import default_scope, latest_complete, scope_months
