@@ -84,3 +84,21 @@ def test_every_page_that_asks_why_uses_the_decorator() -> None:
         risk.due,
     ]
     assert all(getattr(p, "asbhub_purpose_required", False) for p in pages)
+
+
+def test_services_read_their_roles_from_the_one_action_table() -> None:
+    from asbhub.records.cases import case_reviews
+    from asbhub.records.cases import services as cases
+    from asbhub.records.partners.access import ACTION_ROLES, action_roles
+    from asbhub.records.people import visibility
+    from asbhub.records.risk import services as risk
+    from asbhub.web.scrutiny import services as scrutiny
+
+    assert cases.EDITOR_ROLES is ACTION_ROLES["pmp.change"]
+    assert risk.ASSESSOR_ROLES is ACTION_ROLES["risk.assess"]
+    assert risk.QUESTIONNAIRE_ROLES is ACTION_ROLES["questionnaire.change"]
+    assert visibility.REVIEWER_ROLES is ACTION_ROLES["linkage.decide"]
+    assert case_reviews.RULE_ROLES is ACTION_ROLES["threshold_rule.change"]
+    assert scrutiny.QUEUE_ROLES is ACTION_ROLES["question.moderate"]
+    with pytest.raises(ValueError, match="unrestricted action 'account.own'"):
+        action_roles("account.own")

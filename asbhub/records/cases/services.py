@@ -31,13 +31,14 @@ from asbhub.records.cases.models import (
 )
 from asbhub.records.partners.access import (
     PersonView,
+    action_roles,
     can_see,
     owner_agency_for,
     profile_of,
     record_access,
     redact_person,
 )
-from asbhub.records.partners.models import Agency, AuditAction, DataCategory, Role
+from asbhub.records.partners.models import Agency, AuditAction, DataCategory
 
 #: Fields of a plan an edit form may change (links, actions and reviews have their own writes).
 EDITABLE_FIELDS = (
@@ -57,7 +58,7 @@ EDITABLE_FIELDS = (
 )
 
 #: Roles that may change plans (the Commissioner's office and administrators only read).
-EDITOR_ROLES = frozenset({Role.ANALYST, Role.SNT_OFFICER, Role.SUPERVISOR, Role.PARTNER_OFFICER})
+EDITOR_ROLES = action_roles("pmp.change")
 
 
 class ConcurrentEditError(Exception):

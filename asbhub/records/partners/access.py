@@ -500,6 +500,19 @@ ACTION_ROLES: dict[str, frozenset[str] | None] = {
 }
 
 
+def action_roles(action: str) -> frozenset[str]:
+    """The roles that may take ``action`` (a key of :data:`ACTION_ROLES` limited to roles):
+    the one list a service's own check (``EDITOR_ROLES``, ``ASSESSOR_ROLES``...) is read from,
+    so a page and the service behind it can never disagree about who may act."""
+    roles = ACTION_ROLES.get(action)
+    if roles is None:
+        raise ValueError(
+            f"unknown or unrestricted action {action!r}; expected one of "
+            f"{', '.join(sorted(a for a, r in ACTION_ROLES.items() if r is not None))}"
+        )
+    return roles
+
+
 def may_act(user: Any, action: str) -> Decision:
     """May ``user`` take ``action`` (a key of :data:`ACTION_ROLES`) at all, by their role?"""
     if action not in ACTION_ROLES:
