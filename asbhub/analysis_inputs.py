@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from asbhub.domain.months import require_month
 from asbhub.domain.vocab import ASB_CRIME_TYPE, POLICE_UK_CRIME_TYPES, RecordType
-from asbhub.geo import AreaHierarchy, to_bng
+from asbhub.geo import AreaHierarchy, area_hierarchy, to_bng
 
 if TYPE_CHECKING:
     from asbhub.analysis import HotspotCount, HotspotGiStar, HotspotKDE, HotspotTrend
@@ -255,7 +255,7 @@ def area_lsoa_codes(
 
     Examples
     --------
-    >>> codes, lpu, _ = area_lsoa_codes(AreaHierarchy.load(), lpu="erewash")
+    >>> codes, lpu, _ = area_lsoa_codes(area_hierarchy(), lpu="erewash")
     >>> lpu, len(codes)
     ('Erewash', 73)
     """
@@ -298,7 +298,7 @@ def area_lsoa_codes(
 
 
 def _load_areas(areas: AreaHierarchy | None) -> AreaHierarchy:
-    return areas if areas is not None else AreaHierarchy.load()
+    return areas if areas is not None else area_hierarchy()
 
 
 # --------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ import polars as pl
 from asbhub.domain import months as month_fns
 from asbhub.domain.months import MONTH_PATTERN, month_at, month_index, month_runs_text
 from asbhub.domain.vocab import AsbCategory
-from asbhub.geo.areas import AreaHierarchy
+from asbhub.geo.areas import AreaHierarchy, area_hierarchy
 
 __all__ = [
     "NOT_RECORDED",
@@ -273,7 +273,7 @@ def with_areas(incidents: pl.DataFrame, areas: AreaHierarchy | None = None) -> p
     ['Derby West', 'Outside the force area', 'No LSOA']
     """
     _require(incidents, ["lsoa_code"], "with_areas")
-    areas = AreaHierarchy.load() if areas is None else areas
+    areas = area_hierarchy() if areas is None else areas
     lookup = areas.lsoa.select(
         pl.col("lsoa_code").alias("_lsoa"),
         pl.col("lpu").alias("_lpu"),
@@ -475,7 +475,7 @@ def area_counts(
     if level not in _LEVEL_COLUMNS:
         raise ValueError(f"level {level!r} is not an area level; expected one of "
                          f"{', '.join(_LEVEL_COLUMNS)}")  # fmt: skip
-    areas = AreaHierarchy.load() if areas is None else areas
+    areas = area_hierarchy() if areas is None else areas
     rows, types, n_covid, notes = _select(incidents, record_type, exclude_covid, what)
     covered = _coverage(incidents, coverage)
     indices = [month_index(m) for m in covered]

@@ -569,7 +569,7 @@ def _areas_of(trend: Any, last_month: pl.DataFrame) -> pl.DataFrame:
     count last month, the month before and the cells' bounds (for the small map)."""
     from asbhub.analysis import TREND_CATEGORIES
     from asbhub.analysis.hot_areas import hot_areas
-    from asbhub.geo import AreaHierarchy
+    from asbhub.geo import area_hierarchy
 
     codes = [TREND_CATEGORIES.index(n) for n in _HOTSPOT_CATEGORIES]
     last_counts = trend.counts[-1]
@@ -581,7 +581,7 @@ def _areas_of(trend: Any, last_month: pl.DataFrame) -> pl.DataFrame:
     label = np.where(inside, areas.labels[rows_, cols_], 0)
     located = last_month.with_columns(pl.Series("_area", label))
     try:
-        hierarchy: Any = AreaHierarchy.load()
+        hierarchy: Any = area_hierarchy()
         lsoa_names = dict(hierarchy.lsoa.select("lsoa_code", "lsoa_name").iter_rows())
         snt_of = dict(hierarchy.lsoa.select("lsoa_code", "snt_name").iter_rows())
     except (OSError, ValueError):

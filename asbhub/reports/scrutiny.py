@@ -33,7 +33,7 @@ import polars as pl
 
 from asbhub.analysis_inputs import area_lsoa_codes, display_url
 from asbhub.domain.months import require_month, shift_month
-from asbhub.geo import AreaHierarchy
+from asbhub.geo import AreaHierarchy, area_hierarchy
 from asbhub.reports import data as q
 from asbhub.reports import scrutiny_cases as cases
 from asbhub.reports import scrutiny_sections as sections
@@ -134,7 +134,7 @@ def build_scrutiny(
     from asbhub import __version__
 
     require_month(period, "period")
-    areas = areas or AreaHierarchy.load()
+    areas = areas or area_hierarchy()
     lpu = None
     codes: list[str] | None = None
     if area is not None:

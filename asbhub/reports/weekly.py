@@ -162,9 +162,9 @@ def build_weekly(
     ValueError
         When ``lpu`` is not one of the hierarchy's LPUs (the message lists them).
     """
-    from asbhub.geo import AreaHierarchy
+    from asbhub.geo import area_hierarchy
 
-    areas = areas or AreaHierarchy.load()
+    areas = areas or area_hierarchy()
     if lpu not in areas.lpus:
         raise ValueError(f"unknown LPU {lpu!r}: expected one of {', '.join(areas.lpus)}")
     week_start = week_ending - dt.timedelta(days=6)
@@ -262,10 +262,10 @@ def weekly_map_png(pack: WeeklyPack, areas: Any = None) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from asbhub.geo import AreaHierarchy
+    from asbhub.geo import area_hierarchy
     from asbhub.outputs import lpu_outlines_bng
 
-    areas = areas or AreaHierarchy.load()
+    areas = areas or area_hierarchy()
     outline = lpu_outlines_bng(areas).get(pack.lpu)
     fig = Figure(figsize=(7.5, 8.0), dpi=110)
     FigureCanvasAgg(fig)

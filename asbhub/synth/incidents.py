@@ -237,7 +237,7 @@ class SyntheticExport(NamedTuple):
 @cache
 def _bundled_locations() -> tuple[pl.DataFrame, pl.DataFrame]:
     from asbhub.data import sample_paths
-    from asbhub.geo import AreaHierarchy
+    from asbhub.geo import area_hierarchy
     from asbhub.ingest.police_uk import read_police_uk
 
     frames = []
@@ -249,7 +249,7 @@ def _bundled_locations() -> tuple[pl.DataFrame, pl.DataFrame]:
     rows = pl.concat(frames).filter(
         pl.col("latitude").is_not_null() & pl.col("longitude").is_not_null()
     )
-    areas = AreaHierarchy.load()
+    areas = area_hierarchy()
     places = (
         rows.group_by("latitude", "longitude", "location", "lsoa_code")
         .agg(pl.len().alias("weight"))

@@ -383,9 +383,9 @@ def table_5_34(
     with plans but not in the list gets a row too, so no plan goes uncounted.
     """
     if lpus is None:
-        from asbhub.geo import AreaHierarchy
+        from asbhub.geo import area_hierarchy
 
-        lpus = AreaHierarchy.load().lpus
+        lpus = area_hierarchy().lpus
     lo, hi = _bounds(start, end)
     plans = Pmp.objects.using(using)
     opened = dict(_count_by_lpu(plans.filter(opened_at__gte=lo, opened_at__lt=hi)))

@@ -9,7 +9,6 @@ LSOA -> LPU mapping from the area hierarchy is applied.
 from __future__ import annotations
 
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from django.utils import timezone
 from asbhub.domain.dates import month_range_allowed, month_runs, months_between, split_months
 from asbhub.domain.months import label_or_text as month_label  # 'February 2019'; odd text as is
 from asbhub.domain.vocab import RecordType
-from asbhub.geo import AREAS_ENV_VAR, AreaHierarchy, MappingFileError, from_bng
+from asbhub.geo import MappingFileError, area_hierarchy, from_bng
 from asbhub.ingest.police_uk import KIND as POLICE_UK_KIND
 from asbhub.records.incidents.models import Incident, Source
 from asbhub.store.scope import SYNTHETIC_PREFIX
@@ -231,16 +230,6 @@ def month_type_csv_rows(table: dict[str, Any]) -> list[list[Any]]:
 
 
 # -- by area ------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def _load_areas(folder: str | None) -> AreaHierarchy:
-    return AreaHierarchy.load(folder)
-
-
-def area_hierarchy() -> AreaHierarchy:
-    """The force's area hierarchy ($ASBHUB_AREAS or the bundled Derbyshire files), read once."""
-    return _load_areas(os.environ.get(AREAS_ENV_VAR) or None)
 
 
 def _district(lsoa_name: str | None) -> str | None:
@@ -472,7 +461,7 @@ def _lpu_outlines(folder: str) -> dict[str, Any] | None:
     if not path.is_file():
         log.warning("no LPU outlines: %s not found", path)
         return None
-    outlines = lpu_outlines_bng(_load_areas(folder))
+    outlines = lpu_outlines_bng(area_hierarchy(folder))
     names = list(outlines)
     dissolved = [outlines[name] for name in names]
     # Simplify the LPUs as one coverage, so neighbours keep a shared edge (no slivers or gaps).
