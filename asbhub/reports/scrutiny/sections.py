@@ -2,8 +2,8 @@
 LPU, excluding Covid, against other forces, hot spots, neighbourhood crime, call handling.
 
 Each function takes the records the report read once (:func:`asbhub.reports.data.
-report_records`) and the build's :class:`~asbhub.reports.scrutiny_model.Context`, and returns
-one :class:`~asbhub.reports.scrutiny_model.Section` stamped with its source, period and
+report_records`) and the build's :class:`~asbhub.reports.scrutiny.model.Context`, and returns
+one :class:`~asbhub.reports.scrutiny.model.Section` stamped with its source, period and
 parameters, or saying in words why it has no figures.
 """
 
@@ -25,8 +25,8 @@ from asbhub.analysis import (
 from asbhub.analysis.tables import month_label
 from asbhub.analysis_inputs import PointFilters, PointSet, display_url
 from asbhub.domain.months import month_range_label, months_between, shift_month
-from asbhub.reports.scrutiny_charts import hotspot_map, line_chart, lpu_outlines
-from asbhub.reports.scrutiny_model import (
+from asbhub.reports.scrutiny.charts import hotspot_map, line_chart, lpu_outlines
+from asbhub.reports.scrutiny.model import (
     NEIGHBOURHOOD_CRIME,
     POLICE_UK,
     Context,

@@ -1,7 +1,7 @@
 """The scrutiny report's shape: tables, charts, sections and the report, and the context
 every section is built in. Data only: building is in :mod:`asbhub.reports.scrutiny`, the
-sections in :mod:`asbhub.reports.scrutiny_sections` and :mod:`asbhub.reports.scrutiny_cases`,
-the HTML and PDF in :mod:`asbhub.reports.scrutiny_render`.
+sections in :mod:`asbhub.reports.scrutiny.sections` and :mod:`asbhub.reports.scrutiny.cases`,
+the HTML and PDF in :mod:`asbhub.reports.scrutiny.render`.
 """
 
 from __future__ import annotations

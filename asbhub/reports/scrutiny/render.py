@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from asbhub.reports.rendering import html_to_pdf, render_template
-from asbhub.reports.scrutiny_model import ScrutinyReport
+from asbhub.reports.scrutiny.model import ScrutinyReport
 
 __all__ = ["render_html", "write_pdf"]
 

@@ -31,8 +31,8 @@ from asbhub.domain.months import (
     shift_month,
 )
 from asbhub.reports import data as q
-from asbhub.reports.scrutiny_charts import lsoa_polygons
-from asbhub.reports.scrutiny_model import (
+from asbhub.reports.scrutiny.charts import lsoa_polygons
+from asbhub.reports.scrutiny.model import (
     CaseStudy,
     Context,
     ReportTable,
