@@ -18,7 +18,14 @@ from asbhub.analysis.repeats import (
     address_keys,
     repeat_addresses,
 )
-from asbhub.domain.months import month_of, month_start, months_between, next_month, shift_month
+from asbhub.domain.months import (
+    month_label,
+    month_of,
+    month_start,
+    months_between,
+    next_month,
+    shift_month,
+)
 from asbhub.reports import briefing_data as q
 from asbhub.reports.briefing.model import (
     HOTSPOT_CATEGORIES,
@@ -225,13 +232,13 @@ def emerging_hotspots(
         "months": f"{run[0]:%Y-%m} to {run[-1]:%Y-%m}" if run else "none",
     }
     if len(run) < min_months:
-        missing = ", ".join(f"{m:%B %Y}" for m in window if m not in with_data)
+        missing = ", ".join(f"{month_label(month_of(m))}" for m in window if m not in with_data)
         return (
             None,
             (
                 f"Not enough data to look for emerging hot spots: the trend needs at "
                 f"least {min_months} consecutive months with dated incidents up to "
-                f"{last:%B %Y}, and the store has {len(run)} (no dated incidents, or "
+                f"{month_label(month_of(last))}, and the store has {len(run)} (no dated incidents, or "
                 f"on fewer than {min_day_share:.0%} of the days, in {missing}). Load "
                 f"the force export for those months."
             ),
@@ -247,8 +254,8 @@ def emerging_hotspots(
         return (
             None,
             (
-                f"Too few incidents with a point ({inc.height}) from {first:%B %Y} to "
-                f"{last:%B %Y} to look for hot spots."
+                f"Too few incidents with a point ({inc.height}) from {month_label(month_of(first))} to "
+                f"{month_label(month_of(last))} to look for hot spots."
             ),
             params,
             None,

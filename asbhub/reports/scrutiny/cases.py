@@ -50,7 +50,7 @@ def _days(ctx: Context) -> tuple[dt.date, dt.date]:
     """First and last day (inclusive) of the report's latest 12 months."""
     first, last = ctx.latest(12)
     end = month_start(shift_month(last, 1)) - dt.timedelta(days=1)
-    return dt.date.fromisoformat(f"{first}-01"), end
+    return month_start(first), end
 
 
 def _demo_note(store_alias: str, model: Any) -> list[str]:
