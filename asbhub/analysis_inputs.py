@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +33,9 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from asbhub.domain.months import require_month
 from asbhub.domain.vocab import ASB_CRIME_TYPE, POLICE_UK_CRIME_TYPES, RecordType
-from asbhub.geo import AreaHierarchy, to_bng
+from asbhub.geo import AreaHierarchy, area_hierarchy, to_bng
 
 if TYPE_CHECKING:
     from asbhub.analysis import HotspotCount, HotspotGiStar, HotspotKDE, HotspotTrend
@@ -78,8 +78,6 @@ HOTSPOT_METHODS = ("gistar", "kde", "count")
 #: What a user may type for anti-social behaviour: 'asb' is shorter than the published name.
 ASB_SHORTHAND = "asb"
 
-_MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
 
 class NoPointsError(ValueError):
     """No record matches the filters, or none that does has coordinates."""
@@ -91,9 +89,7 @@ class NoPointsError(ValueError):
 
 
 def _check_month(value: str, what: str) -> str:
-    if not isinstance(value, str) or not _MONTH_RE.fullmatch(value):
-        raise ValueError(f"{what} {value!r} is not a month; expected YYYY-MM, e.g. 2019-01")
-    return value
+    return require_month(value, what)
 
 
 @dataclass(frozen=True)
@@ -257,7 +253,7 @@ def area_lsoa_codes(
 
     Examples
     --------
-    >>> codes, lpu, _ = area_lsoa_codes(AreaHierarchy.load(), lpu="erewash")
+    >>> codes, lpu, _ = area_lsoa_codes(area_hierarchy(), lpu="erewash")
     >>> lpu, len(codes)
     ('Erewash', 73)
     """
@@ -300,7 +296,7 @@ def area_lsoa_codes(
 
 
 def _load_areas(areas: AreaHierarchy | None) -> AreaHierarchy:
-    return areas if areas is not None else AreaHierarchy.load()
+    return areas if areas is not None else area_hierarchy()
 
 
 # --------------------------------------------------------------------------------------------

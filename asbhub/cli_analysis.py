@@ -236,10 +236,10 @@ def _filters(args: argparse.Namespace) -> PointFilters:
 
 
 def _areas() -> AreaHierarchy | None:
-    from asbhub.geo import AreaHierarchy, MappingFileError
+    from asbhub.geo import MappingFileError, area_hierarchy
 
     try:
-        return AreaHierarchy.load()
+        return area_hierarchy()
     except MappingFileError as exc:
         _err(f"warning: no area files, so cells get no LPU and maps no outlines: {exc}")
         return None

@@ -29,6 +29,7 @@ from asbhub.cli_analysis import (
     _out,
     force_filters,
 )
+from asbhub.domain.dates import LOCAL_TIME_ZONE
 
 if TYPE_CHECKING:
     import shapely
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from asbhub.store.db import Store
 
 MONTH_ONLY = "data.police.uk publishes a month for each record but no date or time"
-UK_TIME_ZONE = "Europe/London"
 
 
 def add_dated_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
@@ -271,7 +271,7 @@ def _dated_points(args: argparse.Namespace, filters: PointFilters, command: str)
         s = s.dt.convert_time_zone("UTC")
     utc = s.dt.replace_time_zone(None).to_numpy().astype("datetime64[s]")
     local = (
-        s.dt.convert_time_zone(UK_TIME_ZONE)
+        s.dt.convert_time_zone(LOCAL_TIME_ZONE)
         .dt.replace_time_zone(None)
         .to_numpy()
         .astype("datetime64[s]")

@@ -181,11 +181,9 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
     week_ending = args.week_ending or date.today() - timedelta(days=1)
     types = ("asb", "roc") if args.roc else ("asb",)
     # --lpu in any case, as the other commands take it (issue #12 item 5).
-    from asbhub.geo import AreaHierarchy
+    from asbhub.geo import area_hierarchy
 
-    lpu = next(
-        (n for n in AreaHierarchy.load().lpus if n.casefold() == args.lpu.casefold()), args.lpu
-    )
+    lpu = next((n for n in area_hierarchy().lpus if n.casefold() == args.lpu.casefold()), args.lpu)
     from asbhub.cli_store import forces_line, resolve_force
     from asbhub.store.scope import configured_force
 

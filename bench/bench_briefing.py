@@ -52,7 +52,7 @@ def _pages(pdf: bytes) -> int | str:
 def run() -> None:
     from asbhub.demo.tasking import seed_demo_incidents
     from asbhub.reports.briefing import briefing_pdf_bytes, build_briefing, render_briefing_html
-    from asbhub.reports.scrutiny_render import import_weasyprint
+    from asbhub.reports.rendering import import_weasyprint
     from asbhub.store.db import open_store
 
     today = dt.date.today()

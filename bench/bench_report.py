@@ -85,7 +85,7 @@ class _Clock:
 def run() -> dict[str, float]:
     from asbhub.ingest.inputs import expand_inputs
     from asbhub.reports import build_scrutiny, render_html, write_pdf
-    from asbhub.reports.scrutiny_render import import_weasyprint
+    from asbhub.reports.rendering import import_weasyprint
     from asbhub.store.db import open_store
     from asbhub.store.loaders import ingest
 

@@ -43,6 +43,8 @@ from typing import Any, Literal
 
 import polars as pl
 
+from asbhub.domain.dates import LOCAL_TIME_ZONE
+from asbhub.domain.months import month_at, month_index, month_label, month_of, month_start
 from asbhub.domain.vocab import CALL_CHANNELS
 
 __all__ = [
@@ -76,14 +78,12 @@ DEFAULT_TARGET_SECONDS: dict[str, float] = {
 }
 #: Answer-time band edges, seconds (DESIGN: report bands under 10 s, 10-60 s, over 60 s).
 DEFAULT_BAND_EDGES: tuple[float, ...] = (10.0, 60.0)
-LOCAL_TIME_ZONE = "Europe/London"
 PERCENTILE = 90.0
 # numpy's methods that polars computes alike; numpy's "nearest" rounds half to even, polars'
 # rounds half up, so it is left out rather than differ from the reference.
 PERCENTILE_METHODS = ("linear", "lower", "higher", "midpoint")
 
 Period = Literal["month", "year", "financial_year"]
-_MONTH_ABBR = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
 @dataclass(frozen=True)
@@ -580,7 +580,7 @@ def _period_index(by: str) -> pl.Expr:
 
 def _index_of(by: str, day: date) -> int:
     if by == "month":
-        return day.year * 12 + day.month - 1
+        return month_index(month_of(day))
     if by == "year":
         return day.year
     return day.year if day.month >= 4 else day.year - 1
@@ -609,7 +609,7 @@ def _periods(span: tuple[int, int] | None) -> pl.DataFrame:
 
 def _period_label(by: str, p: int) -> str:
     if by == "month":
-        return f"{p // 12:04d}-{p % 12 + 1:02d}"
+        return month_at(p)
     if by == "year":
         return f"{p:04d}"
     return f"{p:04d}/{(p + 1) % 100:02d}"
@@ -617,11 +617,11 @@ def _period_label(by: str, p: int) -> str:
 
 def _period_start(by: str, p: int) -> date:
     if by == "month":
-        return date(p // 12, p % 12 + 1, 1)
+        return month_start(month_at(p))
     if by == "year":
         return date(p, 1, 1)
     return date(p, 4, 1)
 
 
 def _month_label(p: int) -> str:
-    return f"{_MONTH_ABBR[p % 12]} {p // 12}"
+    return month_label(month_at(p), short=True)

@@ -40,6 +40,7 @@ __all__ = [
     "RepeatLocations",
     "RepeatPerpetrators",
     "RepeatRecall",
+    "RepeatResult",
     "RepeatVictims",
     "address_keys",
     "repeat_addresses",
@@ -82,8 +83,49 @@ def _date_expr(frame: pl.DataFrame, column: str) -> pl.Expr:
     return pl.col(column).cast(pl.String).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
 
 
+class RepeatResult:
+    """What the repeat results share (:class:`RepeatVictims`, :class:`RepeatPerpetrators`,
+    :class:`RepeatAddresses`, :class:`RepeatLocations`): a ``table`` of repeats over a window of
+    ``window_days`` ending at ``as_of``, compared with the window ending at ``since``, the
+    parameters used, and the rows that are new or rising.
+
+    Each result is a frozen dataclass with its own fields; this base adds no fields (so each
+    keeps its order of arguments) but the common behaviour.
+    """
+
+    table: pl.DataFrame
+    window_days: int
+    min_count: int
+    as_of: dt.date
+    since: dt.date | None
+    record_types: tuple[str, ...]
+    parameters: dict[str, Any]
+
+    @property
+    def n_repeat(self) -> int:
+        """How many repeats (rows of ``table``)."""
+        return self.table.height
+
+    def new_or_rising(self) -> pl.DataFrame:
+        """Rows that are new or rising since ``since`` (all rows without ``since``)."""
+        if self.since is None:
+            return self.table
+        return self.table.filter(pl.col("new") | pl.col("rising"))
+
+    def _set_parameters(self, first: dict[str, Any], last: dict[str, Any] | None = None) -> None:
+        # The result's own parameters, then the window's, then any that close the list.
+        window = {
+            "window_days": self.window_days,
+            "min_count": self.min_count,
+            "as_of": self.as_of.isoformat(),
+            "since": self.since.isoformat() if self.since else None,
+            "record_types": list(self.record_types),
+        }
+        object.__setattr__(self, "parameters", {**first, **window, **(last or {})})
+
+
 @dataclass(frozen=True)
-class RepeatVictims:
+class RepeatVictims(RepeatResult):
     """Result of :func:`repeat_victims` (and, as :class:`RepeatPerpetrators`, of
     :func:`repeat_perpetrators`).
 
@@ -113,29 +155,10 @@ class RepeatVictims:
     parameters: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self,
-            "parameters",
-            {
-                "person_key": self.person_key,
-                "window_days": self.window_days,
-                "min_count": self.min_count,
-                "as_of": self.as_of.isoformat(),
-                "since": self.since.isoformat() if self.since else None,
-                "record_types": list(self.record_types),
-                "roles": [f"{r} ({t or 'any'})" for r, t in self.roles],
-            },
+        self._set_parameters(
+            {"person_key": self.person_key},
+            {"roles": [f"{r} ({t or 'any'})" for r, t in self.roles]},
         )
-
-    @property
-    def n_repeat(self) -> int:
-        return self.table.height
-
-    def new_or_rising(self) -> pl.DataFrame:
-        """Rows that are new or rising since ``since`` (all rows without ``since``)."""
-        if self.since is None:
-            return self.table
-        return self.table.filter(pl.col("new") | pl.col("rising"))
 
 
 @dataclass(frozen=True)
@@ -399,7 +422,7 @@ def repeat_perpetrators(
 
 
 @dataclass(frozen=True)
-class RepeatAddresses:
+class RepeatAddresses(RepeatResult):
     """Result of :func:`repeat_addresses`.
 
     Attributes
@@ -433,29 +456,9 @@ class RepeatAddresses:
     parameters: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self,
-            "parameters",
-            {
-                "address_column": self.address_column,
-                "postcode_column": self.postcode_column,
-                "window_days": self.window_days,
-                "min_count": self.min_count,
-                "as_of": self.as_of.isoformat(),
-                "since": self.since.isoformat() if self.since else None,
-                "record_types": list(self.record_types),
-            },
+        self._set_parameters(
+            {"address_column": self.address_column, "postcode_column": self.postcode_column}
         )
-
-    @property
-    def n_repeat(self) -> int:
-        return self.table.height
-
-    def new_or_rising(self) -> pl.DataFrame:
-        """Rows that are new or rising since ``since`` (all rows without ``since``)."""
-        if self.since is None:
-            return self.table
-        return self.table.filter(pl.col("new") | pl.col("rising"))
 
 
 def address_keys(addresses: pl.Series, postcodes: pl.Series | None = None) -> pl.DataFrame:
@@ -631,7 +634,7 @@ def repeat_addresses(
 
 
 @dataclass(frozen=True)
-class RepeatLocations:
+class RepeatLocations(RepeatResult):
     """Result of :func:`repeat_locations`.
 
     Attributes
@@ -660,28 +663,7 @@ class RepeatLocations:
     parameters: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self,
-            "parameters",
-            {
-                "distance_m": self.distance_m,
-                "window_days": self.window_days,
-                "min_count": self.min_count,
-                "as_of": self.as_of.isoformat(),
-                "since": self.since.isoformat() if self.since else None,
-                "record_types": list(self.record_types),
-            },
-        )
-
-    @property
-    def n_repeat(self) -> int:
-        return self.table.height
-
-    def new_or_rising(self) -> pl.DataFrame:
-        """Rows that are new or rising since ``since`` (all rows without ``since``)."""
-        if self.since is None:
-            return self.table
-        return self.table.filter(pl.col("new") | pl.col("rising"))
+        self._set_parameters({"distance_m": self.distance_m})
 
 
 def _neighbour_sets(points: np.ndarray, distance_m: float) -> list[list[int]]:

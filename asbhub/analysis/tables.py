@@ -29,7 +29,6 @@ zero, as a spreadsheet (and so the report) rounds them.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -38,8 +37,10 @@ from typing import Literal
 
 import polars as pl
 
+from asbhub.domain import months as month_fns
+from asbhub.domain.months import MONTH_PATTERN, month_at, month_index, month_runs_text
 from asbhub.domain.vocab import AsbCategory
-from asbhub.geo.areas import AreaHierarchy
+from asbhub.geo.areas import AreaHierarchy, area_hierarchy
 
 __all__ = [
     "NOT_RECORDED",
@@ -78,8 +79,6 @@ NO_SNT = "No SNT"
 NO_IMD = "No IMD decile"
 _SPECIAL = (NOT_RECORDED, OUTSIDE_FORCE, NO_LSOA, NO_SNT, NO_IMD)
 
-_MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
-_MONTH_ABBR = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _CATEGORY_LABELS = {c.value: c.label for c in AsbCategory}
 # Per level: the hierarchy's columns kept in the table.
 _LEVEL_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -96,46 +95,21 @@ _LEVEL_COLUMNS: dict[str, tuple[str, ...]] = {
 # --------------------------------------------------------------------------------------------
 
 
-def _month_index(month: str) -> int:
-    """``'2022-02'`` -> months since year 0, so that months can be added and compared."""
-    if not isinstance(month, str) or not re.fullmatch(_MONTH_RE, month):
-        raise ValueError(f"{month!r} is not a month; expected YYYY-MM, e.g. 2022-02")
-    return int(month[:4]) * 12 + int(month[5:]) - 1
-
-
-def _month_str(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def _month_span(first: int, last: int) -> list[str]:
-    return [_month_str(i) for i in range(first, last + 1)]
-
-
-def _month_runs(months: Iterable[str]) -> str:
-    """``2020-01, 2020-02, 2020-03, 2020-07`` -> ``2020-01 to 2020-03, 2020-07``."""
-    runs: list[list[int]] = []
-    for i in sorted(map(_month_index, months)):
-        if runs and i == runs[-1][1] + 1:
-            runs[-1][1] = i
-        else:
-            runs.append([i, i])
-    return ", ".join(
-        _month_str(a) if a == b else f"{_month_str(a)} to {_month_str(b)}" for a, b in runs
-    )
+    return [month_at(i) for i in range(first, last + 1)]
 
 
 def month_label(month: str) -> str:
-    """A month as the report writes it.
+    """A month as the report writes it (:func:`asbhub.domain.months.month_label`, short).
 
     >>> month_label("2022-02")
     'Feb 2022'
     """
-    i = _month_index(month)
-    return f"{_MONTH_ABBR[i % 12]} {i // 12}"
+    return month_fns.month_label(month, short=True)
 
 
 def _period_label(first: int, last: int) -> str:
-    end = month_label(_month_str(last))
+    end = month_label(month_at(last))
     return end if first == last else f"{last - first + 1} months to {end}"
 
 
@@ -175,7 +149,7 @@ def _check_months(frame: pl.DataFrame, what: str, column: str = "month") -> None
     if frame[column].dtype != pl.String:
         raise ValueError(f"{what}: column {column} is {frame[column].dtype}; expected YYYY-MM text")
     bad = frame.with_row_index("_row").filter(
-        pl.col(column).is_null() | ~pl.col(column).str.contains(_MONTH_RE)
+        pl.col(column).is_null() | ~pl.col(column).str.contains(MONTH_PATTERN)
     )
     if bad.height:
         raise ValueError(
@@ -190,7 +164,7 @@ def _coverage(incidents: pl.DataFrame, coverage: Iterable[str] | None) -> frozen
         return frozenset(incidents["month"].unique().to_list())
     months = frozenset(coverage)
     for m in months:
-        _month_index(m)
+        month_index(m)
     return months
 
 
@@ -299,7 +273,7 @@ def with_areas(incidents: pl.DataFrame, areas: AreaHierarchy | None = None) -> p
     ['Derby West', 'Outside the force area', 'No LSOA']
     """
     _require(incidents, ["lsoa_code"], "with_areas")
-    areas = AreaHierarchy.load() if areas is None else areas
+    areas = area_hierarchy() if areas is None else areas
     lookup = areas.lsoa.select(
         pl.col("lsoa_code").alias("_lsoa"),
         pl.col("lpu").alias("_lpu"),
@@ -501,20 +475,18 @@ def area_counts(
     if level not in _LEVEL_COLUMNS:
         raise ValueError(f"level {level!r} is not an area level; expected one of "
                          f"{', '.join(_LEVEL_COLUMNS)}")  # fmt: skip
-    areas = AreaHierarchy.load() if areas is None else areas
+    areas = area_hierarchy() if areas is None else areas
     rows, types, n_covid, notes = _select(incidents, record_type, exclude_covid, what)
     covered = _coverage(incidents, coverage)
-    indices = [_month_index(m) for m in covered]
-    first = _month_index(start_month) if start_month else min(indices, default=0)
-    last = _month_index(end_month) if end_month else max(indices, default=-1)
+    indices = [month_index(m) for m in covered]
+    first = month_index(start_month) if start_month else min(indices, default=0)
+    last = month_index(end_month) if end_month else max(indices, default=-1)
     if start_month and end_month and first > last:
         raise ValueError(f"{what}: start_month {start_month} is after end_month {end_month}")
-    rows = rows.filter(
-        pl.col("month").is_between(pl.lit(_month_str(first)), pl.lit(_month_str(last)))
-    )
+    rows = rows.filter(pl.col("month").is_between(pl.lit(month_at(first)), pl.lit(month_at(last))))
     missing = tuple(m for m in _month_span(first, last) if m not in covered)
     if missing:
-        notes.append(f"the data does not cover {_month_runs(missing)}: counts are short")
+        notes.append(f"the data does not cover {month_runs_text(missing)}: counts are short")
 
     table = _area_rows(areas, level, population, notes)
     keyed = with_areas(rows, areas).with_columns(_area_key(level, areas.force_code))
@@ -708,11 +680,11 @@ def period_compare(
     covered = _coverage(incidents, coverage)
     if end_month is None and not covered:
         raise ValueError(f"{what}: the data has no months; give end_month='YYYY-MM'")
-    last = _month_index(end_month) if end_month else max(map(_month_index, covered))
+    last = month_index(end_month) if end_month else max(map(month_index, covered))
     latest = (last - months + 1, last)
     previous = (latest[0] - lag, last - lag)
-    in_period = {_month_str(i): "latest" for i in range(latest[0], last + 1)}
-    in_period |= {_month_str(i): "previous" for i in range(previous[0], previous[1] + 1)}
+    in_period = {month_at(i): "latest" for i in range(latest[0], last + 1)}
+    in_period |= {month_at(i): "previous" for i in range(previous[0], previous[1] + 1)}
     rows = rows.filter(pl.col("month").is_in(list(in_period)))
     rows = rows.with_columns(
         _category(by) if by else pl.lit(total_label).alias("category"),
@@ -730,15 +702,15 @@ def period_compare(
         notes.append(f"no records in the previous period for {', '.join(zero)}: % change not given")
     missing = tuple(sorted(m for m in in_period if m not in covered))
     if missing:
-        notes.append(f"the data does not cover {_month_runs(missing)}: those counts are short")
+        notes.append(f"the data does not cover {month_runs_text(missing)}: those counts are short")
     return PeriodComparison(
         table=pl.DataFrame(out, schema=_CHANGE_SCHEMA, orient="row"),
         by=by,
-        end_month=_month_str(last),
+        end_month=month_at(last),
         months=months,
         lag=lag,
-        previous_period=(_month_str(previous[0]), _month_str(previous[1])),
-        latest_period=(_month_str(latest[0]), _month_str(last)),
+        previous_period=(month_at(previous[0]), month_at(previous[1])),
+        latest_period=(month_at(latest[0]), month_at(last)),
         previous_label=_period_label(*previous),
         latest_label=_period_label(*latest),
         months_missing=missing,
@@ -807,10 +779,10 @@ def year_on_year(
     covered = _coverage(incidents, coverage)
     if end_month is None and not covered:
         raise ValueError(f"{what}: the data has no months; give end_month='YYYY-MM'")
-    last = _month_index(end_month) if end_month else max(map(_month_index, covered))
+    last = month_index(end_month) if end_month else max(map(month_index, covered))
     first = last - months + 1
     rows = rows.filter(
-        pl.col("month").is_between(pl.lit(_month_str(first - 12)), pl.lit(_month_str(last)))
+        pl.col("month").is_between(pl.lit(month_at(first - 12)), pl.lit(month_at(last)))
     )
     cats = None
     if by is not None:  # the same rows every month, in the same order
@@ -818,7 +790,7 @@ def year_on_year(
         cats = _ordered(rows.select(_category(by))["category"].unique().to_list())
     parts, zero = [], []
     for i in range(first, last + 1):
-        month, before = _month_str(i), _month_str(i - 12)
+        month, before = month_at(i), month_at(i - 12)
         one = period_compare(
             rows,
             month,
@@ -852,15 +824,17 @@ def year_on_year(
         )
     if zero:
         notes.append(f"no records a year before for {', '.join(zero)}: % change not given")
-    needed = {_month_str(j) for i in range(first, last + 1) for j in (i - 12, i)}
+    needed = {month_at(j) for i in range(first, last + 1) for j in (i - 12, i)}
     missing = tuple(sorted(needed - covered))
     if missing:
-        notes.append(f"the data does not cover {_month_runs(missing)}: those rows have no count")
+        notes.append(
+            f"the data does not cover {month_runs_text(missing)}: those rows have no count"
+        )
     columns = ["month", "month_label", "previous_month", *_CHANGE_SCHEMA, "complete"]
     return YearOnYear(
         table=pl.concat(parts).select(columns),
         by=by,
-        end_month=_month_str(last),
+        end_month=month_at(last),
         months=months,
         months_missing=missing,
         decimals=decimals,
@@ -1010,7 +984,7 @@ def force_share(
     if missing:
         notes.append(
             "some forces lack months that others have: "
-            + "; ".join(f"{f}: {_month_runs(ms)}" for f, ms in missing.items())
+            + "; ".join(f"{f}: {month_runs_text(ms)}" for f, ms in missing.items())
         )
     return ForceShare(
         shares=shares,

@@ -33,11 +33,11 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from asbhub.domain.dates import LOCAL_TIME_ZONE
+from asbhub.domain.months import month_at, month_index, month_runs_text
+
 from .tables import (
     _check_months,
-    _month_index,
-    _month_runs,
-    _month_str,
     _require,
     month_label,
 )
@@ -55,7 +55,6 @@ __all__ = [
 DAYS: tuple[str, ...] = (
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
 )  # fmt: skip
-LOCAL_TIME_ZONE = "Europe/London"
 _HOURS = tuple(f"{h:02d}" for h in range(24))
 
 
@@ -444,14 +443,14 @@ def _monthly_counts(
         ):
             raise ValueError(f"{what}: {count_col} must be a whole number, 0 or more, in every row")
         series = {
-            _month_index(m): int(c) for m, c in counts.select(month_col, count_col).iter_rows()
+            month_index(m): int(c) for m, c in counts.select(month_col, count_col).iter_rows()
         }
         source = "counts"
     else:
-        series = {_month_index(m): int(c) for m, c in counts.group_by(month_col).len().iter_rows()}
+        series = {month_index(m): int(c) for m, c in counts.group_by(month_col).len().iter_rows()}
         source = "rows"
     for m in coverage or ():
-        series.setdefault(_month_index(m), 0)
+        series.setdefault(month_index(m), 0)
     return series, source
 
 
@@ -548,7 +547,7 @@ def monthly_exceedance(
             values = seasonal if use_seasonal else rolling if use_rolling else []
             count = series.get(i)
             row: dict[str, object] = {
-                "month": _month_str(i),
+                "month": month_at(i),
                 "count": count,
                 "rule": None,
                 "n_baseline": len(values) or None,
@@ -587,7 +586,7 @@ def monthly_exceedance(
     notes = []
     if missing:
         notes.append(
-            f"the data does not cover {_month_runs(missing)}: no count, and those months "
+            f"the data does not cover {month_runs_text(missing)}: no count, and those months "
             "enter no baseline"
         )
     no_base = table.filter(pl.col("rule").is_null() & pl.col("count").is_not_null()).height

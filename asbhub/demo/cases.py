@@ -124,7 +124,7 @@ def _council_for(lpu: str) -> str | None:
 
 def busiest_places(n: int, using: str = "default") -> list[_Place]:
     """The busiest LSOA for ASB in each of the ``n`` LPUs whose busiest LSOA is busiest."""
-    from asbhub.geo import AreaHierarchy
+    from asbhub.geo import area_hierarchy
 
     rows = list(
         Incident.objects.using(using)
@@ -133,7 +133,7 @@ def busiest_places(n: int, using: str = "default") -> list[_Place]:
         .annotate(n=Count("pk"))
         .order_by("-n", "location__lsoa_code")
     )
-    lpus = AreaHierarchy.load().lpu_for([r[0] for r in rows])
+    lpus = area_hierarchy().lpu_for([r[0] for r in rows])
     places: dict[str, _Place] = {}
     for (code, name, count), lpu in zip(rows, lpus, strict=True):
         if lpu and lpu not in places:

@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from asbhub.domain.dates import LOCAL_TIME_ZONE
+from asbhub.domain.months import month_at, month_index, month_of, parse_month
+
 if TYPE_CHECKING:  # polars is imported where the flags are made, not to read the rules
     import polars as pl
 
@@ -378,11 +381,10 @@ def add_working_days(
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` calendar months earlier, or that month's last day if shorter
     (31 August less six months is 28 or 29 February)."""
-    index = day.year * 12 + (day.month - 1) - months
-    year, month = divmod(index, 12)
-    month += 1
-    if year < dt.MINYEAR:  # a stored year-1 date (see asbhub.domain.dates): no year 0
+    index = month_index(month_of(day)) - months
+    if index < dt.MINYEAR * 12:  # a stored year-1 date (see asbhub.domain.dates): no year 0
         return dt.date.min
+    year, month = parse_month(month_at(index))
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -693,7 +695,7 @@ def case_review_flags(
     import polars as pl
 
     rule_for = _rule_lookup(rules)
-    local = "Europe/London"
+    local = LOCAL_TIME_ZONE
     c = people.filter(
         pl.col("role").is_in(COMPLAINANT_ROLES)
         & pl.col("record_type").is_in(COMPLAINT_RECORD_TYPES)

@@ -32,8 +32,58 @@ asbhub.domain.dates.DateOutOfRange: 0001-01-01 is outside the allowed range: giv
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+# The month helpers live in asbhub.domain.months; they are imported here too, where the date
+# rule (and older callers) have always found them.
+from asbhub.domain.months import (
+    MAX_MONTHS,
+    MONTH_NAMES,
+    MONTH_RE,
+    is_month,
+    month_label,
+    month_of,
+    month_runs,
+    months_between,
+    next_month,
+    shift_month,
+)
+
+__all__ = [
+    "CLOCK_SKEW",
+    "EARLIEST_DAY",
+    "EARLIEST_MONTH",
+    "LOCAL_TIME_ZONE",
+    "LOCAL_ZONE",
+    "MAX_MONTHS",
+    "MONTH_RE",
+    "PLANNING_YEARS",
+    "DateOutOfRange",
+    "check_event_day",
+    "check_month",
+    "check_planning_day",
+    "day_problem",
+    "event_range",
+    "is_month",
+    "long_date",
+    "month_of",
+    "month_problem",
+    "month_range_allowed",
+    "month_runs",
+    "months_between",
+    "next_month",
+    "planning_range",
+    "range_message",
+    "shift_month",
+    "split_months",
+]
+
+#: The force's local time zone, named once: a date-time without an offset is read in it, days
+#: and months are counted in it, and Django's ``TIME_ZONE`` is set to it.
+LOCAL_TIME_ZONE = "Europe/London"
+#: :data:`LOCAL_TIME_ZONE` as a ``tzinfo``.
+LOCAL_ZONE = ZoneInfo(LOCAL_TIME_ZONE)
 
 #: No incident, event or plan in asbhub is dated before this day (data.police.uk starts in
 #: December 2010; force systems in use hold nothing older worth analysing).
@@ -43,26 +93,6 @@ EARLIEST_MONTH = "2000-01"
 CLOCK_SKEW = dt.timedelta(days=1)
 #: How many years ahead a planning date (due date, next review, planned meeting) may be.
 PLANNING_YEARS = 5
-#: The most months any page lists between two months (EARLIEST_MONTH to a year past today is
-#: well under this): a guard, so an odd value can never make a page explode in size.
-MAX_MONTHS = 12 * 100
-
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class DateOutOfRange(ValueError):
@@ -71,11 +101,7 @@ class DateOutOfRange(ValueError):
 
 def long_date(day: dt.date) -> str:
     """'8 December 2026'."""
-    return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
-
-
-def _month_long(month: str) -> str:
-    return f"{_MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def _today(today: dt.date | None) -> dt.date:
@@ -130,17 +156,6 @@ def check_planning_day(day: dt.date, today: dt.date | None = None) -> dt.date:
     return day
 
 
-def month_of(day: dt.date) -> str:
-    """The month of ``day`` as 'YYYY-MM', always four-digit years (``strftime("%Y")`` writes
-    year 1 as '1' on Linux, which is how '1-01' once reached the store)."""
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def is_month(text: object) -> bool:
-    """Whether ``text`` is a month written 'YYYY-MM' (01 to 12), whatever its year."""
-    return isinstance(text, str) and MONTH_RE.fullmatch(text) is not None
-
-
 def month_problem(text: object, today: dt.date | None = None) -> str | None:
     """Why ``text`` is not an allowed month (None when it is)."""
     if not is_month(text):
@@ -150,8 +165,8 @@ def month_problem(text: object, today: dt.date | None = None) -> str | None:
     if first <= text <= last:
         return None
     return (
-        f"{text} is outside the allowed range: give a month from {_month_long(first)} "
-        f"to {_month_long(last)}"
+        f"{text} is outside the allowed range: give a month from {month_label(first)} "
+        f"to {month_label(last)}"
     )
 
 
@@ -177,51 +192,3 @@ def split_months(
             continue
         (good if month_problem(m, today) is None else odd).add(str(m))
     return sorted(good), sorted(odd)
-
-
-def next_month(month: str) -> str:
-    y, m = int(month[:4]), int(month[5:7])
-    return f"{y + (m == 12):04d}-{1 if m == 12 else m + 1:02d}"
-
-
-def shift_month(month: str, n: int) -> str:
-    """The month ``n`` months after ``month`` (before, for negative ``n``)."""
-    k = int(month[:4]) * 12 + int(month[5:7]) - 1 + n
-    return f"{k // 12:04d}-{k % 12 + 1:02d}"
-
-
-def months_between(first: str, last: str, limit: int = MAX_MONTHS) -> list[str]:
-    """Every month from ``first`` to ``last`` inclusive ('YYYY-MM'), at most ``limit``.
-
-    Safe on any input: months not written 'YYYY-MM' give an empty list rather than an
-    error, and the list stops after ``limit`` months, so no stored value can make a page
-    loop for long or grow without bound.
-    """
-    if not (is_month(first) and is_month(last)):
-        return []
-    out: list[str] = []
-    month = first
-    while month <= last and len(out) < limit:
-        out.append(month)
-        month = next_month(month)
-    return out
-
-
-# -- issue #12 item 7: months covered as ranges ---------------------------------------------
-
-
-def month_runs(months: Iterable[str]) -> list[tuple[str, str]]:
-    """Months ('YYYY-MM') as runs of consecutive months, each ``(first, last)``, in order.
-
-    >>> month_runs(["2019-02", "2018-12", "2019-01", "2026-06", "2026-07", "2027-01"])
-    [('2018-12', '2019-02'), ('2026-06', '2026-07'), ('2027-01', '2027-01')]
-    >>> month_runs([])
-    []
-    """
-    runs: list[tuple[str, str]] = []
-    for month in sorted(set(months)):
-        if runs and next_month(runs[-1][1]) == month:
-            runs[-1] = (runs[-1][0], month)
-        else:
-            runs.append((month, month))
-    return runs

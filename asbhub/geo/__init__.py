@@ -16,6 +16,7 @@ from asbhub.geo.areas import (
     NEIGHBOURHOOD_COLUMNS,
     AreaHierarchy,
     MappingFileError,
+    area_hierarchy,
     bundled_areas_folder,
 )
 from asbhub.geo.locate import LsoaLocator
@@ -30,6 +31,7 @@ __all__ = [
     "AreaHierarchy",
     "LsoaLocator",
     "MappingFileError",
+    "area_hierarchy",
     "bundled_areas_folder",
     "from_bng",
     "to_bng",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -27,6 +27,8 @@ __all__ = [
     "NEIGHBOURHOOD_COLUMNS",
     "AreaHierarchy",
     "MappingFileError",
+    "area_hierarchy",
+    "areas_folder",
     "bundled_areas_folder",
 ]
 
@@ -55,6 +57,31 @@ class MappingFileError(ValueError):
 def bundled_areas_folder() -> Path:
     """The Derbyshire mapping files shipped inside the package."""
     return Path(str(resources.files("asbhub") / "data" / "geography" / "derbyshire"))
+
+
+def areas_folder(folder: Path | str | None = None) -> Path:
+    """``folder``, else the folder named by ``$ASBHUB_AREAS``, else the bundled files."""
+    if folder is None:
+        folder = os.environ.get(AREAS_ENV_VAR) or bundled_areas_folder()
+    return Path(folder)
+
+
+def area_hierarchy(folder: Path | str | None = None) -> AreaHierarchy:
+    """The area hierarchy of ``folder`` (default :func:`areas_folder`), read once per process.
+
+    The one cache of the hierarchy: pages, reports and commands that ask for it again get the
+    same object (its LSOA locator and lookups built once), keyed by the folder, so pointing
+    ``$ASBHUB_AREAS`` elsewhere reads the new files. :meth:`AreaHierarchy.load` reads afresh.
+
+    >>> area_hierarchy() is area_hierarchy(bundled_areas_folder())
+    True
+    """
+    return _cached_hierarchy(str(areas_folder(folder)))
+
+
+@lru_cache(maxsize=8)
+def _cached_hierarchy(folder: str) -> AreaHierarchy:
+    return AreaHierarchy.load(folder)
 
 
 def _read_csv(path: Path, expected: Iterable[str]) -> pl.DataFrame:
@@ -182,9 +209,7 @@ class AreaHierarchy:
         >>> areas.lpu_for(["E01013453", "W01000001"])
         ['Derby West', None]
         """
-        if folder is None:
-            folder = os.environ.get(AREAS_ENV_VAR) or bundled_areas_folder()
-        folder = Path(folder)
+        folder = areas_folder(folder)
         if not folder.is_dir():
             raise MappingFileError(
                 f"areas folder {folder} does not exist (set {AREAS_ENV_VAR} to a folder holding "

@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
+# LOCAL_TIME_ZONE is re-exported: synthetic call logs use the readers' time zone.
+from asbhub.domain.dates import LOCAL_TIME_ZONE as LOCAL_TIME_ZONE
 from asbhub.domain.vocab import CALL_CHANNELS
 from asbhub.ingest.common import (
     ParsedFile,
@@ -28,9 +30,6 @@ from asbhub.ingest.common import (
     csv_careful_table,
     csv_fast_table,
 )
-
-# LOCAL_TIME_ZONE is re-exported: synthetic call logs use the readers' time zone.
-from asbhub.ingest.datetimes import LOCAL_TIME_ZONE as LOCAL_TIME_ZONE
 from asbhub.ingest.datetimes import datetime_checks, parse_datetimes
 
 KIND = "call_log"

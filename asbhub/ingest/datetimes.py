@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from asbhub.domain.dates import EARLIEST_DAY, long_date
+from asbhub.domain.dates import EARLIEST_DAY, LOCAL_TIME_ZONE, long_date
 
-LOCAL_TIME_ZONE = "Europe/London"
 #: The one date rule (asbhub.domain.dates): no incident or call before 1 January 2000.
 EARLIEST = datetime(EARLIEST_DAY.year, EARLIEST_DAY.month, EARLIEST_DAY.day, tzinfo=UTC)
 DT_RE = (

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from asbhub.domain.dates import LOCAL_TIME_ZONE
 from asbhub.domain.vocab import (
     ASB_CRIME_TYPE,
     CLOSURE_CODES,
@@ -42,7 +43,7 @@ from asbhub.ingest.common import (
     csv_careful_table,
     csv_fast_table,
 )
-from asbhub.ingest.datetimes import LOCAL_TIME_ZONE, datetime_checks, parse_datetimes
+from asbhub.ingest.datetimes import datetime_checks, parse_datetimes
 
 KIND = "force_export"
 

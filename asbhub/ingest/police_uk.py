@@ -19,6 +19,7 @@ import csv
 import polars as pl
 
 from asbhub.domain.dates import month_range_allowed
+from asbhub.domain.months import MONTH_PATTERN
 from asbhub.domain.vocab import ASB_CRIME_TYPE
 from asbhub.ingest.common import (
     ParsedFile,
@@ -67,7 +68,6 @@ OTHER_POLICE_UK_FILES = {
     "Object of search": "a data.police.uk stop-and-search file (-stop-and-search.csv)",
 }
 
-_MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 _LSOA_RE = r"^[EWSN]\d{8}$"
 
 
@@ -164,7 +164,7 @@ def _checks() -> list[tuple[str, pl.Expr, str]]:
     return [
         (
             "Month",
-            ~pl.col("month").str.contains(_MONTH_RE),
+            ~pl.col("month").str.contains(MONTH_PATTERN),
             "not a month; expected YYYY-MM with a month 01 to 12, e.g. 2019-01",
         ),
         # The one date rule (asbhub.domain.dates): a month in 0999 would stretch every page.

@@ -17,7 +17,7 @@ Examples
 >>> stamp = make_stamp(r, data={"kind": "example"}, command="doctest")
 >>> fc = hotspot_geojson(r, stamp)
 >>> fc["type"], fc["asbhub"]["method"], sum(f["properties"]["count"] for f in fc["features"])
-('FeatureCollection', 'gistar', 3.0)
+('FeatureCollection', 'gistar', 3)
 """
 
 from asbhub.outputs.hotspot_files import (

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from asbhub.outputs.csvsafe import safe_writer
-from asbhub.outputs.hotspot_files import ATTRIBUTION, _jsonable
+from asbhub.outputs.hotspot_files.stamp import ATTRIBUTION, jsonable
 
 if TYPE_CHECKING:
     from asbhub.analysis.evaluation import InterventionEvaluation, InterventionTally
@@ -127,10 +127,10 @@ def analysis_stamp(
         "command": command,
         "method": method,
         "method_name": _METHOD_NAMES[method],
-        "parameters": _jsonable(parameters),
-        "requested": _jsonable(requested or {}),
+        "parameters": jsonable(parameters),
+        "requested": jsonable(requested or {}),
         "seed": seed,
-        "data": _jsonable(data),
+        "data": jsonable(data),
         "attribution": ATTRIBUTION,
     }
     digest = hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()
@@ -169,7 +169,7 @@ def knox_parameters(knox: NearRepeatKnox) -> dict[str, Any]:
 
 
 def _cells(knox: NearRepeatKnox) -> list[dict[str, Any]]:
-    return [_jsonable(row) for row in knox.table()]
+    return [jsonable(row) for row in knox.table()]
 
 
 def knox_document(knox: NearRepeatKnox, stamp: dict[str, Any]) -> dict[str, Any]:
@@ -232,7 +232,7 @@ def evaluation_document(
     measure with its fields as on its class (``None`` with a ``reason`` where undefined), and
     for counts made from events, the windows and what was left out."""
     measures = {
-        f.name: _jsonable(dataclasses.asdict(getattr(evaluation, f.name)))
+        f.name: jsonable(dataclasses.asdict(getattr(evaluation, f.name)))
         if getattr(evaluation, f.name) is not None
         else None
         for f in dataclasses.fields(evaluation)
@@ -240,7 +240,7 @@ def evaluation_document(
     }
     doc: dict[str, Any] = {
         "asbhub": stamp,
-        "counts": _jsonable(dataclasses.asdict(evaluation.counts)),
+        "counts": jsonable(dataclasses.asdict(evaluation.counts)),
         "confidence": evaluation.confidence,
         "overdispersion": evaluation.overdispersion,
         "measures": measures,

@@ -33,13 +33,14 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
 
+from asbhub.domain.dates import LOCAL_TIME_ZONE, LOCAL_ZONE
 from asbhub.outputs.csvsafe import safe_writer
 from asbhub.reports import briefing_data as q
+from asbhub.reports.rendering import render_template
 from asbhub.store.db import Store
 
 __all__ = [
@@ -51,7 +52,7 @@ __all__ = [
     "write_weekly",
 ]
 
-LOCAL = ZoneInfo("Europe/London")
+LOCAL = LOCAL_ZONE
 CATEGORY_NAMES = {"P": "Personal", "N": "Nuisance", "E": "Environmental"}
 NOT_RECORDED = "Not recorded"
 #: The SNT row of records whose LSOA the hierarchy does not give one SNT (and that name none).
@@ -161,9 +162,9 @@ def build_weekly(
     ValueError
         When ``lpu`` is not one of the hierarchy's LPUs (the message lists them).
     """
-    from asbhub.geo import AreaHierarchy
+    from asbhub.geo import area_hierarchy
 
-    areas = areas or AreaHierarchy.load()
+    areas = areas or area_hierarchy()
     if lpu not in areas.lpus:
         raise ValueError(f"unknown LPU {lpu!r}: expected one of {', '.join(areas.lpus)}")
     week_start = week_ending - dt.timedelta(days=6)
@@ -178,7 +179,7 @@ def build_weekly(
         pl.coalesce("lpu", pl.Series(areas.lpu_for(codes), dtype=pl.String)).alias("lpu"),
         pl.coalesce("snt", pl.Series(areas.neighbourhood_for(codes), dtype=pl.String)).alias("snt"),
         pl.coalesce("occurred_from", "reported_at")
-        .dt.convert_time_zone("Europe/London")
+        .dt.convert_time_zone(LOCAL_TIME_ZONE)
         .dt.date()
         .alias("day"),
     ).filter(pl.col("lpu") == lpu)
@@ -261,10 +262,10 @@ def weekly_map_png(pack: WeeklyPack, areas: Any = None) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from asbhub.geo import AreaHierarchy
+    from asbhub.geo import area_hierarchy
     from asbhub.outputs import lpu_outlines_bng
 
-    areas = areas or AreaHierarchy.load()
+    areas = areas or area_hierarchy()
     outline = lpu_outlines_bng(areas).get(pack.lpu)
     fig = Figure(figsize=(7.5, 8.0), dpi=110)
     FigureCanvasAgg(fig)
@@ -333,31 +334,16 @@ def weekly_csv_rows(pack: WeeklyPack) -> list[list[Any]]:
 
 def render_weekly_html(pack: WeeklyPack, map_png: bytes | None = None) -> str:
     """The pack as one self-contained HTML page (the map embedded)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("asbhub.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     src = ("data:image/png;base64," + base64.b64encode(map_png).decode()) if map_png else ""
-    return env.get_template("weekly/weekly.html").render(
-        p=pack, map_src=src, body=render_weekly_body(pack, src)
+    return render_template(
+        "weekly/weekly.html", p=pack, map_src=src, body=render_weekly_body(pack, src)
     )
 
 
 def render_weekly_body(pack: WeeklyPack, map_src: str = "") -> str:
     """The pack's tables and map as an HTML fragment (for the web app's page)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("asbhub.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template("weekly/_body.html").render(
+    return render_template(
+        "weekly/_body.html",
         p=pack,
         map_src=map_src,
         tables=[

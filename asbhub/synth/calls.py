@@ -75,7 +75,8 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from asbhub.ingest.calls import CHANNELS, COLUMNS, LOCAL_TIME_ZONE
+from asbhub.domain.dates import LOCAL_TIME_ZONE
+from asbhub.ingest.calls import CHANNELS, COLUMNS
 
 __all__ = [
     "SEED_999_BY_YEAR",

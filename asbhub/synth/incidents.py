@@ -49,6 +49,7 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 
+from asbhub.domain.dates import LOCAL_TIME_ZONE
 from asbhub.synth.people import generate_people
 
 __all__ = [
@@ -89,7 +90,6 @@ EXPORT_COLUMNS = (
     "public_report",
 )
 PERSON_FIELDS = ("role", "name", "date_of_birth", "phone", "email", "address", "postcode")
-LOCAL_TIME_ZONE = "Europe/London"
 _CATEGORY_NAMES = {"E": "Environmental", "N": "Nuisance", "P": "Personal"}
 _THRIVE = (
     "thrive_threat",
@@ -237,7 +237,7 @@ class SyntheticExport(NamedTuple):
 @cache
 def _bundled_locations() -> tuple[pl.DataFrame, pl.DataFrame]:
     from asbhub.data import sample_paths
-    from asbhub.geo import AreaHierarchy
+    from asbhub.geo import area_hierarchy
     from asbhub.ingest.police_uk import read_police_uk
 
     frames = []
@@ -249,7 +249,7 @@ def _bundled_locations() -> tuple[pl.DataFrame, pl.DataFrame]:
     rows = pl.concat(frames).filter(
         pl.col("latitude").is_not_null() & pl.col("longitude").is_not_null()
     )
-    areas = AreaHierarchy.load()
+    areas = area_hierarchy()
     places = (
         rows.group_by("latitude", "longitude", "location", "lsoa_code")
         .agg(pl.len().alias("weight"))

@@ -10,6 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
+from asbhub.domain.dates import LOCAL_TIME_ZONE
 from asbhub.store.urls import database_config, default_db_url
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -101,7 +102,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "Europe/London"
+TIME_ZONE = LOCAL_TIME_ZONE  # issue #11: the one local time zone (asbhub.domain.dates)
 USE_I18N = True
 USE_TZ = True
 

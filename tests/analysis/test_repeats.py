@@ -450,3 +450,76 @@ def test_address_keys_fill_the_only_postcode() -> None:
         ("on or near abbey st", 2, "on or near abbey st.")
     ]
     assert res.parameters["postcode_column"] is None and res.n_postcode_filled == 0
+
+
+def test_the_repeat_results_share_one_base() -> None:
+    """Issue #11: RepeatVictims, RepeatPerpetrators, RepeatAddresses and RepeatLocations stand
+    on RepeatResult, which gives n_repeat, new_or_rising and the window's parameters."""
+    import datetime as dt
+
+    from asbhub.analysis import (
+        RepeatAddresses,
+        RepeatLocations,
+        RepeatPerpetrators,
+        RepeatResult,
+        RepeatVictims,
+    )
+
+    table = pl.DataFrame({"new": [True, False, False], "rising": [False, True, False]})
+    common = dict(
+        window_days=365, min_count=3, as_of=dt.date(2024, 3, 1), since=dt.date(2024, 2, 28)
+    )
+    made = [
+        RepeatVictims(
+            table,
+            "interim",
+            **common,
+            record_types=("asb",),
+            roles=(("victim", None),),
+            n_rows=9,
+            n_rows_without_key=1,
+        ),
+        RepeatPerpetrators(
+            table,
+            "interim",
+            **common,
+            record_types=("asb",),
+            roles=(),
+            n_rows=9,
+            n_rows_without_key=0,
+        ),
+        RepeatAddresses(
+            table,
+            "address",
+            None,
+            **common,
+            record_types=("asb",),
+            n_incidents_used=9,
+            n_without_address=0,
+            n_postcode_filled=0,
+        ),
+        RepeatLocations(
+            table, 50.0, **common, record_types=("asb",), n_incidents_used=9, n_without_point=0
+        ),
+    ]
+    for result in made:
+        assert isinstance(result, RepeatResult)
+        assert result.n_repeat == 3 and result.new_or_rising().height == 2
+        assert {k: result.parameters[k] for k in ("window_days", "as_of", "since")} == {
+            "window_days": 365,
+            "as_of": "2024-03-01",
+            "since": "2024-02-28",
+        }
+    assert list(made[0].parameters) == [
+        "person_key",
+        "window_days",
+        "min_count",
+        "as_of",
+        "since",
+        "record_types",
+        "roles",
+    ]
+    assert list(made[2].parameters)[:2] == ["address_column", "postcode_column"]
+    assert list(made[3].parameters)[0] == "distance_m"
+    no_since = RepeatLocations(table, 50.0, 365, 3, dt.date(2024, 3, 1), None, ("asb",), 9, 0)
+    assert no_since.new_or_rising().height == 3 and no_since.parameters["since"] is None

@@ -29,6 +29,7 @@ from asbhub.analysis.tables import (
     with_areas,
     year_on_year,
 )
+from asbhub.domain.months import month_at, month_index
 from asbhub.geo import AreaHierarchy, bundled_areas_folder
 from asbhub.ingest.police_uk import read_police_uk
 from tests.conftest import ROOT
@@ -202,12 +203,12 @@ def _synthetic(
     extra: dict[str, object] | None = None,
 ) -> pl.DataFrame:
     """Records per category spread over 24 months from ``first_month``: (previous, latest)."""
-    start = tables._month_index(first_month)
+    start = month_index(first_month)
     parts = []
     for cat, counts in spec.items():
         for half, n in enumerate(counts):
             idx = pl.int_range(0, n, eager=True) % 12 + start + 12 * half
-            months = [tables._month_str(i) for i in idx.to_list()]
+            months = [month_at(i) for i in idx.to_list()]
             parts.append(
                 pl.DataFrame(
                     {
@@ -351,10 +352,7 @@ def test_period_compare_reports_missing_months() -> None:
     assert result.table.row(-1)[:3] == ("Total", 110, 110)
     assert any("2020-05, 2021-11" in n for n in result.notes)
     # Told that the data covers those months (with no records), the comparison is complete.
-    months = [
-        tables._month_str(i)
-        for i in range(tables._month_index("2020-01"), tables._month_index("2021-12") + 1)
-    ]
+    months = [month_at(i) for i in range(month_index("2020-01"), month_index("2021-12") + 1)]
     assert period_compare(frame, "2021-12", coverage=months).complete
 
 

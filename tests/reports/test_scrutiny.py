@@ -231,7 +231,7 @@ def test_library_lookup_is_skipped_for_this_thread_only() -> None:
     import ctypes.util
     import threading
 
-    from asbhub.reports.scrutiny_render import _no_library_lookup
+    from asbhub.reports.rendering import _no_library_lookup
 
     real = ctypes.util.find_library
     expected = real("c")
@@ -255,7 +255,7 @@ def counting(self, *args, **kwargs):
     return real(self, *args, **kwargs)
 subprocess.Popen.__init__ = counting
 if sys.argv[1] == "asbhub":
-    from asbhub.reports.scrutiny_render import import_weasyprint
+    from asbhub.reports.rendering import import_weasyprint
     import_weasyprint()
 else:
     import weasyprint
@@ -349,7 +349,7 @@ def test_import_tried_again_the_ordinary_way_when_the_sonames_fail(tmp_path: Pat
     (fake / "part.py").write_text("")
     probe = (
         "import ctypes.util, sys\n"
-        "from asbhub.reports.scrutiny_render import import_weasyprint\n"
+        "from asbhub.reports.rendering import import_weasyprint\n"
         "wp = import_weasyprint()\n"
         "print(wp.__file__, wp.LOADED_WITH, ctypes.util.find_library('c'),"
         " 'weasyprint.part' in sys.modules)\n"

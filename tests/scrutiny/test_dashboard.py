@@ -12,8 +12,8 @@ import pytest
 from django.utils.html import escape
 
 from asbhub.reports import build_scrutiny
+from asbhub.reports.rendering import format_cell
 from asbhub.reports.scrutiny import ScrutinyReport
-from asbhub.reports.scrutiny_render import format_cell
 from asbhub.store.db import Store, setup_django
 from tests.partners.conftest import db, default_store, make_agency, make_user  # noqa: F401
 from tests.web.conftest import sample_store  # noqa: F401

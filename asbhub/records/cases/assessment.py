@@ -19,7 +19,6 @@ the counts.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -29,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from asbhub.analysis.evaluation import evaluate_intervention, intervention_counts
-from asbhub.domain import dates
+from asbhub.domain.months import month_start, months_between, next_month
 from asbhub.records.cases.models import Pmp
 from asbhub.records.incidents.models import Incident
 from asbhub.records.incidents.selectors import area_hierarchy
@@ -39,21 +38,6 @@ POLYGONS_FILE = "lsoa_bng.geojson"
 
 class AssessmentError(ValueError):
     """The evaluation cannot be computed; the message says why and what to do."""
-
-
-def _first_day(month: str) -> dt.date:
-    return dt.date(int(month[:4]), int(month[5:7]), 1)
-
-
-def _next_month(month: str) -> str:
-    y, m = int(month[:4]), int(month[5:7])
-    return f"{y + (m == 12):04d}-{1 if m == 12 else m + 1:02d}"
-
-
-def months_between(first: str, last: str) -> list[str]:
-    """Every month from ``first`` to ``last`` inclusive ('YYYY-MM'), bounded: see
-    :func:`asbhub.domain.dates.months_between`."""
-    return dates.months_between(first, last)
 
 
 @lru_cache(maxsize=2)
@@ -158,7 +142,7 @@ def evaluate_plan(
         )
         .values_list("month", "location__lsoa_code", "crime_type")
     )
-    t = np.array([_first_day(m) for m, _, _ in rows], dtype="datetime64[D]")
+    t = np.array([month_start(m) for m, _, _ in rows], dtype="datetime64[D]")
     codes = np.array([c for _, c, _ in rows], dtype=object)
     types = np.array([k for _, _, k in rows], dtype=object)
 
@@ -171,10 +155,10 @@ def evaluate_plan(
             response=np.isin(codes[keep], areas.response),
             buffer=np.isin(codes[keep], areas.buffer),
             control=np.isin(codes[keep], areas.control),
-            start=np.datetime64(_first_day(_next_month(before[1]))),
-            end=np.datetime64(_first_day(after[0])),
-            before_days=float((_first_day(_next_month(before[1])) - _first_day(before[0])).days),
-            after_days=float((_first_day(_next_month(after[1])) - _first_day(after[0])).days),
+            start=np.datetime64(month_start(next_month(before[1]))),
+            end=np.datetime64(month_start(after[0])),
+            before_days=float((month_start(next_month(before[1])) - month_start(before[0])).days),
+            after_days=float((month_start(next_month(after[1])) - month_start(after[0])).days),
         )
 
     tally = tally_of(np.ones(len(rows), dtype=bool))

@@ -38,16 +38,17 @@ from asbhub.records.cases.services import (
 )
 from asbhub.records.partners.access import (
     PURPOSES,
+    action_roles,
     can_see,
     profile_of,
     record_access,
 )
-from asbhub.records.partners.models import Agency, AgencyKind, AuditAction, DataCategory, Role
+from asbhub.records.partners.models import Agency, AgencyKind, AuditAction, DataCategory
 
 PURPOSE = PURPOSES["case_review"]
 PUBLIC_PURPOSE = "A member of the public applied for an ASB Case Review through the public website"
 #: Roles that may change an area's threshold rule.
-RULE_ROLES = frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR})
+RULE_ROLES = action_roles("threshold_rule.change")
 
 
 class CaseReviewError(ValueError):

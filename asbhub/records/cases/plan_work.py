@@ -9,7 +9,6 @@ claim_version`) and is written to the audit log. Only incidents whose summary th
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from asbhub.domain import cases as rules
 from asbhub.domain.dates import month_problem
+from asbhub.domain.months import is_month, month_of, shift_month
 from asbhub.records.cases.locking import claim_version
 from asbhub.records.cases.models import Pmp, PmpAction, PmpIncident, PmpReview
 from asbhub.records.cases.services import profile_of
@@ -30,7 +30,6 @@ from asbhub.records.partners.access import PURPOSES, can_see, owner_agency_for, 
 from asbhub.records.partners.models import Agency, AuditAction, DataCategory, Role
 from asbhub.store.scope import latest_real_month
 
-MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 #: Most incidents drawn on the map or listed at once; the page says when more matched.
 MAP_LIMIT = 3000
 LIST_LIMIT = 200
@@ -109,19 +108,15 @@ def default_months(pmp: Pmp) -> tuple[str, str]:
     )
     last = latest_real_month(pmp._state.db or "default") or last  # issue #12: not synthetic
     if not last:
-        today = timezone.localdate()
-        last = f"{today.year:04d}-{today.month:02d}"
-    year, month = int(last[:4]), int(last[5:7]) - 2
-    if month < 1:
-        year, month = year - 1, month + 12
-    return f"{year:04d}-{month:02d}", last
+        last = month_of(timezone.localdate())
+    return shift_month(last, -2), last
 
 
 def check_query(first: str, last: str) -> list[str]:
     """Problems with a month range from a form, as sentences; empty when it is usable."""
     problems = []
     for name, value in (("From", first), ("To", last)):
-        if not MONTH_RE.fullmatch(value or ""):
+        if not is_month(value):
             problems.append(
                 f"{name} month must be a month as YYYY-MM, for example 2019-01; got '{value}'."
             )

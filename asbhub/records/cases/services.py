@@ -31,13 +31,14 @@ from asbhub.records.cases.models import (
 )
 from asbhub.records.partners.access import (
     PersonView,
+    action_roles,
     can_see,
     owner_agency_for,
     profile_of,
     record_access,
     redact_person,
 )
-from asbhub.records.partners.models import Agency, AuditAction, DataCategory, Role
+from asbhub.records.partners.models import Agency, AuditAction, DataCategory
 from asbhub.store.db import advisory_xact_lock
 
 #: Fields of a plan an edit form may change (links, actions and reviews have their own writes).
@@ -58,7 +59,7 @@ EDITABLE_FIELDS = (
 )
 
 #: Roles that may change plans (the Commissioner's office and administrators only read).
-EDITOR_ROLES = frozenset({Role.ANALYST, Role.SNT_OFFICER, Role.SUPERVISOR, Role.PARTNER_OFFICER})
+EDITOR_ROLES = action_roles("pmp.change")
 
 
 class ConcurrentEditError(Exception):
@@ -385,9 +386,9 @@ def table_5_34(
     with plans but not in the list gets a row too, so no plan goes uncounted.
     """
     if lpus is None:
-        from asbhub.geo import AreaHierarchy
+        from asbhub.geo import area_hierarchy
 
-        lpus = AreaHierarchy.load().lpus
+        lpus = area_hierarchy().lpus
     lo, hi = _bounds(start, end)
     plans = Pmp.objects.using(using)
     opened = dict(_count_by_lpu(plans.filter(opened_at__gte=lo, opened_at__lt=hi)))

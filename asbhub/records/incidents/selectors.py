@@ -9,8 +9,6 @@ LSOA -> LPU mapping from the area hierarchy is applied.
 from __future__ import annotations
 
 import logging
-import os
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,8 +17,9 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from asbhub.domain.dates import month_range_allowed, month_runs, months_between, split_months
+from asbhub.domain.months import label_or_text as month_label  # 'February 2019'; odd text as is
 from asbhub.domain.vocab import RecordType
-from asbhub.geo import AREAS_ENV_VAR, AreaHierarchy, MappingFileError, from_bng
+from asbhub.geo import MappingFileError, area_hierarchy, from_bng
 from asbhub.ingest.police_uk import KIND as POLICE_UK_KIND
 from asbhub.records.incidents.models import Incident, Source
 from asbhub.store.scope import SYNTHETIC_PREFIX
@@ -54,30 +53,6 @@ POLYGONS_FILE = "lsoa_bng.geojson"
 
 # -- labels -------------------------------------------------------------------------------
 
-# Spelt out here rather than by strftime("%B"), which follows the process's locale.
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def month_label(month: str, short: bool = False) -> str:
-    """'2019-02' -> 'February 2019' (or 'Feb 2019'); anything else is returned unchanged."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
-        return month
-    name = MONTH_NAMES[int(month[5:7]) - 1]
-    return f"{name[:3] if short else name} {month[:4]}"
-
 
 def file_label(path: str) -> str:
     """A loaded file as a reader knows it: 'member.csv (in archive.zip)', without the folders
@@ -95,12 +70,6 @@ def record_type_label(record_type: str) -> str:
 def _record_type_order(record_type: str) -> tuple[int, str]:
     order = list(RECORD_TYPE_LABELS)
     return (order.index(record_type) if record_type in order else len(order), record_type)
-
-
-def _month_range(first: str, last: str) -> list[str]:
-    """Every calendar month from ``first`` to ``last`` inclusive, as 'YYYY-MM' (bounded, and
-    empty for a value that is not a month: see :func:`asbhub.domain.dates.months_between`)."""
-    return months_between(first, last)
 
 
 # -- totals -------------------------------------------------------------------------------
@@ -154,7 +123,7 @@ def store_summary(
     missing: list[str] = []
     if months:
         have = set(months)
-        missing = [m for m in _month_range(months[0], months[-1]) if m not in have]
+        missing = [m for m in months_between(months[0], months[-1]) if m not in have]
     if last:
         last["file_label"] = file_label(last["file"])
     return {
@@ -275,16 +244,6 @@ def month_type_csv_rows(table: dict[str, Any]) -> list[list[Any]]:
 
 
 # -- by area ------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def _load_areas(folder: str | None) -> AreaHierarchy:
-    return AreaHierarchy.load(folder)
-
-
-def area_hierarchy() -> AreaHierarchy:
-    """The force's area hierarchy ($ASBHUB_AREAS or the bundled Derbyshire files), read once."""
-    return _load_areas(os.environ.get(AREAS_ENV_VAR) or None)
 
 
 def _district(lsoa_name: str | None) -> str | None:
@@ -516,7 +475,7 @@ def _lpu_outlines(folder: str) -> dict[str, Any] | None:
     if not path.is_file():
         log.warning("no LPU outlines: %s not found", path)
         return None
-    outlines = lpu_outlines_bng(_load_areas(folder))
+    outlines = lpu_outlines_bng(area_hierarchy(folder))
     names = list(outlines)
     dissolved = [outlines[name] for name in names]
     # Simplify the LPUs as one coverage, so neighbours keep a shared edge (no slivers or gaps).

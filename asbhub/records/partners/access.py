@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -500,6 +500,19 @@ ACTION_ROLES: dict[str, frozenset[str] | None] = {
 }
 
 
+def action_roles(action: str) -> frozenset[str]:
+    """The roles that may take ``action`` (a key of :data:`ACTION_ROLES` limited to roles):
+    the one list a service's own check (``EDITOR_ROLES``, ``ASSESSOR_ROLES``...) is read from,
+    so a page and the service behind it can never disagree about who may act."""
+    roles = ACTION_ROLES.get(action)
+    if roles is None:
+        raise ValueError(
+            f"unknown or unrestricted action {action!r}; expected one of "
+            f"{', '.join(sorted(a for a, r in ACTION_ROLES.items() if r is not None))}"
+        )
+    return roles
+
+
 def may_act(user: Any, action: str) -> Decision:
     """May ``user`` take ``action`` (a key of :data:`ACTION_ROLES`) at all, by their role?"""
     if action not in ACTION_ROLES:
@@ -561,6 +574,48 @@ def requires_action(action: str, methods: tuple[str, ...] | None = None) -> Any:
 
         checked.asbhub_action = action  # type: ignore[attr-defined]
         checked.asbhub_action_methods = methods  # type: ignore[attr-defined]
+        return checked
+
+    return decorate
+
+
+def purpose_required(
+    template: str, context: Callable[..., Mapping[str, Any]] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """View decorator: say why first. A page that shows personal data opens only once the
+    request names a purpose (``?purpose=``, a key of :data:`PURPOSES`); until then it shows
+    ``template``, the page that asks for one, and nothing is read or audited.
+
+    The view is called with the purpose's text as the keyword argument ``purpose`` (what
+    :func:`record_access` records). ``context(request, *args, **kwargs)`` gives the asking page
+    its own context: fetch the record there (``get_record_or_404``), so a record the user may
+    not see is a 404 whether or not a purpose was given. The asking page always gets
+    ``purposes``, ``first_purpose``, ``error`` (a purpose was given but is not one of ours) and
+    ``keep`` (the other query parameters, to carry through the form). Put it under
+    ``@login_required`` (and any ``@requires_action``). The wrapped view carries
+    ``asbhub_purpose_required``, which the security tests read.
+    """
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        from functools import wraps
+
+        from django.shortcuts import render
+
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            code = request.GET.get("purpose", "")
+            if code in PURPOSES:
+                return view(request, *args, purpose=PURPOSES[code], **kwargs)
+            page = dict(context(request, *args, **kwargs)) if context is not None else {}
+            page.update(
+                purposes=PURPOSES,
+                first_purpose=next(iter(PURPOSES)),
+                error="purpose" in request.GET,
+                keep={k: v for k, v in request.GET.items() if k != "purpose"},
+            )
+            return render(request, template, page)
+
+        checked.asbhub_purpose_required = True  # type: ignore[attr-defined]
         return checked
 
     return decorate

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from asbhub.records.append_only import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
+
 
 class AgencyKind(models.TextChoices):
     """The kinds of body in a community safety partnership."""
@@ -191,21 +193,8 @@ class SharingAgreement(models.Model):
         return [str(labels.get(c, c)) for c in self.categories or []]
 
 
-class AppendOnlyError(PermissionError):
-    """Raised on any attempt to change or delete an audit entry through the app."""
-
-
-class AuditEntryQuerySet(models.QuerySet):
-    # Bulk paths skip save() and delete(), so each is refused here too.
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("the audit log is append-only: entries cannot be updated")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("the audit log is append-only: entries cannot be deleted")
-
-    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
-        raise AppendOnlyError("the audit log is append-only: entries cannot be updated")
-
+class AuditEntryQuerySet(AppendOnlyQuerySet):
+    # On top of the append-only refusals: only the chain writer inserts, one entry at a time.
     def bulk_create(self, *args: Any, **kwargs: Any) -> list[AuditEntry]:
         raise AppendOnlyError(
             "audit entries are written one at a time by "
@@ -219,7 +208,7 @@ class AuditEntryQuerySet(models.QuerySet):
         )
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     """One line of the audit log: who did what to which record, when, from where and why.
 
     Each entry carries the hash of the one before it (``prev_hash``) and its own ``hash`` over
@@ -259,21 +248,17 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.at:%Y-%m-%d %H:%M} {self.username or '-'} {self.action}"
 
+    append_only_noun = "audit entries"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("the audit log is append-only: entries cannot be changed")
         # Only the chain writer seals an entry (after computing its hash under the chain lock);
         # any other insert would be an unchained entry that verify_chain rejects.
-        if not getattr(self, "_sealed", False):
+        if self._state.adding and not getattr(self, "_sealed", False):
             raise AppendOnlyError(
                 "audit entries are written by "
                 "asbhub.records.partners.access.record_access, which chains them"
             )
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("the audit log is append-only: entries cannot be deleted")
+        super().save(*args, **kwargs)  # AppendOnlyModel: refused unless a new row
 
 
 class AuditChainHead(models.Model):

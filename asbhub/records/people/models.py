@@ -28,6 +28,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from asbhub.records.append_only import AppendOnlyError as AppendOnlyError
+from asbhub.records.append_only import AppendOnlyModel
 from asbhub.records.incidents.models import Person
 
 
@@ -222,19 +224,7 @@ class CandidatePair(models.Model):
         return f"pair {self.person_a_id}-{self.person_b_id} ({self.status})"
 
 
-class AppendOnlyError(PermissionError):
-    """Raised on any attempt to change or delete a link decision."""
-
-
-class LinkDecisionQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("link decisions are append-only: they cannot be updated")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("link decisions are append-only: they cannot be deleted")
-
-
-class LinkDecision(models.Model):
+class LinkDecision(AppendOnlyModel):
     """A person's decision about linkage, kept for good (append-only).
 
     Cluster ids are plain numbers, not foreign keys, so the history survives the clusters it
@@ -258,18 +248,10 @@ class LinkDecision(models.Model):
         null=True, blank=True, help_text="seq of the audit log entry for it"
     )
 
-    objects = LinkDecisionQuerySet.as_manager()
+    append_only_noun = "link decisions"
 
     class Meta:
         ordering = ["decided_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.username or 'system'} at {self.decided_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise AppendOnlyError("link decisions are append-only: they cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise AppendOnlyError("link decisions are append-only: they cannot be deleted")

@@ -13,17 +13,18 @@ from asbhub.records.incidents.models import Person
 from asbhub.records.partners.access import (
     Decision,
     PersonView,
+    action_roles,
     can_see,
     category_for_person,
     owner_agency_for,
     profile_of,
     redact_person,
 )
-from asbhub.records.partners.models import DataCategory, Role
+from asbhub.records.partners.models import DataCategory
 from asbhub.records.people.models import CandidatePair, LinkedPerson, Membership, PairStatus
 
 #: Roles that may review pairs, merge and split (their own agency's records only).
-REVIEWER_ROLES = frozenset({Role.ANALYST, Role.SUPERVISOR})
+REVIEWER_ROLES = action_roles("linkage.decide")
 
 
 class Owners:

@@ -25,6 +25,7 @@ from asbhub.domain.cases import review_status
 from asbhub.records.incidents.models import Incident, Person
 from asbhub.records.partners.access import (
     PersonView,
+    action_roles,
     can_see,
     get_record_or_404,
     owner_agency_for,
@@ -32,14 +33,14 @@ from asbhub.records.partners.access import (
     record_access,
     redact_person,
 )
-from asbhub.records.partners.models import Agency, AuditAction, DataCategory, Role
+from asbhub.records.partners.models import Agency, AuditAction, DataCategory
 from asbhub.records.risk.models import QuestionnaireVersion, RiskAssessment, RiskReview
 
 #: Roles that record assessments and reviews (the Commissioner's office and administrators
 #: see no risk assessments at all: asbhub.records.partners.access.ROLE_CATEGORIES).
-ASSESSOR_ROLES = frozenset({Role.ANALYST, Role.SNT_OFFICER, Role.SUPERVISOR, Role.PARTNER_OFFICER})
+ASSESSOR_ROLES = action_roles("risk.assess")
 #: Roles that maintain the questionnaire (new versions, publishing).
-QUESTIONNAIRE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
+QUESTIONNAIRE_ROLES = action_roles("questionnaire.change")
 
 #: What the calibration counts as a repeat, for the page and the CSV.
 REPEAT_DEFINITION = (

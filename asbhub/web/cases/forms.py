@@ -310,7 +310,7 @@ class EvaluationForm(forms.Form):
     after_last = forms.CharField(label="After: last month", widget=MONTH_WIDGET)
 
     def clean(self) -> dict[str, object]:
-        from asbhub.records.cases.plan_work import MONTH_RE
+        from asbhub.domain.months import MONTH_RE
 
         super().clean()  # Form.clean returns cleaned_data; the stubs allow None
         data = self.cleaned_data

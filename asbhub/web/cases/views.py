@@ -25,6 +25,7 @@ from asbhub.records.partners.access import (
     PURPOSES,
     can_open,
     profile_of,
+    purpose_required,
     record_access,
     requires_action,
 )
@@ -77,27 +78,19 @@ def pmp_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pmp_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@purpose_required(
+    "cases/purpose.html",
+    lambda request, pk: {"pmp": services.pmp_or_404(request.user, pk, request)},
+)
+def pmp_detail(request: HttpRequest, pk: int, purpose: str) -> HttpResponse:
     """One plan as the user may see it, after they say why they need it; every view audited."""
     pmp = services.pmp_or_404(request.user, pk, request)
-    purpose_code = request.GET.get("purpose", "")
-    if purpose_code not in PURPOSES:
-        return render(
-            request,
-            "cases/purpose.html",
-            {
-                "pmp": pmp,
-                "purposes": PURPOSES,
-                "first_purpose": next(iter(PURPOSES)),
-                "error": "purpose" in request.GET,
-            },
-        )
     view = services.pmp_view(request.user, pmp)
     record_access(
         request.user,
         AuditAction.VIEW,
         pmp,
-        purpose=PURPOSES[purpose_code],
+        purpose=purpose,
         request=request,
         detail=view.audit_detail(),
     )
@@ -111,7 +104,7 @@ def pmp_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "withheld_note": withheld_note(view),
             "shared_by": shared_by(view),
             "withheld_incidents": sum(not i.shown for i in view.incidents),
-            "purpose": PURPOSES[purpose_code],
+            "purpose": purpose,
             "review": services.review_state(pmp),
             "can_edit": services.can_edit(request.user, pmp),
             "missing": missing_for_stage(pmp.stage, services.plan_content(pmp)),

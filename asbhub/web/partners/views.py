@@ -21,6 +21,7 @@ from asbhub.records.partners.access import (
     can_open,
     get_record_or_404,
     profile_of,
+    purpose_required,
     record_access,
     shared_incident,
 )
@@ -130,35 +131,31 @@ def audit_log_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _incident_or_404(request: HttpRequest, pk: int) -> Any:
+    from asbhub.records.incidents.models import Incident
+
+    return get_record_or_404(
+        request.user, Incident.objects.select_related("source"), pk, request=request
+    )
+
+
 @login_required
-def incident_record(request: HttpRequest, pk: int) -> HttpResponse:
+@purpose_required(
+    "partners/purpose.html",
+    lambda request, pk: {"incident": _incident_or_404(request, pk)},
+)
+def incident_record(request: HttpRequest, pk: int, purpose: str) -> HttpResponse:
     """One incident as the signed-in user may see it, after they say why they need it.
 
     A record the user may not see at all is a 404, whether or not it exists.
     """
-    from asbhub.records.incidents.models import Incident
-
-    incident = get_record_or_404(
-        request.user, Incident.objects.select_related("source"), pk, request=request
-    )
-    purpose_code = request.GET.get("purpose", "")
-    if purpose_code not in PURPOSES:
-        return render(
-            request,
-            "partners/purpose.html",
-            {
-                "incident": incident,
-                "purposes": PURPOSES,
-                "first_purpose": next(iter(PURPOSES)),
-                "error": "purpose" in request.GET,
-            },
-        )
+    incident = _incident_or_404(request, pk)
     shared = shared_incident(request.user, incident)
     record_access(
         request.user,
         AuditAction.VIEW,
         incident,
-        purpose=PURPOSES[purpose_code],
+        purpose=purpose,
         request=request,
         detail=shared.audit_detail(),
     )
@@ -168,6 +165,6 @@ def incident_record(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "shared": shared,
             "incident": incident,
-            "purpose": PURPOSES[purpose_code],
+            "purpose": purpose,
         },
     )

@@ -20,10 +20,10 @@ from django.views.decorators.http import require_POST
 
 from asbhub.records.incidents.models import Person
 from asbhub.records.partners.access import (
-    PURPOSES,
     can_open,
     get_record_or_404,
     profile_of,
+    purpose_required,
     record_access,
     requires_action,
 )
@@ -50,29 +50,20 @@ def _linked_or_404(request: HttpRequest, pk: int) -> LinkedPerson:
 
 
 @login_required
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@purpose_required(
+    "people/purpose.html", lambda request, pk: {"linked": _linked_or_404(request, pk)}
+)
+def person_detail(request: HttpRequest, pk: int, purpose: str) -> HttpResponse:
     """One linked person: each record the user may see, its incident, its match weight and the
     per-comparison explanation. Asks for a purpose first; every view is audited."""
     linked = _linked_or_404(request, pk)
-    code = request.GET.get("purpose", "")
-    if code not in PURPOSES:
-        return render(
-            request,
-            "people/purpose.html",
-            {
-                "linked": linked,
-                "purposes": PURPOSES,
-                "first_purpose": next(iter(PURPOSES)),
-                "error": "purpose" in request.GET,
-            },
-        )
     owners = visibility.Owners()
     members = visibility.member_views(request.user, linked, owners)
     record_access(
         request.user,
         AuditAction.VIEW,
         linked,
-        purpose=PURPOSES[code],
+        purpose=purpose,
         request=request,
         detail={
             "records_shown": [m.person.pk for m in members if m.person.shown],
@@ -92,7 +83,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "linked": linked,
             "members": members,
             "label": label,
-            "purpose": PURPOSES[code],
+            "purpose": purpose,
             "can_decide": can_decide,
             "history": _history(linked.pk),
         },

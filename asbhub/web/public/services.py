@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from asbhub.domain.dates import check_event_day, is_month, month_of, month_range_allowed
+from asbhub.domain.months import last_months
 from asbhub.domain.vocab import ASB_CRIME_TYPE, AsbCategory, PersonRole, RecordType
 from asbhub.geo import to_bng
 from asbhub.records.incidents.models import Incident, Location, Person, Source
@@ -204,15 +205,6 @@ def _area_lsoas(value: str) -> tuple[str, list[str]] | None:
     return (label, codes) if codes else None
 
 
-def _last_months(last: str, n: int) -> list[str]:
-    year, month = int(last[:4]), int(last[5:7])
-    out = []
-    for _ in range(n):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return out[::-1]
-
-
 def area_figures(value: str, using: str = DB_ALIAS) -> dict[str, Any] | None:
     """ASB counts for an LPU or neighbourhood: by month for the last 12 months loaded, and by
     category where the source records one.
@@ -242,7 +234,7 @@ def area_figures(value: str, using: str = DB_ALIAS) -> dict[str, Any] | None:
     first_ok, last_ok = month_range_allowed(timezone.localdate())
     # The latest allowed month: an odd stored month must not break the page for everyone.
     last = asb.filter(month__gte=first_ok, month__lte=last_ok).aggregate(m=Max("month"))["m"]
-    months = _last_months(last, FIGURE_MONTHS) if is_month(last) else []
+    months = last_months(last, FIGURE_MONTHS) if is_month(last) else []
     in_area = asb.filter(month__in=months, location__lsoa_code__in=codes)
     by_month = dict(in_area.values_list("month").annotate(n=Count("id")).order_by())
     by_cat = dict(in_area.values_list("asb_category").annotate(n=Count("id")).order_by())

@@ -22,6 +22,7 @@ from asbhub.records.partners.access import (
     PURPOSES,
     may_see_risk,
     profile_of,
+    purpose_required,
     record_access,
     requires_action,
 )
@@ -51,24 +52,15 @@ def _profile(request: HttpRequest, *, risk: bool = True) -> Any:
     return profile
 
 
-def _purpose(request: HttpRequest, heading: str, what: str) -> tuple[str, HttpResponse | None]:
-    """The purpose chosen (``?purpose=``), or the page that asks for one."""
-    code = request.GET.get("purpose", "")
-    if code in PURPOSES:
-        return PURPOSES[code], None
-    keep = {k: v for k, v in request.GET.items() if k != "purpose"}
-    return "", render(
-        request,
-        "risk/purpose.html",
-        {
-            "heading": heading,
-            "what": what,
-            "purposes": PURPOSES,
-            "keep": keep,
-            "first_purpose": next(iter(PURPOSES)),
-            "error": "purpose" in request.GET,
-        },
-    )
+def _asking(heading: str, what: str) -> Any:
+    """The context of the page that asks why (``risk/purpose.html``): the user's profile
+    checked and, for a record, the record fetched (a 404 before the question)."""
+
+    def context(request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, str]:
+        _profile(request)
+        return {"heading": heading, "what": what}
+
+    return context
 
 
 def _detail_url(pk: int) -> str:
@@ -152,18 +144,21 @@ def assess(request: HttpRequest, incident_pk: int, person_pk: int) -> HttpRespon
     )
 
 
+def _victim_asking(request: HttpRequest, incident_pk: int, person_pk: int) -> dict[str, str]:
+    _profile(request)
+    services.victim_or_404(request.user, incident_pk, person_pk, request)
+    return {
+        "heading": "Why do you need this victim's risk history?",
+        "what": "It shows the victim's details and risk assessments.",
+    }
+
+
 @login_required
-def victim(request: HttpRequest, incident_pk: int, person_pk: int) -> HttpResponse:
+@purpose_required("risk/purpose.html", _victim_asking)
+def victim(request: HttpRequest, incident_pk: int, person_pk: int, purpose: str) -> HttpResponse:
     """A victim's assessments (this incident and others for the same person) with reviews."""
     _profile(request)
     incident, person = services.victim_or_404(request.user, incident_pk, person_pk, request)
-    purpose, ask = _purpose(
-        request,
-        "Why do you need this victim's risk history?",
-        "It shows the victim's details and risk assessments.",
-    )
-    if ask:
-        return ask
     decision = services.victim_decision(request.user, person)
     history = services.victim_history(request.user, person)
     record_access(
@@ -192,16 +187,21 @@ def victim(request: HttpRequest, incident_pk: int, person_pk: int) -> HttpRespon
     )
 
 
+def _assessment_asking(request: HttpRequest, pk: int) -> dict[str, str]:
+    _profile(request)
+    found = services.assessment_or_404(request.user, pk, request)
+    return {
+        "heading": f"Why do you need risk assessment {found.pk}?",
+        "what": "It may show the victim's details.",
+    }
+
+
 @login_required
-def assessment(request: HttpRequest, pk: int) -> HttpResponse:
+@purpose_required("risk/purpose.html", _assessment_asking)
+def assessment(request: HttpRequest, pk: int, purpose: str) -> HttpResponse:
     """One assessment: the answers as scored, THRIVE, the reviews and the next review."""
     profile = _profile(request)
     found = services.assessment_or_404(request.user, pk, request)
-    purpose, ask = _purpose(
-        request, f"Why do you need risk assessment {found.pk}?", "It may show the victim's details."
-    )
-    if ask:
-        return ask
     view = services.assessment_view(request.user, found)
     record_access(
         request.user,
@@ -304,16 +304,16 @@ def _int_param(request: HttpRequest, name: str, default: int, low: int, high: in
 
 
 @login_required
-def due(request: HttpRequest) -> HttpResponse:
-    """Reviews due and overdue, by Local Policing Unit."""
-    _profile(request)
-    purpose, ask = _purpose(
-        request,
+@purpose_required(
+    "risk/purpose.html",
+    _asking(
         "Why do you need the list of risk reviews due?",
         "It names victims whose details you are entitled to see.",
-    )
-    if ask:
-        return ask
+    ),
+)
+def due(request: HttpRequest, purpose: str) -> HttpResponse:
+    """Reviews due and overdue, by Local Policing Unit."""
+    _profile(request)
     today = timezone.localdate()
     within = _int_param(request, "within", 0, 0, 90)
     new_days = _int_param(request, "new_days", 28, 1, 365)

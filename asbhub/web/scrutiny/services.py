@@ -16,16 +16,17 @@ from typing import Any
 from django.db.models import QuerySet
 
 from asbhub.records.incidents import selectors as incident_services
+from asbhub.records.partners.access import action_roles
 from asbhub.records.partners.models import Role
 from asbhub.records.scrutiny.models import Meeting, Question, Status, Theme
+from asbhub.reports.rendering import format_cell
 from asbhub.reports.scrutiny import ReportTable, ScrutinyReport, build_scrutiny
-from asbhub.reports.scrutiny_render import format_cell
 from asbhub.store import query
 from asbhub.store.db import Store
 from asbhub.store.scope import default_scope, latest_complete, scope_months
 
 #: Who works the question queue: the Commissioner's office, and administrators.
-QUEUE_ROLES = frozenset({Role.COMMISSIONER_VIEWER, Role.ADMINISTRATOR})
+QUEUE_ROLES = action_roles("question.moderate")
 #: Who reads the dashboard.
 DASHBOARD_ROLES = frozenset({Role.COMMISSIONER_VIEWER, Role.SUPERVISOR, Role.ADMINISTRATOR})
 #: Why a member of the Commissioner's office opens an asker's details (the audit log's purpose).

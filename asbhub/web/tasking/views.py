@@ -205,9 +205,9 @@ RISK_SECTIONS = ("risk-due", "risk-high")
 
 
 def _weekly_form(request: HttpRequest) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    from asbhub.geo import AreaHierarchy
+    from asbhub.geo import area_hierarchy
 
-    lpus = AreaHierarchy.load().lpus
+    lpus = area_hierarchy().lpus
     errors: list[tuple[str, str]] = []
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     week_ending = (

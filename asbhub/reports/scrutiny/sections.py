@@ -2,8 +2,8 @@
 LPU, excluding Covid, against other forces, hot spots, neighbourhood crime, call handling.
 
 Each function takes the records the report read once (:func:`asbhub.reports.data.
-report_records`) and the build's :class:`~asbhub.reports.scrutiny_model.Context`, and returns
-one :class:`~asbhub.reports.scrutiny_model.Section` stamped with its source, period and
+report_records`) and the build's :class:`~asbhub.reports.scrutiny.model.Context`, and returns
+one :class:`~asbhub.reports.scrutiny.model.Section` stamped with its source, period and
 parameters, or saying in words why it has no figures.
 """
 
@@ -24,16 +24,14 @@ from asbhub.analysis import (
 )
 from asbhub.analysis.tables import month_label
 from asbhub.analysis_inputs import PointFilters, PointSet, display_url
-from asbhub.reports.scrutiny_charts import hotspot_map, line_chart, lpu_outlines
-from asbhub.reports.scrutiny_model import (
+from asbhub.domain.months import month_range_label, months_between, shift_month
+from asbhub.reports.scrutiny.charts import hotspot_map, line_chart, lpu_outlines
+from asbhub.reports.scrutiny.model import (
     NEIGHBOURHOOD_CRIME,
     POLICE_UK,
     Context,
     ReportTable,
     Section,
-    month_span,
-    period_words,
-    shift_month,
 )
 from asbhub.store import query
 from asbhub.store.scope import DEFAULT_KINDS, is_synthetic_force
@@ -136,7 +134,7 @@ def monthly(frame: pl.DataFrame, ctx: Context) -> Section:
         "ASB incidents and records of contact by month",
         "charts 5.10, 5.11",
         "store: incidents",
-        period_words(first, last),
+        month_range_label(first, last, short=True),
         {"record_types": ["asb", "roc"], "area": ctx.where},
     )
     rows = frame.filter(
@@ -146,7 +144,7 @@ def monthly(frame: pl.DataFrame, ctx: Context) -> Section:
     if rows.height == 0:
         s.no_data = f"No ASB incidents or records of contact were loaded for {ctx.where}."
         return s
-    months = [m for m in month_span(first, last) if m in ctx.covered]
+    months = [m for m in months_between(first, last) if m in ctx.covered]
     series = {}
     for rt, name in (("asb", "ASB incidents"), ("roc", "ASB records of contact")):
         got = dict(rows.filter(pl.col("record_type") == rt).group_by("month").len().iter_rows())
@@ -242,7 +240,7 @@ def force_comparison(every: pl.DataFrame, ctx: Context) -> Section:
         "Comparison with other forces",
         "tables 5.18, 5.19",
         POLICE_UK,
-        period_words(first, last),
+        month_range_label(first, last, short=True),
         {"forces": "every force loaded"},
     )
     rows = every.filter(pl.col("month").is_between(pl.lit(first), pl.lit(last)))
@@ -317,7 +315,7 @@ def asb_by_lpu(frame: pl.DataFrame, ctx: Context) -> Section:
         "ASB incidents by Local Policing Unit",
         "table 5.34 (by LPU)",
         POLICE_UK if by is None else "force incident export",
-        period_words(first, last),
+        month_range_label(first, last, short=True),
         {
             "record_type": "asb",
             "level": "lpu",
@@ -366,7 +364,7 @@ def hotspots(
         "ASB hot spots",
         "section 3 (hot spots), appendix A",
         "store: incidents (police.uk map points)",
-        period_words(first, last),
+        month_range_label(first, last, short=True),
         {
             "method": "Getis-Ord Gi*",
             "crime_types": [ASB],
@@ -401,7 +399,7 @@ def hotspots(
         {
             "kind": "store",
             "url": display_url(ctx.store.url),
-            "loads": query.store_loads(ctx.store, month_span(first, last)),
+            "loads": query.store_loads(ctx.store, months_between(first, last)),
         },
     )
     result = hotspot_gistar(points.xy(), cell_size=cell_size)
@@ -430,10 +428,10 @@ def hotspots(
             (ext.xmin, ext.ymin, ext.xmax, ext.ymax),
             [(e["class"], e["colour"], e["label"]) for e in legend_for(result)["entries"]],
             lpu_outlines(ctx.areas),
-            title=f"ASB hot spots, {period_words(first, last)} "
+            title=f"ASB hot spots, {month_range_label(first, last, short=True)} "
             f"({result.cell_size:g} m cells, {legend_for(result)['title']})",
             alt=f"Map of Getis-Ord Gi* hot and cold spots of ASB in {ctx.where}, "
-            f"{period_words(first, last)}: {result.n_hot(2)} cells hot at 95% confidence or "
+            f"{month_range_label(first, last, short=True)}: {result.n_hot(2)} cells hot at 95% confidence or "
             "more; the key and the table below give every count.",
         )
     )

@@ -27,7 +27,7 @@ import shapely
 
 from asbhub.analysis.tables import month_label
 from asbhub.geo import AreaHierarchy
-from asbhub.reports.scrutiny_model import Chart
+from asbhub.reports.scrutiny.model import Chart
 
 __all__ = ["hotspot_map", "line_chart", "lpu_outlines", "lsoa_polygons"]
 

@@ -1,7 +1,7 @@
 """The scrutiny report's shape: tables, charts, sections and the report, and the context
 every section is built in. Data only: building is in :mod:`asbhub.reports.scrutiny`, the
-sections in :mod:`asbhub.reports.scrutiny_sections` and :mod:`asbhub.reports.scrutiny_cases`,
-the HTML and PDF in :mod:`asbhub.reports.scrutiny_render`.
+sections in :mod:`asbhub.reports.scrutiny.sections` and :mod:`asbhub.reports.scrutiny.cases`,
+the HTML and PDF in :mod:`asbhub.reports.scrutiny.render`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from asbhub.analysis import InterventionCounts
 from asbhub.analysis.tables import month_label
+from asbhub.domain.months import month_range_label, months_between, shift_month
 from asbhub.geo import AreaHierarchy
 from asbhub.store.db import Store
 
@@ -197,23 +198,6 @@ class ScrutinyReport:
 # --------------------------------------------------------------------------------------------
 
 
-def shift_month(month: str, by: int) -> str:
-    i = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
-    return f"{i // 12:04d}-{i % 12 + 1:02d}"
-
-
-def month_span(first: str, last: str) -> list[str]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = shift_month(m, 1)
-    return out
-
-
-def period_words(first: str, last: str) -> str:
-    return month_label(first) if first == last else f"{month_label(first)} to {month_label(last)}"
-
-
 @dataclass(frozen=True)
 class Context:
     """What every section is built from: the store, the month, the area and what is loaded.
@@ -239,12 +223,12 @@ class Context:
         return shift_month(self.period, -months + 1), self.period
 
     def coverage_note(self, first: str, last: str) -> str | None:
-        want = month_span(first, last)
+        want = months_between(first, last)
         have = [m for m in want if m in self.covered]
         if len(have) == len(want):
             return None
         return (
-            f"{period_words(first, last)}: data loaded for {len(have)} of {len(want)} "
+            f"{month_range_label(first, last, short=True)}: data loaded for {len(have)} of {len(want)} "
             f"months ({', '.join(month_label(m) for m in have) or 'none'}); counts cover "
             "only those months"
         )

@@ -1,19 +1,15 @@
-"""The scrutiny report as HTML and PDF: one self-contained page (CSS and figures inline),
-printed by WeasyPrint.
+"""The one way asbhub's reports become pages and PDFs: one Jinja environment over
+``asbhub/reports/templates`` and one :func:`html_to_pdf` (WeasyPrint, the ``pdf`` extra).
 
-The same report gives the same bytes: nothing in the page depends on the time it was rendered
-or on the process (no random ids, fixed number formats), so a report rebuilt from the same
-store with the same parameters and ``generated_at`` is identical.
+The scrutiny report, the daily briefing and the weekly pack all render here, so a filter or an
+escaping rule set once holds for every report, and every PDF is printed by the same quicker
+WeasyPrint import (:func:`import_weasyprint`).
 
-What the PDF costs (``python -m bench report``, one year of a force): importing WeasyPrint
-once per process, then laying out and drawing about 600 boxes of text. The import skips the
-native library lookup (:func:`import_weasyprint`); in print the tables are laid out with the
-column widths the templates give (no measuring of every cell first), and the hot spot map's
-outlines carry no detail finer than a pixel as shown. Tried and not kept, for saving too
-little or losing content: one font family instead of the fallback list, a raster image
-instead of SVG for the figures (it moves the cost into the HTML), PDF options
-(``uncompressed_pdf``, ``optimize_images``, ``presentational_hints``, ``full_fonts``: the last
-costs more).
+>>> environment().from_string("{{ n|fmt }} in {{ m|month_label }}: {{ t }}").render(
+...     n=1234, m="2019-02", t="<b>")
+'1,234 in Feb 2019: &lt;b&gt;'
+>>> format_cell(1234), format_cell(12.5, 1, percent=True), format_cell(None)
+('1,234', '12.5%', 'n/a')
 """
 
 from __future__ import annotations
@@ -24,17 +20,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from asbhub.analysis.tables import month_label
-from asbhub.reports.scrutiny_model import ScrutinyReport
 
-__all__ = ["format_cell", "import_weasyprint", "render_html", "write_pdf"]
+__all__ = ["environment", "format_cell", "html_to_pdf", "import_weasyprint", "render_template"]
 
 
 def format_cell(value: Any, decimals: int = 0, percent: bool = False) -> str:
-    """A table cell as the report and the scrutiny dashboard both show it."""
+    """A table cell as the reports and the scrutiny dashboard show it (the ``fmt`` filter)."""
     if value is None:
         return "n/a"
     if isinstance(value, bool):
@@ -47,22 +41,11 @@ def format_cell(value: Any, decimals: int = 0, percent: bool = False) -> str:
     return str(value)
 
 
-def render_html(report: ScrutinyReport) -> str:
-    """The report as one self-contained HTML page (CSS and charts inline), ready to print.
-
-    Parameters
-    ----------
-    report : ScrutinyReport
-
-    Returns
-    -------
-    str
-    """
-    return _environment().get_template("scrutiny/report.html").render(r=report)
-
-
 @lru_cache(maxsize=1)
-def _environment() -> Any:
+def environment() -> Any:
+    """The Jinja environment of every report: templates from ``asbhub/reports/templates``,
+    HTML autoescaped, and the filters ``fmt`` (:func:`format_cell`), ``month_label`` and
+    ``as_json``. Made once per process (Jinja caches the compiled templates in it)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
@@ -77,23 +60,29 @@ def _environment() -> Any:
     return env
 
 
-def write_pdf(html: str, path: Path | str) -> Path:
-    """Print the HTML to a PDF with WeasyPrint (A4, page numbers, running header).
+def render_template(name: str, **context: Any) -> str:
+    """Render the report template ``name`` (e.g. ``"briefing/briefing.html"``)."""
+    return str(environment().get_template(name).render(**context))
+
+
+def html_to_pdf(html: str, *, what: str = "PDF reports") -> bytes:
+    """Print an HTML page to PDF bytes with WeasyPrint (imported only here, on first use).
 
     Raises
     ------
     ImportError
-        When WeasyPrint is not installed, naming the extra that brings it.
+        When WeasyPrint is not installed: the message starts with ``what`` and names the
+        extra that brings it (``pip install 'asbhub[pdf]'``).
     """
     try:
         weasyprint = import_weasyprint()
     except ImportError as exc:  # the PDF is optional: keep the HTML path free of it
         raise ImportError(
-            f"PDF reports need WeasyPrint: pip install 'asbhub[pdf]' (the 'pdf' extra) ({exc})"
+            f"{what} need WeasyPrint: pip install 'asbhub[pdf]' (the 'pdf' extra) ({exc})"
         ) from exc
-    path = Path(path)
-    weasyprint.HTML(string=html).write_pdf(path)
-    return path
+    pdf = weasyprint.HTML(string=html).write_pdf()
+    assert isinstance(pdf, bytes)  # write_pdf() with no target returns the bytes
+    return pdf
 
 
 def import_weasyprint() -> Any:

@@ -23,16 +23,20 @@ from django.db import DatabaseError
 
 from asbhub.analysis import InterventionEvaluation, evaluate_intervention, intervention_counts
 from asbhub.analysis.tables import month_label
+from asbhub.domain.months import (
+    month_of,
+    month_range_label,
+    month_start,
+    months_between,
+    shift_month,
+)
 from asbhub.reports import data as q
-from asbhub.reports.scrutiny_charts import lsoa_polygons
-from asbhub.reports.scrutiny_model import (
+from asbhub.reports.scrutiny.charts import lsoa_polygons
+from asbhub.reports.scrutiny.model import (
     CaseStudy,
     Context,
     ReportTable,
     Section,
-    month_span,
-    period_words,
-    shift_month,
 )
 from asbhub.store import query
 
@@ -45,8 +49,8 @@ CASES_SOURCE = "store: case system ({what})"
 def _days(ctx: Context) -> tuple[dt.date, dt.date]:
     """First and last day (inclusive) of the report's latest 12 months."""
     first, last = ctx.latest(12)
-    end = dt.date.fromisoformat(f"{shift_month(last, 1)}-01") - dt.timedelta(days=1)
-    return dt.date.fromisoformat(f"{first}-01"), end
+    end = month_start(shift_month(last, 1)) - dt.timedelta(days=1)
+    return month_start(first), end
 
 
 def _demo_note(store_alias: str, model: Any) -> list[str]:
@@ -237,7 +241,7 @@ def _month_of(text: str, option: str) -> str:
             f"{option} {text!r} is not a month or a day; expected YYYY-MM or "
             "YYYY-MM-DD, e.g. 2021-04 or 2021-04-05"
         ) from None
-    return f"{day:%Y-%m}"
+    return month_of(day)
 
 
 def _find_pmp(alias: str, ref: str) -> Any:
@@ -341,10 +345,10 @@ def case_study_from_pmp(ctx: Context, request: PmpCaseStudy) -> CaseStudy:
         after_days=float((day(f"{shift_month(after[1], 1)}-01") - after_day).astype(int)),
     )
     loaded = set(query.store_months(ctx.store))
-    if loaded.isdisjoint(month_span(*before)) or loaded.isdisjoint(month_span(*after)):
+    if loaded.isdisjoint(months_between(*before)) or loaded.isdisjoint(months_between(*after)):
         raise ValueError(
-            f"no records are loaded for {period_words(*before)} (before) or "
-            f"{period_words(*after)} (after): load those months, or choose a "
+            f"no records are loaded for {month_range_label(*before, short=True)} (before) or "
+            f"{month_range_label(*after, short=True)} (after): load those months, or choose a "
             "--case-start with data on both sides"
         )
     # Each record in one area, in the order intervention_counts uses.
@@ -362,7 +366,7 @@ def case_study_from_pmp(ctx: Context, request: PmpCaseStudy) -> CaseStudy:
     months = frame["month"].to_numpy()
     monthly = [
         [month_label(m)] + [int((mask & (months == m)).sum()) for mask in areas_of.values()]
-        for m in month_span(before[0], after[1])
+        for m in months_between(before[0], after[1])
     ]
     return CaseStudy(
         title=f"{pmp.reference}, {pmp.title}",
@@ -370,10 +374,10 @@ def case_study_from_pmp(ctx: Context, request: PmpCaseStudy) -> CaseStudy:
         description=(
             f"{pmp.problem_type}: {pmp.area or 'the plan area'} in {pmp.lpu} LPU, "
             f"plan opened {pmp.opened_at:%d %B %Y}, now at the {pmp.get_stage_display()} "
-            f"stage. Response months: {period_words(start, end)} (not counted)."
+            f"stage. Response months: {month_range_label(start, end, short=True)} (not counted)."
         ),
-        before_period=period_words(*before),
-        after_period=period_words(*after),
+        before_period=month_range_label(*before, short=True),
+        after_period=month_range_label(*after, short=True),
         areas=(
             f"response: {len(response)} LSOA{'s' if len(response) != 1 else ''} of the "
             "plan's places; buffer: within "

@@ -2,10 +2,10 @@
 
 :func:`build_scrutiny` reads the store once for the records of the report's years
 (:mod:`asbhub.reports.data`), builds every section in seed 003's order
-(:mod:`asbhub.reports.scrutiny_sections` for incidents and calls,
-:mod:`asbhub.reports.scrutiny_cases` for plans, powers, Case Reviews and the case study) and
+(:mod:`asbhub.reports.scrutiny.sections` for incidents and calls,
+:mod:`asbhub.reports.scrutiny.cases` for plans, powers, Case Reviews and the case study) and
 returns a :class:`ScrutinyReport`; :func:`render_html` turns it into one self-contained page
-and :func:`write_pdf` prints that page (:mod:`asbhub.reports.scrutiny_render`).
+and :func:`write_pdf` prints that page (:mod:`asbhub.reports.scrutiny.render`).
 
 Every section states its source, period and parameters. A section whose data were not loaded
 says so in words and shows no figures: nothing is ever filled in. The cover carries the data
@@ -32,21 +32,20 @@ from typing import Any
 import polars as pl
 
 from asbhub.analysis_inputs import area_lsoa_codes, display_url
-from asbhub.geo import AreaHierarchy
+from asbhub.domain.months import require_month, shift_month
+from asbhub.geo import AreaHierarchy, area_hierarchy
 from asbhub.reports import data as q
-from asbhub.reports import scrutiny_cases as cases
-from asbhub.reports import scrutiny_sections as sections
-from asbhub.reports.scrutiny_cases import PmpCaseStudy
-from asbhub.reports.scrutiny_model import (
+from asbhub.reports.scrutiny import cases, sections
+from asbhub.reports.scrutiny.cases import PmpCaseStudy
+from asbhub.reports.scrutiny.model import (
     CaseStudy,
     Chart,
     Context,
     ReportTable,
     ScrutinyReport,
     Section,
-    shift_month,
 )
-from asbhub.reports.scrutiny_render import render_html, write_pdf
+from asbhub.reports.scrutiny.render import render_html, write_pdf
 from asbhub.store.db import Store
 from asbhub.store.scope import SYNTHETIC_PREFIX, Scope, default_scope
 
@@ -133,10 +132,8 @@ def build_scrutiny(
     """
     from asbhub import __version__
 
-    if not isinstance(period, str) or len(period) != 7 or period[4] != "-":
-        raise ValueError(f"period {period!r} is not a month; expected YYYY-MM, e.g. 2022-02")
-    shift_month(period, 0)
-    areas = areas or AreaHierarchy.load()
+    require_month(period, "period")
+    areas = areas or area_hierarchy()
     lpu = None
     codes: list[str] | None = None
     if area is not None:
