@@ -23,7 +23,7 @@ import numpy as np
 
 from asbhub.geo import from_bng
 from asbhub.outputs.csvsafe import safe_writer
-from asbhub.outputs.hotspot_files import ATTRIBUTION, _jsonable
+from asbhub.outputs.hotspot_files.stamp import ATTRIBUTION, jsonable
 
 if TYPE_CHECKING:
     from asbhub.analysis.places import PatrolSquares, PlaceConcentration
@@ -105,11 +105,11 @@ def places_stamp(
         "method": "places",
         "method_name": "Places that concentrate records: map points or streets ranked with "
         "exact Poisson intervals, concentration, stability and patrol squares",
-        "parameters": _jsonable(parameters),
-        "requested": _jsonable(requested or {}),
+        "parameters": jsonable(parameters),
+        "requested": jsonable(requested or {}),
         "seed": None,
         "data": {
-            **_jsonable(data),
+            **jsonable(data),
             "records_with_place": result.n_records,
             "records_without_place": result.n_without_place,
         },

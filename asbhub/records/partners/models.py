@@ -236,7 +236,8 @@ class AuditEntry(AppendOnlyModel):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
-    objects = AuditEntryQuerySet.as_manager()
+    # the base declares objects from its own QuerySet; this is a subclass of it (see above)
+    objects = AuditEntryQuerySet.as_manager()  # type: ignore[misc]
     # Set to True by the chain writer only (asbhub.records.partners.audit), never a column.
     _sealed: bool
 
