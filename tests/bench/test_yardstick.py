@@ -264,3 +264,12 @@ def test_ingest_memory_subsets(tmp_path):
     assert [len(s) for _, s in subsets] == [0, 1, 3, 6]
     assert subsets[1][1] == [files[1]]  # the largest
     assert subsets[2][1][0] == files[1]
+
+
+def test_yardstick_doctests():
+    import doctest
+
+    import bench.yardstick
+
+    failed, attempted = doctest.testmod(bench.yardstick)
+    assert attempted >= 8 and failed == 0
