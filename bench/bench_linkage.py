@@ -156,7 +156,7 @@ indexer = rl.Index()
 for r in rules:
     indexer.add(rl.index.Block(on=list(r)))
 pairs = indexer.index(block)
-t_index = time.perf_counter() - t
+t_index, cpu_index = time.perf_counter() - t, cpu() - c
 # The fields and similarity measures asbhub's model compares (binary features for ECM).
 compare = rl.Compare(n_jobs=args["jobs"])
 compare.string("first_name", "first_name", method="jarowinkler", threshold=0.92,
@@ -182,7 +182,7 @@ ids = df["unique_id"].to_numpy()
 pl.DataFrame({"a": ids[matches.get_level_values(0).to_numpy()],
               "b": ids[matches.get_level_values(1).to_numpy()]}).write_parquet(
     d / "recordlinkage_matches.parquet")
-done(seconds=seconds, cpu=cpu_s, index=t_index, compare=t_compare, pairs=len(pairs), matches=len(matches))
+done(seconds=seconds, cpu=cpu_s, index=t_index, cpu_index=cpu_index, compare=t_compare, pairs=len(pairs), matches=len(matches))
 """
 )
 
@@ -258,9 +258,22 @@ def _candidate_pairs(norm, rules, n: int) -> int:
     return int(con.sql(f"SELECT count(*) FROM ({union})").fetchall()[0][0])
 
 
-def c_full_cpu(c: dict, rl_full: float) -> float:
-    """recordlinkage's CPU time, scaled like its wall time when it ran on a subset."""
-    return c["cpu"] * rl_full / c["seconds"]
+def scaled_time(index: float, total: float, records: float, pairs: float) -> float:
+    """A time measured on a subset, scaled up: indexing (``index`` of ``total``) by the ratio
+    of ``records``, the rest (comparing, classifying) by the ratio of candidate ``pairs``.
+
+    >>> scaled_time(2.0, 12.0, 10.0, 50.0)
+    520.0
+    """
+    return index * records + (total - index) * pairs
+
+
+def c_full_cpu(c: dict, n: int, rl_n: int, scale: float) -> float:
+    """recordlinkage's CPU time, scaled like its wall time when it ran on a subset (its
+    indexing and the rest each by their own CPU time)."""
+    if rl_n >= n:
+        return c["cpu"]
+    return scaled_time(c["cpu_index"], c["cpu"], n / rl_n, scale)
 
 
 def _pair_scores(truth, found_pairs) -> tuple[float, float]:
@@ -383,6 +396,7 @@ def run() -> None:
         )
         rl_full = c["seconds"]
         rl_estimated = rl_n < N
+        scale = 1.0
         if rl_estimated:
             pairs_small = _candidate_pairs(norm, rules, rl_n)
             pairs_full = _candidate_pairs(norm, rules, N)
@@ -390,12 +404,12 @@ def run() -> None:
             # Indexing (pandas merges, one per rule) scaled by records: on a subset it is
             # mostly per-record work, so this is a low estimate; comparing and classifying,
             # per-pair work, scaled by pairs.
-            rl_full = c["index"] * N / rl_n + (c["seconds"] - c["index"]) * scale
+            rl_full = scaled_time(c["index"], c["seconds"], N / rl_n, scale)
             print(
                 f"  timed on a subset: scaled to {N:,} records, indexing by records "
                 f"x{N / rl_n:.0f}, the rest by candidate pairs x{scale:.1f} ({pairs_small:,} "
                 f"-> {pairs_full:,}): {rl_full:,.0f} s wall, "
-                f"{c_full_cpu(c, rl_full):,.0f} s CPU (estimate)"
+                f"{c_full_cpu(c, N, rl_n, scale):,.0f} s CPU (estimate)"
             )
 
         i = _step(INCREMENTAL, d, n=N, new=N_NEW, batches=N_BATCHES)
@@ -417,7 +431,7 @@ def run() -> None:
         print("\ngoals")
         print(f"  precision {pa:.4f} >= 0.99: {_goal(pa >= 0.99)}")
         print(f"  recall    {ra:.4f} >= 0.97: {_goal(ra >= 0.97)}")
-        rl_cpu_ratio = c_full_cpu(c, rl_full) / a["cpu"]
+        rl_cpu_ratio = c_full_cpu(c, N, rl_n, scale) / a["cpu"]
         rl_settings = f"n_jobs {RL_JOBS}, asbhub's blocking rules, ECM; " + (
             f"timed on {rl_n:,} of {N:,} records" if rl_estimated else f"all {N:,} records"
         )

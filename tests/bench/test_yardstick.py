@@ -273,3 +273,14 @@ def test_yardstick_doctests():
 
     failed, attempted = doctest.testmod(bench.yardstick)
     assert attempted >= 8 and failed == 0
+
+
+def test_recordlinkage_scaling_scales_each_stage_by_its_own_ratio():
+    from bench.bench_linkage import c_full_cpu, scaled_time
+
+    # Index 2 s of 12 s: 2 x 10 records + 10 x 50 pairs.
+    assert scaled_time(2.0, 12.0, 10.0, 50.0) == 520.0
+    c = {"cpu": 30.0, "cpu_index": 6.0, "seconds": 99.0, "index": 1.0}
+    # CPU scaled from its own split (6 s index, 24 s the rest), not the wall split.
+    assert c_full_cpu(c, 1_000_000, 100_000, 97.0) == 6.0 * 10 + 24.0 * 97
+    assert c_full_cpu(c, 100_000, 100_000, 1.0) == 30.0
