@@ -25,7 +25,7 @@ __all__ = [
     "threshold_rules",
 ]
 
-_INCIDENT_SCHEMA = {
+_INCIDENT_SCHEMA: dict[str, Any] = {
     "incident_id": pl.Int64,
     "reference": pl.String,
     "record_type": pl.String,
@@ -42,7 +42,7 @@ _INCIDENT_SCHEMA = {
     "location_text": pl.String,
     "snt": pl.String,
 }
-_PERSON_SCHEMA = {
+_PERSON_SCHEMA: dict[str, Any] = {
     "person_row_id": pl.Int64,
     "incident_id": pl.Int64,
     "role": pl.String,

@@ -33,7 +33,7 @@ __all__ = [
 
 #: Columns of :func:`report_records`; ``force`` and ``kind`` are the loaded unit's (see
 #: :mod:`asbhub.store.scope`).
-RECORD_COLUMNS = {
+RECORD_COLUMNS: dict[str, Any] = {
     "month": pl.String,
     "crime_type": pl.String,
     "record_type": pl.String,
@@ -45,7 +45,7 @@ RECORD_COLUMNS = {
 }
 
 #: Columns of :func:`report_calls`, as :func:`asbhub.analysis.call_kpis` reads them.
-CALL_COLUMNS = {
+CALL_COLUMNS: dict[str, Any] = {
     "channel": pl.String,
     "queued_at": pl.Datetime("us", "UTC"),
     "abandoned": pl.Boolean,

@@ -148,7 +148,7 @@ class Store:
         try:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: no turns, as before
-            fcntl = None
+            fcntl = None  # type: ignore[assignment]  # no turns without it: see the check below
         if fcntl is None or name == ":memory:" or "mode=memory" in name:
             yield
             return

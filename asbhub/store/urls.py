@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dj_database_url
 import platformdirs
@@ -75,7 +75,8 @@ def database_config(url: str) -> dict[str, Any]:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
         }
-    return dj_database_url.parse(url, conn_max_age=0)
+    # dj_database_url types its answer as a TypedDict; Django reads it as the plain dict it is
+    return cast("dict[str, Any]", dj_database_url.parse(url, conn_max_age=0))
 
 
 # -- plain file paths (issue #12 item 5): `--db store.sqlite3` means a SQLite file -----------
