@@ -2,7 +2,7 @@
 
 Each line: ``time`` (UTC, ISO 8601), ``user`` (the user's id, or null when signed out),
 ``method``, ``route`` (the URL pattern's ``namespace:name``, never the path or query, which can
-carry names and addresses), ``status`` and ``duration_ms``. Lines go to stderr under
+carry names and addresses), ``status``, ``duration_ms`` and ``pid`` (which worker process answered). Lines go to stderr under
 ``asbhub serve --production`` or with ``ASBHUB_REQUEST_LOG=1`` (settings ``LOGGING``), where
 systemd's journal or a log shipper takes them.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -49,4 +50,5 @@ def request_record(request: HttpRequest, status: int, started: float) -> dict[st
         "route": match.view_name if match is not None else None,
         "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "pid": os.getpid(),
     }

@@ -172,6 +172,6 @@ def test_one_json_line_per_request(client) -> None:
         ("healthz", 200, user.pk, "GET"),
     ]
     for r in records:
-        assert set(r) == {"time", "user", "method", "route", "status", "duration_ms"}
+        assert set(r) == {"time", "user", "method", "route", "status", "duration_ms", "pid"}
         assert r["duration_ms"] >= 0 and r["time"].endswith("+00:00")
     assert "Someone" not in "".join(handler.lines)  # never the query string
