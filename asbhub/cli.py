@@ -44,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         # (issue #12 item 5, asbhub.cli_store).
         from asbhub.cli_store import prepare_store
 
+        # Settings read from the environment, set before prepare_store may start Django (it
+        # does for a PostgreSQL store) (issue #18 item 5).
+        if getattr(args, "production", False):
+            os.environ["ASBHUB_PRODUCTION"] = "1"
+        if getattr(args, "trusted_proxy", None):
+            _proxy_env(args)
         prepare_store(args, lambda text: err.print(text, markup=False, highlight=False))
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
