@@ -38,6 +38,7 @@ def snapshot() -> dict[str, object]:
 
     store = open_store(upgrade=False)
     counts = table_counts(store)
+    head_before_pages = _audit_head()
     client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
     client.force_login(get_user_model().objects.get(username="demo.analyst"))
     pages = {}
@@ -56,7 +57,21 @@ def snapshot() -> dict[str, object]:
     audit = verify_store()
     counts.pop("partners_auditentry", None)
     counts.pop("django_session", None)
-    return {"counts": counts, "audit_ok": audit.ok, "audit": audit.summary(), "pages": pages}
+    return {
+        "counts": counts,
+        "audit_ok": audit.ok,
+        "audit": audit.summary(),
+        "pages": pages,
+        # The chain's last entry (seq, hash) before and after this snapshot's page views.
+        "audit_head": [head_before_pages, _audit_head()],
+    }
+
+
+def _audit_head() -> list[object]:
+    from asbhub.records.partners.models import AuditEntry
+
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    return list(last) if last else []
 
 
 def change() -> None:

@@ -70,6 +70,10 @@ def test_restore_drill(store_url: str, tmp_path: Path) -> None:
     after = _snapshot(store_url)
     assert after["counts"] == before["counts"]
     assert after["audit_ok"], after["audit"]
+    # The chain is the one backed up (right after the first snapshot), to the last entry:
+    # the drill's own audited views and access after the backup are gone.
+    assert before["audit_head"][1] and after["audit_head"][0] == before["audit_head"][1]
+    assert changed["audit_head"][0][0] > before["audit_head"][1][0]
     assert after["pages"] == before["pages"]
     verify = _asbhub(store_url, "audit", "verify", "--db", store_url)
     assert "ok" in verify.stdout.lower() or "intact" in verify.stdout.lower(), verify.stdout
