@@ -47,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         # (issue #12 item 5, asbhub.cli_store).
         from asbhub.cli_store import prepare_store
 
+        # Settings read from the environment, set before prepare_store may start Django (it
+        # does for a PostgreSQL store) (issue #18 item 5).
+        if getattr(args, "production", False):
+            os.environ["ASBHUB_PRODUCTION"] = "1"
+        if getattr(args, "trusted_proxy", None):
+            _proxy_env(args)
         prepare_store(args, lambda text: err.print(text, markup=False, highlight=False))
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -119,9 +125,29 @@ def build_parser() -> argparse.ArgumentParser:
     up = dbsub.add_parser("upgrade", help="create or migrate the tables")
     up.add_argument("--db", help=DB_HELP)
     up.set_defaults(func=cmd_db_upgrade)
+    # -- db backup / db restore (issue #18 item 4): asbhub/cli_db.py --
+    from asbhub.cli_db import add_db_commands
+
+    add_db_commands(dbsub, db_help=DB_HELP)
+    # -- end db backup / restore
 
     srv = sub.add_parser("serve", help="serve the web app")
     _serve_args(srv)
+    # -- production (issue #18 item 5): asbhub/web/production.py, docs/deploy.md --
+    srv.add_argument(
+        "--production",
+        action="store_true",
+        help="refuse to start with an unsafe configuration (debug on, no or a development "
+        "secret key, no HTTPS, SQLite with several workers); turn on HTTPS redirects, HSTS "
+        "and one JSON log line per request",
+    )
+    srv.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (default 1; more need PostgreSQL)",
+    )
+    # -- end production
     srv.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="load the bundled real Derbyshire sample and serve it")
@@ -329,7 +355,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
     _proxy_env(args)
+    if args.production:  # before Django reads its settings (issue #18 item 5)
+        os.environ["ASBHUB_PRODUCTION"] = "1"
     store = open_store(args.db)
+    if args.production or args.workers != 1:
+        from asbhub.web.production import unsafe_settings, workers_problem
+
+        if args.workers < 1:
+            raise ValueError(f"--workers must be at least 1; got {args.workers}")
+        problems = (
+            unsafe_settings(args.workers, store.vendor)
+            if args.production
+            else [p for p in [workers_problem(args.workers, store.vendor)] if p]
+        )
+        if problems:
+            err.print(
+                f"[red]error[/]: refusing to serve: {len(problems)} unsafe setting(s)", end=""
+            )
+            err.print(":\n" + "\n".join(f"  - {p}" for p in problems), markup=False)
+            return 2
     return _serve(store, args.host, args.port, args)
 
 
@@ -360,6 +404,12 @@ def _serve(store, host: str, port: int, args: argparse.Namespace) -> int:  # noq
         "Ctrl-C stops it"
     )
     try:
+        if getattr(args, "workers", 1) > 1:  # issue #18 item 5: asbhub/web/production.py
+            from asbhub.web.production import serve_workers
+
+            return serve_workers(
+                application, host, port, args.workers, opts, lambda t: err.print(t, markup=False)
+            )
         waitress.serve(application, host=host, port=port, _quiet=True, **opts)
     except OSError as exc:  # the bind failed: one line, not a traceback (issue #12 item 5)
         import errno

@@ -22,6 +22,8 @@ from asbhub.store.urls import db_url_from, default_db_url, sqlite_path
 
 #: Commands that may create the store they are given; every other command only reads one.
 CREATES_STORE = frozenset({"cmd_ingest", "cmd_db_upgrade", "cmd_demo", "cmd_token_create"})
+# A restore may write into a new store (issue #18 item 4).
+CREATES_STORE |= {"cmd_db_restore"}
 
 #: Commands that check their options first and the store when they open it
 #: (:func:`open_read_store`), so a bad option is named before a missing store.

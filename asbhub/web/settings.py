@@ -128,3 +128,35 @@ ASBHUB_FORCE = os.environ.get("ASBHUB_FORCE", "").strip() or None
 
 # Passwords, sign-in throttling, sessions and security headers (issue #4).
 from asbhub.web.settings_security import *  # noqa: E402,F403
+
+# -- Production (issue #18 item 5): asbhub/web/production.py, docs/deploy.md ------------------
+# One JSON object per request on the "asbhub.requests" logger (asbhub/web/requestlog.py),
+# outermost so its duration covers every other middleware.
+MIDDLEWARE.insert(0, "asbhub.web.requestlog.RequestLogMiddleware")
+ASBHUB_PRODUCTION = os.environ.get("ASBHUB_PRODUCTION", "") == "1"
+_REQUEST_LOG = ASBHUB_PRODUCTION or os.environ.get("ASBHUB_REQUEST_LOG", "") == "1"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"message": {"format": "%(message)s"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "message"},
+        "none": {"class": "logging.NullHandler"},
+    },
+    "loggers": {
+        "asbhub.requests": {
+            "handlers": ["stderr" if _REQUEST_LOG else "none"],
+            "level": "INFO",
+            "propagate": False,
+        }
+    },
+}
+if ASBHUB_PRODUCTION:
+    # What `manage.py check --deploy` asks for; TLS ends at the reverse proxy, which sends
+    # X-Forwarded-Proto (trusted from ASBHUB_TRUSTED_PROXY only). /healthz stays reachable
+    # over plain HTTP on the loopback for probes.
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("ASBHUB_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("ASBHUB_HSTS_PRELOAD", "1") == "1"
+# -- end production

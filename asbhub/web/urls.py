@@ -26,3 +26,9 @@ urlpatterns = [
     path("api/v1/", include("asbhub.web.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# -- health probe (issue #18 item 5): asbhub/web/health.py; no sign-in, no personal data --
+from asbhub.web.health import healthz  # noqa: E402
+
+urlpatterns.append(path("healthz", healthz, name="healthz"))
+# -- end health probe

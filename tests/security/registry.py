@@ -107,6 +107,8 @@ ROUTES: dict[str, Route] = {
     "hotspots": Route(PUBLIC),
     "latest-asb-geojson": Route(PUBLIC),
     "hotspots-geojson": Route(PUBLIC),
+    # -- health probe (issue #18): the database answers; no personal data ------------------
+    "healthz": Route(PUBLIC),
     # -- partners --------------------------------------------------------------------------
     "partners:sign-in": Route(PUBLIC, action=PUBLIC_ACTION),
     "partners:sign-out": Route(

@@ -5,23 +5,28 @@ Thin: parse the request, call :mod:`asbhub.records.incidents.selectors`, render.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from asbhub.records.incidents import selectors as services
+from asbhub.store.db import Store
+from asbhub.store.query import store_version
 from asbhub.web.csvsafe import safe_writer
 
 #: The tables the overview offers as CSV (?format=csv&table=NAME): builder, rows, file name.
 #: Issue #12: the page's figures and its CSVs leave synthetic data out (and say how much).
 CSV_TABLES = {
     "types": (
-        lambda: services.counts_by_month_and_type(real_only=True),
+        lambda: overview_figures()["by_type"],
         services.month_type_csv_rows,
         "asbhub-records-by-month-and-type.csv",
     ),
     "areas": (
-        lambda: services.counts_by_area(real_only=True),
+        lambda: overview_figures()["by_area"],
         services.area_csv_rows,
         "asbhub-records-by-area.csv",
     ),
@@ -48,9 +53,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         return _csv_download(request.GET.get("table", ""))
     if fmt != "html":
         raise Http404(f"no format {fmt!r}; use html or csv")
-    by_type = services.counts_by_month_and_type(real_only=True)
-    # Issue #12: the Forces box and the last load leave synthetic sources out too.
-    summary = services.store_summary(by_type=by_type, real_only=True)
+    figures = overview_figures()
+    summary = figures["summary"]
     if not summary["rows"]:
         return render(request, "incidents/overview.html", {"summary": summary, "empty": True})
     return render(
@@ -58,13 +62,46 @@ def overview(request: HttpRequest) -> HttpResponse:
         "incidents/overview.html",
         {
             "summary": summary,
-            "by_type": by_type,
-            "by_area": services.counts_by_area(real_only=True),
-            "synthetic_rows": services.synthetic_rows(),
+            "by_type": figures["by_type"],
+            "by_area": figures["by_area"],
+            "synthetic_rows": figures["synthetic_rows"],
             "outlines": services.lpu_outlines_geojson(),
             "tiles": tile_layer(),
         },
     )
+
+
+# -- Serving cost (issue #18 item 6) ----------------------------------------------------------
+# The overview's figures and its map's points change only when data is loaded (a load or a
+# resident's report adds a source or moves its load time), so they are kept per store version
+# (asbhub.store.query.store_version, one cheap query) instead of recomputed on every request.
+# Read-only once built: the same dicts serve every thread of the process.
+
+
+def _version() -> tuple[int, str]:
+    return store_version(Store(url=services.DB_ALIAS, alias=services.DB_ALIAS))
+
+
+def overview_figures() -> dict[str, Any]:
+    """The overview's summary, tables and synthetic count, built once per store version."""
+    return _figures_at(_version())
+
+
+@lru_cache(maxsize=2)
+def _figures_at(version: tuple[int, str]) -> dict[str, Any]:
+    by_type = services.counts_by_month_and_type(real_only=True)
+    return {
+        # Issue #12: the Forces box and the last load leave synthetic sources out too.
+        "summary": services.store_summary(by_type=by_type, real_only=True),
+        "by_type": by_type,
+        "by_area": services.counts_by_area(real_only=True),
+        "synthetic_rows": services.synthetic_rows(),
+    }
+
+
+@lru_cache(maxsize=2)
+def _latest_asb_points_at(version: tuple[int, str]) -> dict[str, Any]:
+    return services.latest_asb_points()
 
 
 def _csv_download(table: str) -> HttpResponse:
@@ -80,7 +117,7 @@ def _csv_download(table: str) -> HttpResponse:
 def latest_asb_geojson(request: HttpRequest) -> JsonResponse:
     """The latest month's ASB incidents as GeoJSON points (see services.latest_asb_points)."""
     return JsonResponse(
-        services.latest_asb_points(),
+        _latest_asb_points_at(_version()),
         content_type="application/geo+json",
         json_dumps_params={"separators": (",", ":")},
     )
