@@ -7,6 +7,7 @@ skipping: CI has both, so a skip there would hide a broken set-up.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -83,3 +84,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite3'}"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_store_version_caches() -> None:
+    """Empty the per-store-version caches of the pages (asbhub.web.versioned) before each test:
+    a rolled-back test can leave a different store behind the same version (loads, last load
+    time), so a cached figure from an earlier test must never answer a later one."""
+    if "asbhub.web.versioned" in sys.modules:
+        sys.modules["asbhub.web.versioned"].clear_all()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -47,6 +46,7 @@ from asbhub.store import query
 from asbhub.store.db import Store
 from asbhub.store.scope import Scope, default_scope, latest_complete, scope_months
 from asbhub.web.limits import heavy
+from asbhub.web.versioned import per_store_version
 
 STORE_NAME = "the asbhub web app's database"
 #: Places and patrol squares listed on the page (the files hold every place).
@@ -134,7 +134,7 @@ def _form(request: HttpRequest, choices: dict[str, Any]) -> tuple[dict[str, str]
     return form, errors
 
 
-@lru_cache(maxsize=8)
+@per_store_version(maxsize=8)
 def _analyse(version: tuple[int, str], key: tuple[tuple[str, str], ...], scope: Scope) -> Any:
     """Places, squares and stamp for one choice; cached per store version."""
     form = dict(key)

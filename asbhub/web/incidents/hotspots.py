@@ -9,7 +9,6 @@ the data is never answered from a stale result.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +35,7 @@ from asbhub.store.db import Store
 from asbhub.store.scope import Scope, default_scope, latest_complete, scope_months
 from asbhub.web.incidents.views import tile_layer
 from asbhub.web.limits import heavy
+from asbhub.web.versioned import per_store_version
 
 #: Cell sizes offered, in metres; "auto" lets the analysis choose from the extent and say how.
 CELL_SIZES = ("auto", "100", "250", "500", "1000")
@@ -157,7 +157,7 @@ def _query_string(cleaned: dict[str, Any]) -> str:
     return urlencode({k: cleaned[k] for k in keys})
 
 
-@lru_cache(maxsize=8)
+@per_store_version(maxsize=8)
 def _analyse(
     version: tuple[int, str],
     area: str,

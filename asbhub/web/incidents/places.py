@@ -9,7 +9,6 @@ report (key ``public-report|...``) or a force export's free-text location is nev
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 from django.db.models import Avg, Count, Max, Min
@@ -19,6 +18,7 @@ from asbhub.records.incidents.models import Location
 from asbhub.records.incidents.selectors import area_hierarchy
 from asbhub.store.db import Store
 from asbhub.store.query import store_version
+from asbhub.web.versioned import per_store_version
 
 DB_ALIAS = "default"
 #: Street rows read from the store per search, before ranking: enough for any one name.
@@ -97,7 +97,7 @@ def _lsoa_centres(using: str) -> dict[str, tuple[float, float, int]]:
     return _lsoa_centres_at(using, _version(using))
 
 
-@lru_cache(maxsize=4)
+@per_store_version(maxsize=4)
 def _lsoa_centres_at(using: str, version: tuple[int, str]) -> dict[str, tuple[float, float, int]]:
     rows = (
         _published(using)
@@ -118,7 +118,7 @@ def force_bounds(using: str = DB_ALIAS) -> list[list[float]] | None:
     return _force_bounds_at(using, _version(using))
 
 
-@lru_cache(maxsize=4)
+@per_store_version(maxsize=4)
 def _force_bounds_at(using: str, version: tuple[int, str]) -> list[list[float]] | None:
     codes = list(_force_lsoas())
     box = (

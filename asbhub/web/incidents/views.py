@@ -5,7 +5,6 @@ Thin: parse the request, call :mod:`asbhub.records.incidents.selectors`, render.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from asbhub.records.incidents import selectors as services
 from asbhub.store.db import Store
 from asbhub.store.query import store_version
 from asbhub.web.csvsafe import safe_writer
+from asbhub.web.versioned import per_store_version
 
 #: The tables the overview offers as CSV (?format=csv&table=NAME): builder, rows, file name.
 #: Issue #12: the page's figures and its CSVs leave synthetic data out (and say how much).
@@ -87,7 +87,7 @@ def overview_figures() -> dict[str, Any]:
     return _figures_at(_version())
 
 
-@lru_cache(maxsize=2)
+@per_store_version(maxsize=2)
 def _figures_at(version: tuple[int, str]) -> dict[str, Any]:
     by_type = services.counts_by_month_and_type(real_only=True)
     return {
@@ -99,7 +99,7 @@ def _figures_at(version: tuple[int, str]) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=2)
+@per_store_version(maxsize=2)
 def _latest_asb_points_at(version: tuple[int, str]) -> dict[str, Any]:
     return services.latest_asb_points()
 

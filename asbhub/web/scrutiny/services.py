@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from django.db.models import QuerySet
@@ -24,6 +23,7 @@ from asbhub.reports.scrutiny import ReportTable, ScrutinyReport, build_scrutiny
 from asbhub.store import query
 from asbhub.store.db import Store
 from asbhub.store.scope import default_scope, latest_complete, scope_months
+from asbhub.web.versioned import per_store_version
 
 #: Who works the question queue: the Commissioner's office, and administrators.
 QUEUE_ROLES = action_roles("question.moderate")
@@ -120,7 +120,7 @@ def default_period(months: list[str]) -> str:
     return latest_complete(months, timezone.localdate()) or months[-1]
 
 
-@lru_cache(maxsize=16)
+@per_store_version(maxsize=16)
 def _cached_report(version: tuple[int, str], period: str, area: str | None) -> ScrutinyReport:
     return build_scrutiny(_store(), period, area)
 
