@@ -1,7 +1,12 @@
 """Shared fixtures: stores on SQLite and a real PostgreSQL, the shared data set, the CI rule.
 
 Under CI (``CI=true``) a test that needs PostgreSQL or the shared data set fails instead of
-skipping: CI has both, so a skip there would hide a broken set-up.
+skipping: CI has both, so a skip there would hide a broken set-up. Any other skip fails under
+CI too, unless allowed in tests/ci_skips.py (the one place that rule is enforced).
+
+Fixtures used by tests in more than one folder are plugins listed in ``pytest_plugins`` below
+(``tests/fixtures_*.py``); plain helpers are in ``tests/support.py``. Tests ask for fixtures
+by name and never import them.
 """
 
 from __future__ import annotations
@@ -14,9 +19,17 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_POLICE_UK = ROOT.parent / "shared" / "data" / "police-uk"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.support import ROOT, SHARED_POLICE_UK, need
+
+# Fixtures shared across folders, visible to every test by name (never import a fixture); the
+# CI rule for skips (tests/ci_skips.py); pytester, for the tests of that rule.
+pytest_plugins = [
+    "tests.fixtures_partners",
+    "tests.fixtures_sample",
+    "tests.fixtures_demo",
+    "tests.ci_skips",
+    "pytester",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,15 +47,6 @@ def pytest_collection_modifyitems(
     failure elsewhere then shows sooner. Order within each group is kept."""
     browser_dir = ROOT / "tests" / "browser"
     items.sort(key=lambda item: Path(str(item.path)).is_relative_to(browser_dir))
-
-
-def need(condition: object, why: str) -> None:
-    """Skip with ``why`` when ``condition`` is false; under CI, fail instead."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{why} -- CI must run this test")
-    pytest.skip(why)
 
 
 @pytest.fixture

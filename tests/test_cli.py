@@ -10,6 +10,7 @@ import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,24 +131,19 @@ def _words_after(text: str, heading: str, first: str, n: int) -> list[str]:
 
 
 @pytest.mark.slow
-def test_demo_seeds_each_app_and_the_scrutiny_report_has_call_handling(tmp_path: Path) -> None:
-    import os
+def test_demo_seeds_each_app_and_the_scrutiny_report_has_call_handling(
+    tmp_path: Path, demo_copy: Any
+) -> None:
+    """``asbhub demo --no-serve`` as run once per session (``demo_template`` in
+    tests/fixtures_demo.py, a fresh process), and a copy of the store it made."""
     import sqlite3
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    db_file = tmp_path / "demo.sqlite3"
-    db = f"sqlite:///{db_file}"
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    demo = subprocess.run(
-        [sys.executable, "-m", "asbhub.cli", "demo", "--no-serve", "--db", db],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=env,
-    )
-    out = demo.stdout + demo.stderr
-    assert demo.returncode == 0, out
+    db_file = demo_copy.file
+    db = demo_copy.url
+    out = demo_copy.output
+    assert demo_copy.returncode == 0, out
     # Every step reported, in order.
     lines = [
         "loading the bundled sample",

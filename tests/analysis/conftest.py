@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from asbhub.analysis_inputs import police_uk_points
 from asbhub.domain.vocab import ASB_CRIME_TYPE
-from tests.conftest import ROOT, SHARED_POLICE_UK, need
+from tests.support import ROOT, SHARED_POLICE_UK, need
 
 SAMPLE_DIR = ROOT / "asbhub" / "data" / "sample"
 MONTHS = ("2018-12", "2019-01", "2019-02")

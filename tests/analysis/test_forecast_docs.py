@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import ROOT, SHARED_POLICE_UK, need
+from tests.support import ROOT, SHARED_POLICE_UK, need
 
 
 @pytest.mark.parametrize("crime_type", ["asb", "burglary"])

@@ -32,7 +32,7 @@ from asbhub.analysis.tables import (
 from asbhub.domain.months import month_at, month_index
 from asbhub.geo import AreaHierarchy, bundled_areas_folder
 from asbhub.ingest.police_uk import read_police_uk
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 SAMPLE_ZIP = ROOT / "asbhub" / "data" / "sample" / "police-uk-derbyshire-2018-12-to-2019-02.zip"
 SAMPLE_MONTHS = ("2018-12", "2019-01", "2019-02")

@@ -12,24 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.partners.conftest import (  # noqa: F401
-    SYNTHETIC_FORCE,
-    client,
-    db,
-    default_store,
-    incident,
-    make_agency,
-    make_agreement,
-    make_user,
-    police,
-)
-
-MISSING_ID = 987654321
-
-
-def bearer(secret: str) -> dict[str, str]:
-    """Test-client keyword arguments that send ``secret`` as a bearer token."""
-    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+from tests.api.support import bearer
 
 
 @pytest.fixture
@@ -113,21 +96,4 @@ def world(
         officer=make_user("council.officer", council),
         stranger=make_user("housing.officer", housing),
         unlinked=make_user("no.agency"),
-    )
-
-
-def share(
-    make_agreement: Any,
-    world: SimpleNamespace,
-    categories: list[str],
-    reference: str = "ISA-API-1",
-) -> Any:
-    """A live agreement between the police and the council covering ``categories``."""
-    today = dt.date.today()
-    return make_agreement(
-        reference,
-        [world.police, world.council],
-        categories,
-        today - dt.timedelta(days=10),
-        today + dt.timedelta(days=30),
     )

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 
-RUNNER = """
-import argparse, sys
-from asbhub.cli_api import add_api_commands
-parser = argparse.ArgumentParser(prog="asbhub")
-add_api_commands(parser.add_subparsers(), db_help="database URL")
-args = parser.parse_args(sys.argv[1:])
-try:
-    sys.exit(args.func(args))
-except ValueError as exc:
-    sys.stderr.write(f"error: {exc}\\n")
-    sys.exit(2)
-"""
-
 
 def asbhub_api(*args: str) -> subprocess.CompletedProcess[str]:
+    """``asbhub api ARGS`` through the real entry point (``asbhub.cli.main``: its store
+    preparation and its error handling), in a fresh process."""
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
     return subprocess.run(
-        [sys.executable, "-c", RUNNER, "api", *args], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "asbhub.cli", "api", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.api.conftest import MISSING_ID, share
+from tests.api.support import MISSING_ID, share
 
 setup_django()
 

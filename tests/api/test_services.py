@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.api.conftest import SYNTHETIC_FORCE, bearer
-from tests.web.conftest import sample_store  # noqa: F401
+from tests.api.support import bearer
+from tests.fixtures_partners import SYNTHETIC_FORCE
 
 setup_django()
 

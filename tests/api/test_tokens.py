@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.api.conftest import bearer
+from tests.api.support import bearer
 
 setup_django()
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import LiveServer, assert_accessible, query_db, sign_in
+from tests.browser.support import LiveServer, assert_accessible, query_db, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -22,7 +22,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.browser.conftest import LiveServer, query_db
+from tests.browser.support import LiveServer, query_db
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer, assert_accessible, query_db, sign_in
+from tests.browser.support import LiveServer, assert_accessible, query_db, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer, assert_accessible, query_db
+from tests.browser.support import LiveServer, assert_accessible, query_db
 
 pytestmark = pytest.mark.browser
 

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser.conftest import (
+from tests.browser.support import (
     LiveServer,
     _asbhub,
     _free_port,
@@ -36,7 +36,7 @@ from tests.browser.conftest import (
     query_db,
     sign_in,
 )
-from tests.conftest import need
+from tests.support import need
 
 pytestmark = pytest.mark.browser
 

@@ -10,16 +10,8 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.cases.fixtures import LPU, area_plan, lsoas_of, make_incidents  # noqa: F401
+from tests.cases.support import LPU, lsoas_of
 from tests.cases.test_stages import _touching
-from tests.partners.conftest import (  # noqa: F401
-    client,
-    db,
-    default_store,
-    make_agency,
-    make_user,
-    police,
-)
 
 setup_django()
 

@@ -11,15 +11,6 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.partners.conftest import (  # noqa: F401
-    client,
-    db,
-    default_store,
-    make_agency,
-    make_agreement,
-    make_user,
-    police,
-)
 
 setup_django()
 

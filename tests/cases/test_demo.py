@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import Store, setup_django
-from tests.web.conftest import sample_store  # noqa: F401
 
 setup_django()
 

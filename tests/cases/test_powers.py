@@ -8,16 +8,6 @@ import random
 from typing import Any
 
 from asbhub.store.db import setup_django
-from tests.cases.fixtures import LPU, area_plan  # noqa: F401
-from tests.partners.conftest import (  # noqa: F401
-    client,
-    db,
-    default_store,
-    incident,
-    make_agency,
-    make_user,
-    police,
-)
 
 setup_django()
 

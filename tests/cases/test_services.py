@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.partners.conftest import db, default_store, make_agency  # noqa: F401
 
 setup_django()
 

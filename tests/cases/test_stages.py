@@ -9,15 +9,7 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.cases.fixtures import LPU, area_plan, lsoas_of, make_incidents  # noqa: F401
-from tests.partners.conftest import (  # noqa: F401
-    client,
-    db,
-    default_store,
-    make_agency,
-    make_user,
-    police,
-)
+from tests.cases.support import LPU, lsoas_of
 
 setup_django()
 

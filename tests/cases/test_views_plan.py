@@ -9,16 +9,7 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.cases.fixtures import LPU, OTHER_FORCE, area_plan, lsoas_of, make_incidents  # noqa: F401
-from tests.partners.conftest import (  # noqa: F401
-    client,
-    db,
-    default_store,
-    make_agency,
-    make_agreement,
-    make_user,
-    police,
-)
+from tests.cases.support import LPU, OTHER_FORCE, lsoas_of
 
 setup_django()
 

@@ -6,6 +6,7 @@ undone (DDL is transactional on SQLite and PostgreSQL alike).
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -249,9 +250,34 @@ def test_concurrent_writers_do_not_fork_the_chain(store_url: str, monkeypatch) -
     store.close()
 
 
+def _waiting_for_the_chain_lock(thread: threading.Thread, vendor: str) -> bool:
+    """``thread`` is appending an audit entry and is at the statement that takes the chain's
+    lock: ``BEGIN IMMEDIATE`` on SQLite (the write lock), ``SELECT ... FOR UPDATE`` of the
+    head in ``_lock_head`` on PostgreSQL. While another writer holds the lock it can only wait
+    there."""
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    codes = set()
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        codes.add(frame.f_code)
+        frame = frame.f_back
+    if audit.append_entry.__code__ not in codes:
+        return False
+    if vendor == "sqlite":
+        return DatabaseWrapper._start_transaction_under_autocommit.__code__ in codes
+    return audit._lock_head.__code__ in codes
+
+
 def test_a_writer_waits_for_the_chain_lock(store_url: str) -> None:
-    """A second writer blocks while the first holds the head, then chains onto its entry."""
+    """A second writer blocks while the first holds the head, then chains onto its entry.
+
+    No sleeping and hoping: the first writer keeps its transaction (and so the chain's lock)
+    open until it sees the second writer's thread at the statement that takes that lock,
+    where it can only wait; then it commits. Every wait is bounded, and a wait that runs out
+    fails the test."""
     store = open_store(store_url)
+    vendor = connections[store.alias].vendor
     appended, done = threading.Event(), {}
 
     def first() -> None:
@@ -261,14 +287,21 @@ def test_a_writer_waits_for_the_chain_lock(store_url: str) -> None:
                     None, "view", ("x", "1"), purpose="p", using=store.alias
                 )
                 appended.set()
-                time.sleep(0.5)
+                waiting = threading.Event()
+                for _ in range(12_000):  # at most 60 s
+                    if _waiting_for_the_chain_lock(threads[1], vendor):
+                        break
+                    waiting.wait(0.005)
+                else:
+                    return
+                done["second_waited"] = _waiting_for_the_chain_lock(threads[1], vendor)
                 done["first_commit"] = time.monotonic()
         finally:
             connections.close_all()
 
     def second() -> None:
         try:
-            appended.wait(5)
+            done["appended"] = appended.wait(60)
             done["second"] = record_access(None, "view", ("x", "2"), purpose="p", using=store.alias)
             done["second_end"] = time.monotonic()
         finally:
@@ -278,7 +311,12 @@ def test_a_writer_waits_for_the_chain_lock(store_url: str) -> None:
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(120)
+        assert not t.is_alive(), "a writer is still running after 120 s"
+    assert done.get("appended") is True, "the first writer never appended its entry"
+    assert done.get("second_waited") is True, (
+        "the second writer was never seen waiting for the chain lock"
+    )
     assert done["second_end"] >= done["first_commit"]
     assert done["second"].seq == done["first"].seq + 1
     assert done["second"].prev_hash == done["first"].hash

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from asbhub.cli_people import add_people_commands
-from tests.people.conftest import export_people
+from tests.people.support import export_people
 
 
 def _run(*argv: str) -> int:

@@ -19,7 +19,6 @@ import pytest
 from asbhub.data import sample_paths
 from asbhub.geo import bundled_areas_folder
 from asbhub.geo.places import Place, area_places, search
-from tests.web.conftest import client, sample_store  # noqa: F401 - fixtures used by name
 
 
 def _sample_streets(words: str) -> dict[tuple[str, str], list[tuple[float, float]]]:

@@ -19,7 +19,6 @@ import shapely
 
 from asbhub.data import sample_paths
 from asbhub.geo import bundled_areas_folder, from_bng
-from tests.web.conftest import client, sample_store  # noqa: F401 - fixtures used by name
 
 ASB = "Anti-social behaviour"
 XSS = '<script>alert("x")</script>'

@@ -393,7 +393,7 @@ def test_pdf_renders_every_page_marked(crafted, tmp_path: Path) -> None:
     import shutil
     import subprocess
 
-    from tests.conftest import need
+    from tests.support import need
 
     try:
         import weasyprint  # noqa: F401

@@ -26,7 +26,7 @@ from asbhub.ingest.inputs import expand_inputs
 from asbhub.reports import CaseStudy, build_scrutiny, render_html, write_pdf, write_scrutiny
 from asbhub.store.db import open_store
 from asbhub.store.loaders import ingest
-from tests.conftest import need
+from tests.support import need
 
 PERIOD = "2019-02"
 ASB = "Anti-social behaviour"

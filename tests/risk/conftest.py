@@ -1,6 +1,7 @@
 """Fixtures for the risk tests: the partners fixtures (the ``default`` store rolled back after
 each test, agencies, users, agreements, a synthetic incident with invented people) and
-helpers to answer the bundled questionnaire."""
+helpers to answer the bundled questionnaire.
+"""
 
 from __future__ import annotations
 
@@ -9,46 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.partners.conftest import (  # noqa: F401
-    SYNTHETIC_FORCE,
-    client,
-    db,
-    default_store,
-    incident,
-    make_agency,
-    make_agreement,
-    make_user,
-    police,
-)
-
-
-def answers(**yes: str) -> dict[str, str]:
-    """Answers to the bundled questionnaire: every yes/no 'no' and frequency 'once', then the
-    given overrides (``targeted="yes"``, ``frequency="often"``)."""
-    from asbhub.domain.risk import default_questionnaire
-
-    q = default_questionnaire()
-    base = {x.id: "no" for x in q.questions if x.is_yes_no} | {"frequency": "once"}
-    return base | yes
-
-
-#: Score 6+6+6+4+4+3 = 29: high.
-HIGH = {
-    "targeted": "yes",
-    "violence": "yes",
-    "frequency": "constant",
-    "unsafe_home": "yes",
-    "health": "yes",
-    "isolated": "yes",
-}
-#: Score 6+6+4+4 = 20: medium.
-MEDIUM = {"targeted": "yes", "violence": "yes", "unsafe_home": "yes", "health": "yes"}
-
-
-def at(day: dt.date, hour: int = 12) -> dt.datetime:
-    from django.utils import timezone
-
-    return dt.datetime.combine(day, dt.time(hour), timezone.get_current_timezone())
+from tests.fixtures_partners import SYNTHETIC_FORCE
+from tests.risk.support import at
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from asbhub.store.db import setup_django
-from tests.risk.conftest import at
+from tests.risk.support import at
 
 setup_django()
 

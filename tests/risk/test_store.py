@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from asbhub.store.db import open_store, setup_django
-from tests.risk.conftest import HIGH, MEDIUM, answers
+from tests.risk.support import HIGH, MEDIUM, answers
 
 setup_django()
 

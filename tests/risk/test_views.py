@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.risk.conftest import HIGH, MEDIUM, answers, at
+from tests.risk.support import HIGH, MEDIUM, answers, at
 
 setup_django()
 

@@ -15,8 +15,6 @@ from asbhub.reports import build_scrutiny
 from asbhub.reports.rendering import format_cell
 from asbhub.reports.scrutiny import ScrutinyReport
 from asbhub.store.db import Store, setup_django
-from tests.partners.conftest import db, default_store, make_agency, make_user  # noqa: F401
-from tests.web.conftest import sample_store  # noqa: F401
 
 setup_django()
 

@@ -9,14 +9,6 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.partners.conftest import (  # noqa: F401
-    client,
-    db,
-    default_store,
-    make_agency,
-    make_user,
-    police,
-)
 
 setup_django()
 

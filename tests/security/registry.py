@@ -36,7 +36,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.security.conftest import MISSING_ID
+from tests.security.support import MISSING_ID
 
 PUBLIC, SIGNED_IN, RECORD, API, ADMIN = "public", "signed_in", "record", "api", "admin"
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.security.conftest import as_user
+from tests.security.support import as_user
 
 setup_django()
 

@@ -24,7 +24,7 @@ from urllib.parse import quote, urljoin
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.security.conftest import (
+from tests.security.support import (
     APPLICANT,
     ASKER,
     ASKER_SECRETS,

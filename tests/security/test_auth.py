@@ -17,6 +17,8 @@ import importlib
 import os
 from typing import Any
 
+import pytest
+
 from asbhub.store.db import setup_django
 
 setup_django()
@@ -68,9 +70,13 @@ def test_session_hours_come_from_the_environment() -> None:
 @override_settings(SESSION_COOKIE_AGE=600)
 def test_session_lasts_as_long_as_the_setting(client: Client, make_user: Any, police: Any) -> None:
     make_user("short.shift", police, role="analyst", password=PASSWORD)
+    # The session ends 600 s after it was made, which was between these two readings of the
+    # clock (no window of wall-clock time allowed for the test to run in).
+    before = timezone.now()
     assert _sign_in(client, "short.shift").status_code == 302
-    left = _session(client).expire_date - timezone.now()
-    assert dt.timedelta(seconds=590) < left <= dt.timedelta(seconds=600)
+    after = timezone.now()
+    ends = _session(client).expire_date
+    assert before + dt.timedelta(seconds=600) <= ends <= after + dt.timedelta(seconds=600)
     assert client.get("/pmps/").status_code == 200
     Session.objects.filter(pk=_session(client).pk).update(
         expire_date=timezone.now() - dt.timedelta(seconds=1)
@@ -183,18 +189,21 @@ def test_one_lock_does_not_lock_other_names(make_user: Any, police: Any, db: str
 
 
 @FAST
-def test_lock_lasts_the_window(make_user: Any, police: Any, db: str) -> None:
-    from django.db.models import F
-
-    from asbhub.records.partners.models import LoginFailure
-
+def test_lock_lasts_the_window(
+    make_user: Any, police: Any, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make_user("waits", police, role="analyst", password=PASSWORD)
+    # The clock is driven by the test: it stands still unless moved, so however slowly the
+    # test runs, the failures are exactly as old as the test says.
+    clock = [timezone.now()]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
     c = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR=ADDRESS)
     for _ in range(settings.ASBHUB_LOGIN_MAX_FAILURES):
         _sign_in(c, "waits", "guess")
-    # A minute short of the window: still locked.
-    almost = dt.timedelta(seconds=settings.ASBHUB_LOGIN_WINDOW_SECONDS - 60)
-    LoginFailure.objects.filter(username="waits").update(at=F("at") - almost)
+    window = dt.timedelta(seconds=settings.ASBHUB_LOGIN_WINDOW_SECONDS)
+    # A second short of the window: still locked.
+    clock[0] += window - dt.timedelta(seconds=1)
     assert _sign_in(c, "waits").status_code == 200 and not _signed_in(c)
-    LoginFailure.objects.filter(username="waits").update(at=F("at") - dt.timedelta(seconds=61))
+    # A second past it: the failures have aged out.
+    clock[0] += dt.timedelta(seconds=2)
     assert _sign_in(c, "waits").status_code == 302 and _signed_in(c)

@@ -22,7 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from asbhub.store.db import setup_django
 from asbhub.web.csp import HEADER, build_policy, tile_origins
-from tests.security.conftest import as_user, new_client
+from tests.security.support import as_user, new_client
 
 setup_django()
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.security.conftest import new_client
+from tests.security.support import new_client
 
 setup_django()
 

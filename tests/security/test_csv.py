@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.security.conftest import as_user, build_world, signed_in_clients
+from tests.security.support import as_user, build_world, signed_in_clients
 
 setup_django()
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.security.conftest import as_user, new_client
+from tests.security.support import as_user, new_client
 
 setup_django()
 

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.partners.conftest import incident  # noqa: F401 - fixture
 
 setup_django()
 
@@ -455,7 +454,7 @@ def test_limit_holds_across_threads_and_processes(store_url: str) -> None:
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.support import ROOT
 
     env = {**os.environ, "ASBHUB_DB": store_url}
     migrate = subprocess.run(

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.security.conftest import ALL_CATEGORIES, as_user, share
+from tests.security.support import ALL_CATEGORIES, as_user, share
 
 setup_django()
 
@@ -95,7 +95,7 @@ def test_briefing_follows_the_incident_summary_rule(
 def test_briefing_pdf_follows_the_incident_summary_rule(
     case: str, world: SimpleNamespace, db: str, tmp_path: Path
 ) -> None:
-    from tests.conftest import need
+    from tests.support import need
 
     try:
         import weasyprint  # noqa: F401

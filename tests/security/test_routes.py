@@ -25,7 +25,7 @@ from urllib.parse import quote
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.security.conftest import (
+from tests.security.support import (
     ALL_CATEGORIES,
     ASKER_SECRETS,
     PEOPLE_SECRETS,

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.security.conftest import as_user, build_world, new_client, signed_in_clients
+from tests.security.support import as_user, build_world, new_client, signed_in_clients
 
 setup_django()
 
@@ -389,16 +389,37 @@ def test_audit_log_escapes_logged_queries(xss: SimpleNamespace, db: str) -> None
     assert RAW.search(body(page)) is None
 
 
+#: Fields the page tests must have seen at least, for their no-raw-payload checks to count.
+LEAST_SHOWN = 40
+
+
+def check_pages_showed(shown: set[str]) -> None:
+    """Fail unless the page tests saw the payloads: every field of ``EXPECTED_SHOWN`` and at
+    least ``LEAST_SHOWN`` fields shown (escaped). Nothing shown fails too: the page tests did
+    not run, or a broken filler or detector saw nothing, and the page checks proved nothing."""
+    assert shown, (
+        "no page showed any payload (escaped): run this whole module, whose page tests fill "
+        "xss.shown first, and check Payloads.shown and the world's filler"
+    )
+    missing = sorted(EXPECTED_SHOWN - shown)
+    assert not missing, f"no page showed these fields (escaped): {missing}"
+    assert len(shown) >= LEAST_SHOWN, (
+        f"the pages showed {len(shown)} fields, expected at least {LEAST_SHOWN}: {sorted(shown)}"
+    )
+
+
 def test_expected_fields_were_shown_escaped(xss: SimpleNamespace) -> None:
     """Runs after the page tests (same module, in order): the fields the pages exist to show
     were seen, escaped, so the no-raw-payload checks looked at pages that render them."""
-    if not xss.shown:
-        pytest.skip("run with the page tests of this module")
-    missing = sorted(EXPECTED_SHOWN - xss.shown)
-    assert not missing, f"no page showed these fields (escaped): {missing}"
+    check_pages_showed(xss.shown)
 
 
-def test_pages_show_payloads_of_many_fields(xss: SimpleNamespace) -> None:
-    if not xss.shown:
-        pytest.skip("run with the page tests of this module")
-    assert len(xss.shown) >= 40, sorted(xss.shown)
+def test_the_guard_fails_when_the_pages_showed_nothing_or_too_little() -> None:
+    with pytest.raises(AssertionError, match="no page showed any payload"):
+        check_pages_showed(set())
+    one_short = set(sorted(EXPECTED_SHOWN)[1:])
+    with pytest.raises(AssertionError, match="no page showed these fields"):
+        check_pages_showed(one_short | {f"extra.field{i}" for i in range(LEAST_SHOWN)})
+    with pytest.raises(AssertionError, match="expected at least"):
+        check_pages_showed(set(EXPECTED_SHOWN))
+    check_pages_showed(set(EXPECTED_SHOWN) | {f"extra.field{i}" for i in range(LEAST_SHOWN)})

@@ -14,15 +14,6 @@ import numpy as np
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.partners.conftest import (  # noqa: F401
-    client,
-    db,
-    default_store,
-    make_agency,
-    make_agreement,
-    make_user,
-    police,
-)
 
 setup_django()
 
@@ -209,7 +200,7 @@ def test_risk_sections_follow_the_access_policy(
 
     from asbhub.records.incidents.models import Person
     from asbhub.records.risk import services as risk
-    from tests.risk.conftest import HIGH, answers
+    from tests.risk.support import HIGH, answers
 
     rita = Person.objects.get(name="Rita Highrisk")
     when = dt.datetime(2021, 3, 13, 23, tzinfo=timezone.get_current_timezone())

@@ -1,67 +1,37 @@
-"""Web tests: Django's test client against the ``default`` store, loaded with the real sample.
-
-The root conftest points ``ASBHUB_DB`` (so Django's ``default`` alias) at a throwaway SQLite
-file before Django is set up; these fixtures fill it with the bundled sample once per module.
-"""
+"""Here ``client`` is the sample store's client (``sample_client`` in tests/fixtures_sample.py):
+the pages are tested on the bundled real Derbyshire sample."""
 
 from __future__ import annotations
 
-import os
+import csv
+import io
+import zipfile
+from typing import Any
 
 import pytest
 
 from asbhub.data import sample_paths
-from asbhub.ingest.inputs import expand_inputs
-from asbhub.store.db import Store, open_store, setup_django
-from asbhub.store.loaders import ingest
+from asbhub.geo import bundled_areas_folder
 
 
-def _empty(store: Store) -> None:
-    from asbhub.records.incidents.models import Incident, Location, Person, Source
+@pytest.fixture
+def client(sample_client: Any) -> Any:
+    return sample_client
 
-    # Children first: Incident.location is PROTECT, so locations go after their incidents.
-    for model in (Person, Incident, Location, Source):
-        model.objects.using(store.alias).all().delete()
+
+# The bundled sample read with the csv module (independent of asbhub's reader), for the
+# hot-spot pages' tests (test_hotspots.py, test_hotspots_emerging.py).
+@pytest.fixture(scope="module")
+def rows() -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    with zipfile.ZipFile(sample_paths()[0]) as zf:
+        for name in sorted(zf.namelist()):
+            if name.endswith(".csv"):
+                out += csv.DictReader(io.StringIO(zf.read(name).decode("utf-8-sig")))
+    return out
 
 
 @pytest.fixture(scope="module")
-def sample_store() -> Store:
-    """The ``default`` store holding exactly the bundled Derbyshire sample."""
-    setup_django()
-    # The views read the ``default`` alias: the default URL opens exactly that alias.
-    store = open_store(os.environ["ASBHUB_DB"])
-    assert store.alias == "default"
-    # Start from nothing, whatever another module left in the shared default file.
-    _empty(store)
-    result = ingest(store, list(expand_inputs(sample_paths())))
-    assert result.ok
-    return store
-
-
-@pytest.fixture
-def client(sample_store: Store):
-    """Django's test client on the sample store, inside a transaction rolled back after the
-    test: what a test posts (a public report, say) never reaches later modules, which share
-    the ``default`` file. The client runs in this thread, on this connection, so its views
-    see the test's rows."""
-    from django.db import transaction
-    from django.test import Client
-
-    # The test client's default host 'testserver' is not in ALLOWED_HOSTS outside Django's
-    # own test runner; a host the settings allow keeps the settings untouched.
-    with transaction.atomic(using=sample_store.alias):
-        yield Client(HTTP_HOST="127.0.0.1")
-        transaction.set_rollback(True, using=sample_store.alias)
-
-
-@pytest.fixture
-def empty_default_store(sample_store: Store):
-    """The default store with everything deleted inside a transaction that is rolled back,
-    so the sample is still there for the next test. The test client runs in this thread and
-    on this connection, so its views see the empty store."""
-    from django.db import transaction
-
-    with transaction.atomic(using=sample_store.alias):
-        _empty(sample_store)
-        yield sample_store
-        transaction.set_rollback(True, using=sample_store.alias)
+def lpu_of() -> dict[str, str]:
+    with (bundled_areas_folder() / "areas.csv").open(encoding="utf-8", newline="") as fh:
+        return {r["lsoa_code"]: r["lpu"] for r in csv.DictReader(fh)}

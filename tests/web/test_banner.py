@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.partners.conftest import db, default_store, make_agency, police  # noqa: F401
 
 setup_django()
 

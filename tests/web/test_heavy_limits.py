@@ -16,14 +16,6 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.partners.conftest import (  # noqa: F401
-    client,
-    db,
-    default_store,
-    make_agency,
-    make_user,
-    police,
-)
 
 setup_django()
 
@@ -34,6 +26,14 @@ from asbhub.web.incidents.hotspots import hotspots_geojson, hotspots_page  # noq
 from asbhub.web.limits import GATE, Busy, job  # noqa: E402
 from asbhub.web.serving import waitress_options  # noqa: E402
 from asbhub.web.tasking.views import briefing_page  # noqa: E402
+
+
+@pytest.fixture
+def client(db_client: Any) -> Any:
+    """These pages need no sample: the plain client on the rolled-back ``db`` (not the sample
+    store's client that tests/web/conftest.py gives the other web tests)."""
+    return db_client
+
 
 PDF = {"purpose": "tasking", "format": "pdf", "date": "2021-03-15"}
 

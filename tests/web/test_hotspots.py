@@ -3,17 +3,12 @@ sample made here with the csv module."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-import zipfile
 from collections import Counter
 
 import pytest
 
-from asbhub.data import sample_paths
-from asbhub.geo import bundled_areas_folder
 from tests.web.test_overview import page_tables, table_starting
 
 ASB = "Anti-social behaviour"
@@ -27,22 +22,6 @@ GISTAR_LABELS = (
     "Cold spot, 95% confidence",
     "Cold spot, 99% confidence",
 )
-
-
-@pytest.fixture(scope="module")
-def rows() -> list[dict[str, str]]:
-    out: list[dict[str, str]] = []
-    with zipfile.ZipFile(sample_paths()[0]) as zf:
-        for name in sorted(zf.namelist()):
-            if name.endswith(".csv"):
-                out += csv.DictReader(io.StringIO(zf.read(name).decode("utf-8-sig")))
-    return out
-
-
-@pytest.fixture(scope="module")
-def lpu_of() -> dict[str, str]:
-    with (bundled_areas_folder() / "areas.csv").open(encoding="utf-8", newline="") as fh:
-        return {r["lsoa_code"]: r["lpu"] for r in csv.DictReader(fh)}
 
 
 def located(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from asbhub.analysis import EMERGING_CATEGORIES
-from tests.web.test_hotspots import ASB, located, lpu_of, rows, text_of  # noqa: F401
+from tests.web.test_hotspots import ASB, located, text_of
 
 PARAMS = {"method": "emerging", "from": "2018-12", "to": "2019-02", "cell": "1000"}
 

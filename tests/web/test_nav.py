@@ -8,19 +8,19 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.partners.conftest import (  # noqa: F401
-    client,
-    db,
-    default_store,
-    make_agency,
-    make_user,
-)
 
 setup_django()
 
 from django.urls import reverse  # noqa: E402
 
 from asbhub.web.nav import NAV  # noqa: E402
+
+
+@pytest.fixture
+def client(db_client: Any) -> Any:
+    """These pages need no sample: the plain client on the rolled-back ``db`` (not the sample
+    store's client that tests/web/conftest.py gives the other web tests)."""
+    return db_client
 
 
 def _nav_links(html: str) -> list[str]:

@@ -27,8 +27,6 @@ from asbhub.store.scope import (
     is_synthetic_force,
     latest_complete_month,
 )
-from tests.partners.conftest import db, default_store, make_agency, make_user  # noqa: F401
-from tests.web.conftest import sample_store  # noqa: F401
 
 ASB = "Anti-social behaviour"
 FORCE = "Derbyshire Constabulary"

@@ -1,6 +1,6 @@
 """Fixtures for the cases pages: synthetic incidents placed in real LSOAs of an LPU.
 
-Import them by name (as the tests import the partners fixtures). Every incident is invented;
+Tests ask for them by name (never import a fixture). Every incident is invented;
 the LSOA codes and names are the force's real ones, so the area hierarchy and its polygons
 place them as real data would be placed.
 """
@@ -13,17 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.partners.conftest import SYNTHETIC_FORCE
-
-LPU = "Erewash"
-OTHER_FORCE = "Other Synthetic Constabulary"
-
-
-def lsoas_of(lpu: str) -> list[tuple[str, str]]:
-    from asbhub.records.incidents.selectors import area_hierarchy
-
-    rows = area_hierarchy().lsoa.filter(lpu=lpu).select("lsoa_code", "lsoa_name").rows()
-    return sorted(rows)
+from tests.cases.support import LPU, lsoas_of
+from tests.fixtures_partners import SYNTHETIC_FORCE
 
 
 @pytest.fixture

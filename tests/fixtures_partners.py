@@ -1,5 +1,6 @@
-"""Fixtures for the partners tests: the ``default`` store, rolled back after each test, and
-small factories for agencies, users, agreements and a synthetic incident.
+"""Fixtures for every test (a plugin listed in the root conftest's ``pytest_plugins``): the
+``default`` store, rolled back after each test, and small factories for agencies, users,
+agreements and a synthetic incident.
 
 Everything a test writes to ``default`` is inside a transaction that is rolled back, audit
 entries included (they cannot be deleted any other way). The test client runs in the test's
@@ -17,10 +18,9 @@ import pytest
 
 from asbhub.store.db import Store, open_store, setup_django
 
-# No Django set-up here at import: pytest may import this file before the root conftest's
-# pytest_configure has pointed ASBHUB_DB at a throwaway file (when a path inside tests/partners
-# is named on the command line). Test modules set Django up at their top instead: they are
-# imported during collection, always after pytest_configure.
+# No Django set-up here at import: pytest imports this plugin before the root conftest's
+# pytest_configure has pointed ASBHUB_DB at a throwaway file. Test modules set Django up at
+# their top instead: they are imported during collection, always after pytest_configure.
 
 SYNTHETIC_FORCE = "Synthetic Test Constabulary"
 
@@ -45,11 +45,19 @@ def db(default_store: Store) -> Iterator[str]:
 
 
 @pytest.fixture
-def client(db: str):
+def db_client(db: str):
+    """Django's test client on the ``db`` transaction (the test's rows, rolled back after)."""
     from django.test import Client
 
     # 'testserver' is not in ALLOWED_HOSTS outside Django's own runner; 127.0.0.1 is.
     return Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="192.0.2.10")
+
+
+@pytest.fixture
+def client(db_client: Any):
+    """``db_client`` by its usual name; tests/web and tests/public override it with the
+    sample store's client (``sample_client``)."""
+    return db_client
 
 
 @pytest.fixture
