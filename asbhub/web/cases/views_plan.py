@@ -356,7 +356,7 @@ def pmp_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": pmp.actions.select_related("owner_agency"),
             "evaluation_form": form,
             "action_form": None,
-            "verdict": _verdict(pmp),
+            "verdict": plan_verdict(pmp),
         },
         status=400,
     )
