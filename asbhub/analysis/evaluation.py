@@ -798,13 +798,19 @@ class Verdict:
         computed).
     net_effect : str
         The total net effect with its sign in words ("" when it was not computed): never a
-        negative number beside "added".
+        negative number beside "added", and called a net harm (or benefit) only when the
+        verdict is one (issue #12: not beside "no clear effect").
+    displacement : str
+        What the Weighted Displacement Quotient says, consistent with the verdict ("" when it
+        was not given): its "net harm" or "net benefit" is dropped when the verdict does not
+        reach that conclusion.
     """
 
     outcome: str
     headline: str
     rate_ratio: str
     net_effect: str
+    displacement: str = ""
 
 
 def _incidents(n: float) -> str:
@@ -818,6 +824,7 @@ def evaluation_verdict(
     ci_high: float | None,
     net_effect: float | None,
     confidence: float = 0.95,
+    wdq: float | None = None,
 ) -> Verdict:
     """Read the rate ratio (with its confidence interval) and the total net effect as one verdict.
 
@@ -825,7 +832,11 @@ def evaluation_verdict(
     control's trend implies) and the interval decides whether the data can tell it from no
     effect. The net effect (Bowers and Johnson: positive means events prevented, counting the
     buffer) turns a clear result into ``mixed`` when it points the other way. Every
-    sentence states the number it rests on, so the words cannot contradict the figures.
+    sentence states the number it rests on, so the words cannot contradict the figures; and
+    every part (the headline, the rate ratio's reading, the net effect, the WDQ's reading
+    ``wdq``) says the same thing: nothing is called a net harm beside a result the data cannot
+    tell from no effect, and a response area that did better while the buffer lost more is
+    called mixed in every part (issue #12).
 
     Examples
     --------
@@ -850,10 +861,27 @@ def evaluation_verdict(
             if rate_ratio < 1
             else "did neither better nor worse than"
         )
-        rr_text = (
-            f"{level} confidence interval {ci_low:.2f} to {ci_high:.2f}: the response "
-            f"area {side} the control; {reading}"
+        mixed = (ci_low > 1 and net_effect is not None and net_effect < 0) or (
+            ci_high < 1 and net_effect is not None and net_effect > 0
         )
+        if ci_low <= 1 <= ci_high:
+            # Within chance: the point estimate's side, not a finding that it did better.
+            side = (
+                "the point estimate is on the better side of 1"
+                if rate_ratio > 1
+                else "the point estimate is on the worse side of 1"
+                if rate_ratio < 1
+                else "the point estimate is 1"
+            )
+            rr_text = (
+                f"{level} confidence interval {ci_low:.2f} to {ci_high:.2f}: {side}; {reading}"
+            )
+        else:
+            where = "on its own (not counting the buffer) " if mixed else ""
+            rr_text = (
+                f"{level} confidence interval {ci_low:.2f} to {ci_high:.2f}: the response "
+                f"area {where}{side} the control; {reading}"
+            )
     net_text = ""
     if net_effect is not None:
         if net_effect > 0:
@@ -868,6 +896,17 @@ def evaluation_verdict(
             )
         else:
             net_text = "no incidents prevented, and none more, against the control's trend"
+    unclear = (
+        bool(rr_text) and ci_low is not None and ci_high is not None and ci_low <= 1 <= ci_high
+    )
+    if unclear and net_text:
+        # Not a harm (or a benefit) the data can tell from chance: the same words as the
+        # headline's, in the net effect's own row.
+        net_text = (
+            f"point estimate {net_text.removesuffix(': a net harm')}, within chance "
+            "(the rate ratio's interval includes 1)"
+        )
+    displacement = _displacement(wdq, net_effect, unclear)
     if not rr_text:
         if net_text:
             headline = (
@@ -878,7 +917,7 @@ def evaluation_verdict(
             headline = (
                 "Cannot be judged: neither the rate ratio nor the net effect could be computed."
             )
-        return Verdict("unknown", headline, "", net_text)
+        return Verdict("unknown", headline, "", net_text, displacement)
     assert rate_ratio is not None and ci_low is not None and ci_high is not None
     rr_short = f"rate ratio {rate_ratio:.2f}, {level} interval {ci_low:.2f} to {ci_high:.2f}"
     if ci_low > 1 and (net_effect is None or net_effect >= 0):
@@ -906,11 +945,28 @@ def evaluation_verdict(
         outcome = "worse"
     else:
         # Within chance, so the net effect is not called a harm (or a benefit) here.
-        plain = net_text.removesuffix(": a net harm")
-        tail = f"; the net effect's point estimate, {plain}, is within chance" if net_text else ""
+        tail = f"; the net effect's {net_text}" if net_text else ""
         headline = (
             f"No clear effect: the data cannot tell the change from no effect "
             f"({rr_short}, which includes 1){tail}."
         )
         outcome = "unclear"
-    return Verdict(outcome, headline, rr_text, net_text)
+    return Verdict(outcome, headline, rr_text, net_text, displacement)
+
+
+def _displacement(wdq: float | None, net_effect: float | None, unclear: bool) -> str:
+    """The WDQ's reading, its "(net harm)" or "(net benefit)" kept only when the verdict
+    agrees: not when the rate ratio cannot tell the change from chance, nor against the sign
+    of the total net effect."""
+    if wdq is None:
+        return ""
+    reading = _wdq_reading(wdq)
+    for net, wrong in (
+        (" (net harm)", not (net_effect is None or net_effect < 0)),
+        (" (net benefit)", not (net_effect is None or net_effect >= 0)),
+    ):
+        if reading.endswith(net) and (unclear or wrong):
+            reading = reading.removesuffix(net) + (
+                ", within chance (the rate ratio's interval includes 1)" if unclear else ""
+            )
+    return reading

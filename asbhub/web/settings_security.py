@@ -85,3 +85,5 @@ if _HTTPS:
 # Heavy reports (asbhub.web.limits): jobs at once in one server process, and per user.
 ASBHUB_HEAVY_JOBS = int(os.environ.get("ASBHUB_HEAVY_JOBS") or 2)
 ASBHUB_HEAVY_PER_USER = int(os.environ.get("ASBHUB_HEAVY_PER_USER") or 1)
+# Seconds the same job asked again (same report, same choices) waits for the first (issue #12).
+ASBHUB_HEAVY_SAME_WAIT = float(os.environ.get("ASBHUB_HEAVY_SAME_WAIT") or 30)

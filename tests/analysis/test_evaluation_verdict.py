@@ -47,7 +47,7 @@ PREVENTED = "12.0 incidents prevented against the control's trend, counting the 
                 "No clear effect",
                 "includes 1",
                 "within chance",
-                HARM.removesuffix(": a net harm") + ", is within",
+                HARM.removesuffix(": a net harm") + ", within chance",
             ],
         ),
         (0.9, 0.7, 1.2, 12.0, "unclear", ["No clear effect", "within chance", PREVENTED]),
@@ -76,11 +76,64 @@ def test_each_sign_combination_gives_one_consistent_verdict(
     assert not ("did better" in text and "did worse" in text)
     if rr is not None:
         side = "better" if rr > 1 else "worse"
-        assert f"the response area did {side} than the control" in v.rate_ratio
+        if outcome == "unclear":
+            # Within chance: the point estimate's side, never "did better" (issue #12).
+            assert f"the point estimate is on the {side} side of 1" in v.rate_ratio
+            assert "did better" not in v.rate_ratio and "did worse" not in v.rate_ratio
+        elif outcome == "mixed":
+            assert (
+                f"the response area on its own (not counting the buffer) did {side} than the "
+                "control" in v.rate_ratio
+            )
+        else:
+            assert f"the response area did {side} than the control" in v.rate_ratio
         assert f"{lo:.2f} to {hi:.2f}" in v.rate_ratio
-    assert v.net_effect == (
-        "" if net is None else HARM if net < 0 else PREVENTED if net > 0 else v.net_effect
-    )
+    if outcome == "unclear":
+        # Not called a net harm beside "no clear effect" (issue #12).
+        assert "net harm" not in " ".join((v.headline, v.rate_ratio, v.net_effect))
+        plain = HARM.removesuffix(": a net harm") if net < 0 else PREVENTED
+        assert v.net_effect == (
+            f"point estimate {plain}, within chance (the rate ratio's interval includes 1)"
+        )
+    else:
+        assert v.net_effect == (
+            "" if net is None else HARM if net < 0 else PREVENTED if net > 0 else v.net_effect
+        )
+
+
+@pytest.mark.parametrize(
+    ("rr", "lo", "hi", "net", "wdq", "reading"),
+    [
+        # Displacement outweighing the effect, and the verdict agrees: a net harm.
+        (1.4, 1.1, 1.9, -9.5, -1.6, "displacement greater than the direct effect (net harm)"),
+        # The same WDQ when the data cannot tell the change from chance: not called a harm.
+        (
+            1.1,
+            0.8,
+            1.5,
+            -9.5,
+            -1.6,
+            "displacement greater than the direct effect, within chance (the rate ratio's "
+            "interval includes 1)",
+        ),
+        (1.8, 1.2, 2.6, 12.0, -0.5, "displacement, smaller than the direct effect (net benefit)"),
+        (
+            1.1,
+            0.8,
+            1.5,
+            2.0,
+            -0.5,
+            "displacement, smaller than the direct effect, within chance (the rate ratio's "
+            "interval includes 1)",
+        ),
+        (1.8, 1.2, 2.6, 12.0, 0.4, "diffusion of benefits"),
+        (1.8, 1.2, 2.6, 12.0, None, ""),
+    ],
+)
+def test_the_wdq_reading_agrees_with_the_verdict(
+    rr: float, lo: float, hi: float, net: float, wdq: float | None, reading: str
+) -> None:
+    assert evaluation_verdict(rr, lo, hi, net, wdq=wdq).displacement == reading
 
 
 def test_confidence_level_is_named() -> None:
@@ -89,5 +142,5 @@ def test_confidence_level_is_named() -> None:
         in evaluation_verdict(1.8, 1.2, 2.6, 3.0, confidence=0.9).rate_ratio
     )
     assert evaluation_verdict(1.0, 0.5, 2.0, None).rate_ratio.startswith(
-        "95% confidence interval 0.50 to 2.00: the response area did neither better nor worse"
+        "95% confidence interval 0.50 to 2.00: the point estimate is 1; the interval includes 1"
     )

@@ -31,6 +31,7 @@ from asbhub.records.partners.access import (
 )
 from asbhub.records.partners.models import AuditAction
 from asbhub.web.cases.forms import CaseReviewForm, PmpCreateForm, PmpForm
+from asbhub.web.cases.views_plan import plan_verdict
 from asbhub.web.cases.withheld import shared_by, withheld_note
 
 
@@ -112,6 +113,8 @@ def pmp_detail(request: HttpRequest, pk: int, purpose: str) -> HttpResponse:
             "powers": pmp.powers.all(),
             "can_review": can_review(request.user, pmp),
             "reviews": pmp.reviews.select_related("reviewer")[:5],
+            # Issue #12: the evaluation read as one verdict, as on the stage page.
+            "verdict": plan_verdict(pmp),
         },
     )
 

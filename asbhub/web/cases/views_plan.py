@@ -226,7 +226,7 @@ def pmp_stage(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if stage in (SaraStage.ASSESSMENT, SaraStage.CLOSED):
         context["evaluation_form"] = EvaluationForm(initial=_evaluation_initial(pmp))
-        context["verdict"] = _verdict(pmp)
+        context["verdict"] = plan_verdict(pmp)
     return render(request, "cases/pmp_stage.html", context, status=status)
 
 
@@ -236,8 +236,9 @@ def _moves(stage: SaraStage) -> list[tuple[SaraStage, bool]]:
     return [(s, order.index(s) < order.index(stage)) for s in allowed_next_stages(stage)]
 
 
-def _verdict(pmp: Pmp) -> Verdict | None:
-    """The stored evaluation read as one verdict, its words derived from its numbers."""
+def plan_verdict(pmp: Pmp) -> Verdict | None:
+    """The stored evaluation read as one verdict, its words derived from its numbers: the
+    stage page and the plan page both show this one (issue #12)."""
     ev = pmp.evaluation or {}
     if not ev.get("counts"):
         return None
@@ -247,6 +248,7 @@ def _verdict(pmp: Pmp) -> Verdict | None:
         ev.get("rr_ci_high"),
         ev.get("net_effect"),
         ev.get("confidence", 0.95),
+        wdq=ev.get("wdq"),
     )
 
 
@@ -354,7 +356,7 @@ def pmp_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": pmp.actions.select_related("owner_agency"),
             "evaluation_form": form,
             "action_form": None,
-            "verdict": _verdict(pmp),
+            "verdict": plan_verdict(pmp),
         },
         status=400,
     )

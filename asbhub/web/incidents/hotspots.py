@@ -264,7 +264,10 @@ def wider_period(months: list[str], first: str, last: str, span: int = 3) -> str
 # -- the page -------------------------------------------------------------------------------
 
 
-@heavy
+# The page and its GeoJSON share one cached computation (_analyse): the same user asking
+# again with the same choices while it runs (the map's own fetch and a click on "Download")
+# waits for it rather than being refused (asbhub.web.limits, issue #12).
+@heavy(shared="the hot spot map")
 def hotspots_page(request: HttpRequest) -> HttpResponse:
     """The hotspot map for the area, crime type, period, method and cell size in the query.
 
@@ -314,7 +317,7 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/hotspots.html", context)
 
 
-@heavy(json=True)
+@heavy(json=True, shared="the map")
 def hotspots_geojson(request: HttpRequest) -> JsonResponse:
     """The cells of the page's map as GeoJSON (EPSG:4326) with the ``asbhub`` stamp; 400 with
     ``error`` and ``fields`` for bad parameters, 404 when no record matches."""

@@ -182,6 +182,49 @@
     say(text + ". Hover over a cell for its figures; the tables below list the strongest.");
   }
 
+  // The download link: fetched here so that a refusal (the server busy, the map's own
+  // computation not yet done and the wait for it run out) is said on the page, with the
+  // server's reason, rather than failing silently in the browser's downloads (issue #12).
+  // Without JavaScript the link is an ordinary download.
+  var download = document.getElementById("hotspot-download");
+  var downloadStatus = document.getElementById("hotspot-download-status");
+  function sayDownload(text, problem) {
+    if (downloadStatus) {
+      downloadStatus.textContent = text;
+      downloadStatus.classList.toggle("app-download-problem", !!problem);
+    }
+  }
+  if (download && window.fetch && window.URL && URL.createObjectURL) {
+    download.addEventListener("click", function (event) {
+      event.preventDefault();
+      sayDownload("Preparing the GeoJSON download\u2026", false);
+      fetch(download.href, { headers: { Accept: "application/geo+json" } })
+        .then(function (response) {
+          if (response.ok) {
+            return response.blob();
+          }
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            throw new Error(body && body.error ? body.error : "the server answered " +
+              response.status + "; try again in a minute");
+          });
+        })
+        .then(function (blob) {
+          var url = URL.createObjectURL(blob);
+          var a = document.createElement("a");
+          a.href = url;
+          a.download = download.getAttribute("download") || "asbhub-hotspots.geojson";
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+          setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+          sayDownload("The GeoJSON file has been downloaded.", false);
+        })
+        .catch(function (error) {
+          sayDownload("The GeoJSON could not be downloaded: " + error.message + ".", true);
+        });
+    });
+  }
+
   say("Loading the hot spot cells\u2026");
   fetch(el.dataset.geojsonUrl, { headers: { Accept: "application/geo+json" } })
     .then(function (response) {
