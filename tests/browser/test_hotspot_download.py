@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer, assert_accessible, sign_in
+from tests.browser.support import LiveServer, assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 

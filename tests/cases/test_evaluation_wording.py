@@ -17,15 +17,6 @@ from typing import Any
 import pytest
 
 from asbhub.store.db import setup_django
-from tests.cases.fixtures import LPU, area_plan  # noqa: F401
-from tests.partners.conftest import (  # noqa: F401
-    client,
-    db,
-    default_store,
-    make_agency,
-    make_user,
-    police,
-)
 
 setup_django()
 
