@@ -8,9 +8,9 @@ import sys
 
 RUNNER = """
 import argparse, sys
-from asbhub.cli_api import add_api_commands
+from asbhub.cli.api import register
 parser = argparse.ArgumentParser(prog="asbhub")
-add_api_commands(parser.add_subparsers(), db_help="database URL")
+register(parser.add_subparsers())
 args = parser.parse_args(sys.argv[1:])
 try:
     sys.exit(args.func(args))

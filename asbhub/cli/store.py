@@ -1,4 +1,7 @@
-"""`asbhub ...`: the command line. Thin: parse arguments, call the library, print the result."""
+"""`asbhub ingest | db | serve | demo`: load the store, keep it and serve it.
+
+Registered by :func:`register`, first of the command groups (:mod:`asbhub.cli.main`).
+"""
 
 from __future__ import annotations
 
@@ -15,59 +18,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-DB_HELP = (
-    "database URL: sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db, "
-    "or a plain SQLite file path "
-    "(default: $ASBHUB_DB, else a SQLite file in your user data folder)"
-)
-# Said once under the command list (issue #12 item 5; see asbhub.cli_store).
-STORE_NOTES = (
-    "Every command prints the store it uses on stderr ('store: PATH', a URL without "
-    "its password). Commands that only read (all but ingest, db upgrade, demo and "
-    "api token create) refuse a store that does not exist or has no asbhub tables: "
-    "make one with 'asbhub ingest' or 'asbhub db upgrade'. Choices such as --method "
-    "or --record-type may be given in any case."
-)
-
-# soft_wrap: messages are never broken mid-line, so logs and pipes keep them whole.
-err = Console(stderr=True, soft_wrap=True)
+from asbhub.cli.common import DB_HELP
+from asbhub.cli.common import stderr_console as err
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    # issue #16: `asbhub hotspots evaluate ...` is the `hotspots-evaluate` command.
-    from asbhub.cli_forecast import rewrite_argv
-
-    args = parser.parse_args(rewrite_argv(list(sys.argv[1:] if argv is None else argv)))
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    try:
-        # Which store, said on every run; a read of a store that is not there is refused
-        # (issue #12 item 5, asbhub.cli_store).
-        from asbhub.cli_store import prepare_store
-
-        prepare_store(args, lambda text: err.print(text, markup=False, highlight=False))
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        err.print(
-            "[red]interrupted[/]: the file being loaded was rolled back; files already "
-            "reported are stored"
-        )
-        return 130
-    except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[red]error[/]: {escape(str(exc))}")  # names and values are input: no markup
-        return 2
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="asbhub",
-        description="Find and tackle anti-social behaviour and neighbourhood crime.",
-        epilog=STORE_NOTES,
-    )
-    sub = p.add_subparsers(title="commands", metavar="COMMAND")
-
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``ingest``, ``db``, ``serve`` and ``demo`` to the main parser's sub-commands."""
     ing = sub.add_parser(
         "ingest",
         help="load data.police.uk street files or a force export",
@@ -128,23 +84,6 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_args(demo)
     demo.add_argument("--no-serve", action="store_true", help="load only; do not serve")
     demo.set_defaults(func=cmd_demo)
-
-    from asbhub.cli_analysis import add_analysis_commands
-
-    add_analysis_commands(sub, db_help=DB_HELP)
-    from asbhub.cli_admin import add_admin_commands
-
-    add_admin_commands(sub, db_help=DB_HELP)
-    from asbhub.cli_api import add_api_commands
-
-    add_api_commands(sub, db_help=DB_HELP)
-    from asbhub.cli_people import add_people_commands
-
-    add_people_commands(sub, db_help=DB_HELP)
-    from asbhub.cli_weekly import add_tasking_commands
-
-    add_tasking_commands(sub, db_help=DB_HELP)
-    return p
 
 
 def _serve_args(p: argparse.ArgumentParser) -> None:
@@ -453,7 +392,3 @@ def _report_demo_step(step: str, made: Any) -> None:
             )
     elif step == "risk":
         err.print(f"[b]Demonstration risk assessments[/]: {made:,}")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
