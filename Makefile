@@ -38,8 +38,8 @@ bench: $(STAMP)
 LINT_PATHS := asbhub tests bench scripts
 PURE_PACKAGES := domain geo analysis linkage ingest
 # The Django side: mypy with the django-stubs plugin, not strict ([tool.mypy] in pyproject.toml).
-MYPY_DJANGO := web records reports store outputs synth demo
-MYPY_DJANGO_MODULES := analysis_inputs data $(patsubst asbhub/%.py,%,$(wildcard asbhub/cli*.py))
+MYPY_DJANGO := web records reports store outputs synth demo cli
+MYPY_DJANGO_MODULES := analysis_inputs data
 MYPY_UNCHECKED :=
 # Its own cache: mypy 1.19 replays a module's cached errors even where it is now followed
 # silently, so a hand run over asbhub.reports would otherwise fail the next make lint.
@@ -51,7 +51,7 @@ lint: $(STAMP)
 	step "ruff format --check ($(LINT_PATHS))" $(BIN)/ruff format --check --output-format concise $(LINT_PATHS); \
 	step "mypy, strict on asbhub.{$(shell echo $(PURE_PACKAGES) | tr ' ' ',')}" \
 		$(MYPY) $(addprefix -p asbhub.,$(PURE_PACKAGES)); \
-	step "mypy, django-stubs plugin on asbhub.{$(shell echo $(MYPY_DJANGO) | tr ' ' ',')}, cli*, analysis_inputs, data" \
+	step "mypy, django-stubs plugin on asbhub.{$(shell echo $(MYPY_DJANGO) | tr ' ' ',')}, analysis_inputs, data" \
 		$(MYPY) $(addprefix -p asbhub.,$(MYPY_DJANGO)) $(addprefix -m asbhub.,$(MYPY_DJANGO_MODULES)); \
 	$(if $(MYPY_UNCHECKED),echo "(not yet type-checked by make lint: $(MYPY_UNCHECKED))";) \
 	step "lint-imports (contracts in pyproject.toml)" $(BIN)/lint-imports --no-cache; \

@@ -113,6 +113,21 @@ def test_a_new_import_circle_breaks_the_acyclic_contracts(tree: Path) -> None:
     assert "No new import circles anywhere in asbhub BROKEN" in proc.stdout
 
 
+def test_a_command_group_importing_another_breaks_the_cli_contract(tree: Path) -> None:
+    # issue #11 item 4: groups share asbhub.cli.common, never each other's names.
+    places = tree / "asbhub" / "cli" / "places.py"
+    places.write_text(
+        places.read_text(encoding="utf-8") + "\nfrom asbhub.cli.analysis import cmd_trends\n",
+        encoding="utf-8",
+    )
+    proc = _lint_imports(tree)
+    assert proc.returncode != 0
+    assert "The command groups of asbhub.cli import no other group BROKEN" in proc.stdout, (
+        proc.stdout + proc.stderr
+    )
+    assert "asbhub.cli.places is not allowed to import asbhub.cli.analysis" in proc.stdout
+
+
 def _private_names(tree: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [

@@ -8,7 +8,7 @@ import json
 import math
 from pathlib import Path
 
-from asbhub.cli_forecast import rewrite_argv
+from asbhub.cli.forecast import rewrite_argv
 from tests.test_cli_analysis import SAMPLE, asbhub, located_asb
 
 

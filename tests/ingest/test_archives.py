@@ -274,7 +274,7 @@ def test_every_csv_asbhub_writes_goes_through_the_formula_safe_writer() -> None:
     # One writer: asbhub.outputs.csvsafe. The synthetic input generators (asbhub synth-*)
     # write files made to be loaded back unchanged, so they are the only exception.
     allowed = {"asbhub/outputs/csvsafe.py", "asbhub/synth/calls.py", "asbhub/synth/incidents.py"}
-    synth_cli = "asbhub/cli_admin.py"
+    synth_cli = "asbhub/cli/admin.py"
     raw_writers = re.compile(r"csv\.(writer|DictWriter)\(|\.write_csv\(")
     found = []
     for path in sorted((ROOT / "asbhub").rglob("*.py")):

@@ -11,13 +11,13 @@ from typing import Any
 import polars as pl
 import pytest
 
-from asbhub.cli_people import add_people_commands
+from asbhub.cli.people import register
 from tests.people.support import export_people
 
 
 def _run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="asbhub")
-    add_people_commands(parser.add_subparsers(), db_help="database URL")
+    register(parser.add_subparsers())
     args = parser.parse_args(list(argv))
     return args.func(args)
 

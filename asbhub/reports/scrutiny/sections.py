@@ -487,7 +487,7 @@ def neighbourhood_crime(frame: pl.DataFrame, ctx: Context, years: int) -> Sectio
     )
     s.tables.append(table)
     # Harm beside the counts (issue #16 item 3), when the deployment names a weights file.
-    from asbhub.reports.harm_tables import harm_table
+    from asbhub.reports.scrutiny.harm_tables import harm_table
 
     if (harm := harm_table(table, "neighbourhood-harm", "Total of these")) is not None:
         s.tables.append(harm)

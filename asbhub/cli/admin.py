@@ -8,8 +8,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from asbhub.cli.common import DB_HELP
 
-def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
+
+def register(sub: argparse._SubParsersAction) -> None:
     """Register ``report``, ``audit`` and ``synth`` on the main parser's sub-commands."""
     report = sub.add_parser("report", help="write reports from the store")
     rsub = report.add_subparsers(title="report commands", metavar="REPORTCOMMAND")
@@ -24,7 +26,7 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         "--period", required=True, metavar="YYYY-MM", help="the last month the report covers"
     )
     scr.add_argument("--area", help="an LPU (or district) to limit the tables to")
-    scr.add_argument("--db", help=db_help)
+    scr.add_argument("--db", help=DB_HELP)
     scr.add_argument(
         "--force",
         metavar="NAME",
@@ -94,7 +96,7 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         "was changed, removed or reordered (or an anchor no "
         "longer holds), 2 when an anchor file cannot be read.",
     )
-    ver.add_argument("--db", help=db_help)
+    ver.add_argument("--db", help=DB_HELP)
     # Anchors (issue #10 class 11): the head kept outside the database, see docs/sharing.md.
     ver.add_argument(
         "--anchor",
@@ -130,7 +132,7 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         help="the anchor file (opened to append only; keep it off the database "
         "server or chattr +a)",
     )
-    anc.add_argument("--db", help=db_help)
+    anc.add_argument("--db", help=DB_HELP)
     anc.set_defaults(func=cmd_audit_anchor)
 
     synth = sub.add_parser(
@@ -191,7 +193,7 @@ def add_admin_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         metavar="YYYY-MM-DD",
         help="first day covered (default the day before --date)",
     )
-    brief.add_argument("--db", help=db_help)
+    brief.add_argument("--db", help=DB_HELP)
     brief.add_argument(
         "--out", type=Path, metavar="FILE.html", help="default briefing-YYYY-MM-DD.html"
     )
@@ -215,7 +217,7 @@ def cmd_report_scrutiny(args: argparse.Namespace) -> int:
         )
     elif args.case_start or args.case_end:
         raise ValueError("--case-start and --case-end need --case-study PMP")
-    from asbhub.cli_store import command_scope, scope_line
+    from asbhub.cli.common import command_scope, scope_line
 
     store = open_store(args.db)
     # Issue #12: the scope the report counts, and what it leaves out, as the dashboard.

@@ -1,4 +1,7 @@
-"""`asbhub ...`: the command line. Thin: parse arguments, call the library, print the result."""
+"""`asbhub ingest | db | serve | demo`: load the store, keep it and serve it.
+
+Registered by :func:`register`, first of the command groups (:mod:`asbhub.cli.main`).
+"""
 
 from __future__ import annotations
 
@@ -15,65 +18,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-DB_HELP = (
-    "database URL: sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db, "
-    "or a plain SQLite file path "
-    "(default: $ASBHUB_DB, else a SQLite file in your user data folder)"
-)
-# Said once under the command list (issue #12 item 5; see asbhub.cli_store).
-STORE_NOTES = (
-    "Every command prints the store it uses on stderr ('store: PATH', a URL without "
-    "its password). Commands that only read (all but ingest, db upgrade, demo and "
-    "api token create) refuse a store that does not exist or has no asbhub tables: "
-    "make one with 'asbhub ingest' or 'asbhub db upgrade'. Choices such as --method "
-    "or --record-type may be given in any case."
-)
-
-# soft_wrap: messages are never broken mid-line, so logs and pipes keep them whole.
-err = Console(stderr=True, soft_wrap=True)
+from asbhub.cli.common import DB_HELP
+from asbhub.cli.common import stderr_console as err
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    # issue #16: `asbhub hotspots evaluate ...` is the `hotspots-evaluate` command.
-    from asbhub.cli_forecast import rewrite_argv
-
-    args = parser.parse_args(rewrite_argv(list(sys.argv[1:] if argv is None else argv)))
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    try:
-        # Which store, said on every run; a read of a store that is not there is refused
-        # (issue #12 item 5, asbhub.cli_store).
-        from asbhub.cli_store import prepare_store
-
-        # Settings read from the environment, set before prepare_store may start Django (it
-        # does for a PostgreSQL store) (issue #18 item 5).
-        if getattr(args, "production", False):
-            os.environ["ASBHUB_PRODUCTION"] = "1"
-        if getattr(args, "trusted_proxy", None):
-            _proxy_env(args)
-        prepare_store(args, lambda text: err.print(text, markup=False, highlight=False))
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        err.print(
-            "[red]interrupted[/]: the file being loaded was rolled back; files already "
-            "reported are stored"
-        )
-        return 130
-    except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[red]error[/]: {escape(str(exc))}")  # names and values are input: no markup
-        return 2
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="asbhub",
-        description="Find and tackle anti-social behaviour and neighbourhood crime.",
-        epilog=STORE_NOTES,
-    )
-    sub = p.add_subparsers(title="commands", metavar="COMMAND")
-
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``ingest``, ``db``, ``serve`` and ``demo`` to the main parser's sub-commands."""
     ing = sub.add_parser(
         "ingest",
         help="load data.police.uk street files or a force export",
@@ -125,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     up = dbsub.add_parser("upgrade", help="create or migrate the tables")
     up.add_argument("--db", help=DB_HELP)
     up.set_defaults(func=cmd_db_upgrade)
-    # -- db backup / db restore (issue #18 item 4): asbhub/cli_db.py --
-    from asbhub.cli_db import add_db_commands
+    # -- db backup / db restore (issue #18 item 4): asbhub/cli/db.py, a part of this group --
+    from asbhub.cli.db import add_db_commands
 
     add_db_commands(dbsub, db_help=DB_HELP)
     # -- end db backup / restore
@@ -154,23 +104,6 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_args(demo)
     demo.add_argument("--no-serve", action="store_true", help="load only; do not serve")
     demo.set_defaults(func=cmd_demo)
-
-    from asbhub.cli_analysis import add_analysis_commands
-
-    add_analysis_commands(sub, db_help=DB_HELP)
-    from asbhub.cli_admin import add_admin_commands
-
-    add_admin_commands(sub, db_help=DB_HELP)
-    from asbhub.cli_api import add_api_commands
-
-    add_api_commands(sub, db_help=DB_HELP)
-    from asbhub.cli_people import add_people_commands
-
-    add_people_commands(sub, db_help=DB_HELP)
-    from asbhub.cli_weekly import add_tasking_commands
-
-    add_tasking_commands(sub, db_help=DB_HELP)
-    return p
 
 
 def _serve_args(p: argparse.ArgumentParser) -> None:
@@ -354,7 +287,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
-    _proxy_env(args)
+    proxy_env(args)
     if args.production:  # before Django reads its settings (issue #18 item 5)
         os.environ["ASBHUB_PRODUCTION"] = "1"
     store = open_store(args.db)
@@ -377,7 +310,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return _serve(store, args.host, args.port, args)
 
 
-def _proxy_env(args: argparse.Namespace) -> None:
+def proxy_env(args: argparse.Namespace) -> None:
     """--trusted-proxy also tells Django (its settings read the variable) to believe the
     proxy's X-Forwarded-Proto; set before Django starts."""
     if getattr(args, "trusted_proxy", None):
@@ -432,7 +365,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.db:
         os.environ["ASBHUB_DB"] = args.db
-    _proxy_env(args)
+    proxy_env(args)
     store = open_store(args.db)
     err.print(
         "loading the bundled sample: data.police.uk street-level crime and ASB for "
@@ -503,7 +436,3 @@ def _report_demo_step(step: str, made: Any) -> None:
             )
     elif step == "risk":
         err.print(f"[b]Demonstration risk assessments[/]: {made:,}")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

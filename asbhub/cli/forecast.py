@@ -17,12 +17,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from asbhub.cli_analysis import _data_arguments
+from asbhub.cli.common import (
+    DB_HELP,
+    command_line,
+    data_arguments,
+    harm_weights_of,
+    load_points,
+    point_filters,
+)
 
 COMMAND = "hotspots-evaluate"
 
 
-def add_forecast_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """Register ``hotspots-evaluate`` (run as ``asbhub hotspots evaluate``)."""
     from asbhub.analysis import AREA_SHARES, FORECAST_METHODS
 
@@ -36,7 +43,7 @@ def add_forecast_commands(sub: argparse._SubParsersAction, db_help: str) -> None
         "month available; print the mean per method with the gain over last month's "
         "counts (the naive baseline). Definitions: docs/forecast-accuracy.md.",
     )
-    _data_arguments(ev, db_help)
+    data_arguments(ev, DB_HELP)
     ev.add_argument(
         "--method",
         action="append",
@@ -112,7 +119,6 @@ def _force_files(paths: list[Path], force: str) -> list[Path]:
 def cmd_forecast_evaluate(args: argparse.Namespace) -> int:
     from asbhub.analysis import AREA_SHARES, FORECAST_METHODS, forecast_accuracy
     from asbhub.analysis_inputs import points_from_files
-    from asbhub.cli_analysis import _command_line, _filters, _harm, _points
     from asbhub.outputs.forecast_files import (
         best_method_lines,
         forecast_month_markdown,
@@ -126,12 +132,12 @@ def cmd_forecast_evaluate(args: argparse.Namespace) -> int:
             raise ValueError(f"{out_path}: the forecast table is written as .csv; name it FILE.csv")
     shares = tuple(s / 100.0 for s in args.share) if args.share else AREA_SHARES  # given in percent
     methods = tuple(dict.fromkeys(args.method)) if args.method else FORECAST_METHODS
-    harm, harm_stamp = _harm(args)
-    filters = _filters(args)
+    harm, harm_stamp = harm_weights_of(args)
+    filters = point_filters(args)
     if args.paths and args.force:
         points = points_from_files(_force_files(list(args.paths), args.force), filters)
     else:
-        points = _points(args, filters, None)
+        points = load_points(args, filters, None)
     frame = points.frame
     weights = None
     if harm is not None:
@@ -158,7 +164,7 @@ def cmd_forecast_evaluate(args: argparse.Namespace) -> int:
         **harm_stamp,
     }
     stamp = forecast_stamp(
-        result, data=points.data_stamp(), command=_command_line(), requested=requested
+        result, data=points.data_stamp(), command=command_line(), requested=requested
     )
     written = [write_forecast_csv(result, out, stamp) for out in args.out or []]
     if args.json:
@@ -201,51 +207,4 @@ def cmd_forecast_evaluate(args: argparse.Namespace) -> int:
     for w in written:
         err(f"wrote {w['path']}: {w['rows']} rows (stamp in {w['stamp']})")
     err(f"run {stamp['run_id']}")
-    return 0
-
-
-def cmd_emerging(args: argparse.Namespace) -> int:
-    """``asbhub hotspots --method emerging``: emerging hot and cold spots over the months of
-    the data, written as the other hot-spot files are (GeoJSON, CSV, PNG, stamped)."""
-    from asbhub.analysis import hotspot_emerging
-    from asbhub.cli_analysis import _areas, _filters, _harm, _points, _write
-    from asbhub.outputs import output_format
-
-    for out in args.out:
-        output_format(out)
-    if args.bandwidth is not None:
-        raise ValueError("--bandwidth applies to --method kde only; emerging takes --band")
-    if args.time_steps < 0:
-        raise ValueError(f"--time-steps must be 0 or more, got {args.time_steps}")
-    harm, harm_stamp = _harm(args)
-    filters = _filters(args)
-    areas = _areas()
-    points = _points(args, filters, areas)
-    weights = None
-    if harm is not None:
-        from asbhub.analysis import harm_weights
-
-        weights = harm_weights(points.frame["crime_type"].to_list(), harm)
-    months = points.filters.months
-    start, end = months if months else (None, None)
-    result = hotspot_emerging(
-        points.xy(),
-        points.frame["month"].to_numpy(),
-        start=start,
-        end=end,
-        cell_size=args.cell,
-        band=args.band,
-        time_steps=args.time_steps,
-        fdr=not args.no_fdr,
-        weights=weights,
-    )
-    requested = {
-        "method": "emerging",
-        "cell_size": args.cell,
-        "band": args.band,
-        "time_steps": args.time_steps,
-        "fdr": not args.no_fdr,
-        **harm_stamp,
-    }
-    _write(result, points, args.out, areas, requested)
     return 0

@@ -6,7 +6,7 @@ a month and nothing finer, so these commands read dated records: a force export
 date are counted, reported and left out; when none has one the command refuses, saying why.
 ``asbhub evaluate`` can also work from counts made elsewhere.
 
-Thin, like :mod:`asbhub.cli_analysis`, whose argument and printing helpers it shares.
+Thin, like :mod:`asbhub.cli.analysis`, whose argument and printing helpers it shares.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from asbhub.cli_analysis import (
-    _command_line,
-    _data_arguments,
-    _err,
-    _filters,
-    _out,
+from asbhub.cli.common import (
+    DB_HELP,
+    command_line,
+    data_arguments,
     force_filters,
+    point_filters,
+    print_err,
+    print_out,
 )
 from asbhub.domain.dates import LOCAL_TIME_ZONE
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 MONTH_ONLY = "data.police.uk publishes a month for each record but no date or time"
 
 
-def add_dated_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """Register ``near-repeat`` and ``evaluate`` on the main parser's sub-commands."""
     nr = sub.add_parser(
         "near-repeat",
@@ -54,7 +55,7 @@ def add_dated_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         "are reported and left out. Bands are closed on the right: '0 to 100 m' "
         "is 0 <= d <= 100, 'over 100 to 200 m' is 100 < d <= 200.",
     )
-    _data_arguments(nr, db_help)
+    data_arguments(nr, DB_HELP)
     nr.add_argument(
         "--spatial-band",
         type=float,
@@ -128,7 +129,7 @@ def add_dated_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         "records in the store (--db). data.police.uk has months only, so its "
         "records cannot be placed in day windows: they are reported and left out.",
     )
-    _data_arguments(ev, db_help)
+    data_arguments(ev, DB_HELP)
     counts = ev.add_argument_group("from counts")
     for area in ("response", "control", "buffer"):
         for when in ("before", "after"):
@@ -252,7 +253,7 @@ def _dated_points(args: argparse.Namespace, filters: PointFilters, command: str)
             f"occurred_from, with 'asbhub ingest FILE --db URL' and run "
             f"'asbhub {command} --db URL'"
         )
-    from asbhub.cli_store import open_read_store
+    from asbhub.cli.common import open_read_store
 
     store = open_read_store(args.db)
     pts = points_from_store(store, force_filters(store, filters, args.force))
@@ -286,7 +287,7 @@ def _dated_points(args: argparse.Namespace, filters: PointFilters, command: str)
             "--record-type asb"
         )
     if dated.n_undated:
-        _err(
+        print_err(
             f"note: {dated.n_undated:,} of {len(utc):,} records have no date (occurred_from) "
             f"and are left out; {MONTH_ONLY}"
         )
@@ -365,7 +366,7 @@ def cmd_near_repeat(args: argparse.Namespace) -> int:
         raise ValueError(f"--permutations must be at least 1, e.g. 999; got {args.permutations}")
     if args.seed is not None and args.seed < 0:
         raise ValueError(f"--seed must be a whole number >= 0, got {args.seed}")
-    filters = _filters(args)
+    filters = point_filters(args)
     dated = _dated_points(args, filters, "near-repeat")
     xy = dated.points.xy()
     ok = ~np.isnat(dated.utc)
@@ -386,7 +387,7 @@ def cmd_near_repeat(args: argparse.Namespace) -> int:
         "near-repeat",
         knox_parameters(knox),
         data=data,
-        command=_command_line(),
+        command=command_line(),
         seed=knox.seed,
         requested=requested,
     )
@@ -394,8 +395,8 @@ def cmd_near_repeat(args: argparse.Namespace) -> int:
     for out in args.out:
         done = write_knox(knox, out, stamp)
         extra = f" (stamp in {out}.json)" if done["format"] == "csv" else ""
-        _out(f"wrote {out}: {done['rows']} band pairs{extra}")
-    _out(f"run {stamp['run_id']}")
+        print_out(f"wrote {out}: {done['rows']} band pairs{extra}")
+    print_out(f"run {stamp['run_id']}")
     return 0
 
 
@@ -406,7 +407,7 @@ def _knox_summary(knox: NearRepeatKnox, dated: DatedPoints, stamp: dict[str, Any
         else f"drawn; give --seed {knox.seed} to repeat this run"
     )
     n_all = dated.points.frame.height
-    _out(f"{stamp['method_name']}: {dated.points.filters.describe()}")
+    print_out(f"{stamp['method_name']}: {dated.points.filters.describe()}")
     rows = [
         (
             "events",
@@ -425,7 +426,7 @@ def _knox_summary(knox: NearRepeatKnox, dated: DatedPoints, stamp: dict[str, Any
         ("seed", f"{knox.seed} ({seeded})"),
     ]
     for name, text in rows:
-        _out(f"  {name:<13}{text}")
+        print_out(f"  {name:<13}{text}")
     header = ("spatial band", "temporal band", "observed", "expected", "ratio", "p")
     table = [header] + [
         (
@@ -445,8 +446,8 @@ def _knox_summary(knox: NearRepeatKnox, dated: DatedPoints, stamp: dict[str, Any
             row[i].ljust(widths[i]) if i < 2 else row[i].rjust(widths[i])
             for i in range(len(header))
         ]
-        _out("  " + "  ".join(cells))
-    _out(
+        print_out("  " + "  ".join(cells))
+    print_out(
         "  ratio = observed / expected; p = share of permutations with at least as many pairs "
         "(one-sided)"
     )
@@ -572,14 +573,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         "evaluate",
         params,
         data=data,
-        command=_command_line(),
+        command=command_line(),
         requested={k: str(v) if isinstance(v, Path) else v for k, v in requested.items()},
     )
     _evaluation_summary(evaluation, tally)
     if args.out is not None:
         write_evaluation_json(evaluation, args.out, stamp, tally)
-        _out(f"wrote {args.out}")
-    _out(f"run {stamp['run_id']}")
+        print_out(f"wrote {args.out}")
+    print_out(f"run {stamp['run_id']}")
     return 0
 
 
@@ -622,7 +623,7 @@ def _tally(args: argparse.Namespace) -> tuple[InterventionTally, dict[str, Any]]
         )
     response, r_crs = read_area(args.response, "--response")
     control, c_crs = read_area(args.control, "--control")
-    dated = _dated_points(args, _filters(args), "evaluate")
+    dated = _dated_points(args, point_filters(args), "evaluate")
     xy = dated.points.xy()
     after_days = args.after_days if args.after_days is not None else args.before_days
     tally = intervention_counts(
@@ -729,15 +730,15 @@ def _num(value: float | None, fmt: str = ".3f") -> str:
 def _evaluation_summary(ev: InterventionEvaluation, tally: InterventionTally | None) -> None:
     c = ev.counts
     level = f"{ev.confidence:.0%}"
-    _out("Intervention evaluation")
+    print_out("Intervention evaluation")
     if tally is not None:
         b0, b1 = tally.before_window
         a0, a1 = tally.after_window
-        _out(
+        print_out(
             f"  {'windows':<12}before {b0} to {b1}, after {a0} to {a1} (start included, end "
             "excluded; UK local time)"
         )
-        _out(
+        print_out(
             f"  {'events':<12}{tally.n_events - tally.n_excluded:,} dated with coordinates; "
             f"{tally.n_during:,} during the intervention not counted; "
             f"{tally.n_control_overlap:,} in the control also in the response area or buffer, "
@@ -748,7 +749,7 @@ def _evaluation_summary(ev: InterventionEvaluation, tally: InterventionTally | N
         if c.before_days is None
         else f" (before {c.before_days:g} days, after {c.after_days:g} days)"
     )
-    _out(
+    print_out(
         f"  {'counts':<12}response {c.response_before:,} -> {c.response_after:,}; control "
         f"{c.control_before:,} -> {c.control_after:,}"
         + (f"; buffer {c.buffer_before:,} -> {c.buffer_after:,}" if c.buffer else "")
@@ -756,16 +757,16 @@ def _evaluation_summary(ev: InterventionEvaluation, tally: InterventionTally | N
     )
     rr = ev.rate_ratio
     if rr.value is None:
-        _out(f"  {'rate ratio':<12}undefined: {rr.reason}")
+        print_out(f"  {'rate ratio':<12}undefined: {rr.reason}")
     else:
-        _out(
+        print_out(
             f"  {'rate ratio':<12}{rr.value:.3f} ({level} CI {rr.ci_low:.3f} to "
             f"{rr.ci_high:.3f}; p {rr.p_value:.3g}): the response area changed "
             f"{rr.percent_change:+.1f}% relative to the control (RR above 1: it did better)"
         )
     if ev.buffer_rate_ratio is not None:
         br = ev.buffer_rate_ratio
-        _out(
+        print_out(
             f"  {'buffer RR':<12}"
             + (
                 f"undefined: {br.reason}"
@@ -775,7 +776,7 @@ def _evaluation_summary(ev: InterventionEvaluation, tally: InterventionTally | N
             )
         )
     q = ev.wdq
-    _out(
+    print_out(
         f"  {'WDQ':<12}"
         + (
             f"undefined: {q.reason}"
@@ -785,7 +786,7 @@ def _evaluation_summary(ev: InterventionEvaluation, tally: InterventionTally | N
         )
     )
     ne = ev.net_effect
-    _out(
+    print_out(
         f"  {'net effect':<12}"
         + (
             f"undefined: {ne.reason}"
@@ -796,12 +797,12 @@ def _evaluation_summary(ev: InterventionEvaluation, tally: InterventionTally | N
     )
     w = ev.wdd
     if w.p_value is None:
-        _out(f"  {'WDD':<12}{w.estimate:.1f}: undefined z and p: {w.reason}")
+        print_out(f"  {'WDD':<12}{w.estimate:.1f}: undefined z and p: {w.reason}")
     else:
-        _out(
+        print_out(
             f"  {'WDD':<12}{w.estimate:.1f} events (SE {w.se:.2f}, z {w.z:.2f}, p "
             f"{w.p_value:.3g}; {level} CI {w.ci_low:.1f} to {w.ci_high:.1f}; negative: fewer "
             "events than the control's trend implies)"
         )
     if ev.overdispersion != 1:
-        _out(f"  {'note':<12}Poisson variances inflated by {ev.overdispersion:g}")
+        print_out(f"  {'note':<12}Poisson variances inflated by {ev.overdispersion:g}")

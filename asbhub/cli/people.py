@@ -10,8 +10,10 @@ import json
 import sys
 from pathlib import Path
 
+from asbhub.cli.common import DB_HELP
 
-def add_people_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
+
+def register(sub: argparse._SubParsersAction) -> None:
     """Register ``people`` on the main parser's sub-commands."""
     people = sub.add_parser(
         "people", help="person linkage kept in the store: who is who across incidents"
@@ -27,7 +29,7 @@ def add_people_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         "keeping analysts' merges, splits and rejections. The first run is always "
         "full.",
     )
-    link.add_argument("--db", help=db_help)
+    link.add_argument("--db", help=DB_HELP)
     mode = link.add_mutually_exclusive_group()
     mode.add_argument("--full", action="store_true", help="rebuild every link")
     mode.add_argument(

@@ -12,6 +12,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from asbhub.cli.common import DB_HELP
+
 
 def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:
     for action in parser._actions:
@@ -20,7 +22,7 @@ def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction 
     return None
 
 
-def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """Add ``report weekly`` and ``briefing --format`` to the main parser's sub-commands."""
     report = sub.choices.get("report") or sub.add_parser(
         "report", help="write reports from the store"
@@ -54,7 +56,7 @@ def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         action="store_true",
         help="count records of contact (ROCs) as well as ASB incidents",
     )
-    weekly.add_argument("--db", help=db_help)
+    weekly.add_argument("--db", help=DB_HELP)
     weekly.add_argument(
         "--force",
         metavar="NAME",
@@ -81,7 +83,7 @@ def add_tasking_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
             metavar="YYYY-MM-DD",
             help="first day covered (default the previous working day)",
         )
-        brief.add_argument("--db", help=db_help)
+        brief.add_argument("--db", help=DB_HELP)
         brief.add_argument("--out", type=Path, metavar="FILE")
     brief.description = (
         "Writes the morning briefing for --date as one HTML page or a PDF "
@@ -127,7 +129,7 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     day = args.date or date.today()
     out = args.out or Path(f"briefing-{day.isoformat()}.{args.format}")
     store = open_store(args.db)
-    from asbhub.cli_store import forces_line, resolve_force
+    from asbhub.cli.common import forces_line, resolve_force
     from asbhub.store.scope import configured_force
 
     # --force, else $ASBHUB_FORCE (issue #12); dated records of every force otherwise.
@@ -184,7 +186,7 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
     from asbhub.geo import area_hierarchy
 
     lpu = next((n for n in area_hierarchy().lpus if n.casefold() == args.lpu.casefold()), args.lpu)
-    from asbhub.cli_store import forces_line, resolve_force
+    from asbhub.cli.common import forces_line, resolve_force
     from asbhub.store.scope import configured_force
 
     store = open_store(args.db)

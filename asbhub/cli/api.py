@@ -10,10 +10,11 @@ import argparse
 import os
 import sys
 
+from asbhub.cli.common import DB_HELP
 from asbhub.records.tokens import DEFAULT_DAYS, MAX_DAYS
 
 
-def add_api_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """Register ``api token create | list | revoke`` on the main parser's sub-commands."""
     api = sub.add_parser("api", help="the JSON API: tokens for programs that use it")
     asub = api.add_subparsers(title="api commands", metavar="APICOMMAND")
@@ -34,12 +35,12 @@ def add_api_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         default=DEFAULT_DAYS,
         help=f"days until it expires, 1 to {MAX_DAYS} (default {DEFAULT_DAYS})",
     )
-    create.add_argument("--db", help=db_help)
+    create.add_argument("--db", help=DB_HELP)
     create.set_defaults(func=cmd_token_create)
 
     lst = tsub.add_parser("list", help="list a user's tokens (never the secrets)")
     lst.add_argument("--user", required=True, help="username")
-    lst.add_argument("--db", help=db_help)
+    lst.add_argument("--db", help=DB_HELP)
     lst.set_defaults(func=cmd_token_list)
 
     revoke = tsub.add_parser(
@@ -48,7 +49,7 @@ def add_api_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
         description="Name the token by the prefix `token list` shows, or paste the whole token.",
     )
     revoke.add_argument("token", metavar="PREFIX_OR_TOKEN")
-    revoke.add_argument("--db", help=db_help)
+    revoke.add_argument("--db", help=DB_HELP)
     revoke.set_defaults(func=cmd_token_revoke)
 
 

@@ -1,6 +1,12 @@
-"""Which store a command uses, said on every run, and a read refused when there is no store.
+"""The helpers the command groups share; every group imports this module, none another group.
 
-Called by :func:`asbhub.cli.main` before a command runs (issue #12 item 5):
+* ``--db``'s help (:data:`DB_HELP`), the consoles and :func:`print_out` / :func:`print_err`;
+* the analysis commands' data options (:func:`data_arguments`), their filters, points, areas,
+  ``--force`` scope and ``--harm-weights`` (:func:`harm_weights_of`);
+* which store a command uses, said on every run, and a read refused when there is no store.
+
+:func:`prepare_store` is called by :func:`asbhub.cli.main.main` before a command runs
+(issue #12 item 5):
 
 * ``--db`` takes a URL or a plain file path (a SQLite file); the URL resolved, from ``--db``,
   ``$ASBHUB_DB`` or the default, is printed on stderr as ``store: ...`` (a password in a URL
@@ -14,11 +20,29 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sqlite3
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
 
 from asbhub.store.urls import db_url_from, default_db_url, sqlite_path
+
+if TYPE_CHECKING:
+    from asbhub.analysis_inputs import PointFilters, PointSet
+    from asbhub.geo import AreaHierarchy
+
+DB_HELP = (
+    "database URL: sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db, "
+    "or a plain SQLite file path "
+    "(default: $ASBHUB_DB, else a SQLite file in your user data folder)"
+)
+
+# soft_wrap: messages are never broken mid-line, so logs and pipes keep them whole.
+stderr_console = Console(stderr=True, soft_wrap=True)
 
 #: Commands that may create the store they are given; every other command only reads one.
 CREATES_STORE = frozenset({"cmd_ingest", "cmd_db_upgrade", "cmd_demo", "cmd_token_create"})
@@ -235,3 +259,175 @@ def scope_line(store, scope) -> str:  # noqa: ANN001
             why = "residents' reports, not yet recorded by the police"
         left.append(f"{force} ({rest:,}: {why})")
     return line + ("; left out: " + ", ".join(left) if left else "")
+
+
+# -- shared by the analysis commands (hotspots, trends, near-repeat, evaluate, places) --
+
+OUT_HELP = (
+    "file to write, the format from its ending: .geojson or .json (GeoJSON, EPSG:4326, "
+    "for QGIS), .csv (for Power BI and spreadsheets, with the stamp beside it as "
+    "FILE.json) or .png (a map for reports); repeat for several"
+)
+
+
+def data_arguments(p: argparse.ArgumentParser, db_help: str) -> None:
+    """Where the points come from and which to keep: shared by every analysis command."""
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="data.police.uk street files, folders or .zip archives; "
+        "without any, the store is read",
+    )
+    p.add_argument("--db", help=db_help + "; read when no PATH is given")
+    p.add_argument(
+        "--crime-type",
+        action="append",
+        metavar="TYPE",
+        help="keep this crime type (repeatable; default all): a data.police.uk "
+        "type such as Burglary (any case), or asb for Anti-social behaviour",
+    )
+    p.add_argument(
+        "--record-type",
+        action="append",
+        type=str.lower,
+        choices=("asb", "crime", "roc"),
+        help="keep this record type (repeatable; default all); roc = records of "
+        "contact from a force export",
+    )
+    p.add_argument("--month", metavar="YYYY-MM", help="one month")
+    p.add_argument("--from", dest="from_month", metavar="YYYY-MM", help="first month (with --to)")
+    p.add_argument("--to", dest="to_month", metavar="YYYY-MM", help="last month (with --from)")
+    p.add_argument("--lpu", metavar="NAME", help="one Local Policing Unit, e.g. Erewash")
+    p.add_argument(
+        "--snt", metavar="CODE", help="one Safer Neighbourhood Team, by code (SW03) or name"
+    )
+    p.add_argument(
+        "--force",
+        metavar="NAME",
+        help="the force whose records are analysed (any case), as the store names it "
+        "(default: $ASBHUB_FORCE, else the force with the most published police.uk records; "
+        "docs/scope.md); what is left out is printed. Synthetic data (a force named "
+        "SYNTHETIC ...) only when --force names it",
+    )
+
+    p.add_argument(
+        "--harm-weights",
+        "--harm",  # issue #16 item 3
+        type=Path,
+        metavar="CSV",
+        help="weight records by crime type: a CSV with header crime_type,weight,source "
+        "(see docs/harm.md; asbhub bundles no figures)",
+    )
+
+
+# -- shared steps ---------------------------------------------------------------------------
+
+
+def point_filters(args: argparse.Namespace) -> PointFilters:
+    from asbhub.analysis_inputs import PointFilters
+
+    if args.month and (args.from_month or args.to_month):
+        raise ValueError("give either --month or --from and --to, not both")
+    if bool(args.from_month) != bool(args.to_month):
+        raise ValueError(
+            "--from and --to go together: give both (the same month twice for "
+            "one month, or use --month)"
+        )
+    months = (
+        (args.month, args.month)
+        if args.month
+        else (args.from_month, args.to_month)
+        if args.from_month
+        else None
+    )
+    return PointFilters(
+        months=months,
+        crime_types=args.crime_type,
+        record_types=args.record_type,
+        lpu=args.lpu,
+        snt=args.snt,
+    )
+
+
+def load_areas() -> AreaHierarchy | None:
+    from asbhub.geo import MappingFileError, area_hierarchy
+
+    try:
+        return area_hierarchy()
+    except MappingFileError as exc:
+        print_err(f"warning: no area files, so cells get no LPU and maps no outlines: {exc}")
+        return None
+
+
+def load_points(
+    args: argparse.Namespace, filters: PointFilters, areas: AreaHierarchy | None
+) -> PointSet:
+    from asbhub.analysis_inputs import points_from_files, points_from_store
+
+    if args.paths:
+        if args.force:
+            raise ValueError(
+                "--force filters the records of the store; with files given, "
+                "give only that force's files (or load them and use --db)"
+            )
+        return points_from_files(args.paths, filters, areas)
+    store = open_read_store(args.db)
+    return points_from_store(store, force_filters(store, filters, args.force), areas)
+
+
+def force_filters(store: Any, filters: PointFilters, name: str | None) -> PointFilters:
+    """``filters`` limited to the command's scope (issue #12: ``--force`` NAME in any case,
+    else ``$ASBHUB_FORCE``, else the deployment's force; recorded police data; synthetic
+    data only when ``--force`` names it), printing what is counted and what is left out."""
+    import dataclasses
+
+    scope = command_scope(store, name)
+    print_err(scope_line(store, scope))
+    return dataclasses.replace(
+        filters,
+        force=scope.force,
+        kinds=tuple(sorted(scope.kinds)),
+        real_only=not scope.synthetic,
+    )
+
+
+def harm_weights_of(args: argparse.Namespace) -> tuple[dict[str, float] | None, dict[str, Any]]:
+    if args.harm_weights is None:
+        return None, {}
+    import hashlib
+
+    from asbhub.analysis import read_harm_csv
+
+    # The documented file (issue #16 item 3): each weight's source goes into the stamp.
+    harm = read_harm_csv(args.harm_weights)
+    weights = dict(harm.weights)
+    return weights, {
+        "harm_weights": weights,
+        "harm_weights_file": {
+            "name": str(args.harm_weights),
+            "sha256": hashlib.sha256(args.harm_weights.read_bytes()).hexdigest(),
+            "sources": dict(harm.sources),
+            "notes": list(harm.notes),
+        },
+    }
+
+
+def command_line() -> str:
+    return shlex.join(["asbhub", *sys.argv[1:]])
+
+
+# -- printing -------------------------------------------------------------------------------
+
+out_console = Console(soft_wrap=True, highlight=False)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def print_out(text: str) -> None:
+    # markup=False: paths and rules hold square brackets that rich would read as markup.
+    out_console.print(text, markup=False)
+
+
+def print_err(text: str) -> None:
+    err_console.print(text, markup=False)

@@ -15,13 +15,23 @@ import re
 from pathlib import Path
 from typing import Any
 
+from asbhub.cli.common import (
+    DB_HELP,
+    command_line,
+    data_arguments,
+    force_filters,
+    harm_weights_of,
+    load_areas,
+    point_filters,
+    print_err,
+    print_out,
+)
+
 _PERIOD = re.compile(r"^(\d{4}-\d{2})(?:(?:\.\.|:)(\d{4}-\d{2}))?$")
 
 
-def add_places_command(sub: argparse._SubParsersAction, db_help: str) -> None:
-    """Register ``asbhub places`` (called from :mod:`asbhub.cli_analysis`)."""
-    from asbhub.cli_analysis import _data_arguments
-
+def register(sub: argparse._SubParsersAction) -> None:
+    """Register ``asbhub places`` (called from :mod:`asbhub.cli.analysis`)."""
     p = sub.add_parser(
         "places",
         help="rank map points or streets by records (or harm), with Poisson intervals, "
@@ -32,7 +42,7 @@ def add_places_command(sub: argparse._SubParsersAction, db_help: str) -> None:
         "Gini), the rank correlation from month to month, and the busiest patrol squares. "
         "With --harm-weights the places can be ranked by harm instead.",
     )
-    _data_arguments(p, db_help)
+    data_arguments(p, DB_HELP)
     p.add_argument(
         "--period",
         metavar="FROM..TO",
@@ -108,7 +118,6 @@ def _apply_period(args: argparse.Namespace) -> None:
 
 def cmd_places(args: argparse.Namespace) -> int:
     from asbhub.analysis import harm_weights, patrol_squares, place_concentration
-    from asbhub.cli_analysis import _areas, _command_line, _err, _filters, _harm, _out
     from asbhub.outputs.place_files import places_output_format, places_stamp, write_places
 
     for out in args.out:
@@ -118,12 +127,12 @@ def cmd_places(args: argparse.Namespace) -> int:
             raise ValueError(f"--{name} must be 0 or more, got {getattr(args, name)}")
     if not 0.0 < args.confidence < 1.0:
         raise ValueError(f"--confidence must lie between 0 and 1, e.g. 0.95; got {args.confidence}")
-    harm, harm_stamp = _harm(args)
+    harm, harm_stamp = harm_weights_of(args)
     if args.rank_by == "harm" and harm is None:
         raise ValueError("--rank-by harm needs --harm-weights FILE (crime_type,weight,source)")
     _apply_period(args)
-    filters = _filters(args)
-    areas = _areas()
+    filters = point_filters(args)
+    areas = load_areas()
     points = _place_points(args, filters, areas)
     frame = points.frame
     weights = None if harm is None else harm_weights(frame["crime_type"].to_numpy(), harm)
@@ -164,7 +173,7 @@ def cmd_places(args: argparse.Namespace) -> int:
         **harm_stamp,
     }
     stamp = places_stamp(
-        result, squares, data=points.data_stamp(), command=_command_line(), requested=requested
+        result, squares, data=points.data_stamp(), command=command_line(), requested=requested
     )
     done = [write_places(result, squares, out, stamp) for out in args.out]
     if args.json:
@@ -184,13 +193,13 @@ def cmd_places(args: argparse.Namespace) -> int:
         }
         print(json.dumps(doc, ensure_ascii=False, allow_nan=False))  # noqa: T201
         return 0
-    _print_summary(result, squares, stamp, args.top, _out)
+    _print_summary(result, squares, stamp, args.top, print_out)
     for d in done:
         extra = f" (stamp in {d['path']}.json)" if d["format"] == "csv" else ""
-        _out(f"wrote {d['path']}: {d['rows']:,} rows{extra}")
-    _out(f"run {stamp['run_id']}")
+        print_out(f"wrote {d['path']}: {d['rows']:,} rows{extra}")
+    print_out(f"run {stamp['run_id']}")
     if result.n_without_place:
-        _err(f"{result.n_without_place:,} records without a published place were left out")
+        print_err(f"{result.n_without_place:,} records without a published place were left out")
     return 0
 
 
@@ -204,8 +213,7 @@ def _place_points(args: argparse.Namespace, filters: Any, areas: Any) -> Any:
                 "force's files (or load them and use --db)"
             )
         return points_from_files(args.paths, filters, areas, places=True)
-    from asbhub.cli_analysis import force_filters
-    from asbhub.cli_store import open_read_store
+    from asbhub.cli.common import open_read_store
 
     store = open_read_store(args.db)
     return points_from_store(store, force_filters(store, filters, args.force), areas, places=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from asbhub.analysis import harm_rows, read_harm_csv
-from asbhub.reports.scrutiny_model import ReportTable
+from asbhub.reports.scrutiny.model import ReportTable
 
 #: The environment variable naming the deployment's harm weights file.
 HARM_ENV = "ASBHUB_HARM_WEIGHTS"

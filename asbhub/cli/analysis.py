@@ -9,27 +9,30 @@ prints them and exits with status 2.
 from __future__ import annotations
 
 import argparse
-import shlex
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+from asbhub.cli.common import (
+    DB_HELP,
+    OUT_HELP,
+    command_line,
+    data_arguments,
+    harm_weights_of,
+    load_areas,
+    load_points,
+    point_filters,
+    print_err,
+    print_out,
+)
 
 if TYPE_CHECKING:
     from asbhub.analysis import HotspotResult
-    from asbhub.analysis_inputs import PointFilters, PointSet
+    from asbhub.analysis_inputs import PointSet
     from asbhub.geo import AreaHierarchy
 
-OUT_HELP = (
-    "file to write, the format from its ending: .geojson or .json (GeoJSON, EPSG:4326, "
-    "for QGIS), .csv (for Power BI and spreadsheets, with the stamp beside it as "
-    "FILE.json) or .png (a map for reports); repeat for several"
-)
 
-
-def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None:
-    """Register the analysis commands on the main parser's sub-commands."""
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``hotspots`` and ``trends`` to the main parser's sub-commands."""
     hs = sub.add_parser(
         "hotspots",
         help="hot spot maps (Gi*, kernel density or counts) as GeoJSON, CSV, PNG",
@@ -37,7 +40,7 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
         "store, and write them as GeoJSON, CSV or PNG, each stamped with the "
         "parameters and data used. Parameters not given are chosen and reported.",
     )
-    _data_arguments(hs, db_help)
+    data_arguments(hs, DB_HELP)
     hs.add_argument(
         "--method",
         type=str.lower,
@@ -49,7 +52,7 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
         "intensifying, persistent, diminishing, sporadic, oscillating, historical; "
         "docs/emerging-hot-spots.md)",
     )
-    # -- issue #16: the emerging method's own setting (asbhub/cli_forecast.py runs it) --
+    # -- issue #16: the emerging method's own setting (cmd_emerging below runs it) --
     hs.add_argument(
         "--time-steps",
         type=int,
@@ -102,7 +105,7 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
         "intensifying, persistent, diminishing, sporadic or former. Needs at "
         "least two months; ten or more give the trend categories their meaning.",
     )
-    _data_arguments(tr, db_help)
+    data_arguments(tr, DB_HELP)
     tr.add_argument(
         "--cell",
         type=float,
@@ -138,173 +141,6 @@ def add_analysis_commands(sub: argparse._SubParsersAction, db_help: str) -> None
     )
     tr.set_defaults(func=cmd_trends)
 
-    # The analyses that need event dates live in their own module, beside these.
-    from asbhub.cli_evaluate import add_dated_commands
-
-    add_dated_commands(sub, db_help)
-
-    # -- issue #16: `asbhub hotspots evaluate` (forecast accuracy), in asbhub/cli_forecast.py --
-    from asbhub.cli_forecast import add_forecast_commands
-
-    add_forecast_commands(sub, db_help)
-
-    # -- asbhub places (issue #16 item 4): its own module, beside these --
-    from asbhub.cli_places import add_places_command
-
-    add_places_command(sub, db_help)
-
-
-def _data_arguments(p: argparse.ArgumentParser, db_help: str) -> None:
-    """Where the points come from and which to keep: shared by every analysis command."""
-    p.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="data.police.uk street files, folders or .zip archives; "
-        "without any, the store is read",
-    )
-    p.add_argument("--db", help=db_help + "; read when no PATH is given")
-    p.add_argument(
-        "--crime-type",
-        action="append",
-        metavar="TYPE",
-        help="keep this crime type (repeatable; default all): a data.police.uk "
-        "type such as Burglary (any case), or asb for Anti-social behaviour",
-    )
-    p.add_argument(
-        "--record-type",
-        action="append",
-        type=str.lower,
-        choices=("asb", "crime", "roc"),
-        help="keep this record type (repeatable; default all); roc = records of "
-        "contact from a force export",
-    )
-    p.add_argument("--month", metavar="YYYY-MM", help="one month")
-    p.add_argument("--from", dest="from_month", metavar="YYYY-MM", help="first month (with --to)")
-    p.add_argument("--to", dest="to_month", metavar="YYYY-MM", help="last month (with --from)")
-    p.add_argument("--lpu", metavar="NAME", help="one Local Policing Unit, e.g. Erewash")
-    p.add_argument(
-        "--snt", metavar="CODE", help="one Safer Neighbourhood Team, by code (SW03) or name"
-    )
-    p.add_argument(
-        "--force",
-        metavar="NAME",
-        help="the force whose records are analysed (any case), as the store names it "
-        "(default: $ASBHUB_FORCE, else the force with the most published police.uk records; "
-        "docs/scope.md); what is left out is printed. Synthetic data (a force named "
-        "SYNTHETIC ...) only when --force names it",
-    )
-
-    p.add_argument(
-        "--harm-weights",
-        "--harm",  # issue #16 item 3
-        type=Path,
-        metavar="CSV",
-        help="weight records by crime type: a CSV with header crime_type,weight,source "
-        "(see docs/harm.md; asbhub bundles no figures)",
-    )
-
-
-# -- shared steps ---------------------------------------------------------------------------
-
-
-def _filters(args: argparse.Namespace) -> PointFilters:
-    from asbhub.analysis_inputs import PointFilters
-
-    if args.month and (args.from_month or args.to_month):
-        raise ValueError("give either --month or --from and --to, not both")
-    if bool(args.from_month) != bool(args.to_month):
-        raise ValueError(
-            "--from and --to go together: give both (the same month twice for "
-            "one month, or use --month)"
-        )
-    months = (
-        (args.month, args.month)
-        if args.month
-        else (args.from_month, args.to_month)
-        if args.from_month
-        else None
-    )
-    return PointFilters(
-        months=months,
-        crime_types=args.crime_type,
-        record_types=args.record_type,
-        lpu=args.lpu,
-        snt=args.snt,
-    )
-
-
-def _areas() -> AreaHierarchy | None:
-    from asbhub.geo import MappingFileError, area_hierarchy
-
-    try:
-        return area_hierarchy()
-    except MappingFileError as exc:
-        _err(f"warning: no area files, so cells get no LPU and maps no outlines: {exc}")
-        return None
-
-
-def _points(
-    args: argparse.Namespace, filters: PointFilters, areas: AreaHierarchy | None
-) -> PointSet:
-    from asbhub.analysis_inputs import points_from_files, points_from_store
-
-    if args.paths:
-        if args.force:
-            raise ValueError(
-                "--force filters the records of the store; with files given, "
-                "give only that force's files (or load them and use --db)"
-            )
-        return points_from_files(args.paths, filters, areas)
-    from asbhub.cli_store import open_read_store
-
-    store = open_read_store(args.db)
-    return points_from_store(store, force_filters(store, filters, args.force), areas)
-
-
-def force_filters(store: Any, filters: PointFilters, name: str | None) -> PointFilters:
-    """``filters`` limited to the command's scope (issue #12: ``--force`` NAME in any case,
-    else ``$ASBHUB_FORCE``, else the deployment's force; recorded police data; synthetic
-    data only when ``--force`` names it), printing what is counted and what is left out."""
-    import dataclasses
-
-    from asbhub.cli_store import command_scope, scope_line
-
-    scope = command_scope(store, name)
-    _err(scope_line(store, scope))
-    return dataclasses.replace(
-        filters,
-        force=scope.force,
-        kinds=tuple(sorted(scope.kinds)),
-        real_only=not scope.synthetic,
-    )
-
-
-def _harm(args: argparse.Namespace) -> tuple[dict[str, float] | None, dict[str, Any]]:
-    if args.harm_weights is None:
-        return None, {}
-    import hashlib
-
-    from asbhub.analysis import read_harm_csv
-
-    # The documented file (issue #16 item 3): each weight's source goes into the stamp.
-    harm = read_harm_csv(args.harm_weights)
-    weights = dict(harm.weights)
-    return weights, {
-        "harm_weights": weights,
-        "harm_weights_file": {
-            "name": str(args.harm_weights),
-            "sha256": hashlib.sha256(args.harm_weights.read_bytes()).hexdigest(),
-            "sources": dict(harm.sources),
-            "notes": list(harm.notes),
-        },
-    }
-
-
-def _command_line() -> str:
-    return shlex.join(["asbhub", *sys.argv[1:]])
-
 
 def _write(
     result: HotspotResult,
@@ -316,15 +152,15 @@ def _write(
     from asbhub.outputs import describe_data, lpu_outlines_bng, make_stamp, write_outputs
 
     stamp = make_stamp(
-        result, data=points.data_stamp(), command=_command_line(), requested=requested
+        result, data=points.data_stamp(), command=command_line(), requested=requested
     )
     outlines = lpu_outlines_bng(areas) if areas is not None else None
     _summary(result, stamp, describe_data(stamp))
     done = write_outputs(result, outs, stamp, areas=areas, outlines=outlines)
     for d in done:
         extra = f" (stamp in {d['path']}.json)" if d["format"] == "csv" else ""
-        _out(f"wrote {d['path']}: {d['cells_written']:,} of {d['cells_total']:,} cells{extra}")
-    _out(f"run {stamp['run_id']}")
+        print_out(f"wrote {d['path']}: {d['cells_written']:,} of {d['cells_total']:,} cells{extra}")
+    print_out(f"run {stamp['run_id']}")
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -335,14 +171,12 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     from asbhub.outputs import output_format
 
     if args.method == "emerging":  # issue #16
-        from asbhub.cli_forecast import cmd_emerging
-
         return cmd_emerging(args)
 
     # Every check that needs no data runs before any is read.
     for out in args.out:
         output_format(out)
-    harm, harm_stamp = _harm(args)
+    harm, harm_stamp = harm_weights_of(args)
     request = HotspotRequest(
         method=args.method,
         cell_size=args.cell,
@@ -352,9 +186,9 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
         fdr=not args.no_fdr,
         harm_weights=harm,
     )
-    filters = _filters(args)
-    areas = _areas()
-    points = _points(args, filters, areas)
+    filters = point_filters(args)
+    areas = load_areas()
+    points = load_points(args, filters, areas)
     result = run_hotspots(points, request)
     if args.method == "gistar":
         from asbhub.analysis import HotspotGiStar, gistar_too_few
@@ -364,7 +198,7 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
         assert isinstance(result, HotspotGiStar)  # method "gistar" gives one: narrows the type
         too_few = gistar_too_few(result.counts)
         if too_few is not None:
-            _err(
+            print_err(
                 f"too few records to test for hot spots: {too_few}; writing counts per cell "
                 "instead (give a wider --from/--to, or a larger area)"
             )
@@ -393,7 +227,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
         output_format(out)
     if not 0.0 < args.confidence < 1.0:
         raise ValueError(f"--confidence must lie between 0 and 1, e.g. 0.95; got {args.confidence}")
-    harm, harm_stamp = _harm(args)
+    harm, harm_stamp = harm_weights_of(args)
     request = TrendRequest(
         cell_size=args.cell,
         band=args.band,
@@ -402,9 +236,9 @@ def cmd_trends(args: argparse.Namespace) -> int:
         kind=args.kind,
         harm_weights=harm,
     )
-    filters = _filters(args)
-    areas = _areas()
-    points = _points(args, filters, areas)
+    filters = point_filters(args)
+    areas = load_areas()
+    points = load_points(args, filters, areas)
     result = run_trends(points, request)
     requested = {
         "cell_size": args.cell,
@@ -418,19 +252,53 @@ def cmd_trends(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_emerging(args: argparse.Namespace) -> int:
+    """``asbhub hotspots --method emerging``: emerging hot and cold spots over the months of
+    the data, written as the other hot-spot files are (GeoJSON, CSV, PNG, stamped)."""
+    from asbhub.analysis import hotspot_emerging
+    from asbhub.outputs import output_format
+
+    for out in args.out:
+        output_format(out)
+    if args.bandwidth is not None:
+        raise ValueError("--bandwidth applies to --method kde only; emerging takes --band")
+    if args.time_steps < 0:
+        raise ValueError(f"--time-steps must be 0 or more, got {args.time_steps}")
+    harm, harm_stamp = harm_weights_of(args)
+    filters = point_filters(args)
+    areas = load_areas()
+    points = load_points(args, filters, areas)
+    weights = None
+    if harm is not None:
+        from asbhub.analysis import harm_weights
+
+        weights = harm_weights(points.frame["crime_type"].to_list(), harm)
+    months = points.filters.months
+    start, end = months if months else (None, None)
+    result = hotspot_emerging(
+        points.xy(),
+        points.frame["month"].to_numpy(),
+        start=start,
+        end=end,
+        cell_size=args.cell,
+        band=args.band,
+        time_steps=args.time_steps,
+        fdr=not args.no_fdr,
+        weights=weights,
+    )
+    requested = {
+        "method": "emerging",
+        "cell_size": args.cell,
+        "band": args.band,
+        "time_steps": args.time_steps,
+        "fdr": not args.no_fdr,
+        **harm_stamp,
+    }
+    _write(result, points, args.out, areas, requested)
+    return 0
+
+
 # -- printing -------------------------------------------------------------------------------
-
-_console = Console(soft_wrap=True, highlight=False)
-_err_console = Console(stderr=True, soft_wrap=True, highlight=False)
-
-
-def _out(text: str) -> None:
-    # markup=False: paths and rules hold square brackets that rich would read as markup.
-    _console.print(text, markup=False)
-
-
-def _err(text: str) -> None:
-    _err_console.print(text, markup=False)
 
 
 def _summary(result: HotspotResult, stamp: dict[str, Any], what: str) -> None:
@@ -438,7 +306,7 @@ def _summary(result: HotspotResult, stamp: dict[str, Any], what: str) -> None:
     from asbhub.analysis import HotspotEmerging, HotspotGiStar, HotspotKDE, HotspotTrend
 
     prm, data, g = stamp["parameters"], stamp["data"], result.grid
-    _out(f"{stamp['method_name']}: {what}")
+    print_out(f"{stamp['method_name']}: {what}")
     rows = [
         ("cell size", f"{g.cell_size:g} m ({prm['cell_size_rule']})"),
         (
@@ -512,4 +380,4 @@ def _summary(result: HotspotResult, stamp: dict[str, Any], what: str) -> None:
             )
         )
     for name, text in rows:
-        _out(f"  {name:<11} {text}")
+        print_out(f"  {name:<11} {text}")
