@@ -241,6 +241,10 @@ ROUTES: dict[str, Route] = {
     "hotspot-places": Route(SIGNED_IN),
     "hotspot-places-csv": Route(SIGNED_IN),
     "hotspot-places-geojson": Route(SIGNED_IN),
+    # issue #16 item 5: forecast accuracy, staff as the places page
+    "hotspot-forecast": Route(SIGNED_IN),
+    "hotspot-forecast-csv": Route(SIGNED_IN),
+    "hotspot-forecast-stamp": Route(SIGNED_IN),
     # -- people ----------------------------------------------------------------------------
     "people:queue": Route(SIGNED_IN, roles=frozenset({"analyst", "supervisor"})),
     "people:decide": _record(
