@@ -80,11 +80,6 @@ def _form(request: HttpRequest, choices: dict[str, Any]) -> tuple[dict[str, str]
         errors.append("Crime type: choose one from the list (asb, all, or a crime type loaded)")
     if form["cell"] not in CELL_SIZES:
         errors.append(f"Cell size: choose {', '.join(CELL_SIZES)} metres")
-    if len(choices["months"]) < 2:
-        errors.append(
-            "Forecast accuracy needs two months or more of records (trained on the first, "
-            "scored on the next); load more months"
-        )
     return form, errors
 
 
@@ -135,6 +130,13 @@ def _run(request: HttpRequest) -> tuple[Any, dict[str, Any], HttpResponse | None
     form, errors = _form(request, choices)
     context.update({"form": form, "errors": errors, "choices": choices, "asb": ASB_CRIME_TYPE})
     if errors:
+        return None, context, None
+    if len(choices["months"]) < 2:
+        # Nothing wrong with the request: the store holds too little to score (status 200).
+        context["no_points"] = (
+            f"Only {len(choices['months'])} month of records is loaded: forecast accuracy "
+            "trains on one month and scores the next, so it needs two months or more"
+        )
         return None, context, None
     try:
         run = _analyse(
