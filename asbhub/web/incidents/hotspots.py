@@ -100,7 +100,10 @@ class HotspotForm(forms.Form):
             self.fields["harm"] = forms.ChoiceField(
                 label="Weight by harm",
                 required=False,
-                choices=[("", "No: each record counts 1"), ("1", f"Yes: weights from {harm.name}")],
+                choices=[
+                    ("", "No: each record counts 1"),
+                    ("1", f"Yes: weights from {_base(harm)}"),
+                ],
             )
 
     def clean(self) -> dict[str, Any]:
@@ -139,6 +142,11 @@ def configured_harm() -> HarmWeights | None:
     """The deployment's harm weights (``ASBHUB_HARM_WEIGHTS``, docs/harm.md), or None."""
     path = os.environ.get("ASBHUB_HARM_WEIGHTS")
     return read_harm_csv(path) if path else None
+
+
+def _base(harm: HarmWeights) -> str:
+    # The page is public: the weights file by its name, never the server's path to it.
+    return os.path.basename(harm.name)
 
 
 def _harm_key() -> str:
@@ -273,7 +281,10 @@ def _analyse(
     harm_stamp: dict[str, Any] = (
         {}
         if harm is None
-        else {"harm_weights": dict(harm.weights), "harm_weights_file": harm.stamp()}
+        else {
+            "harm_weights": dict(harm.weights),
+            "harm_weights_file": {**harm.stamp(), "name": _base(harm)},
+        }
     )
     stamp = make_stamp(
         result,
@@ -435,7 +446,8 @@ def _details(run: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(
             (
                 "Harm weights",
-                f"each record weighted by its crime type's harm, from {harm.name} "
+                f"each record weighted by its crime type's harm (the counts and records shown are "
+                f"sums of weights), from {_base(harm)} "
                 f"(sha256 {harm.sha256[:12]}…); weight (source): {sources}",
             )
         )
@@ -522,7 +534,8 @@ def _by_lpu(run: dict[str, Any], area: str) -> dict[str, Any] | None:
         row = rows.setdefault(_lpu_label(rec["lpu"]), [0] * (len(levels) + 2))
         row[len(levels) - rec["class"]] += 1
         row[len(levels)] += 1
-        row[len(levels) + 1] += int(rec["count"])
+        # Harm-weighted (issue #16 item 5): the sum of the weights, not truncated.
+        row[len(levels) + 1] += int(rec["count"]) if run["harm"] is None else rec["count"]
     body: list[dict[str, Any]] = [{"lpu": k, "counts": v} for k, v in rows.items()]
     totals = [sum(r["counts"][i] for r in body) for i in range(len(levels) + 2)]
     return {
