@@ -176,7 +176,7 @@ def summary_rows(result: Any) -> list[dict[str, Any]]:
 
 
 @login_required
-@heavy(when=lambda request: bool(request.GET.get("crime_type")), shared="the forecast table")
+@heavy(shared="the forecast table")  # the default choice is computed too
 def forecast_page(request: HttpRequest) -> HttpResponse:
     """The forecast accuracy summary for the crime type and cell size chosen."""
     run, context, _ = _run(request)
