@@ -34,6 +34,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("tasking:briefing", "Briefing", signed_in=True),
     NavItem("tasking:weekly", "Weekly pack", signed_in=True),
     NavItem("hotspot-places", "Places", signed_in=True),  # issue #16 item 4
+    NavItem("hotspot-forecast", "Forecast accuracy", signed_in=True),  # issue #16 item 5
     NavItem("cases:pmp-list", "Plans (PMPs)", signed_in=True),
     NavItem("cases:case-review-list", "Case Reviews", signed_in=True),
     NavItem("cases:powers", "Powers (table 5.36)", signed_in=True),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from asbhub.web.incidents import hotspot_places, hotspots, views
+from asbhub.web.incidents import hotspot_forecast, hotspot_places, hotspots, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -15,6 +15,14 @@ urlpatterns = [
         "api/hotspot-places.geojson",
         hotspot_places.places_geojson_view,
         name="hotspot-places-geojson",
+    ),
+    # -- forecast accuracy of hot-spot methods (issue #16 item 5): staff only --
+    path("hotspots/forecast/", hotspot_forecast.forecast_page, name="hotspot-forecast"),
+    path("hotspots/forecast.csv", hotspot_forecast.forecast_csv, name="hotspot-forecast-csv"),
+    path(
+        "hotspots/forecast.csv.json",
+        hotspot_forecast.forecast_stamp_view,
+        name="hotspot-forecast-stamp",
     ),
     path("", include("asbhub.web.partners.urls")),
     path("", include("asbhub.web.cases.urls")),

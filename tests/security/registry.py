@@ -241,6 +241,11 @@ ROUTES: dict[str, Route] = {
     "hotspot-places": Route(SIGNED_IN),
     "hotspot-places-csv": Route(SIGNED_IN),
     "hotspot-places-geojson": Route(SIGNED_IN),
+    # issue #16 item 5: forecast accuracy, staff as the places page
+    "hotspot-forecast": Route(SIGNED_IN),
+    # the route test's store holds one month: nothing to score yet, so the files answer 404
+    "hotspot-forecast-csv": Route(SIGNED_IN, owner_status=frozenset({200, 404})),
+    "hotspot-forecast-stamp": Route(SIGNED_IN, owner_status=frozenset({200, 404})),
     # -- people ----------------------------------------------------------------------------
     "people:queue": Route(SIGNED_IN, roles=frozenset({"analyst", "supervisor"})),
     "people:decide": _record(

@@ -69,6 +69,7 @@ HIDDEN = {
         "partners:audit-log",
         "tasking:weekly",
         "hotspot-places",
+        "hotspot-forecast",
     },
     ("commissioner_viewer", "commissioner"): {
         "risk:due",
@@ -77,6 +78,7 @@ HIDDEN = {
         "partners:audit-log",
         "tasking:weekly",
         "hotspot-places",
+        "hotspot-forecast",
     },
     ("administrator", "police"): {"risk:due", "people:queue"},
 }

@@ -655,6 +655,8 @@ PAGE_CHECKS: dict[str, str] = {
     "tasking:weekly": "asbhub.web.tasking.services.may_open_weekly",
     # Places (issue #16 item 4): the streets and points of every incident, as the weekly pack.
     "hotspot-places": "asbhub.web.tasking.services.may_open_weekly",
+    # Forecast accuracy (issue #16 item 5): in the hot-spot staff pages, as places.
+    "hotspot-forecast": "asbhub.web.tasking.services.may_open_weekly",
     "cases:pmp-list": "asbhub.records.partners.access.is_linked",
     "cases:pmp-create": "asbhub.records.cases.services.EDITOR_ROLES",
     "cases:pmp-review": "asbhub.records.cases.plan_work.can_review",  # with the plan

@@ -9,6 +9,7 @@ the data is never answered from a stale result.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +19,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from asbhub.analysis import HotspotGiStar, gistar_too_few, hotspot_emerging
+from asbhub.analysis import (
+    HarmWeights,
+    HotspotGiStar,
+    gistar_too_few,
+    harm_weights,
+    hotspot_emerging,
+    read_harm_csv,
+)
 from asbhub.analysis_inputs import (
     HotspotRequest,
     NoPointsError,
@@ -62,8 +70,11 @@ class HotspotForm(forms.Form):
         crime_types: list[str],
         lpus: list[str],
         force_name: str,
+        harm: HarmWeights | None = None,
     ) -> None:
         super().__init__(data)
+        self.harm_requested = data.get("harm", "") not in ("", "0")
+        self.harm_configured = harm is not None
         month_choices = [(m, services.month_label(m)) for m in months]
         self.fields["area"] = forms.ChoiceField(
             label="Area",
@@ -84,6 +95,16 @@ class HotspotForm(forms.Form):
             label="Cell size",
             choices=[(c, "Automatic" if c == "auto" else f"{c} m") for c in CELL_SIZES],
         )
+        # issue #16 item 5: harm weighting, offered only when the server has a weights file.
+        if harm is not None:
+            self.fields["harm"] = forms.ChoiceField(
+                label="Weight by harm",
+                required=False,
+                choices=[
+                    ("", "No: each record counts 1"),
+                    ("1", f"Yes: weights from {_base(harm)}"),
+                ],
+            )
 
     def clean(self) -> dict[str, Any]:
         super().clean()  # Form.clean returns cleaned_data; the stubs allow None
@@ -93,6 +114,13 @@ class HotspotForm(forms.Form):
                 "to",
                 "The period must end in or after the month it starts; choose a later ‘To’ month",
             )
+        if self.harm_requested and not self.harm_configured:
+            self.add_error(
+                None,
+                "Weight by harm: no harm weights are configured on this server; map without "
+                "harm=1, or ask the administrator to set ASBHUB_HARM_WEIGHTS (docs/harm.md)",
+            )
+        data["harm"] = "1" if self.harm_configured and data.get("harm") == "1" else ""
         return data
 
 
@@ -106,7 +134,25 @@ def _defaults(month: str) -> dict[str, str]:
         "to": month,
         "method": "gistar",
         "cell": "auto",
+        "harm": "",
     }
+
+
+def configured_harm() -> HarmWeights | None:
+    """The deployment's harm weights (``ASBHUB_HARM_WEIGHTS``, docs/harm.md), or None."""
+    path = os.environ.get("ASBHUB_HARM_WEIGHTS")
+    return read_harm_csv(path) if path else None
+
+
+def _base(harm: HarmWeights) -> str:
+    # The page is public: the weights file by its name, never the server's path to it.
+    return os.path.basename(harm.name)
+
+
+def _harm_key() -> str:
+    # The weights file's path and time of change: an edited file is re-read (not cached).
+    path = os.environ.get("ASBHUB_HARM_WEIGHTS", "")
+    return f"{path}:{os.stat(path).st_mtime_ns}" if path and os.path.exists(path) else path
 
 
 def page_scope() -> Scope:
@@ -139,6 +185,7 @@ def _form(request: HttpRequest) -> tuple[HotspotForm | None, dict[str, Any]]:
         crime_types=crime_types,
         lpus=areas.lpus,
         force_name=scope.force or areas.force_name,
+        harm=configured_harm(),
     )
     return form, {
         "force_name": scope.force or areas.force_name,
@@ -154,7 +201,8 @@ def _store() -> Store:
 
 def _query_string(cleaned: dict[str, Any]) -> str:
     keys = ("area", "crime_type", "from", "to", "method", "cell")
-    return urlencode({k: cleaned[k] for k in keys})
+    extra = {"harm": "1"} if cleaned.get("harm") == "1" else {}
+    return urlencode({**{k: cleaned[k] for k in keys}, **extra})
 
 
 @per_store_version(maxsize=8)
@@ -167,6 +215,7 @@ def _analyse(
     method: str,
     cell: str,
     scope: Scope,
+    harm_key: str = "",
 ) -> dict[str, Any]:
     """Points, result, stamp and GeoJSON for one choice; cached per store version."""
     filters = PointFilters(
@@ -180,6 +229,9 @@ def _analyse(
     areas = services.area_hierarchy()
     points = points_from_store(_store(), filters, areas, url=STORE_NAME)
     cell_size = None if cell == "auto" else float(cell)
+    # issue #16 item 5: harm-weighted when asked (harm_key names the file and its version).
+    harm = configured_harm() if harm_key else None
+    weights = None if harm is None else dict(harm.weights)
     result: Any
     if method == "emerging":
         # issue #16: not a HotspotRequest method (it needs the months): run here.
@@ -195,9 +247,16 @@ def _analyse(
             start=first,
             end=last,
             cell_size=cell_size,
+            weights=None
+            if weights is None
+            else harm_weights(points.frame["crime_type"].to_list(), weights),
         )
     else:
-        request = HotspotRequest(method=method, cell_size=cell_size)  # type: ignore[arg-type]
+        request = HotspotRequest(
+            method=method,  # type: ignore[arg-type]
+            cell_size=cell_size,
+            harm_weights=weights,
+        )
         result = run_hotspots(points, request)
     too_few = None
     if method == "gistar":
@@ -206,7 +265,7 @@ def _analyse(
         assert isinstance(result, HotspotGiStar)  # method "gistar" gives one: narrows the type
         too_few = gistar_too_few(result.counts)
         if too_few is not None:
-            request = HotspotRequest(method="count", cell_size=cell_size)
+            request = HotspotRequest(method="count", cell_size=cell_size, harm_weights=weights)
             result = run_hotspots(points, request)
     query_string = _query_string(
         {
@@ -216,13 +275,22 @@ def _analyse(
             "to": last,
             "method": method,
             "cell": cell,
+            "harm": "1" if harm is not None else "",
+        }
+    )
+    harm_stamp: dict[str, Any] = (
+        {}
+        if harm is None
+        else {
+            "harm_weights": dict(harm.weights),
+            "harm_weights_file": {**harm.stamp(), "name": _base(harm)},
         }
     )
     stamp = make_stamp(
         result,
         data=points.data_stamp(),
         command=f"{reverse('hotspots')}?{query_string}",
-        requested={"method": method, "cell_size": cell_size},
+        requested={"method": method, "cell_size": cell_size, **harm_stamp},
     )
     geojson = hotspot_geojson(result, stamp, areas)
     geojson["asbhub"]["scope"] = scope.as_dict()
@@ -236,6 +304,7 @@ def _analyse(
         "cells": cell_table(result, areas),
         "too_few": too_few,
         "scope_text": scope.describe(),
+        "harm": harm,
     }
 
 
@@ -249,6 +318,7 @@ def _run(cleaned: dict[str, Any], scope: Scope) -> dict[str, Any]:
         cleaned["method"],
         cleaned["cell"],
         scope,
+        _harm_key() if cleaned.get("harm") == "1" else "",
     )
 
 
@@ -365,6 +435,22 @@ def _details(run: dict[str, Any]) -> list[tuple[str, str]]:
             + ")",
         ),
     ]
+    harm = run.get("harm")
+    if harm is not None:
+        # issue #16 item 5: which file, and the source column of the weights it used.
+        used = sorted(set(run["points"].frame["crime_type"].to_list()))
+        sources = "; ".join(
+            f"{t}: {harm.weights.get(t, 0.0):g} ({harm.sources.get(t, 'not in the file: 0')})"
+            for t in used
+        )
+        out.append(
+            (
+                "Harm weights",
+                f"each record weighted by its crime type's harm (the counts and records shown are "
+                f"sums of weights), from {_base(harm)} "
+                f"(sha256 {harm.sha256[:12]}…); weight (source): {sources}",
+            )
+        )
     if stamp["method"] == "gistar":
         out.append(
             (
@@ -448,7 +534,8 @@ def _by_lpu(run: dict[str, Any], area: str) -> dict[str, Any] | None:
         row = rows.setdefault(_lpu_label(rec["lpu"]), [0] * (len(levels) + 2))
         row[len(levels) - rec["class"]] += 1
         row[len(levels)] += 1
-        row[len(levels) + 1] += int(rec["count"])
+        # Harm-weighted (issue #16 item 5): the sum of the weights, not truncated.
+        row[len(levels) + 1] += int(rec["count"]) if run["harm"] is None else rec["count"]
     body: list[dict[str, Any]] = [{"lpu": k, "counts": v} for k, v in rows.items()]
     totals = [sum(r["counts"][i] for r in body) for i in range(len(levels) + 2)]
     return {
