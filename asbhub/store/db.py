@@ -60,6 +60,14 @@ def advisory_xact_lock(connection: Any, name: str) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
 
 
+def database_answers(connection: Any) -> bool:
+    """Whether ``connection`` answers a trivial query (``SELECT 1``) rightly: the health
+    check's probe (``/healthz``, issue #18). A database error propagates to the caller."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1")
+        return bool(cur.fetchone() == (1,))
+
+
 def sqlite_file_tables(path: str) -> set[str]:
     """The tables of the SQLite file at ``path``, read without Django and without writing
     (``mode=ro``); raises :class:`sqlite3.DatabaseError` when the file is not SQLite."""

@@ -12,14 +12,14 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from asbhub.store.db import database_answers
+
 
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     try:
-        with connection.cursor() as cur:
-            cur.execute("SELECT 1")
-            ok = cur.fetchone() == (1,)
+        ok = database_answers(connection)
     except DatabaseError as exc:
         # The driver's first line (e.g. "connection refused" with the host): no rows, no
         # personal data; the password is never in it.
