@@ -503,7 +503,9 @@ def test_api_month_in_range_is_answered(world: SimpleNamespace, db: str) -> None
     month = f"{world.today:%Y-%m}"
     # The world's records are synthetic: asked for by name, whatever real data other tests
     # left in the shared store (the default scope leaves synthetic data out when real is there).
-    response = _api(world, f"/api/v1/incidents?month={month}&force=Synthetic+Test+Constabulary&synthetic=true")
+    response = _api(
+        world, f"/api/v1/incidents?month={month}&force=Synthetic+Test+Constabulary&synthetic=true"
+    )
     assert response.status_code == 200 and response.json()["count"] == 2, response.content
 
 
