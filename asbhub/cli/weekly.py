@@ -66,25 +66,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     weekly.add_argument("--out", required=True, type=Path, metavar="DIR")
     weekly.set_defaults(func=cmd_report_weekly)
 
-    brief = sub.choices.get("briefing")
-    if brief is None:
-        brief = sub.add_parser("briefing", help="the daily briefing (HTML or PDF)")
-        brief.add_argument(
-            "--date",
-            type=date.fromisoformat,
-            default=None,
-            metavar="YYYY-MM-DD",
-            help="the day of the briefing (default today)",
-        )
-        brief.add_argument(
-            "--since",
-            type=date.fromisoformat,
-            default=None,
-            metavar="YYYY-MM-DD",
-            help="first day covered (default the previous working day)",
-        )
-        brief.add_argument("--db", help=DB_HELP)
-        brief.add_argument("--out", type=Path, metavar="FILE")
+    # `asbhub briefing` is registered by asbhub.cli.admin, which GROUPS puts before this
+    # group; this one adds the PDF format and the cut to it (a KeyError names a wrong order).
+    brief = sub.choices["briefing"]
     brief.description = (
         "Writes the morning briefing for --date as one HTML page or a PDF "
         "marked OFFICIAL-SENSITIVE on every page: incidents by LPU, high risk, "
